@@ -1,0 +1,23 @@
+/** The request context attached by the auth middleware, and the success envelope (SPEC 12). */
+import type { Request, Response } from 'express';
+import { AppError } from '../errors.js';
+import type { RequestContext } from '../policy/types.js';
+
+const CONTEXT = Symbol('vikingscope.context');
+type WithContext = Request & { [CONTEXT]?: RequestContext };
+
+export function setContext(req: Request, ctx: RequestContext): void {
+  (req as WithContext)[CONTEXT] = ctx;
+}
+
+/** The resolved context of an authenticated request; INTERNAL if the auth middleware did not run. */
+export function contextOf(req: Request): RequestContext {
+  const ctx = (req as WithContext)[CONTEXT];
+  if (ctx === undefined) throw new AppError('INTERNAL', 'request context missing');
+  return ctx;
+}
+
+/** Sends `{status: "ok", result, error: null}`. */
+export function sendOk(res: Response, result: unknown, status = 200): void {
+  res.status(status).json({ status: 'ok', result, error: null });
+}

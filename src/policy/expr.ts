@@ -1,0 +1,156 @@
+/**
+ * Filter expressions: a small tree of frozen nodes over record fields, with exactly two interpreters —
+ * {@link evaluate} (in memory) and {@link compileWhere} (a LanceDB `where` string). Every value that
+ * reaches SQL goes through {@link quoteString} or {@link formatNumber}; field names come from a fixed list.
+ */
+import { AppError, assertNever } from '../errors.js';
+
+export const FILTER_FIELDS = [
+  'account_id',
+  'scope',
+  'uri',
+  'owner_user_id',
+  'owner_agent_id',
+  'context_type',
+  'level',
+  'updated_at',
+] as const;
+export type FilterField = (typeof FILTER_FIELDS)[number];
+
+/** The fields an expression reads; a record may carry more. */
+export type FilterRecord = { readonly [F in FilterField]?: string | number | null };
+
+export type Expr =
+  | { readonly kind: 'const'; readonly value: boolean }
+  | { readonly kind: 'and'; readonly items: readonly Expr[] }
+  | { readonly kind: 'or'; readonly items: readonly Expr[] }
+  | { readonly kind: 'eq'; readonly field: FilterField; readonly value: string | null }
+  | { readonly kind: 'in'; readonly field: FilterField; readonly values: readonly string[] }
+  | { readonly kind: 'subtree'; readonly field: 'uri'; readonly root: string }
+  | { readonly kind: 'cmp'; readonly field: FilterField; readonly op: '>=' | '<='; readonly value: number };
+
+export const TRUE: Expr = Object.freeze({ kind: 'const', value: true });
+export const FALSE: Expr = Object.freeze({ kind: 'const', value: false });
+
+/** AND of the items; constants are folded and nested ANDs flattened. */
+export function and(...items: Expr[]): Expr {
+  const flat = items.flatMap((e) => (e.kind === 'and' ? e.items : [e])).filter((e) => e !== TRUE);
+  if (flat.some((e) => e.kind === 'const' && !e.value)) return FALSE;
+  if (flat.length === 0) return TRUE;
+  return flat.length === 1 ? (flat[0] as Expr) : Object.freeze({ kind: 'and', items: Object.freeze(flat) });
+}
+
+/** OR of the items; constants are folded and nested ORs flattened. */
+export function or(...items: Expr[]): Expr {
+  const flat = items.flatMap((e) => (e.kind === 'or' ? e.items : [e])).filter((e) => e !== FALSE);
+  if (flat.some((e) => e.kind === 'const' && e.value)) return TRUE;
+  if (flat.length === 0) return FALSE;
+  return flat.length === 1 ? (flat[0] as Expr) : Object.freeze({ kind: 'or', items: Object.freeze(flat) });
+}
+
+/** `field = value`, or `field IS NULL` when value is null. */
+export function eq(field: FilterField, value: string | null): Expr {
+  return Object.freeze({ kind: 'eq', field, value });
+}
+
+export function isIn(field: FilterField, values: readonly string[]): Expr {
+  return values.length === 0
+    ? FALSE
+    : Object.freeze({ kind: 'in', field, values: Object.freeze([...values]) });
+}
+
+/** Segment-wise prefix: the URI itself or anything below it (`viking://user/al` ≠ `viking://user/alice`). */
+export function subtree(root: string): Expr {
+  return Object.freeze({ kind: 'subtree', field: 'uri', root });
+}
+
+export function cmp(field: FilterField, op: '>=' | '<=', value: number): Expr {
+  return Object.freeze({ kind: 'cmp', field, op, value });
+}
+
+const ROOT_URI = 'viking://';
+
+function inSubtree(uri: string, root: string): boolean {
+  return root === ROOT_URI || uri === root || uri.startsWith(`${root}/`);
+}
+
+/** In-memory interpreter. */
+export function evaluate(expr: Expr, record: FilterRecord): boolean {
+  switch (expr.kind) {
+    case 'const':
+      return expr.value;
+    case 'and':
+      return expr.items.every((e) => evaluate(e, record));
+    case 'or':
+      return expr.items.some((e) => evaluate(e, record));
+    case 'eq':
+      return (record[expr.field] ?? null) === expr.value;
+    case 'in': {
+      const value = record[expr.field];
+      return typeof value === 'string' && expr.values.includes(value);
+    }
+    case 'subtree': {
+      const value = record[expr.field];
+      return typeof value === 'string' && inSubtree(value, expr.root);
+    }
+    case 'cmp': {
+      const value = record[expr.field];
+      if (typeof value !== 'number') return false;
+      return expr.op === '>=' ? value >= expr.value : value <= expr.value;
+    }
+    default:
+      return assertNever(expr);
+  }
+}
+
+/**
+ * The one string-quoting function: a SQL string literal for LanceDB (DataFusion), where the only
+ * escape is a doubled quote (a backslash is an ordinary character). NUL is refused.
+ * @example quoteString("it's") // "'it''s'"
+ */
+export function quoteString(value: string): string {
+  if (value.includes('\u0000')) throw new AppError('INVALID_ARGUMENT', 'filter values may not contain NUL');
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** The one number formatter: finite numbers only. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new AppError('INVALID_ARGUMENT', 'filter numbers must be finite');
+  return String(value);
+}
+
+function field(name: FilterField): string {
+  if (!(FILTER_FIELDS as readonly string[]).includes(name)) {
+    throw new AppError('INTERNAL', `unknown filter field ${String(name)}`);
+  }
+  return name;
+}
+
+/**
+ * Compiles an expression to a LanceDB `where` string.
+ * @example compileWhere(and(eq('account_id', 'acme'), subtree('viking://resources/docs')))
+ *   // "(account_id = 'acme' AND (uri = 'viking://resources/docs' OR starts_with(uri, 'viking://resources/docs/')))"
+ */
+export function compileWhere(expr: Expr): string {
+  switch (expr.kind) {
+    case 'const':
+      return expr.value ? 'TRUE' : 'FALSE';
+    case 'and':
+      return `(${expr.items.map(compileWhere).join(' AND ')})`;
+    case 'or':
+      return `(${expr.items.map(compileWhere).join(' OR ')})`;
+    case 'eq':
+      return expr.value === null
+        ? `${field(expr.field)} IS NULL`
+        : `${field(expr.field)} = ${quoteString(expr.value)}`;
+    case 'in':
+      return `${field(expr.field)} IN (${expr.values.map(quoteString).join(', ')})`;
+    case 'subtree':
+      if (expr.root === ROOT_URI) return `${field(expr.field)} IS NOT NULL`;
+      return `(${field(expr.field)} = ${quoteString(expr.root)} OR starts_with(${field(expr.field)}, ${quoteString(`${expr.root}/`)}))`;
+    case 'cmp':
+      return `${field(expr.field)} ${expr.op} ${formatNumber(expr.value)}`;
+    default:
+      return assertNever(expr);
+  }
+}

@@ -1,0 +1,6 @@
+/** The policy core: URIs, identities, the namespace policy, filter expressions and visibility. Pure. */
+export * from './types.js';
+export * from './ids.js';
+export * from './uri.js';
+export * from './expr.js';
+export * from './visibility.js';
