@@ -1,0 +1,199 @@
+/**
+ * The on-disk layout of sessions (SPEC 8) and its crash-safe primitives:
+ * `{DATA_DIR}/fs/{account}/session/{S}/messages.jsonl`, `.meta.json`, `history/archive_NNN/`.
+ * Appends write one complete line per call; readers skip lines that do not parse (a crash mid-append
+ * leaves a torn line, and the next append starts on a fresh line so it never glues onto one).
+ */
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { logger } from '../log.js';
+import { DEFAULT_POLICY, isValidId, resolveUri } from '../policy/index.js';
+import { pathOfUri } from '../storage/paths.js';
+import { TEMP_PREFIX, writeFileAtomic } from '../storage/atomic.js';
+import { sessionMetaSchema, storedMessageSchema, type SessionMeta, type StoredMessage } from './schema.js';
+
+export const MESSAGES_FILE = 'messages.jsonl';
+export const META_FILE = '.meta.json';
+export const HISTORY_DIR = 'history';
+export const OVERVIEW_FILE = '.overview.md';
+export const ABSTRACT_FILE = '.abstract.md';
+const ARCHIVE_PATTERN = /^archive_(\d{3,})$/;
+
+export function sessionUri(session_id: string): string {
+  return `viking://session/${session_id}`;
+}
+
+export function archiveName(n: number): string {
+  return `archive_${String(n).padStart(3, '0')}`;
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** Parses `messages.jsonl` text, skipping blank and unparseable (torn) lines. */
+export function parseMessages(text: string, where: string): StoredMessage[] {
+  const messages: StoredMessage[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim().length === 0) continue;
+    const parsed = parseLine(line);
+    if (parsed === null) logger.warn({ where }, 'skipping an unreadable session message line');
+    else messages.push(parsed);
+  }
+  return messages;
+}
+
+function parseLine(line: string): StoredMessage | null {
+  try {
+    const result = storedMessageSchema.safeParse(JSON.parse(line));
+    return result.success ? result.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Paths and file operations of one DATA_DIR's sessions. Holds no locks: the service serialises. */
+export class SessionFiles {
+  constructor(private readonly dataDir: string) {}
+
+  /** Folder of `viking://session/{S}` (S must already be a valid id). */
+  dir(account_id: string, session_id: string): string {
+    return pathOfUri(this.dataDir, account_id, resolveUri(sessionUri(session_id), null, DEFAULT_POLICY).uri);
+  }
+
+  root(account_id: string): string {
+    return pathOfUri(this.dataDir, account_id, 'viking://session');
+  }
+
+  messagesPath(account_id: string, session_id: string): string {
+    return join(this.dir(account_id, session_id), MESSAGES_FILE);
+  }
+
+  historyDir(account_id: string, session_id: string): string {
+    return join(this.dir(account_id, session_id), HISTORY_DIR);
+  }
+
+  async readMeta(account_id: string, session_id: string): Promise<SessionMeta | null> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dir(account_id, session_id), META_FILE), 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+    return sessionMetaSchema.parse(JSON.parse(text));
+  }
+
+  async writeMeta(account_id: string, meta: SessionMeta): Promise<void> {
+    const path = join(this.dir(account_id, meta.session_id), META_FILE);
+    await writeFileAtomic(path, `${JSON.stringify(meta, null, 2)}\n`);
+  }
+
+  /** A file's text, or '' if it does not exist. */
+  async readText(path: string): Promise<string> {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return '';
+      throw error;
+    }
+  }
+
+  async readMessagesAt(path: string): Promise<StoredMessage[]> {
+    return parseMessages(await this.readText(path), path);
+  }
+
+  async size(path: string): Promise<number> {
+    try {
+      return (await stat(path)).size;
+    } catch (error) {
+      if (isMissing(error)) return 0;
+      throw error;
+    }
+  }
+
+  /**
+   * Appends `line` (no newline inside) as one complete line in a single write, after a newline if
+   * the file ends in a torn line. Returns the file's new size.
+   */
+  async appendLine(path: string, line: string): Promise<number> {
+    const handle = await open(path, 'a+', 0o600);
+    try {
+      const { size } = await handle.stat();
+      let prefix = '';
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) prefix = '\n';
+      }
+      const data = Buffer.from(`${prefix}${line}\n`, 'utf8');
+      let written = 0;
+      while (written < data.length) {
+        written += (await handle.write(data, written)).bytesWritten;
+      }
+      await handle.datasync();
+      return size + data.length;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Archive numbers present under `history/`, ascending. */
+  async archiveNumbers(account_id: string, session_id: string): Promise<number[]> {
+    const names = await this.readDirNames(this.historyDir(account_id, session_id));
+    return names
+      .map((name) => ARCHIVE_PATTERN.exec(name)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  async readArchiveFile(account_id: string, session_id: string, n: number, file: string): Promise<string> {
+    return this.readText(join(this.historyDir(account_id, session_id), archiveName(n), file));
+  }
+
+  /**
+   * Creates `history/archive_{n}` with `files` in one step: the folder is filled under a temporary
+   * name and renamed, so an archive is either complete or absent.
+   */
+  async writeArchive(
+    account_id: string,
+    session_id: string,
+    n: number,
+    files: Record<string, string>,
+  ): Promise<void> {
+    const history = this.historyDir(account_id, session_id);
+    const temp = join(history, `${TEMP_PREFIX}${archiveName(n)}-${randomBytes(6).toString('hex')}`);
+    await mkdir(temp, { recursive: true });
+    try {
+      for (const [name, content] of Object.entries(files)) await writeFileAtomic(join(temp, name), content);
+      await rename(temp, join(history, archiveName(n)));
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Ids of the account's sessions (folders with a valid id and a `.meta.json`), sorted. */
+  async sessionIds(account_id: string): Promise<string[]> {
+    const names = (await this.readDirNames(this.root(account_id))).filter(isValidId).sort();
+    const present = await Promise.all(
+      names.map(async (name) => (await this.size(join(this.root(account_id), name, META_FILE))) > 0),
+    );
+    return names.filter((_, i) => present[i] === true);
+  }
+
+  async removeSession(account_id: string, session_id: string): Promise<void> {
+    await rm(this.dir(account_id, session_id), { recursive: true, force: true });
+  }
+
+  private async readDirNames(path: string): Promise<string[]> {
+    try {
+      return (await readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Read access to single session messages by id, for the filesystem (which serves
+ * `viking://session/{S}/messages/{message_id}`) and the indexer. Searches the live messages first,
+ * then the archives, newest first.
+ */
+import { isValidId } from '../policy/index.js';
+import { MESSAGES_FILE, SessionFiles, parseMessages } from './files.js';
+import type { StoredMessage } from './schema.js';
+import { messageText } from './summary.js';
+
+/** What the filesystem needs to serve a message URI: the message as JSON text, or null. */
+export interface SessionMessageReader {
+  read(account_id: string, session_id: string, message_id: string): Promise<string | null>;
+}
+
+/** What the indexer needs of a message. */
+export interface MessageRecord {
+  role: string;
+  role_id: string | null;
+  /** The concatenated text parts. */
+  text: string;
+  created_at: string;
+}
+
+function findIn(text: string, message_id: string, where: string): StoredMessage | null {
+  // Cheap pre-check so a lookup does not parse every line of every archive.
+  if (!text.includes(`"${message_id}"`)) return null;
+  return parseMessages(text, where).find((m) => m.id === message_id) ?? null;
+}
+
+/** Finds a stored message; null if the ids are invalid or nothing matches. */
+export async function findMessage(
+  files: SessionFiles,
+  account_id: string,
+  session_id: string,
+  message_id: string,
+): Promise<StoredMessage | null> {
+  if (!isValidId(account_id) || !isValidId(session_id) || !isValidId(message_id)) return null;
+  const livePath = files.messagesPath(account_id, session_id);
+  const live = findIn(await files.readText(livePath), message_id, livePath);
+  if (live !== null) return live;
+  const numbers = await files.archiveNumbers(account_id, session_id);
+  for (const n of numbers.reverse()) {
+    const text = await files.readArchiveFile(account_id, session_id, n, MESSAGES_FILE);
+    const found = findIn(text, message_id, `${session_id} archive ${n}`);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+export function recordOf(message: StoredMessage): MessageRecord {
+  return {
+    role: message.role,
+    role_id: message.role_id,
+    text: messageText(message),
+    created_at: message.created_at,
+  };
+}

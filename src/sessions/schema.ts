@@ -1,0 +1,101 @@
+/**
+ * Wire shapes of the session API (SPEC 8, 8.1): request bodies and the stored message, as zod
+ * schemas, plus the one place that turns a zod failure into `400 INVALID_ARGUMENT` with the failing
+ * fields in `details`.
+ */
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+
+export const MESSAGE_ROLES = ['user', 'assistant', 'system', 'tool'] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+
+const textPart = z.object({ type: z.literal('text'), text: z.string() });
+
+const contextPart = z.object({
+  type: z.literal('context'),
+  uri: z.string().min(1),
+  context_type: z.enum(['resource', 'memory', 'skill', 'session']).default('resource'),
+  abstract: z.string().default(''),
+});
+
+// tool_uri is optional on input because OpenViking clients usually omit it: the server always
+// stores the canonical `viking://session/{S}/tools/{tool_id}` (see normaliseParts).
+const toolPart = z.object({
+  type: z.literal('tool'),
+  tool_id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'tool_id must be a valid id'),
+  tool_name: z.string().min(1).max(256),
+  tool_uri: z.string().optional(),
+  skill_uri: z.string().default(''),
+  tool_status: z.enum(['pending', 'running', 'completed', 'error']).default('pending'),
+  tool_input: z.record(z.string(), z.unknown()).nullable().optional(),
+  tool_output: z.string().optional(),
+});
+
+export const partSchema = z.discriminatedUnion('type', [textPart, contextPart, toolPart]);
+export type MessagePart = z.infer<typeof partSchema>;
+
+const isoDate = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'created_at must be an ISO 8601 timestamp');
+
+export const addMessageSchema = z
+  .object({
+    role: z.enum(MESSAGE_ROLES),
+    role_id: z.string().nullable().optional(),
+    content: z.string().optional(),
+    parts: z.array(partSchema).min(1).optional(),
+    created_at: isoDate.optional(),
+  })
+  .refine((b) => b.parts !== undefined || b.content !== undefined, {
+    message: 'content or parts is required',
+    path: ['content'],
+  });
+export type AddMessageBody = z.infer<typeof addMessageSchema>;
+
+export const createSessionSchema = z
+  .object({ session_id: z.string().nullable().optional() })
+  .optional()
+  .transform((b) => b ?? {});
+
+export const contextQuerySchema = z.object({
+  token_budget: z.coerce.number().int().min(0).max(100_000_000).default(128_000),
+});
+
+/** A message as stored, one per line of `messages.jsonl`. */
+export const storedMessageSchema = z.object({
+  id: z.string(),
+  role: z.string(),
+  role_id: z.string().nullable(),
+  parts: z.array(partSchema),
+  created_at: z.string(),
+});
+export type StoredMessage = z.infer<typeof storedMessageSchema>;
+
+/** `.meta.json` of a session (SPEC 8). */
+export const sessionMetaSchema = z.object({
+  session_id: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  created_by_user_id: z.string(),
+  participant_user_ids: z.array(z.string()),
+  participant_agent_ids: z.array(z.string()),
+  message_count: z.number().int().min(0),
+  total_message_count: z.number().int().min(0).default(0),
+  commit_count: z.number().int().min(0),
+});
+export type SessionMeta = z.infer<typeof sessionMetaSchema>;
+
+/**
+ * Parses `value` with `schema`; on failure throws `INVALID_ARGUMENT` whose `details.fields` maps each
+ * failing path (e.g. `parts.0.text`, `(body)` for the whole value) to its message.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const path = issue.path.map(String).join('.') || '(body)';
+    fields[path] ??= issue.message;
+  }
+  throw new AppError('INVALID_ARGUMENT', `invalid ${what}`, { fields });
+}

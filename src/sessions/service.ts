@@ -1,0 +1,308 @@
+/**
+ * Account-shared sessions (SPEC 8): create, list, get, delete, add messages, context and commit.
+ * Every change to one session runs under a per-session lock; the message log is append-only and the
+ * meta file is replaced atomically. Content hooks are awaited after each change is durable.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { AppError } from '../errors.js';
+import type { ContentHooks } from '../hooks.js';
+import { validateId, type RequestContext } from '../policy/index.js';
+import { KeyedMutex, writeFileAtomic } from '../storage/atomic.js';
+import { buildContext, type SessionContext } from './context.js';
+import {
+  ABSTRACT_FILE,
+  MESSAGES_FILE,
+  OVERVIEW_FILE,
+  SessionFiles,
+  archiveName,
+  sessionUri,
+} from './files.js';
+import { findMessage, recordOf, type MessageRecord, type SessionMessageReader } from './reader.js';
+import { resolveRoleId, type AuthMode } from './role-id.js';
+import {
+  addMessageSchema,
+  contextQuerySchema,
+  createSessionSchema,
+  parseInput,
+  type AddMessageBody,
+  type MessagePart,
+  type SessionMeta,
+  type StoredMessage,
+} from './schema.js';
+import { abstractOf, overviewOf } from './summary.js';
+
+export type { AuthMode } from './role-id.js';
+
+export interface SessionServiceDeps {
+  dataDir: string;
+  hooks: ContentHooks;
+  isRegisteredUser: (account_id: string, user_id: string) => Promise<boolean>;
+  /** `dev` is api_key mode without a root key (every caller is ROOT). */
+  authMode: AuthMode;
+}
+
+export interface SessionUser {
+  account_id: string;
+  user_id: string;
+  agent_id: string;
+}
+
+export interface CommitResult {
+  session_id: string;
+  status: 'accepted';
+  archived: boolean;
+  archive_uri: string | null;
+}
+
+function userOf(ctx: RequestContext): SessionUser {
+  const { account_id, user_id, agent_id } = ctx.effective;
+  return { account_id, user_id, agent_id };
+}
+
+function newMeta(session_id: string, creator: string, now: string): SessionMeta {
+  return {
+    session_id,
+    created_at: now,
+    updated_at: now,
+    created_by_user_id: creator,
+    participant_user_ids: [creator],
+    participant_agent_ids: [],
+    message_count: 0,
+    total_message_count: 0,
+    commit_count: 0,
+  };
+}
+
+function addParticipants(meta: SessionMeta, messages: readonly StoredMessage[]): SessionMeta {
+  const users = new Set(meta.participant_user_ids);
+  const agents = new Set(meta.participant_agent_ids);
+  for (const m of messages) {
+    if (m.role_id === null) continue;
+    if (m.role === 'user') users.add(m.role_id);
+    if (m.role === 'assistant') agents.add(m.role_id);
+  }
+  return { ...meta, participant_user_ids: [...users], participant_agent_ids: [...agents] };
+}
+
+/** Parts of a new message: `parts` win over `content`; tool URIs are always the session's own. */
+function normaliseParts(session_id: string, body: AddMessageBody): MessagePart[] {
+  const parts: MessagePart[] = body.parts ?? [{ type: 'text', text: body.content ?? '' }];
+  return parts.map((p) =>
+    p.type === 'tool' ? { ...p, tool_uri: `${sessionUri(session_id)}/tools/${p.tool_id}` } : p,
+  );
+}
+
+function hasKey(value: unknown, key: string): boolean {
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, key);
+}
+
+export class SessionService implements SessionMessageReader {
+  private readonly files: SessionFiles;
+  private readonly mutex = new KeyedMutex();
+  /** Live message count per session, valid while messages.jsonl keeps the recorded size. */
+  private readonly counts = new Map<string, { size: number; count: number }>();
+
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.files = new SessionFiles(deps.dataDir);
+  }
+
+  async create(
+    ctx: RequestContext,
+    body: unknown,
+  ): Promise<{ session_id: string; uri: string; user: SessionUser }> {
+    const input = parseInput(createSessionSchema, body, 'request body');
+    const session_id = input.session_id == null ? randomUUID() : validateId(input.session_id, 'session_id');
+    const account = ctx.effective.account_id;
+    await this.locked(account, session_id, async () => {
+      if ((await this.files.readMeta(account, session_id)) !== null) {
+        throw new AppError('ALREADY_EXISTS', `session '${session_id}' already exists`, { session_id });
+      }
+      await mkdir(this.files.dir(account, session_id), { recursive: true });
+      await this.files.writeMeta(
+        account,
+        newMeta(session_id, ctx.effective.user_id, new Date().toISOString()),
+      );
+    });
+    return { session_id, uri: sessionUri(session_id), user: userOf(ctx) };
+  }
+
+  async list(ctx: RequestContext): Promise<{ session_id: string; uri: string; is_dir: true }[]> {
+    const ids = await this.files.sessionIds(ctx.effective.account_id);
+    return ids.map((session_id) => ({ session_id, uri: sessionUri(session_id), is_dir: true }));
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<SessionMeta & { user: SessionUser }> {
+    const session_id = validateId(id, 'session_id');
+    const meta = await this.requireMeta(ctx.effective.account_id, session_id);
+    return { ...meta, user: userOf(ctx) };
+  }
+
+  /** ADMIN or ROOT only; idempotent. */
+  async delete(ctx: RequestContext, id: string): Promise<{ session_id: string; deleted: true }> {
+    if (ctx.role !== 'admin' && ctx.role !== 'root') {
+      throw new AppError('PERMISSION_DENIED', 'only an admin or root may delete a session');
+    }
+    const session_id = validateId(id, 'session_id');
+    const account = ctx.effective.account_id;
+    await this.locked(account, session_id, async () => {
+      await this.files.removeSession(account, session_id);
+      this.counts.delete(this.key(account, session_id));
+    });
+    await this.deps.hooks.removed(account, sessionUri(session_id));
+    return { session_id, deleted: true };
+  }
+
+  /** Appends a message, creating the session if it does not exist yet. */
+  async addMessage(
+    ctx: RequestContext,
+    id: string,
+    raw: unknown,
+  ): Promise<{ session_id: string; message_count: number }> {
+    const session_id = validateId(id, 'session_id');
+    const body = parseInput(addMessageSchema, raw, 'message');
+    const role_id = await resolveRoleId({
+      ctx,
+      authMode: this.deps.authMode,
+      body,
+      bodyHasRoleId: hasKey(raw, 'role_id'),
+      isRegisteredUser: this.deps.isRegisteredUser,
+    });
+    const message: StoredMessage = {
+      id: `msg_${randomBytes(16).toString('hex')}`,
+      role: body.role,
+      role_id,
+      parts: normaliseParts(session_id, body),
+      created_at: new Date(body.created_at ?? Date.now()).toISOString(),
+    };
+    const account = ctx.effective.account_id;
+    const message_count = await this.locked(account, session_id, () =>
+      this.appendLocked(account, session_id, ctx.effective.user_id, message),
+    );
+    await this.deps.hooks.messageAdded(account, session_id, message.id);
+    return { session_id, message_count };
+  }
+
+  async context(ctx: RequestContext, id: string, query: unknown): Promise<SessionContext> {
+    const session_id = validateId(id, 'session_id');
+    const { token_budget } = parseInput(contextQuerySchema, query, 'query');
+    const account = ctx.effective.account_id;
+    await this.requireMeta(account, session_id);
+    // No lock: appends are whole lines and commits replace files atomically.
+    const messages = await this.files.readMessagesAt(this.files.messagesPath(account, session_id));
+    const numbers = await this.files.archiveNumbers(account, session_id);
+    const archives = await Promise.all(
+      numbers.map(async (n) => ({
+        archive_id: archiveName(n),
+        overview: await this.files.readArchiveFile(account, session_id, n, OVERVIEW_FILE),
+        abstract: await this.files.readArchiveFile(account, session_id, n, ABSTRACT_FILE),
+      })),
+    );
+    return buildContext(messages, archives, token_budget);
+  }
+
+  /** Moves the live messages into the next `history/archive_NNN` with extractive summaries. */
+  async commit(ctx: RequestContext, id: string): Promise<CommitResult> {
+    const session_id = validateId(id, 'session_id');
+    const account = ctx.effective.account_id;
+    const archive = await this.locked(account, session_id, () => this.commitLocked(account, session_id));
+    if (archive === null) return { session_id, status: 'accepted', archived: false, archive_uri: null };
+    const archive_uri = `${sessionUri(session_id)}/history/${archive}`;
+    for (const file of [MESSAGES_FILE, OVERVIEW_FILE, ABSTRACT_FILE]) {
+      await this.deps.hooks.fileWritten(account, `${archive_uri}/${file}`);
+    }
+    return { session_id, status: 'accepted', archived: true, archive_uri };
+  }
+
+  /** {@link SessionMessageReader}: a stored message as JSON text, or null. */
+  async read(account_id: string, session_id: string, message_id: string): Promise<string | null> {
+    const message = await findMessage(this.files, account_id, session_id, message_id);
+    return message === null ? null : `${JSON.stringify(message, null, 2)}\n`;
+  }
+
+  /** The indexer's view of a message, or null. */
+  async readMessageRecord(
+    account_id: string,
+    session_id: string,
+    message_id: string,
+  ): Promise<MessageRecord | null> {
+    const message = await findMessage(this.files, account_id, session_id, message_id);
+    return message === null ? null : recordOf(message);
+  }
+
+  private key(account: string, session_id: string): string {
+    return `${account}/${session_id}`;
+  }
+
+  private locked<T>(account: string, session_id: string, work: () => Promise<T>): Promise<T> {
+    return this.mutex.run(this.key(account, session_id), work);
+  }
+
+  private async requireMeta(account: string, session_id: string): Promise<SessionMeta> {
+    const meta = await this.files.readMeta(account, session_id);
+    if (meta === null) throw new AppError('NOT_FOUND', `session '${session_id}' not found`, { session_id });
+    return meta;
+  }
+
+  /** Under the lock: append one line, then replace the meta. Returns the live message count. */
+  private async appendLocked(
+    account: string,
+    session_id: string,
+    creator: string,
+    message: StoredMessage,
+  ): Promise<number> {
+    const now = new Date().toISOString();
+    let meta = await this.files.readMeta(account, session_id);
+    if (meta === null) {
+      await mkdir(this.files.dir(account, session_id), { recursive: true });
+      meta = newMeta(session_id, creator, now);
+    }
+    const path = this.files.messagesPath(account, session_id);
+    const key = this.key(account, session_id);
+    const cached = this.counts.get(key);
+    let count: number;
+    if (cached !== undefined && cached.size === (await this.files.size(path))) {
+      count = cached.count;
+    } else {
+      // First touch since start (or the file changed underneath): recount and repair the meta,
+      // which a crash between append and meta write may have left behind.
+      const live = await this.files.readMessagesAt(path);
+      count = live.length;
+      meta = addParticipants(meta, live);
+    }
+    const size = await this.files.appendLine(path, JSON.stringify(message));
+    this.counts.set(key, { size, count: count + 1 });
+    const total = meta.total_message_count + (count + 1 - meta.message_count);
+    meta = addParticipants(
+      { ...meta, message_count: count + 1, total_message_count: total, updated_at: now },
+      [message],
+    );
+    await this.files.writeMeta(account, meta);
+    return count + 1;
+  }
+
+  /** Under the lock: archive the live messages. Returns the archive name, or null if none. */
+  private async commitLocked(account: string, session_id: string): Promise<string | null> {
+    const meta = await this.requireMeta(account, session_id);
+    const path = this.files.messagesPath(account, session_id);
+    const messages = await this.files.readMessagesAt(path);
+    if (messages.length === 0) return null;
+    const n = ((await this.files.archiveNumbers(account, session_id)).at(-1) ?? 0) + 1;
+    const name = archiveName(n);
+    await this.files.writeArchive(account, session_id, n, {
+      [MESSAGES_FILE]: messages.map((m) => `${JSON.stringify(m)}\n`).join(''),
+      [OVERVIEW_FILE]: overviewOf(session_id, name, messages),
+      [ABSTRACT_FILE]: abstractOf(messages),
+    });
+    await writeFileAtomic(path, '');
+    this.counts.set(this.key(account, session_id), { size: 0, count: 0 });
+    const now = new Date().toISOString();
+    await this.files.writeMeta(account, {
+      ...meta,
+      message_count: 0,
+      commit_count: meta.commit_count + 1,
+      updated_at: now,
+    });
+    return name;
+  }
+}
