@@ -28,8 +28,9 @@ export function archiveName(n: number): string {
   return `archive_${String(n).padStart(3, '0')}`;
 }
 
+// Duck-typed: errors from node:fs may come from another realm (e.g. under jest's VM modules).
 function isMissing(error: unknown): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOENT';
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
 }
 
 /** Parses `messages.jsonl` text, skipping blank and unparseable (torn) lines. */
