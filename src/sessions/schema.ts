@@ -86,16 +86,13 @@ export const sessionMetaSchema = z.object({
 export type SessionMeta = z.infer<typeof sessionMetaSchema>;
 
 /**
- * Parses `value` with `schema`; on failure throws `INVALID_ARGUMENT` whose `details.fields` maps each
- * failing path (e.g. `parts.0.text`, `(body)` for the whole value) to its message.
+ * Parses `value` with `schema`; on failure throws `INVALID_ARGUMENT` with
+ * `details.fields = [{path, message}]` (path like `parts.0.text`, '' for the whole value), the same
+ * shape the other routes use.
  */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const fields: Record<string, string> = {};
-  for (const issue of result.error.issues) {
-    const path = issue.path.map(String).join('.') || '(body)';
-    fields[path] ??= issue.message;
-  }
+  const fields = result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
   throw new AppError('INVALID_ARGUMENT', `invalid ${what}`, { fields });
 }

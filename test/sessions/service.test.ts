@@ -208,7 +208,9 @@ describe('messages', () => {
   ])('invalid body %j is 400 naming %s', async (body, field) => {
     const error: unknown = await fx.service.addMessage(ctxOf('root'), 's1', body).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
-    expect(Object.keys((error as { details: { fields: object } }).details.fields)).toContain(field);
+    expect(
+      (error as { details: { fields: { path: string }[] } }).details.fields.map((f) => f.path),
+    ).toContain(field);
     await expect(fx.service.get(ctxOf('root'), 's1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
