@@ -1,0 +1,53 @@
+import { addParticipants, newMeta, normaliseParts } from './meta.js';
+import { addMessageSchema } from './schema.js';
+
+test('a new meta starts with the creator as the only participant', () => {
+  expect(newMeta('s1', 'alice', 'T')).toEqual({
+    session_id: 's1',
+    created_at: 'T',
+    updated_at: 'T',
+    created_by_user_id: 'alice',
+    participant_user_ids: ['alice'],
+    participant_agent_ids: [],
+    message_count: 0,
+    total_message_count: 0,
+    commit_count: 0,
+  });
+});
+
+test('participants: user messages add users, assistant messages add agents, others nothing', () => {
+  const base = { id: 'm', parts: [], created_at: 'T' };
+  const meta = addParticipants(newMeta('s1', 'alice', 'T'), [
+    { ...base, role: 'user', role_id: 'bob' },
+    { ...base, role: 'user', role_id: 'alice' },
+    { ...base, role: 'assistant', role_id: 'bot' },
+    { ...base, role: 'system', role_id: null },
+    { ...base, role: 'tool', role_id: 'ignored' },
+  ]);
+  expect(meta.participant_user_ids).toEqual(['alice', 'bob']);
+  expect(meta.participant_agent_ids).toEqual(['bot']);
+});
+
+test.each([
+  [{ role: 'user', content: 'hi' }, [{ type: 'text', text: 'hi' }]],
+  [{ role: 'user', content: '' }, [{ type: 'text', text: '' }]],
+  [{ role: 'user', content: 'no', parts: [{ type: 'text', text: 'yes' }] }, [{ type: 'text', text: 'yes' }]],
+  [
+    {
+      role: 'assistant',
+      parts: [{ type: 'tool', tool_id: 'c1', tool_name: 'run', tool_uri: 'viking://elsewhere' }],
+    },
+    [
+      {
+        type: 'tool',
+        tool_id: 'c1',
+        tool_name: 'run',
+        tool_uri: 'viking://session/s9/tools/c1',
+        skill_uri: '',
+        tool_status: 'pending',
+      },
+    ],
+  ],
+])('normaliseParts(%j)', (raw, parts) => {
+  expect(normaliseParts('s9', addMessageSchema.parse(raw))).toEqual(parts);
+});
