@@ -16,6 +16,7 @@ import {
   OVERVIEW_FILE,
   SessionFiles,
   archiveName,
+  parseMessages,
   sessionUri,
 } from './files.js';
 import { findMessage, recordOf, type MessageRecord, type SessionMessageReader } from './reader.js';
@@ -247,28 +248,37 @@ export class SessionService implements SessionMessageReader {
     return count + 1;
   }
 
-  /** Under the lock: archive the live messages. Returns the archive name, or null if none. */
+  /**
+   * Under the lock: archive the live messages. Returns the archive name, or null if there was
+   * nothing new. Messages already in the newest archive are skipped: a crash after the archive was
+   * renamed into place but before the live log was emptied must not archive them twice.
+   */
   private async commitLocked(account: string, session_id: string): Promise<string | null> {
     const meta = await this.requireMeta(account, session_id);
     const path = this.files.messagesPath(account, session_id);
     const messages = await this.files.readMessagesAt(path);
     if (messages.length === 0) return null;
-    const n = ((await this.files.archiveNumbers(account, session_id)).at(-1) ?? 0) + 1;
-    const name = archiveName(n);
-    await this.files.writeArchive(account, session_id, n, {
-      [MESSAGES_FILE]: messages.map((m) => `${JSON.stringify(m)}\n`).join(''),
-      [OVERVIEW_FILE]: overviewOf(session_id, name, messages),
-      [ABSTRACT_FILE]: abstractOf(messages),
-    });
+    const latest = (await this.files.archiveNumbers(account, session_id)).at(-1) ?? 0;
+    const archived = await this.archivedIds(account, session_id, latest);
+    const fresh = messages.filter((m) => !archived.has(m.id));
+    const n = fresh.length > 0 ? latest + 1 : latest;
+    if (fresh.length > 0) {
+      await this.files.writeArchive(account, session_id, n, {
+        [MESSAGES_FILE]: fresh.map((m) => `${JSON.stringify(m)}\n`).join(''),
+        [OVERVIEW_FILE]: overviewOf(session_id, archiveName(n), fresh),
+        [ABSTRACT_FILE]: abstractOf(fresh),
+      });
+    }
     await writeFileAtomic(path, '');
     this.counts.set(this.key(account, session_id), { size: 0, count: 0 });
-    const now = new Date().toISOString();
-    await this.files.writeMeta(account, {
-      ...meta,
-      message_count: 0,
-      commit_count: meta.commit_count + 1,
-      updated_at: now,
-    });
-    return name;
+    const updated_at = new Date().toISOString();
+    await this.files.writeMeta(account, { ...meta, message_count: 0, commit_count: n, updated_at });
+    return fresh.length > 0 ? archiveName(n) : null;
+  }
+
+  private async archivedIds(account: string, session_id: string, n: number): Promise<Set<string>> {
+    if (n === 0) return new Set();
+    const text = await this.files.readArchiveFile(account, session_id, n, MESSAGES_FILE);
+    return new Set(parseMessages(text, `${session_id} ${archiveName(n)}`).map((m) => m.id));
   }
 }

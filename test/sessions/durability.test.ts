@@ -1,5 +1,5 @@
 /** Concurrency and crash safety of the message log: no lost or interleaved lines, torn-line recovery. */
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile } from 'node:fs/promises';
 import { ctxOf, sessionFixture, sessionPath, type Fixture } from '../helpers/sessions.js';
 
 let fx: Fixture;
@@ -105,4 +105,33 @@ test('a message appended before a crash but missing from the meta is counted aft
   expect(meta).toMatchObject({ message_count: 3, total_message_count: 3 });
   expect(meta.participant_user_ids).toEqual(['alice', 'bob']);
   expect(await restarted.read('acme', 's1', orphan.id)).not.toBeNull();
+});
+
+test('a commit interrupted after the archive was written does not archive messages twice', async () => {
+  await fx.service.addMessage(ctxOf('user'), 's1', { role: 'user', content: 'one' });
+  await fx.service.addMessage(ctxOf('user'), 's1', { role: 'user', content: 'two' });
+  const live = sessionPath(fx.dataDir, 'acme', 's1', 'messages.jsonl');
+  // The crash: archive_001 is in place, the live log still holds its messages, the meta is old.
+  const archive = sessionPath(fx.dataDir, 'acme', 's1', 'history', 'archive_001');
+  await mkdir(archive, { recursive: true });
+  await copyFile(live, `${archive}/messages.jsonl`);
+
+  const restarted = fx.restart();
+  await expect(restarted.commit(ctxOf('user'), 's1')).resolves.toMatchObject({
+    archived: false,
+    archive_uri: null,
+  });
+  expect(await readFile(live, 'utf8')).toBe('');
+  expect(await restarted.get(ctxOf('user'), 's1')).toMatchObject({ message_count: 0, commit_count: 1 });
+
+  await restarted.addMessage(ctxOf('user'), 's1', { role: 'user', content: 'three' });
+  await expect(restarted.commit(ctxOf('user'), 's1')).resolves.toMatchObject({
+    archive_uri: 'viking://session/s1/history/archive_002',
+  });
+  const second = await readFile(
+    sessionPath(fx.dataDir, 'acme', 's1', 'history', 'archive_002', 'messages.jsonl'),
+    'utf8',
+  );
+  expect(second.trim().split('\n')).toHaveLength(1);
+  expect(second).toContain('three');
 });
