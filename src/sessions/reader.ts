@@ -56,3 +56,26 @@ export function recordOf(message: StoredMessage): MessageRecord {
     created_at: message.created_at,
   };
 }
+
+/** Both read paths over one DATA_DIR, without the rest of the service (for the filesystem and indexer). */
+export interface SessionReader extends SessionMessageReader {
+  readMessageRecord(
+    account_id: string,
+    session_id: string,
+    message_id: string,
+  ): Promise<MessageRecord | null>;
+}
+
+export function sessionReader(dataDir: string): SessionReader {
+  const files = new SessionFiles(dataDir);
+  return {
+    async read(account_id, session_id, message_id) {
+      const message = await findMessage(files, account_id, session_id, message_id);
+      return message === null ? null : `${JSON.stringify(message, null, 2)}\n`;
+    },
+    async readMessageRecord(account_id, session_id, message_id) {
+      const message = await findMessage(files, account_id, session_id, message_id);
+      return message === null ? null : recordOf(message);
+    },
+  };
+}

@@ -19,7 +19,7 @@ import {
   parseMessages,
   sessionUri,
 } from './files.js';
-import { findMessage, recordOf, type MessageRecord, type SessionMessageReader } from './reader.js';
+import { sessionReader, type MessageRecord, type SessionReader } from './reader.js';
 import { resolveRoleId, type AuthMode } from './role-id.js';
 import {
   addMessageSchema,
@@ -33,6 +33,12 @@ import { abstractOf, overviewOf } from './summary.js';
 import { addParticipants, newMeta, normaliseParts } from './meta.js';
 
 export type { AuthMode } from './role-id.js';
+export {
+  sessionReader,
+  type MessageRecord,
+  type SessionMessageReader,
+  type SessionReader,
+} from './reader.js';
 
 export interface SessionServiceDeps {
   dataDir: string;
@@ -64,14 +70,16 @@ function hasKey(value: unknown, key: string): boolean {
   return typeof value === 'object' && value !== null && Object.hasOwn(value, key);
 }
 
-export class SessionService implements SessionMessageReader {
+export class SessionService implements SessionReader {
   private readonly files: SessionFiles;
+  private readonly reader: SessionReader;
   private readonly mutex = new KeyedMutex();
   /** Live message count per session, valid while messages.jsonl keeps the recorded size. */
   private readonly counts = new Map<string, { size: number; count: number }>();
 
   constructor(private readonly deps: SessionServiceDeps) {
     this.files = new SessionFiles(deps.dataDir);
+    this.reader = sessionReader(deps.dataDir);
   }
 
   async create(
@@ -181,20 +189,18 @@ export class SessionService implements SessionMessageReader {
     return { session_id, status: 'accepted', archived: true, archive_uri };
   }
 
-  /** {@link SessionMessageReader}: a stored message as JSON text, or null. */
-  async read(account_id: string, session_id: string, message_id: string): Promise<string | null> {
-    const message = await findMessage(this.files, account_id, session_id, message_id);
-    return message === null ? null : `${JSON.stringify(message, null, 2)}\n`;
+  /** SessionMessageReader: a stored message as pretty JSON text, or null. */
+  read(account_id: string, session_id: string, message_id: string): Promise<string | null> {
+    return this.reader.read(account_id, session_id, message_id);
   }
 
-  /** The indexer's view of a message, or null. */
-  async readMessageRecord(
+  /** The indexer's view of a message (role, role_id, text of its text parts, created_at), or null. */
+  readMessageRecord(
     account_id: string,
     session_id: string,
     message_id: string,
   ): Promise<MessageRecord | null> {
-    const message = await findMessage(this.files, account_id, session_id, message_id);
-    return message === null ? null : recordOf(message);
+    return this.reader.readMessageRecord(account_id, session_id, message_id);
   }
 
   private key(account: string, session_id: string): string {

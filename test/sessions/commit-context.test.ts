@@ -1,5 +1,6 @@
 /** Commit into history/archive_NNN, the context endpoint and reading single messages back. */
 import { readFile, readdir } from 'node:fs/promises';
+import { sessionReader } from '../../src/sessions/service.js';
 import { ctxOf, sessionFixture, sessionPath, type Fixture } from '../helpers/sessions.js';
 
 let fx: Fixture;
@@ -157,4 +158,15 @@ test('read and readMessageRecord find live and archived messages, null otherwise
   expect(await fx.service.read('acme', 's1', '../.meta.json')).toBeNull();
   expect(await fx.service.read('../acme', 's1', id ?? '')).toBeNull();
   expect(await fx.service.readMessageRecord('acme', 's1', 'nope')).toBeNull();
+});
+
+test('sessionReader over the same DATA_DIR reads what the service wrote', async () => {
+  await fx.service.addMessage(ctxOf('user'), 's1', { role: 'user', content: 'stand-alone' });
+  const [id] = liveIds(await readFile(sessionPath(fx.dataDir, 'acme', 's1', 'messages.jsonl'), 'utf8'));
+  const reader = sessionReader(fx.dataDir);
+  expect(await reader.readMessageRecord('acme', 's1', id ?? '')).toMatchObject({
+    role_id: 'alice',
+    text: 'stand-alone',
+  });
+  expect(await reader.read('acme', 's1', id ?? '')).toBe(await fx.service.read('acme', 's1', id ?? ''));
 });
