@@ -87,12 +87,15 @@ export type SessionMeta = z.infer<typeof sessionMetaSchema>;
 
 /**
  * Parses `value` with `schema`; on failure throws `INVALID_ARGUMENT` with
- * `details.fields = [{path, message}]` (path like `parts.0.text`, '' for the whole value), the same
- * shape the other routes use.
+ * `details.fields = [{field, message}]` (field like `parts.0.text`, '' for the whole value), the
+ * shape of the HTTP layer's `fieldsOf`.
  */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const fields = result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  const fields = result.error.issues.map((i) => ({
+    field: i.path.map(String).join('.'),
+    message: i.message,
+  }));
   throw new AppError('INVALID_ARGUMENT', `invalid ${what}`, { fields });
 }

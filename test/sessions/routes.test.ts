@@ -118,7 +118,7 @@ test('validation errors name the failing fields', async () => {
     .set(as('root'))
     .send({ role: 'user', parts: [{ type: 'text' }] });
   expect(res.status).toBe(400);
-  expect(env(res).error.details.fields).toEqual([expect.objectContaining({ path: 'parts.0.text' })]);
+  expect(env(res).error.details.fields).toEqual([expect.objectContaining({ field: 'parts.0.text' })]);
 });
 
 test('another account sees none of it', async () => {

@@ -209,7 +209,7 @@ describe('messages', () => {
     const error: unknown = await fx.service.addMessage(ctxOf('root'), 's1', body).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(
-      (error as { details: { fields: { path: string }[] } }).details.fields.map((f) => f.path),
+      (error as { details: { fields: { field: string }[] } }).details.fields.map((f) => f.field),
     ).toContain(field);
     await expect(fx.service.get(ctxOf('root'), 's1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
