@@ -10,9 +10,36 @@ import { join } from 'node:path';
 export const TINY_DIMENSION = 8;
 const SPECIAL = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 const WORDS = [
-  'the', 'a', 'cat', 'dog', 'sat', 'on', 'mat', 'ran', 'in', 'park', 'vector', 'search', 'index',
-  'agent', 'user', 'memory', 'file', 'read', 'write', 'fast', 'slow', 'red', 'blue', 'green',
-  '##s', '##ing', '##ed', '.', ',', '!',
+  'the',
+  'a',
+  'cat',
+  'dog',
+  'sat',
+  'on',
+  'mat',
+  'ran',
+  'in',
+  'park',
+  'vector',
+  'search',
+  'index',
+  'agent',
+  'user',
+  'memory',
+  'file',
+  'read',
+  'write',
+  'fast',
+  'slow',
+  'red',
+  'blue',
+  'green',
+  '##s',
+  '##ing',
+  '##ed',
+  '.',
+  ',',
+  '!',
 ];
 export const TINY_VOCAB = [...SPECIAL, ...WORDS];
 
@@ -54,15 +81,38 @@ function embeddingTable(vocab: number, dim: number): Float32Array {
 
 export function tinyOnnxModel(vocab: number, dim: number): Uint8Array {
   const table = embeddingTable(vocab, dim);
-  const initializer = msg(5, int(1, vocab), int(1, dim), int(2, FLOAT), str(8, 'embeddings'),
-    bytes(9, new Uint8Array(table.buffer)));
-  const node = msg(1, str(1, 'embeddings'), str(1, 'input_ids'), str(2, 'last_hidden_state'),
-    str(3, 'gather'), str(4, 'Gather'), msg(5, str(1, 'axis'), int(3, 0), int(20, 2)));
-  const graph = msg(7, node, str(2, 'tiny'), initializer,
+  const initializer = msg(
+    5,
+    int(1, vocab),
+    int(1, dim),
+    int(2, FLOAT),
+    str(8, 'embeddings'),
+    bytes(9, new Uint8Array(table.buffer)),
+  );
+  const node = msg(
+    1,
+    str(1, 'embeddings'),
+    str(1, 'input_ids'),
+    str(2, 'last_hidden_state'),
+    str(3, 'gather'),
+    str(4, 'Gather'),
+    msg(5, str(1, 'axis'), int(3, 0), int(20, 2)),
+  );
+  const graph = msg(
+    7,
+    node,
+    str(2, 'tiny'),
+    initializer,
     valueInfo(11, 'input_ids', INT64, ['batch', 'sequence']),
     valueInfo(11, 'attention_mask', INT64, ['batch', 'sequence']),
-    valueInfo(12, 'last_hidden_state', FLOAT, ['batch', 'sequence', dim]));
-  return Uint8Array.from([...int(1, 7), ...str(2, 'vikingscope-test'), ...graph, ...msg(8, str(1, ''), int(2, 13))]);
+    valueInfo(12, 'last_hidden_state', FLOAT, ['batch', 'sequence', dim]),
+  );
+  return Uint8Array.from([
+    ...int(1, 7),
+    ...str(2, 'vikingscope-test'),
+    ...graph,
+    ...msg(8, str(1, ''), int(2, 13)),
+  ]);
 }
 
 function tokenizerJson(): unknown {
@@ -73,21 +123,48 @@ function tokenizerJson(): unknown {
     truncation: null,
     padding: null,
     added_tokens: SPECIAL.map((content) => ({
-      id: id(content), content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+      id: id(content),
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
     })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: true,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-      pair: [
-        { SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } },
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
       ],
-      special_tokens: Object.fromEntries(['[CLS]', '[SEP]'].map((t) => [t, { id: t, ids: [id(t)], tokens: [t] }])),
+      pair: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+        { SpecialToken: { id: '[SEP]', type_id: 1 } },
+      ],
+      special_tokens: Object.fromEntries(
+        ['[CLS]', '[SEP]'].map((t) => [t, { id: t, ids: [id(t)], tokens: [t] }]),
+      ),
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+    model: {
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab,
+    },
   };
 }
 
@@ -98,12 +175,31 @@ export function writeTinyModel(parent: string, name = 'tiny-bert', quantized = f
   const onnxFile = quantized ? 'model_quantized.onnx' : 'model.onnx';
   writeFileSync(join(dir, 'onnx', onnxFile), tinyOnnxModel(TINY_VOCAB.length, TINY_DIMENSION));
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson()));
-  const special = { cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]' };
-  writeFileSync(join(dir, 'tokenizer_config.json'),
-    JSON.stringify({ tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 512, ...special }));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({
-    model_type: 'bert', architectures: ['BertModel'], hidden_size: TINY_DIMENSION,
-    vocab_size: TINY_VOCAB.length, max_position_embeddings: 512,
-  }));
+  const special = {
+    cls_token: '[CLS]',
+    sep_token: '[SEP]',
+    pad_token: '[PAD]',
+    unk_token: '[UNK]',
+    mask_token: '[MASK]',
+  };
+  writeFileSync(
+    join(dir, 'tokenizer_config.json'),
+    JSON.stringify({
+      tokenizer_class: 'BertTokenizer',
+      do_lower_case: true,
+      model_max_length: 512,
+      ...special,
+    }),
+  );
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      model_type: 'bert',
+      architectures: ['BertModel'],
+      hidden_size: TINY_DIMENSION,
+      vocab_size: TINY_VOCAB.length,
+      max_position_embeddings: 512,
+    }),
+  );
   return dir;
 }

@@ -17,7 +17,11 @@ export async function load(url, context, nextLoad) {
   const source = await readFile(new URL(url), 'utf8');
   const { outputText } = ts.transpileModule(source, {
     fileName: url,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: true,
+    },
   });
   return { format: 'module', source: outputText, shortCircuit: true };
 }

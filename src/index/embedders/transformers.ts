@@ -85,9 +85,11 @@ async function loadExtractor(source: ModelSource, options: TransformersOptions):
   }
   env.useFSCache = true;
   // With local lookups off, a Hub id is never confused with a folder under `localModelPath`; the
-  // cache is consulted first either way. Without remote access, `local_files_only` means cache only.
+  // cache is consulted first either way. Without remote access, `local_files_only` needs local
+  // lookups on, so they point at the cache too: the cache is all there is.
   env.allowLocalModels = !options.allowRemote;
   env.allowRemoteModels = options.allowRemote;
+  env.localModelPath = options.cacheDir;
   const pipe = await pipeline('feature-extraction', source.id, {
     quantized: true,
     cache_dir: options.cacheDir,
