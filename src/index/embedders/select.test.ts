@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { AppError } from '../../errors.js';
+import type { Logger } from '../../log.js';
 import type { Embedder } from '../embedder.js';
 import { BUILTIN_ID } from './builtin.js';
 import { assertCompatible, createEmbedder } from './select.js';
 
 /** A real pino logger whose lines the test can read. */
-function capturingLogger(): { log: ReturnType<typeof pino>; lines: () => { level: number; msg: string }[] } {
+function capturingLogger(): { log: Logger; lines: () => { level: number; msg: string }[] } {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done): void {

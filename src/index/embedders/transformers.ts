@@ -64,7 +64,7 @@ function asPooled(value: unknown, rows: number): PooledOutput {
     ArrayBuffer.isView(data) &&
     (data as unknown as ArrayLike<number>).length === rows * dims[1];
   if (!ok) throw new AppError('INTERNAL', 'the embedding model returned an unexpected tensor shape');
-  return { dims: dims as number[], data: data as unknown as ArrayLike<number> };
+  return { dims, data };
 }
 
 // transformers.js keeps its settings in one global `env`; loads are serialised so two loads with
@@ -81,7 +81,7 @@ async function loadExtractor(source: ModelSource, options: TransformersOptions):
     env.useFSCache = false;
     env.localModelPath = source.root;
     const pipe = await pipeline('feature-extraction', source.name, { quantized: source.quantized });
-    return pipe as unknown as Extractor;
+    return pipe;
   }
   env.useFSCache = true;
   // With local lookups off, a Hub id is never confused with a folder under `localModelPath`; the
@@ -95,7 +95,7 @@ async function loadExtractor(source: ModelSource, options: TransformersOptions):
     cache_dir: options.cacheDir,
     local_files_only: !options.allowRemote,
   });
-  return pipe as unknown as Extractor;
+  return pipe;
 }
 
 function serialisedLoad(source: ModelSource, options: TransformersOptions): Promise<Extractor> {
