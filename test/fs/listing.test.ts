@@ -83,7 +83,9 @@ test.each([
   await fs.vfs.ensureIdentity(ctxOf('user', 'bob', 'bot', policy, 'iso'));
   const mine = await fs.vfs.tree(me, container, { levelLimit: 1 });
   expect(mine.map((e) => e.rel_path)).toEqual([rel]);
-  const everything = await fs.vfs.ls(ctxOf('root', 'alice', 'bot', policy, 'iso'), container, { simple: true });
+  const everything = await fs.vfs.ls(ctxOf('root', 'alice', 'bot', policy, 'iso'), container, {
+    simple: true,
+  });
   expect(everything).toContain(hidden);
   expect(await codeOf(fs.vfs.ls(me, `${container}/${rel.split('/')[0] ?? ''}`))).toBe('INVALID_URI');
   // A container holds nothing but the scope roots below it.
