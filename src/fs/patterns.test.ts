@@ -1,3 +1,4 @@
+import { isAppError } from '../errors.js';
 import { compileGrepPattern, globToRegExp, MAX_PATTERN_LENGTH } from './patterns.js';
 
 test.each([
@@ -21,9 +22,16 @@ test('grep patterns: flags, invalid and unsafe patterns', () => {
   expect(compileGrepPattern('todo', true).test('TODO')).toBe(true);
   expect(compileGrepPattern('todo', false).test('TODO')).toBe(false);
   for (const bad of ['(', '[a-', '(a+)+', '(\\w*)*x', '(x{2,})+', '', 'x'.repeat(MAX_PATTERN_LENGTH + 1)]) {
-    expect(() => compileGrepPattern(bad, false)).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
-    );
+    expect(codeOf(() => compileGrepPattern(bad, false))).toBe('INVALID_ARGUMENT');
   }
   expect(compileGrepPattern('(ab)+c', false).test('ababc')).toBe(true);
 });
+
+function codeOf(work: () => unknown): string {
+  try {
+    work();
+    return 'ok';
+  } catch (error) {
+    return isAppError(error) ? error.code : String(error);
+  }
+}

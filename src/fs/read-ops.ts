@@ -22,6 +22,8 @@ export interface LsEntry {
   rel_path?: string;
 }
 
+export type TreeEntry = LsEntry & { rel_path: string };
+
 export interface LsOptions {
   simple?: boolean;
   recursive?: boolean;
@@ -53,6 +55,8 @@ async function readOptional(path: string): Promise<string> {
   }
 }
 
+async function toLsEntry(entry: DirEntry, withRel: true): Promise<TreeEntry>;
+async function toLsEntry(entry: DirEntry, withRel: boolean): Promise<LsEntry>;
 async function toLsEntry(entry: DirEntry, withRel: boolean): Promise<LsEntry> {
   const abstract = entry.isDir
     ? (await readOptional(join(entry.path, '.abstract.md'))).slice(0, ABSTRACT_LIMIT)
@@ -99,7 +103,12 @@ async function collect(
   return out;
 }
 
-export async function ls(core: FsCore, ctx: RequestContext, raw: unknown, options: LsOptions = {}) {
+export async function ls(
+  core: FsCore,
+  ctx: RequestContext,
+  raw: unknown,
+  options: LsOptions = {},
+): Promise<LsEntry[] | string[]> {
   const recursive = options.recursive ?? false;
   const entries = await collect(core, ctx, raw, recursive ? Number.POSITIVE_INFINITY : 1, options);
   if (options.simple === true) return entries.map((e) => e.resolved.uri as string);

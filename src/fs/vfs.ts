@@ -59,11 +59,19 @@ export class Vfs {
       if (key.startsWith(`${account_id}\u0000`)) this.initialised.delete(key);
   }
 
-  ls(ctx: RequestContext, uri: string, options: reads.LsOptions = {}) {
+  /** Readable children; `simple: true` gives canonical URI strings instead of entries. */
+  ls(ctx: RequestContext, uri: string, options: reads.LsOptions & { simple: true }): Promise<string[]>;
+  ls(
+    ctx: RequestContext,
+    uri: string,
+    options?: reads.LsOptions & { simple?: false },
+  ): Promise<reads.LsEntry[]>;
+  ls(ctx: RequestContext, uri: string, options?: reads.LsOptions): Promise<reads.LsEntry[] | string[]>;
+  ls(ctx: RequestContext, uri: string, options: reads.LsOptions = {}): Promise<reads.LsEntry[] | string[]> {
     return reads.ls(this.core, ctx, uri, options);
   }
 
-  tree(ctx: RequestContext, uri: string, options: reads.TreeOptions = {}) {
+  tree(ctx: RequestContext, uri: string, options: reads.TreeOptions = {}): Promise<reads.TreeEntry[]> {
     return reads.tree(this.core, ctx, uri, options);
   }
 
