@@ -9,6 +9,8 @@ import { isIndexableText } from './text.js';
 import { walk } from './walk.js';
 
 export const DEFAULT_SEARCH_LIMIT = 256;
+/** Files a single grep reads at most (bounds the work of one request). */
+export const MAX_FILES_SCANNED = 20_000;
 /** Longest line prefix a regex is run on (bounds the work per line). */
 const MAX_LINE_CHARS = 8192;
 
@@ -52,8 +54,9 @@ export async function grep(core: FsCore, ctx: RequestContext, request: GrepReque
   const regex = compileGrepPattern(request.pattern, request.caseInsensitive ?? false);
   const limit = request.nodeLimit ?? DEFAULT_SEARCH_LIMIT;
   const matches: GrepMatch[] = [];
+  let scanned = 0;
   for await (const file of filesUnder(core, ctx, resolved)) {
-    if (matches.length >= limit) break;
+    if (matches.length >= limit || ++scanned > MAX_FILES_SCANNED) break;
     if (file.size > core.maxFileBytes) continue;
     const content = await readFile(file.path).catch(() => null);
     if (content === null || !isIndexableText(content)) continue;

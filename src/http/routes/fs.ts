@@ -12,17 +12,20 @@ const flag = z.union([z.boolean(), z.stringbool()]);
 const count = z.coerce.number().int().min(0).max(1_000_000);
 const uri = z.string().min(1);
 
+// `limit` is OpenViking's alias of `node_limit`.
 const lsQuery = z.object({
   uri,
   simple: flag.optional(),
   recursive: flag.optional(),
   show_all_hidden: flag.optional(),
   node_limit: count.optional(),
+  limit: count.optional(),
 });
 const treeQuery = z.object({
   uri,
   level_limit: count.optional(),
   node_limit: count.optional(),
+  limit: count.optional(),
   show_all_hidden: flag.optional(),
 });
 const uriQuery = z.object({ uri });
@@ -73,7 +76,7 @@ function fsRoutes(router: Router, vfs: Vfs): void {
       simple: q.simple,
       recursive: q.recursive,
       showAllHidden: q.show_all_hidden,
-      nodeLimit: q.node_limit,
+      nodeLimit: q.limit ?? q.node_limit,
     });
     sendOk(res, await vfs.ls(contextOf(req), q.uri, options));
   });
@@ -81,7 +84,7 @@ function fsRoutes(router: Router, vfs: Vfs): void {
     const q = parseInput(treeQuery, req.query);
     const options = defined({
       levelLimit: q.level_limit,
-      nodeLimit: q.node_limit,
+      nodeLimit: q.limit ?? q.node_limit,
       showAllHidden: q.show_all_hidden,
     });
     sendOk(res, await vfs.tree(contextOf(req), q.uri, options));
