@@ -56,7 +56,7 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.in
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   const fields = parsed.error.issues.map((issue) => ({
-    field: issue.path.join('.'),
+    path: issue.path.join('.'),
     message: issue.message,
   }));
   throw new AppError('INVALID_ARGUMENT', 'invalid request', { fields });
