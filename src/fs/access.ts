@@ -51,14 +51,24 @@ export function isScopeRoot(ctx: RequestContext, resolved: ResolvedUri): boolean
 }
 
 /**
+ * Resolves a URI to be written and checks its shape only (400). A name that could never be listed
+ * (temp or lock file) counts as a shape error, so it is reported before visibility.
+ */
+export function resolveWriteShape(ctx: RequestContext, raw: unknown): ResolvedUri {
+  const resolved = resolveUri(raw, ctx.effective, ctx.policy);
+  if (resolved.segments.some((s) => isInternalName(s, false))) {
+    throw new AppError('INVALID_URI', 'reserved file name', { uri: resolved.uri });
+  }
+  return resolved;
+}
+
+/**
  * Resolves a raw URI and requires write permission: read permission, not a session file, not a
  * bare root or container (ROOT excepted), and no internal name as a segment.
  */
 export function resolveWritable(ctx: RequestContext, raw: unknown): ResolvedUri {
-  const resolved = resolveReadable(ctx, raw);
-  if (resolved.segments.some((s) => isInternalName(s, false))) {
-    throw new AppError('INVALID_URI', 'reserved file name', { uri: resolved.uri });
-  }
+  const resolved = resolveWriteShape(ctx, raw);
+  if (!canRead(ctx, resolved)) throw denied(resolved, 'not visible to the caller');
   if (resolved.scope === 'session') {
     throw denied(resolved, 'session files are written only through the session API');
   }

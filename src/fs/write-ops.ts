@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
 import { writeFileAtomic } from '../storage/atomic.js';
-import { resolveRemovable, resolveWritable, sameOwner } from './access.js';
+import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
 import { mapWriteError, notFound, pathOf, statOrNull, type FsCore } from './store.js';
 
 export type WriteMode = 'replace' | 'append';
@@ -94,8 +94,8 @@ function isWithin(inner: ResolvedUri, outer: ResolvedUri): boolean {
 /** Moves a file or folder within one scope owner; an existing destination is 409. */
 export async function mv(core: FsCore, ctx: RequestContext, fromRaw: unknown, toRaw: unknown) {
   // Both shapes first, so a malformed side is 400 whatever the other side's permissions.
-  resolveUri(fromRaw, ctx.effective, ctx.policy);
-  resolveUri(toRaw, ctx.effective, ctx.policy);
+  resolveWriteShape(ctx, fromRaw);
+  resolveWriteShape(ctx, toRaw);
   const from = resolveRemovable(ctx, fromRaw);
   const to = resolveRemovable(ctx, toRaw);
   if (!sameOwner(from, to)) {

@@ -51,6 +51,7 @@ test('write = read permission; only ROOT writes into roots and containers; sessi
   expect(await codeOf(fs.vfs.write(alice, { uri: `viking://resources/${TEMP_PREFIX}x`, content: 'x' }))).toBe(
     'INVALID_URI',
   );
+  expect(await codeOf(fs.vfs.mkdir(alice, 'viking://user/bob/.x.lock'))).toBe('INVALID_URI');
 });
 
 test('under an isolating policy a user cannot write the container itself', async () => {
