@@ -75,13 +75,13 @@ test('invalid bodies and queries are 400 INVALID_ARGUMENT naming the fields', as
   const missing = await request(app).post('/api/v1/content/write').send({ uri: 'viking://resources/a.md' });
   expect(missing.status).toBe(400);
   expect(error(missing).code).toBe('INVALID_ARGUMENT');
-  expect(error(missing).details.fields).toEqual([expect.objectContaining({ path: 'content' })]);
+  expect(error(missing).details.fields).toEqual([expect.objectContaining({ field: 'content' })]);
   const mode = await write('viking://resources/a.md', 'x', { mode: 'upsert' });
-  expect(error(mode).details.fields).toEqual([expect.objectContaining({ path: 'mode' })]);
+  expect(error(mode).details.fields).toEqual([expect.objectContaining({ field: 'mode' })]);
   const limit = await request(app).get('/api/v1/fs/ls').query({ uri: 'viking://', node_limit: 'many' });
   expect(limit.status).toBe(400);
   const noUri = await request(app).get('/api/v1/fs/stat');
-  expect(error(noUri).details.fields).toEqual([expect.objectContaining({ path: 'uri' })]);
+  expect(error(noUri).details.fields).toEqual([expect.objectContaining({ field: 'uri' })]);
   const regex = await request(app).post('/api/v1/search/grep').send({ uri: 'viking://', pattern: '(' });
   expect(regex.status).toBe(400);
 });

@@ -52,11 +52,11 @@ const grepBody = z.object({
 const globBody = z.object({ pattern: z.string().min(1), uri: uri.optional(), node_limit: count.optional() });
 
 /** Parses `value` or throws 400 INVALID_ARGUMENT naming the failing fields. */
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   const fields = parsed.error.issues.map((issue) => ({
-    path: issue.path.join('.'),
+    field: issue.path.map(String).join('.'),
     message: issue.message,
   }));
   throw new AppError('INVALID_ARGUMENT', 'invalid request', { fields });
