@@ -28,10 +28,8 @@ async function buildDeps(config: Config): Promise<AppDeps> {
 function listen(deps: AppDeps): Promise<Server> {
   const { port, host } = deps.config;
   return new Promise((resolve, reject) => {
-    const server = createApp(deps).listen(port, host, (error?: Error) => {
-      if (error) reject(error);
-      else resolve(server);
-    });
+    const server = createApp(deps).listen(port, host, () => resolve(server));
+    server.once('error', reject);
   });
 }
 
@@ -63,7 +61,10 @@ async function main(): Promise<void> {
   const server = await listen(await buildDeps(config));
   shutdownOn(server);
   const address = server.address();
-  const where = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : config.host;
+  const where =
+    typeof address === 'object' && address !== null
+      ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+      : config.host;
   process.stdout.write(`VikingScope listening on http://${where}\nauth mode: ${MODE_TEXT[config.authMode]}\n`);
   logger.info({ host: config.host, port: config.port, authMode: config.authMode }, 'listening');
 }
