@@ -11,7 +11,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** `api_key` with a root key, `trusted` behind a gateway, or `dev` (api_key mode without a root key). */
 export type AuthMode = 'api_key' | 'trusted' | 'dev';
 
-const byteCount = (fallback: number) => z.coerce.number().int().min(1024).max(1024 * MIB).default(fallback);
+const byteCount = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * MIB)
+    .default(fallback);
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(1933),

@@ -65,7 +65,9 @@ async function main(): Promise<void> {
     typeof address === 'object' && address !== null
       ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       : config.host;
-  process.stdout.write(`VikingScope listening on http://${where}\nauth mode: ${MODE_TEXT[config.authMode]}\n`);
+  process.stdout.write(
+    `VikingScope listening on http://${where}\nauth mode: ${MODE_TEXT[config.authMode]}\n`,
+  );
   logger.info({ host: config.host, port: config.port, authMode: config.authMode }, 'listening');
 }
 

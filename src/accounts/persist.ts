@@ -44,7 +44,11 @@ export interface AccountRecord {
 const settingPath = (dataDir: string, id: string) => join(systemDir(dataDir, id), 'setting.json');
 const usersPath = (dataDir: string, id: string) => join(systemDir(dataDir, id), 'users.json');
 
-export async function saveSetting(dataDir: string, account_id: string, policy: NamespacePolicy): Promise<void> {
+export async function saveSetting(
+  dataDir: string,
+  account_id: string,
+  policy: NamespacePolicy,
+): Promise<void> {
   const setting = {
     namespace: {
       isolate_user_scope_by_agent: policy.isolate_user_scope_by_agent,
@@ -68,7 +72,7 @@ async function readJson(path: string): Promise<unknown> {
     return JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 

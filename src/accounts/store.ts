@@ -190,7 +190,8 @@ export class AccountStore {
 
   private record(account_id: string): AccountRecord {
     const record = this.accounts.get(account_id);
-    if (record === undefined) throw new AppError('NOT_FOUND', `account '${account_id}' not found`, { account_id });
+    if (record === undefined)
+      throw new AppError('NOT_FOUND', `account '${account_id}' not found`, { account_id });
     return record;
   }
 
@@ -203,7 +204,10 @@ export class AccountStore {
   }
 
   /** Copy, change, persist, then publish: memory only changes once the file is written. */
-  private async updateUsers(account_id: string, change: (users: Map<string, UserRecord>) => void): Promise<void> {
+  private async updateUsers(
+    account_id: string,
+    change: (users: Map<string, UserRecord>) => void,
+  ): Promise<void> {
     await this.mutex.run(account_id, async () => {
       const current = this.record(account_id);
       const users = new Map(current.users);

@@ -12,7 +12,13 @@ import { authMiddleware } from './auth.js';
 import { bodyReader } from './body.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { adminRouter } from './routes/admin.js';
-import { healthHandler, readyHandler, systemRouter, type ReadyCheck, type StatusSource } from './routes/system.js';
+import {
+  healthHandler,
+  readyHandler,
+  systemRouter,
+  type ReadyCheck,
+  type StatusSource,
+} from './routes/system.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -35,7 +41,10 @@ export function createApp(deps: AppDeps): Express {
   app.get('/health', healthHandler);
   app.get('/ready', readyHandler(deps.ready));
   app.use(bodyReader(deps.config.maxBodyBytes));
-  app.use('/api/v1', authMiddleware({ config: deps.config, accounts: deps.accounts, onContext: deps.onContext }));
+  app.use(
+    '/api/v1',
+    authMiddleware({ config: deps.config, accounts: deps.accounts, onContext: deps.onContext }),
+  );
   app.use('/api/v1/admin', adminRouter(deps.accounts));
   app.use('/api/v1/system', systemRouter(deps.config.authMode, deps.status));
   for (const router of deps.routers ?? []) app.use('/api/v1', router);

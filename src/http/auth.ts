@@ -23,7 +23,10 @@ export interface AuthDeps {
 export type RouteClass = 'admin' | 'system' | 'tenant';
 
 export function routeClassOf(pathBelowApiV1: string): RouteClass {
-  const first = pathBelowApiV1.split('/').find((segment) => segment !== '')?.toLowerCase();
+  const first = pathBelowApiV1
+    .split('/')
+    .find((segment) => segment !== '')
+    ?.toLowerCase();
   return first === 'admin' ? 'admin' : first === 'system' ? 'system' : 'tenant';
 }
 
@@ -99,7 +102,8 @@ async function keyHolderContext(
   }
   const user_id = headers.user ?? owner.user_id;
   if (user_id !== owner.user_id) {
-    if (owner.role !== 'admin') throw new AppError('PERMISSION_DENIED', 'a user key may only act as its user');
+    if (owner.role !== 'admin')
+      throw new AppError('PERMISSION_DENIED', 'a user key may only act as its user');
     if (!(await deps.accounts.isRegisteredUser(owner.account_id, user_id))) {
       throw new AppError('NOT_FOUND', `user '${user_id}' not found`, { user_id });
     }

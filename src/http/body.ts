@@ -30,7 +30,10 @@ function checkEncoding(req: Request): void {
   if (encoding !== 'identity') {
     throw new AppError('INVALID_ARGUMENT', `content-encoding '${encoding}' is not supported`);
   }
-  const charset = /charset=([^;]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.trim().toLowerCase();
+  const charset = /charset=([^;]+)/i
+    .exec(req.headers['content-type'] ?? '')?.[1]
+    ?.trim()
+    .toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     throw new AppError('INVALID_ARGUMENT', `charset '${charset}' is not supported`);
   }

@@ -46,7 +46,11 @@ export function toAppError(error: unknown): AppError | undefined {
   const http = HttpLikeError.safeParse(error);
   if (http.success && http.data.status >= 400 && http.data.status < 500) {
     if (http.data.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'request body too large');
-    return new AppError('INVALID_ARGUMENT', 'invalid request', http.data.type ? { type: http.data.type } : {});
+    return new AppError(
+      'INVALID_ARGUMENT',
+      'invalid request',
+      http.data.type ? { type: http.data.type } : {},
+    );
   }
   return undefined;
 }

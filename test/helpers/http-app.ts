@@ -86,8 +86,32 @@ export function expectErrorEnvelope(body: unknown, code: string): { message: str
     .object({
       status: z.literal('error'),
       result: z.null(),
-      error: z.object({ code: z.literal(code), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+      error: z.object({
+        code: z.literal(code),
+        message: z.string(),
+        details: z.record(z.string(), z.unknown()),
+      }),
     })
     .parse(body);
   return parsed.error;
+}
+
+/** The `result` of a response envelope (supertest bodies are untyped). */
+export function resultOf(res: { body: unknown }): unknown {
+  return z.object({ result: z.unknown() }).parse(res.body).result;
+}
+
+/** A value inside `result`, by path: `at(res, 'effective', 'user_id')`. */
+export function at(res: { body: unknown }, ...path: (string | number)[]): unknown {
+  let value = resultOf(res);
+  for (const step of path) {
+    value = z.record(z.string(), z.unknown()).or(z.array(z.unknown())).parse(value);
+    value = Array.isArray(value) ? value[Number(step)] : (value as Record<string, unknown>)[String(step)];
+  }
+  return value;
+}
+
+/** The `user_key` of a response. */
+export function keyOf(res: { body: unknown }): string {
+  return z.string().parse(at(res, 'user_key'));
 }

@@ -2,7 +2,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { ROOT_KEY, expectErrorEnvelope, makeApp, removeDir, type TestApp } from '../helpers/http-app.js';
+import {
+  ROOT_KEY,
+  at,
+  expectErrorEnvelope,
+  keyOf,
+  makeApp,
+  removeDir,
+  resultOf,
+  type TestApp,
+} from '../helpers/http-app.js';
 
 const WHOAMI = '/api/v1/probe/whoami';
 
@@ -22,7 +31,7 @@ async function setUp(t: TestApp): Promise<Keys> {
   });
   const bob = await admin('/accounts/acme/users', { user_id: 'bob' });
   const other = await admin('/accounts', { account_id: 'other', admin_user_id: 'zed' });
-  return { alice: acme.body.result.user_key, bob: bob.body.result.user_key, zed: other.body.result.user_key };
+  return { alice: keyOf(acme), bob: keyOf(bob), zed: keyOf(other) };
 }
 
 describe('api_key mode', () => {
@@ -81,7 +90,7 @@ describe('api_key mode', () => {
 
     test('acts in the named account with the account policy; agent defaults to `default`', async () => {
       const res = await rootAs('acme', 'carol').expect(200);
-      expect(res.body.result).toEqual({
+      expect(resultOf(res)).toEqual({
         role: 'root',
         effective: { account_id: 'acme', user_id: 'carol', agent_id: 'default' },
         policy: { isolate_user_scope_by_agent: true, isolate_agent_scope_by_user: false },
@@ -113,8 +122,12 @@ describe('api_key mode', () => {
   describe('ADMIN key', () => {
     test('defaults to its own account and user', async () => {
       const res = await whoami({ 'X-API-Key': keys.alice }).expect(200);
-      expect(res.body.result.role).toBe('admin');
-      expect(res.body.result.effective).toEqual({ account_id: 'acme', user_id: 'alice', agent_id: 'default' });
+      expect(at(res, 'role')).toBe('admin');
+      expect(at(res, 'effective')).toEqual({
+        account_id: 'acme',
+        user_id: 'alice',
+        agent_id: 'default',
+      });
     });
 
     test('another account header → 403, even an unknown one', async () => {
@@ -131,8 +144,8 @@ describe('api_key mode', () => {
         'X-OpenViking-User': 'bob',
         'X-OpenViking-Agent': 'bot',
       }).expect(200);
-      expect(res.body.result.effective).toEqual({ account_id: 'acme', user_id: 'bob', agent_id: 'bot' });
-      expect(res.body.result.role).toBe('admin');
+      expect(at(res, 'effective')).toEqual({ account_id: 'acme', user_id: 'bob', agent_id: 'bot' });
+      expect(at(res, 'role')).toBe('admin');
     });
 
     test('an unknown user header → 404', async () => {
@@ -144,7 +157,7 @@ describe('api_key mode', () => {
   describe('USER key', () => {
     test('runs as itself with the account policy, any agent', async () => {
       const res = await whoami({ 'X-API-Key': keys.bob, 'X-OpenViking-Agent': 'helper-1' }).expect(200);
-      expect(res.body.result).toEqual({
+      expect(resultOf(res)).toEqual({
         role: 'user',
         effective: { account_id: 'acme', user_id: 'bob', agent_id: 'helper-1' },
         policy: { isolate_user_scope_by_agent: true, isolate_agent_scope_by_user: false },
@@ -152,7 +165,11 @@ describe('api_key mode', () => {
     });
 
     test('its own account and user named explicitly are fine', async () => {
-      await whoami({ 'X-API-Key': keys.bob, 'X-OpenViking-Account': 'acme', 'X-OpenViking-User': 'bob' }).expect(200);
+      await whoami({
+        'X-API-Key': keys.bob,
+        'X-OpenViking-Account': 'acme',
+        'X-OpenViking-User': 'bob',
+      }).expect(200);
     });
 
     test.each([
@@ -199,9 +216,13 @@ describe('trusted mode', () => {
     expectErrorEnvelope((await as({}).expect(400)).body, 'INVALID_ARGUMENT');
     expectErrorEnvelope((await as({ 'X-OpenViking-Account': 'acme' }).expect(400)).body, 'INVALID_ARGUMENT');
     expectErrorEnvelope((await as({ 'X-OpenViking-User': 'u' }).expect(400)).body, 'INVALID_ARGUMENT');
-    await as({ 'X-OpenViking-Account': 'acme', 'X-OpenViking-User': 'u', 'X-OpenViking-Agent': 'skills' }).expect(400);
+    await as({
+      'X-OpenViking-Account': 'acme',
+      'X-OpenViking-User': 'u',
+      'X-OpenViking-Agent': 'skills',
+    }).expect(400);
     const res = await as({ 'X-OpenViking-Account': 'acme', 'X-OpenViking-User': 'u' }).expect(200);
-    expect(res.body.result).toEqual({
+    expect(resultOf(res)).toEqual({
       role: 'user',
       effective: { account_id: 'acme', user_id: 'u', agent_id: 'default' },
       policy: { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false },
@@ -219,10 +240,16 @@ describe('trusted mode', () => {
     const t = await makeApp({ env: { AUTH_MODE: 'trusted' } });
     const ids = { 'X-OpenViking-Account': 'acme', 'X-OpenViking-User': 'u' };
     expectErrorEnvelope((await request(t.app).get(WHOAMI).set(ids).expect(401)).body, 'UNAUTHENTICATED');
-    await request(t.app).get(WHOAMI).set({ ...ids, 'X-API-Key': 'wrong' }).expect(401);
+    await request(t.app)
+      .get(WHOAMI)
+      .set({ ...ids, 'X-API-Key': 'wrong' })
+      .expect(401);
     await request(t.app).get('/api/v1/system/status').set(ids).expect(401);
-    const res = await request(t.app).get(WHOAMI).set({ ...ids, Authorization: `Bearer ${ROOT_KEY}` }).expect(200);
-    expect(res.body.result.role).toBe('user');
+    const res = await request(t.app)
+      .get(WHOAMI)
+      .set({ ...ids, Authorization: `Bearer ${ROOT_KEY}` })
+      .expect(200);
+    expect(at(res, 'role')).toBe('user');
     await request(t.app).get('/api/v1/admin/accounts').set('X-API-Key', ROOT_KEY).expect(403);
     await removeDir(t.dataDir);
   });
@@ -238,7 +265,7 @@ describe('dev mode (api_key without a root key)', () => {
   test('every request is ROOT as default/default/default without headers', async () => {
     expect(t.config.authMode).toBe('dev');
     const res = await request(t.app).get(WHOAMI).expect(200);
-    expect(res.body.result).toEqual({
+    expect(resultOf(res)).toEqual({
       role: 'root',
       effective: { account_id: 'default', user_id: 'default', agent_id: 'default' },
       policy: { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false },
@@ -250,7 +277,7 @@ describe('dev mode (api_key without a root key)', () => {
       .get(WHOAMI)
       .set({ 'X-OpenViking-Account': 'team', 'X-OpenViking-User': 'me', 'X-OpenViking-Agent': 'bot' })
       .expect(200);
-    expect(res.body.result.effective).toEqual({ account_id: 'team', user_id: 'me', agent_id: 'bot' });
+    expect(at(res, 'effective')).toEqual({ account_id: 'team', user_id: 'me', agent_id: 'bot' });
     await request(t.app).get(WHOAMI).set('X-OpenViking-Account', '../etc').expect(400);
   });
 

@@ -2,7 +2,14 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { ROOT_KEY, expectErrorEnvelope, makeApp, removeDir, type TestApp } from '../helpers/http-app.js';
+import {
+  ROOT_KEY,
+  expectErrorEnvelope,
+  makeApp,
+  removeDir,
+  resultOf,
+  type TestApp,
+} from '../helpers/http-app.js';
 
 const root = { 'X-API-Key': ROOT_KEY, 'X-OpenViking-Account': 'default', 'X-OpenViking-User': 'default' };
 
@@ -95,7 +102,7 @@ describe('envelope and error mapping', () => {
   test('a valid body passes through', async () => {
     const res = await request(t.app).post('/api/v1/probe/echo').set(root).send({ name: 'a', count: 2 });
     expect(res.status).toBe(200);
-    expect(res.body.result).toEqual({ name: 'a', count: 2 });
+    expect(resultOf(res)).toEqual({ name: 'a', count: 2 });
   });
 });
 
@@ -146,7 +153,13 @@ describe('body size limit (configured small)', () => {
     try {
       const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
         const req = httpRequest(
-          { port, host: '127.0.0.1', method: 'POST', path: '/api/v1/probe/echo', headers: { ...root, 'Content-Type': 'application/json' } },
+          {
+            port,
+            host: '127.0.0.1',
+            method: 'POST',
+            path: '/api/v1/probe/echo',
+            headers: { ...root, 'Content-Type': 'application/json' },
+          },
           (res) => {
             let text = '';
             res.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -159,7 +172,7 @@ describe('body size limit (configured small)', () => {
         req.end();
       });
       expect(status).toBe(413);
-      expectErrorEnvelope(JSON.parse(text), 'PAYLOAD_TOO_LARGE');
+      expectErrorEnvelope(JSON.parse(text) as unknown, 'PAYLOAD_TOO_LARGE');
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -169,20 +182,32 @@ describe('body size limit (configured small)', () => {
 
 describe('readiness and status sources', () => {
   test('/ready answers 503 with the checks when not ready, and when the check throws', async () => {
-    const t = await makeApp({ extra: { ready: () => Promise.resolve({ ok: false, checks: { index: 'opening' } }) } });
+    const t = await makeApp({
+      extra: { ready: () => Promise.resolve({ ok: false, checks: { index: 'opening' } }) },
+    });
     const res = await request(t.app).get('/ready').expect(503);
     expect(expectErrorEnvelope(res.body, 'UNAVAILABLE').details).toEqual({ checks: { index: 'opening' } });
-    const t2 = await makeApp({ dataDir: t.dataDir, extra: { ready: () => Promise.reject(new Error('boom')) } });
+    const t2 = await makeApp({
+      dataDir: t.dataDir,
+      extra: { ready: () => Promise.reject(new Error('boom')) },
+    });
     const res2 = await request(t2.app).get('/ready').expect(503);
     expect(res2.text).not.toContain('boom');
     await removeDir(t.dataDir);
   });
 
   test('/api/v1/system/status merges the status source and needs a key, not identity headers', async () => {
-    const t = await makeApp({ extra: { status: () => Promise.resolve({ queue_depth: 3, embedder: 'builtin' }) } });
+    const t = await makeApp({
+      extra: { status: () => Promise.resolve({ queue_depth: 3, embedder: 'builtin' }) },
+    });
     await request(t.app).get('/api/v1/system/status').expect(401);
     const res = await request(t.app).get('/api/v1/system/status').set('X-API-Key', ROOT_KEY).expect(200);
-    expect(res.body.result).toMatchObject({ version: '0.1.0', auth_mode: 'api_key', queue_depth: 3, embedder: 'builtin' });
+    expect(resultOf(res)).toMatchObject({
+      version: '0.1.0',
+      auth_mode: 'api_key',
+      queue_depth: 3,
+      embedder: 'builtin',
+    });
     await removeDir(t.dataDir);
   });
 });
