@@ -68,7 +68,10 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', () => reject(new AppError('INVALID_ARGUMENT', 'request body aborted')));
+    const aborted = () => reject(new AppError('INVALID_ARGUMENT', 'request body aborted'));
+    // 'close' after 'end' is harmless (the promise is already settled); before it, the client gave up.
+    req.on('error', aborted);
+    req.on('close', aborted);
   });
 }
 
