@@ -18,6 +18,7 @@ import {
   systemRouter,
   type ReadyCheck,
   type StatusSource,
+  type WaitIdle,
 } from './routes/system.js';
 
 export interface AppDeps {
@@ -30,6 +31,8 @@ export interface AppDeps {
   readonly onContext?: (ctx: RequestContext) => Promise<void>;
   /** Extra fields of /api/v1/system/status (queue depth, index size, embedder). */
   readonly status?: StatusSource;
+  /** `POST /api/v1/system/wait`: resolves once the indexing queue is drained. */
+  readonly wait?: WaitIdle;
   /** Readiness checks for /ready. */
   readonly ready?: ReadyCheck;
 }
@@ -46,7 +49,7 @@ export function createApp(deps: AppDeps): Express {
     authMiddleware({ config: deps.config, accounts: deps.accounts, onContext: deps.onContext }),
   );
   app.use('/api/v1/admin', adminRouter(deps.accounts));
-  app.use('/api/v1/system', systemRouter(deps.config.authMode, deps.status));
+  app.use('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait));
   for (const router of deps.routers ?? []) app.use('/api/v1', router);
   app.use(notFoundHandler);
   app.use(errorHandler);

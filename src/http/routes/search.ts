@@ -1,9 +1,9 @@
 /** `POST /search/find` and `POST /search/search` (SPEC 10): request parsing only; rules live in SearchService. */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../errors.js';
 import type { SearchService } from '../../search/service.js';
 import { contextOf, sendOk } from '../context.js';
+import { parseInput } from '../validate.js';
 
 const MAX_QUERY_CHARS = 8192;
 const contextType = z.enum(['resource', 'memory', 'skill', 'session']);
@@ -29,12 +29,7 @@ const searchBody = z.object({
 });
 
 function parseBody(req: Request) {
-  const parsed = searchBody.safeParse(req.body ?? {});
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new AppError('INVALID_ARGUMENT', 'invalid search request', { fields });
-  }
-  const b = parsed.data;
+  const b = parseInput(searchBody, req.body);
   const types = b.context_type ?? undefined;
   return {
     query: b.query,
