@@ -16,7 +16,6 @@ import {
   Utf8,
   vectorFromArray,
   type Data,
-  type DataType,
 } from 'apache-arrow';
 import type { IndexRecord, RecordDraft } from './records.js';
 
@@ -75,29 +74,25 @@ function vectorData(records: readonly IndexRecord[], dimension: number): Data<Fi
   return makeData({ type: vectorType(dimension), length: records.length, nullCount: 0, child });
 }
 
-function columnData(schema: Schema, records: readonly IndexRecord[], dimension: number): Data[] {
-  return schema.fields.map((field): Data => {
-    const name = field.name as keyof IndexRecord;
-    if (name === 'vector') return vectorData(records, dimension);
-    const type: DataType = field.type as DataType;
-    if (type instanceof Utf8) {
-      return vectorFromArray(
-        records.map((r) => r[name] as string | null),
-        new Utf8(),
-      ).data[0] as Data;
-    }
-    const Typed = type instanceof Int32 ? Int32Array : Float64Array;
-    const values = Typed.from(records.map((r) => r[name] as number));
-    return makeData({ type, length: records.length, data: values } as never);
-  });
+/** Column data in schema order, built from our own field lists (never from a foreign schema). */
+function columnData(records: readonly IndexRecord[], dimension: number): Data[] {
+  const strings = STRING_FIELDS.map(
+    ([name]) => vectorFromArray(records.map((r) => r[name]), new Utf8()).data[0] as Data,
+  );
+  const ints = INT_FIELDS.map((name) => vectorFromArray(Int32Array.from(records.map((r) => r[name]))).data[0] as Data);
+  const times = TIME_FIELDS.map(
+    (name) => vectorFromArray(Float64Array.from(records.map((r) => r[name]))).data[0] as Data,
+  );
+  return [...strings, ...ints, ...times, vectorData(records, dimension)];
 }
 
 /** One Arrow table (a single record batch) of records, in schema order. */
 export function toArrowTable(schema: Schema, records: readonly IndexRecord[], dimension: number): ArrowTable {
+  // `schema` must come from recordSchema(): columnData() follows the same field order.
   for (const r of records) {
     if (r.vector.length !== dimension) throw new Error(`vector of ${r.uri} has ${r.vector.length} dims`);
   }
-  const children = columnData(schema, records, dimension);
+  const children = columnData(records, dimension);
   const data = makeData({ type: new Struct(schema.fields), length: records.length, nullCount: 0, children });
   return new ArrowTable(new RecordBatch(schema, data));
 }

@@ -111,7 +111,9 @@ export class IndexStore {
         table.close();
         throw mismatch(stored, options.embedder);
       }
-      return new IndexStore(db, table, schema, stored, options.optimizeEvery ?? 50);
+      // Our own schema object: the table's comes from LanceDB's copy of apache-arrow.
+      const ours = recordSchema(stored.id, stored.dimension);
+      return new IndexStore(db, table, ours, stored, options.optimizeEvery ?? 50);
     } catch (error) {
       db.close();
       throw error;
