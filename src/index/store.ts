@@ -164,6 +164,17 @@ export class IndexStore {
     return expr === undefined ? this.table.countRows() : this.table.countRows(compileWhere(expr));
   }
 
+  /** Records matching an expression, in no particular order (maintenance and tests). */
+  async scan(expr: Expr, limit = 100_000): Promise<SearchRow[]> {
+    const rows: unknown[] = await this.table
+      .query()
+      .where(compileWhere(expr))
+      .select(RECORD_COLUMNS)
+      .limit(limit)
+      .toArray();
+    return rows.map((row) => rowSchema.parse(toPlain(row)));
+  }
+
   /** Nearest records by cosine distance among those matching `where` (always a prefilter). */
   async vectorSearch(vector: Float32Array, where: string, k: number): Promise<SearchRow[]> {
     const rows: unknown[] = await this.table
