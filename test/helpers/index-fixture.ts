@@ -13,14 +13,18 @@ import { tempDir } from './temp-dir.js';
 export const FALSE_FALSE: NamespacePolicy = { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false };
 
 export class IndexFixture {
-  readonly dir = tempDir('vs-index-');
-  readonly dataDir = join(this.dir.path, 'store');
-  readonly lanceUri = join(this.dir.path, 'lancedb');
+  readonly dataDir: string;
+  readonly lanceUri: string;
   readonly embedder = new HashEmbedder();
   readonly policies = new Map<string, NamespacePolicy>();
   readonly messages = new Map<string, MessageSource>();
   store!: IndexStore;
   pipeline!: IndexPipeline;
+
+  constructor(readonly dir: { path: string; remove: () => void } = tempDir('vs-index-')) {
+    this.dataDir = join(dir.path, 'store');
+    this.lanceUri = join(dir.path, 'lancedb');
+  }
 
   async start(options: { batchSize?: number } = {}): Promise<this> {
     this.store = await IndexStore.open({ uri: this.lanceUri, embedder: this.embedder });
