@@ -77,9 +77,15 @@ function vectorData(records: readonly IndexRecord[], dimension: number): Data<Fi
 /** Column data in schema order, built from our own field lists (never from a foreign schema). */
 function columnData(records: readonly IndexRecord[], dimension: number): Data[] {
   const strings = STRING_FIELDS.map(
-    ([name]) => vectorFromArray(records.map((r) => r[name]), new Utf8()).data[0] as Data,
+    ([name]) =>
+      vectorFromArray(
+        records.map((r) => r[name]),
+        new Utf8(),
+      ).data[0] as Data,
   );
-  const ints = INT_FIELDS.map((name) => vectorFromArray(Int32Array.from(records.map((r) => r[name]))).data[0] as Data);
+  const ints = INT_FIELDS.map(
+    (name) => vectorFromArray(Int32Array.from(records.map((r) => r[name]))).data[0] as Data,
+  );
   const times = TIME_FIELDS.map(
     (name) => vectorFromArray(Float64Array.from(records.map((r) => r[name]))).data[0] as Data,
   );

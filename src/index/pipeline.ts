@@ -106,7 +106,8 @@ export class IndexPipeline implements ContentHooks {
   }
 
   private async enqueue(job: Job): Promise<void> {
-    if (this.queue === null || this.stopping) throw new AppError('UNAVAILABLE', 'the index queue is not running');
+    if (this.queue === null || this.stopping)
+      throw new AppError('UNAVAILABLE', 'the index queue is not running');
     await this.queue.enqueue(job);
   }
 
@@ -178,6 +179,7 @@ export class IndexPipeline implements ContentHooks {
 
   private giveUp(entries: readonly QueueEntry[]): void {
     this.failedJobs += entries.length;
-    for (const entry of entries) this.options.log.error({ job: entry.job }, 'index job dropped after retries');
+    for (const entry of entries)
+      this.options.log.error({ job: entry.job }, 'index job dropped after retries');
   }
 }

@@ -36,7 +36,7 @@ export function queueDir(dataDir: string): string {
 interface PendingWrite {
   readonly seq: number;
   readonly line: string;
-  readonly done: (error?: unknown) => void;
+  readonly done: (error?: Error) => void;
 }
 
 export class JobQueue {
@@ -66,7 +66,7 @@ export class JobQueue {
     queue.journalBytes = (await handle.stat()).size;
     queue.pending.push(...entries.filter((e) => e.seq > acked));
     queue.acked = acked;
-    queue.lastWritten = Math.max(acked, ...entries.map((e) => e.seq));
+    queue.lastWritten = entries.reduce((max, e) => Math.max(max, e.seq), acked);
     queue.nextSeq = queue.lastWritten + 1;
     return queue;
   }
@@ -82,12 +82,13 @@ export class JobQueue {
 
   /** Appends a job durably; resolves once it is on disk. */
   async enqueue(job: Job): Promise<void> {
-    const entry: QueueEntry = { seq: this.nextSeq++, job: jobSchema.parse(job) };
+    const valid = jobSchema.parse(job);
+    const entry: QueueEntry = { seq: this.nextSeq++, job: valid };
     await new Promise<void>((resolve, reject) => {
       this.writes.push({
         seq: entry.seq,
         line: `${JSON.stringify(entry)}\n`,
-        done: (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error(String(error)))),
+        done: (error) => (error === undefined ? resolve() : reject(error)),
       });
       this.flushing ??= this.flush();
     });
@@ -116,7 +117,8 @@ export class JobQueue {
         this.lastWritten = Math.max(this.lastWritten, ...batch.map((w) => w.seq));
         for (const w of batch) w.done();
       } catch (error) {
-        for (const w of batch) w.done(error ?? new Error('journal write failed'));
+        const failure = error instanceof Error ? error : new Error('journal write failed');
+        for (const w of batch) w.done(failure);
       }
     }
     this.flushing = null;

@@ -1,10 +1,4 @@
-import {
-  chunkText,
-  decodeText,
-  fileRecords,
-  messageRecords,
-  recordId,
-} from './records.js';
+import { chunkText, decodeText, fileRecords, messageRecords, recordId } from './records.js';
 import type { NamespacePolicy } from '../policy/index.js';
 
 const policy = (u: boolean, a: boolean): NamespacePolicy => ({
@@ -41,12 +35,26 @@ describe('owner fields come from the canonical URI and the policy', () => {
   });
 
   test('a wrong-shape URI for the policy is refused', () => {
-    expect(() => fileRecords('acme', 'viking://user/alice/notes.md', 'x', policy(true, false), times)).toThrow();
+    expect(() =>
+      fileRecords('acme', 'viking://user/alice/notes.md', 'x', policy(true, false), times),
+    ).toThrow();
   });
 
   test('folder abstract and overview become level 0 and 1 records of the folder', () => {
-    const [abs] = fileRecords('acme', 'viking://resources/docs/.abstract.md', 'About docs', policy(false, false), times);
-    const [ovw] = fileRecords('acme', 'viking://resources/docs/.overview.md', 'Overview', policy(false, false), times);
+    const [abs] = fileRecords(
+      'acme',
+      'viking://resources/docs/.abstract.md',
+      'About docs',
+      policy(false, false),
+      times,
+    );
+    const [ovw] = fileRecords(
+      'acme',
+      'viking://resources/docs/.overview.md',
+      'Overview',
+      policy(false, false),
+      times,
+    );
     expect(abs).toMatchObject({ uri: 'viking://resources/docs', level: 0, chunk_index: 0 });
     expect(ovw).toMatchObject({ uri: 'viking://resources/docs', level: 1 });
     expect(abs?.id).not.toBe(ovw?.id);
@@ -104,7 +112,9 @@ describe('chunking', () => {
     expect(records.map((r) => r.chunk_index)).toEqual(records.map((_, i) => i));
     expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
     expect(records[0]?.id).toBe(recordId('acme', 'viking://resources/a.md', 2, 0));
-    expect(recordId('acme', 'viking://resources/a.md', 2, 0)).not.toBe(recordId('other', 'viking://resources/a.md', 2, 0));
+    expect(recordId('acme', 'viking://resources/a.md', 2, 0)).not.toBe(
+      recordId('other', 'viking://resources/a.md', 2, 0),
+    );
   });
 });
 

@@ -14,7 +14,10 @@ export type ReindexDeps = Omit<SyncDeps, 'readMessage'>;
 export async function accountsOnDisk(dataDir: string): Promise<string[]> {
   try {
     const entries = await readdir(join(dataDir, 'fs'), { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && isValidId(e.name)).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isDirectory() && isValidId(e.name))
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }

@@ -44,7 +44,12 @@ export interface SyncDeps {
 
 type Unit =
   | { readonly kind: 'file'; readonly account: string; readonly uri: string }
-  | { readonly kind: 'message'; readonly account: string; readonly session_id: string; readonly message_id: string };
+  | {
+      readonly kind: 'message';
+      readonly account: string;
+      readonly session_id: string;
+      readonly message_id: string;
+    };
 
 const levelIs = (level: number): Expr => and(cmp('level', '>=', level), cmp('level', '<=', level));
 
@@ -82,7 +87,12 @@ export class IndexSync {
           add({ kind: 'file', account: job.account, uri: job.uri });
           break;
         case 'message':
-          add({ kind: 'message', account: job.account, session_id: job.session_id, message_id: job.message_id });
+          add({
+            kind: 'message',
+            account: job.account,
+            session_id: job.session_id,
+            message_id: job.message_id,
+          });
           break;
         case 'remove':
           regions.push({ account: job.account, uri: job.uri });

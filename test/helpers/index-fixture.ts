@@ -10,7 +10,10 @@ import { pathOfUri } from '../../src/storage/paths.js';
 import { HashEmbedder } from './test-embedder.js';
 import { tempDir } from './temp-dir.js';
 
-export const FALSE_FALSE: NamespacePolicy = { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false };
+export const FALSE_FALSE: NamespacePolicy = {
+  isolate_user_scope_by_agent: false,
+  isolate_agent_scope_by_user: false,
+};
 
 export class IndexFixture {
   readonly dataDir: string;
@@ -33,7 +36,8 @@ export class IndexFixture {
       store: this.store,
       embedder: this.embedder,
       policyOf: (account) => Promise.resolve(this.policies.get(account) ?? FALSE_FALSE),
-      readMessage: (account, session, id) => Promise.resolve(this.messages.get(`${account}/${session}/${id}`) ?? null),
+      readMessage: (account, session, id) =>
+        Promise.resolve(this.messages.get(`${account}/${session}/${id}`) ?? null),
       log: logger,
       retryDelayMs: 5,
       ...options,
@@ -61,7 +65,9 @@ export class IndexFixture {
   async rows(account: string, uri = 'viking://') {
     const where = and(eq('account_id', account), subtree(uri));
     const rows = await this.store.scan(where);
-    return rows.sort((a, b) => a.uri.localeCompare(b.uri) || a.level - b.level || a.chunk_index - b.chunk_index);
+    return rows.sort(
+      (a, b) => a.uri.localeCompare(b.uri) || a.level - b.level || a.chunk_index - b.chunk_index,
+    );
   }
 
   async close(): Promise<void> {

@@ -17,7 +17,10 @@ export class HashEmbedder implements Embedder {
 
   vector(text: string): Float32Array {
     const v = new Float32Array(this.dimension);
-    for (const word of text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)) {
+    for (const word of text
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean)) {
       const h = createHash('md5').update(word).digest();
       const i = h.readUInt32LE(0) % this.dimension;
       v[i] = (v[i] ?? 0) + 1;

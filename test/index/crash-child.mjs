@@ -2,6 +2,7 @@
 // and prints "enqueued" once every job is durably accepted; the parent then kills it with SIGKILL.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { setInterval, setTimeout } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 
 const [buildDir, dataDir, lanceUri, count] = process.argv.slice(2);

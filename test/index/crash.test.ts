@@ -16,7 +16,17 @@ const COUNT = 12;
 beforeAll(() => {
   // The child runs compiled JavaScript: build the sources into a private folder that resolves our
   // node_modules and is an ES module scope.
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', build.path], { cwd: root });
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      join(root, 'tsconfig.build.json'),
+      '--outDir',
+      build.path,
+    ],
+    { cwd: root },
+  );
   writeFileSync(join(build.path, 'package.json'), '{"type":"module"}');
   symlinkSync(join(root, 'node_modules'), join(build.path, 'node_modules'), 'dir');
 }, 60_000);
@@ -24,10 +34,14 @@ beforeAll(() => {
 afterAll(() => build.remove());
 
 function runChildUntilEnqueued(dataDir: string, lanceUri: string): Promise<void> {
-  const child = spawn(process.execPath, [join(root, 'test/index/crash-child.mjs'), build.path, dataDir, lanceUri, String(COUNT)], {
-    env: { ...process.env, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'test/index/crash-child.mjs'), build.path, dataDir, lanceUri, String(COUNT)],
+    {
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -55,7 +69,9 @@ test('jobs accepted before a SIGKILL are done after restart', async () => {
   const f = await new IndexFixture(dir).start();
   await f.pipeline.waitIdle();
   const uris = (await f.rows('acme')).map((r) => r.uri);
-  const expected = Array.from({ length: COUNT }, (_, i) => `viking://resources/crash/f${i}.md`).slice(2).sort();
+  const expected = Array.from({ length: COUNT }, (_, i) => `viking://resources/crash/f${i}.md`)
+    .slice(2)
+    .sort();
   expect(uris).toEqual(expected);
   expect(unfinishedJobs(f.dataDir)).toBe(0);
   await f.close();

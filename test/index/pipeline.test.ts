@@ -87,7 +87,12 @@ test('a file that became binary loses its records', async () => {
 });
 
 test('removing a subtree removes its records and its folder records, nothing else', async () => {
-  for (const uri of ['viking://resources/a/x.md', 'viking://resources/a/b/y.md', 'viking://resources/a/.abstract.md', 'viking://resources/ab.md']) {
+  for (const uri of [
+    'viking://resources/a/x.md',
+    'viking://resources/a/b/y.md',
+    'viking://resources/a/.abstract.md',
+    'viking://resources/ab.md',
+  ]) {
     await f.write('acme', uri, `content of ${uri}`);
     await f.pipeline.fileWritten('acme', uri);
   }
@@ -116,7 +121,12 @@ test('a move takes the records along, with owners derived from the new URI', asy
 });
 
 test('session messages are indexed one record each; deleting the session removes them', async () => {
-  f.messages.set('acme/s1/msg_a', { role: 'user', role_id: 'alice', text: 'first message', created_at: '2026-01-02T00:00:00Z' });
+  f.messages.set('acme/s1/msg_a', {
+    role: 'user',
+    role_id: 'alice',
+    text: 'first message',
+    created_at: '2026-01-02T00:00:00Z',
+  });
   f.messages.set('acme/s1/msg_b', { role: 'assistant', role_id: 'bot', text: 'reply', created_at: 7 });
   await f.pipeline.messageAdded('acme', 's1', 'msg_a');
   await f.pipeline.messageAdded('acme', 's1', 'msg_b');

@@ -14,7 +14,16 @@ afterEach(async () => {
 });
 
 const message = (id: string, role: string, text: string): string =>
-  JSON.stringify({ id, role, role_id: 'alice', parts: [{ type: 'text', text }, { type: 'context', uri: 'viking://resources/x' }], created_at: '2026-01-01T00:00:00Z' });
+  JSON.stringify({
+    id,
+    role,
+    role_id: 'alice',
+    parts: [
+      { type: 'text', text },
+      { type: 'context', uri: 'viking://resources/x' },
+    ],
+    created_at: '2026-01-01T00:00:00Z',
+  });
 
 test('reindex rebuilds files, folder records and session messages, and skips internal state', async () => {
   await f.write('acme', 'viking://resources/docs/a.md', 'alpha');
@@ -23,11 +32,28 @@ test('reindex rebuilds files, folder records and session messages, and skips int
   await f.write('acme', 'viking://resources/bin.dat', Uint8Array.from([1, 0, 2]));
   await f.write('acme', '_system/setting.json', '{"namespace":{}}');
   await f.write('acme', 'viking://session/s1/.meta.json', '{"session_id":"s1"}');
-  await f.write('acme', 'viking://session/s1/messages.jsonl', `${message('msg_1', 'user', 'live one')}\n{torn`);
-  await f.write('acme', 'viking://session/s1/history/archive_001/messages.jsonl', `${message('msg_0', 'user', 'archived')}\n`);
+  await f.write(
+    'acme',
+    'viking://session/s1/messages.jsonl',
+    `${message('msg_1', 'user', 'live one')}\n{torn`,
+  );
+  await f.write(
+    'acme',
+    'viking://session/s1/history/archive_001/messages.jsonl',
+    `${message('msg_0', 'user', 'archived')}\n`,
+  );
   await f.write('acme', 'viking://session/s1/history/archive_001/.overview.md', 'archive overview');
   await f.write('other', 'viking://resources/o.md', 'other account');
-  const deps = { dataDir: f.dataDir, store: f.store, embedder: f.embedder, policyOf: () => Promise.resolve(f.policies.get('x') ?? { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false }), log: logger };
+  const deps = {
+    dataDir: f.dataDir,
+    store: f.store,
+    embedder: f.embedder,
+    policyOf: () =>
+      Promise.resolve(
+        f.policies.get('x') ?? { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false },
+      ),
+    log: logger,
+  };
 
   expect(await reindexAll(deps)).toEqual(['acme', 'other']);
   const rows = await f.rows('acme');
@@ -38,7 +64,11 @@ test('reindex rebuilds files, folder records and session messages, and skips int
     ['viking://session/s1/messages/msg_0', 2, 'archived'],
     ['viking://session/s1/messages/msg_1', 2, 'live one'],
   ]);
-  expect(rows.find((r) => r.message_id === 'msg_1')).toMatchObject({ role: 'user', role_id: 'alice', session_id: 's1' });
+  expect(rows.find((r) => r.message_id === 'msg_1')).toMatchObject({
+    role: 'user',
+    role_id: 'alice',
+    session_id: 's1',
+  });
   expect(await f.rows('other')).toHaveLength(1);
 
   // Records the filesystem no longer backs disappear; the account is rebuilt, the other untouched.

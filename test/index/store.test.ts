@@ -2,7 +2,14 @@
 import { AppError } from '../../src/errors.js';
 import { fileRecords, messageRecords, type IndexRecord } from '../../src/index/records.js';
 import { IndexStore } from '../../src/index/store.js';
-import { and, compileWhere, eq, subtree, visibilityExpr, type NamespacePolicy } from '../../src/policy/index.js';
+import {
+  and,
+  compileWhere,
+  eq,
+  subtree,
+  visibilityExpr,
+  type NamespacePolicy,
+} from '../../src/policy/index.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -25,9 +32,13 @@ beforeAll(async () => {
     ...records('acme', 'viking://user/alice/notes.md', 'alice writes about zanzibarite too'),
     ...records('acme', 'viking://user/bob/notes.md', 'bob zanzibarite secret'),
     ...records('other', 'viking://resources/a.md', 'zanzibarite in another account'),
-    ...messageRecords('acme', 's1', 'msg_1', { role: 'user', role_id: 'alice', text: 'hello', created_at: 5 }, P).map(
-      (d) => ({ ...d, vector: embedder.vector(d.text) }),
-    ),
+    ...messageRecords(
+      'acme',
+      's1',
+      'msg_1',
+      { role: 'user', role_id: 'alice', text: 'hello', created_at: 5 },
+      P,
+    ).map((d) => ({ ...d, vector: embedder.vector(d.text) })),
   ]);
 });
 
