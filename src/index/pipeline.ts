@@ -46,6 +46,7 @@ export class IndexPipeline implements ContentHooks {
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
   private failedJobs = 0;
+  private integrityErrors = 0;
 
   constructor(private readonly options: PipelineOptions) {
     this.sync = new IndexSync(options);
@@ -102,7 +103,13 @@ export class IndexPipeline implements ContentHooks {
       records: await this.options.store.countRows(),
       embedder: { id: this.options.embedder.id, dimension: this.options.embedder.dimension },
       failed_jobs: this.failedJobs,
+      integrity_errors: this.integrityErrors,
     };
+  }
+
+  /** Counts search hits dropped by the post-retrieval visibility check (reported in status()). */
+  reportIntegrityErrors(count: number): void {
+    this.integrityErrors += count;
   }
 
   private async enqueue(job: Job): Promise<void> {

@@ -24,6 +24,11 @@ export interface StoreOptions {
   readonly reset?: boolean;
   /** Compact and refresh indexes after this many writes (default 50). */
   readonly optimizeEvery?: number;
+  /**
+   * How often (seconds) reads look for commits by other processes, e.g. a `npm run reindex` or
+   * another server on shared storage (default 5; 0 = every read).
+   */
+  readonly readConsistencySeconds?: number;
 }
 
 export const TABLE_NAME = 'records';
@@ -97,7 +102,9 @@ export class IndexStore {
 
   /** Opens (or creates) the records table; refuses a table built with another embedder. */
   static async open(options: StoreOptions): Promise<IndexStore> {
-    const db = await lancedb.connect(options.uri);
+    const db = await lancedb.connect(options.uri, {
+      readConsistencyInterval: options.readConsistencySeconds ?? 5,
+    });
     try {
       const names = await db.tableNames();
       if (names.includes(TABLE_NAME) && options.reset === true) await db.dropTable(TABLE_NAME);

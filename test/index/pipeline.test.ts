@@ -177,5 +177,6 @@ test('status reports depth, records and the embedder', async () => {
     records: 1,
     embedder: { id: 'test:hash-64', dimension: 64 },
     failed_jobs: 0,
+    integrity_errors: 0,
   });
 });

@@ -132,3 +132,23 @@ test('reset rebuilds the table for a new embedder', async () => {
   second.close();
   d.remove();
 });
+
+test('filters are prefilters: better matches outside the filter never crowd out the rows inside it', async () => {
+  const d = tempDir('vs-store-prefilter-');
+  const s = await IndexStore.open({ uri: d.path, embedder });
+  const noise = Array.from({ length: 60 }, (_, i) =>
+    records('noise', `viking://resources/n${i}.md`, 'platypus platypus platypus platypus'),
+  ).flat();
+  await s.upsert([
+    ...noise,
+    ...records('acme', 'viking://resources/mine.md', 'one platypus among many other words here'),
+  ]);
+  const where = compileWhere(eq('account_id', 'acme'));
+  expect((await s.fullTextSearch('platypus', where, 1)).map((r) => r.uri)).toEqual([
+    'viking://resources/mine.md',
+  ]);
+  const query = embedder.vector('platypus platypus platypus platypus');
+  expect((await s.vectorSearch(query, where, 3)).map((r) => r.uri)).toEqual(['viking://resources/mine.md']);
+  s.close();
+  d.remove();
+});
