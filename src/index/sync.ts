@@ -4,6 +4,7 @@
  * reordering jobs converges to the same index. Deletes go first, then batched embedding and upserts,
  * then removal of chunks a shorter file no longer has.
  */
+import { assertNever } from '../errors.js';
 import type { Logger } from '../log.js';
 import { and, cmp, eq, or, subtree, type Expr, type NamespacePolicy } from '../policy/index.js';
 import type { Embedder } from './embedder.js';
@@ -70,6 +71,45 @@ function unitKey(unit: Unit): string {
     : JSON.stringify([unit.account, unit.session_id, unit.message_id]);
 }
 
+interface Region {
+  readonly account: string;
+  readonly uri: string;
+}
+
+/** Files and messages to re-read, and subtrees to clear and re-read, with duplicates merged. */
+function planOf(jobs: readonly Job[]): { units: Map<string, Unit>; regions: Region[] } {
+  const units = new Map<string, Unit>();
+  const add = (unit: Unit): void => void units.set(unitKey(unit), unit);
+  const regions: Region[] = [];
+  for (const job of jobs) {
+    switch (job.type) {
+      case 'file':
+        add({ kind: 'file', account: job.account, uri: job.uri });
+        break;
+      case 'message':
+        add({
+          kind: 'message',
+          account: job.account,
+          session_id: job.session_id,
+          message_id: job.message_id,
+        });
+        break;
+      case 'remove':
+        regions.push({ account: job.account, uri: job.uri });
+        break;
+      case 'move':
+        regions.push({ account: job.account, uri: job.from }, { account: job.account, uri: job.to });
+        break;
+      case 'account':
+        regions.push({ account: job.account, uri: 'viking://' });
+        break;
+      default:
+        assertNever(job);
+    }
+  }
+  return { units, regions };
+}
+
 export class IndexSync {
   private readonly policies = new Map<string, Promise<NamespacePolicy>>();
 
@@ -78,40 +118,16 @@ export class IndexSync {
   /** Brings the index in line with the filesystem for every region the jobs name. */
   async apply(jobs: readonly Job[]): Promise<void> {
     this.policies.clear();
-    const units = new Map<string, Unit>();
-    const add = (unit: Unit): void => void units.set(unitKey(unit), unit);
-    const regions: Array<{ account: string; uri: string }> = [];
-    for (const job of jobs) {
-      switch (job.type) {
-        case 'file':
-          add({ kind: 'file', account: job.account, uri: job.uri });
-          break;
-        case 'message':
-          add({
-            kind: 'message',
-            account: job.account,
-            session_id: job.session_id,
-            message_id: job.message_id,
-          });
-          break;
-        case 'remove':
-          regions.push({ account: job.account, uri: job.uri });
-          break;
-        case 'move':
-          regions.push({ account: job.account, uri: job.from }, { account: job.account, uri: job.to });
-          break;
-        case 'account':
-          regions.push({ account: job.account, uri: 'viking://' });
-          break;
-      }
-    }
+    const { units, regions } = planOf(jobs);
     const deletes: Expr[] = [];
     for (const region of regions) {
       deletes.push(and(eq('account_id', region.account), subtree(region.uri)));
       // A removed `.abstract.md` owns a record of its folder, outside its own subtree.
       if (folderMetaLevel(region.uri) !== null) deletes.push(fileRegion(region.account, region.uri));
+      // Whatever is on disk there now (a move's target, a re-created folder) is indexed again.
       for (const uri of await walkFiles(this.deps.dataDir, region.account, region.uri)) {
-        add({ kind: 'file', account: region.account, uri });
+        const unit: Unit = { kind: 'file', account: region.account, uri };
+        units.set(unitKey(unit), unit);
       }
     }
     await this.deps.store.deleteWhere(or(...deletes));

@@ -21,6 +21,8 @@ export class IndexFixture {
   readonly embedder = new HashEmbedder();
   readonly policies = new Map<string, NamespacePolicy>();
   readonly messages = new Map<string, MessageSource>();
+  /** Accounts whose policy lookup fails (a broken account registry). */
+  readonly failing = new Set<string>();
   store!: IndexStore;
   pipeline!: IndexPipeline;
 
@@ -35,7 +37,10 @@ export class IndexFixture {
       dataDir: this.dataDir,
       store: this.store,
       embedder: this.embedder,
-      policyOf: (account) => Promise.resolve(this.policies.get(account) ?? FALSE_FALSE),
+      policyOf: (account) =>
+        this.failing.has(account)
+          ? Promise.reject(new Error(`no policy for ${account}`))
+          : Promise.resolve(this.policies.get(account) ?? FALSE_FALSE),
       readMessage: (account, session, id) =>
         Promise.resolve(this.messages.get(`${account}/${session}/${id}`) ?? null),
       log: logger,

@@ -180,3 +180,42 @@ test('status reports depth, records and the embedder', async () => {
     integrity_errors: 0,
   });
 });
+
+test('a job that keeps failing is dropped after bounded retries; the others in its batch are done', async () => {
+  f.failing.add('broken');
+  await f.write('broken', 'viking://resources/b.md', 'cannot index');
+  await f.write('acme', 'viking://resources/ok.md', 'can index');
+  await f.pipeline.fileWritten('broken', 'viking://resources/b.md');
+  await f.pipeline.fileWritten('acme', 'viking://resources/ok.md');
+  await f.pipeline.waitIdle();
+  expect((await f.rows('acme')).map((r) => r.uri)).toEqual(['viking://resources/ok.md']);
+  expect(await f.rows('broken')).toEqual([]);
+  const status = await f.pipeline.status();
+  expect(status).toMatchObject({ queue_depth: 0, failed_jobs: 1 });
+  // The worker is still alive.
+  await f.write('acme', 'viking://resources/later.md', 'later');
+  await f.pipeline.fileWritten('acme', 'viking://resources/later.md');
+  await f.pipeline.waitIdle();
+  expect(await f.rows('acme')).toHaveLength(2);
+});
+
+test('many concurrent writes are batched and all indexed by the time waitIdle resolves', async () => {
+  const uris = Array.from({ length: 40 }, (_, i) => `viking://resources/many/f${i}.md`);
+  await Promise.all(uris.map((uri, i) => f.write('acme', uri, `file ${i}`)));
+  await Promise.all(uris.map((uri) => f.pipeline.fileWritten('acme', uri)));
+  await f.pipeline.waitIdle();
+  expect((await f.rows('acme')).map((r) => r.uri).sort()).toEqual([...uris].sort());
+  expect(f.embedder.calls).toBeLessThan(10);
+});
+
+test('after stop() the hooks refuse new jobs with UNAVAILABLE', async () => {
+  await f.pipeline.stop();
+  await expect(f.pipeline.fileWritten('acme', 'viking://resources/x.md')).rejects.toMatchObject({
+    code: 'UNAVAILABLE',
+  });
+  await f.pipeline.start();
+  await f.write('acme', 'viking://resources/x.md', 'back again');
+  await f.pipeline.fileWritten('acme', 'viking://resources/x.md');
+  await f.pipeline.waitIdle();
+  expect(await f.rows('acme')).toHaveLength(1);
+});
