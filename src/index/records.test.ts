@@ -60,6 +60,11 @@ describe('owner fields come from the canonical URI and the policy', () => {
     expect(abs?.id).not.toBe(ovw?.id);
   });
 
+  test('the root folder abstract belongs to viking://', () => {
+    const [root] = fileRecords('acme', 'viking://.abstract.md', 'Everything', policy(false, false), times);
+    expect(root).toMatchObject({ uri: 'viking://', level: 0, scope: '', owner_user_id: null });
+  });
+
   test('a session message is one level 2 record with its session fields', () => {
     const msg = { role: 'user', role_id: 'alice', text: 'hi there', created_at: '2026-01-01T00:00:00Z' };
     const [r] = messageRecords('acme', 's1', 'msg_1', msg, policy(true, true));

@@ -132,7 +132,9 @@ export function folderMetaLevel(uri: string): number | null {
 
 /** The URI a file's records carry: the folder's for `.abstract.md`/`.overview.md`, else its own. */
 export function recordUriOfFile(uri: string): string {
-  return folderMetaLevel(uri) === null ? uri : uri.slice(0, uri.lastIndexOf('/'));
+  if (folderMetaLevel(uri) === null) return uri;
+  const parent = uri.slice(0, uri.lastIndexOf('/'));
+  return parent === 'viking:/' ? 'viking://' : parent;
 }
 
 /**
