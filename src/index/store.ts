@@ -216,6 +216,11 @@ export class IndexStore {
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   }
 
+  /** Number of data fragments (many small ones mean compaction is due). */
+  async fragmentCount(): Promise<number> {
+    return (await this.table.stats()).fragmentStats.numFragments;
+  }
+
   private async wrote(): Promise<void> {
     this.writes += 1;
     if (this.writes >= this.optimizeEvery) await this.optimize();

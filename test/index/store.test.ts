@@ -159,3 +159,15 @@ test('the store offers the query primitives the search service expects', () => {
   expect(typeof index.vectorSearch).toBe('function');
   expect(typeof index.fullTextSearch).toBe('function');
 });
+
+test('many small writes are compacted periodically', async () => {
+  const d = tempDir('vs-store-compact-');
+  const s = await IndexStore.open({ uri: d.path, embedder, optimizeEvery: 10 });
+  for (let i = 0; i < 29; i++) await s.upsert(records('acme', `viking://resources/f${i}.md`, `file ${i}`));
+  expect(await s.countRows()).toBe(29);
+  expect(await s.fragmentCount()).toBeLessThan(12);
+  const hits = await s.fullTextSearch('file', compileWhere(eq('account_id', 'acme')), 100);
+  expect(hits).toHaveLength(29);
+  s.close();
+  d.remove();
+});
