@@ -13,6 +13,7 @@ export const FILTER_FIELDS = [
   'owner_agent_id',
   'context_type',
   'level',
+  'chunk_index',
   'updated_at',
 ] as const;
 export type FilterField = (typeof FILTER_FIELDS)[number];

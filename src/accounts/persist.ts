@@ -1,0 +1,107 @@
+/**
+ * On-disk form of the account registry. Per account, under `{DATA_DIR}/fs/{account}/_system/`:
+ * `setting.json` holds the namespace policy exactly as SPEC 2, `users.json` the users with hashed
+ * keys. `setting.json` is written last when an account is created, so it marks a complete account.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { isValidId } from '../policy/ids.js';
+import type { NamespacePolicy } from '../policy/types.js';
+import { writeFileAtomic } from '../storage/atomic.js';
+import { systemDir } from '../storage/paths.js';
+
+const SettingSchema = z.object({
+  namespace: z.object({
+    isolate_user_scope_by_agent: z.boolean(),
+    isolate_agent_scope_by_user: z.boolean(),
+  }),
+});
+
+const UserSchema = z.object({
+  user_id: z.string(),
+  role: z.enum(['admin', 'user']),
+  key_prefix: z.string(),
+  key_hash: z.string().regex(/^[0-9a-f]{64}$/),
+  created_at: z.string(),
+});
+
+const UsersFileSchema = z.object({
+  account_id: z.string(),
+  created_at: z.string(),
+  users: z.array(UserSchema),
+});
+
+export type UserRecord = z.infer<typeof UserSchema>;
+
+export interface AccountRecord {
+  readonly account_id: string;
+  readonly created_at: string;
+  readonly policy: NamespacePolicy;
+  readonly users: ReadonlyMap<string, UserRecord>;
+}
+
+const settingPath = (dataDir: string, id: string) => join(systemDir(dataDir, id), 'setting.json');
+const usersPath = (dataDir: string, id: string) => join(systemDir(dataDir, id), 'users.json');
+
+export async function saveSetting(
+  dataDir: string,
+  account_id: string,
+  policy: NamespacePolicy,
+): Promise<void> {
+  const setting = {
+    namespace: {
+      isolate_user_scope_by_agent: policy.isolate_user_scope_by_agent,
+      isolate_agent_scope_by_user: policy.isolate_agent_scope_by_user,
+    },
+  };
+  await writeFileAtomic(settingPath(dataDir, account_id), `${JSON.stringify(setting, null, 2)}\n`);
+}
+
+export async function saveUsers(dataDir: string, record: AccountRecord): Promise<void> {
+  const file = {
+    account_id: record.account_id,
+    created_at: record.created_at,
+    users: [...record.users.values()],
+  };
+  await writeFileAtomic(usersPath(dataDir, record.account_id), `${JSON.stringify(file, null, 2)}\n`);
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Loads one account, or undefined if it has no `setting.json` (an unfinished creation). */
+async function loadAccount(dataDir: string, account_id: string): Promise<AccountRecord | undefined> {
+  const rawSetting = await readJson(settingPath(dataDir, account_id));
+  if (rawSetting === undefined) return undefined;
+  const setting = SettingSchema.safeParse(rawSetting);
+  if (!setting.success) throw new Error(`corrupt ${settingPath(dataDir, account_id)}`);
+  const rawUsers = await readJson(usersPath(dataDir, account_id));
+  const users = rawUsers === undefined ? undefined : UsersFileSchema.safeParse(rawUsers);
+  if (users !== undefined && !users.success) throw new Error(`corrupt ${usersPath(dataDir, account_id)}`);
+  return {
+    account_id,
+    created_at: users?.data.created_at ?? new Date(0).toISOString(),
+    policy: setting.data.namespace,
+    users: new Map((users?.data.users ?? []).map((user) => [user.user_id, user])),
+  };
+}
+
+/** Every complete account under `{DATA_DIR}/fs`. A corrupt file is an error (never silently dropped). */
+export async function loadAccounts(dataDir: string): Promise<AccountRecord[]> {
+  let names: string[];
+  try {
+    names = await readdir(join(dataDir, 'fs'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const loaded = await Promise.all(names.filter(isValidId).map((name) => loadAccount(dataDir, name)));
+  return loaded.filter((record): record is AccountRecord => record !== undefined);
+}

@@ -1,0 +1,266 @@
+/**
+ * The account registry (SPEC 2, 5, 6): accounts, their immutable namespace policy, users, roles and
+ * hashed keys. Held in memory, persisted under `{DATA_DIR}/fs/{account}/_system/` with atomic writes;
+ * every mutation of an account runs under that account's mutex and is written before memory changes,
+ * so a failed write changes nothing and concurrent registrations lose none.
+ *
+ * Trusted and dev mode have no registry (`registry: false`): every valid account exists, every user
+ * counts as registered and the policy is always false/false.
+ */
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../errors.js';
+import type { ContentHooks } from '../hooks.js';
+import { validateId, validateUserIdForRegistration } from '../policy/ids.js';
+import { DEFAULT_POLICY, SCOPES, type NamespacePolicy } from '../policy/types.js';
+import { KeyedMutex } from '../storage/atomic.js';
+import { accountDir } from '../storage/paths.js';
+import { generateKey, keyMatches, keyPrefixOf, storedKeyOf } from './keys.js';
+import { loadAccounts, saveSetting, saveUsers, type AccountRecord, type UserRecord } from './persist.js';
+
+export const DEFAULT_ACCOUNT = 'default';
+
+export type UserRole = 'admin' | 'user';
+
+export interface AccountInfo {
+  readonly account_id: string;
+  readonly created_at: string;
+  readonly user_count: number;
+  readonly isolate_user_scope_by_agent: boolean;
+  readonly isolate_agent_scope_by_user: boolean;
+}
+
+/** Who a user key belongs to. */
+export interface KeyOwner {
+  readonly account_id: string;
+  readonly user_id: string;
+  readonly role: UserRole;
+}
+
+export interface AccountStoreOptions {
+  readonly dataDir: string;
+  /** False in trusted and dev mode (no account registry). */
+  readonly registry: boolean;
+  readonly hooks: ContentHooks;
+}
+
+export class AccountStore {
+  private readonly accounts = new Map<string, AccountRecord>();
+  private readonly mutex = new KeyedMutex();
+  private readonly prepared = new Set<string>();
+  /** Key prefix → owners with that prefix; rebuilt after every change of users. */
+  private byPrefix = new Map<string, { account_id: string; user_id: string }[]>();
+
+  private constructor(private readonly options: AccountStoreOptions) {}
+
+  /** Loads the registry from DATA_DIR and makes sure the `default` account exists. */
+  static async open(options: AccountStoreOptions): Promise<AccountStore> {
+    const store = new AccountStore(options);
+    await rm(join(options.dataDir, 'trash'), { recursive: true, force: true });
+    for (const record of await loadAccounts(options.dataDir)) store.accounts.set(record.account_id, record);
+    if (!store.accounts.has(DEFAULT_ACCOUNT)) await store.create(DEFAULT_ACCOUNT, DEFAULT_POLICY, []);
+    store.reindex();
+    return store;
+  }
+
+  get registry(): boolean {
+    return this.options.registry;
+  }
+
+  exists(account_id: string): Promise<boolean> {
+    return Promise.resolve(!this.options.registry || this.accounts.has(account_id));
+  }
+
+  /** The account's policy; NOT_FOUND for an unknown account (registry mode). */
+  policyOf(account_id: string): Promise<NamespacePolicy> {
+    if (!this.options.registry) return Promise.resolve(DEFAULT_POLICY);
+    return Promise.resolve(this.record(account_id).policy);
+  }
+
+  isRegisteredUser(account_id: string, user_id: string): Promise<boolean> {
+    if (!this.options.registry) return Promise.resolve(true);
+    return Promise.resolve(this.accounts.get(account_id)?.users.has(user_id) ?? false);
+  }
+
+  /** Creates the account's scope folders if missing (registry-less modes accept any account). */
+  async prepare(account_id: string): Promise<void> {
+    if (this.prepared.has(account_id)) return;
+    await this.makeScopeDirs(account_id);
+    this.prepared.add(account_id);
+  }
+
+  /** The owner of a user key, compared in constant time; undefined for an unknown key. */
+  authenticate(key: string): KeyOwner | undefined {
+    if (!this.options.registry) return undefined;
+    let found: KeyOwner | undefined;
+    for (const { account_id, user_id } of this.byPrefix.get(keyPrefixOf(key)) ?? []) {
+      const user = this.accounts.get(account_id)?.users.get(user_id);
+      if (user !== undefined && keyMatches(key, user)) found = { account_id, user_id, role: user.role };
+    }
+    return found;
+  }
+
+  listAccounts(): AccountInfo[] {
+    return [...this.accounts.values()].map(infoOf).sort((a, b) => a.account_id.localeCompare(b.account_id));
+  }
+
+  getAccount(account_id: string): AccountInfo {
+    return infoOf(this.record(account_id));
+  }
+
+  /** Creates an account with its first admin; returns the admin's key (shown once). */
+  async createAccount(account_id: string, admin_user_id: string, policy: NamespacePolicy): Promise<string> {
+    validateId(account_id, 'account_id');
+    validateUserIdForRegistration(admin_user_id, 'admin_user_id');
+    return this.mutex.run(account_id, async () => {
+      if (this.accounts.has(account_id)) {
+        throw new AppError('ALREADY_EXISTS', `account '${account_id}' already exists`, { account_id });
+      }
+      const key = generateKey();
+      await this.create(account_id, policy, [newUser(admin_user_id, 'admin', key)]);
+      return key;
+    });
+  }
+
+  /** Removes the account's files, then its index records (through the hook). */
+  async deleteAccount(account_id: string): Promise<void> {
+    if (account_id === DEFAULT_ACCOUNT) {
+      throw new AppError('PERMISSION_DENIED', 'the default account cannot be deleted', { account_id });
+    }
+    await this.mutex.run(account_id, async () => {
+      this.record(account_id);
+      const trash = join(this.options.dataDir, 'trash', `${account_id}-${Date.now()}`);
+      await mkdir(join(this.options.dataDir, 'trash'), { recursive: true });
+      // Rename first: the account disappears from disk in one step, then the copy is removed.
+      await rename(accountDir(this.options.dataDir, account_id), trash).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      });
+      this.accounts.delete(account_id);
+      this.prepared.delete(account_id);
+      this.reindex();
+      await rm(trash, { recursive: true, force: true });
+    });
+    await this.options.hooks.accountDeleted(account_id);
+  }
+
+  listUsers(account_id: string): { user_id: string; role: UserRole }[] {
+    return [...this.record(account_id).users.values()]
+      .map((user) => ({ user_id: user.user_id, role: user.role }))
+      .sort((a, b) => a.user_id.localeCompare(b.user_id));
+  }
+
+  userRole(account_id: string, user_id: string): UserRole | undefined {
+    return this.accounts.get(account_id)?.users.get(user_id)?.role;
+  }
+
+  /** Registers a user; returns its key (shown once). */
+  async addUser(account_id: string, user_id: string, role: UserRole): Promise<string> {
+    validateUserIdForRegistration(user_id);
+    const key = generateKey();
+    await this.updateUsers(account_id, (users) => {
+      if (users.has(user_id)) {
+        throw new AppError('ALREADY_EXISTS', `user '${user_id}' already exists`, { account_id, user_id });
+      }
+      users.set(user_id, newUser(user_id, role, key));
+    });
+    return key;
+  }
+
+  async removeUser(account_id: string, user_id: string): Promise<void> {
+    await this.updateUsers(account_id, (users) => {
+      this.userOf(users, account_id, user_id);
+      users.delete(user_id);
+    });
+  }
+
+  async setRole(account_id: string, user_id: string, role: UserRole): Promise<void> {
+    await this.updateUsers(account_id, (users) => {
+      users.set(user_id, { ...this.userOf(users, account_id, user_id), role });
+    });
+  }
+
+  /** Replaces the user's key; the old one stops working as soon as this resolves. */
+  async regenerateKey(account_id: string, user_id: string): Promise<string> {
+    const key = generateKey();
+    await this.updateUsers(account_id, (users) => {
+      users.set(user_id, { ...this.userOf(users, account_id, user_id), ...storedKeyOf(key) });
+    });
+    return key;
+  }
+
+  private record(account_id: string): AccountRecord {
+    const record = this.accounts.get(account_id);
+    if (record === undefined)
+      throw new AppError('NOT_FOUND', `account '${account_id}' not found`, { account_id });
+    return record;
+  }
+
+  private userOf(users: ReadonlyMap<string, UserRecord>, account_id: string, user_id: string): UserRecord {
+    const user = users.get(user_id);
+    if (user === undefined) {
+      throw new AppError('NOT_FOUND', `user '${user_id}' not found`, { account_id, user_id });
+    }
+    return user;
+  }
+
+  /** Copy, change, persist, then publish: memory only changes once the file is written. */
+  private async updateUsers(
+    account_id: string,
+    change: (users: Map<string, UserRecord>) => void,
+  ): Promise<void> {
+    await this.mutex.run(account_id, async () => {
+      const current = this.record(account_id);
+      const users = new Map(current.users);
+      change(users);
+      const next: AccountRecord = { ...current, users };
+      await saveUsers(this.options.dataDir, next);
+      this.accounts.set(account_id, next);
+      this.reindex();
+    });
+  }
+
+  private reindex(): void {
+    const index = new Map<string, { account_id: string; user_id: string }[]>();
+    for (const record of this.accounts.values()) {
+      for (const user of record.users.values()) {
+        const owners = index.get(user.key_prefix) ?? [];
+        owners.push({ account_id: record.account_id, user_id: user.user_id });
+        index.set(user.key_prefix, owners);
+      }
+    }
+    this.byPrefix = index;
+  }
+
+  private async create(account_id: string, policy: NamespacePolicy, users: UserRecord[]): Promise<void> {
+    const record: AccountRecord = {
+      account_id,
+      created_at: new Date().toISOString(),
+      policy: { ...policy },
+      users: new Map(users.map((user) => [user.user_id, user])),
+    };
+    await this.makeScopeDirs(account_id);
+    await saveUsers(this.options.dataDir, record);
+    await saveSetting(this.options.dataDir, account_id, record.policy);
+    this.accounts.set(account_id, record);
+    this.reindex();
+  }
+
+  private async makeScopeDirs(account_id: string): Promise<void> {
+    const root = accountDir(this.options.dataDir, account_id);
+    await Promise.all(SCOPES.map((scope) => mkdir(join(root, scope), { recursive: true })));
+  }
+}
+
+function newUser(user_id: string, role: UserRole, key: string): UserRecord {
+  return { user_id, role, ...storedKeyOf(key), created_at: new Date().toISOString() };
+}
+
+function infoOf(record: AccountRecord): AccountInfo {
+  return {
+    account_id: record.account_id,
+    created_at: record.created_at,
+    user_count: record.users.size,
+    isolate_user_scope_by_agent: record.policy.isolate_user_scope_by_agent,
+    isolate_agent_scope_by_user: record.policy.isolate_agent_scope_by_user,
+  };
+}

@@ -1,0 +1,91 @@
+import { ConfigError, isLoopbackHost, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  test('defaults (SPEC 13): no root key means dev mode', () => {
+    expect(loadConfig({})).toEqual({
+      port: 1933,
+      host: '127.0.0.1',
+      dataDir: './data/store',
+      rootApiKey: undefined,
+      authMode: 'dev',
+      lancedbUri: 'data/store/lancedb',
+      embedder: 'auto',
+      embeddingModel: undefined,
+      logLevel: 'info',
+      maxBodyBytes: 10 * 1024 * 1024,
+      maxFileBytes: 10 * 1024 * 1024,
+    });
+  });
+
+  test('every variable is read', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATA_DIR: '/srv/vs',
+      ROOT_API_KEY: 'secret',
+      AUTH_MODE: 'api_key',
+      LANCEDB_URI: 's3://bucket/prefix',
+      EMBEDDER: 'transformers',
+      EMBEDDING_MODEL: 'Xenova/all-MiniLM-L6-v2',
+      LOG_LEVEL: 'debug',
+      MAX_BODY_BYTES: '2048',
+      MAX_FILE_BYTES: '4096',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: '/srv/vs',
+      rootApiKey: 'secret',
+      authMode: 'api_key',
+      lancedbUri: 's3://bucket/prefix',
+      embedder: 'transformers',
+      embeddingModel: 'Xenova/all-MiniLM-L6-v2',
+      logLevel: 'debug',
+      maxBodyBytes: 2048,
+      maxFileBytes: 4096,
+    });
+  });
+
+  test.each([
+    [{}, 'dev'],
+    [{ ROOT_API_KEY: 'k' }, 'api_key'],
+    [{ ROOT_API_KEY: '' }, 'dev'],
+    [{ AUTH_MODE: 'trusted' }, 'trusted'],
+    [{ AUTH_MODE: 'trusted', ROOT_API_KEY: 'k' }, 'trusted'],
+  ])('auth mode of %j is %s', (env, mode) => {
+    expect(loadConfig(env).authMode).toBe(mode);
+  });
+
+  test('LANCEDB_URI defaults inside DATA_DIR', () => {
+    expect(loadConfig({ DATA_DIR: '/x/y' }).lancedbUri).toBe('/x/y/lancedb');
+  });
+
+  test.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ AUTH_MODE: 'oauth' }, 'AUTH_MODE'],
+    [{ EMBEDDER: 'gpt' }, 'EMBEDDER'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ MAX_BODY_BYTES: '-1' }, 'MAX_BODY_BYTES'],
+    [{ MAX_FILE_BYTES: '1.5' }, 'MAX_FILE_BYTES'],
+  ])('%j is a ConfigError naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  test.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.10', false],
+    ['example.com', false],
+  ])('%s → %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+});

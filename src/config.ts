@@ -1,0 +1,92 @@
+/**
+ * Configuration (SPEC 13): the environment parsed once with zod into a frozen `Config`. Empty
+ * variables count as unset, so `ROOT_API_KEY=` means dev mode rather than an empty key.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const MIB = 1024 * 1024;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** `api_key` with a root key, `trusted` behind a gateway, or `dev` (api_key mode without a root key). */
+export type AuthMode = 'api_key' | 'trusted' | 'dev';
+
+const byteCount = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * MIB)
+    .default(fallback);
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(1933),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data/store'),
+  ROOT_API_KEY: z.string().min(1).optional(),
+  AUTH_MODE: z.enum(['api_key', 'trusted']).default('api_key'),
+  LANCEDB_URI: z.string().min(1).optional(),
+  EMBEDDER: z.enum(['auto', 'builtin', 'transformers']).default('auto'),
+  EMBEDDING_MODEL: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  MAX_BODY_BYTES: byteCount(10 * MIB),
+  MAX_FILE_BYTES: byteCount(10 * MIB),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly rootApiKey: string | undefined;
+  /** The resolved mode: `AUTH_MODE=api_key` without `ROOT_API_KEY` is `dev`. */
+  readonly authMode: AuthMode;
+  readonly lancedbUri: string;
+  readonly embedder: 'auto' | 'builtin' | 'transformers';
+  readonly embeddingModel: string | undefined;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly maxBodyBytes: number;
+  readonly maxFileBytes: number;
+}
+
+/** Thrown for an invalid environment; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses the environment into a Config.
+ * @example loadConfig({ PORT: '8080' }).port // 8080
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') relevant[key] = value.trim();
+  }
+  const parsed = EnvSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const authMode: AuthMode = e.AUTH_MODE === 'trusted' ? 'trusted' : e.ROOT_API_KEY ? 'api_key' : 'dev';
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    rootApiKey: e.ROOT_API_KEY,
+    authMode,
+    lancedbUri: e.LANCEDB_URI ?? join(e.DATA_DIR, 'lancedb'),
+    embedder: e.EMBEDDER,
+    embeddingModel: e.EMBEDDING_MODEL,
+    logLevel: e.LOG_LEVEL,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxFileBytes: e.MAX_FILE_BYTES,
+  });
+}
+
+/** Whether `host` is a loopback address (dev mode may only bind to one). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}

@@ -1,0 +1,173 @@
+/** Read-only filesystem operations: ls, tree, stat, read, abstract, overview. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../errors.js';
+import type { RequestContext, ResolvedUri } from '../policy/index.js';
+import { pathOfUri } from '../storage/paths.js';
+import { resolveReadable } from './access.js';
+import { messageRefOf } from './session-messages.js';
+import { isoTime, pathOf, requireStat, statOrNull, type FsCore } from './store.js';
+import { sliceLines } from './text.js';
+import { walk, type DirEntry } from './walk.js';
+
+/** Characters of a folder's `.abstract.md` shown in listings. */
+const ABSTRACT_LIMIT = 256;
+
+export interface LsEntry {
+  uri: string;
+  size: number;
+  isDir: boolean;
+  modTime: string;
+  abstract: string;
+  rel_path?: string;
+}
+
+export type TreeEntry = LsEntry & { rel_path: string };
+
+export interface LsOptions {
+  simple?: boolean;
+  recursive?: boolean;
+  showAllHidden?: boolean;
+  nodeLimit?: number;
+}
+
+export interface TreeOptions {
+  levelLimit?: number;
+  nodeLimit?: number;
+  showAllHidden?: boolean;
+}
+
+export interface StatResult {
+  uri: string;
+  name: string;
+  size: number;
+  isDir: boolean;
+  modTime: string;
+}
+
+export const DEFAULT_NODE_LIMIT = 1000;
+
+async function readOptional(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function toLsEntry(entry: DirEntry, withRel: true): Promise<TreeEntry>;
+async function toLsEntry(entry: DirEntry, withRel: boolean): Promise<LsEntry>;
+async function toLsEntry(entry: DirEntry, withRel: boolean): Promise<LsEntry> {
+  const abstract = entry.isDir
+    ? (await readOptional(join(entry.path, '.abstract.md'))).slice(0, ABSTRACT_LIMIT)
+    : '';
+  const out: LsEntry = {
+    uri: entry.resolved.uri,
+    size: entry.size,
+    isDir: entry.isDir,
+    modTime: isoTime(entry.mtime),
+    abstract,
+  };
+  if (withRel) out.rel_path = entry.rel;
+  return out;
+}
+
+/** A readable, existing folder, or 412 if the URI is a file. */
+async function requireFolder(core: FsCore, ctx: RequestContext, raw: unknown) {
+  const resolved = resolveReadable(ctx, raw);
+  const info = await requireStat(core, ctx, resolved);
+  if (!info.isDirectory()) {
+    throw new AppError('FAILED_PRECONDITION', 'not a folder', { uri: resolved.uri });
+  }
+  return { resolved, path: pathOf(core, ctx, resolved) };
+}
+
+async function collect(
+  core: FsCore,
+  ctx: RequestContext,
+  raw: unknown,
+  maxDepth: number,
+  options: { nodeLimit?: number; showAllHidden?: boolean },
+): Promise<DirEntry[]> {
+  const { resolved, path } = await requireFolder(core, ctx, raw);
+  const limit = options.nodeLimit ?? DEFAULT_NODE_LIMIT;
+  const out: DirEntry[] = [];
+  if (limit <= 0) return out;
+  for await (const entry of walk(ctx, resolved, path, {
+    maxDepth,
+    showHidden: options.showAllHidden ?? false,
+  })) {
+    out.push(entry);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+export async function ls(
+  core: FsCore,
+  ctx: RequestContext,
+  raw: unknown,
+  options: LsOptions = {},
+): Promise<LsEntry[] | string[]> {
+  const recursive = options.recursive ?? false;
+  const entries = await collect(core, ctx, raw, recursive ? Number.POSITIVE_INFINITY : 1, options);
+  if (options.simple === true) return entries.map((e) => e.resolved.uri as string);
+  return Promise.all(entries.map((e) => toLsEntry(e, recursive)));
+}
+
+export async function tree(core: FsCore, ctx: RequestContext, raw: unknown, options: TreeOptions = {}) {
+  const entries = await collect(core, ctx, raw, Math.max(options.levelLimit ?? 3, 1), options);
+  return Promise.all(entries.map((e) => toLsEntry(e, true)));
+}
+
+/** Text of a virtual session message, or null if the URI is not one (or it does not exist). */
+async function sessionMessage(core: FsCore, ctx: RequestContext, resolved: ResolvedUri) {
+  const ref = messageRefOf(resolved);
+  if (ref === null || core.sessionMessages === undefined) return null;
+  return core.sessionMessages.read(ctx.effective.account_id, ref.session_id, ref.message_id);
+}
+
+export async function stat(core: FsCore, ctx: RequestContext, raw: unknown): Promise<StatResult> {
+  const resolved = resolveReadable(ctx, raw);
+  const name = resolved.segments.at(-1) ?? '';
+  const message = await sessionMessage(core, ctx, resolved);
+  if (message !== null) {
+    const log = pathOfUri(
+      core.dataDir,
+      ctx.effective.account_id,
+      `viking://session/${resolved.segments[1] ?? ''}/messages.jsonl`,
+    );
+    const modTime = (await statOrNull(log))?.mtime ?? new Date();
+    return {
+      uri: resolved.uri,
+      name,
+      size: Buffer.byteLength(message),
+      isDir: false,
+      modTime: isoTime(modTime),
+    };
+  }
+  const info = await requireStat(core, ctx, resolved);
+  const size = info.isDirectory() ? 0 : info.size;
+  return { uri: resolved.uri, name, size, isDir: info.isDirectory(), modTime: isoTime(info.mtime) };
+}
+
+export async function read(core: FsCore, ctx: RequestContext, raw: unknown, offset = 0, limit?: number) {
+  const resolved = resolveReadable(ctx, raw);
+  const message = await sessionMessage(core, ctx, resolved);
+  if (message !== null) return sliceLines(message, offset, limit);
+  const info = await requireStat(core, ctx, resolved);
+  if (info.isDirectory())
+    throw new AppError('FAILED_PRECONDITION', 'a folder has no content', { uri: resolved.uri });
+  return sliceLines(await readFile(pathOf(core, ctx, resolved), 'utf8'), offset, limit);
+}
+
+/** A folder's `.abstract.md` or `.overview.md` ('' if it has none); a file → 412. */
+export async function folderSummary(
+  core: FsCore,
+  ctx: RequestContext,
+  raw: unknown,
+  file: '.abstract.md' | '.overview.md',
+) {
+  const { path } = await requireFolder(core, ctx, raw);
+  return readOptional(join(path, file));
+}

@@ -1,0 +1,127 @@
+/**
+ * Mutating filesystem operations: mkdir, write (replace | append), rm, mv. Writes are atomic and
+ * serialised per file; hooks run after the change is durable, always with canonical URIs.
+ */
+import { mkdir as makeDir, readFile, rename, rm as remove } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { AppError } from '../errors.js';
+import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
+import { writeFileAtomic } from '../storage/atomic.js';
+import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
+import { mapWriteError, notFound, pathOf, statOrNull, type FsCore } from './store.js';
+
+export type WriteMode = 'replace' | 'append';
+
+export interface WriteRequest {
+  uri: string;
+  content: string;
+  mode?: WriteMode;
+  /** Resolve only once the index has caught up with this write. */
+  wait?: boolean;
+}
+
+function tooLarge(resolved: ResolvedUri, max: number): AppError {
+  return new AppError('PAYLOAD_TOO_LARGE', `a file may hold at most ${max} bytes`, {
+    uri: resolved.uri,
+    max_bytes: max,
+  });
+}
+
+async function writeBytes(core: FsCore, resolved: ResolvedUri, path: string, data: Buffer, mode: WriteMode) {
+  const info = await statOrNull(path);
+  if (info?.isDirectory() === true)
+    throw new AppError('CONFLICT', 'a folder exists at this URI', { uri: resolved.uri });
+  const next = mode === 'append' && info !== null ? Buffer.concat([await readFile(path), data]) : data;
+  if (next.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
+  await writeFileAtomic(path, next).catch((error: unknown) => mapWriteError(error, resolved));
+  return next.length;
+}
+
+/** Writes a file (creating it and its parents) and tells the indexer. */
+export async function write(core: FsCore, ctx: RequestContext, request: WriteRequest) {
+  const resolved = resolveWritable(ctx, request.uri);
+  const mode = request.mode ?? 'replace';
+  const data = Buffer.from(request.content, 'utf8');
+  if (data.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
+  const path = pathOf(core, ctx, resolved);
+  const size = await core.mutex.run(path, () => writeBytes(core, resolved, path, data, mode));
+  await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
+  if (request.wait === true && core.waitIndexed !== undefined) await core.waitIndexed();
+  return { uri: resolved.uri as string, mode, size };
+}
+
+/** Creates a folder and its parents; a description becomes the folder's `.abstract.md`. */
+export async function mkdir(core: FsCore, ctx: RequestContext, raw: unknown, description?: string) {
+  const resolved = resolveWritable(ctx, raw);
+  const path = pathOf(core, ctx, resolved);
+  if ((await statOrNull(path))?.isFile() === true) {
+    throw new AppError('CONFLICT', 'a file exists at this URI', { uri: resolved.uri });
+  }
+  await makeDir(path, { recursive: true }).catch((error: unknown) => mapWriteError(error, resolved));
+  if (description !== undefined) {
+    const abstract = resolveUri(childUri(resolved.uri, '.abstract.md'), null, ctx.policy);
+    const data = Buffer.from(description, 'utf8');
+    if (data.length > core.maxFileBytes) throw tooLarge(abstract, core.maxFileBytes);
+    const target = pathOf(core, ctx, abstract);
+    await core.mutex.run(target, () => writeBytes(core, abstract, target, data, 'replace'));
+    await core.hooks.fileWritten(ctx.effective.account_id, abstract.uri);
+  }
+  return description === undefined
+    ? { uri: resolved.uri as string }
+    : { uri: resolved.uri as string, description };
+}
+
+/** Removes a file or (with `recursive`) a folder; removing nothing succeeds. */
+export async function rm(core: FsCore, ctx: RequestContext, raw: unknown, recursive = false) {
+  const resolved = resolveRemovable(ctx, raw);
+  const path = pathOf(core, ctx, resolved);
+  const info = await statOrNull(path);
+  if (info === null) return { uri: resolved.uri as string, deleted: false };
+  if (info.isDirectory() && !recursive) {
+    throw new AppError('FAILED_PRECONDITION', 'a folder is removed only with recursive=true', {
+      uri: resolved.uri,
+    });
+  }
+  await core.mutex.run(path, () => remove(path, { recursive: true, force: true }));
+  await core.hooks.removed(ctx.effective.account_id, resolved.uri);
+  return { uri: resolved.uri as string, deleted: true };
+}
+
+function isWithin(inner: ResolvedUri, outer: ResolvedUri): boolean {
+  return outer.segments.every((segment, i) => inner.segments[i] === segment);
+}
+
+/** Moves a file or folder within one scope owner; an existing destination is 409. */
+export async function mv(core: FsCore, ctx: RequestContext, fromRaw: unknown, toRaw: unknown) {
+  // Both shapes first, so a malformed side is 400 whatever the other side's permissions.
+  resolveWriteShape(ctx, fromRaw);
+  resolveWriteShape(ctx, toRaw);
+  const from = resolveRemovable(ctx, fromRaw);
+  const to = resolveRemovable(ctx, toRaw);
+  if (!sameOwner(from, to)) {
+    throw new AppError('PERMISSION_DENIED', 'both sides of a move must have the same scope owner', {
+      from_uri: from.uri,
+      to_uri: to.uri,
+    });
+  }
+  if (isWithin(to, from)) {
+    throw new AppError('INVALID_ARGUMENT', 'cannot move a URI into itself', {
+      from_uri: from.uri,
+      to_uri: to.uri,
+    });
+  }
+  const source = pathOf(core, ctx, from);
+  const target = pathOf(core, ctx, to);
+  if ((await statOrNull(source)) === null) throw notFound(from);
+  if ((await statOrNull(target)) !== null) {
+    throw new AppError('ALREADY_EXISTS', 'the destination exists', { uri: to.uri });
+  }
+  await core.mutex
+    .run(source, async () => {
+      await makeDir(dirname(target), { recursive: true });
+      await rename(source, target);
+    })
+    .catch((error: unknown) => mapWriteError(error, to));
+  await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri);
+  return { from_uri: from.uri as string, to_uri: to.uri as string };
+}

@@ -1,0 +1,57 @@
+/**
+ * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
+ * Order: public health routes, body reader, auth on /api/v1, admin and system routers, the tenant
+ * routers supplied by the other services, then the 404 envelope and the error handler.
+ */
+import express, { type Express, type Router } from 'express';
+import type { AccountStore } from '../accounts/store.js';
+import type { Config } from '../config.js';
+import type { ContentHooks } from '../hooks.js';
+import type { RequestContext } from '../policy/types.js';
+import { authMiddleware } from './auth.js';
+import { bodyReader } from './body.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { adminRouter } from './routes/admin.js';
+import {
+  healthHandler,
+  readyHandler,
+  systemRouter,
+  type ReadyCheck,
+  type StatusSource,
+  type WaitIdle,
+} from './routes/system.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly accounts: AccountStore;
+  readonly hooks: ContentHooks;
+  /** Tenant routers, mounted under /api/v1 after the auth middleware. */
+  readonly routers?: readonly Router[];
+  /** Awaited after a tenant request's context is resolved (the filesystem creates scope folders). */
+  readonly onContext?: (ctx: RequestContext) => Promise<void>;
+  /** Extra fields of /api/v1/system/status (queue depth, index size, embedder). */
+  readonly status?: StatusSource;
+  /** `POST /api/v1/system/wait`: resolves once the indexing queue is drained. */
+  readonly wait?: WaitIdle;
+  /** Readiness checks for /ready. */
+  readonly ready?: ReadyCheck;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.get('/health', healthHandler);
+  app.get('/ready', readyHandler(deps.ready));
+  app.use(bodyReader(deps.config.maxBodyBytes));
+  app.use(
+    '/api/v1',
+    authMiddleware({ config: deps.config, accounts: deps.accounts, onContext: deps.onContext }),
+  );
+  app.use('/api/v1/admin', adminRouter(deps.accounts));
+  app.use('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait));
+  for (const router of deps.routers ?? []) app.use('/api/v1', router);
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

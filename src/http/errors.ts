@@ -1,0 +1,77 @@
+/**
+ * The one place that maps error codes to HTTP statuses (SPEC 12), and the middleware that turns
+ * anything thrown by a route into the error envelope. Unknown exceptions become a generic 500: the
+ * details go to the log, never to the client.
+ */
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import { AppError, type ErrorCode } from '../errors.js';
+import { logger } from '../log.js';
+
+export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
+  INVALID_ARGUMENT: 400,
+  INVALID_URI: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  CONFLICT: 409,
+  FAILED_PRECONDITION: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  RESOURCE_EXHAUSTED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+};
+
+/** Sends `{status: "error", result: null, error: {code, message, details}}` with the code's status. */
+export function sendError(res: Response, error: AppError): void {
+  const body = { code: error.code, message: error.message, details: error.details };
+  res.status(STATUS_OF[error.code]).json({ status: 'error', result: null, error: body });
+}
+
+/** The failing fields of a zod error, for `details.fields`. */
+export function fieldsOf(error: z.ZodError): { field: string; message: string }[] {
+  return error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
+}
+
+/** Errors from other libraries that carry an HTTP status (body parsing and the like). */
+const HttpLikeError = z.object({ status: z.number().int(), type: z.string().optional() });
+
+/** Converts anything thrown into an AppError; undefined means "unexpected" (logged as INTERNAL). */
+export function toAppError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error instanceof z.ZodError) {
+    return new AppError('INVALID_ARGUMENT', 'invalid request', { fields: fieldsOf(error) });
+  }
+  const http = HttpLikeError.safeParse(error);
+  if (http.success && http.data.status >= 400 && http.data.status < 500) {
+    if (http.data.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'request body too large');
+    return new AppError(
+      'INVALID_ARGUMENT',
+      'invalid request',
+      http.data.type ? { type: http.data.type } : {},
+    );
+  }
+  return undefined;
+}
+
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  // Once the response has started the only safe thing left is to let express close the connection.
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const appError = toAppError(error);
+  if (appError !== undefined) {
+    if (appError.code === 'INTERNAL') logger.error({ err: appError, path: req.path }, 'internal error');
+    sendError(res, appError);
+    return;
+  }
+  logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
+  sendError(res, new AppError('INTERNAL', 'internal error'));
+};
+
+/** The 404 envelope for routes nobody serves. */
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendError(res, new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,83 @@
+/**
+ * Liveness, readiness and status (SPEC 12). /health and /ready are public; /api/v1/system/status is
+ * for any authenticated caller and merges in what the indexing pipeline reports.
+ */
+import { Router, type RequestHandler } from 'express';
+import type { AuthMode } from '../../config.js';
+import { AppError } from '../../errors.js';
+import { logger } from '../../log.js';
+import { VERSION } from '../../version.js';
+import { z } from 'zod';
+import { contextOf, sendOk } from '../context.js';
+import { parseInput } from '../validate.js';
+import { sendError } from '../errors.js';
+
+export type ReadyCheck = () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+export type StatusSource = () => Promise<Record<string, unknown>>;
+/** Resolves once the indexing queue is drained. */
+export type WaitIdle = () => Promise<void>;
+
+const waitBody = z.object({ timeout: z.number().positive().max(3600).nullish() });
+
+/** Waits for `wait()`, at most `seconds`; true if it finished in time. */
+async function waitAtMost(wait: WaitIdle, seconds: number | null | undefined): Promise<boolean> {
+  if (seconds === null || seconds === undefined) {
+    await wait();
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>(
+    (resolve) => (timer = setTimeout(() => resolve(false), seconds * 1000)),
+  );
+  try {
+    return await Promise.race([wait().then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const healthHandler: RequestHandler = (_req, res) => {
+  res.json({ status: 'ok', healthy: true, version: VERSION });
+};
+
+/** 200 with the checks when ready, else 503 UNAVAILABLE with the checks in `details`. */
+export function readyHandler(ready: ReadyCheck | undefined): RequestHandler {
+  return async (_req, res) => {
+    let result: { ok: boolean; checks: Record<string, unknown> };
+    try {
+      result = ready === undefined ? { ok: true, checks: {} } : await ready();
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness check failed');
+      result = { ok: false, checks: { error: 'readiness check failed' } };
+    }
+    if (result.ok) sendOk(res, { ready: true, checks: result.checks });
+    else sendError(res, new AppError('UNAVAILABLE', 'not ready', { checks: result.checks }));
+  };
+}
+
+/** Router for /api/v1/system. */
+export function systemRouter(
+  authMode: AuthMode,
+  status: StatusSource | undefined,
+  wait: WaitIdle | undefined,
+): Router {
+  const router = Router();
+  router.post('/wait', async (req, res) => {
+    const { timeout } = parseInput(waitBody, req.body);
+    const drained = wait === undefined ? true : await waitAtMost(wait, timeout);
+    sendOk(res, { drained });
+  });
+  const startedAt = Date.now();
+  router.get('/status', async (req, res) => {
+    const ctx = contextOf(req);
+    const extra = status === undefined ? {} : await status();
+    sendOk(res, {
+      version: VERSION,
+      auth_mode: authMode,
+      uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
+      role: ctx.role,
+      ...extra,
+    });
+  });
+  return router;
+}

@@ -1,0 +1,104 @@
+/**
+ * The Arrow schema of the records table and the conversion of records to record batches (typed
+ * arrays, not JS objects: LanceDB ingests batches about four times faster) and of result rows back.
+ */
+import {
+  Field,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int32,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table as ArrowTable,
+  Utf8,
+  vectorFromArray,
+  type Data,
+} from 'apache-arrow';
+import type { IndexRecord, RecordDraft } from './records.js';
+
+/** Schema metadata keys holding the embedder identity. */
+export const META_EMBEDDER_ID = 'vikingscope.embedder_id';
+export const META_EMBEDDER_DIMENSION = 'vikingscope.embedder_dimension';
+
+type StringField = {
+  [K in keyof RecordDraft]: RecordDraft[K] extends string | null ? K : never;
+}[keyof RecordDraft];
+type NumberField = { [K in keyof RecordDraft]: RecordDraft[K] extends number ? K : never }[keyof RecordDraft];
+
+const STRING_FIELDS: ReadonlyArray<readonly [StringField, boolean]> = [
+  ['id', false],
+  ['account_id', false],
+  ['uri', false],
+  ['scope', false],
+  ['owner_user_id', true],
+  ['owner_agent_id', true],
+  ['context_type', false],
+  ['text', false],
+  ['abstract', false],
+  ['session_id', true],
+  ['message_id', true],
+  ['role', true],
+  ['role_id', true],
+];
+const INT_FIELDS: readonly NumberField[] = ['level', 'chunk_index'];
+const TIME_FIELDS: readonly NumberField[] = ['created_at', 'updated_at'];
+
+function vectorType(dimension: number): FixedSizeList<Float32> {
+  return new FixedSizeList(dimension, new Field('item', new Float32(), true));
+}
+
+/** The records table schema, carrying the embedder identity as metadata. */
+export function recordSchema(embedderId: string, dimension: number): Schema {
+  const fields: Field[] = [
+    ...STRING_FIELDS.map(([name, nullable]) => new Field(name, new Utf8(), nullable)),
+    ...INT_FIELDS.map((name) => new Field(name, new Int32(), false)),
+    ...TIME_FIELDS.map((name) => new Field(name, new Float64(), false)),
+    new Field('vector', vectorType(dimension), false),
+  ];
+  return new Schema(
+    fields,
+    new Map([
+      [META_EMBEDDER_ID, embedderId],
+      [META_EMBEDDER_DIMENSION, String(dimension)],
+    ]),
+  );
+}
+
+function vectorData(records: readonly IndexRecord[], dimension: number): Data<FixedSizeList<Float32>> {
+  const values = new Float32Array(records.length * dimension);
+  records.forEach((r, i) => values.set(r.vector.subarray(0, dimension), i * dimension));
+  const child = makeData({ type: new Float32(), length: values.length, data: values });
+  return makeData({ type: vectorType(dimension), length: records.length, nullCount: 0, child });
+}
+
+/** Column data in schema order, built from our own field lists (never from a foreign schema). */
+function columnData(records: readonly IndexRecord[], dimension: number): Data[] {
+  const strings = STRING_FIELDS.map(
+    ([name]) =>
+      vectorFromArray(
+        records.map((r) => r[name]),
+        new Utf8(),
+      ).data[0] as Data,
+  );
+  const ints = INT_FIELDS.map(
+    (name) => vectorFromArray(Int32Array.from(records.map((r) => r[name]))).data[0] as Data,
+  );
+  const times = TIME_FIELDS.map(
+    (name) => vectorFromArray(Float64Array.from(records.map((r) => r[name]))).data[0] as Data,
+  );
+  return [...strings, ...ints, ...times, vectorData(records, dimension)];
+}
+
+/** One Arrow table (a single record batch) of records, in schema order. */
+export function toArrowTable(schema: Schema, records: readonly IndexRecord[], dimension: number): ArrowTable {
+  // `schema` must come from recordSchema(): columnData() follows the same field order.
+  for (const r of records) {
+    if (r.vector.length !== dimension) throw new Error(`vector of ${r.uri} has ${r.vector.length} dims`);
+  }
+  const children = columnData(records, dimension);
+  const data = makeData({ type: new Struct(schema.fields), length: records.length, nullCount: 0, children });
+  return new ArrowTable(new RecordBatch(schema, data));
+}

@@ -1,0 +1,207 @@
+/**
+ * Index records (SPEC 9.2): their fields, stable ids, chunking of file text, and the construction of
+ * file, folder and message records. Owner fields and context types always come from the canonical URI
+ * through the policy core — never from request data.
+ */
+import { createHash } from 'node:crypto';
+import { contextTypeOf, resolveUri, type NamespacePolicy, type ResolvedUri } from '../policy/index.js';
+
+/** A record as stored, without its vector. */
+export interface RecordDraft {
+  readonly id: string;
+  readonly account_id: string;
+  readonly uri: string;
+  readonly scope: string;
+  readonly owner_user_id: string | null;
+  readonly owner_agent_id: string | null;
+  readonly context_type: string;
+  /** 0 = folder abstract, 1 = folder overview, 2 = file chunk or message. */
+  readonly level: number;
+  readonly chunk_index: number;
+  readonly text: string;
+  readonly abstract: string;
+  readonly session_id: string | null;
+  readonly message_id: string | null;
+  readonly role: string | null;
+  readonly role_id: string | null;
+  /** Epoch milliseconds. */
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
+export interface IndexRecord extends RecordDraft {
+  readonly vector: Float32Array;
+}
+
+/** Level of a folder's `.abstract.md` / `.overview.md` records, and of everything else. */
+export const FOLDER_META: ReadonlyMap<string, number> = new Map([
+  ['.abstract.md', 0],
+  ['.overview.md', 1],
+]);
+export const LEVEL_CHUNK = 2;
+
+/** Length of a record's `abstract` (SPEC 10: the start of the matched text). */
+export const ABSTRACT_CHARS = 256;
+
+export interface ChunkOptions {
+  readonly size: number;
+  readonly overlap: number;
+}
+export const DEFAULT_CHUNKING: ChunkOptions = { size: 1000, overlap: 200 };
+
+/** Stable record id: a hash of account, URI, level and chunk number. */
+export function recordId(account_id: string, uri: string, level: number, chunk_index: number): string {
+  return createHash('sha256')
+    .update(JSON.stringify([account_id, uri, level, chunk_index]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** The text of a file's bytes, or null if they are not valid UTF-8 text (binary, NUL bytes). */
+export function decodeText(bytes: Uint8Array): string | null {
+  if (bytes.includes(0)) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** Where a chunk ending near `end` should stop: the last whitespace in its final quarter, if any. */
+function cutPoint(text: string, start: number, end: number, size: number): number {
+  if (end >= text.length) return text.length;
+  const floor = start + Math.floor(size * 0.75);
+  for (let i = end; i > floor; i--) {
+    if (/\s/.test(text.charAt(i))) return i;
+  }
+  return end;
+}
+
+/** Where the next chunk starts: about `overlap` before `end`, moved forward to a word start. */
+function nextStart(text: string, start: number, end: number, overlap: number): number {
+  let next = Math.max(start + 1, end - overlap);
+  while (next < end && !/\s/.test(text.charAt(next - 1))) next++;
+  return next < end ? next : Math.max(start + 1, end - overlap);
+}
+
+/**
+ * Splits text into overlapping passages of about `size` characters, cut on whitespace where possible.
+ * Whitespace-only text gives no chunks.
+ * @example chunkText('a b c', { size: 1000, overlap: 200 }) // ['a b c']
+ */
+export function chunkText(text: string, options: ChunkOptions = DEFAULT_CHUNKING): string[] {
+  if (text.trim().length === 0) return [];
+  if (text.length <= options.size) return [text];
+  const chunks: string[] = [];
+  let start = 0;
+  for (;;) {
+    const end = cutPoint(text, start, start + options.size, options.size);
+    const chunk = text.slice(start, end);
+    if (chunk.trim().length > 0) chunks.push(chunk);
+    if (end >= text.length) return chunks;
+    start = nextStart(text, start, end, options.overlap);
+  }
+}
+
+interface Times {
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
+function baseRecord(account_id: string, resolved: ResolvedUri, level: number, chunk_index: number) {
+  return {
+    id: recordId(account_id, resolved.uri, level, chunk_index),
+    account_id,
+    uri: resolved.uri as string,
+    scope: resolved.scope ?? '',
+    owner_user_id: resolved.owner_user_id,
+    owner_agent_id: resolved.owner_agent_id,
+    context_type: contextTypeOf(resolved),
+    level,
+    chunk_index,
+  };
+}
+
+const NO_MESSAGE = { session_id: null, message_id: null, role: null, role_id: null } as const;
+
+/** Level of the folder record a file name produces (0/1), or null for an ordinary file. */
+export function folderMetaLevel(uri: string): number | null {
+  const name = uri.slice(uri.lastIndexOf('/') + 1);
+  return FOLDER_META.get(name) ?? null;
+}
+
+/** The URI a file's records carry: the folder's for `.abstract.md`/`.overview.md`, else its own. */
+export function recordUriOfFile(uri: string): string {
+  if (folderMetaLevel(uri) === null) return uri;
+  const parent = uri.slice(0, uri.lastIndexOf('/'));
+  return parent === 'viking:/' ? 'viking://' : parent;
+}
+
+/**
+ * Records of a text file at a canonical URI: one per chunk (level 2), or a single level 0/1 record of
+ * the folder for `.abstract.md`/`.overview.md`. Throws `INVALID_URI` if the URI is not canonical.
+ */
+export function fileRecords(
+  account_id: string,
+  uri: string,
+  text: string,
+  policy: NamespacePolicy,
+  times: Times,
+  chunking: ChunkOptions = DEFAULT_CHUNKING,
+): RecordDraft[] {
+  const level = folderMetaLevel(uri);
+  const resolved = resolveUri(recordUriOfFile(uri), null, policy);
+  const passages = level === null ? chunkText(text, chunking) : text.trim() ? [text] : [];
+  return passages.map((passage, chunk_index) => ({
+    ...baseRecord(account_id, resolved, level ?? LEVEL_CHUNK, chunk_index),
+    text: passage,
+    abstract: passage.trim().slice(0, ABSTRACT_CHARS),
+    ...NO_MESSAGE,
+    ...times,
+  }));
+}
+
+/** A session message as the index needs it. */
+export interface MessageSource {
+  readonly role: string;
+  readonly role_id: string | null;
+  readonly text: string;
+  /** ISO string or epoch milliseconds. */
+  readonly created_at: string | number;
+}
+
+/** Canonical URI of a session message record (SPEC 9.1). */
+export function messageUri(session_id: string, message_id: string): string {
+  return `viking://session/${session_id}/messages/${message_id}`;
+}
+
+export function toEpochMs(value: string | number, fallback: number): number {
+  const ms = typeof value === 'number' ? value : Date.parse(value);
+  return Number.isFinite(ms) ? ms : fallback;
+}
+
+/** The one record of a session message (level 2, chunk 0), or none if it has no text. */
+export function messageRecords(
+  account_id: string,
+  session_id: string,
+  message_id: string,
+  message: MessageSource,
+  policy: NamespacePolicy,
+): RecordDraft[] {
+  if (message.text.trim().length === 0) return [];
+  const resolved = resolveUri(messageUri(session_id, message_id), null, policy);
+  const created_at = toEpochMs(message.created_at, Date.now());
+  return [
+    {
+      ...baseRecord(account_id, resolved, LEVEL_CHUNK, 0),
+      text: message.text,
+      abstract: message.text.trim().slice(0, ABSTRACT_CHARS),
+      session_id,
+      message_id,
+      role: message.role,
+      role_id: message.role_id,
+      created_at,
+      updated_at: created_at,
+    },
+  ];
+}

@@ -1,0 +1,213 @@
+/**
+ * Applies a batch of index jobs by making the index agree with the filesystem (the source of truth):
+ * every job names a region (a file, a message, a subtree) that is re-read from disk, so replaying or
+ * reordering jobs converges to the same index. Deletes go first, then batched embedding and upserts,
+ * then removal of chunks a shorter file no longer has.
+ */
+import { assertNever } from '../errors.js';
+import type { Logger } from '../log.js';
+import { and, cmp, eq, or, subtree, type Expr, type NamespacePolicy } from '../policy/index.js';
+import type { Embedder } from './embedder.js';
+import type { Job } from './queue.js';
+import {
+  decodeText,
+  fileRecords,
+  folderMetaLevel,
+  LEVEL_CHUNK,
+  messageRecords,
+  messageUri,
+  recordUriOfFile,
+  DEFAULT_CHUNKING,
+  type ChunkOptions,
+  type MessageSource,
+  type RecordDraft,
+} from './records.js';
+import { parseMessages, readFileAt, sessionOfMessagesFile, walkFiles } from './source.js';
+import type { IndexStore } from './store.js';
+
+export type ReadMessage = (
+  account_id: string,
+  session_id: string,
+  message_id: string,
+) => Promise<MessageSource | null>;
+
+export interface SyncDeps {
+  readonly dataDir: string;
+  readonly store: IndexStore;
+  readonly embedder: Embedder;
+  readonly policyOf: (account_id: string) => Promise<NamespacePolicy>;
+  readonly readMessage: ReadMessage;
+  readonly log: Logger;
+  readonly chunking?: ChunkOptions;
+  /** Texts per embedder call and records per upsert (default 64). */
+  readonly embedBatch?: number;
+}
+
+type Unit =
+  | { readonly kind: 'file'; readonly account: string; readonly uri: string }
+  | {
+      readonly kind: 'message';
+      readonly account: string;
+      readonly session_id: string;
+      readonly message_id: string;
+    };
+
+const levelIs = (level: number): Expr => and(cmp('level', '>=', level), cmp('level', '<=', level));
+
+/** Records a file's URI owns at its level (all chunks of a file, or the folder's level 0/1 record). */
+function fileRegion(account: string, uri: string, fromChunk = 0): Expr {
+  const level = folderMetaLevel(uri) ?? LEVEL_CHUNK;
+  return and(
+    eq('account_id', account),
+    eq('uri', recordUriOfFile(uri)),
+    levelIs(level),
+    ...(fromChunk > 0 ? [cmp('chunk_index', '>=', fromChunk)] : []),
+  );
+}
+
+function unitKey(unit: Unit): string {
+  return unit.kind === 'file'
+    ? JSON.stringify([unit.account, unit.uri])
+    : JSON.stringify([unit.account, unit.session_id, unit.message_id]);
+}
+
+interface Region {
+  readonly account: string;
+  readonly uri: string;
+}
+
+/** Files and messages to re-read, and subtrees to clear and re-read, with duplicates merged. */
+function planOf(jobs: readonly Job[]): { units: Map<string, Unit>; regions: Region[] } {
+  const units = new Map<string, Unit>();
+  const add = (unit: Unit): void => void units.set(unitKey(unit), unit);
+  const regions: Region[] = [];
+  for (const job of jobs) {
+    switch (job.type) {
+      case 'file':
+        add({ kind: 'file', account: job.account, uri: job.uri });
+        break;
+      case 'message':
+        add({
+          kind: 'message',
+          account: job.account,
+          session_id: job.session_id,
+          message_id: job.message_id,
+        });
+        break;
+      case 'remove':
+        regions.push({ account: job.account, uri: job.uri });
+        break;
+      case 'move':
+        regions.push({ account: job.account, uri: job.from }, { account: job.account, uri: job.to });
+        break;
+      case 'account':
+        regions.push({ account: job.account, uri: 'viking://' });
+        break;
+      default:
+        assertNever(job);
+    }
+  }
+  return { units, regions };
+}
+
+export class IndexSync {
+  private readonly policies = new Map<string, Promise<NamespacePolicy>>();
+
+  constructor(private readonly deps: SyncDeps) {}
+
+  /** Brings the index in line with the filesystem for every region the jobs name. */
+  async apply(jobs: readonly Job[]): Promise<void> {
+    this.policies.clear();
+    const { units, regions } = planOf(jobs);
+    const deletes: Expr[] = [];
+    for (const region of regions) {
+      deletes.push(and(eq('account_id', region.account), subtree(region.uri)));
+      // A removed `.abstract.md` owns a record of its folder, outside its own subtree.
+      if (folderMetaLevel(region.uri) !== null) deletes.push(fileRegion(region.account, region.uri));
+      // Whatever is on disk there now (a move's target, a re-created folder) is indexed again.
+      for (const uri of await walkFiles(this.deps.dataDir, region.account, region.uri)) {
+        const unit: Unit = { kind: 'file', account: region.account, uri };
+        units.set(unitKey(unit), unit);
+      }
+    }
+    await this.deps.store.deleteWhere(or(...deletes));
+    await this.indexUnits([...units.values()]);
+  }
+
+  /** Reads, embeds and upserts units in slices, then drops the chunks files no longer have. */
+  private async indexUnits(units: readonly Unit[]): Promise<void> {
+    const size = this.deps.embedBatch ?? 64;
+    let drafts: RecordDraft[] = [];
+    let stale: Expr[] = [];
+    for (const unit of units) {
+      const result = await this.draftsOf(unit);
+      drafts.push(...result.drafts);
+      if (result.stale !== null) stale.push(result.stale);
+      if (drafts.length >= size) {
+        await this.write(drafts, stale);
+        drafts = [];
+        stale = [];
+      }
+    }
+    await this.write(drafts, stale);
+  }
+
+  private async write(drafts: readonly RecordDraft[], stale: readonly Expr[]): Promise<void> {
+    const size = this.deps.embedBatch ?? 64;
+    for (let i = 0; i < drafts.length; i += size) {
+      const slice = drafts.slice(i, i + size);
+      const vectors = await this.deps.embedder.embed(slice.map((d) => d.text));
+      await this.deps.store.upsert(slice.map((d, j) => ({ ...d, vector: vectors[j] ?? new Float32Array() })));
+    }
+    await this.deps.store.deleteWhere(or(...stale));
+  }
+
+  private policy(account: string): Promise<NamespacePolicy> {
+    let policy = this.policies.get(account);
+    if (policy === undefined) {
+      policy = this.deps.policyOf(account);
+      this.policies.set(account, policy);
+    }
+    return policy;
+  }
+
+  /** The records a unit should have now, and the expression of its records that must go. */
+  private async draftsOf(unit: Unit): Promise<{ drafts: RecordDraft[]; stale: Expr | null }> {
+    if (unit.kind === 'message') return this.messageDrafts(unit);
+    const file = await readFileAt(this.deps.dataDir, unit.account, unit.uri);
+    const text = file === null ? null : decodeText(file.bytes);
+    if (file === null || text === null) return { drafts: [], stale: fileRegion(unit.account, unit.uri) };
+    const session_id = sessionOfMessagesFile(unit.uri);
+    const policy = await this.policy(unit.account);
+    try {
+      if (session_id !== null) {
+        const drafts = parseMessages(text).flatMap((m) =>
+          messageRecords(unit.account, session_id, m.id, m, policy),
+        );
+        return { drafts, stale: null };
+      }
+      const drafts = fileRecords(unit.account, unit.uri, text, policy, file, this.chunking());
+      return { drafts, stale: fileRegion(unit.account, unit.uri, drafts.length) };
+    } catch (error) {
+      // Not a canonical URI under the account's policy: it can never be read, so it is not indexed.
+      this.deps.log.warn({ err: error, account: unit.account, uri: unit.uri }, 'file not indexable');
+      return { drafts: [], stale: fileRegion(unit.account, unit.uri) };
+    }
+  }
+
+  private async messageDrafts(
+    unit: Extract<Unit, { kind: 'message' }>,
+  ): Promise<{ drafts: RecordDraft[]; stale: Expr | null }> {
+    const uri = messageUri(unit.session_id, unit.message_id);
+    const stale = and(eq('account_id', unit.account), eq('uri', uri));
+    const message = await this.deps.readMessage(unit.account, unit.session_id, unit.message_id);
+    if (message === null) return { drafts: [], stale };
+    const policy = await this.policy(unit.account);
+    const drafts = messageRecords(unit.account, unit.session_id, unit.message_id, message, policy);
+    return { drafts, stale: drafts.length === 0 ? stale : null };
+  }
+
+  private chunking(): ChunkOptions {
+    return this.deps.chunking ?? DEFAULT_CHUNKING;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The server entry point and the only module with side effects at import: loads the configuration,
+ * opens the stores, builds the app, listens, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import type { Server } from 'node:http';
+import { AccountStore } from './accounts/store.js';
+import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.js';
+import { NO_HOOKS } from './hooks.js';
+import { createApp, type AppDeps } from './http/app.js';
+import { logger } from './log.js';
+
+const MODE_TEXT: Record<Config['authMode'], string> = {
+  api_key: 'api_key (ROOT_API_KEY set; requests need an API key)',
+  trusted: 'trusted (identity from X-OpenViking-* headers set by a gateway)',
+  dev: 'DEV MODE (no ROOT_API_KEY: every request is ROOT, admin API disabled; loopback only)',
+};
+
+async function buildDeps(config: Config): Promise<AppDeps> {
+  const hooks = NO_HOOKS;
+  const accounts = await AccountStore.open({
+    dataDir: config.dataDir,
+    registry: config.authMode === 'api_key',
+    hooks,
+  });
+  return { config, accounts, hooks };
+}
+
+function listen(deps: AppDeps): Promise<Server> {
+  const { port, host } = deps.config;
+  return new Promise((resolve, reject) => {
+    const server = createApp(deps).listen(port, host, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+function shutdownOn(server: Server): void {
+  let closing = false;
+  const stop = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    // Requests still running after the grace period are cut off.
+    setTimeout(() => {
+      server.closeAllConnections();
+      process.exit(0);
+    }, 5000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.authMode === 'dev' && !isLoopbackHost(config.host)) {
+    throw new ConfigError(
+      `dev mode (no ROOT_API_KEY) may only bind to a loopback address, not HOST=${config.host}; set ROOT_API_KEY or AUTH_MODE=trusted`,
+    );
+  }
+  const server = await listen(await buildDeps(config));
+  shutdownOn(server);
+  const address = server.address();
+  const where =
+    typeof address === 'object' && address !== null
+      ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+      : config.host;
+  process.stdout.write(
+    `VikingScope listening on http://${where}\nauth mode: ${MODE_TEXT[config.authMode]}\n`,
+  );
+  logger.info({ host: config.host, port: config.port, authMode: config.authMode }, 'listening');
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : `failed to start: ${String(error)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,232 @@
+/**
+ * Namespace-filtered search (SPEC 10). The filter is built only from the policy core, in the spec's
+ * order — account, target subtree, visibility, caller options (ANDed) — compiled once per request and
+ * used identically by every mode. Each hit is re-checked in memory before it is returned.
+ */
+import { AppError } from '../errors.js';
+import type { Embedder } from '../index/embedder.js';
+import type { Logger } from '../log.js';
+import {
+  and,
+  canRead,
+  cmp,
+  compileWhere,
+  evaluate,
+  isIn,
+  resolveUri,
+  targetExpr,
+  visibilityExpr,
+  type ContextType,
+  type Expr,
+  type RequestContext,
+  type ResolvedUri,
+} from '../policy/index.js';
+import { bestPerKey, reciprocalRankFusion, type Ranked } from './fuse.js';
+
+/** A row returned by the index's query primitives (every record field but the vector). */
+export interface IndexHit {
+  readonly id: string;
+  readonly account_id: string;
+  readonly uri: string;
+  readonly scope: string;
+  readonly owner_user_id: string | null;
+  readonly owner_agent_id: string | null;
+  readonly context_type: string;
+  readonly level: number;
+  readonly text: string;
+  readonly session_id: string | null;
+  readonly message_id: string | null;
+  readonly role: string | null;
+  readonly role_id: string | null;
+  readonly updated_at: number;
+  readonly _distance?: number | undefined;
+  readonly _score?: number | undefined;
+}
+
+export interface SearchIndex {
+  vectorSearch(vector: Float32Array, where: string, k: number): Promise<readonly IndexHit[]>;
+  fullTextSearch(query: string, where: string, k: number): Promise<readonly IndexHit[]>;
+}
+
+export type SearchMode = 'vector' | 'fulltext' | 'hybrid';
+
+export interface SearchRequest {
+  readonly query: string;
+  readonly target_uri?: string | undefined;
+  readonly limit: number;
+  readonly score_threshold?: number | undefined;
+  readonly context_type?: readonly ContextType[] | undefined;
+  readonly mode: SearchMode;
+  /** Epoch milliseconds, inclusive. */
+  readonly since?: number | undefined;
+  readonly until?: number | undefined;
+  readonly explain?: boolean | undefined;
+}
+
+export interface Hit {
+  context_type: string;
+  uri: string;
+  level: number;
+  score: number;
+  abstract: string;
+  match_reason: string;
+  session_id?: string;
+  message_id?: string;
+  role?: string;
+  role_id?: string;
+}
+
+export interface SearchResult {
+  memories: Hit[];
+  resources: Hit[];
+  skills: Hit[];
+  sessions: Hit[];
+  total: number;
+  explain?: { target_uri: string | null; filter: string; mode: SearchMode; dropped: number };
+}
+
+const ABSTRACT_CHARS = 256;
+const WORD = /[\p{L}\p{N}_]+/gu;
+const GROUP: Record<string, keyof Omit<SearchResult, 'total' | 'explain'>> = {
+  memory: 'memories',
+  resource: 'resources',
+  skill: 'skills',
+  session: 'sessions',
+};
+
+export interface SearchDeps {
+  readonly index: SearchIndex;
+  readonly embedder: Embedder;
+  readonly log: Logger;
+}
+
+export class SearchService {
+  /** Hits dropped by the post-retrieval check since start: each means an inconsistent index record. */
+  integrityErrors = 0;
+
+  constructor(private readonly deps: SearchDeps) {}
+
+  async search(ctx: RequestContext, request: SearchRequest): Promise<SearchResult> {
+    const target = this.resolveTarget(ctx, request.target_uri);
+    const filter = and(
+      visibilityExpr(ctx),
+      target === null ? and() : targetExpr(target),
+      optionsExpr(request),
+    );
+    const where = compileWhere(filter);
+    const fetch = Math.min(Math.max(request.limit * 4, 20), 500);
+    const lists = await this.retrieve(request, where, fetch);
+    const checked = lists.map(({ reason, items }) => ({
+      reason,
+      items: items.filter((h) => this.verify(ctx, filter, h)),
+    }));
+    const dropped = lists.reduce((n, l, i) => n + l.items.length - (checked[i]?.items.length ?? 0), 0);
+    const ranked =
+      request.mode === 'hybrid' ? reciprocalRankFusion(checked, (h) => h.id) : single(checked[0]);
+    const threshold = request.score_threshold;
+    const hits = bestPerKey(ranked, (h) => h.uri)
+      .filter((r) => threshold === undefined || r.score >= threshold)
+      .slice(0, request.limit);
+    const result = group(hits);
+    if (request.explain === true) {
+      result.explain = { target_uri: target?.uri ?? null, filter: where, mode: request.mode, dropped };
+    }
+    return result;
+  }
+
+  /** SPEC 10 step 2: normalise, expand, shape-check (400), visibility-check (403). */
+  private resolveTarget(ctx: RequestContext, raw: string | undefined): ResolvedUri | null {
+    if (raw === undefined || raw === '') return null;
+    const target = resolveUri(raw, ctx.effective, ctx.policy);
+    if (!canRead(ctx, target))
+      throw new AppError('PERMISSION_DENIED', 'target_uri is not visible to the caller');
+    return target;
+  }
+
+  private async retrieve(request: SearchRequest, where: string, k: number) {
+    const { index, embedder } = this.deps;
+    const lists: Array<{ reason: string; items: readonly IndexHit[] }> = [];
+    if (request.mode !== 'fulltext') {
+      const [vector] = await embedder.embed([request.query]);
+      if (vector === undefined) throw new AppError('INTERNAL', 'the embedder returned no vector');
+      lists.push({ reason: 'vector', items: await index.vectorSearch(vector, where, k) });
+    }
+    if (request.mode !== 'vector') {
+      const words = request.query.match(WORD) ?? [];
+      const items = words.length === 0 ? [] : await index.fullTextSearch(words.join(' '), where, k);
+      lists.push({ reason: 'fulltext', items });
+    }
+    return lists;
+  }
+
+  /**
+   * The post-retrieval check: the hit must satisfy the request's filter on its stored fields, and its
+   * stored owner fields must be the ones its URI derives under the account's policy.
+   */
+  private verify(ctx: RequestContext, filter: Expr, hit: IndexHit): boolean {
+    let ok = evaluate(filter, hit);
+    if (ok) {
+      try {
+        const derived = resolveUri(hit.uri, null, ctx.policy);
+        ok =
+          derived.uri === hit.uri &&
+          (derived.scope ?? '') === hit.scope &&
+          derived.owner_user_id === hit.owner_user_id &&
+          derived.owner_agent_id === hit.owner_agent_id &&
+          canRead(ctx, derived);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      this.integrityErrors += 1;
+      this.deps.log.error(
+        { uri: hit.uri, account_id: hit.account_id, id: hit.id },
+        'search integrity error: hit dropped',
+      );
+    }
+    return ok;
+  }
+}
+
+function optionsExpr(request: SearchRequest): Expr {
+  return and(
+    request.context_type === undefined ? and() : isIn('context_type', request.context_type),
+    request.since === undefined ? and() : cmp('updated_at', '>=', request.since),
+    request.until === undefined ? and() : cmp('updated_at', '<=', request.until),
+  );
+}
+
+function single(list: { reason: string; items: readonly IndexHit[] } | undefined): Ranked<IndexHit>[] {
+  if (list === undefined) return [];
+  return list.items.map((item) => ({
+    item,
+    score: item._distance !== undefined ? 1 - item._distance : (item._score ?? 0),
+    reasons: [list.reason],
+  }));
+}
+
+function toHit({ item, score, reasons }: Ranked<IndexHit>): Hit {
+  const hit: Hit = {
+    context_type: item.context_type,
+    uri: item.uri,
+    level: item.level,
+    score,
+    abstract: item.text.slice(0, ABSTRACT_CHARS),
+    match_reason: reasons.join('+'),
+  };
+  if (item.session_id !== null) hit.session_id = item.session_id;
+  if (item.message_id !== null) hit.message_id = item.message_id;
+  if (item.role !== null) hit.role = item.role;
+  if (item.role_id !== null) hit.role_id = item.role_id;
+  return hit;
+}
+
+function group(ranked: readonly Ranked<IndexHit>[]): SearchResult {
+  const result: SearchResult = { memories: [], resources: [], skills: [], sessions: [], total: 0 };
+  for (const entry of ranked) {
+    result[GROUP[entry.item.context_type] ?? 'resources'].push(toHit(entry));
+    result.total += 1;
+  }
+  return result;
+}

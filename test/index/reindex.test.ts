@@ -1,0 +1,79 @@
+/** Rebuilding the index from the filesystem. */
+import { reindexAccount, reindexAll } from '../../src/index/reindex.js';
+import { logger } from '../../src/log.js';
+import { IndexFixture } from '../helpers/index-fixture.js';
+
+let f: IndexFixture;
+
+beforeEach(async () => {
+  f = await new IndexFixture().start();
+});
+
+afterEach(async () => {
+  await f.close();
+});
+
+const message = (id: string, role: string, text: string): string =>
+  JSON.stringify({
+    id,
+    role,
+    role_id: 'alice',
+    parts: [
+      { type: 'text', text },
+      { type: 'context', uri: 'viking://resources/x' },
+    ],
+    created_at: '2026-01-01T00:00:00Z',
+  });
+
+test('reindex rebuilds files, folder records and session messages, and skips internal state', async () => {
+  await f.write('acme', 'viking://resources/docs/a.md', 'alpha');
+  await f.write('acme', 'viking://resources/docs/.abstract.md', 'docs abstract');
+  await f.write('acme', 'viking://resources/docs/.vs-tmp-a.md-123', 'temporary');
+  await f.write('acme', 'viking://resources/bin.dat', Uint8Array.from([1, 0, 2]));
+  await f.write('acme', '_system/setting.json', '{"namespace":{}}');
+  await f.write('acme', 'viking://session/s1/.meta.json', '{"session_id":"s1"}');
+  await f.write(
+    'acme',
+    'viking://session/s1/messages.jsonl',
+    `${message('msg_1', 'user', 'live one')}\n{torn`,
+  );
+  await f.write(
+    'acme',
+    'viking://session/s1/history/archive_001/messages.jsonl',
+    `${message('msg_0', 'user', 'archived')}\n`,
+  );
+  await f.write('acme', 'viking://session/s1/history/archive_001/.overview.md', 'archive overview');
+  await f.write('other', 'viking://resources/o.md', 'other account');
+  const deps = {
+    dataDir: f.dataDir,
+    store: f.store,
+    embedder: f.embedder,
+    policyOf: () =>
+      Promise.resolve(
+        f.policies.get('x') ?? { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false },
+      ),
+    log: logger,
+  };
+
+  expect(await reindexAll(deps)).toEqual(['acme', 'other']);
+  const rows = await f.rows('acme');
+  expect(rows.map((r) => [r.uri, r.level, r.text])).toEqual([
+    ['viking://resources/docs', 0, 'docs abstract'],
+    ['viking://resources/docs/a.md', 2, 'alpha'],
+    ['viking://session/s1/history/archive_001', 1, 'archive overview'],
+    ['viking://session/s1/messages/msg_0', 2, 'archived'],
+    ['viking://session/s1/messages/msg_1', 2, 'live one'],
+  ]);
+  expect(rows.find((r) => r.message_id === 'msg_1')).toMatchObject({
+    role: 'user',
+    role_id: 'alice',
+    session_id: 's1',
+  });
+  expect(await f.rows('other')).toHaveLength(1);
+
+  // Records the filesystem no longer backs disappear; the account is rebuilt, the other untouched.
+  await f.remove('acme', 'viking://resources/docs');
+  expect(await reindexAccount(deps, 'acme')).toBe(3);
+  expect((await f.rows('acme')).every((r) => r.uri.startsWith('viking://session/'))).toBe(true);
+  expect(await f.rows('other')).toHaveLength(1);
+});
