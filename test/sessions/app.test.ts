@@ -2,62 +2,19 @@
  * Sessions through the real app (createApp + auth + error handler) with real keys in api_key mode,
  * plus trusted and dev mode, and the message URIs served by the filesystem through the session reader.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
-import type { Express } from 'express';
-import { AccountStore } from '../../src/accounts/store.js';
-import { loadConfig } from '../../src/config.js';
-import { Vfs } from '../../src/fs/index.js';
-import { createApp } from '../../src/http/app.js';
-import { fsRouter } from '../../src/http/routes/fs.js';
-import { sessionsRouter } from '../../src/http/routes/sessions.js';
-import { SessionService } from '../../src/sessions/service.js';
-import { RecordingHooks } from '../helpers/sessions.js';
+import { ROOT_KEY, env, sessionsApp, type SessionsApp } from '../helpers/sessions-app.js';
 
-const ROOT_KEY = 'root-key-for-session-tests-0123456789';
+let current: SessionsApp | undefined;
+afterEach(async () => current?.cleanup());
 
-interface Envelope {
-  status: string;
-  result: Record<string, unknown>;
-  error: { code: string; details: Record<string, unknown> } | null;
-}
-const env = (res: { body: unknown }): Envelope => res.body as Envelope;
-
-interface Harness {
-  app: Express;
-  hooks: RecordingHooks;
-  dataDir: string;
-}
-
-let dataDir: string;
-afterEach(async () => rm(dataDir, { recursive: true, force: true }));
-
-async function harness(vars: Record<string, string>): Promise<Harness> {
-  dataDir = await mkdtemp(join(tmpdir(), 'vs-sessions-app-'));
-  const config = loadConfig({ ...vars, DATA_DIR: dataDir });
-  const hooks = new RecordingHooks();
-  const accounts = await AccountStore.open({ dataDir, registry: config.authMode === 'api_key', hooks });
-  const sessions = new SessionService({
-    dataDir,
-    hooks,
-    authMode: config.authMode,
-    isRegisteredUser: (a, u) => accounts.isRegisteredUser(a, u),
-  });
-  const vfs = new Vfs({ dataDir, hooks, maxFileBytes: 1 << 20, sessionMessages: sessions });
-  const app = createApp({
-    config,
-    accounts,
-    hooks,
-    routers: [sessionsRouter(sessions), fsRouter(vfs)],
-    onContext: (ctx) => vfs.ensureIdentity(ctx),
-  });
-  return { app, hooks, dataDir };
+async function harness(vars: Record<string, string>): Promise<SessionsApp> {
+  current = await sessionsApp(vars);
+  return current;
 }
 
 describe('api_key mode with real keys', () => {
-  let h: Harness;
+  let h: SessionsApp;
   let adminKey: string;
   let aliceKey: string;
   let bobKey: string;
@@ -157,7 +114,10 @@ describe('api_key mode with real keys', () => {
       .query({ uri: `viking://session/chat/messages/${messageId}` })
       .set(as(bobKey));
     expect(read.status).toBe(200);
-    expect(JSON.parse(String(env(read).result))).toMatchObject({ id: messageId, role_id: 'alice' });
+    expect(JSON.parse((read.body as { result: string }).result)).toMatchObject({
+      id: messageId,
+      role_id: 'alice',
+    });
 
     expect((await request(h.app).delete('/api/v1/sessions/chat').set(as(aliceKey))).status).toBe(403);
     expect((await request(h.app).delete('/api/v1/sessions/chat').set(as(adminKey))).status).toBe(200);
