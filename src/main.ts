@@ -3,27 +3,16 @@
  * opens the stores, builds the app, listens, and shuts down cleanly on SIGINT/SIGTERM.
  */
 import type { Server } from 'node:http';
-import { AccountStore } from './accounts/store.js';
 import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.js';
-import { NO_HOOKS } from './hooks.js';
 import { createApp, type AppDeps } from './http/app.js';
 import { logger } from './log.js';
+import { buildServices, type Services } from './services.js';
 
 const MODE_TEXT: Record<Config['authMode'], string> = {
   api_key: 'api_key (ROOT_API_KEY set; requests need an API key)',
   trusted: 'trusted (identity from X-OpenViking-* headers set by a gateway)',
   dev: 'DEV MODE (no ROOT_API_KEY: every request is ROOT, admin API disabled; loopback only)',
 };
-
-async function buildDeps(config: Config): Promise<AppDeps> {
-  const hooks = NO_HOOKS;
-  const accounts = await AccountStore.open({
-    dataDir: config.dataDir,
-    registry: config.authMode === 'api_key',
-    hooks,
-  });
-  return { config, accounts, hooks };
-}
 
 function listen(deps: AppDeps): Promise<Server> {
   const { port, host } = deps.config;
@@ -33,18 +22,26 @@ function listen(deps: AppDeps): Promise<Server> {
   });
 }
 
-function shutdownOn(server: Server): void {
+function shutdownOn(server: Server, services: Services): void {
   let closing = false;
   const stop = (signal: string): void => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
-    server.close(() => process.exit(0));
+    // Stop taking requests first, then let the indexer finish its batch; queued jobs stay journaled.
+    server.close(() => {
+      services.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
     server.closeIdleConnections();
     // Requests still running after the grace period are cut off.
     setTimeout(() => {
       server.closeAllConnections();
-      process.exit(0);
     }, 5000).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
@@ -58,17 +55,24 @@ async function main(): Promise<void> {
       `dev mode (no ROOT_API_KEY) may only bind to a loopback address, not HOST=${config.host}; set ROOT_API_KEY or AUTH_MODE=trusted`,
     );
   }
-  const server = await listen(await buildDeps(config));
-  shutdownOn(server);
+  const services = await buildServices(config, logger);
+  const server = await listen(services.deps).catch(async (error: unknown) => {
+    await services.close();
+    throw error;
+  });
+  shutdownOn(server, services);
   const address = server.address();
   const where =
     typeof address === 'object' && address !== null
       ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       : config.host;
   process.stdout.write(
-    `VikingScope listening on http://${where}\nauth mode: ${MODE_TEXT[config.authMode]}\n`,
+    `VikingScope listening on http://${where}\nauth mode: ${MODE_TEXT[config.authMode]}\nembedder: ${services.embedder.id}\n`,
   );
-  logger.info({ host: config.host, port: config.port, authMode: config.authMode }, 'listening');
+  logger.info(
+    { host: config.host, port: config.port, authMode: config.authMode, embedder: services.embedder.id },
+    'listening',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -98,12 +98,11 @@ export interface SearchDeps {
   readonly index: SearchIndex;
   readonly embedder: Embedder;
   readonly log: Logger;
+  /** Told about every hit dropped by the post-retrieval check (counted in system status). */
+  readonly onIntegrityError?: (count: number) => void;
 }
 
 export class SearchService {
-  /** Hits dropped by the post-retrieval check since start: each means an inconsistent index record. */
-  integrityErrors = 0;
-
   constructor(private readonly deps: SearchDeps) {}
 
   async search(ctx: RequestContext, request: SearchRequest): Promise<SearchResult> {
@@ -179,7 +178,7 @@ export class SearchService {
       }
     }
     if (!ok) {
-      this.integrityErrors += 1;
+      this.deps.onIntegrityError?.(1);
       this.deps.log.error(
         { uri: hit.uri, account_id: hit.account_id, id: hit.id },
         'search integrity error: hit dropped',

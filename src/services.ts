@@ -1,0 +1,139 @@
+/**
+ * Composition root: builds every service of a running VikingScope from a Config — accounts, the
+ * embedder and index, the indexing pipeline, the filesystem, sessions and search — and the AppDeps
+ * that `createApp` needs. `main.ts` and the offline scripts share it so they are wired the same way.
+ */
+import { join } from 'node:path';
+import { AccountStore } from './accounts/store.js';
+import type { Config } from './config.js';
+import { Vfs } from './fs/vfs.js';
+import type { ContentHooks } from './hooks.js';
+import type { AppDeps } from './http/app.js';
+import { fsRouter } from './http/routes/fs.js';
+import { searchRouter } from './http/routes/search.js';
+import { sessionsRouter } from './http/routes/sessions.js';
+import type { Embedder } from './index/embedder.js';
+import { assertCompatible, createEmbedder } from './index/embedders/select.js';
+import { IndexPipeline } from './index/pipeline.js';
+import { IndexStore } from './index/store.js';
+import type { Logger } from './log.js';
+import { SearchService } from './search/service.js';
+import { sessionReader } from './sessions/reader.js';
+import { SessionService } from './sessions/service.js';
+import { lockDataDir } from './storage/lock.js';
+
+/** Where transformers.js caches downloaded models. */
+export const MODEL_CACHE_DIR = join('data', 'models');
+
+export interface OpenIndexOptions {
+  /** Start from an empty table (a rebuild with another embedder). */
+  readonly reset?: boolean;
+}
+
+/** Chooses the embedder (SPEC 9: the index's own, unless reset) and opens the index with it. */
+export async function openIndex(
+  config: Config,
+  log: Logger,
+  options: OpenIndexOptions = {},
+): Promise<{ embedder: Embedder; store: IndexStore }> {
+  const indexed = options.reset === true ? null : await IndexStore.storedIdentity(config.lancedbUri);
+  const embedder = await createEmbedder({
+    embedder: config.embedder,
+    ...(config.embeddingModel === undefined ? {} : { model: config.embeddingModel }),
+    cacheDir: MODEL_CACHE_DIR,
+    indexed,
+    log,
+  });
+  assertCompatible(embedder, indexed);
+  const store = await IndexStore.open({ uri: config.lancedbUri, embedder, reset: options.reset === true });
+  return { embedder, store };
+}
+
+export interface Services {
+  readonly config: Config;
+  readonly accounts: AccountStore;
+  readonly embedder: Embedder;
+  readonly store: IndexStore;
+  readonly pipeline: IndexPipeline;
+  readonly vfs: Vfs;
+  readonly sessions: SessionService;
+  readonly search: SearchService;
+  readonly deps: AppDeps;
+  /** Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. */
+  close(): Promise<void>;
+}
+
+/** Builds and starts everything; the caller serves `createApp(services.deps)`. */
+export async function buildServices(config: Config, log: Logger): Promise<Services> {
+  const unlock = await lockDataDir(config.dataDir);
+  try {
+    return await assemble(config, log, unlock);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+}
+
+async function assemble(config: Config, log: Logger, unlock: () => Promise<void>): Promise<Services> {
+  const { dataDir } = config;
+  // The account store needs the hooks before the pipeline exists (it needs the store's policies).
+  let hooks: ContentHooks | null = null;
+  let vfs: Vfs | null = null;
+  const accountHooks: ContentHooks = {
+    fileWritten: (a, uri) => (hooks as ContentHooks).fileWritten(a, uri),
+    removed: (a, uri) => (hooks as ContentHooks).removed(a, uri),
+    moved: (a, from, to) => (hooks as ContentHooks).moved(a, from, to),
+    messageAdded: (a, s, m) => (hooks as ContentHooks).messageAdded(a, s, m),
+    accountDeleted: async (a) => {
+      vfs?.forgetAccount(a);
+      await (hooks as ContentHooks).accountDeleted(a);
+    },
+  };
+  const accounts = await AccountStore.open({
+    dataDir,
+    registry: config.authMode === 'api_key',
+    hooks: accountHooks,
+  });
+  const { embedder, store } = await openIndex(config, log);
+  const reader = sessionReader(dataDir);
+  const pipeline = new IndexPipeline({
+    dataDir,
+    store,
+    embedder,
+    policyOf: (a) => accounts.policyOf(a),
+    readMessage: (a, s, m) => reader.readMessageRecord(a, s, m),
+    log,
+  });
+  hooks = pipeline;
+  await pipeline.start();
+  const waitIndexed = () => pipeline.waitIdle();
+  vfs = new Vfs({ dataDir, hooks, maxFileBytes: config.maxFileBytes, sessionMessages: reader, waitIndexed });
+  const sessions = new SessionService({
+    dataDir,
+    hooks,
+    isRegisteredUser: (a, u) => accounts.isRegisteredUser(a, u),
+    authMode: config.authMode,
+  });
+  const search = new SearchService({
+    index: store,
+    embedder,
+    log,
+    onIntegrityError: (n) => pipeline.reportIntegrityErrors(n),
+  });
+  const fs = vfs;
+  const deps: AppDeps = {
+    config,
+    accounts,
+    hooks,
+    routers: [fsRouter(fs), sessionsRouter(sessions), searchRouter(search)],
+    onContext: (ctx) => fs.ensureIdentity(ctx),
+    wait: waitIndexed,
+    status: async () => ({ ...(await pipeline.status()) }),
+  };
+  const close = async (): Promise<void> => {
+    await pipeline.stop();
+    store.close();
+    await unlock();
+  };
+  return { config, accounts, embedder, store, pipeline, vfs, sessions, search, deps, close };
+}
