@@ -75,16 +75,20 @@ export function callerHeaders(c: { account: string; user: string; agent: string 
   return { 'X-OpenViking-Account': c.account, 'X-OpenViking-User': c.user, 'X-OpenViking-Agent': c.agent };
 }
 
-async function ok(res: request.Response, what: string): Promise<Record<string, unknown>> {
+function result(res: request.Response, what: string): unknown {
   if (res.status !== 200) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
-  return Promise.resolve((res.body as { result: Record<string, unknown> }).result);
+  return (res.body as { result: unknown }).result;
+}
+
+function ok(res: request.Response, what: string): Record<string, unknown> {
+  return result(res, what) as Record<string, unknown>;
 }
 
 export async function createAccounts(app: Express, policies: readonly NamespacePolicy[]): Promise<Account[]> {
   const accounts: Account[] = [];
   for (const policy of policies) {
     const id = unique('acc');
-    const created = await ok(
+    const created = ok(
       await request(app)
         .post('/api/v1/admin/accounts')
         .set('X-API-Key', ROOT_KEY)
@@ -93,7 +97,7 @@ export async function createAccounts(app: Express, policies: readonly NamespaceP
     );
     const users = [];
     for (const user of ['alice', 'bob']) {
-      const added = await ok(
+      const added = ok(
         await request(app)
           .post(`/api/v1/admin/accounts/${id}/users`)
           .set('X-API-Key', ROOT_KEY)
@@ -183,7 +187,7 @@ export async function writeDocs(
         .set('X-API-Key', writer.key)
         .set(writer.headers)
         .send({ role: 'user', content: `${token} said hello` });
-      await ok(res, 'add message');
+      ok(res, 'add message');
       const uri = await messageUri(app, writer, session, token);
       docs.push({ token, account: writer.account, uri, hitUri: uri, writer });
       continue;
@@ -194,7 +198,7 @@ export async function writeDocs(
       .set(writer.headers)
       .send({ uri, content: `${token} is the unique word of this document` });
     if (res.status === 200) {
-      const canonical = (await ok(res, 'write'))['uri'] as string;
+      const canonical = ok(res, 'write')['uri'] as string;
       const folderRecord = /\/\.(abstract|overview)\.md$/.exec(canonical);
       const hitUri = folderRecord === null ? canonical : canonical.slice(0, folderRecord.index);
       docs.push({ token, account: writer.account, uri: canonical, hitUri, writer });
@@ -205,7 +209,7 @@ export async function writeDocs(
 
 /** The URI of the message holding `token`, found in the session's log as ROOT. */
 async function messageUri(app: Express, writer: Caller, session: string, token: string): Promise<string> {
-  const log = await ok(
+  const log = result(
     await request(app)
       .get('/api/v1/content/read')
       .query({ uri: `viking://session/${session}/messages.jsonl` })
