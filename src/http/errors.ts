@@ -5,6 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { z } from 'zod';
+import { fieldsOf } from '../validate.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { logger } from '../log.js';
 
@@ -27,11 +28,6 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
 export function sendError(res: Response, error: AppError): void {
   const body = { code: error.code, message: error.message, details: error.details };
   res.status(STATUS_OF[error.code]).json({ status: 'error', result: null, error: body });
-}
-
-/** The failing fields of a zod error, for `details.fields`. */
-export function fieldsOf(error: z.ZodError): { field: string; message: string }[] {
-  return error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
 }
 
 /** Errors from other libraries that carry an HTTP status (body parsing and the like). */

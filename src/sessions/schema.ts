@@ -4,7 +4,6 @@
  * fields in `details`.
  */
 import { z } from 'zod';
-import { AppError } from '../errors.js';
 
 export const MESSAGE_ROLES = ['user', 'assistant', 'system', 'tool'] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
@@ -84,18 +83,3 @@ export const sessionMetaSchema = z.object({
   commit_count: z.number().int().min(0),
 });
 export type SessionMeta = z.infer<typeof sessionMetaSchema>;
-
-/**
- * Parses `value` with `schema`; on failure throws `INVALID_ARGUMENT` with
- * `details.fields = [{field, message}]` (field like `parts.0.text`, '' for the whole value), the
- * shape of the HTTP layer's `fieldsOf`.
- */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const fields = result.error.issues.map((i) => ({
-    field: i.path.map(String).join('.'),
-    message: i.message,
-  }));
-  throw new AppError('INVALID_ARGUMENT', `invalid ${what}`, { fields });
-}

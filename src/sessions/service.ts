@@ -25,11 +25,11 @@ import {
   addMessageSchema,
   contextQuerySchema,
   createSessionSchema,
-  parseInput,
   type SessionMeta,
   type StoredMessage,
 } from './schema.js';
 import { abstractOf, overviewOf } from './summary.js';
+import { parseInput } from '../validate.js';
 import { addParticipants, newMeta, normaliseParts } from './meta.js';
 
 export type { AuthMode } from './role-id.js';

@@ -9,7 +9,7 @@ import { AppError } from '../../errors.js';
 import { validateId } from '../../policy/ids.js';
 import type { RequestContext } from '../../policy/types.js';
 import { contextOf, sendOk } from '../context.js';
-import { parseInput } from '../validate.js';
+import { parseInput } from '../../validate.js';
 
 const CreateAccountBody = z.object({
   account_id: z.string(),

@@ -4,8 +4,8 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../errors.js';
 import type { Vfs } from '../../fs/index.js';
+import { parseInput } from '../../validate.js';
 import { contextOf, sendOk } from '../context.js';
 
 const flag = z.union([z.boolean(), z.stringbool()]);
@@ -50,17 +50,6 @@ const grepBody = z.object({
   node_limit: count.optional(),
 });
 const globBody = z.object({ pattern: z.string().min(1), uri: uri.optional(), node_limit: count.optional() });
-
-/** Parses `value` or throws 400 INVALID_ARGUMENT naming the failing fields. */
-function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((issue) => ({
-    field: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
-  throw new AppError('INVALID_ARGUMENT', 'invalid request', { fields });
-}
 
 /** Drops undefined values so optional fields stay absent (exactOptionalPropertyTypes). */
 function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

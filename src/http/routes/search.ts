@@ -3,7 +3,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { SearchService } from '../../search/service.js';
 import { contextOf, sendOk } from '../context.js';
-import { parseInput } from '../validate.js';
+import { parseInput } from '../../validate.js';
 
 const MAX_QUERY_CHARS = 8192;
 const contextType = z.enum(['resource', 'memory', 'skill', 'session']);

@@ -9,7 +9,7 @@ import { logger } from '../../log.js';
 import { VERSION } from '../../version.js';
 import { z } from 'zod';
 import { contextOf, sendOk } from '../context.js';
-import { parseInput } from '../validate.js';
+import { parseInput } from '../../validate.js';
 import { sendError } from '../errors.js';
 
 export type ReadyCheck = () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;

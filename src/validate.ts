@@ -1,0 +1,20 @@
+/** Parsing untrusted input with zod: failures become 400 INVALID_ARGUMENT naming the failing fields. */
+import type { z } from 'zod';
+import { AppError } from './errors.js';
+
+/** The failing fields of a zod error, for `details.fields` (`field` like `parts.0.text`, '' for the whole value). */
+export function fieldsOf(error: z.ZodError): { field: string; message: string }[] {
+  return error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
+}
+
+/**
+ * Parses `value` with `schema`, or throws INVALID_ARGUMENT with `details.fields`.
+ * @example const body = parseInput(z.object({ user_id: z.string() }), req.body);
+ */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what = 'request'): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new AppError('INVALID_ARGUMENT', `invalid ${what}`, { fields: fieldsOf(parsed.error) });
+  }
+  return parsed.data;
+}
