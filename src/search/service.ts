@@ -5,6 +5,7 @@
  */
 import { AppError } from '../errors.js';
 import type { Embedder } from '../index/embedder.js';
+import type { RecordDraft } from '../index/records.js';
 import type { Logger } from '../log.js';
 import {
   and,
@@ -23,25 +24,24 @@ import {
 } from '../policy/index.js';
 import { bestPerKey, reciprocalRankFusion, type Ranked } from './fuse.js';
 
-/** A row returned by the index's query primitives (every record field but the vector). */
-export interface IndexHit {
-  readonly id: string;
-  readonly account_id: string;
-  readonly uri: string;
-  readonly scope: string;
-  readonly owner_user_id: string | null;
-  readonly owner_agent_id: string | null;
-  readonly context_type: string;
-  readonly level: number;
-  readonly text: string;
-  readonly session_id: string | null;
-  readonly message_id: string | null;
-  readonly role: string | null;
-  readonly role_id: string | null;
-  readonly updated_at: number;
-  readonly _distance?: number | undefined;
-  readonly _score?: number | undefined;
-}
+/** A row returned by the index's query primitives: record fields (no vector) plus the match score. */
+export type IndexHit = Pick<
+  RecordDraft,
+  | 'id'
+  | 'account_id'
+  | 'uri'
+  | 'scope'
+  | 'owner_user_id'
+  | 'owner_agent_id'
+  | 'context_type'
+  | 'level'
+  | 'text'
+  | 'session_id'
+  | 'message_id'
+  | 'role'
+  | 'role_id'
+  | 'updated_at'
+> & { readonly _distance?: number | undefined; readonly _score?: number | undefined };
 
 export interface SearchIndex {
   vectorSearch(vector: Float32Array, where: string, k: number): Promise<readonly IndexHit[]>;
