@@ -115,11 +115,16 @@ export class SearchService {
     const where = compileWhere(filter);
     const fetch = Math.min(Math.max(request.limit * 4, 20), 500);
     const lists = await this.retrieve(request, where, fetch);
+    // Each record is checked once, even when both retrieval paths returned it.
+    const rejected = new Set<string>();
+    for (const hit of new Map(lists.flatMap((l) => l.items.map((h) => [h.id, h] as const))).values()) {
+      if (!this.verify(ctx, filter, hit)) rejected.add(hit.id);
+    }
     const checked = lists.map(({ reason, items }) => ({
       reason,
-      items: items.filter((h) => this.verify(ctx, filter, h)),
+      items: items.filter((h) => !rejected.has(h.id)),
     }));
-    const dropped = lists.reduce((n, l, i) => n + l.items.length - (checked[i]?.items.length ?? 0), 0);
+    const dropped = rejected.size;
     const ranked =
       request.mode === 'hybrid' ? reciprocalRankFusion(checked, (h) => h.id) : single(checked[0]);
     const threshold = request.score_threshold;
