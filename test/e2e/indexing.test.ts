@@ -2,6 +2,7 @@
  * Issue 6 end to end: content and session changes made over HTTP reach the index of the fully wired
  * service (writes, waits, status, rm, mv, account deletion, session messages, delete and commit).
  */
+
 import { z } from 'zod';
 import { and, eq, subtree } from '../../src/policy/index.js';
 import {
@@ -192,5 +193,123 @@ describe('session messages', () => {
       expect([hit.uri, res.status]).toEqual([hit.uri, 200]);
       expect(JSON.stringify(res.body)).toContain('tapirglyph4');
     }
+  });
+});
+
+describe('changes to existing content', () => {
+  test('replacing a long file with a short one leaves no stale chunks', async () => {
+    const uri = 'viking://resources/shrink.md';
+    const para = (i: number) => `Part ${i} stalechunk ${'filler words for the chunker '.repeat(20)}`;
+    await write(alice, uri, Array.from({ length: 8 }, (_, i) => para(i)).join('\n\n'), true);
+    const before = await recordsUnder('acme', uri);
+    expect(before.length).toBeGreaterThan(2);
+    await write(alice, uri, 'Now only freshchunk text.', true);
+    const after = await recordsUnder('acme', uri);
+    expect(after.map((r) => r.text)).toEqual(['Now only freshchunk text.']);
+    expect(await find(alice, 'stalechunk')).toEqual([]);
+    expect(await find(alice, 'freshchunk')).toEqual([uri]);
+  });
+
+  test('append re-indexes the whole file', async () => {
+    const uri = 'viking://resources/log.md';
+    await write(alice, uri, 'First line ibexfirst.\n', true);
+    await alice
+      .post('/api/v1/content/write')
+      .send({ uri, content: 'Second line ibexsecond.\n', mode: 'append', wait: true })
+      .expect(200);
+    expect(await find(alice, 'ibexfirst')).toEqual([uri]);
+    expect(await find(alice, 'ibexsecond')).toEqual([uri]);
+  });
+
+  test('moving a folder moves every record below it', async () => {
+    await write(alice, 'viking://resources/proj/a.md', 'Project dingofolder a.');
+    await write(alice, 'viking://resources/proj/sub/b.md', 'Project dingofolder b.', true);
+    await alice
+      .post('/api/v1/fs/mv')
+      .send({ from_uri: 'viking://resources/proj', to_uri: 'viking://resources/old/proj' })
+      .expect(200);
+    await drain();
+    expect(await find(bob, 'dingofolder')).toEqual([
+      'viking://resources/old/proj/a.md',
+      'viking://resources/old/proj/sub/b.md',
+    ]);
+    const left = and(eq('account_id', 'acme'), subtree('viking://resources/proj'));
+    expect(await t.services.store.countRows(left)).toBe(0);
+  });
+
+  test('a folder description is a level-0 hit read back with content/abstract', async () => {
+    await alice
+      .post('/api/v1/fs/mkdir')
+      .send({ uri: 'viking://resources/described', description: 'Folder about the gerenukdesc topic.' })
+      .expect(200);
+    await drain();
+    const [hit] = allHits(
+      searchResultOf(await bob.post('/api/v1/search/find').send({ query: 'gerenukdesc', mode: 'fulltext' })),
+    );
+    expect(hit).toMatchObject({ uri: 'viking://resources/described', level: 0, context_type: 'resource' });
+    const read = await readHit(bob, hit as Hit).expect(200);
+    expect(JSON.stringify(read.body)).toContain('gerenukdesc');
+  });
+
+  test('an assistant message carries the agent as role_id', async () => {
+    await alice
+      .post('/api/v1/sessions/s-agent/messages')
+      .send({ role: 'assistant', content: 'Answer with the dikdikreply token.' })
+      .expect(200);
+    await drain();
+    const result = searchResultOf(
+      await alice.post('/api/v1/search/find').send({ query: 'dikdikreply', mode: 'fulltext' }),
+    );
+    expect(result.sessions).toEqual([
+      expect.objectContaining({ session_id: 's-agent', role: 'assistant', role_id: 'bot' }),
+    ]);
+  });
+});
+
+describe('account lifecycle', () => {
+  test('writes still queued when their account is deleted leave no records', async () => {
+    await t
+      .root()
+      .post('/api/v1/admin/accounts')
+      .send({ account_id: 'racy', admin_user_id: 'rita' })
+      .expect(200);
+    const rita = t.client({ account: 'racy', user: 'rita', root: true });
+    for (let i = 0; i < 10; i++) await write(rita, `viking://resources/r${i}.md`, `Racy quaggarace${i}.`);
+    await t.root().delete('/api/v1/admin/accounts/racy').expect(200);
+    await drain();
+    expect(await t.services.store.countRows(eq('account_id', 'racy'))).toBe(0);
+  });
+
+  test('a re-created account starts empty and its old keys are gone', async () => {
+    const created = await t
+      .root()
+      .post('/api/v1/admin/accounts')
+      .send({ account_id: 'phoenix', admin_user_id: 'pam' })
+      .expect(200);
+    const oldKey = z.object({ result: z.object({ user_key: z.string() }) }).parse(created.body)
+      .result.user_key;
+    const asPam = (key: string) =>
+      t.client({ account: 'phoenix', user: 'pam', root: true }).set('X-API-Key', key);
+    await write(asPam(oldKey), 'viking://resources/old.md', 'Old ashtoken data.', true);
+    await t.root().delete('/api/v1/admin/accounts/phoenix').expect(200);
+    const again = await t
+      .root()
+      .post('/api/v1/admin/accounts')
+      .send({ account_id: 'phoenix', admin_user_id: 'pam' })
+      .expect(200);
+    const newKey = z.object({ result: z.object({ user_key: z.string() }) }).parse(again.body).result.user_key;
+    await asPam(oldKey).get('/api/v1/fs/ls').query({ uri: 'viking://' }).expect(401);
+    await write(asPam(newKey), 'viking://resources/new.md', 'New ashtoken data.', true);
+    expect(await find(asPam(newKey), 'ashtoken')).toEqual(['viking://resources/new.md']);
+    await asPam(newKey).get('/api/v1/content/read').query({ uri: 'viking://resources/old.md' }).expect(404);
+  });
+
+  test('ROOT acting in an account that does not exist is refused', async () => {
+    const ghost = t.client({ account: 'ghost', user: 'casper', root: true });
+    const res = await ghost
+      .post('/api/v1/content/write')
+      .send({ uri: 'viking://resources/boo.md', content: 'boo' });
+    expect(res.status).toBe(404);
+    expect(errorCodeOf(res)).toBe('NOT_FOUND');
   });
 });
