@@ -13,6 +13,7 @@ import {
   searchUris,
   type Client,
   type FullApp,
+  type Hit,
   type SearchResult,
 } from '../helpers/full-app.js';
 
@@ -27,6 +28,10 @@ let zed: Client;
 
 const write = (client: Client, uri: string, content: string) =>
   client.post('/api/v1/content/write').send({ uri, content }).expect(200);
+const readHit = (client: Client, hit: Hit) => {
+  const route = ['abstract', 'overview', 'read'][hit.level] ?? 'read';
+  return client.get(`/api/v1/content/${route}`).query({ uri: hit.uri });
+};
 const search = async (client: Client, body: Record<string, unknown>): Promise<SearchResult> =>
   searchResultOf(await client.post('/api/v1/search/find').send(body));
 const scoresOf = (hits: readonly { score: number }[]) => hits.map((h) => h.score);
@@ -241,4 +246,49 @@ test('an invalid mode or time is a 400', async () => {
     const res = await alice.post('/api/v1/search/find').send(body);
     expect([res.status, errorCodeOf(res)]).toEqual([400, 'INVALID_ARGUMENT']);
   }
+});
+
+describe('every hit reads back through the filesystem for the caller who got it', () => {
+  beforeAll(async () => {
+    const ivy = t.client({ account: 'iso', user: 'ivy', agent: 'bot' });
+    await write(ivy, 'viking://user/memories/i.md', 'Ivy searchtoken memory.');
+    const rootIso = t.client({ account: 'iso', user: 'ivy', root: true });
+    await rootIso
+      .post('/api/v1/fs/mkdir')
+      .send({ uri: 'viking://resources/topic', description: 'Abstract searchtoken of a topic.' })
+      .expect(200);
+    await write(rootIso, 'viking://resources/topic/.overview.md', 'Overview searchtoken of a topic.');
+    await t.root().post('/api/v1/system/wait').send({}).expect(200);
+  });
+
+  test.each([
+    ['acme', 'alice', 'bot', false],
+    ['acme', 'bob', 'helper', false],
+    ['acme', 'alice', 'bot', true],
+    ['other', 'zed', 'bot', false],
+    ['iso', 'ivy', 'bot', false],
+    ['iso', 'ivy', 'helper', false],
+    ['iso', 'ivy', 'bot', true],
+  ] as const)('%s/%s/%s (root: %s)', async (account, user, agent, root) => {
+    const client = t.client({ account, user, agent, root });
+    const hits = allHits(
+      await search(client, { query: 'searchtoken leakytoken', mode: 'vector', limit: 200 }),
+    );
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) {
+      const res = await readHit(client, hit);
+      expect([hit.uri, hit.level, res.status]).toEqual([hit.uri, hit.level, 200]);
+    }
+    if (account === 'iso' && !root) {
+      const uris = hits.map((h) => h.uri);
+      // Its abstract (level 0) and overview (level 1) are one hit: one per URI.
+      expect(hits.filter((h) => h.uri === 'viking://resources/topic')).toHaveLength(1);
+      expect(uris.includes('viking://user/ivy/agent/bot/memories/i.md')).toBe(agent === 'bot');
+    }
+  });
+
+  test('no hit was dropped by the post-retrieval check and no job failed', async () => {
+    const res = await t.root().get('/api/v1/system/status').expect(200);
+    expect(res.body).toMatchObject({ result: { integrity_errors: 0, failed_jobs: 0, queue_depth: 0 } });
+  });
 });
