@@ -313,3 +313,24 @@ describe('account lifecycle', () => {
     expect(errorCodeOf(res)).toBe('NOT_FOUND');
   });
 });
+
+test('concurrent writes with wait: true are each searchable when their own call returns', async () => {
+  const uris = Array.from({ length: 16 }, (_, i) => `viking://resources/par/f${i}.md`);
+  await Promise.all(
+    uris.map(async (uri, i) => {
+      await write(i % 2 === 0 ? alice : bob, uri, `Parallel elandpar${i} file.`, true);
+      expect(await find(alice, `elandpar${i}`)).toEqual([uri]);
+    }),
+  );
+});
+
+test('a session target restricts search to that session', async () => {
+  await alice.post('/api/v1/sessions/s-one/messages').send({ role: 'user', content: 'Kudusess one.' });
+  await alice.post('/api/v1/sessions/s-two/messages').send({ role: 'user', content: 'Kudusess two.' });
+  await drain();
+  const all = await find(alice, 'kudusess');
+  expect(all).toHaveLength(2);
+  const one = await find(alice, 'kudusess', { target_uri: 'viking://session/s-one' });
+  expect(one).toHaveLength(1);
+  expect(one[0]).toMatch(/^viking:\/\/session\/s-one\/messages\/msg_/);
+});

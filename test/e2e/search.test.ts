@@ -292,3 +292,38 @@ describe('every hit reads back through the filesystem for the caller who got it'
     expect(res.body).toMatchObject({ result: { integrity_errors: 0, failed_jobs: 0, queue_depth: 0 } });
   });
 });
+
+describe('hostile names and queries', () => {
+  const DIRS = ['a_c', 'abc', '50%_off', '50xyoff', "it's", 'it'];
+
+  beforeAll(async () => {
+    for (const dir of DIRS)
+      await write(alice, `viking://resources/odd/${dir}/f.md`, `Odd wildtoken in ${dir}.`);
+    await t.root().post('/api/v1/system/wait').send({}).expect(200);
+  });
+
+  test.each(DIRS)('target_uri viking://resources/odd/%s matches only itself', async (dir) => {
+    const target_uri = `viking://resources/odd/${dir}`;
+    for (const mode of MODES) {
+      const uris = await searchUris(alice, { query: 'wildtoken', target_uri, mode, limit: 50 });
+      expect(uris).toEqual([`${target_uri}/f.md`]);
+    }
+  });
+
+  test.each([
+    "'; DROP TABLE records; --",
+    "leakytoken' OR '1'='1",
+    'leakytoken OR account_id',
+    'owner_user_id:bob leakytoken',
+    '"leakytoken"',
+    '* leakytoken ~ ^ ( )',
+    '\\',
+  ])('the query %j neither fails nor leaks', async (query) => {
+    for (const mode of MODES) {
+      const res = await alice.post('/api/v1/search/find').send({ query, mode, limit: 100 });
+      const uris = allHits(searchResultOf(res)).map((h) => h.uri);
+      expect(uris.filter((u) => u.startsWith('viking://user/bob') || u.endsWith('zed.md'))).toEqual([]);
+    }
+    expect(await t.services.store.countRows()).toBeGreaterThan(0);
+  });
+});

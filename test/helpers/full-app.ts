@@ -78,6 +78,7 @@ export async function fullApp(options: FullAppOptions = {}): Promise<FullApp> {
     for (const spec of options.accounts ?? []) await createAccount(root, spec, keys);
   } catch (error) {
     await services.close();
+    if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
   return {
