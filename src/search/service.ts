@@ -113,7 +113,7 @@ export class SearchService {
       optionsExpr(request),
     );
     const where = compileWhere(filter);
-    const fetch = Math.min(Math.max(request.limit * 4, 20), 500);
+    const fetch = Math.min(Math.max(request.limit * 4, 20), 4000);
     const lists = await this.retrieve(request, where, fetch);
     // Each record is checked once, even when both retrieval paths returned it.
     const rejected = new Set<string>();
