@@ -1,0 +1,277 @@
+/**
+ * `npm run bulk-index` end to end: the compiled script runs in a child process against a temporary
+ * DATA_DIR (builtin embedder); afterwards the same DATA_DIR is opened in-process through
+ * `buildServices` to check what the filesystem and the index hold.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { logger } from '../../src/log.js';
+import { and, eq, subtree, type RequestContext } from '../../src/policy/index.js';
+import { buildServices, type Services } from '../../src/services.js';
+import { lockDataDir } from '../../src/storage/lock.js';
+import { buildProject } from '../helpers/compiled.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const work = tempDir('vs-bulk-');
+let build: { path: string; remove: () => void };
+// The child runs the compiled script, as `npm run bulk-index` does.
+beforeAll(() => {
+  build = buildProject();
+}, 60_000);
+afterAll(() => {
+  work.remove();
+  build.remove();
+});
+
+interface Summary {
+  total: number;
+  written: number;
+  already_done: number;
+  skipped: number;
+  failed: number;
+  interrupted: boolean;
+  records_before: number;
+  records_after: number;
+  issues: { key: string; uri: string; reason: string; message: string }[];
+}
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const CONFIG_VARS = ['ROOT_API_KEY', 'AUTH_MODE', 'LANCEDB_URI', 'EMBEDDING_MODEL', 'LOG_LEVEL'];
+
+/** The checkpoint's `done_count`, once the script wrote one (there is one per source and identity). */
+function checkpointCount(dataDir: string): number | null {
+  const dir = join(dataDir, 'bulk');
+  const file = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.json')) : undefined;
+  if (file === undefined) return null;
+  return (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { done_count: number }).done_count;
+}
+
+/** Runs the script; `watch` sees the checkpoint count every few milliseconds while it runs. */
+function runBulk(
+  dataDir: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  watch?: (done: number | null, child: ChildProcess) => void,
+): Promise<Run> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !CONFIG_VARS.includes(k)));
+  const child = spawn(process.execPath, [join(build.path, 'scripts/bulk-index.js'), ...args], {
+    env: { ...base, DATA_DIR: dataDir, EMBEDDER: 'builtin', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer =
+    watch === undefined ? undefined : setInterval(() => watch(checkpointCount(dataDir), child), 2);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearInterval(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+function summaryOf(run: Run): Summary {
+  const last = run.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(last) as Summary;
+  } catch {
+    throw new Error(`no JSON summary (exit ${run.code}): ${run.stdout}\n${run.stderr}`);
+  }
+}
+
+const identity = ['--account', 'default', '--user', 'alice', '--agent', 'bot'];
+
+async function withServices<T>(dataDir: string, use: (s: Services, ctx: RequestContext) => Promise<T>) {
+  const services = await buildServices(loadConfig({ DATA_DIR: dataDir, EMBEDDER: 'builtin' }), logger);
+  const ctx: RequestContext = {
+    effective: { account_id: 'default', user_id: 'alice', agent_id: 'bot' },
+    role: 'user',
+    policy: await services.accounts.policyOf('default'),
+  };
+  try {
+    return await use(services, ctx);
+  } finally {
+    await services.close();
+  }
+}
+
+async function urisUnder(services: Services, root: string): Promise<string[]> {
+  const rows = await services.store.scan(and(eq('account_id', 'default'), subtree(root)));
+  return [...new Set(rows.map((r) => r.uri))].sort();
+}
+
+function writeJsonl(path: string, count: number): void {
+  const lines = Array.from({ length: count }, (_, i) =>
+    JSON.stringify({ uri: `d${i}.md`, content: `doc ${i}` }),
+  );
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+test('a folder and a JSONL file are imported, readable through the filesystem and found by search', async () => {
+  const dataDir = join(work.path, 'import');
+  const folder = join(work.path, 'folder');
+  mkdirSync(join(folder, 'sub'), { recursive: true });
+  for (let i = 0; i < 30; i++)
+    writeFileSync(join(folder, 'sub', `f${i}.md`), `note ${i} mentions quokka${i}\n`);
+  writeFileSync(join(folder, 'logo.bin'), Buffer.from([0x89, 0x50, 0x00, 0xff, 0xfe]));
+  const jsonl = join(work.path, 'docs.jsonl');
+  writeFileSync(
+    jsonl,
+    [
+      JSON.stringify({ uri: 'a.md', content: 'alpha wombat' }),
+      JSON.stringify({ uri: 'viking://user/alice/notes/n.md', content: 'private numbat' }),
+      '{not json',
+    ].join('\n'),
+  );
+
+  const fromFolder = await runBulk(dataDir, [
+    ...identity,
+    '--target',
+    'viking://resources/docs',
+    '--json',
+    folder,
+  ]);
+  expect(fromFolder.code).toBe(0);
+  expect(summaryOf(fromFolder)).toMatchObject({ total: 31, written: 30, skipped: 1, failed: 0 });
+  expect(summaryOf(fromFolder).issues).toEqual([
+    expect.objectContaining({ key: 'logo.bin', reason: 'binary' }),
+  ]);
+  expect(summaryOf(fromFolder).records_after - summaryOf(fromFolder).records_before).toBe(30);
+
+  const fromJsonl = await runBulk(dataDir, [
+    ...identity,
+    '--target',
+    'viking://resources/j',
+    '--json',
+    jsonl,
+  ]);
+  expect(fromJsonl.code).toBe(1); // the bad line fails, the others are written
+  expect(summaryOf(fromJsonl)).toMatchObject({ total: 3, written: 2, failed: 1 });
+  expect(summaryOf(fromJsonl).issues).toEqual([
+    expect.objectContaining({ key: 'line 3', reason: 'INVALID_LINE' }),
+  ]);
+
+  await withServices(dataDir, async (services, ctx) => {
+    expect(await services.vfs.read(ctx, 'viking://resources/docs/sub/f7.md')).toBe(
+      'note 7 mentions quokka7\n',
+    );
+    expect(await services.vfs.read(ctx, 'viking://resources/j/a.md')).toBe('alpha wombat');
+    expect(await services.vfs.read(ctx, 'viking://user/alice/notes/n.md')).toBe('private numbat');
+    expect(await urisUnder(services, 'viking://resources/docs')).toHaveLength(30);
+    const found = await services.search.search(ctx, { query: 'quokka17', limit: 3, mode: 'hybrid' });
+    expect(found.resources[0]?.uri).toBe('viking://resources/docs/sub/f17.md');
+  });
+}, 30_000);
+
+test('an interrupted import (SIGINT, then SIGKILL) resumes without re-writing finished documents', async () => {
+  const dataDir = join(work.path, 'resume');
+  const jsonl = join(work.path, 'many.jsonl');
+  const COUNT = 600;
+  writeJsonl(jsonl, COUNT);
+  const args = [
+    ...identity,
+    '--target',
+    'viking://resources/many',
+    '--checkpoint-every',
+    '10',
+    '--json',
+    jsonl,
+  ];
+  const slow = ['--concurrency', '1', ...args];
+
+  // Ctrl-C: the writes in flight finish and the checkpoint holds exactly what was written.
+  let signalled = false;
+  const first = await runBulk(dataDir, slow, {}, (done, child) => {
+    if (!signalled && done !== null && done >= 10) signalled = child.kill('SIGINT');
+  });
+  expect(first.code).toBe(130);
+  const s1 = summaryOf(first);
+  expect(s1.interrupted).toBe(true);
+  expect(s1.written).toBeLessThan(COUNT);
+  expect(checkpointCount(dataDir)).toBe(s1.written);
+
+  // kill -9: only the checkpoint saved before the kill counts.
+  let killed = false;
+  const second = await runBulk(dataDir, slow, {}, (done, child) => {
+    if (!killed && done !== null && done >= s1.written + 30) killed = child.kill('SIGKILL');
+  });
+  expect(second.signal).toBe('SIGKILL');
+  const saved = checkpointCount(dataDir) ?? 0;
+  expect(saved).toBeGreaterThanOrEqual(s1.written + 30);
+  expect(saved).toBeLessThan(COUNT);
+
+  const third = await runBulk(dataDir, ['--concurrency', '8', ...args]);
+  expect(third.code).toBe(0);
+  expect(summaryOf(third)).toMatchObject({
+    total: COUNT,
+    already_done: saved,
+    written: COUNT - saved,
+    failed: 0,
+  });
+  expect(checkpointCount(dataDir)).toBe(COUNT);
+
+  await withServices(dataDir, async (services, ctx) => {
+    const expected = Array.from({ length: COUNT }, (_, i) => `viking://resources/many/d${i}.md`).sort();
+    expect(await urisUnder(services, 'viking://resources/many')).toEqual(expected);
+    expect(await services.vfs.read(ctx, 'viking://resources/many/d599.md')).toBe('doc 599');
+  });
+}, 30_000);
+
+test("a user cannot bulk-write into another user's scope: every document is a 403 failure", async () => {
+  const dataDir = join(work.path, 'denied');
+  const folder = join(work.path, 'three');
+  mkdirSync(folder, { recursive: true });
+  for (const name of ['a.md', 'b.md', 'c.md']) writeFileSync(join(folder, name), name);
+  const run = await runBulk(dataDir, [...identity, '--target', 'viking://user/bob/notes', '--json', folder]);
+  expect(run.code).toBe(1);
+  const summary = summaryOf(run);
+  expect(summary).toMatchObject({ total: 3, written: 0, failed: 3 });
+  expect(summary.issues.map((i) => i.reason)).toEqual([
+    'PERMISSION_DENIED',
+    'PERMISSION_DENIED',
+    'PERMISSION_DENIED',
+  ]);
+  expect(existsSync(join(dataDir, 'fs/default/user/bob/notes'))).toBe(false);
+}, 30_000);
+
+test('bad arguments, unknown accounts and users, and a locked DATA_DIR end with clear messages', async () => {
+  const dataDir = join(work.path, 'errors');
+  const jsonl = join(work.path, 'one.jsonl');
+  writeJsonl(jsonl, 1);
+  const [noUser, unknownAccount, unknownUser, badTarget] = await Promise.all([
+    runBulk(dataDir, ['--account', 'default', jsonl]),
+    runBulk(dataDir, ['--account', 'nope', '--user', 'alice', jsonl], { ROOT_API_KEY: 'root-key' }),
+    runBulk(join(work.path, 'errors2'), [...identity, jsonl], { ROOT_API_KEY: 'root-key' }),
+    runBulk(join(work.path, 'errors3'), [...identity, '--target', 'viking://tmp/x', jsonl]),
+  ]);
+  expect([noUser.code, noUser.stderr]).toEqual([2, expect.stringContaining('--user is required')]);
+  expect([unknownAccount.code, unknownAccount.stderr]).toEqual([
+    2,
+    expect.stringContaining("account 'nope' not found"),
+  ]);
+  expect([unknownUser.code, unknownUser.stderr]).toEqual([
+    2,
+    expect.stringContaining("user 'alice' is not registered"),
+  ]);
+  expect([badTarget.code, badTarget.stderr]).toEqual([2, expect.stringContaining('--target viking://tmp/x')]);
+
+  const release = await lockDataDir(dataDir);
+  try {
+    const locked = await runBulk(dataDir, [...identity, '--target', 'viking://resources/x', jsonl]);
+    expect(locked.code).toBe(3);
+    expect(locked.stderr).toContain(`in use by process ${process.pid}`);
+    expect(locked.stderr).toContain('stop the server');
+  } finally {
+    await release();
+  }
+}, 30_000);
