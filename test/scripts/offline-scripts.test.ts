@@ -1,7 +1,7 @@
 /**
- * `npm run bulk-index` end to end: the compiled script runs in a child process against a temporary
- * DATA_DIR (builtin embedder); afterwards the same DATA_DIR is opened in-process through
- * `buildServices` to check what the filesystem and the index hold.
+ * The offline scripts end to end (`npm run bulk-index`, `npm run reindex`): the compiled scripts run
+ * in a child process against a temporary DATA_DIR (builtin embedder); afterwards the same DATA_DIR
+ * is opened in-process through `buildServices` to check what the filesystem and the index hold.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,9 @@ import { logger } from '../../src/log.js';
 import { and, eq, subtree, type RequestContext } from '../../src/policy/index.js';
 import { buildServices, type Services } from '../../src/services.js';
 import { lockDataDir } from '../../src/storage/lock.js';
+import { IndexStore } from '../../src/index/store.js';
 import { buildProject } from '../helpers/compiled.js';
+import { TINY_DIMENSION, writeTinyModel } from '../helpers/tiny-model.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const work = tempDir('vs-bulk-');
@@ -54,15 +56,16 @@ function checkpointCount(dataDir: string): number | null {
   return (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { done_count: number }).done_count;
 }
 
-/** Runs the script; `watch` sees the checkpoint count every few milliseconds while it runs. */
-function runBulk(
+/** Runs a compiled script; `watch` sees the checkpoint count every few milliseconds while it runs. */
+function runScript(
+  script: 'bulk-index' | 'reindex',
   dataDir: string,
   args: readonly string[],
   env: Record<string, string> = {},
   watch?: (done: number | null, child: ChildProcess) => void,
 ): Promise<Run> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !CONFIG_VARS.includes(k)));
-  const child = spawn(process.execPath, [join(build.path, 'scripts/bulk-index.js'), ...args], {
+  const child = spawn(process.execPath, [join(build.path, `scripts/${script}.js`), ...args], {
     env: { ...base, DATA_DIR: dataDir, EMBEDDER: 'builtin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,6 +82,13 @@ function runBulk(
     });
   });
 }
+
+const runBulk = (
+  dataDir: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  watch?: (done: number | null, child: ChildProcess) => void,
+) => runScript('bulk-index', dataDir, args, env, watch);
 
 function summaryOf(run: Run): Summary {
   const last = run.stdout.trim().split('\n').at(-1) ?? '';
@@ -271,6 +281,34 @@ test('bad arguments, unknown accounts and users, and a locked DATA_DIR end with 
     expect(locked.code).toBe(3);
     expect(locked.stderr).toContain(`in use by process ${process.pid}`);
     expect(locked.stderr).toContain('stop the server');
+  } finally {
+    await release();
+  }
+}, 30_000);
+
+test('reindex rebuilds from the filesystem, from scratch when the embedder changed', async () => {
+  const dataDir = join(work.path, 'reindex');
+  const jsonl = join(work.path, 'five.jsonl');
+  writeJsonl(jsonl, 5);
+  expect((await runBulk(dataDir, [...identity, '--target', 'viking://resources/r', jsonl])).code).toBe(0);
+  const model = writeTinyModel(work.path);
+  const other = { EMBEDDER: 'transformers', EMBEDDING_MODEL: model };
+
+  const oneAccount = await runScript('reindex', dataDir, ['default'], other);
+  expect(oneAccount.code).toBe(1);
+  expect(oneAccount.stderr).toContain('npm run reindex');
+
+  const all = await runScript('reindex', dataDir, [], other);
+  expect([all.code, all.stderr]).toEqual([0, '']);
+  expect(all.stdout).toMatch(/^reindexed 1 account\(s\); 5 records with transformers:/);
+  expect((await IndexStore.storedIdentity(join(dataDir, 'lancedb')))?.dimension).toBe(TINY_DIMENSION);
+
+  const back = await runScript('reindex', dataDir, ['--reset']);
+  expect(back.stdout).toBe('reindexed 1 account(s); 5 records with builtin:hash-v1-384\n');
+  const release = await lockDataDir(dataDir);
+  try {
+    const locked = await runScript('reindex', dataDir, []);
+    expect([locked.code, locked.stderr]).toEqual([3, expect.stringContaining('stop the server')]);
   } finally {
     await release();
   }
