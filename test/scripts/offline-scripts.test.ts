@@ -134,6 +134,7 @@ test('a folder and a JSONL file are imported, readable through the filesystem an
   for (let i = 0; i < 30; i++)
     writeFileSync(join(folder, 'sub', `f${i}.md`), `note ${i} mentions quokka${i}\n`);
   writeFileSync(join(folder, 'logo.bin'), Buffer.from([0x89, 0x50, 0x00, 0xff, 0xfe]));
+  writeFileSync(join(folder, 'big.md'), 'x'.repeat(2000));
   const jsonl = join(work.path, 'docs.jsonl');
   writeFileSync(
     jsonl,
@@ -144,16 +145,13 @@ test('a folder and a JSONL file are imported, readable through the filesystem an
     ].join('\n'),
   );
 
-  const fromFolder = await runBulk(dataDir, [
-    ...identity,
-    '--target',
-    'viking://resources/docs',
-    '--json',
-    folder,
-  ]);
+  const folderArgs = [...identity, '--target', 'viking://resources/docs', '--json', folder];
+  const small = { MAX_FILE_BYTES: '1024' };
+  const fromFolder = await runBulk(dataDir, folderArgs, small);
   expect(fromFolder.code).toBe(0);
-  expect(summaryOf(fromFolder)).toMatchObject({ total: 31, written: 30, skipped: 1, failed: 0 });
+  expect(summaryOf(fromFolder)).toMatchObject({ total: 32, written: 30, skipped: 2, failed: 0 });
   expect(summaryOf(fromFolder).issues).toEqual([
+    expect.objectContaining({ key: 'big.md', reason: 'too_large' }),
     expect.objectContaining({ key: 'logo.bin', reason: 'binary' }),
   ]);
   expect(summaryOf(fromFolder).records_after - summaryOf(fromFolder).records_before).toBe(30);
@@ -181,6 +179,13 @@ test('a folder and a JSONL file are imported, readable through the filesystem an
     const found = await services.search.search(ctx, { query: 'quokka17', limit: 3, mode: 'hybrid' });
     expect(found.resources[0]?.uri).toBe('viking://resources/docs/sub/f17.md');
   });
+
+  // A re-run writes only what changed since; --restart writes everything again.
+  writeFileSync(join(folder, 'sub', 'f3.md'), 'note 3 was edited\n');
+  const again = await runBulk(dataDir, folderArgs, small);
+  expect(summaryOf(again)).toMatchObject({ written: 1, already_done: 29, skipped: 2 });
+  const restarted = await runBulk(dataDir, [...folderArgs, '--restart'], small);
+  expect(summaryOf(restarted)).toMatchObject({ written: 30, already_done: 0 });
 }, 30_000);
 
 test('an interrupted import (SIGINT, then SIGKILL) resumes without re-writing finished documents', async () => {
