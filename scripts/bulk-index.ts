@@ -61,8 +61,15 @@ async function openSource(args: BulkArgs, target: string | undefined, maxBytes: 
   throw new UsageError(`${args.source} is not a folder or a .jsonl file`);
 }
 
+interface Signals {
+  readonly requested: () => boolean;
+  /** Resolves at the first SIGINT/SIGTERM. */
+  readonly stopped: Promise<void>;
+  readonly dispose: () => void;
+}
+
 /** SIGINT/SIGTERM ask the run to stop; a second one exits at once (the last checkpoint stays). */
-function stopOnSignals(): { requested: () => boolean; stopped: Promise<void>; dispose: () => void } {
+function stopOnSignals(): Signals {
   let requested = false;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -124,39 +131,55 @@ async function waitIndexed(services: Services, stopped: Promise<void>, quiet: bo
   bar.stop();
 }
 
-async function run(services: Services, args: BulkArgs): Promise<number> {
+interface Job {
+  readonly ctx: RequestContext;
+  readonly source: Source;
+  readonly checkpoint: Checkpoint;
+}
+
+/** Resolves the identity, the target, the source and the checkpoint before anything is written. */
+async function prepare(services: Services, args: BulkArgs): Promise<Job> {
   const ctx = await identityContext(services, args);
   const target = canonicalTarget(ctx, args.target);
   const source = await openSource(args, target, services.config.maxFileBytes);
   const key = { source: args.source, target, identity: ctx.effective, role: ctx.role };
   const checkpoint = await Checkpoint.open(services.config.dataDir, key, args.checkpointEvery, args.restart);
+  return { ctx, source, checkpoint };
+}
+
+/** Imports with a progress bar, then waits for the indexer; returns the tally. */
+async function execute(services: Services, args: BulkArgs, job: Job, signals: Signals): Promise<Tally> {
+  const started = performance.now();
+  const bar = progressBar('importing', 'docs', args.json);
+  bar.start(job.source.total, 0, { rate: 0 });
+  const tally = await importDocuments({
+    ...job,
+    vfs: services.vfs,
+    concurrency: args.concurrency,
+    stopRequested: signals.requested,
+    onProgress: (t: Tally) =>
+      bar.update(handled(t), { rate: Math.round(t.written / ((performance.now() - started) / 1000)) }),
+  });
+  bar.stop();
+  if (!tally.interrupted) await waitIndexed(services, signals.stopped, args.json);
+  tally.interrupted ||= signals.requested();
+  return tally;
+}
+
+async function run(services: Services, args: BulkArgs): Promise<number> {
+  const job = await prepare(services, args);
   const signals = stopOnSignals();
   try {
     const recordsBefore = await services.store.countRows();
     const started = performance.now();
-    const bar = progressBar('importing', 'docs', args.json);
-    bar.start(source.total, 0, { rate: 0 });
-    const onProgress = (t: Tally) =>
-      bar.update(handled(t), { rate: Math.round(t.written / ((performance.now() - started) / 1000)) });
-    const tally = await importDocuments({
-      vfs: services.vfs,
-      ctx,
-      source,
-      checkpoint,
-      concurrency: args.concurrency,
-      stopRequested: signals.requested,
-      onProgress,
-    });
-    bar.stop();
-    if (!tally.interrupted) await waitIndexed(services, signals.stopped, args.json);
-    tally.interrupted ||= signals.requested();
+    const tally = await execute(services, args, job, signals);
     const status = await services.pipeline.status();
     const summary = summarize(tally, {
       seconds: (performance.now() - started) / 1000,
       recordsBefore,
       recordsAfter: status.records,
       failedIndexJobs: status.failed_jobs,
-      checkpoint: checkpoint.path,
+      checkpoint: job.checkpoint.path,
     });
     process.stdout.write(args.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
     return tally.interrupted ? EXIT.interrupted : summary.failed > 0 ? EXIT.failed : EXIT.ok;

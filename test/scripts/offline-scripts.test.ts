@@ -3,16 +3,20 @@
  * in a child process against a temporary DATA_DIR (builtin embedder); afterwards the same DATA_DIR
  * is opened in-process through `buildServices` to check what the filesystem and the index hold.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config.js';
-import { logger } from '../../src/log.js';
-import { and, eq, subtree, type RequestContext } from '../../src/policy/index.js';
-import { buildServices, type Services } from '../../src/services.js';
-import { lockDataDir } from '../../src/storage/lock.js';
 import { IndexStore } from '../../src/index/store.js';
+import { lockDataDir } from '../../src/storage/lock.js';
 import { buildProject } from '../helpers/compiled.js';
+import {
+  checkpointCount,
+  runScript as runCompiled,
+  summaryOf,
+  urisUnder,
+  withServices,
+  writeJsonl,
+} from '../helpers/offline-scripts.js';
 import { TINY_DIMENSION, writeTinyModel } from '../helpers/tiny-model.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -27,105 +31,20 @@ afterAll(() => {
   build.remove();
 });
 
-interface Summary {
-  total: number;
-  written: number;
-  already_done: number;
-  skipped: number;
-  failed: number;
-  interrupted: boolean;
-  records_before: number;
-  records_after: number;
-  issues: { key: string; uri: string; reason: string; message: string }[];
-}
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-const CONFIG_VARS = ['ROOT_API_KEY', 'AUTH_MODE', 'LANCEDB_URI', 'EMBEDDING_MODEL', 'LOG_LEVEL'];
-
-/** The checkpoint's `done_count`, once the script wrote one (there is one per source and identity). */
-function checkpointCount(dataDir: string): number | null {
-  const dir = join(dataDir, 'bulk');
-  const file = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.json')) : undefined;
-  if (file === undefined) return null;
-  return (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { done_count: number }).done_count;
-}
-
-/** Runs a compiled script; `watch` sees the checkpoint count every few milliseconds while it runs. */
-function runScript(
+const runScript = (
   script: 'bulk-index' | 'reindex',
   dataDir: string,
   args: readonly string[],
   env: Record<string, string> = {},
-  watch?: (done: number | null, child: ChildProcess) => void,
-): Promise<Run> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !CONFIG_VARS.includes(k)));
-  const child = spawn(process.execPath, [join(build.path, `scripts/${script}.js`), ...args], {
-    env: { ...base, DATA_DIR: dataDir, EMBEDDER: 'builtin', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer =
-    watch === undefined ? undefined : setInterval(() => watch(checkpointCount(dataDir), child), 2);
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => {
-      clearInterval(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
+) => runCompiled(build.path, script, dataDir, args, env);
 const runBulk = (
   dataDir: string,
   args: readonly string[],
   env: Record<string, string> = {},
   watch?: (done: number | null, child: ChildProcess) => void,
-) => runScript('bulk-index', dataDir, args, env, watch);
-
-function summaryOf(run: Run): Summary {
-  const last = run.stdout.trim().split('\n').at(-1) ?? '';
-  try {
-    return JSON.parse(last) as Summary;
-  } catch {
-    throw new Error(`no JSON summary (exit ${run.code}): ${run.stdout}\n${run.stderr}`);
-  }
-}
+) => runCompiled(build.path, 'bulk-index', dataDir, args, env, watch);
 
 const identity = ['--account', 'default', '--user', 'alice', '--agent', 'bot'];
-
-async function withServices<T>(dataDir: string, use: (s: Services, ctx: RequestContext) => Promise<T>) {
-  const services = await buildServices(loadConfig({ DATA_DIR: dataDir, EMBEDDER: 'builtin' }), logger);
-  const ctx: RequestContext = {
-    effective: { account_id: 'default', user_id: 'alice', agent_id: 'bot' },
-    role: 'user',
-    policy: await services.accounts.policyOf('default'),
-  };
-  try {
-    return await use(services, ctx);
-  } finally {
-    await services.close();
-  }
-}
-
-async function urisUnder(services: Services, root: string): Promise<string[]> {
-  const rows = await services.store.scan(and(eq('account_id', 'default'), subtree(root)));
-  return [...new Set(rows.map((r) => r.uri))].sort();
-}
-
-function writeJsonl(path: string, count: number): void {
-  const lines = Array.from({ length: count }, (_, i) =>
-    JSON.stringify({ uri: `d${i}.md`, content: `doc ${i}` }),
-  );
-  writeFileSync(path, `${lines.join('\n')}\n`);
-}
 
 test('a folder and a JSONL file are imported, readable through the filesystem and found by search', async () => {
   const dataDir = join(work.path, 'import');
