@@ -31,7 +31,10 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     }
     const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new AppError('FAILED_PRECONDITION', `DATA_DIR ${dataDir} is in use by process ${pid}`);
+      throw new AppError('FAILED_PRECONDITION', `DATA_DIR ${dataDir} is in use by process ${pid}`, {
+        data_dir: dataDir,
+        holder_pid: pid,
+      });
     }
     await rm(path, { force: true });
   }
