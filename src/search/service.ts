@@ -3,6 +3,7 @@
  * order — account, target subtree, visibility, caller options (ANDed) — compiled once per request and
  * used identically by every mode. Each hit is re-checked in memory before it is returned.
  */
+import pLimit, { type LimitFunction } from 'p-limit';
 import { AppError } from '../errors.js';
 import type { Embedder } from '../index/embedder.js';
 import type { RecordDraft } from '../index/records.js';
@@ -100,10 +101,18 @@ export interface SearchDeps {
   readonly log: Logger;
   /** Told about every hit dropped by the post-retrieval check (counted in system status). */
   readonly onIntegrityError?: (count: number) => void;
+  /** Index queries in flight at once; more wait their turn (exact searches saturate the cores). */
+  readonly maxConcurrentQueries?: number;
 }
 
+const DEFAULT_CONCURRENT_QUERIES = 4;
+
 export class SearchService {
-  constructor(private readonly deps: SearchDeps) {}
+  private readonly queries: LimitFunction;
+
+  constructor(private readonly deps: SearchDeps) {
+    this.queries = pLimit(deps.maxConcurrentQueries ?? DEFAULT_CONCURRENT_QUERIES);
+  }
 
   async search(ctx: RequestContext, request: SearchRequest): Promise<SearchResult> {
     const target = this.resolveTarget(ctx, request.target_uri);
@@ -114,7 +123,7 @@ export class SearchService {
     );
     const where = compileWhere(filter);
     const fetch = Math.min(Math.max(request.limit * 4, 20), 4000);
-    const lists = await this.retrieve(request, where, fetch);
+    const lists = await this.queries(() => this.retrieve(request, where, fetch));
     // Each record is checked once, even when both retrieval paths returned it.
     const rejected = new Set<string>();
     for (const hit of new Map(lists.flatMap((l) => l.items.map((h) => [h.id, h] as const))).values()) {
