@@ -5,28 +5,17 @@
  */
 import { AppError } from '../errors.js';
 import type { ContentHooks } from '../hooks.js';
-import type { Logger } from '../log.js';
-import type { NamespacePolicy } from '../policy/index.js';
-import type { Embedder } from './embedder.js';
 import { JobQueue, type Job, type QueueEntry } from './queue.js';
-import type { ChunkOptions } from './records.js';
-import type { IndexStore } from './store.js';
-import { IndexSync, type ReadMessage } from './sync.js';
+import { IndexSync, type SyncDeps } from './sync.js';
 
-export interface PipelineOptions {
-  readonly dataDir: string;
-  readonly store: IndexStore;
-  readonly embedder: Embedder;
-  readonly policyOf: (account_id: string) => Promise<NamespacePolicy>;
-  readonly readMessage: ReadMessage;
-  readonly log: Logger;
+/** What the worker needs to sync the index (SyncDeps) plus the queue's batching and retry settings. */
+export interface PipelineOptions extends SyncDeps {
   /** Jobs per batch (default 32). */
   readonly batchSize?: number;
   /** Attempts per batch and per job before giving up (default 3). */
   readonly maxAttempts?: number;
   /** Base delay between attempts in ms (default 200, multiplied by the attempt number). */
   readonly retryDelayMs?: number;
-  readonly chunking?: ChunkOptions;
 }
 
 export interface PipelineStatus {
