@@ -107,6 +107,12 @@ export interface SearchDeps {
 
 const DEFAULT_CONCURRENT_QUERIES = 4;
 
+/** One retrieval path's results, best first. */
+interface RankedList {
+  readonly reason: string;
+  readonly items: readonly IndexHit[];
+}
+
 export class SearchService {
   private readonly queries: LimitFunction;
 
@@ -156,20 +162,24 @@ export class SearchService {
     return target;
   }
 
-  private async retrieve(request: SearchRequest, where: string, k: number) {
-    const { index, embedder } = this.deps;
-    const lists: Array<{ reason: string; items: readonly IndexHit[] }> = [];
-    if (request.mode !== 'fulltext') {
-      const [vector] = await embedder.embed([request.query]);
-      if (vector === undefined) throw new AppError('INTERNAL', 'the embedder returned no vector');
-      lists.push({ reason: 'vector', items: await index.vectorSearch(vector, where, k) });
-    }
-    if (request.mode !== 'vector') {
-      const words = request.query.match(WORD) ?? [];
-      const items = words.length === 0 ? [] : await index.fullTextSearch(words.join(' '), where, k);
-      lists.push({ reason: 'fulltext', items });
-    }
-    return lists;
+  /** Runs the mode's retrieval paths; hybrid runs both at once (the index works on both cores). */
+  private async retrieve(request: SearchRequest, where: string, k: number): Promise<RankedList[]> {
+    const paths: Array<Promise<RankedList>> = [];
+    if (request.mode !== 'fulltext') paths.push(this.vectorPath(request.query, where, k));
+    if (request.mode !== 'vector') paths.push(this.fullTextPath(request.query, where, k));
+    return Promise.all(paths);
+  }
+
+  private async vectorPath(query: string, where: string, k: number): Promise<RankedList> {
+    const [vector] = await this.deps.embedder.embed([query]);
+    if (vector === undefined) throw new AppError('INTERNAL', 'the embedder returned no vector');
+    return { reason: 'vector', items: await this.deps.index.vectorSearch(vector, where, k) };
+  }
+
+  private async fullTextPath(query: string, where: string, k: number): Promise<RankedList> {
+    const words = query.match(WORD) ?? [];
+    const items = words.length === 0 ? [] : await this.deps.index.fullTextSearch(words.join(' '), where, k);
+    return { reason: 'fulltext', items };
   }
 
   /**
@@ -210,7 +220,7 @@ function optionsExpr(request: SearchRequest): Expr {
   );
 }
 
-function single(list: { reason: string; items: readonly IndexHit[] } | undefined): Ranked<IndexHit>[] {
+function single(list: RankedList | undefined): Ranked<IndexHit>[] {
   if (list === undefined) return [];
   return list.items.map((item) => ({
     item,
