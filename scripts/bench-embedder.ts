@@ -1,7 +1,7 @@
 /**
  * Throughput of the built-in embedder on short texts (target: well over 5,000 texts per second).
  *
- *   npx tsc -p tsconfig.build.json && node dist/scripts/bench-embedder.js [count]
+ *   npx tsc -p scripts/tsconfig.build.json && node dist/scripts/bench-embedder.js [count]
  *   # or, without building: node --import ./test/helpers/ts-register.mjs scripts/bench-embedder.ts [count]
  */
 import { createBuiltinEmbedder } from '../src/index/embedders/builtin.js';

@@ -20,7 +20,11 @@ if (!existsSync(entry) || statSync(entry).mtimeMs < newestMtime(join(root, 'src'
   process.stdout.write('building…\n');
   execFileSync(
     process.execPath,
-    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')],
+    [
+      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(root, 'scripts', 'tsconfig.build.json'),
+    ],
     {
       stdio: 'inherit',
     },

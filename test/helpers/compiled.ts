@@ -18,7 +18,7 @@ export function buildProject(): { path: string; remove: () => void } {
     [
       join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
       '-p',
-      join(REPO_ROOT, 'tsconfig.build.json'),
+      join(REPO_ROOT, 'scripts', 'tsconfig.build.json'),
       '--outDir',
       build.path,
     ],

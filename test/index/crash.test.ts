@@ -21,7 +21,7 @@ beforeAll(() => {
     [
       join(root, 'node_modules/typescript/bin/tsc'),
       '-p',
-      join(root, 'tsconfig.build.json'),
+      join(root, 'scripts', 'tsconfig.build.json'),
       '--outDir',
       build.path,
     ],
