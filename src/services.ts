@@ -49,6 +49,19 @@ export async function openIndex(
   return { embedder, store };
 }
 
+/** /ready: the indexer accepts jobs and the index answers a query. */
+async function readiness(
+  pipeline: IndexPipeline,
+  store: IndexStore,
+): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
+  const index = await store.countRows().then(
+    () => 'ok',
+    () => 'unavailable',
+  );
+  const indexer = pipeline.running ? 'ok' : 'stopped';
+  return { ok: index === 'ok' && indexer === 'ok', checks: { index, indexer } };
+}
+
 export interface Services {
   readonly config: Config;
   readonly accounts: AccountStore;
@@ -129,6 +142,7 @@ async function assemble(config: Config, log: Logger, unlock: () => Promise<void>
     onContext: (ctx) => fs.ensureIdentity(ctx),
     wait: waitIndexed,
     status: async () => ({ ...(await pipeline.status()) }),
+    ready: () => readiness(pipeline, store),
   };
   const close = async (): Promise<void> => {
     await pipeline.stop();

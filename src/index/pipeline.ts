@@ -80,6 +80,11 @@ export class IndexPipeline implements ContentHooks {
     return this.enqueue({ type: 'account', account: account_id });
   }
 
+  /** Whether the journal is open and jobs are being accepted. */
+  get running(): boolean {
+    return this.queue !== null && !this.stopping;
+  }
+
   /** Resolves once every job accepted so far is done (or the pipeline stopped). */
   waitIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
