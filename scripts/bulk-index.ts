@@ -10,7 +10,6 @@
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import cliProgress from 'cli-progress';
 import { loadConfig } from '../src/config.js';
 import { resolveUri, type RequestContext } from '../src/policy/index.js';
 import { buildServices, type Services } from '../src/services.js';
@@ -19,6 +18,7 @@ import { Checkpoint } from './bulk/checkpoint.js';
 import { formatSummary, summarize } from './bulk/report.js';
 import { handled, importDocuments, type Tally } from './bulk/run.js';
 import { folderSource, jsonlSource, type Source } from './bulk/source.js';
+import { progressBar } from './lib/progress.js';
 import { EXIT, UsageError, runScript, scriptLogger } from './lib/cli.js';
 
 /** The request context of the identity the import acts as; unknown accounts and users are usage errors. */
@@ -86,27 +86,6 @@ function stopOnSignals(): Signals {
     process.off('SIGTERM', onSignal);
   };
   return { requested: () => requested, stopped, dispose };
-}
-
-type Bar = Pick<cliProgress.SingleBar, 'start' | 'update' | 'setTotal' | 'stop'>;
-const NO_BAR: Bar = {
-  start: () => undefined,
-  update: () => undefined,
-  setTotal: () => undefined,
-  stop: () => undefined,
-};
-
-/** A progress bar on stderr (drawn only on a terminal); none with --json. */
-function progressBar(label: string, unit: string, quiet: boolean): Bar {
-  if (quiet) return NO_BAR;
-  return new cliProgress.SingleBar(
-    {
-      format: `${label} [{bar}] {percentage}% {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}`,
-      stream: process.stderr,
-      hideCursor: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
 }
 
 /** Waits for the indexer to drain its queue, showing its progress; a signal stops the wait. */

@@ -14,6 +14,7 @@ import type { Logger } from '../src/log.js';
 import { DEFAULT_POLICY, validateId } from '../src/policy/index.js';
 import { openIndex } from '../src/services.js';
 import { lockDataDir } from '../src/storage/lock.js';
+import { progressBar } from './lib/progress.js';
 import { EXIT, UsageError, runScript, scriptLogger } from './lib/cli.js';
 
 const USAGE = 'usage: npm run reindex -- [account] [--reset]';
@@ -62,8 +63,21 @@ async function main(argv: readonly string[]): Promise<number> {
         // Folders left by trusted/dev mode have no registry entry: their policy is the default.
         policyOf: async (a: string) => ((await accounts.exists(a)) ? accounts.policyOf(a) : DEFAULT_POLICY),
       };
-      const done = account === undefined ? await reindexAll(deps) : [account];
-      if (account !== undefined) await reindexAccount(deps, account);
+      const bar = progressBar('reindexing', 'accounts', !process.stderr.isTTY);
+      bar.start(1, 0);
+      const progress = (n: number, total: number): void => {
+        bar.setTotal(total);
+        bar.update(n);
+      };
+      let done: string[];
+      if (account === undefined) {
+        done = await reindexAll(deps, progress);
+      } else {
+        await reindexAccount(deps, account);
+        progress(1, 1);
+        done = [account];
+      }
+      bar.stop();
       if (reset) log.info({ embedder: embedder.id }, 'index rebuilt from scratch');
       process.stdout.write(
         `reindexed ${done.length} account(s); ${await store.countRows()} records with ${embedder.id}\n`,

@@ -35,12 +35,17 @@ export async function reindexAccount(deps: ReindexDeps, account_id: string): Pro
 }
 
 /** Re-indexes every account on disk, one after the other; returns the accounts done. */
-export async function reindexAll(deps: ReindexDeps): Promise<string[]> {
+export async function reindexAll(
+  deps: ReindexDeps,
+  onProgress?: (done: number, total: number, account: string) => void,
+): Promise<string[]> {
   const accounts = await accountsOnDisk(deps.dataDir);
-  for (const account of accounts) {
+  for (const [index, account] of accounts.entries()) {
     deps.log.info({ account }, 'reindexing account');
+    onProgress?.(index, accounts.length, account);
     await reindexAccount(deps, account);
   }
+  onProgress?.(accounts.length, accounts.length, '');
   await deps.store.optimize();
   return accounts;
 }
