@@ -111,3 +111,74 @@ describe('POST /api/v1/search/find (openviking/server/routers/search.py FindRequ
     expect(uris(res)).toHaveLength(2);
   });
 });
+
+describe('sessions (openviking/server/routers/sessions.py, session/session.py)', () => {
+  const meta = z.object({ session_id: z.string(), message_count: z.number(), commit_count: z.number() });
+  const commit = z.object({
+    session_id: z.string(),
+    status: z.literal('accepted'),
+    task_id: z.null(),
+    archived: z.boolean(),
+    archive_uri: z.string().nullable(),
+  });
+  const say = (sid: string, text: string) =>
+    alice.post(`/api/v1/sessions/${sid}/messages`).send({ role: 'user', content: text }).expect(200);
+
+  test('GET ?auto_create=true creates a missing session (the client get_session(auto_create=True))', async () => {
+    expect((await alice.get('/api/v1/sessions/auto1')).status).toBe(404);
+    const res = await alice.get('/api/v1/sessions/auto1').query({ auto_create: 'true' }).expect(200);
+    expect(meta.parse(resultOf(res))).toMatchObject({ session_id: 'auto1', message_count: 0 });
+    await alice.get('/api/v1/sessions/auto1').expect(200);
+    // An existing session is returned unchanged.
+    await say('auto1', 'hello');
+    const again = await alice.get('/api/v1/sessions/auto1').query({ auto_create: 'true' }).expect(200);
+    expect(meta.parse(resultOf(again)).message_count).toBe(1);
+  });
+
+  test('a part without `type` is a text part, as part_from_dict reads it', async () => {
+    await alice
+      .post('/api/v1/sessions/typeless/messages')
+      .send({ role: 'assistant', parts: [{ text: 'typeless words' }] })
+      .expect(200);
+    const res = await alice.get('/api/v1/sessions/typeless/context').expect(200);
+    const context = z.object({ messages: z.array(z.object({ parts: z.array(z.unknown()) })) });
+    expect(context.parse(resultOf(res)).messages[0]?.parts).toEqual([
+      { type: 'text', text: 'typeless words' },
+    ]);
+  });
+
+  test('commit answers task_id: null (no background task to poll) with the client body', async () => {
+    await say('c1', 'one');
+    const res = await alice
+      .post('/api/v1/sessions/c1/commit')
+      .send({ keep_recent_count: 0, telemetry: false })
+      .expect(200);
+    expect(commit.parse(resultOf(res))).toMatchObject({ archived: true, task_id: null });
+  });
+
+  test('commit keeps the newest keep_recent_count messages live', async () => {
+    for (const text of ['m1', 'm2', 'm3', 'm4']) await say('c2', text);
+    const res = await alice.post('/api/v1/sessions/c2/commit').send({ keep_recent_count: 3 }).expect(200);
+    expect(commit.parse(resultOf(res))).toMatchObject({
+      archived: true,
+      archive_uri: 'viking://session/c2/history/archive_001',
+    });
+    const got = meta.parse(resultOf(await alice.get('/api/v1/sessions/c2').expect(200)));
+    expect(got).toMatchObject({ message_count: 3, commit_count: 1 });
+    const archived = await alice
+      .get('/api/v1/content/read')
+      .query({ uri: 'viking://session/c2/history/archive_001/messages.jsonl' })
+      .expect(200);
+    expect(String(resultOf(archived))).toContain('m1');
+    expect(String(resultOf(archived))).not.toContain('m2');
+    const context = z.object({
+      messages: z.array(z.object({ parts: z.array(z.object({ text: z.string() })) })),
+    });
+    const live = context.parse(resultOf(await alice.get('/api/v1/sessions/c2/context').expect(200)));
+    expect(live.messages.map((m) => m.parts[0]?.text)).toEqual(['m2', 'm3', 'm4']);
+    // Everything already fits the keep window: nothing to archive.
+    const none = await alice.post('/api/v1/sessions/c2/commit').send({ keep_recent_count: 5 }).expect(200);
+    expect(commit.parse(resultOf(none))).toMatchObject({ archived: false, archive_uri: null });
+    expect((await alice.post('/api/v1/sessions/c2/commit').send({ keep_recent_count: -1 })).status).toBe(400);
+  });
+});
