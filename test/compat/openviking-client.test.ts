@@ -182,3 +182,31 @@ describe('sessions (openviking/server/routers/sessions.py, session/session.py)',
     expect((await alice.post('/api/v1/sessions/c2/commit').send({ keep_recent_count: -1 })).status).toBe(400);
   });
 });
+
+describe('filesystem and content (openviking/server/routers/filesystem.py, content.py)', () => {
+  test('content/write mode "create" makes a new file and refuses an existing one (storage/content_write.py)', async () => {
+    const uri = 'viking://resources/created/new.md';
+    const body = { uri, content: 'fresh', mode: 'create', wait: false, timeout: null, telemetry: false };
+    await alice.post('/api/v1/content/write').send(body).expect(200);
+    const again = await alice.post('/api/v1/content/write').send({ ...body, content: 'overwritten' });
+    expect(again.status).toBe(409);
+    expect(errorCodeOf(again)).toBe('ALREADY_EXISTS');
+    const read = await alice.get('/api/v1/content/read').query({ uri, offset: 0, limit: -1 }).expect(200);
+    expect(resultOf(read)).toBe('fresh');
+  });
+
+  test('fs/mv answers from and to, as OpenViking does', async () => {
+    await alice
+      .post('/api/v1/content/write')
+      .send({ uri: 'viking://resources/mv/a.md', content: 'a' })
+      .expect(200);
+    const res = await alice
+      .post('/api/v1/fs/mv')
+      .send({ from_uri: 'viking://resources/mv/a.md', to_uri: 'viking://resources/mv/b.md' })
+      .expect(200);
+    expect(resultOf(res)).toMatchObject({
+      from: 'viking://resources/mv/a.md',
+      to: 'viking://resources/mv/b.md',
+    });
+  });
+});
