@@ -210,3 +210,26 @@ describe('filesystem and content (openviking/server/routers/filesystem.py, conte
     });
   });
 });
+
+describe('error details (openviking_cli/client/http.py _raise_exception)', () => {
+  const details = (res: { body: unknown }) =>
+    z.object({ error: z.object({ details: z.record(z.string(), z.unknown()) }) }).parse(res.body).error
+      .details;
+
+  test('NOT_FOUND names the resource and its type; INVALID_URI gives the uri and a reason', async () => {
+    const missing = await alice
+      .get('/api/v1/fs/stat')
+      .query({ uri: 'viking://resources/none.md' })
+      .expect(404);
+    expect(details(missing)).toMatchObject({
+      uri: 'viking://resources/none.md',
+      resource: 'viking://resources/none.md',
+    });
+    expect(typeof details(missing).type).toBe('string');
+    const session = await alice.get('/api/v1/sessions/nosuch').expect(404);
+    expect(details(session)).toMatchObject({ resource: 'nosuch', type: 'session' });
+    const bad = await alice.get('/api/v1/fs/stat').query({ uri: 'viking://tmp/x' }).expect(400);
+    expect(details(bad)).toMatchObject({ uri: 'viking://tmp/x' });
+    expect(details(bad).reason).toEqual(expect.any(String));
+  });
+});
