@@ -10,7 +10,8 @@ import { writeFileAtomic } from '../storage/atomic.js';
 import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
 import { mapWriteError, notFound, pathOf, statOrNull, type FsCore } from './store.js';
 
-export type WriteMode = 'replace' | 'append';
+/** `create` (OpenViking's third mode) writes a new file and refuses an existing one. */
+export type WriteMode = 'replace' | 'append' | 'create';
 
 export interface WriteRequest {
   uri: string;
@@ -31,6 +32,8 @@ async function writeBytes(core: FsCore, resolved: ResolvedUri, path: string, dat
   const info = await statOrNull(path);
   if (info?.isDirectory() === true)
     throw new AppError('CONFLICT', 'a folder exists at this URI', { uri: resolved.uri });
+  if (mode === 'create' && info !== null)
+    throw new AppError('ALREADY_EXISTS', 'the file already exists', { uri: resolved.uri });
   const next = mode === 'append' && info !== null ? Buffer.concat([await readFile(path), data]) : data;
   if (next.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
   await writeFileAtomic(path, next).catch((error: unknown) => mapWriteError(error, resolved));
@@ -123,5 +126,11 @@ export async function mv(core: FsCore, ctx: RequestContext, fromRaw: unknown, to
     })
     .catch((error: unknown) => mapWriteError(error, to));
   await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri);
-  return { from_uri: from.uri as string, to_uri: to.uri as string };
+  // `from`/`to` are the names OpenViking's mv answers with.
+  return {
+    from_uri: from.uri as string,
+    to_uri: to.uri as string,
+    from: from.uri as string,
+    to: to.uri as string,
+  };
 }

@@ -24,9 +24,33 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   UNAVAILABLE: 503,
 };
 
+const RESOURCE_KEYS = [
+  ['uri', 'file'],
+  ['session_id', 'session'],
+  ['user_id', 'user'],
+  ['account_id', 'account'],
+] as const;
+
+/**
+ * Adds the detail names OpenViking's clients build their exceptions from (openviking_cli/client/http.py
+ * `_raise_exception`): `resource`/`type` for NOT_FOUND and ALREADY_EXISTS, `reason` for INVALID_URI.
+ */
+function clientDetails(error: AppError): Record<string, unknown> {
+  const details: Record<string, unknown> = { ...error.details };
+  if (error.code === 'INVALID_URI' && details.reason === undefined) details.reason = error.message;
+  if ((error.code === 'NOT_FOUND' || error.code === 'ALREADY_EXISTS') && details.resource === undefined) {
+    const found = RESOURCE_KEYS.find(([key]) => typeof details[key] === 'string');
+    if (found !== undefined) {
+      details.resource = details[found[0]];
+      details.type = found[1];
+    }
+  }
+  return details;
+}
+
 /** Sends `{status: "error", result: null, error: {code, message, details}}` with the code's status. */
 export function sendError(res: Response, error: AppError): void {
-  const body = { code: error.code, message: error.message, details: error.details };
+  const body = { code: error.code, message: error.message, details: clientDetails(error) };
   res.status(STATUS_OF[error.code]).json({ status: 'error', result: null, error: body });
 }
 

@@ -15,6 +15,7 @@ import {
   compileWhere,
   evaluate,
   isIn,
+  or,
   resolveUri,
   targetExpr,
   visibilityExpr,
@@ -53,7 +54,8 @@ export type SearchMode = 'vector' | 'fulltext' | 'hybrid';
 
 export interface SearchRequest {
   readonly query: string;
-  readonly target_uri?: string | undefined;
+  /** One subtree, or several (OpenViking's list form): hits come from any of them. */
+  readonly target_uri?: string | readonly string[] | undefined;
   readonly limit: number;
   readonly score_threshold?: number | undefined;
   readonly context_type?: readonly ContextType[] | undefined;
@@ -121,10 +123,10 @@ export class SearchService {
   }
 
   async search(ctx: RequestContext, request: SearchRequest): Promise<SearchResult> {
-    const target = this.resolveTarget(ctx, request.target_uri);
+    const targets = this.resolveTargets(ctx, request.target_uri);
     const filter = and(
       visibilityExpr(ctx),
-      target === null ? and() : targetExpr(target),
+      targets.length === 0 ? and() : or(...targets.map(targetExpr)),
       optionsExpr(request),
     );
     const where = compileWhere(filter);
@@ -148,18 +150,23 @@ export class SearchService {
       .slice(0, request.limit);
     const result = group(hits);
     if (request.explain === true) {
-      result.explain = { target_uri: target?.uri ?? null, filter: where, mode: request.mode, dropped };
+      const target_uri = targets.length === 0 ? null : targets.map((t) => t.uri).join(',');
+      result.explain = { target_uri, filter: where, mode: request.mode, dropped };
     }
     return result;
   }
 
-  /** SPEC 10 step 2: normalise, expand, shape-check (400), visibility-check (403). */
-  private resolveTarget(ctx: RequestContext, raw: string | undefined): ResolvedUri | null {
-    if (raw === undefined || raw === '') return null;
-    const target = resolveUri(raw, ctx.effective, ctx.policy);
-    if (!canRead(ctx, target))
-      throw new AppError('PERMISSION_DENIED', 'target_uri is not visible to the caller');
-    return target;
+  /** SPEC 10 step 2 for each target: normalise, expand, shape-check (400), visibility-check (403). */
+  private resolveTargets(ctx: RequestContext, raw: string | readonly string[] | undefined): ResolvedUri[] {
+    const list = raw === undefined ? [] : typeof raw === 'string' ? [raw] : raw;
+    return list
+      .filter((uri) => uri !== '')
+      .map((uri) => {
+        const target = resolveUri(uri, ctx.effective, ctx.policy);
+        if (!canRead(ctx, target))
+          throw new AppError('PERMISSION_DENIED', 'target_uri is not visible to the caller');
+        return target;
+      });
   }
 
   /** Runs the mode's retrieval paths; hybrid runs both at once (the index works on both cores). */

@@ -30,7 +30,11 @@ const toolPart = z.object({
   tool_output: z.string().optional(),
 });
 
-export const partSchema = z.discriminatedUnion('type', [textPart, contextPart, toolPart]);
+// OpenViking's part_from_dict reads a part without `type` as a text part; so do we.
+export const partSchema = z.preprocess(
+  (v) => (typeof v === 'object' && v !== null && !Object.hasOwn(v, 'type') ? { ...v, type: 'text' } : v),
+  z.discriminatedUnion('type', [textPart, contextPart, toolPart]),
+);
 export type MessagePart = z.infer<typeof partSchema>;
 
 const isoDate = z
@@ -55,6 +59,15 @@ export const createSessionSchema = z
   .object({ session_id: z.string().nullable().optional() })
   .optional()
   .transform((b) => b ?? {});
+
+/** `GET /sessions/{id}?auto_create=true` creates a missing session (OpenViking's get_session). */
+export const getSessionQuerySchema = z.object({ auto_create: z.stringbool().default(false) });
+
+/** OpenViking's commit body: keep the newest `keep_recent_count` messages live. */
+export const commitSchema = z
+  .object({ keep_recent_count: z.number().int().min(0).max(10_000).default(0) })
+  .optional()
+  .transform((b) => b ?? { keep_recent_count: 0 });
 
 export const contextQuerySchema = z.object({
   token_budget: z.coerce.number().int().min(0).max(100_000_000).default(128_000),

@@ -23,8 +23,10 @@ import { sessionReader, type MessageRecord, type SessionReader } from './reader.
 import { resolveRoleId, type AuthMode } from './role-id.js';
 import {
   addMessageSchema,
+  commitSchema,
   contextQuerySchema,
   createSessionSchema,
+  getSessionQuerySchema,
   type SessionMeta,
   type StoredMessage,
 } from './schema.js';
@@ -57,6 +59,8 @@ export interface SessionUser {
 export interface CommitResult {
   session_id: string;
   status: 'accepted';
+  /** Always null: there is no background task (OpenViking clients poll /tasks only when set). */
+  task_id: null;
   archived: boolean;
   archive_uri: string | null;
 }
@@ -88,17 +92,9 @@ export class SessionService implements SessionReader {
   ): Promise<{ session_id: string; uri: string; user: SessionUser }> {
     const input = parseInput(createSessionSchema, body, 'request body');
     const session_id = input.session_id == null ? randomUUID() : validateId(input.session_id, 'session_id');
-    const account = ctx.effective.account_id;
-    await this.locked(account, session_id, async () => {
-      if ((await this.files.readMeta(account, session_id)) !== null) {
-        throw new AppError('ALREADY_EXISTS', `session '${session_id}' already exists`, { session_id });
-      }
-      await mkdir(this.files.dir(account, session_id), { recursive: true });
-      await this.files.writeMeta(
-        account,
-        newMeta(session_id, ctx.effective.user_id, new Date().toISOString()),
-      );
-    });
+    if (!(await this.ensure(ctx, session_id))) {
+      throw new AppError('ALREADY_EXISTS', `session '${session_id}' already exists`, { session_id });
+    }
     return { session_id, uri: sessionUri(session_id), user: userOf(ctx) };
   }
 
@@ -107,8 +103,14 @@ export class SessionService implements SessionReader {
     return ids.map((session_id) => ({ session_id, uri: sessionUri(session_id), is_dir: true }));
   }
 
-  async get(ctx: RequestContext, id: string): Promise<SessionMeta & { user: SessionUser }> {
+  async get(
+    ctx: RequestContext,
+    id: string,
+    query: unknown = {},
+  ): Promise<SessionMeta & { user: SessionUser }> {
     const session_id = validateId(id, 'session_id');
+    const { auto_create } = parseInput(getSessionQuerySchema, query, 'query');
+    if (auto_create) await this.ensure(ctx, session_id);
     const meta = await this.requireMeta(ctx.effective.account_id, session_id);
     return { ...meta, user: userOf(ctx) };
   }
@@ -176,17 +178,24 @@ export class SessionService implements SessionReader {
     return buildContext(messages, archives, token_budget);
   }
 
-  /** Moves the live messages into the next `history/archive_NNN` with extractive summaries. */
-  async commit(ctx: RequestContext, id: string): Promise<CommitResult> {
+  /**
+   * Moves the live messages, all but the newest `keep_recent_count`, into the next
+   * `history/archive_NNN` with extractive summaries.
+   */
+  async commit(ctx: RequestContext, id: string, body: unknown = {}): Promise<CommitResult> {
     const session_id = validateId(id, 'session_id');
+    const { keep_recent_count } = parseInput(commitSchema, body, 'request body');
     const account = ctx.effective.account_id;
-    const archive = await this.locked(account, session_id, () => this.commitLocked(account, session_id));
-    if (archive === null) return { session_id, status: 'accepted', archived: false, archive_uri: null };
+    const archive = await this.locked(account, session_id, () =>
+      this.commitLocked(account, session_id, keep_recent_count),
+    );
+    const accepted = { session_id, status: 'accepted', task_id: null } as const;
+    if (archive === null) return { ...accepted, archived: false, archive_uri: null };
     const archive_uri = `${sessionUri(session_id)}/history/${archive}`;
     for (const file of [MESSAGES_FILE, OVERVIEW_FILE, ABSTRACT_FILE]) {
       await this.deps.hooks.fileWritten(account, `${archive_uri}/${file}`);
     }
-    return { session_id, status: 'accepted', archived: true, archive_uri };
+    return { ...accepted, archived: true, archive_uri };
   }
 
   /** SessionMessageReader: a stored message as pretty JSON text, or null. */
@@ -209,6 +218,18 @@ export class SessionService implements SessionReader {
 
   private locked<T>(account: string, session_id: string, work: () => Promise<T>): Promise<T> {
     return this.mutex.run(this.key(account, session_id), work);
+  }
+
+  /** Creates the session unless it exists; true if it was created. */
+  private ensure(ctx: RequestContext, session_id: string): Promise<boolean> {
+    const account = ctx.effective.account_id;
+    return this.locked(account, session_id, async () => {
+      if ((await this.files.readMeta(account, session_id)) !== null) return false;
+      await mkdir(this.files.dir(account, session_id), { recursive: true });
+      const meta = newMeta(session_id, ctx.effective.user_id, new Date().toISOString());
+      await this.files.writeMeta(account, meta);
+      return true;
+    });
   }
 
   private async requireMeta(account: string, session_id: string): Promise<SessionMeta> {
@@ -255,18 +276,19 @@ export class SessionService implements SessionReader {
   }
 
   /**
-   * Under the lock: archive the live messages. Returns the archive name, or null if there was
-   * nothing new. Messages already in the newest archive are skipped: a crash after the archive was
-   * renamed into place but before the live log was emptied must not archive them twice.
+   * Under the lock: archive the live messages except the newest `keep`. Returns the archive name, or
+   * null if there was nothing new. Messages already in the newest archive are skipped: a crash after
+   * the archive was renamed into place but before the live log was rewritten must not archive them twice.
    */
-  private async commitLocked(account: string, session_id: string): Promise<string | null> {
+  private async commitLocked(account: string, session_id: string, keep: number): Promise<string | null> {
     const meta = await this.requireMeta(account, session_id);
     const path = this.files.messagesPath(account, session_id);
     const messages = await this.files.readMessagesAt(path);
-    if (messages.length === 0) return null;
+    if (messages.length <= keep) return null;
+    const retained = keep === 0 ? [] : messages.slice(-keep);
     const latest = (await this.files.archiveNumbers(account, session_id)).at(-1) ?? 0;
     const archived = await this.archivedIds(account, session_id, latest);
-    const fresh = messages.filter((m) => !archived.has(m.id));
+    const fresh = messages.slice(0, messages.length - keep).filter((m) => !archived.has(m.id));
     const n = fresh.length > 0 ? latest + 1 : latest;
     if (fresh.length > 0) {
       await this.files.writeArchive(account, session_id, n, {
@@ -275,10 +297,16 @@ export class SessionService implements SessionReader {
         [ABSTRACT_FILE]: abstractOf(fresh),
       });
     }
-    await writeFileAtomic(path, '');
-    this.counts.set(this.key(account, session_id), { size: 0, count: 0 });
+    const live = retained.map((m) => `${JSON.stringify(m)}\n`).join('');
+    await writeFileAtomic(path, live);
+    this.counts.set(this.key(account, session_id), { size: Buffer.byteLength(live), count: retained.length });
     const updated_at = new Date().toISOString();
-    await this.files.writeMeta(account, { ...meta, message_count: 0, commit_count: n, updated_at });
+    await this.files.writeMeta(account, {
+      ...meta,
+      message_count: retained.length,
+      commit_count: n,
+      updated_at,
+    });
     return fresh.length > 0 ? archiveName(n) : null;
   }
 

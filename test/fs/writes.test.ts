@@ -108,6 +108,8 @@ test('mv moves within one scope owner only; an existing destination is 409', asy
   expect(moved).toEqual({
     from_uri: 'viking://user/alice/memories/a.md',
     to_uri: 'viking://user/alice/memories/events/a.md',
+    from: 'viking://user/alice/memories/a.md',
+    to: 'viking://user/alice/memories/events/a.md',
   });
   expect(fs.hooks.calls.at(-1)).toEqual(['moved', 'acme', moved.from_uri, moved.to_uri]);
   expect(await fs.vfs.read(alice, moved.to_uri)).toBe('a');

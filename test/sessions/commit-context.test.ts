@@ -23,6 +23,7 @@ test('committing with no live messages archives nothing', async () => {
   await expect(fx.service.commit(ctxOf('user'), 's1')).resolves.toEqual({
     session_id: 's1',
     status: 'accepted',
+    task_id: null,
     archived: false,
     archive_uri: null,
   });
@@ -46,6 +47,7 @@ test('commit moves live messages into archive_001 with extractive summaries', as
   expect(result).toEqual({
     session_id: 's1',
     status: 'accepted',
+    task_id: null,
     archived: true,
     archive_uri: 'viking://session/s1/history/archive_001',
   });

@@ -64,6 +64,7 @@ test('the full lifecycle through the routes, in the envelope', async () => {
   expect(env(committed).result).toEqual({
     session_id: 's1',
     status: 'accepted',
+    task_id: null,
     archived: true,
     archive_uri: 'viking://session/s1/history/archive_001',
   });

@@ -40,7 +40,7 @@ const mvBody = z.object({ from_uri: uri, to_uri: uri });
 const writeBody = z.object({
   uri,
   content: z.string(),
-  mode: z.enum(['replace', 'append']).default('replace'),
+  mode: z.enum(['replace', 'append', 'create']).default('replace'),
   wait: z.boolean().optional(),
 });
 const grepBody = z.object({

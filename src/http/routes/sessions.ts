@@ -20,7 +20,7 @@ export function sessionsRouter(service: SessionService): Router {
     sendOk(res, await service.list(contextOf(req)));
   });
   router.get('/sessions/:id', async (req, res) => {
-    sendOk(res, await service.get(contextOf(req), idParam(req)));
+    sendOk(res, await service.get(contextOf(req), idParam(req), req.query));
   });
   router.delete('/sessions/:id', async (req, res) => {
     sendOk(res, await service.delete(contextOf(req), idParam(req)));
@@ -32,7 +32,7 @@ export function sessionsRouter(service: SessionService): Router {
     sendOk(res, await service.context(contextOf(req), idParam(req), req.query));
   });
   router.post('/sessions/:id/commit', async (req, res) => {
-    sendOk(res, await service.commit(contextOf(req), idParam(req)));
+    sendOk(res, await service.commit(contextOf(req), idParam(req), req.body));
   });
   return router;
 }

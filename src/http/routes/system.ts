@@ -71,7 +71,10 @@ export function systemRouter(
   router.get('/status', async (req, res) => {
     const ctx = contextOf(req);
     const extra = status === undefined ? {} : await status();
+    // `initialized` and `user` are what OpenViking's status route answers; its clients read `user`.
     sendOk(res, {
+      initialized: true,
+      user: ctx.effective.user_id,
       version: VERSION,
       auth_mode: authMode,
       uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
