@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { RequestContext, ResolvedUri } from '../policy/index.js';
 import type { ContentHooks } from '../hooks.js';
 import { KeyedMutex } from '../storage/atomic.js';
-import { pathOfUri } from '../storage/paths.js';
+import { accountDir, pathOfUri } from '../storage/paths.js';
 import type { SessionMessageReader } from './session-messages.js';
 
 /** What every operation needs: where data lives, who to tell, and the limits. */
@@ -17,6 +17,11 @@ export interface FsCore {
   readonly waitIndexed: (() => Promise<void>) | undefined;
   /** Serialises writes per file path. */
   readonly mutex: KeyedMutex;
+}
+
+/** The effective account's folder: tenant writes create folders only below it (see mkdirWithin). */
+export function accountRoot(core: FsCore, ctx: RequestContext): string {
+  return accountDir(core.dataDir, ctx.effective.account_id);
 }
 
 export function pathOf(core: FsCore, ctx: RequestContext, resolved: ResolvedUri): string {

@@ -2,13 +2,13 @@
  * Mutating filesystem operations: mkdir, write (replace | append), rm, mv. Writes are atomic and
  * serialised per file; hooks run after the change is durable, always with canonical URIs.
  */
-import { mkdir as makeDir, readFile, rename, rm as remove } from 'node:fs/promises';
+import { readFile, rename, rm as remove } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
-import { writeFileAtomic } from '../storage/atomic.js';
+import { mkdirWithin, writeFileAtomic } from '../storage/atomic.js';
 import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
-import { mapWriteError, notFound, pathOf, statOrNull, type FsCore } from './store.js';
+import { accountRoot, mapWriteError, notFound, pathOf, statOrNull, type FsCore } from './store.js';
 
 export type WriteMode = 'replace' | 'append';
 
@@ -27,13 +27,22 @@ function tooLarge(resolved: ResolvedUri, max: number): AppError {
   });
 }
 
-async function writeBytes(core: FsCore, resolved: ResolvedUri, path: string, data: Buffer, mode: WriteMode) {
+async function writeBytes(
+  core: FsCore,
+  root: string,
+  target: { resolved: ResolvedUri; path: string },
+  data: Buffer,
+  mode: WriteMode,
+) {
+  const { resolved, path } = target;
   const info = await statOrNull(path);
   if (info?.isDirectory() === true)
     throw new AppError('CONFLICT', 'a folder exists at this URI', { uri: resolved.uri });
   const next = mode === 'append' && info !== null ? Buffer.concat([await readFile(path), data]) : data;
   if (next.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
-  await writeFileAtomic(path, next).catch((error: unknown) => mapWriteError(error, resolved));
+  await writeFileAtomic(path, next, { within: root }).catch((error: unknown) =>
+    mapWriteError(error, resolved),
+  );
   return next.length;
 }
 
@@ -44,7 +53,8 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   const data = Buffer.from(request.content, 'utf8');
   if (data.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
   const path = pathOf(core, ctx, resolved);
-  const size = await core.mutex.run(path, () => writeBytes(core, resolved, path, data, mode));
+  const root = accountRoot(core, ctx);
+  const size = await core.mutex.run(path, () => writeBytes(core, root, { resolved, path }, data, mode));
   await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
   if (request.wait === true && core.waitIndexed !== undefined) await core.waitIndexed();
   return { uri: resolved.uri as string, mode, size };
@@ -57,13 +67,16 @@ export async function mkdir(core: FsCore, ctx: RequestContext, raw: unknown, des
   if ((await statOrNull(path))?.isFile() === true) {
     throw new AppError('CONFLICT', 'a file exists at this URI', { uri: resolved.uri });
   }
-  await makeDir(path, { recursive: true }).catch((error: unknown) => mapWriteError(error, resolved));
+  const root = accountRoot(core, ctx);
+  if (path !== root) await mkdirWithin(root, path).catch((error: unknown) => mapWriteError(error, resolved));
   if (description !== undefined) {
     const abstract = resolveUri(childUri(resolved.uri, '.abstract.md'), null, ctx.policy);
     const data = Buffer.from(description, 'utf8');
     if (data.length > core.maxFileBytes) throw tooLarge(abstract, core.maxFileBytes);
     const target = pathOf(core, ctx, abstract);
-    await core.mutex.run(target, () => writeBytes(core, abstract, target, data, 'replace'));
+    await core.mutex.run(target, () =>
+      writeBytes(core, root, { resolved: abstract, path: target }, data, 'replace'),
+    );
     await core.hooks.fileWritten(ctx.effective.account_id, abstract.uri);
   }
   return description === undefined
@@ -118,7 +131,7 @@ export async function mv(core: FsCore, ctx: RequestContext, fromRaw: unknown, to
   }
   await core.mutex
     .run(source, async () => {
-      await makeDir(dirname(target), { recursive: true });
+      await mkdirWithin(accountRoot(core, ctx), dirname(target));
       await rename(source, target);
     })
     .catch((error: unknown) => mapWriteError(error, to));

@@ -4,13 +4,13 @@
  * Appends write one complete line per call; readers skip lines that do not parse (a crash mid-append
  * leaves a torn line, and the next append starts on a fresh line so it never glues onto one).
  */
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { logger } from '../log.js';
 import { DEFAULT_POLICY, isValidId, resolveUri } from '../policy/index.js';
-import { pathOfUri } from '../storage/paths.js';
-import { TEMP_PREFIX, writeFileAtomic } from '../storage/atomic.js';
+import { accountDir, pathOfUri } from '../storage/paths.js';
+import { TEMP_PREFIX, mkdirWithin, writeFileAtomic } from '../storage/atomic.js';
 import { sessionMetaSchema, storedMessageSchema, type SessionMeta, type StoredMessage } from './schema.js';
 
 export const MESSAGES_FILE = 'messages.jsonl';
@@ -63,6 +63,19 @@ export class SessionFiles {
     return pathOfUri(this.dataDir, account_id, resolveUri(sessionUri(session_id), null, DEFAULT_POLICY).uri);
   }
 
+  /**
+   * Creates a session's folder (and `viking://session` if missing) inside the existing account folder;
+   * `NOT_FOUND` if the account was deleted meanwhile (only account creation makes that folder).
+   */
+  async makeDir(account_id: string, session_id: string): Promise<void> {
+    await mkdirWithin(accountDir(this.dataDir, account_id), this.dir(account_id, session_id));
+  }
+
+  /** Replaces a session file atomically, creating folders only inside the account folder. */
+  async writeFile(account_id: string, path: string, content: string): Promise<void> {
+    await writeFileAtomic(path, content, { within: accountDir(this.dataDir, account_id) });
+  }
+
   root(account_id: string): string {
     return pathOfUri(this.dataDir, account_id, 'viking://session');
   }
@@ -88,7 +101,7 @@ export class SessionFiles {
 
   async writeMeta(account_id: string, meta: SessionMeta): Promise<void> {
     const path = join(this.dir(account_id, meta.session_id), META_FILE);
-    await writeFileAtomic(path, `${JSON.stringify(meta, null, 2)}\n`);
+    await this.writeFile(account_id, path, `${JSON.stringify(meta, null, 2)}\n`);
   }
 
   /** A file's text, or '' if it does not exist. */
@@ -166,9 +179,11 @@ export class SessionFiles {
   ): Promise<void> {
     const history = this.historyDir(account_id, session_id);
     const temp = join(history, `${TEMP_PREFIX}${archiveName(n)}-${randomBytes(6).toString('hex')}`);
-    await mkdir(temp, { recursive: true });
+    await mkdirWithin(accountDir(this.dataDir, account_id), temp);
     try {
-      for (const [name, content] of Object.entries(files)) await writeFileAtomic(join(temp, name), content);
+      for (const [name, content] of Object.entries(files)) {
+        await this.writeFile(account_id, join(temp, name), content);
+      }
       await rename(temp, join(history, archiveName(n)));
     } catch (error) {
       await rm(temp, { recursive: true, force: true });

@@ -4,11 +4,10 @@
  * meta file is replaced atomically. Content hooks are awaited after each change is durable.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import type { ContentHooks } from '../hooks.js';
 import { validateId, type RequestContext } from '../policy/index.js';
-import { KeyedMutex, writeFileAtomic } from '../storage/atomic.js';
+import { KeyedMutex } from '../storage/atomic.js';
 import { buildContext, type SessionContext } from './context.js';
 import {
   ABSTRACT_FILE,
@@ -93,7 +92,7 @@ export class SessionService implements SessionReader {
       if ((await this.files.readMeta(account, session_id)) !== null) {
         throw new AppError('ALREADY_EXISTS', `session '${session_id}' already exists`, { session_id });
       }
-      await mkdir(this.files.dir(account, session_id), { recursive: true });
+      await this.files.makeDir(account, session_id);
       await this.files.writeMeta(
         account,
         newMeta(session_id, ctx.effective.user_id, new Date().toISOString()),
@@ -227,7 +226,7 @@ export class SessionService implements SessionReader {
     const now = new Date().toISOString();
     let meta = await this.files.readMeta(account, session_id);
     if (meta === null) {
-      await mkdir(this.files.dir(account, session_id), { recursive: true });
+      await this.files.makeDir(account, session_id);
       meta = newMeta(session_id, creator, now);
     }
     const path = this.files.messagesPath(account, session_id);
@@ -275,7 +274,7 @@ export class SessionService implements SessionReader {
         [ABSTRACT_FILE]: abstractOf(fresh),
       });
     }
-    await writeFileAtomic(path, '');
+    await this.files.writeFile(account, path, '');
     this.counts.set(this.key(account, session_id), { size: 0, count: 0 });
     const updated_at = new Date().toISOString();
     await this.files.writeMeta(account, { ...meta, message_count: 0, commit_count: n, updated_at });
