@@ -4,7 +4,7 @@
  * would start with the old tenant's files (readable and, once indexed, searchable). The in-flight
  * request is simulated by calling the services with the context the auth middleware had built.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
@@ -69,5 +69,27 @@ test('an account re-created with the same id starts empty, on disk and in search
   expect((await eve.get('/api/v1/sessions')).body).toMatchObject({ result: [] });
   await eve.post('/api/v1/system/wait');
   const found = searchResultOf(await eve.post('/api/v1/search/find').send({ query: 'oldsecret before' }));
+  expect(allHits(found)).toEqual([]);
+});
+
+test('index records left by a crash during an account deletion are not inherited by a new account', async () => {
+  // The deletion removes the folder, then enqueues the purge of its records: a crash in between
+  // leaves the records in the index. Rebuild that state: records of 'old', no account 'old'.
+  const dataDir = w.dataDir;
+  await w.close({ keepData: true });
+  w = await fullApp({ dataDir, accounts: [{ account_id: 'old', admin: 'alice' }] });
+  const alice = w.client({ account: 'old', user: 'alice' });
+  await alice
+    .post('/api/v1/content/write')
+    .send({ uri: 'viking://resources/r.md', content: 'leftoversecret', wait: true });
+  await alice
+    .post('/api/v1/content/write')
+    .send({ uri: 'viking://user/memories/m.md', content: 'leftoversecret', wait: true });
+  await w.close({ keepData: true });
+  await rename(join(dataDir, 'fs', 'old'), join(dataDir, 'crashed-trash'));
+  w = await fullApp({ dataDir, accounts: [{ account_id: 'old', admin: 'alice' }] });
+  const again = w.client({ account: 'old', user: 'alice' });
+  await again.post('/api/v1/system/wait');
+  const found = searchResultOf(await again.post('/api/v1/search/find').send({ query: 'leftoversecret' }));
   expect(allHits(found)).toEqual([]);
 });
