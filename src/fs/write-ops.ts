@@ -8,7 +8,15 @@ import { AppError } from '../errors.js';
 import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
 import { mkdirWithin, writeFileAtomic } from '../storage/atomic.js';
 import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
-import { accountRoot, mapWriteError, notFound, pathOf, statOrNull, type FsCore } from './store.js';
+import {
+  accountRoot,
+  mapWriteError,
+  notFound,
+  pathOf,
+  requireNoLink,
+  statOrNull,
+  type FsCore,
+} from './store.js';
 
 export type WriteMode = 'replace' | 'append';
 
@@ -52,6 +60,7 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   const mode = request.mode ?? 'replace';
   const data = Buffer.from(request.content, 'utf8');
   if (data.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
+  await requireNoLink(core, ctx, resolved);
   const path = pathOf(core, ctx, resolved);
   const root = accountRoot(core, ctx);
   const size = await core.mutex.run(path, () => writeBytes(core, root, { resolved, path }, data, mode));
@@ -63,6 +72,7 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
 /** Creates a folder and its parents; a description becomes the folder's `.abstract.md`. */
 export async function mkdir(core: FsCore, ctx: RequestContext, raw: unknown, description?: string) {
   const resolved = resolveWritable(ctx, raw);
+  await requireNoLink(core, ctx, resolved);
   const path = pathOf(core, ctx, resolved);
   if ((await statOrNull(path))?.isFile() === true) {
     throw new AppError('CONFLICT', 'a file exists at this URI', { uri: resolved.uri });
@@ -87,6 +97,7 @@ export async function mkdir(core: FsCore, ctx: RequestContext, raw: unknown, des
 /** Removes a file or (with `recursive`) a folder; removing nothing succeeds. */
 export async function rm(core: FsCore, ctx: RequestContext, raw: unknown, recursive = false) {
   const resolved = resolveRemovable(ctx, raw);
+  await requireNoLink(core, ctx, resolved);
   const path = pathOf(core, ctx, resolved);
   const info = await statOrNull(path);
   if (info === null) return { uri: resolved.uri as string, deleted: false };
@@ -123,6 +134,8 @@ export async function mv(core: FsCore, ctx: RequestContext, fromRaw: unknown, to
       to_uri: to.uri,
     });
   }
+  await requireNoLink(core, ctx, from);
+  await requireNoLink(core, ctx, to);
   const source = pathOf(core, ctx, from);
   const target = pathOf(core, ctx, to);
   if ((await statOrNull(source)) === null) throw notFound(from);
