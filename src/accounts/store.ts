@@ -116,6 +116,11 @@ export class AccountStore {
       if (this.accounts.has(account_id)) {
         throw new AppError('ALREADY_EXISTS', `account '${account_id}' already exists`, { account_id });
       }
+      // Records an earlier account with this id may have left behind (a crash between removing its
+      // folder and queueing their purge) must not become the new tenant's: the whole account region
+      // is purged before any key exists. The indexer re-reads the region from disk (empty here), and
+      // the new account's writes queue after it, so the purge cannot drop their records.
+      await this.options.hooks.removed(account_id, 'viking://');
       const key = generateKey();
       await this.create(account_id, policy, [newUser(admin_user_id, 'admin', key)]);
       return key;

@@ -11,6 +11,7 @@ import {
   validateId,
   type RequestContext,
 } from '../policy/index.js';
+import { mkdirWithin } from '../storage/atomic.js';
 import { accountDir, pathOfUri } from '../storage/paths.js';
 
 const USER_PRESETS = ['memories/preferences', 'memories/entities', 'memories/events'];
@@ -29,15 +30,18 @@ async function makePresets(dataDir: string, account_id: string, root: string[], 
   const rootUri = `viking://${root.join('/')}`;
   await Promise.all(
     presets.map((preset) =>
-      mkdir(pathOfUri(dataDir, account_id, `${rootUri}/${preset}`), { recursive: true }),
+      mkdirWithin(accountDir(dataDir, account_id), pathOfUri(dataDir, account_id, `${rootUri}/${preset}`)),
     ),
   );
 }
 
-/** Creates the effective identity's scope roots and preset folders. Idempotent. */
+/**
+ * Creates the effective identity's scope roots and preset folders inside its existing account folder
+ * (`NOT_FOUND` if the account was deleted meanwhile: only account creation makes that folder).
+ * Idempotent.
+ */
 export async function initIdentity(dataDir: string, ctx: RequestContext): Promise<void> {
   const { effective, policy } = ctx;
-  await initAccount(dataDir, effective.account_id);
   await makePresets(dataDir, effective.account_id, userRootSegments(effective, policy), USER_PRESETS);
   await makePresets(dataDir, effective.account_id, agentRootSegments(effective, policy), AGENT_PRESETS);
 }

@@ -1,8 +1,8 @@
 /** Read-only filesystem operations: ls, tree, stat, read, abstract, overview. */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { RequestContext, ResolvedUri } from '../policy/index.js';
+import { readTextNoFollow } from '../storage/links.js';
 import { pathOfUri } from '../storage/paths.js';
 import { resolveReadable } from './access.js';
 import { messageRefOf } from './session-messages.js';
@@ -47,12 +47,9 @@ export interface StatResult {
 
 export const DEFAULT_NODE_LIMIT = 1000;
 
+/** A summary file's text, '' if there is none (a link there is not followed: it would leave the account). */
 async function readOptional(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return '';
-  }
+  return (await readTextNoFollow(path).catch(() => null)) ?? '';
 }
 
 async function toLsEntry(entry: DirEntry, withRel: true): Promise<TreeEntry>;
@@ -158,7 +155,9 @@ export async function read(core: FsCore, ctx: RequestContext, raw: unknown, offs
   const info = await requireStat(core, ctx, resolved);
   if (info.isDirectory())
     throw new AppError('FAILED_PRECONDITION', 'a folder has no content', { uri: resolved.uri });
-  return sliceLines(await readFile(pathOf(core, ctx, resolved), 'utf8'), offset, limit);
+  const text = await readTextNoFollow(pathOf(core, ctx, resolved));
+  if (text === null) throw new AppError('NOT_FOUND', 'no such file or folder', { uri: resolved.uri });
+  return sliceLines(text, offset, limit);
 }
 
 /** A folder's `.abstract.md` or `.overview.md` ('' if it has none); a file → 412. */

@@ -2,13 +2,21 @@
  * Mutating filesystem operations: mkdir, write (replace | append), rm, mv. Writes are atomic and
  * serialised per file; hooks run after the change is durable, always with canonical URIs.
  */
-import { mkdir as makeDir, readFile, rename, rm as remove } from 'node:fs/promises';
+import { readFile, rename, rm as remove } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
-import { writeFileAtomic } from '../storage/atomic.js';
+import { mkdirWithin, writeFileAtomic } from '../storage/atomic.js';
 import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
-import { mapWriteError, notFound, pathOf, statOrNull, type FsCore } from './store.js';
+import {
+  accountRoot,
+  mapWriteError,
+  notFound,
+  pathOf,
+  requireNoLink,
+  statOrNull,
+  type FsCore,
+} from './store.js';
 
 /** `create` (OpenViking's third mode) writes a new file and refuses an existing one. */
 export type WriteMode = 'replace' | 'append' | 'create';
@@ -28,7 +36,14 @@ function tooLarge(resolved: ResolvedUri, max: number): AppError {
   });
 }
 
-async function writeBytes(core: FsCore, resolved: ResolvedUri, path: string, data: Buffer, mode: WriteMode) {
+async function writeBytes(
+  core: FsCore,
+  root: string,
+  target: { resolved: ResolvedUri; path: string },
+  data: Buffer,
+  mode: WriteMode,
+) {
+  const { resolved, path } = target;
   const info = await statOrNull(path);
   if (info?.isDirectory() === true)
     throw new AppError('CONFLICT', 'a folder exists at this URI', { uri: resolved.uri });
@@ -36,7 +51,9 @@ async function writeBytes(core: FsCore, resolved: ResolvedUri, path: string, dat
     throw new AppError('ALREADY_EXISTS', 'the file already exists', { uri: resolved.uri });
   const next = mode === 'append' && info !== null ? Buffer.concat([await readFile(path), data]) : data;
   if (next.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
-  await writeFileAtomic(path, next).catch((error: unknown) => mapWriteError(error, resolved));
+  await writeFileAtomic(path, next, { within: root }).catch((error: unknown) =>
+    mapWriteError(error, resolved),
+  );
   return next.length;
 }
 
@@ -46,8 +63,10 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   const mode = request.mode ?? 'replace';
   const data = Buffer.from(request.content, 'utf8');
   if (data.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
+  await requireNoLink(core, ctx, resolved);
   const path = pathOf(core, ctx, resolved);
-  const size = await core.mutex.run(path, () => writeBytes(core, resolved, path, data, mode));
+  const root = accountRoot(core, ctx);
+  const size = await core.mutex.run(path, () => writeBytes(core, root, { resolved, path }, data, mode));
   await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
   if (request.wait === true && core.waitIndexed !== undefined) await core.waitIndexed();
   return { uri: resolved.uri as string, mode, size };
@@ -56,17 +75,21 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
 /** Creates a folder and its parents; a description becomes the folder's `.abstract.md`. */
 export async function mkdir(core: FsCore, ctx: RequestContext, raw: unknown, description?: string) {
   const resolved = resolveWritable(ctx, raw);
+  await requireNoLink(core, ctx, resolved);
   const path = pathOf(core, ctx, resolved);
   if ((await statOrNull(path))?.isFile() === true) {
     throw new AppError('CONFLICT', 'a file exists at this URI', { uri: resolved.uri });
   }
-  await makeDir(path, { recursive: true }).catch((error: unknown) => mapWriteError(error, resolved));
+  const root = accountRoot(core, ctx);
+  if (path !== root) await mkdirWithin(root, path).catch((error: unknown) => mapWriteError(error, resolved));
   if (description !== undefined) {
     const abstract = resolveUri(childUri(resolved.uri, '.abstract.md'), null, ctx.policy);
     const data = Buffer.from(description, 'utf8');
     if (data.length > core.maxFileBytes) throw tooLarge(abstract, core.maxFileBytes);
     const target = pathOf(core, ctx, abstract);
-    await core.mutex.run(target, () => writeBytes(core, abstract, target, data, 'replace'));
+    await core.mutex.run(target, () =>
+      writeBytes(core, root, { resolved: abstract, path: target }, data, 'replace'),
+    );
     await core.hooks.fileWritten(ctx.effective.account_id, abstract.uri);
   }
   return description === undefined
@@ -77,6 +100,7 @@ export async function mkdir(core: FsCore, ctx: RequestContext, raw: unknown, des
 /** Removes a file or (with `recursive`) a folder; removing nothing succeeds. */
 export async function rm(core: FsCore, ctx: RequestContext, raw: unknown, recursive = false) {
   const resolved = resolveRemovable(ctx, raw);
+  await requireNoLink(core, ctx, resolved);
   const path = pathOf(core, ctx, resolved);
   const info = await statOrNull(path);
   if (info === null) return { uri: resolved.uri as string, deleted: false };
@@ -113,6 +137,8 @@ export async function mv(core: FsCore, ctx: RequestContext, fromRaw: unknown, to
       to_uri: to.uri,
     });
   }
+  await requireNoLink(core, ctx, from);
+  await requireNoLink(core, ctx, to);
   const source = pathOf(core, ctx, from);
   const target = pathOf(core, ctx, to);
   if ((await statOrNull(source)) === null) throw notFound(from);
@@ -121,7 +147,7 @@ export async function mv(core: FsCore, ctx: RequestContext, fromRaw: unknown, to
   }
   await core.mutex
     .run(source, async () => {
-      await makeDir(dirname(target), { recursive: true });
+      await mkdirWithin(accountRoot(core, ctx), dirname(target));
       await rename(source, target);
     })
     .catch((error: unknown) => mapWriteError(error, to));

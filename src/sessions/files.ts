@@ -4,13 +4,16 @@
  * Appends write one complete line per call; readers skip lines that do not parse (a crash mid-append
  * leaves a torn line, and the next append starts on a fresh line so it never glues onto one).
  */
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { AppError } from '../errors.js';
 import { logger } from '../log.js';
 import { DEFAULT_POLICY, isValidId, resolveUri } from '../policy/index.js';
-import { pathOfUri } from '../storage/paths.js';
-import { TEMP_PREFIX, writeFileAtomic } from '../storage/atomic.js';
+import { accountDir, pathOfUri } from '../storage/paths.js';
+import { TEMP_PREFIX, mkdirWithin, writeFileAtomic } from '../storage/atomic.js';
+import { linkOnTheWay, readTextNoFollow } from '../storage/links.js';
 import { sessionMetaSchema, storedMessageSchema, type SessionMeta, type StoredMessage } from './schema.js';
 
 export const MESSAGES_FILE = 'messages.jsonl';
@@ -63,6 +66,40 @@ export class SessionFiles {
     return pathOfUri(this.dataDir, account_id, resolveUri(sessionUri(session_id), null, DEFAULT_POLICY).uri);
   }
 
+  /**
+   * Creates a session's folder (and `viking://session` if missing) inside the existing account folder;
+   * `NOT_FOUND` if the account was deleted meanwhile (only account creation makes that folder).
+   */
+  async makeDir(account_id: string, session_id: string): Promise<void> {
+    await mkdirWithin(accountDir(this.dataDir, account_id), this.dir(account_id, session_id));
+  }
+
+  /** Replaces a session file atomically, creating folders only inside the account folder. */
+  async writeFile(account_id: string, path: string, content: string): Promise<void> {
+    await this.refuseLinks(path);
+    await writeFileAtomic(path, content, { within: accountDir(this.dataDir, account_id) });
+  }
+
+  /** The account folder a session path lies in (every path here is below `{DATA_DIR}/fs/{account}`). */
+  private accountRootOf(path: string): string {
+    const fsRoot = join(this.dataDir, 'fs');
+    return join(fsRoot, relative(fsRoot, path).split(sep)[0] ?? '');
+  }
+
+  /** Whether `path` leads through a symbolic link (never followed: it could leave the account). */
+  private throughLink(path: string): Promise<boolean> {
+    return linkOnTheWay(this.accountRootOf(path), path);
+  }
+
+  private async refuseLinks(path: string): Promise<void> {
+    if (await this.throughLink(path)) throw new AppError('CONFLICT', 'a file or folder is in the way');
+  }
+
+  /** A regular file's text, or null if there is none (links are not followed). */
+  private async readOrNull(path: string): Promise<string | null> {
+    return (await this.throughLink(path)) ? null : readTextNoFollow(path);
+  }
+
   root(account_id: string): string {
     return pathOfUri(this.dataDir, account_id, 'viking://session');
   }
@@ -76,29 +113,18 @@ export class SessionFiles {
   }
 
   async readMeta(account_id: string, session_id: string): Promise<SessionMeta | null> {
-    let text: string;
-    try {
-      text = await readFile(join(this.dir(account_id, session_id), META_FILE), 'utf8');
-    } catch (error) {
-      if (isMissing(error)) return null;
-      throw error;
-    }
-    return sessionMetaSchema.parse(JSON.parse(text));
+    const text = await this.readOrNull(join(this.dir(account_id, session_id), META_FILE));
+    return text === null ? null : sessionMetaSchema.parse(JSON.parse(text));
   }
 
   async writeMeta(account_id: string, meta: SessionMeta): Promise<void> {
     const path = join(this.dir(account_id, meta.session_id), META_FILE);
-    await writeFileAtomic(path, `${JSON.stringify(meta, null, 2)}\n`);
+    await this.writeFile(account_id, path, `${JSON.stringify(meta, null, 2)}\n`);
   }
 
   /** A file's text, or '' if it does not exist. */
   async readText(path: string): Promise<string> {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (error) {
-      if (isMissing(error)) return '';
-      throw error;
-    }
+    return (await this.readOrNull(path)) ?? '';
   }
 
   async readMessagesAt(path: string): Promise<StoredMessage[]> {
@@ -106,8 +132,10 @@ export class SessionFiles {
   }
 
   async size(path: string): Promise<number> {
+    if (await this.throughLink(path)) return 0;
     try {
-      return (await stat(path)).size;
+      const info = await lstat(path);
+      return info.isFile() ? info.size : 0;
     } catch (error) {
       if (isMissing(error)) return 0;
       throw error;
@@ -119,7 +147,14 @@ export class SessionFiles {
    * the file ends in a torn line. Returns the file's new size.
    */
   async appendLine(path: string, line: string): Promise<number> {
-    const handle = await open(path, 'a+', 0o600);
+    await this.refuseLinks(path);
+    const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+    const handle = await open(path, flags, 0o600).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code === 'ELOOP') {
+        throw new AppError('CONFLICT', 'a file or folder is in the way');
+      }
+      throw error;
+    });
     try {
       const { size } = await handle.stat();
       let prefix = '';
@@ -166,9 +201,12 @@ export class SessionFiles {
   ): Promise<void> {
     const history = this.historyDir(account_id, session_id);
     const temp = join(history, `${TEMP_PREFIX}${archiveName(n)}-${randomBytes(6).toString('hex')}`);
-    await mkdir(temp, { recursive: true });
+    await this.refuseLinks(temp);
+    await mkdirWithin(accountDir(this.dataDir, account_id), temp);
     try {
-      for (const [name, content] of Object.entries(files)) await writeFileAtomic(join(temp, name), content);
+      for (const [name, content] of Object.entries(files)) {
+        await this.writeFile(account_id, join(temp, name), content);
+      }
       await rename(temp, join(history, archiveName(n)));
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
@@ -186,10 +224,13 @@ export class SessionFiles {
   }
 
   async removeSession(account_id: string, session_id: string): Promise<void> {
+    // A link at the session folder itself is removed, not followed; a linked parent is refused.
+    await this.refuseLinks(this.dir(account_id, session_id));
     await rm(this.dir(account_id, session_id), { recursive: true, force: true });
   }
 
   private async readDirNames(path: string): Promise<string[]> {
+    if (await this.throughLink(join(path, 'entry'))) return [];
     try {
       return (await readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
     } catch (error) {

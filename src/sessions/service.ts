@@ -4,11 +4,10 @@
  * meta file is replaced atomically. Content hooks are awaited after each change is durable.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import type { ContentHooks } from '../hooks.js';
 import { validateId, type RequestContext } from '../policy/index.js';
-import { KeyedMutex, writeFileAtomic } from '../storage/atomic.js';
+import { KeyedMutex } from '../storage/atomic.js';
 import { buildContext, type SessionContext } from './context.js';
 import {
   ABSTRACT_FILE,
@@ -225,7 +224,7 @@ export class SessionService implements SessionReader {
     const account = ctx.effective.account_id;
     return this.locked(account, session_id, async () => {
       if ((await this.files.readMeta(account, session_id)) !== null) return false;
-      await mkdir(this.files.dir(account, session_id), { recursive: true });
+      await this.files.makeDir(account, session_id);
       const meta = newMeta(session_id, ctx.effective.user_id, new Date().toISOString());
       await this.files.writeMeta(account, meta);
       return true;
@@ -248,7 +247,7 @@ export class SessionService implements SessionReader {
     const now = new Date().toISOString();
     let meta = await this.files.readMeta(account, session_id);
     if (meta === null) {
-      await mkdir(this.files.dir(account, session_id), { recursive: true });
+      await this.files.makeDir(account, session_id);
       meta = newMeta(session_id, creator, now);
     }
     const path = this.files.messagesPath(account, session_id);
@@ -298,7 +297,7 @@ export class SessionService implements SessionReader {
       });
     }
     const live = retained.map((m) => `${JSON.stringify(m)}\n`).join('');
-    await writeFileAtomic(path, live);
+    await this.files.writeFile(account, path, live);
     this.counts.set(this.key(account, session_id), { size: Buffer.byteLength(live), count: retained.length });
     const updated_at = new Date().toISOString();
     await this.files.writeMeta(account, {

@@ -1,14 +1,59 @@
-/** Crash-safe file primitives: atomic replace (temp file + fsync + rename) and a keyed async mutex. */
+/**
+ * Crash-safe file primitives: atomic replace (temp file + fsync + rename), folder creation confined
+ * below a root that must already exist, and a keyed async mutex.
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { AppError } from '../errors.js';
 
 /** Prefix of temporary files; listings must hide names starting with it. */
 export const TEMP_PREFIX = '.vs-tmp-';
 
+// Duck-typed: errors from node:fs may come from another realm (e.g. under jest's VM modules).
+function errnoOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}
+
+/**
+ * Creates `dir` and its missing parents, but never `root` or anything above it: if `root` is gone,
+ * `NOT_FOUND`. Tenant data is written this way so that a request still in flight when its account
+ * is deleted (the account folder renamed away) cannot re-create the account's folder, which a later
+ * account with the same id would inherit. Each level is created without `recursive`, so a removed
+ * root can never come back between a check and the creation.
+ */
+export async function mkdirWithin(root: string, dir: string): Promise<void> {
+  const rel = relative(root, dir);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`)) {
+    throw new Error(`${dir} is not below ${root}`);
+  }
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    if (errnoOf(error) === 'EEXIST') return;
+    if (errnoOf(error) !== 'ENOENT') throw error;
+    const parent = dirname(dir);
+    if (parent === root) throw new AppError('NOT_FOUND', 'the account no longer exists');
+    await mkdirWithin(root, parent);
+    await mkdir(dir).catch((again: unknown) => {
+      if (errnoOf(again) !== 'EEXIST') throw again;
+    });
+  }
+}
+
+export interface WriteOptions {
+  /** Create missing parent folders only below this existing folder (see {@link mkdirWithin}). */
+  readonly within?: string;
+}
+
 /** Writes `data` to `path` atomically: readers see the old or the new content, never a mix. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: WriteOptions = {},
+): Promise<void> {
+  if (options.within === undefined) await mkdir(dirname(path), { recursive: true });
+  else if (dirname(path) !== options.within) await mkdirWithin(options.within, dirname(path));
   const temp = join(dirname(path), `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
   const handle = await open(temp, 'w', 0o600);
   try {

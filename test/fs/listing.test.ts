@@ -78,6 +78,7 @@ test.each([
   [policyOf(false, true), 'viking://agent/bot', 'user/alice', 'viking://agent/bot/user/bob'],
 ])('a container lists the scope roots below it directly (%j)', async (policy, container, rel, hidden) => {
   const me = ctxOf('user', 'alice', 'bot', policy, 'iso');
+  await fs.vfs.initAccount('iso');
   await fs.vfs.ensureIdentity(me);
   await fs.vfs.ensureIdentity(ctxOf('user', 'alice', 'other', policy, 'iso'));
   await fs.vfs.ensureIdentity(ctxOf('user', 'bob', 'bot', policy, 'iso'));

@@ -57,6 +57,7 @@ test('write = read permission; only ROOT writes into roots and containers; sessi
 test('under an isolating policy a user cannot write the container itself', async () => {
   const policy = policyOf(true, true);
   const me = ctxOf('user', 'alice', 'bot', policy, 'iso');
+  await fs.vfs.initAccount('iso');
   await fs.vfs.ensureIdentity(me);
   expect(await codeOf(fs.vfs.mkdir(me, 'viking://user/alice'))).toBe('PERMISSION_DENIED');
   expect(await codeOf(fs.vfs.mkdir(me, 'viking://agent/bot'))).toBe('PERMISSION_DENIED');

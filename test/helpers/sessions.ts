@@ -1,5 +1,5 @@
 /** Shared fixtures for session tests: a temp DATA_DIR, a SessionService, identities and recording hooks. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContentHooks } from '../../src/hooks.js';
@@ -33,6 +33,7 @@ export class RecordingHooks implements ContentHooks {
 
 /** Registered users, as `account/user`. */
 export const REGISTERED = new Set(['acme/alice', 'acme/bob', 'acme/carol', 'other/dave']);
+const ACCOUNTS = ['acme', 'other'];
 
 export function ctxOf(role: Role, user = 'alice', agent = 'bot', account = 'acme'): RequestContext {
   return { role, policy: DEFAULT_POLICY, effective: { account_id: account, user_id: user, agent_id: agent } };
@@ -49,6 +50,8 @@ export interface Fixture {
 
 export async function sessionFixture(authMode: AuthMode = 'api_key'): Promise<Fixture> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vs-sessions-'));
+  // The accounts exist, as they do before any request reaches the service.
+  for (const account of ACCOUNTS) await mkdir(join(dataDir, 'fs', account), { recursive: true });
   const hooks = new RecordingHooks();
   const make = (): SessionService =>
     new SessionService({
