@@ -9,10 +9,11 @@
  */
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { initAccount } from '../fs/init.js';
 import { AppError } from '../errors.js';
 import type { ContentHooks } from '../hooks.js';
 import { validateId, validateUserIdForRegistration } from '../policy/ids.js';
-import { DEFAULT_POLICY, SCOPES, type NamespacePolicy } from '../policy/types.js';
+import { DEFAULT_POLICY, type NamespacePolicy } from '../policy/types.js';
 import { KeyedMutex } from '../storage/atomic.js';
 import { accountDir } from '../storage/paths.js';
 import { generateKey, keyMatches, keyPrefixOf, storedKeyOf } from './keys.js';
@@ -250,9 +251,8 @@ export class AccountStore {
     this.reindex();
   }
 
-  private async makeScopeDirs(account_id: string): Promise<void> {
-    const root = accountDir(this.options.dataDir, account_id);
-    await Promise.all(SCOPES.map((scope) => mkdir(join(root, scope), { recursive: true })));
+  private makeScopeDirs(account_id: string): Promise<void> {
+    return initAccount(this.options.dataDir, account_id);
   }
 }
 
