@@ -55,6 +55,12 @@ async function main(): Promise<void> {
       `dev mode (no ROOT_API_KEY) may only bind to a loopback address, not HOST=${config.host}; set ROOT_API_KEY or AUTH_MODE=trusted`,
     );
   }
+  if (config.authMode === 'trusted' && config.rootApiKey === undefined && !isLoopbackHost(config.host)) {
+    logger.warn(
+      { host: config.host },
+      'trusted mode without ROOT_API_KEY on a non-loopback address: anyone who reaches this port can claim any identity; keep it behind the gateway or set ROOT_API_KEY',
+    );
+  }
   const services = await buildServices(config, logger);
   const server = await listen(services.deps).catch(async (error: unknown) => {
     await services.close();

@@ -17,6 +17,7 @@ import { assertCompatible, createEmbedder } from './index/embedders/select.js';
 import { IndexPipeline } from './index/pipeline.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
+import { eq, type RequestContext } from './policy/index.js';
 import { SearchService } from './search/service.js';
 import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
@@ -47,6 +48,21 @@ export async function openIndex(
   assertCompatible(embedder, indexed);
   const store = await IndexStore.open({ uri: config.lancedbUri, embedder, reset: options.reset === true });
   return { embedder, store };
+}
+
+/**
+ * System status: ROOT sees the whole index; everyone else sees the embedder, the queue and its own
+ * account's record count — not other tenants' volumes or the failure counters.
+ */
+async function statusFor(
+  ctx: RequestContext,
+  pipeline: IndexPipeline,
+  store: IndexStore,
+): Promise<Record<string, unknown>> {
+  const status = await pipeline.status();
+  if (ctx.role === 'root') return { ...status };
+  const records = await store.countRows(eq('account_id', ctx.effective.account_id));
+  return { queue_depth: status.queue_depth, records, embedder: status.embedder };
 }
 
 /** /ready: the indexer accepts jobs and the index answers a query. */
@@ -141,7 +157,7 @@ async function assemble(config: Config, log: Logger, unlock: () => Promise<void>
     routers: [fsRouter(fs), sessionsRouter(sessions), searchRouter(search)],
     onContext: (ctx) => fs.ensureIdentity(ctx),
     wait: waitIndexed,
-    status: async () => ({ ...(await pipeline.status()) }),
+    status: (ctx) => statusFor(ctx, pipeline, store),
     ready: () => readiness(pipeline, store),
   };
   const close = async (): Promise<void> => {

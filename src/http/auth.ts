@@ -7,7 +7,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { AccountStore } from '../accounts/store.js';
 import { secretEquals } from '../accounts/keys.js';
-import type { Config } from '../config.js';
+import { isLoopbackHost, type Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { validateAgentId, validateId, validateUserIdForRegistration } from '../policy/ids.js';
 import { DEFAULT_POLICY, type Identity, type RequestContext } from '../policy/types.js';
@@ -158,10 +158,21 @@ export function resolveContext(deps: AuthDeps, req: Request, kind: RouteClass): 
   }
 }
 
+/**
+ * Dev mode trusts every request as ROOT, so it answers only requests addressed to a loopback host:
+ * a web page that rebinds its own domain to 127.0.0.1 (DNS rebinding) sends its own Host and is refused.
+ */
+function assertLoopbackHost(req: Request): void {
+  if (!isLoopbackHost(req.hostname)) {
+    throw new AppError('PERMISSION_DENIED', 'dev mode only answers requests to a loopback host name');
+  }
+}
+
 /** The auth middleware for `/api/v1`. */
 export function authMiddleware(deps: AuthDeps): RequestHandler {
   return async (req, _res, next) => {
     const kind = routeClassOf(req.path);
+    if (deps.config.authMode === 'dev') assertLoopbackHost(req);
     const ctx = await resolveContext(deps, req, kind);
     setContext(req, ctx);
     if (kind === 'tenant') {

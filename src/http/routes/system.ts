@@ -8,12 +8,14 @@ import { AppError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { VERSION } from '../../version.js';
 import { z } from 'zod';
+import type { RequestContext } from '../../policy/types.js';
 import { contextOf, sendOk } from '../context.js';
 import { parseInput } from '../../validate.js';
 import { sendError } from '../errors.js';
 
 export type ReadyCheck = () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
-export type StatusSource = () => Promise<Record<string, unknown>>;
+/** Extra status fields for a caller (what a caller may see depends on its role). */
+export type StatusSource = (ctx: RequestContext) => Promise<Record<string, unknown>>;
 /** Resolves once the indexing queue is drained. */
 export type WaitIdle = () => Promise<void>;
 
@@ -70,7 +72,7 @@ export function systemRouter(
   const startedAt = Date.now();
   router.get('/status', async (req, res) => {
     const ctx = contextOf(req);
-    const extra = status === undefined ? {} : await status();
+    const extra = status === undefined ? {} : await status(ctx);
     // `initialized` and `user` are what OpenViking's status route answers; its clients read `user`.
     sendOk(res, {
       initialized: true,

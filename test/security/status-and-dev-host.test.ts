@@ -1,0 +1,48 @@
+/**
+ * Two side doors closed after the security review: system status shows non-ROOT callers only their
+ * own account's volume, and dev mode (every request is ROOT) refuses requests to non-loopback hosts.
+ */
+import request from 'supertest';
+import { fullApp } from '../helpers/full-app.js';
+import { makeApp } from '../helpers/http-app.js';
+
+test('status: ROOT sees the whole index, a user only its account and no failure counters', async () => {
+  const t = await fullApp({ accounts: [{ account_id: 'acme', users: ['alice'] }, { account_id: 'globex' }] });
+  try {
+    const alice = t.client({ account: 'acme', user: 'alice' });
+    const globex = t.client({ account: 'globex', user: 'admin' });
+    for (const n of [1, 2, 3]) {
+      await globex
+        .post('/api/v1/content/write')
+        .send({ uri: `viking://resources/g${n}.md`, content: 'g', wait: true });
+    }
+    await alice
+      .post('/api/v1/content/write')
+      .send({ uri: 'viking://resources/a.md', content: 'a', wait: true });
+    const mine = (await alice.get('/api/v1/system/status').expect(200)).body as {
+      result: Record<string, unknown>;
+    };
+    expect(mine.result['records']).toBe(1);
+    expect(mine.result).not.toHaveProperty('integrity_errors');
+    expect(mine.result).not.toHaveProperty('failed_jobs');
+    expect(mine.result['embedder']).toMatchObject({ id: 'builtin:hash-v1-384' });
+    const root = (await t.root().get('/api/v1/system/status').expect(200)).body as {
+      result: Record<string, unknown>;
+    };
+    expect(root.result['records']).toBe(4);
+    expect(root.result['integrity_errors']).toBe(0);
+  } finally {
+    await t.close();
+  }
+});
+
+test('dev mode answers loopback host names only (no DNS rebinding)', async () => {
+  const t = await makeApp({ env: { ROOT_API_KEY: '' } });
+  expect(t.config.authMode).toBe('dev');
+  await request(t.app).get('/api/v1/system/status').set('Host', '127.0.0.1:1933').expect(200);
+  await request(t.app).get('/api/v1/system/status').set('Host', 'localhost').expect(200);
+  await request(t.app).get('/api/v1/system/status').set('Host', '[::1]:1933').expect(200);
+  const evil = await request(t.app).get('/api/v1/system/status').set('Host', 'evil.example:1933');
+  expect(evil.status).toBe(403);
+  expect(evil.body).toMatchObject({ status: 'error', error: { code: 'PERMISSION_DENIED' } });
+});
