@@ -2,33 +2,19 @@
  * Durability: a process that accepted index jobs is killed (SIGKILL) with jobs still queued; a new
  * pipeline on the same DATA_DIR replays them and the index converges to the filesystem.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildProject, REPO_ROOT } from '../helpers/compiled.js';
 import { IndexFixture } from '../helpers/index-fixture.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const build = tempDir('vs-crash-build-');
 const COUNT = 12;
+// The child runs compiled JavaScript, built into a private folder.
+let build: { path: string; remove: () => void };
 
 beforeAll(() => {
-  // The child runs compiled JavaScript: build the sources into a private folder that resolves our
-  // node_modules and is an ES module scope.
-  execFileSync(
-    process.execPath,
-    [
-      join(root, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      join(root, 'scripts', 'tsconfig.build.json'),
-      '--outDir',
-      build.path,
-    ],
-    { cwd: root },
-  );
-  writeFileSync(join(build.path, 'package.json'), '{"type":"module"}');
-  symlinkSync(join(root, 'node_modules'), join(build.path, 'node_modules'), 'dir');
+  build = buildProject();
 }, 60_000);
 
 afterAll(() => build.remove());
@@ -36,7 +22,7 @@ afterAll(() => build.remove());
 function runChildUntilEnqueued(dataDir: string, lanceUri: string): Promise<void> {
   const child = spawn(
     process.execPath,
-    [join(root, 'test/index/crash-child.mjs'), build.path, dataDir, lanceUri, String(COUNT)],
+    [join(REPO_ROOT, 'test/index/crash-child.mjs'), build.path, dataDir, lanceUri, String(COUNT)],
     {
       env: { ...process.env, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
