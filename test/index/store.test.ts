@@ -2,7 +2,6 @@
 import { AppError } from '../../src/errors.js';
 import { fileRecords, messageRecords, type IndexRecord } from '../../src/index/records.js';
 import { IndexStore } from '../../src/index/store.js';
-import type { SearchIndex } from '../../src/search/service.js';
 import {
   and,
   compileWhere,
@@ -152,12 +151,6 @@ test('filters are prefilters: better matches outside the filter never crowd out 
   expect((await s.vectorSearch(query, where, 3)).map((r) => r.uri)).toEqual(['viking://resources/mine.md']);
   s.close();
   d.remove();
-});
-
-test('the store offers the query primitives the search service expects', () => {
-  const index: SearchIndex = store;
-  expect(typeof index.vectorSearch).toBe('function');
-  expect(typeof index.fullTextSearch).toBe('function');
 });
 
 test('many small writes are compacted periodically', async () => {
