@@ -1,61 +1,12 @@
 /**
- * Reading the source of truth: which files under an account are indexed, walking a subtree on disk,
- * and parsing a session's `messages.jsonl` into message sources. Knows nothing about LanceDB.
+ * Reading the source of truth: which files under an account are indexed and walking a subtree on
+ * disk. (A session's `messages.jsonl` is parsed by the sessions module, which owns that format.)
+ * Knows nothing about LanceDB.
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { z } from 'zod';
 import { childUri } from '../policy/index.js';
 import { TEMP_PREFIX } from '../storage/atomic.js';
 import { pathOfUri, SYSTEM_DIR } from '../storage/paths.js';
-import type { MessageSource } from './records.js';
-
-/** A stored session message line (SPEC 8.1); only what the index needs, other fields ignored. */
-const storedMessageSchema = z.object({
-  id: z.string().min(1),
-  role: z.string(),
-  role_id: z.string().nullish(),
-  parts: z.array(z.object({ type: z.string(), text: z.unknown().optional() }).loose()).optional(),
-  content: z.string().optional(),
-  created_at: z.union([z.string(), z.number()]).optional(),
-});
-
-export interface ParsedMessage extends MessageSource {
-  readonly id: string;
-}
-
-/** The text of a message: its text parts joined by newlines (or `content` if it has no parts). */
-function messageText(message: z.infer<typeof storedMessageSchema>): string {
-  if (message.parts === undefined) return message.content ?? '';
-  return message.parts
-    .filter((p) => p.type === 'text' && typeof p.text === 'string')
-    .map((p) => p.text as string)
-    .join('\n');
-}
-
-/** Messages of a `messages.jsonl` text; unreadable lines are skipped. */
-export function parseMessages(text: string): ParsedMessage[] {
-  const out: ParsedMessage[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim().length === 0) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    const parsed = storedMessageSchema.safeParse(value);
-    if (!parsed.success) continue;
-    const m = parsed.data;
-    out.push({
-      id: m.id,
-      role: m.role,
-      role_id: m.role_id ?? null,
-      text: messageText(m),
-      created_at: m.created_at ?? 0,
-    });
-  }
-  return out;
-}
 
 /** Session id of a live or archived `messages.jsonl` URI, else null. */
 export function sessionOfMessagesFile(uri: string): string | null {

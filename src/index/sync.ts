@@ -22,7 +22,9 @@ import {
   type MessageSource,
   type RecordDraft,
 } from './records.js';
-import { parseMessages, readFileAt, sessionOfMessagesFile, walkFiles } from './source.js';
+import { parseMessages } from '../sessions/files.js';
+import { recordOf } from '../sessions/reader.js';
+import { readFileAt, sessionOfMessagesFile, walkFiles } from './source.js';
 import type { IndexStore } from './store.js';
 
 export type ReadMessage = (
@@ -181,8 +183,8 @@ export class IndexSync {
     const policy = await this.policy(unit.account);
     try {
       if (session_id !== null) {
-        const drafts = parseMessages(text).flatMap((m) =>
-          messageRecords(unit.account, session_id, m.id, m, policy),
+        const drafts = parseMessages(text, unit.uri).flatMap((m) =>
+          messageRecords(unit.account, session_id, m.id, recordOf(m), policy),
         );
         return { drafts, stale: null };
       }
