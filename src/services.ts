@@ -50,6 +50,17 @@ export async function openIndex(
   return { embedder, store };
 }
 
+/** The content hooks of an object, bound to it (so they can be spread into another hooks object). */
+function bound(hooks: ContentHooks): ContentHooks {
+  return {
+    fileWritten: (a, uri) => hooks.fileWritten(a, uri),
+    removed: (a, uri) => hooks.removed(a, uri),
+    moved: (a, from, to) => hooks.moved(a, from, to),
+    messageAdded: (a, s, m) => hooks.messageAdded(a, s, m),
+    accountDeleted: (a) => hooks.accountDeleted(a),
+  };
+}
+
 /**
  * System status: ROOT sees the whole index; everyone else sees the embedder, the queue and its own
  * account's record count — not other tenants' volumes or the failure counters.
@@ -105,38 +116,38 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
 
 async function assemble(config: Config, log: Logger, unlock: () => Promise<void>): Promise<Services> {
   const { dataDir } = config;
-  // The account store needs the hooks before the pipeline exists (it needs the store's policies).
-  let hooks: ContentHooks | null = null;
-  let vfs: Vfs | null = null;
-  const accountHooks: ContentHooks = {
-    fileWritten: (a, uri) => (hooks as ContentHooks).fileWritten(a, uri),
-    removed: (a, uri) => (hooks as ContentHooks).removed(a, uri),
-    moved: (a, from, to) => (hooks as ContentHooks).moved(a, from, to),
-    messageAdded: (a, s, m) => (hooks as ContentHooks).messageAdded(a, s, m),
-    accountDeleted: async (a) => {
-      vfs?.forgetAccount(a);
-      await (hooks as ContentHooks).accountDeleted(a);
-    },
-  };
-  const accounts = await AccountStore.open({
-    dataDir,
-    registry: config.authMode === 'api_key',
-    hooks: accountHooks,
-  });
   const { embedder, store } = await openIndex(config, log);
   const reader = sessionReader(dataDir);
   const pipeline = new IndexPipeline({
     dataDir,
     store,
     embedder,
+    // Called only once the pipeline runs, which is after the account store below is open.
     policyOf: (a) => accounts.policyOf(a),
     readMessage: (a, s, m) => reader.readMessageRecord(a, s, m),
     log,
   });
-  hooks = pipeline;
-  await pipeline.start();
+  const hooks: ContentHooks = pipeline;
   const waitIndexed = () => pipeline.waitIdle();
-  vfs = new Vfs({ dataDir, hooks, maxFileBytes: config.maxFileBytes, sessionMessages: reader, waitIndexed });
+  const vfs = new Vfs({
+    dataDir,
+    hooks,
+    maxFileBytes: config.maxFileBytes,
+    sessionMessages: reader,
+    waitIndexed,
+  });
+  const accounts = await AccountStore.open({
+    dataDir,
+    registry: config.authMode === 'api_key',
+    hooks: {
+      ...bound(pipeline),
+      accountDeleted: async (a) => {
+        vfs.forgetAccount(a);
+        await pipeline.accountDeleted(a);
+      },
+    },
+  });
+  await pipeline.start();
   const sessions = new SessionService({
     dataDir,
     hooks,
@@ -149,13 +160,12 @@ async function assemble(config: Config, log: Logger, unlock: () => Promise<void>
     log,
     onIntegrityError: (n) => pipeline.reportIntegrityErrors(n),
   });
-  const fs = vfs;
   const deps: AppDeps = {
     config,
     accounts,
     hooks,
-    routers: [fsRouter(fs), sessionsRouter(sessions), searchRouter(search)],
-    onContext: (ctx) => fs.ensureIdentity(ctx),
+    routers: [fsRouter(vfs), sessionsRouter(sessions), searchRouter(search)],
+    onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: waitIndexed,
     status: (ctx) => statusFor(ctx, pipeline, store),
     ready: () => readiness(pipeline, store),
