@@ -83,12 +83,11 @@ async function rootContext(deps: AuthDeps, headers: Headers, kind: RouteClass): 
       : { account: headers.account ?? DEFAULT_ID, user: headers.user ?? DEFAULT_ID };
   const effective: Identity = { account_id: ids.account, user_id: ids.user, agent_id: headers.agent };
   // Admin routes name their account in the path (it may not exist yet); elsewhere it must exist.
-  if (kind !== 'admin' && !(await deps.accounts.exists(ids.account))) {
+  const exists = await deps.accounts.exists(ids.account);
+  if (kind !== 'admin' && !exists) {
     throw new AppError('NOT_FOUND', `account '${ids.account}' not found`, { account_id: ids.account });
   }
-  const policy = (await deps.accounts.exists(ids.account))
-    ? await deps.accounts.policyOf(ids.account)
-    : DEFAULT_POLICY;
+  const policy = exists ? await deps.accounts.policyOf(ids.account) : DEFAULT_POLICY;
   return { effective, role: 'root', policy };
 }
 
