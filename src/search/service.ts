@@ -190,8 +190,9 @@ export class SearchService {
   }
 
   /**
-   * The post-retrieval check: the hit must satisfy the request's filter on its stored fields, and its
-   * stored owner fields must be the ones its URI derives under the account's policy.
+   * The post-retrieval check: the hit must satisfy the request's filter (visibility included) on its
+   * stored fields, and those fields must be the ones its URI derives under the account's policy — so
+   * the visibility that passed is also the visibility of the URI itself.
    */
   private verify(ctx: RequestContext, filter: Expr, hit: IndexHit): boolean {
     let ok = evaluate(filter, hit);
@@ -202,8 +203,7 @@ export class SearchService {
           derived.uri === hit.uri &&
           (derived.scope ?? '') === hit.scope &&
           derived.owner_user_id === hit.owner_user_id &&
-          derived.owner_agent_id === hit.owner_agent_id &&
-          canRead(ctx, derived);
+          derived.owner_agent_id === hit.owner_agent_id;
       } catch {
         ok = false;
       }
