@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       maxBodyBytes: 10 * 1024 * 1024,
       maxFileBytes: 10 * 1024 * 1024,
+      maxSearchInflight: 8,
+      maxSearchQueue: 32,
     });
   });
 
@@ -30,6 +32,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       MAX_BODY_BYTES: '2048',
       MAX_FILE_BYTES: '4096',
+      MAX_SEARCH_INFLIGHT: '2',
+      MAX_SEARCH_QUEUE: '0',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -43,6 +47,8 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       maxBodyBytes: 2048,
       maxFileBytes: 4096,
+      maxSearchInflight: 2,
+      maxSearchQueue: 0,
     });
   });
 
@@ -68,6 +74,8 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ MAX_BODY_BYTES: '-1' }, 'MAX_BODY_BYTES'],
     [{ MAX_FILE_BYTES: '1.5' }, 'MAX_FILE_BYTES'],
+    [{ MAX_SEARCH_INFLIGHT: '0' }, 'MAX_SEARCH_INFLIGHT'],
+    [{ MAX_SEARCH_QUEUE: '-1' }, 'MAX_SEARCH_QUEUE'],
   ])('%j is a ConfigError naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   MAX_BODY_BYTES: byteCount(10 * MIB),
   MAX_FILE_BYTES: byteCount(10 * MIB),
+  MAX_SEARCH_INFLIGHT: z.coerce.number().int().min(1).max(1024).default(8),
+  MAX_SEARCH_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
 });
 
 export interface Config {
@@ -46,6 +48,9 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly maxBodyBytes: number;
   readonly maxFileBytes: number;
+  /** Searches running at once; more wait in a queue of `maxSearchQueue`, then get 503. */
+  readonly maxSearchInflight: number;
+  readonly maxSearchQueue: number;
 }
 
 /** Thrown for an invalid environment; the message names every bad variable. */
@@ -82,6 +87,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxFileBytes: e.MAX_FILE_BYTES,
+    maxSearchInflight: e.MAX_SEARCH_INFLIGHT,
+    maxSearchQueue: e.MAX_SEARCH_QUEUE,
   });
 }
 

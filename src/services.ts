@@ -17,7 +17,9 @@ import { assertCompatible, createEmbedder } from './index/embedders/select.js';
 import { IndexPipeline } from './index/pipeline.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
 import { eq, type RequestContext } from './policy/index.js';
+import { SearchAdmission } from './search/admission.js';
 import { SearchService } from './search/service.js';
 import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
@@ -98,6 +100,7 @@ export interface Services {
   readonly vfs: Vfs;
   readonly sessions: SessionService;
   readonly search: SearchService;
+  readonly metrics: Metrics;
   readonly deps: AppDeps;
   /** Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. */
   close(): Promise<void>;
@@ -154,26 +157,40 @@ async function assemble(config: Config, log: Logger, unlock: () => Promise<void>
     isRegisteredUser: (a, u) => accounts.isRegisteredUser(a, u),
     authMode: config.authMode,
   });
+  const metrics = new Metrics({
+    indexStatus: () => pipeline.status(),
+    searchLoad: () => admission.stats(),
+    log,
+  });
   const search = new SearchService({
     index: store,
     embedder,
     log,
-    onIntegrityError: (n) => pipeline.reportIntegrityErrors(n),
+    onIntegrityError: (n) => {
+      pipeline.reportIntegrityErrors(n);
+      metrics.integrityErrors.inc(n);
+    },
+  });
+  const admission = new SearchAdmission({
+    maxInflight: config.maxSearchInflight,
+    maxQueue: config.maxSearchQueue,
+    onReject: () => metrics.searchesRejected.inc(),
   });
   const deps: AppDeps = {
     config,
     accounts,
     hooks,
-    routers: [fsRouter(vfs), sessionsRouter(sessions), searchRouter(search)],
+    routers: [fsRouter(vfs), sessionsRouter(sessions), searchRouter(search, admission)],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: waitIndexed,
     status: (ctx) => statusFor(ctx, pipeline, store),
     ready: () => readiness(pipeline, store),
+    metrics,
   };
   const close = async (): Promise<void> => {
     await pipeline.stop();
     store.close();
     await unlock();
   };
-  return { config, accounts, embedder, store, pipeline, vfs, sessions, search, deps, close };
+  return { config, accounts, embedder, store, pipeline, vfs, sessions, search, metrics, deps, close };
 }

@@ -1,16 +1,19 @@
 /**
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
- * Order: public health routes, body reader, auth on /api/v1, admin and system routers, the tenant
- * routers supplied by the other services, then the 404 envelope and the error handler.
+ * Order: request metrics, public health routes, ROOT-only /metrics, body reader, auth on /api/v1,
+ * admin and system routers, the tenant routers supplied by the other services, then the 404 envelope
+ * and the error handler.
  */
 import express, { type Express, type Router } from 'express';
 import type { AccountStore } from '../accounts/store.js';
 import type { Config } from '../config.js';
 import type { ContentHooks } from '../hooks.js';
+import { Metrics } from '../metrics.js';
 import type { RequestContext } from '../policy/types.js';
 import { authMiddleware } from './auth.js';
 import { bodyReader } from './body.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { markMount, metricsHandler, requestMetrics } from './metrics.js';
 import { adminRouter } from './routes/admin.js';
 import {
   healthHandler,
@@ -35,22 +38,28 @@ export interface AppDeps {
   readonly wait?: WaitIdle;
   /** Readiness checks for /ready. */
   readonly ready?: ReadyCheck;
+  /** Served at `GET /metrics`; an app without it gets its own, with HTTP metrics only. */
+  readonly metrics?: Metrics;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const metrics = deps.metrics ?? new Metrics();
+  app.use(requestMetrics(metrics));
   app.get('/health', healthHandler);
   app.get('/ready', readyHandler(deps.ready));
+  const auth = { config: deps.config, accounts: deps.accounts, onContext: deps.onContext };
+  app.get('/metrics', authMiddleware(auth, 'system'), metricsHandler(metrics));
   app.use(bodyReader(deps.config.maxBodyBytes));
-  app.use(
-    '/api/v1',
-    authMiddleware({ config: deps.config, accounts: deps.accounts, onContext: deps.onContext }),
-  );
-  app.use('/api/v1/admin', adminRouter(deps.accounts));
-  app.use('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait));
-  for (const router of deps.routers ?? []) app.use('/api/v1', router);
+  app.use('/api/v1', authMiddleware(auth));
+  const mount = (path: string, router: Router): void => {
+    app.use(path, markMount(path), router);
+  };
+  mount('/api/v1/admin', adminRouter(deps.accounts));
+  mount('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait));
+  for (const router of deps.routers ?? []) mount('/api/v1', router);
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -167,10 +167,13 @@ function assertLoopbackHost(req: Request): void {
   }
 }
 
-/** The auth middleware for `/api/v1`. */
-export function authMiddleware(deps: AuthDeps): RequestHandler {
+/**
+ * The auth middleware for `/api/v1`; `fixedKind` sets the route class of a route outside it
+ * (`GET /metrics` authenticates like the system routes).
+ */
+export function authMiddleware(deps: AuthDeps, fixedKind?: RouteClass): RequestHandler {
   return async (req, _res, next) => {
-    const kind = routeClassOf(req.path);
+    const kind = fixedKind ?? routeClassOf(req.path);
     if (deps.config.authMode === 'dev') assertLoopbackHost(req);
     const ctx = await resolveContext(deps, req, kind);
     setContext(req, ctx);

@@ -48,8 +48,15 @@ function clientDetails(error: AppError): Record<string, unknown> {
   return details;
 }
 
-/** Sends `{status: "error", result: null, error: {code, message, details}}` with the code's status. */
+/**
+ * Sends `{status: "error", result: null, error: {code, message, details}}` with the code's status;
+ * `details.retry_after_s` (429, 503) is also sent as a `Retry-After` header in whole seconds.
+ */
 export function sendError(res: Response, error: AppError): void {
+  const retryAfter = error.details['retry_after_s'];
+  if (typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter >= 0) {
+    res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
+  }
   const body = { code: error.code, message: error.message, details: clientDetails(error) };
   res.status(STATUS_OF[error.code]).json({ status: 'error', result: null, error: body });
 }

@@ -1,6 +1,10 @@
-/** `POST /search/find` and `POST /search/search` (SPEC 10): request parsing only; rules live in SearchService. */
-import { Router, type Request } from 'express';
+/**
+ * `POST /search/find` and `POST /search/search` (SPEC 10): request parsing and admission control
+ * (a bounded number of searches in flight, 503 past a short queue); rules live in SearchService.
+ */
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { SearchAdmission } from '../../search/admission.js';
 import type { SearchService } from '../../search/service.js';
 import { contextOf, sendOk } from '../context.js';
 import { parseInput } from '../../validate.js';
@@ -74,11 +78,23 @@ function parseBody(req: Request) {
   };
 }
 
-export function searchRouter(service: SearchService): Router {
+/** Aborts when the client goes away before its answer is sent (a queued search is then skipped). */
+function clientGone(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+export function searchRouter(service: SearchService, admission: SearchAdmission): Router {
   const router = Router();
   for (const path of ['/search/find', '/search/search']) {
     router.post(path, async (req, res) => {
-      sendOk(res, await service.search(contextOf(req), parseBody(req)));
+      const ctx = contextOf(req);
+      // Parsed before admission: a malformed request never takes or waits for a slot.
+      const request = parseBody(req);
+      sendOk(res, await admission.run(() => service.search(ctx, request), clientGone(res)));
     });
   }
   return router;
