@@ -84,7 +84,7 @@ async function main(argv: readonly string[]): Promise<number> {
       );
       return EXIT.ok;
     } finally {
-      store.close();
+      await store.close();
     }
   } finally {
     await unlock();

@@ -1,14 +1,20 @@
 /**
  * The LanceDB index store: one `records` table (SPEC 9.2) opened once, with the embedder identity in
- * its schema metadata, scalar and full-text indexes, merge-on-id upserts, deletes built from policy
- * expressions, query primitives for search (always prefiltered) and periodic compaction.
+ * its schema metadata, scalar and full-text indexes, writes that append new records and merge only
+ * existing ones, deletes built from policy expressions, and compaction off the write path. Vector
+ * queries are planned: exact from the in-memory mirror of the table when it is ready, else an exact
+ * prefiltered LanceDB scan — both get the same filter expression and return the same top k.
  */
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { logger, type Logger } from '../log.js';
 import { compileWhere, type Expr } from '../policy/index.js';
+import { KeyedMutex } from '../storage/atomic.js';
 import { META_EMBEDDER_DIMENSION, META_EMBEDDER_ID, recordSchema, toArrowTable } from './arrow.js';
+import { MIRROR_COLUMNS, Mirror } from './mirror.js';
+import { choosePlan, type PlanReport, type RequestedPlan } from './planner.js';
 import type { IndexRecord } from './records.js';
 
 export interface EmbedderIdentity {
@@ -22,8 +28,12 @@ export interface StoreOptions {
   readonly embedder: EmbedderIdentity;
   /** Drop an existing table first (a full rebuild, e.g. after changing the embedder). */
   readonly reset?: boolean;
-  /** Compact and refresh indexes after this many writes (default 50). */
+  /** Compact and refresh indexes in the background after this many writes (default 50). */
   readonly optimizeEvery?: number;
+  /** Bytes the in-memory mirror may use (default 0: searches use LanceDB only). */
+  readonly memoryBudgetBytes?: number;
+  /** Where the mirror reports loading and giving up (silent by default). */
+  readonly log?: Logger;
   /**
    * How often (seconds) reads look for commits by other processes, e.g. a `npm run reindex` or
    * another server on shared storage (default 5; 0 = every read).
@@ -45,7 +55,7 @@ const SCALAR_INDEXES: ReadonlyArray<readonly [string, 'bitmap' | 'btree']> = [
   ['id', 'btree'],
 ];
 
-const rowSchema = z.object({
+const hitSchema = z.object({
   id: z.string(),
   account_id: z.string(),
   uri: z.string(),
@@ -55,7 +65,6 @@ const rowSchema = z.object({
   context_type: z.string(),
   level: z.number(),
   chunk_index: z.number(),
-  text: z.string(),
   abstract: z.string(),
   session_id: z.string().nullable(),
   message_id: z.string().nullable(),
@@ -67,10 +76,21 @@ const rowSchema = z.object({
   _score: z.number().optional(),
 });
 
-/** A search result row: every record field but the vector, plus `_distance` or `_score`. */
+const rowSchema = hitSchema.extend({ text: z.string() });
+
+/** A search result row: every record field but the text and vector, plus `_distance` or `_score`. */
+export type SearchHitRow = z.infer<typeof hitSchema>;
+/** A stored record without its vector (scans). */
 export type SearchRow = z.infer<typeof rowSchema>;
 
-const RECORD_COLUMNS = Object.keys(rowSchema.shape).filter((k) => !k.startsWith('_'));
+const HIT_COLUMNS = Object.keys(hitSchema.shape).filter((k) => !k.startsWith('_'));
+const RECORD_COLUMNS = [...HIT_COLUMNS, 'text'];
+
+/** A vector query's rows and how they were found. */
+export interface VectorResult {
+  readonly rows: SearchHitRow[];
+  readonly plan: PlanReport;
+}
 
 /** The embedder identity recorded in a table's schema, or null if it carries none. */
 function identityOf(schema: Schema): EmbedderIdentity | null {
@@ -91,14 +111,25 @@ function mismatch(stored: EmbedderIdentity | null, wanted: EmbedderIdentity): Ap
 
 export class IndexStore {
   private writes = 0;
+  private maintenance: Promise<void> | null = null;
+  /** Serialises this process's writes and the mirror's load, so the mirror sees them in table order. */
+  private readonly writeLock = new KeyedMutex();
+  private readonly mirror: Mirror;
+  private loading: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly db: lancedb.Connection,
     private readonly table: lancedb.Table,
     private readonly schema: Schema,
     readonly embedder: EmbedderIdentity,
-    private readonly optimizeEvery: number,
-  ) {}
+    private readonly options: StoreOptions,
+  ) {
+    this.mirror = new Mirror({
+      dimension: embedder.dimension,
+      budgetBytes: options.memoryBudgetBytes ?? 0,
+      log: options.log ?? logger,
+    });
+  }
 
   /** Opens (or creates) the records table; refuses a table built with another embedder. */
   static async open(options: StoreOptions): Promise<IndexStore> {
@@ -120,7 +151,9 @@ export class IndexStore {
       }
       // Our own schema object: the table's comes from LanceDB's copy of apache-arrow.
       const ours = recordSchema(stored.id, stored.dimension);
-      return new IndexStore(db, table, ours, stored, options.optimizeEvery ?? 50);
+      const store = new IndexStore(db, table, ours, stored, options);
+      store.loading = store.loadMirror();
+      return store;
     } catch (error) {
       db.close();
       throw error;
@@ -152,22 +185,65 @@ export class IndexStore {
     return table;
   }
 
-  /** Inserts or replaces records by `id`. */
+  /** Fills the mirror from the table in the background; writes wait meanwhile, searches use LanceDB. */
+  private loadMirror(): Promise<void> {
+    if ((this.options.memoryBudgetBytes ?? 0) <= 0) return Promise.resolve();
+    return this.writeLock.run('write', async () => {
+      const columns = [...MIRROR_COLUMNS, 'vector'];
+      await this.mirror.load(this.table.query().select(columns));
+    });
+  }
+
+  /** Resolves once the mirror has finished loading (whether it is ready or gave up). */
+  whenLoaded(): Promise<void> {
+    return this.loading;
+  }
+
+  /** What status shows about the in-memory mirror. */
+  memoryStatus(): Record<string, unknown> {
+    return this.mirror.describe();
+  }
+
+  /**
+   * Inserts or replaces records by `id`. With the mirror ready, records it does not hold are new and
+   * are appended; only the others are merged (a merge reads the id index, an append does not).
+   */
   async upsert(records: readonly IndexRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const data = toArrowTable(this.schema, records, this.embedder.dimension);
-    await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
-    await this.wrote();
+    await this.writeLock.run('write', async () => {
+      const memory = this.mirror.ready;
+      const fresh = memory === null ? [] : records.filter((r) => !memory.has(r.id));
+      const known = memory === null ? records : records.filter((r) => memory.has(r.id));
+      if (fresh.length > 0) await this.table.add(this.arrow(fresh));
+      if (known.length > 0) {
+        await this.table
+          .mergeInsert('id')
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .execute(this.arrow(known));
+      }
+      this.mirror.put(records);
+    });
+    this.wrote();
   }
 
-  /** Deletes every record matching a policy-core expression. */
+  /** Deletes every record matching a policy-core expression (nothing to write when none matches). */
   async deleteWhere(expr: Expr): Promise<void> {
     if (expr.kind === 'const' && !expr.value) return;
-    await this.table.delete(compileWhere(expr));
-    await this.wrote();
+    const wrote = await this.writeLock.run('write', async () => {
+      const ids = this.mirror.ready?.matchIds(expr) ?? null;
+      if (ids !== null && ids.length === 0) return false;
+      await this.table.delete(compileWhere(expr));
+      if (ids !== null) this.mirror.remove(ids);
+      return true;
+    });
+    if (wrote) this.wrote();
   }
 
+  /** Records matching an expression (exact: from the mirror when ready, else a LanceDB count). */
   async countRows(expr?: Expr): Promise<number> {
+    const memory = this.mirror.ready;
+    if (memory !== null) return expr === undefined ? memory.size : memory.count(expr);
     return expr === undefined ? this.table.countRows() : this.table.countRows(compileWhere(expr));
   }
 
@@ -179,41 +255,72 @@ export class IndexStore {
       .select(RECORD_COLUMNS)
       .limit(limit)
       .toArray();
-    return rows.map((row) => rowSchema.parse(toPlain(row)));
+    return rows.map((row) => rowSchema.parse(toPlain(row, RECORD_COLUMNS)));
   }
 
-  /** Nearest records by cosine distance among those matching `where` (always a prefilter). */
-  async vectorSearch(vector: Float32Array, where: string, k: number): Promise<SearchRow[]> {
+  /**
+   * The k records nearest to `vector` (cosine) among those matching `filter`, exactly, by the plan
+   * the planner picks: the in-memory mirror when it is ready, else a prefiltered LanceDB scan.
+   */
+  async vectorSearch(
+    vector: Float32Array,
+    filter: Expr,
+    k: number,
+    requested: RequestedPlan = 'auto',
+  ): Promise<VectorResult> {
+    const memory = this.mirror.ready;
+    const name = choosePlan({ requested, mirror: memory === null ? this.mirror.state : 'ready' });
+    if (name === 'memory' && memory !== null) {
+      const { hits, matching, stages_ms } = memory.search(vector, filter, k);
+      const rows = hits.map(({ row, distance }) => ({ ...row, _distance: distance }));
+      return { rows, plan: { name, matching, stages_ms } };
+    }
+    const started = performance.now();
     const rows: unknown[] = await this.table
       .query()
       .nearestTo(vector)
       .distanceType('cosine')
-      .where(where)
-      .select([...RECORD_COLUMNS, '_distance'])
+      .where(compileWhere(filter))
+      .select([...HIT_COLUMNS, '_distance'])
       .limit(k)
       .toArray();
-    return rows.map((row) => rowSchema.parse(toPlain(row)));
+    const parsed = rows.map((row) => hitSchema.parse(toPlain(row, HIT_COLUMNS)));
+    return {
+      rows: parsed,
+      plan: { name, matching: null, stages_ms: { lancedb: performance.now() - started } },
+    };
   }
 
-  /** Best BM25 matches of `query` in `text` among records matching `where` (a prefilter). */
-  async fullTextSearch(query: string, where: string, k: number): Promise<SearchRow[]> {
+  /** Best BM25 matches of `query` in `text` among records matching `filter` (a prefilter). */
+  async fullTextSearch(query: string, filter: Expr, k: number): Promise<SearchHitRow[]> {
     const rows: unknown[] = await this.table
       .query()
       .fullTextSearch(new lancedb.MatchQuery(query, 'text'))
-      .where(where)
-      .select([...RECORD_COLUMNS, '_score'])
+      .where(compileWhere(filter))
+      .select([...HIT_COLUMNS, '_score'])
       .limit(k)
       .toArray();
-    return rows.map((row) => rowSchema.parse(toPlain(row)));
+    return rows.map((row) => hitSchema.parse(toPlain(row, HIT_COLUMNS)));
   }
 
   /**
-   * Compacts small fragments, folds new rows into the indexes (unindexed rows are still searched,
-   * only slower) and prunes versions older than a minute.
+   * Compacts small fragments, folds new rows into the scalar and full-text indexes (unindexed rows
+   * are still searched, only slower) and prunes versions older than a minute. Waits for a background
+   * run in progress instead of starting a second one.
    */
   async optimize(): Promise<void> {
+    if (this.maintenance !== null) return this.maintenance;
     this.writes = 0;
-    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+    this.maintenance = this.table
+      .optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) })
+      .then(() => undefined)
+      .finally(() => (this.maintenance = null));
+    return this.maintenance;
+  }
+
+  /** Resolves when no background compaction is running. */
+  async settled(): Promise<void> {
+    await this.maintenance?.catch(() => undefined);
   }
 
   /** Number of data fragments (many small ones mean compaction is due). */
@@ -221,22 +328,33 @@ export class IndexStore {
     return (await this.table.stats()).fragmentStats.numFragments;
   }
 
-  private async wrote(): Promise<void> {
+  /** Counts a write; every `optimizeEvery` writes a compaction starts in the background. */
+  private wrote(): void {
     this.writes += 1;
-    if (this.writes >= this.optimizeEvery) await this.optimize();
+    if (this.writes < (this.options.optimizeEvery ?? 50) || this.maintenance !== null) return;
+    this.optimize().catch((error: unknown) =>
+      (this.options.log ?? logger).warn({ err: error }, 'index compaction failed; retried later'),
+    );
   }
 
-  close(): void {
+  private arrow(records: readonly IndexRecord[]) {
+    return toArrowTable(this.schema, records, this.embedder.dimension);
+  }
+
+  /** Waits for background work (mirror load, compaction), then closes the table. */
+  async close(): Promise<void> {
+    await this.loading;
+    await this.settled();
     this.table.close();
     this.db.close();
   }
 }
 
 /** Arrow result rows are proxies; copy their fields into a plain object for parsing. */
-function toPlain(row: unknown): unknown {
+function toPlain(row: unknown, columns: readonly string[]): unknown {
   if (row === null || typeof row !== 'object') return row;
   const out: Record<string, unknown> = {};
-  for (const key of [...RECORD_COLUMNS, '_distance', '_score']) {
+  for (const key of [...columns, '_distance', '_score']) {
     out[key] = (row as Record<string, unknown>)[key];
   }
   for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];

@@ -105,6 +105,54 @@ export function evaluate(expr: Expr, record: FilterRecord): boolean {
 }
 
 /**
+ * Partial evaluation: the expression simplified for records whose `known` fields have the given
+ * values and whose `uri` lies in the subtree of `uriRoot` (when given). For every such record `r`,
+ * `evaluate(specialize(e, known, uriRoot), r) === evaluate(e, r)`; terms decided by what is known
+ * become constants, so a whole group of records can be taken or skipped without looking at each one.
+ * @example specialize(and(eq('scope', 'user'), subtree('viking://user/u')), { scope: 'user' }, 'viking://user/u/memories')
+ *   // TRUE
+ */
+export function specialize(expr: Expr, known: FilterRecord, uriRoot?: string): Expr {
+  switch (expr.kind) {
+    case 'const':
+      return expr;
+    case 'and':
+      return and(...expr.items.map((e) => specialize(e, known, uriRoot)));
+    case 'or':
+      return or(...expr.items.map((e) => specialize(e, known, uriRoot)));
+    case 'eq':
+    case 'in':
+    case 'cmp':
+      if (Object.hasOwn(known, expr.field)) return evaluate(expr, known) ? TRUE : FALSE;
+      if (expr.field !== 'uri' || uriRoot === undefined) return expr;
+      return specializeUriValues(expr, uriRoot);
+    case 'subtree':
+      if (Object.hasOwn(known, 'uri')) return evaluate(expr, known) ? TRUE : FALSE;
+      if (uriRoot === undefined) return expr;
+      if (inSubtree(uriRoot, expr.root)) return TRUE;
+      return inSubtree(expr.root, uriRoot) ? expr : FALSE;
+    default:
+      return assertNever(expr);
+  }
+}
+
+/** `uri = v` / `uri IN (…)` for URIs below `uriRoot`: values outside that subtree can never match. */
+function specializeUriValues(expr: Expr & { kind: 'eq' | 'in' | 'cmp' }, uriRoot: string): Expr {
+  switch (expr.kind) {
+    case 'eq':
+      return typeof expr.value === 'string' && inSubtree(expr.value, uriRoot) ? expr : FALSE;
+    case 'in': {
+      const values = expr.values.filter((v) => inSubtree(v, uriRoot));
+      return values.length === expr.values.length ? expr : isIn('uri', values);
+    }
+    case 'cmp':
+      return expr;
+    default:
+      return assertNever(expr);
+  }
+}
+
+/**
  * The one string-quoting function: a SQL string literal for LanceDB (DataFusion), where the only
  * escape is a doubled quote (a backslash is an ordinary character). NUL is refused.
  * @example quoteString("it's") // "'it''s'"

@@ -19,7 +19,11 @@ test('index queries in flight are bounded; the rest wait their turn', async () =
     inFlight -= 1;
     return [];
   };
-  const index: SearchIndex = { vectorSearch: slow, fullTextSearch: slow };
+  const plan = { name: 'memory', matching: 0, stages_ms: {} } as const;
+  const index: SearchIndex = {
+    vectorSearch: async () => ({ rows: await slow(), plan }),
+    fullTextSearch: slow,
+  };
   const service = new SearchService({
     index,
     embedder: createBuiltinEmbedder(),

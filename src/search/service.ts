@@ -6,6 +6,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AppError } from '../errors.js';
 import type { Embedder } from '../index/embedder.js';
+import type { PlanReport, RequestedPlan } from '../index/planner.js';
 import type { RecordDraft } from '../index/records.js';
 import type { Logger } from '../log.js';
 import {
@@ -37,7 +38,7 @@ export type IndexHit = Pick<
   | 'owner_agent_id'
   | 'context_type'
   | 'level'
-  | 'text'
+  | 'abstract'
   | 'session_id'
   | 'message_id'
   | 'role'
@@ -45,9 +46,19 @@ export type IndexHit = Pick<
   | 'updated_at'
 > & { readonly _distance?: number | undefined; readonly _score?: number | undefined };
 
+/**
+ * The index as search sees it: both primitives take the request's filter expression (the index
+ * compiles or interprets it) and are always prefiltered. The vector primitive plans its own query
+ * and reports the plan.
+ */
 export interface SearchIndex {
-  vectorSearch(vector: Float32Array, where: string, k: number): Promise<readonly IndexHit[]>;
-  fullTextSearch(query: string, where: string, k: number): Promise<readonly IndexHit[]>;
+  vectorSearch(
+    vector: Float32Array,
+    filter: Expr,
+    k: number,
+    requested?: RequestedPlan,
+  ): Promise<{ readonly rows: readonly IndexHit[]; readonly plan: PlanReport }>;
+  fullTextSearch(query: string, filter: Expr, k: number): Promise<readonly IndexHit[]>;
 }
 
 export type SearchMode = 'vector' | 'fulltext' | 'hybrid';
@@ -85,10 +96,16 @@ export interface SearchResult {
   skills: Hit[];
   sessions: Hit[];
   total: number;
-  explain?: { target_uri: string | null; filter: string; mode: SearchMode; dropped: number };
+  explain?: {
+    target_uri: string | null;
+    filter: string;
+    mode: SearchMode;
+    dropped: number;
+    /** The vector query's plan (absent in fulltext mode) and the time of each stage. */
+    plan?: PlanReport;
+    stages_ms: Record<string, number>;
+  };
 }
-
-const ABSTRACT_CHARS = 256;
 const WORD = /[\p{L}\p{N}_]+/gu;
 const GROUP: Record<string, keyof Omit<SearchResult, 'total' | 'explain'>> = {
   memory: 'memories',
@@ -105,6 +122,10 @@ export interface SearchDeps {
   readonly onIntegrityError?: (count: number) => void;
   /** Index queries in flight at once; more wait their turn (exact searches saturate the cores). */
   readonly maxConcurrentQueries?: number;
+  /** `baseline` forces the previous release's exact LanceDB plan (benchmarks). Default `auto`. */
+  readonly plan?: RequestedPlan;
+  /** Told the plan of every vector query (metrics). */
+  readonly onPlan?: (plan: PlanReport) => void;
 }
 
 const DEFAULT_CONCURRENT_QUERIES = 4;
@@ -113,6 +134,8 @@ const DEFAULT_CONCURRENT_QUERIES = 4;
 interface RankedList {
   readonly reason: string;
   readonly items: readonly IndexHit[];
+  readonly plan?: PlanReport;
+  readonly ms: number;
 }
 
 export class SearchService {
@@ -129,9 +152,10 @@ export class SearchService {
       targets.length === 0 ? and() : or(...targets.map(targetExpr)),
       optionsExpr(request),
     );
-    const where = compileWhere(filter);
     const fetch = Math.min(Math.max(request.limit * 4, 20), 4000);
-    const lists = await this.queries(() => this.retrieve(request, where, fetch));
+    const queued = performance.now();
+    const lists = await this.queries(() => this.retrieve(request, filter, fetch));
+    const retrieved = performance.now();
     // Each record is checked once, even when both retrieval paths returned it.
     const rejected = new Set<string>();
     for (const hit of new Map(lists.flatMap((l) => l.items.map((h) => [h.id, h] as const))).values()) {
@@ -151,7 +175,18 @@ export class SearchService {
     const result = group(hits);
     if (request.explain === true) {
       const target_uri = targets.length === 0 ? null : targets.map((t) => t.uri).join(',');
-      result.explain = { target_uri, filter: where, mode: request.mode, dropped };
+      const stages_ms: Record<string, number> = { retrieve: retrieved - queued };
+      for (const list of lists) stages_ms[list.reason] = list.ms;
+      stages_ms['rank'] = performance.now() - retrieved;
+      const plan = lists.find((l) => l.plan !== undefined)?.plan;
+      result.explain = {
+        target_uri,
+        filter: compileWhere(filter),
+        mode: request.mode,
+        dropped,
+        ...(plan === undefined ? {} : { plan }),
+        stages_ms,
+      };
     }
     return result;
   }
@@ -170,23 +205,29 @@ export class SearchService {
   }
 
   /** Runs the mode's retrieval paths; hybrid runs both at once (the index works on both cores). */
-  private async retrieve(request: SearchRequest, where: string, k: number): Promise<RankedList[]> {
+  private async retrieve(request: SearchRequest, filter: Expr, k: number): Promise<RankedList[]> {
     const paths: Array<Promise<RankedList>> = [];
-    if (request.mode !== 'fulltext') paths.push(this.vectorPath(request.query, where, k));
-    if (request.mode !== 'vector') paths.push(this.fullTextPath(request.query, where, k));
+    if (request.mode !== 'fulltext') paths.push(this.vectorPath(request.query, filter, k));
+    if (request.mode !== 'vector') paths.push(this.fullTextPath(request.query, filter, k));
     return Promise.all(paths);
   }
 
-  private async vectorPath(query: string, where: string, k: number): Promise<RankedList> {
+  private async vectorPath(query: string, filter: Expr, k: number): Promise<RankedList> {
+    const started = performance.now();
     const [vector] = await this.deps.embedder.embed([query]);
     if (vector === undefined) throw new AppError('INTERNAL', 'the embedder returned no vector');
-    return { reason: 'vector', items: await this.deps.index.vectorSearch(vector, where, k) };
+    const embedded = performance.now();
+    const { rows, plan } = await this.deps.index.vectorSearch(vector, filter, k, this.deps.plan ?? 'auto');
+    this.deps.onPlan?.(plan);
+    const stages_ms = { embed: embedded - started, ...plan.stages_ms };
+    return { reason: 'vector', items: rows, plan: { ...plan, stages_ms }, ms: performance.now() - started };
   }
 
-  private async fullTextPath(query: string, where: string, k: number): Promise<RankedList> {
+  private async fullTextPath(query: string, filter: Expr, k: number): Promise<RankedList> {
+    const started = performance.now();
     const words = query.match(WORD) ?? [];
-    const items = words.length === 0 ? [] : await this.deps.index.fullTextSearch(words.join(' '), where, k);
-    return { reason: 'fulltext', items };
+    const items = words.length === 0 ? [] : await this.deps.index.fullTextSearch(words.join(' '), filter, k);
+    return { reason: 'fulltext', items, ms: performance.now() - started };
   }
 
   /**
@@ -227,7 +268,7 @@ function optionsExpr(request: SearchRequest): Expr {
   );
 }
 
-function single(list: RankedList | undefined): Ranked<IndexHit>[] {
+function single(list: Pick<RankedList, 'reason' | 'items'> | undefined): Ranked<IndexHit>[] {
   if (list === undefined) return [];
   return list.items.map((item) => ({
     item,
@@ -242,7 +283,7 @@ function toHit({ item, score, reasons }: Ranked<IndexHit>): Hit {
     uri: item.uri,
     level: item.level,
     score,
-    abstract: item.text.slice(0, ABSTRACT_CHARS),
+    abstract: item.abstract,
     match_reason: reasons.join('+'),
   };
   if (item.session_id !== null) hit.session_id = item.session_id;

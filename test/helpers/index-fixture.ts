@@ -77,7 +77,7 @@ export class IndexFixture {
 
   async close(): Promise<void> {
     await this.pipeline.stop();
-    this.store.close();
+    await this.store.close();
     this.dir.remove();
   }
 }

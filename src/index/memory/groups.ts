@@ -1,0 +1,89 @@
+/**
+ * Namespace grouping of the in-memory index: records are grouped by the fields a visibility filter
+ * tests — (account, scope, owners, a URI root) and, within a group, (a deeper URI root, context type,
+ * level) — so a filter is decided once per group or part by partial evaluation ({@link specialize})
+ * and only the rest is evaluated record by record.
+ */
+import { specialize, type Expr, type FilterRecord } from '../../policy/index.js';
+
+/** The fields of a record the grouping and the per-record residual filters read. */
+export interface GroupedFields {
+  readonly account_id: string;
+  readonly scope: string;
+  readonly uri: string;
+  readonly owner_user_id: string | null;
+  readonly owner_agent_id: string | null;
+  readonly context_type: string;
+  readonly level: number;
+  readonly chunk_index: number;
+  readonly updated_at: number;
+}
+
+/** A part: records of one group under one URI root with one context type and level. */
+export interface Part {
+  readonly known: FilterRecord;
+  readonly root: string;
+  slots: Int32Array;
+  count: number;
+}
+
+export interface Group {
+  readonly known: FilterRecord;
+  readonly root: string;
+  readonly parts: Map<string, Part>;
+  size: number;
+}
+
+/** URI segments a group's root keeps per scope (a part's root goes deeper, up to PART_DEPTH). */
+const GROUP_DEPTH: Readonly<Record<string, number>> = { resources: 1, session: 1, user: 2, agent: 2 };
+const PART_DEPTH: Readonly<Record<string, number>> = { resources: 2, session: 2, user: 4, agent: 4 };
+const PREFIX = 'viking://';
+
+/** The first `n` segments of a URI as a URI (`viking://` for none). */
+function prefixOf(segments: readonly string[], n: number): string {
+  return PREFIX + segments.slice(0, n).join('/');
+}
+
+/**
+ * Where a record belongs: its group and part roots are ancestors (or the URI itself) of its URI, so
+ * every record of a part lies in the subtree of the part's root — what {@link specialize} relies on.
+ */
+export function placeOf(r: GroupedFields): {
+  groupKey: string;
+  partKey: string;
+  groupRoot: string;
+  partRoot: string;
+} {
+  const segments = r.uri.startsWith(PREFIX) ? r.uri.slice(PREFIX.length).split('/').filter(Boolean) : [];
+  const g = Math.min(GROUP_DEPTH[r.scope] ?? 0, segments.length);
+  // A part root stops above the last segment, so files of one folder share a part.
+  const p = Math.max(g, Math.min(PART_DEPTH[r.scope] ?? 0, segments.length - 1));
+  const groupRoot = prefixOf(segments, g);
+  const partRoot = prefixOf(segments, p);
+  const groupKey = JSON.stringify([r.scope, r.owner_user_id, r.owner_agent_id, groupRoot]);
+  return { groupKey, partKey: JSON.stringify([partRoot, r.context_type, r.level]), groupRoot, partRoot };
+}
+
+export function newGroup(r: GroupedFields, root: string): Group {
+  const known: FilterRecord = {
+    account_id: r.account_id,
+    scope: r.scope,
+    owner_user_id: r.owner_user_id,
+    owner_agent_id: r.owner_agent_id,
+  };
+  return { known, root, parts: new Map(), size: 0 };
+}
+
+export function newPart(group: Group, r: GroupedFields, root: string): Part {
+  const known: FilterRecord = { ...group.known, context_type: r.context_type, level: r.level };
+  return { known, root, slots: new Int32Array(4), count: 0 };
+}
+
+/** What a filter leaves to check for a group or part: everything, nothing, or a residual per record. */
+export type Decision = { readonly all: true } | { readonly none: true } | { readonly residual: Expr };
+
+export function decide(filter: Expr, known: FilterRecord, root: string): Decision {
+  const rest = specialize(filter, known, root);
+  if (rest.kind === 'const') return rest.value ? { all: true } : { none: true };
+  return { residual: rest };
+}

@@ -1,0 +1,235 @@
+/**
+ * The in-memory index: a copy of the records table's filter fields, hit fields and unit vectors,
+ * grouped by namespace, that answers filtered nearest-neighbour queries exactly. A query visits only
+ * the groups its filter can match (decided by partial evaluation of the very filter LanceDB would
+ * get), scores their vectors with the SIMD kernel and keeps the best k — the same answer as an exact
+ * LanceDB search, without reading the rows of other namespaces. LanceDB stays the store of record;
+ * the store keeps this copy in step with every write.
+ */
+import { evaluate, specialize, type Expr } from '../../policy/index.js';
+import { VectorArena } from './arena.js';
+import { decide, newGroup, newPart, placeOf, type Group, type GroupedFields, type Part } from './groups.js';
+
+/** A stored record as the index keeps it: everything but its full text and vector. */
+export interface MemoryRow extends GroupedFields {
+  readonly id: string;
+  readonly abstract: string;
+  readonly session_id: string | null;
+  readonly message_id: string | null;
+  readonly role: string | null;
+  readonly role_id: string | null;
+  readonly created_at: number;
+}
+
+export interface MemoryHit {
+  readonly row: MemoryRow;
+  /** Cosine distance, as LanceDB reports it. */
+  readonly distance: number;
+}
+
+export interface MemorySearchResult {
+  readonly hits: MemoryHit[];
+  /** Records the filter matched. */
+  readonly matching: number;
+  readonly stages_ms: { readonly filter: number; readonly score: number };
+}
+
+/** Rough bytes of a record besides its vector (row object, strings, maps), for the budget. */
+export const ROW_OVERHEAD_BYTES = 600;
+
+export class MemoryIndex {
+  private readonly accounts = new Map<string, Map<string, Group>>();
+  private readonly byId = new Map<string, number>();
+  private rows: Array<MemoryRow | undefined> = [];
+  private partOf: Array<Part | undefined> = [];
+  private groupOf: Array<Group | undefined> = [];
+  private posOf: Int32Array = new Int32Array(1024);
+  private collected: Int32Array = new Int32Array(1024);
+
+  private constructor(private readonly arena: VectorArena) {}
+
+  static async create(dimension: number, budgetBytes: number): Promise<MemoryIndex> {
+    return new MemoryIndex(await VectorArena.create(dimension, budgetBytes));
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Bytes the vectors take plus an estimate for the rows. */
+  get bytes(): number {
+    return this.arena.bytes + this.byId.size * ROW_OVERHEAD_BYTES;
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** Inserts or replaces a record (by id). Throws ArenaFullError past the budget. */
+  put(row: MemoryRow, vector: Float32Array): void {
+    this.remove(row.id);
+    const slot = this.arena.alloc();
+    this.arena.set(slot, vector);
+    const { groupKey, partKey, groupRoot, partRoot } = placeOf(row);
+    let groups = this.accounts.get(row.account_id);
+    if (groups === undefined) this.accounts.set(row.account_id, (groups = new Map<string, Group>()));
+    let group = groups.get(groupKey);
+    if (group === undefined) groups.set(groupKey, (group = newGroup(row, groupRoot)));
+    let part = group.parts.get(partKey);
+    if (part === undefined) group.parts.set(partKey, (part = newPart(group, row, partRoot)));
+    if (part.count === part.slots.length) part.slots = grow(part.slots, part.count * 2);
+    if (slot >= this.posOf.length) this.posOf = grow(this.posOf, Math.max(slot + 1, this.posOf.length * 2));
+    part.slots[part.count] = slot;
+    this.posOf[slot] = part.count;
+    part.count += 1;
+    group.size += 1;
+    this.rows[slot] = row;
+    this.partOf[slot] = part;
+    this.groupOf[slot] = group;
+    this.byId.set(row.id, slot);
+  }
+
+  /** Removes a record by id (nothing if absent). */
+  remove(id: string): void {
+    const slot = this.byId.get(id);
+    if (slot === undefined) return;
+    const part = this.partOf[slot] as Part;
+    const group = this.groupOf[slot] as Group;
+    const row = this.rows[slot] as MemoryRow;
+    // Swap-remove: the part's last slot takes the removed one's position.
+    const pos = this.posOf[slot] as number;
+    const last = part.slots[part.count - 1] as number;
+    part.slots[pos] = last;
+    this.posOf[last] = pos;
+    part.count -= 1;
+    group.size -= 1;
+    if (part.count === 0) group.parts.delete(placeOf(row).partKey);
+    if (group.size === 0) {
+      const groups = this.accounts.get(row.account_id);
+      groups?.delete(placeOf(row).groupKey);
+      if (groups?.size === 0) this.accounts.delete(row.account_id);
+    }
+    this.rows[slot] = undefined;
+    this.partOf[slot] = undefined;
+    this.groupOf[slot] = undefined;
+    this.byId.delete(id);
+    this.arena.free(slot);
+  }
+
+  /** Ids of the records matching a filter. */
+  matchIds(filter: Expr): string[] {
+    const n = this.collect(filter);
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push((this.rows[this.collected[i] as number] as MemoryRow).id);
+    return ids;
+  }
+
+  /** Number of records matching a filter. */
+  count(filter: Expr): number {
+    return this.collect(filter);
+  }
+
+  /** The k records nearest to `vector` (cosine) among those matching `filter`, exactly. */
+  search(vector: Float32Array, filter: Expr, k: number): MemorySearchResult {
+    const started = performance.now();
+    const n = this.collect(filter);
+    const filtered = performance.now();
+    const hits: MemoryHit[] = [];
+    if (n > 0 && k > 0) {
+      const scores = this.arena.score(this.collected, n, vector);
+      for (const i of topK(scores, n, k)) {
+        const slot = this.collected[i] as number;
+        hits.push({ row: this.rows[slot] as MemoryRow, distance: 1 - (scores[i] as number) });
+      }
+    }
+    const stages_ms = { filter: filtered - started, score: performance.now() - filtered };
+    return { hits, matching: n, stages_ms };
+  }
+
+  /** Collects the slots matching `filter` into `this.collected`; returns how many. */
+  private collect(filter: Expr): number {
+    let n = 0;
+    const add = (slot: number): void => {
+      if (n === this.collected.length) this.collected = grow(this.collected, n * 2);
+      this.collected[n++] = slot;
+    };
+    const addPart = (part: Part): void => {
+      if (n + part.count > this.collected.length)
+        this.collected = grow(this.collected, Math.max(n + part.count, this.collected.length * 2));
+      this.collected.set(part.slots.subarray(0, part.count), n);
+      n += part.count;
+    };
+    for (const [account_id, groups] of this.accounts) {
+      const forAccount = specialize(filter, { account_id });
+      if (forAccount.kind === 'const' && !forAccount.value) continue;
+      for (const group of groups.values()) {
+        const g = decide(forAccount, group.known, group.root);
+        if ('none' in g) continue;
+        for (const part of group.parts.values()) {
+          const p = 'all' in g ? g : decide(g.residual, part.known, part.root);
+          if ('none' in p) continue;
+          if ('all' in p) {
+            addPart(part);
+            continue;
+          }
+          for (let i = 0; i < part.count; i++) {
+            const slot = part.slots[i] as number;
+            if (evaluate(p.residual, this.rows[slot] as MemoryRow)) add(slot);
+          }
+        }
+      }
+    }
+    return n;
+  }
+}
+
+function grow(array: Int32Array, size: number): Int32Array {
+  const bigger = new Int32Array(size);
+  bigger.set(array);
+  return bigger;
+}
+
+/** Indexes of the k highest scores, best first (equal scores: the lower index first). */
+export function topK(scores: Float32Array, n: number, k: number): number[] {
+  // A min-heap of the best k so far, ordered worst first: (lower score, then higher index) is worse.
+  const heap: number[] = [];
+  const worse = (a: number, b: number): boolean => {
+    const sa = scores[a] as number;
+    const sb = scores[b] as number;
+    return sa < sb || (sa === sb && a > b);
+  };
+  const swap = (i: number, j: number): void => {
+    const t = heap[i] as number;
+    heap[i] = heap[j] as number;
+    heap[j] = t;
+  };
+  const down = (start: number): void => {
+    for (let i = start; ;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && worse(heap[l] as number, heap[m] as number)) m = l;
+      if (r < heap.length && worse(heap[r] as number, heap[m] as number)) m = r;
+      if (m === i) return;
+      swap(i, m);
+      i = m;
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const s = scores[i] as number;
+    if (Number.isNaN(s)) continue;
+    if (heap.length < k) {
+      heap.push(i);
+      for (let c = heap.length - 1; c > 0;) {
+        const parent = (c - 1) >> 1;
+        if (!worse(heap[c] as number, heap[parent] as number)) break;
+        swap(c, parent);
+        c = parent;
+      }
+    } else if (worse(heap[0] as number, i)) {
+      heap[0] = i;
+      down(0);
+    }
+  }
+  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+}

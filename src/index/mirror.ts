@@ -1,0 +1,164 @@
+/**
+ * The store's in-memory mirror: a {@link MemoryIndex} kept in step with the records table. It is
+ * loaded from the table in the background at open, updated by every write of this process after
+ * LanceDB accepted it, and given up (searches fall back to LanceDB) when it would pass its memory
+ * budget or when the table changed under it (another process wrote it).
+ */
+import type { Logger } from '../log.js';
+import { ArenaFullError } from './memory/arena.js';
+import { MemoryIndex, type MemoryRow } from './memory/index.js';
+import type { IndexRecord } from './records.js';
+
+/** `ready`: answers searches; `loading`: being filled from the table; `off`: disabled or given up. */
+export type MirrorState = 'ready' | 'loading' | 'off';
+
+/** The columns a mirror row holds (every record field but the text and the vector). */
+export const MIRROR_COLUMNS = [
+  'id',
+  'account_id',
+  'uri',
+  'scope',
+  'owner_user_id',
+  'owner_agent_id',
+  'context_type',
+  'level',
+  'chunk_index',
+  'abstract',
+  'session_id',
+  'message_id',
+  'role',
+  'role_id',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof MemoryRow>;
+
+/** The mirror row of a record. */
+export function mirrorRow(r: Omit<IndexRecord, 'vector' | 'text'>): MemoryRow {
+  return {
+    id: r.id,
+    account_id: r.account_id,
+    uri: r.uri,
+    scope: r.scope,
+    owner_user_id: r.owner_user_id,
+    owner_agent_id: r.owner_agent_id,
+    context_type: r.context_type,
+    level: r.level,
+    chunk_index: r.chunk_index,
+    abstract: r.abstract,
+    session_id: r.session_id,
+    message_id: r.message_id,
+    role: r.role,
+    role_id: r.role_id,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
+}
+
+/** A batch of rows from LanceDB (its own apache-arrow copy, read through this minimal shape). */
+interface ArrowBatch {
+  readonly numRows: number;
+  getChild(name: string): { get(i: number): unknown } | null;
+}
+
+export interface MirrorOptions {
+  readonly dimension: number;
+  /** Bytes the mirror may use; 0 disables it. */
+  readonly budgetBytes: number;
+  readonly log: Logger;
+}
+
+export class Mirror {
+  private index: MemoryIndex | null = null;
+  private current: MirrorState = 'off';
+  private reason = 'disabled';
+
+  constructor(private readonly options: MirrorOptions) {}
+
+  get state(): MirrorState {
+    return this.current;
+  }
+
+  /** The index when it can answer searches. */
+  get ready(): MemoryIndex | null {
+    return this.current === 'ready' ? this.index : null;
+  }
+
+  /** What status reports about the mirror. */
+  describe(): Record<string, unknown> {
+    const index = this.index;
+    return {
+      state: this.current,
+      ...(this.current === 'off' ? { reason: this.reason } : {}),
+      records: index?.size ?? 0,
+      memory_mb: Math.round((index?.bytes ?? 0) / 2 ** 20),
+      budget_mb: Math.round(this.options.budgetBytes / 2 ** 20),
+    };
+  }
+
+  /**
+   * Fills a new index from the table's rows. The caller holds the store's write lock, so nothing
+   * changes the table meanwhile.
+   */
+  async load(batches: AsyncIterable<ArrowBatch>): Promise<void> {
+    if (this.options.budgetBytes <= 0) return;
+    this.current = 'loading';
+    const started = Date.now();
+    try {
+      const index = await MemoryIndex.create(this.options.dimension, this.options.budgetBytes);
+      for await (const batch of batches) addBatch(index, batch, this.options.dimension);
+      this.index = index;
+      this.current = 'ready';
+      this.options.log.info(
+        { records: index.size, memory_mb: Math.round(index.bytes / 2 ** 20), ms: Date.now() - started },
+        'in-memory search index loaded',
+      );
+    } catch (error) {
+      this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'load failed', error);
+    }
+  }
+
+  /** Mirrors upserted records (after LanceDB accepted them). */
+  put(records: readonly IndexRecord[]): void {
+    const index = this.ready;
+    if (index === null) return;
+    try {
+      for (const r of records) index.put(mirrorRow(r), r.vector);
+    } catch (error) {
+      this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'write failed', error);
+    }
+  }
+
+  /** Mirrors deleted records (after LanceDB deleted them). */
+  remove(ids: readonly string[]): void {
+    const index = this.ready;
+    if (index === null) return;
+    for (const id of ids) index.remove(id);
+  }
+
+  /** Stops answering from memory and frees it; searches use LanceDB from now on. */
+  giveUp(reason: string, error?: unknown): void {
+    if (this.current === 'off') return;
+    this.options.log.warn(
+      { err: error, reason, budget_mb: Math.round(this.options.budgetBytes / 2 ** 20) },
+      'in-memory search index disabled; searches use LanceDB',
+    );
+    this.index = null;
+    this.current = 'off';
+    this.reason = reason;
+  }
+}
+
+function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number): void {
+  const columns = MIRROR_COLUMNS.map((name) => batch.getChild(name));
+  const vectors = batch.getChild('vector');
+  for (let i = 0; i < batch.numRows; i++) {
+    const row: Record<string, unknown> = {};
+    MIRROR_COLUMNS.forEach((name, c) => {
+      const value = columns[c]?.get(i);
+      row[name] = value === undefined ? null : value;
+    });
+    const raw = vectors?.get(i) as { toArray(): Float32Array } | null | undefined;
+    const vector = raw === null || raw === undefined ? new Float32Array(dimension) : raw.toArray();
+    index.put(row as unknown as MemoryRow, vector);
+  }
+}
