@@ -1,5 +1,18 @@
 import { AppError } from '../errors.js';
-import { and, cmp, compileWhere, eq, evaluate, FALSE, isIn, or, quoteString, subtree, TRUE } from './expr.js';
+import {
+  and,
+  cmp,
+  compileWhere,
+  eq,
+  evaluate,
+  FALSE,
+  isIn,
+  or,
+  quoteString,
+  specialize,
+  subtree,
+  TRUE,
+} from './expr.js';
 
 describe('compileWhere', () => {
   test.each([
@@ -74,5 +87,67 @@ describe('evaluate', () => {
     [and(TRUE, eq('scope', 'agent')), false],
   ])('%j → %s', (expr, expected) => {
     expect(evaluate(expr, record)).toBe(expected);
+  });
+});
+
+describe('specialize', () => {
+  const known = { account_id: 'acme', scope: 'user', owner_user_id: 'alice', owner_agent_id: null };
+  test.each([
+    ['a known field decides', eq('account_id', 'acme'), undefined, TRUE],
+    ['a known field refutes', eq('account_id', 'globex'), undefined, FALSE],
+    ['null owner', eq('owner_agent_id', null), undefined, TRUE],
+    ['unknown fields stay', cmp('updated_at', '>=', 5), undefined, cmp('updated_at', '>=', 5)],
+    ['subtree above the root', subtree('viking://user/alice'), 'viking://user/alice/memories', TRUE],
+    ['subtree equal to the root', subtree('viking://user/alice'), 'viking://user/alice', TRUE],
+    [
+      'subtree below the root stays',
+      subtree('viking://user/alice/m'),
+      'viking://user/alice',
+      subtree('viking://user/alice/m'),
+    ],
+    ['disjoint subtree', subtree('viking://user/al'), 'viking://user/alice', FALSE],
+    [
+      'uri values outside the root',
+      isIn('uri', ['viking://', 'viking://user']),
+      'viking://user/alice',
+      FALSE,
+    ],
+    [
+      'uri values inside the root',
+      isIn('uri', ['viking://', 'viking://user/alice/x']),
+      'viking://user/alice',
+      isIn('uri', ['viking://user/alice/x']),
+    ],
+    ['uri equal outside', eq('uri', 'viking://resources'), 'viking://user/alice', FALSE],
+    [
+      'a visibility grant folds to TRUE',
+      and(
+        eq('account_id', 'acme'),
+        or(
+          isIn('uri', ['viking://']),
+          and(eq('scope', 'user'), eq('owner_user_id', 'alice'), subtree('viking://user/alice')),
+        ),
+      ),
+      'viking://user/alice/memories',
+      TRUE,
+    ],
+  ])('%s', (_name, expr, root, expected) => {
+    expect(specialize(expr, known, root)).toEqual(expected);
+  });
+
+  test('agrees with evaluate on records inside the root', () => {
+    const expr = or(
+      and(eq('scope', 'user'), subtree('viking://user/alice/m')),
+      isIn('uri', ['viking://user/alice']),
+    );
+    for (const uri of [
+      'viking://user/alice',
+      'viking://user/alice/m',
+      'viking://user/alice/m/x',
+      'viking://user/alice/n',
+    ])
+      expect(evaluate(specialize(expr, known, 'viking://user/alice'), { ...known, uri })).toBe(
+        evaluate(expr, { ...known, uri }),
+      );
   });
 });

@@ -7,7 +7,7 @@
  * the store keeps this copy in step with every write.
  */
 import { evaluate, specialize, type Expr } from '../../policy/index.js';
-import { VectorArena } from './arena.js';
+import { ArenaFullError, VectorArena } from './arena.js';
 import { decide, newGroup, newPart, placeOf, type Group, type GroupedFields, type Part } from './groups.js';
 
 /** A stored record as the index keeps it: everything but its full text and vector. */
@@ -46,10 +46,13 @@ export class MemoryIndex {
   private posOf: Int32Array = new Int32Array(1024);
   private collected: Int32Array = new Int32Array(1024);
 
-  private constructor(private readonly arena: VectorArena) {}
+  private constructor(
+    private readonly arena: VectorArena,
+    private readonly budgetBytes: number,
+  ) {}
 
   static async create(dimension: number, budgetBytes: number): Promise<MemoryIndex> {
-    return new MemoryIndex(await VectorArena.create(dimension, budgetBytes));
+    return new MemoryIndex(await VectorArena.create(dimension, budgetBytes), budgetBytes);
   }
 
   get size(): number {
@@ -68,6 +71,7 @@ export class MemoryIndex {
   /** Inserts or replaces a record (by id). Throws ArenaFullError past the budget. */
   put(row: MemoryRow, vector: Float32Array): void {
     this.remove(row.id);
+    if (this.bytes + ROW_OVERHEAD_BYTES > this.budgetBytes) throw new ArenaFullError(this.budgetBytes);
     const slot = this.arena.alloc();
     this.arena.set(slot, vector);
     const { groupKey, partKey, groupRoot, partRoot } = placeOf(row);
