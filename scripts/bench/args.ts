@@ -1,0 +1,56 @@
+/** Command line of `npm run bench`. */
+import { UsageError } from '../lib/cli.js';
+
+export interface BenchArgs {
+  readonly records: number;
+  readonly queries: number;
+  readonly json: string | undefined;
+  readonly http: boolean;
+  readonly seed: number;
+}
+
+export const USAGE =
+  'usage: npm run bench -- [--records N] [--queries Q] [--json FILE] [--no-http] [--seed S]\n' +
+  '  defaults: --records 1000000 --queries 200 --seed 42';
+
+function count(name: string, value: string | undefined, min: number): number {
+  const n = Number(value?.replaceAll('_', ''));
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer ≥ ${min}\n${USAGE}`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
+  let records = 1_000_000;
+  let queries = 200;
+  let json: string | undefined;
+  let http = true;
+  let seed = 42;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = (argv[i] ?? '').split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--records':
+        records = count(flag, value(), 1_000);
+        break;
+      case '--queries':
+        queries = count(flag, value(), 1);
+        break;
+      case '--json':
+        json = value();
+        if (json === undefined || json === '') throw new UsageError(`--json needs a file name\n${USAGE}`);
+        break;
+      case '--no-http':
+        http = false;
+        break;
+      case '--seed':
+        seed = count(flag, value(), 0);
+        break;
+      case '--help':
+      case '-h':
+        return 'help';
+      default:
+        throw new UsageError(`unknown argument ${flag}\n${USAGE}`);
+    }
+  }
+  return { records, queries, json, http, seed };
+}

@@ -1,0 +1,127 @@
+/**
+ * The benchmark report: the JSON document with BENCHMARK.md's field names (plus how many queries each
+ * bounded variant measured), the human table per class and the one-line summary printed last.
+ */
+import { availableParallelism } from 'node:os';
+import { K, type LatencyStats, type VariantStats } from './measure.js';
+import type { ClassName } from './queries.js';
+
+export interface ClassResult {
+  readonly name: ClassName;
+  readonly matching_median: number;
+  readonly planned: VariantStats;
+  readonly baseline: VariantStats;
+  readonly http: (LatencyStats & { readonly queries: number }) | null;
+}
+
+export interface Ingest {
+  readonly records_per_s: number;
+  readonly ready_after_load_s: number;
+  readonly peak_rss_mb: number;
+}
+
+export function reportJson(
+  records: number,
+  queries: number,
+  ingest: Ingest,
+  classes: readonly ClassResult[],
+) {
+  return {
+    records,
+    queries,
+    k: K,
+    node: process.version,
+    cpus: availableParallelism(),
+    ingest,
+    classes: classes.map((c) => ({
+      name: c.name,
+      matching_median: c.matching_median,
+      planned: pick(c.planned, true),
+      baseline: pick(c.baseline, false),
+      http: c.http === null ? null : { p50_ms: c.http.p50_ms, p99_ms: c.http.p99_ms },
+      planned_queries: c.planned.queries,
+      baseline_queries: c.baseline.queries,
+      ...(c.http === null ? {} : { http_queries: c.http.queries }),
+    })),
+  };
+}
+
+function pick(v: VariantStats, withPlans: boolean) {
+  const { p50_ms, p99_ms, recall_at_10, short, qps_8, plans } = v;
+  return { p50_ms, p99_ms, recall_at_10, short, qps_8, ...(withPlans ? { plans } : {}) };
+}
+
+const HEADER = [
+  'class',
+  'matching',
+  'path',
+  'queries',
+  'p50 ms',
+  'p99 ms',
+  'recall@10',
+  'short',
+  'qps(8)',
+  'plans',
+];
+const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
+const plansText = (plans: Record<string, number>) =>
+  Object.entries(plans)
+    .map(([name, n]) => `${name}:${n}`)
+    .join(' ');
+
+/** One row per class and path, aligned. */
+export function humanTable(classes: readonly ClassResult[]): string {
+  const rows: string[][] = [HEADER];
+  for (const c of classes) {
+    const variant = (path: string, v: VariantStats): string[] => [
+      path === 'planned' ? c.name : '',
+      path === 'planned' ? String(c.matching_median) : '',
+      path,
+      String(v.queries),
+      fmt(v.p50_ms),
+      fmt(v.p99_ms),
+      fmt(v.recall_at_10, 4),
+      String(v.short),
+      fmt(v.qps_8),
+      plansText(v.plans),
+    ];
+    rows.push(variant('planned', c.planned), variant('baseline', c.baseline));
+    if (c.http !== null) {
+      rows.push([
+        '',
+        '',
+        'http',
+        String(c.http.queries),
+        fmt(c.http.p50_ms),
+        fmt(c.http.p99_ms),
+        '',
+        '',
+        '',
+        '',
+      ]);
+    }
+  }
+  const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** `search bench: records=N user p50=… ms recall=… | root p50=… ms | … | speedup vs baseline (user p50) …×` */
+export function summaryLine(records: number, classes: readonly ClassResult[]): string {
+  const user = classes.find((c) => c.name === 'user');
+  const parts = classes
+    .filter((c) => c.name !== 'user')
+    .map((c) => `${c.name} p50=${fmt(c.planned.p50_ms)} ms`);
+  const head =
+    user === undefined
+      ? `search bench: records=${records}`
+      : `search bench: records=${records} user p50=${fmt(user.planned.p50_ms)} ms recall=${fmt(user.planned.recall_at_10, 3)}`;
+  const speedup = user === undefined ? NaN : user.baseline.p50_ms / user.planned.p50_ms;
+  return [head, ...parts, `speedup vs baseline (user p50) ${fmt(speedup)}×`].join(' | ');
+}
