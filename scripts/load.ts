@@ -1,0 +1,231 @@
+/**
+ * `npm run load -- [--seconds 60] [--json FILE] [--search-only] [--records N] [--keep]`: issue 11's
+ * load against a real server this script starts as a child process (own DATA_DIR, root key, port),
+ * so the server's RSS is measured from outside.
+ *
+ * Mixed (default): four accounts (one per namespace policy) with USER keys; 4,000 documents
+ * preloaded and indexed; then for `--seconds` 6 writers, 2 session-message posters and 8 searchers;
+ * a sample of acknowledged writes is probed until findable (index lag); 5 s after the load every
+ * acknowledged write is checked; RSS before and after. `--search-only`: 20,000 documents, 32
+ * searchers, no writes. 429/503 answers are honoured (sleep Retry-After, send again) and counted.
+ */
+import { writeFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { notFindable } from './load/check.js';
+import { Api, percentile, type ClientKind, type Tally } from './load/client.js';
+import { runMixed } from './load/mixed.js';
+import { startServer, type LoadServer } from './load/server.js';
+import { createWorld, drain, indexState, preload, Words, type Identity, type World } from './load/world.js';
+import { EXIT, UsageError, runScript } from './lib/cli.js';
+
+const USAGE = 'usage: npm run load -- [--seconds 60] [--json FILE] [--search-only] [--records N] [--keep]';
+const LOAD_KINDS: readonly ClientKind[] = ['writer', 'session', 'searcher', 'probe'];
+
+interface Args {
+  readonly seconds: number;
+  readonly json: string | undefined;
+  readonly searchOnly: boolean;
+  readonly records: number;
+  readonly keep: boolean;
+}
+
+function parse(argv: readonly string[]): Args {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      seconds: { type: 'string', default: '60' },
+      json: { type: 'string' },
+      'search-only': { type: 'boolean', default: false },
+      records: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const searchOnly = values['search-only'];
+  const seconds = Number(values.seconds);
+  const records = Number(values.records ?? (searchOnly ? 20_000 : 4_000));
+  if (!Number.isInteger(seconds) || seconds < 1)
+    throw new UsageError(`--seconds: a whole number ≥ 1\n${USAGE}`);
+  if (!Number.isInteger(records) || records < 1)
+    throw new UsageError(`--records: a whole number ≥ 1\n${USAGE}`);
+  return { seconds, json: values.json, searchOnly, records, keep: values.keep };
+}
+
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+
+function sum(api: Api, kinds: readonly ClientKind[]): Tally {
+  const total: Tally = { ok: 0, s429: 0, s503: 0, s5xx: 0, s4xx: 0, errors: 0, retries: 0 };
+  for (const kind of kinds) {
+    const t = api.tally(kind);
+    for (const key of Object.keys(total) as (keyof Tally)[]) total[key] += t[key];
+  }
+  return total;
+}
+
+async function setUp(api: Api, server: LoadServer, records: number): Promise<World> {
+  const world = await createWorld(api, server.rootKey);
+  const started = performance.now();
+  await preload(api, world, records, 16, (done) => say(`preload: ${done}/${records} written`));
+  const writeS = (performance.now() - started) / 1000;
+  const drainS = await drain(api, world, 900);
+  say(
+    `preload: ${records} documents written in ${writeS.toFixed(1)} s, indexed ${drainS.toFixed(1)} s later`,
+  );
+  return world;
+}
+
+async function mixed(
+  api: Api,
+  server: LoadServer,
+  world: World,
+  args: Args,
+): Promise<Record<string, number>> {
+  const rssBefore = await server.rssMb();
+  say(
+    `load: ${args.seconds} s, 6 writers, 2 session posters, 8 searchers; server RSS ${rssBefore.toFixed(0)} MB`,
+  );
+  const started = performance.now();
+  const result = await runMixed(
+    api,
+    world,
+    {
+      seconds: args.seconds,
+      writers: 6,
+      posters: 2,
+      searchers: 8,
+      probeEvery: 10,
+      maxProbes: 8,
+      probeGraceS: 5,
+      run: Date.now().toString(36),
+    },
+    (state) => {
+      const t = (performance.now() - started) / 1000;
+      void Promise.all([indexState(api, world), server.rssMb()]).then(
+        ([index, rss]) => {
+          const load = sum(api, LOAD_KINDS);
+          say(
+            `t=${t.toFixed(0)}s writes ${state.acked} (${(state.acked / t).toFixed(0)}/s) · messages ${state.messages} · ` +
+              `searches ${state.searches} (${(state.searches / t).toFixed(1)}/s) · 429 ${load.s429} · 503 ${load.s503} · ` +
+              `5xx ${load.s5xx} · queue ${index?.queue_depth ?? '?'} · lag ${index?.index_lag_s?.toFixed(1) ?? '?'} s · rss ${rss.toFixed(0)} MB`,
+          );
+        },
+        () => undefined,
+      );
+    },
+  );
+  const wait = result.endedAt + 5000 - performance.now();
+  if (wait > 0) await sleep(wait);
+  say(`check: is each of the ${result.acked.length} acknowledged writes findable (from 5 s after the load)?`);
+  const missing = await notFindable(api, result.acked, 8);
+  await sleep(5000);
+  const rssAfter = await server.rssMb();
+  const load = sum(api, LOAD_KINDS);
+  const lags = [...result.lags, ...result.unresolved];
+  return {
+    seconds: args.seconds,
+    search_p50_ms: round(percentile(result.searchMs, 50)),
+    search_p99_ms: round(percentile(result.searchMs, 99)),
+    searches_per_s: round(result.searchMs.length / args.seconds),
+    writes_per_s: round(result.acked.length / args.seconds),
+    messages_per_s: round(result.messages / args.seconds),
+    status_429: load.s429,
+    status_503: load.s503,
+    status_5xx: load.s5xx,
+    status_4xx: load.s4xx,
+    connection_errors: load.errors,
+    retries: load.retries,
+    acknowledged_writes: result.acked.length,
+    lag_probes: lags.length,
+    lag_unresolved: result.unresolved.length,
+    lag_p50_s: round(percentile(lags, 50), 2),
+    lag_p99_s: round(percentile(lags, 99), 2),
+    lag_max_s: round(lags.length === 0 ? Number.NaN : lags.reduce((a, b) => Math.max(a, b)), 2),
+    not_findable: missing.length,
+    rss_before_mb: round(rssBefore, 0),
+    rss_after_mb: round(rssAfter, 0),
+  };
+}
+
+async function searchOnly(
+  api: Api,
+  server: LoadServer,
+  world: World,
+  args: Args,
+): Promise<Record<string, number>> {
+  const rssBefore = await server.rssMb();
+  say(`search-only: ${args.seconds} s, 32 searchers over ${args.records} documents`);
+  const stopAt = performance.now() + args.seconds * 1000;
+  const samples: number[] = [];
+  const searcher = async (s: number): Promise<void> => {
+    const words = new Words(21000 + s);
+    while (performance.now() < stopAt) {
+      const identity: Identity = words.pick(world.identities);
+      const body = { query: words.words(2 + words.next(2)), limit: 10 };
+      const res = await api.call('searcher', identity, 'POST', '/api/v1/search/find', body, {
+        until: stopAt,
+      });
+      if (res.status === 200) samples.push(res.ms);
+    }
+  };
+  const timer = setInterval(() => say(`searches ${samples.length}`), 5000);
+  await Promise.all(Array.from({ length: 32 }, (_, s) => searcher(s)));
+  clearInterval(timer);
+  const load = api.tally('searcher');
+  return {
+    seconds: args.seconds,
+    records: args.records,
+    search_p50_ms: round(percentile(samples, 50)),
+    search_p99_ms: round(percentile(samples, 99)),
+    searches_per_s: round(samples.length / args.seconds),
+    status_429: load.s429,
+    status_503: load.s503,
+    status_5xx: load.s5xx,
+    status_4xx: load.s4xx,
+    connection_errors: load.errors,
+    retries: load.retries,
+    rss_before_mb: round(rssBefore, 0),
+    rss_after_mb: round(await server.rssMb(), 0),
+  };
+}
+
+function table(report: Record<string, number>, api: Api): string {
+  const width = Math.max(...Object.keys(report).map((k) => k.length));
+  const lines = Object.entries(report).map(([k, v]) => `${k.padEnd(width)}  ${Number.isNaN(v) ? '-' : v}`);
+  lines.push('', 'answers by client   2xx    429    503    5xx    4xx    err  retries');
+  for (const [kind, t] of api.tallies) {
+    const cells = [t.ok, t.s429, t.s503, t.s5xx, t.s4xx, t.errors, t.retries].map((n) =>
+      String(n).padStart(6),
+    );
+    lines.push(`${kind.padEnd(18)}${cells.join(' ')}`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const args = parse(process.argv.slice(2));
+  say('starting the server (dist/src/main.js) …');
+  const server = await startServer({});
+  say(`server pid ${server.pid} at ${server.base}, DATA_DIR ${server.dataDir}, log ${server.logFile}`);
+  const api = new Api(server.base);
+  try {
+    const world = await setUp(api, server, args.records);
+    const report = args.searchOnly
+      ? await searchOnly(api, server, world, args)
+      : await mixed(api, server, world, args);
+    process.stdout.write(`${table(report, api)}\n`);
+    if (args.json !== undefined) {
+      const tallies = Object.fromEntries(api.tallies);
+      const mode = args.searchOnly ? 'search-only' : 'mixed';
+      await writeFile(args.json, `${JSON.stringify({ mode, ...report, answers: tallies }, null, 2)}\n`);
+    }
+    return EXIT.ok;
+  } finally {
+    api.close();
+    await server.stop(args.keep);
+    if (args.keep) say(`kept DATA_DIR ${server.dataDir}`);
+  }
+}
+
+runScript('load', main);
