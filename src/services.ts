@@ -170,6 +170,7 @@ async function assemble(config: Config, log: Logger, unlock: () => Promise<void>
       pipeline.reportIntegrityErrors(n);
       metrics.integrityErrors.inc(n);
     },
+    onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
   });
   const admission = new SearchAdmission({
     maxInflight: config.maxSearchInflight,

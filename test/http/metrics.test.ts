@@ -101,6 +101,19 @@ describe('GET /metrics', () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
+  test('each vector query counts the plan it ran with', async () => {
+    const alice = world.client({ account: 'acme', user: 'alice' });
+    const plans = (text: string): number =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('vikingscope_search_plans_total{plan="'))
+        .reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    const before = plans(await scrape());
+    const res = await alice.post('/api/v1/search/find').send({ query: 'hello', mode: 'vector' });
+    expect(res.status).toBe(200);
+    expect(plans(await scrape())).toBe(before + 1);
+  });
+
   test('system routes are labelled with their mount path', async () => {
     expect((await world.root().get('/api/v1/system/status')).status).toBe(200);
     const text = await scrape();

@@ -14,6 +14,7 @@ import type { ContentHooks } from '../../src/hooks.js';
 import { createApp } from '../../src/http/app.js';
 import { searchRouter } from '../../src/http/routes/search.js';
 import { createBuiltinEmbedder } from '../../src/index/embedders/builtin.js';
+import type { PlanReport } from '../../src/index/planner.js';
 import { logger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { SearchAdmission } from '../../src/search/admission.js';
@@ -26,8 +27,8 @@ class GateIndex implements SearchIndex {
   failNext = false;
   private waiters: Array<() => void> = [];
 
-  vectorSearch(): Promise<readonly IndexHit[]> {
-    return this.query();
+  async vectorSearch(): Promise<{ rows: readonly IndexHit[]; plan: PlanReport }> {
+    return { rows: await this.query(), plan: { name: 'lance-exact', matching: null, stages_ms: {} } };
   }
 
   fullTextSearch(): Promise<readonly IndexHit[]> {
