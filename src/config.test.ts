@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       maxBodyBytes: 10 * 1024 * 1024,
       maxFileBytes: 10 * 1024 * 1024,
+      maxIndexLagS: 5,
       maxSearchInflight: 8,
       maxSearchQueue: 32,
     });
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       MAX_BODY_BYTES: '2048',
       MAX_FILE_BYTES: '4096',
+      MAX_INDEX_LAG_S: '0.5',
       MAX_SEARCH_INFLIGHT: '2',
       MAX_SEARCH_QUEUE: '0',
     });
@@ -47,6 +49,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       maxBodyBytes: 2048,
       maxFileBytes: 4096,
+      maxIndexLagS: 0.5,
       maxSearchInflight: 2,
       maxSearchQueue: 0,
     });
@@ -74,6 +77,8 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ MAX_BODY_BYTES: '-1' }, 'MAX_BODY_BYTES'],
     [{ MAX_FILE_BYTES: '1.5' }, 'MAX_FILE_BYTES'],
+    [{ MAX_INDEX_LAG_S: '0' }, 'MAX_INDEX_LAG_S'],
+    [{ MAX_INDEX_LAG_S: 'soon' }, 'MAX_INDEX_LAG_S'],
     [{ MAX_SEARCH_INFLIGHT: '0' }, 'MAX_SEARCH_INFLIGHT'],
     [{ MAX_SEARCH_QUEUE: '-1' }, 'MAX_SEARCH_QUEUE'],
   ])('%j is a ConfigError naming %s', (env, name) => {

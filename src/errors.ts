@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'RESOURCE_EXHAUSTED',
   'INTERNAL',
   'UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

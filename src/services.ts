@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { AccountStore } from './accounts/store.js';
 import type { Config } from './config.js';
 import { Vfs } from './fs/vfs.js';
-import type { ContentHooks } from './hooks.js';
+import type { ContentHooks, WaitIndexed } from './hooks.js';
 import type { AppDeps } from './http/app.js';
 import { fsRouter } from './http/routes/fs.js';
 import { searchRouter } from './http/routes/search.js';
@@ -31,6 +31,8 @@ export const MODEL_CACHE_DIR = join('data', 'models');
 export interface OpenIndexOptions {
   /** Start from an empty table (a rebuild with another embedder). */
   readonly reset?: boolean;
+  /** Use this embedder instead of the configured one (tests). */
+  readonly embedder?: Embedder;
 }
 
 /** Chooses the embedder (SPEC 9: the index's own, unless reset) and opens the index with it. */
@@ -40,13 +42,15 @@ export async function openIndex(
   options: OpenIndexOptions = {},
 ): Promise<{ embedder: Embedder; store: IndexStore }> {
   const indexed = options.reset === true ? null : await IndexStore.storedIdentity(config.lancedbUri);
-  const embedder = await createEmbedder({
-    embedder: config.embedder,
-    ...(config.embeddingModel === undefined ? {} : { model: config.embeddingModel }),
-    cacheDir: MODEL_CACHE_DIR,
-    indexed,
-    log,
-  });
+  const embedder =
+    options.embedder ??
+    (await createEmbedder({
+      embedder: config.embedder,
+      ...(config.embeddingModel === undefined ? {} : { model: config.embeddingModel }),
+      cacheDir: MODEL_CACHE_DIR,
+      indexed,
+      log,
+    }));
   assertCompatible(embedder, indexed);
   const store = await IndexStore.open({ uri: config.lancedbUri, embedder, reset: options.reset === true });
   return { embedder, store };
@@ -75,7 +79,8 @@ async function statusFor(
   const status = await pipeline.status();
   if (ctx.role === 'root') return { ...status };
   const records = await store.countRows(eq('account_id', ctx.effective.account_id));
-  return { queue_depth: status.queue_depth, records, embedder: status.embedder };
+  const { queue_depth, index_lag_s, embedder } = status;
+  return { queue_depth, index_lag_s, records, embedder };
 }
 
 /** /ready: the indexer accepts jobs and the index answers a query. */
@@ -107,19 +112,28 @@ export interface Services {
 }
 
 /** Builds and starts everything; the caller serves `createApp(services.deps)`. */
-export async function buildServices(config: Config, log: Logger): Promise<Services> {
+export async function buildServices(
+  config: Config,
+  log: Logger,
+  options: Pick<OpenIndexOptions, 'embedder'> = {},
+): Promise<Services> {
   const unlock = await lockDataDir(config.dataDir);
   try {
-    return await assemble(config, log, unlock);
+    return await assemble(config, log, unlock, options);
   } catch (error) {
     await unlock();
     throw error;
   }
 }
 
-async function assemble(config: Config, log: Logger, unlock: () => Promise<void>): Promise<Services> {
+async function assemble(
+  config: Config,
+  log: Logger,
+  unlock: () => Promise<void>,
+  options: Pick<OpenIndexOptions, 'embedder'>,
+): Promise<Services> {
   const { dataDir } = config;
-  const { embedder, store } = await openIndex(config, log);
+  const { embedder, store } = await openIndex(config, log, options);
   const reader = sessionReader(dataDir);
   const pipeline = new IndexPipeline({
     dataDir,
@@ -129,9 +143,11 @@ async function assemble(config: Config, log: Logger, unlock: () => Promise<void>
     policyOf: (a) => accounts.policyOf(a),
     readMessage: (a, s, m) => reader.readMessageRecord(a, s, m),
     log,
+    maxLagS: config.maxIndexLagS,
   });
+  // The tenant services get `admit` (backpressure); the account store below does not.
   const hooks: ContentHooks = pipeline;
-  const waitIndexed = () => pipeline.waitIdle();
+  const waitIndexed: WaitIndexed = (tickets, ms) => pipeline.waitFor(tickets, ms);
   const vfs = new Vfs({
     dataDir,
     hooks,
@@ -144,9 +160,9 @@ async function assemble(config: Config, log: Logger, unlock: () => Promise<void>
     registry: config.authMode === 'api_key',
     hooks: {
       ...bound(pipeline),
-      accountDeleted: async (a) => {
+      accountDeleted: (a) => {
         vfs.forgetAccount(a);
-        await pipeline.accountDeleted(a);
+        return pipeline.accountDeleted(a);
       },
     },
   });
@@ -156,6 +172,7 @@ async function assemble(config: Config, log: Logger, unlock: () => Promise<void>
     hooks,
     isRegisteredUser: (a, u) => accounts.isRegisteredUser(a, u),
     authMode: config.authMode,
+    waitIndexed,
   });
   const metrics = new Metrics({
     indexStatus: () => pipeline.status(),
@@ -170,7 +187,6 @@ async function assemble(config: Config, log: Logger, unlock: () => Promise<void>
       pipeline.reportIntegrityErrors(n);
       metrics.integrityErrors.inc(n);
     },
-    onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
   });
   const admission = new SearchAdmission({
     maxInflight: config.maxSearchInflight,
@@ -183,7 +199,7 @@ async function assemble(config: Config, log: Logger, unlock: () => Promise<void>
     hooks,
     routers: [fsRouter(vfs), sessionsRouter(sessions), searchRouter(search, admission)],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
-    wait: waitIndexed,
+    wait: (account, ms) => pipeline.waitForAccount(account, ms),
     status: (ctx) => statusFor(ctx, pipeline, store),
     ready: () => readiness(pipeline, store),
     metrics,

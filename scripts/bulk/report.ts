@@ -13,6 +13,8 @@ export interface Summary {
   readonly interrupted: boolean;
   readonly seconds: number;
   readonly bytes: number;
+  /** Writes refused by backpressure and retried (the import slowed down to the indexer's pace). */
+  readonly throttled: number;
   readonly records_before: number;
   readonly records_after: number;
   readonly documents_per_second: number;
@@ -44,6 +46,7 @@ export function summarize(t: Tally, m: Measures): Summary {
     interrupted: t.interrupted,
     seconds: Math.round(m.seconds * 1000) / 1000,
     bytes: t.bytes,
+    throttled: t.throttled,
     records_before: m.recordsBefore,
     records_after: m.recordsAfter,
     documents_per_second: rate(t.written, m.seconds),
@@ -89,6 +92,10 @@ export function formatSummary(s: Summary): string {
     `throughput: ${s.documents_per_second} documents/s, ${humanBytes(s.bytes_per_second)}/s, ` +
       `${s.records_per_second} records/s (index records ${s.records_before} -> ${s.records_after})`,
   ];
+  if (s.throttled > 0)
+    lines.push(
+      `slowed down: ${s.throttled} write(s) waited for the indexer to catch up (RESOURCE_EXHAUSTED)`,
+    );
   if (s.failed_index_jobs > 0)
     lines.push(`warning: ${s.failed_index_jobs} index job(s) failed (see the log)`);
   if (s.issues.length > 0) lines.push('not written:', ...issueLines(s.issues));

@@ -2,9 +2,12 @@
  * Imports a source's documents through the filesystem service, as one identity, with a bounded
  * number of writes in flight. Every document ends in exactly one bucket (written, done by an earlier
  * run, skipped, failed); one bad document never stops the run. Interruption stops taking documents,
- * lets the writes in flight finish and leaves the checkpoint saved.
+ * lets the writes in flight finish and leaves the checkpoint saved. When the indexer falls behind,
+ * writes are refused with RESOURCE_EXHAUSTED: the import waits the indicated time and tries the same
+ * document again (it slows down instead of failing).
  */
-import { isAppError } from '../../src/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAppError, type AppError } from '../../src/errors.js';
 import type { Vfs } from '../../src/fs/vfs.js';
 import type { RequestContext } from '../../src/policy/index.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -24,6 +27,8 @@ export interface Tally {
   /** Done by an earlier run with the same content (from the checkpoint). */
   resumed: number;
   bytes: number;
+  /** Writes refused by backpressure (RESOURCE_EXHAUSTED) and tried again after the indicated delay. */
+  throttled: number;
   readonly skipped: Issue[];
   readonly failed: Issue[];
   interrupted: boolean;
@@ -61,6 +66,33 @@ async function load(doc: SourceDoc): Promise<Outcome> {
   }
 }
 
+/** Seconds a RESOURCE_EXHAUSTED error asks to wait (`details.retry_after_s`, else 1). */
+function retryAfterS(error: AppError): number {
+  const value = error.details['retry_after_s'];
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 1;
+}
+
+/**
+ * Writes a document, waiting and retrying while the indexer refuses writes. False if the run was
+ * stopped while waiting (the document is left for the next run).
+ */
+async function writeWithBackoff(o: ImportOptions, doc: SourceDoc, content: string, tally: Tally) {
+  for (;;) {
+    try {
+      await o.vfs.write(o.ctx, { uri: doc.uri, content, mode: 'replace' });
+      return true;
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'RESOURCE_EXHAUSTED') throw error;
+      tally.throttled++;
+      await sleep(retryAfterS(error) * 1000);
+      if (o.stopRequested()) {
+        tally.interrupted = true;
+        return false;
+      }
+    }
+  }
+}
+
 async function importOne(o: ImportOptions, doc: SourceDoc, tally: Tally): Promise<void> {
   if (o.checkpoint.isDone(doc.key, doc.fingerprint)) {
     tally.resumed++;
@@ -76,7 +108,7 @@ async function importOne(o: ImportOptions, doc: SourceDoc, tally: Tally): Promis
       return;
     case 'text':
       try {
-        await o.vfs.write(o.ctx, { uri: doc.uri, content: outcome.content, mode: 'replace' });
+        if (!(await writeWithBackoff(o, doc, outcome.content, tally))) return;
       } catch (error) {
         const code = isAppError(error) ? error.code : 'ERROR';
         tally.failed.push(issue(doc, code, error instanceof Error ? error.message : String(error)));
@@ -95,6 +127,7 @@ export async function importDocuments(o: ImportOptions): Promise<Tally> {
     written: 0,
     resumed: 0,
     bytes: 0,
+    throttled: 0,
     skipped: [],
     failed: [],
     interrupted: false,

@@ -3,7 +3,7 @@ import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import type { RequestContext, ResolvedUri } from '../policy/index.js';
-import type { ContentHooks } from '../hooks.js';
+import type { ContentHooks, WaitIndexed } from '../hooks.js';
 import { KeyedMutex } from '../storage/atomic.js';
 import { linkOnTheWay } from '../storage/links.js';
 import { accountDir, pathOfUri } from '../storage/paths.js';
@@ -15,7 +15,7 @@ export interface FsCore {
   readonly hooks: ContentHooks;
   readonly maxFileBytes: number;
   readonly sessionMessages: SessionMessageReader | undefined;
-  readonly waitIndexed: (() => Promise<void>) | undefined;
+  readonly waitIndexed: WaitIndexed | undefined;
   /** Serialises writes per file path. */
   readonly mutex: KeyedMutex;
 }

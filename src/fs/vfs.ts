@@ -4,7 +4,7 @@
  * (403 PERMISSION_DENIED) → existence (404 NOT_FOUND), so nobody learns whether something they may not
  * see exists. Permission decisions come from the policy core only (see access.ts).
  */
-import type { ContentHooks } from '../hooks.js';
+import type { ContentHooks, WaitIndexed } from '../hooks.js';
 import type { RequestContext } from '../policy/index.js';
 import { KeyedMutex } from '../storage/atomic.js';
 import { identityKey, initAccount, initIdentity } from './init.js';
@@ -21,8 +21,8 @@ export interface VfsOptions {
   maxFileBytes: number;
   /** Serves `viking://session/{S}/messages/{id}`; without it those URIs are 404. */
   sessionMessages?: SessionMessageReader;
-  /** Awaited after a write with `wait: true` (the indexer's "queue drained"). */
-  waitIndexed?: () => Promise<void>;
+  /** Awaited after a change with `wait: true`: the indexer has applied that change's jobs. */
+  waitIndexed?: WaitIndexed;
 }
 
 export class Vfs {
@@ -91,20 +91,20 @@ export class Vfs {
     return reads.folderSummary(this.core, ctx, uri, '.overview.md');
   }
 
-  mkdir(ctx: RequestContext, uri: string, description?: string) {
-    return writes.mkdir(this.core, ctx, uri, description);
+  mkdir(ctx: RequestContext, uri: string, description?: string, wait?: writes.WaitOptions) {
+    return writes.mkdir(this.core, ctx, uri, description, wait);
   }
 
   write(ctx: RequestContext, request: writes.WriteRequest) {
     return writes.write(this.core, ctx, request);
   }
 
-  rm(ctx: RequestContext, uri: string, recursive = false) {
-    return writes.rm(this.core, ctx, uri, recursive);
+  rm(ctx: RequestContext, uri: string, recursive = false, wait?: writes.WaitOptions) {
+    return writes.rm(this.core, ctx, uri, recursive, wait);
   }
 
-  mv(ctx: RequestContext, fromUri: string, toUri: string) {
-    return writes.mv(this.core, ctx, fromUri, toUri);
+  mv(ctx: RequestContext, fromUri: string, toUri: string, wait?: writes.WaitOptions) {
+    return writes.mv(this.core, ctx, fromUri, toUri, wait);
   }
 
   grep(ctx: RequestContext, request: search.GrepRequest) {

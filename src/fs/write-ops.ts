@@ -1,10 +1,13 @@
 /**
  * Mutating filesystem operations: mkdir, write (replace | append), rm, mv. Writes are atomic and
- * serialised per file; hooks run after the change is durable, always with canonical URIs.
+ * serialised per file; hooks run after the change is durable, always with canonical URIs. A change that
+ * will enqueue index jobs first asks the indexer to admit it (backpressure), after validation and
+ * before anything is written; with `wait: true` it returns once its own jobs are applied.
  */
 import { readFile, rename, rm as remove } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
+import { DEFAULT_WAIT_TIMEOUT_S, type IndexTickets } from '../hooks.js';
 import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
 import { mkdirWithin, writeFileAtomic } from '../storage/atomic.js';
 import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
@@ -21,12 +24,27 @@ import {
 /** `create` (OpenViking's third mode) writes a new file and refuses an existing one. */
 export type WriteMode = 'replace' | 'append' | 'create';
 
-export interface WriteRequest {
+/** `wait: true`: resolve only once this change's index jobs are applied, within `timeout` seconds. */
+export interface WaitOptions {
+  wait?: boolean;
+  /** Seconds (default 30); past it the change stays saved and the call fails with DEADLINE_EXCEEDED. */
+  timeout?: number;
+}
+
+export interface WriteRequest extends WaitOptions {
   uri: string;
   content: string;
   mode?: WriteMode;
-  /** Resolve only once the index has caught up with this write. */
-  wait?: boolean;
+}
+
+/** Throws RESOURCE_EXHAUSTED while the indexer is too far behind (nothing is written then). */
+function admit(core: FsCore, ctx: RequestContext): void {
+  core.hooks.admit?.(ctx.effective.account_id);
+}
+
+async function waitIndexed(core: FsCore, tickets: IndexTickets, options: WaitOptions | undefined) {
+  if (options?.wait !== true || core.waitIndexed === undefined) return;
+  await core.waitIndexed(tickets, (options.timeout ?? DEFAULT_WAIT_TIMEOUT_S) * 1000);
 }
 
 function tooLarge(resolved: ResolvedUri, max: number): AppError {
@@ -64,22 +82,31 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   const data = Buffer.from(request.content, 'utf8');
   if (data.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
   await requireNoLink(core, ctx, resolved);
+  admit(core, ctx);
   const path = pathOf(core, ctx, resolved);
   const root = accountRoot(core, ctx);
   const size = await core.mutex.run(path, () => writeBytes(core, root, { resolved, path }, data, mode));
-  await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
-  if (request.wait === true && core.waitIndexed !== undefined) await core.waitIndexed();
+  const tickets = await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
+  await waitIndexed(core, tickets, request);
   return { uri: resolved.uri as string, mode, size };
 }
 
 /** Creates a folder and its parents; a description becomes the folder's `.abstract.md`. */
-export async function mkdir(core: FsCore, ctx: RequestContext, raw: unknown, description?: string) {
+export async function mkdir(
+  core: FsCore,
+  ctx: RequestContext,
+  raw: unknown,
+  description?: string,
+  wait?: WaitOptions,
+) {
   const resolved = resolveWritable(ctx, raw);
   await requireNoLink(core, ctx, resolved);
   const path = pathOf(core, ctx, resolved);
   if ((await statOrNull(path))?.isFile() === true) {
     throw new AppError('CONFLICT', 'a file exists at this URI', { uri: resolved.uri });
   }
+  // Only a description is indexed; a bare folder enqueues nothing.
+  if (description !== undefined) admit(core, ctx);
   const root = accountRoot(core, ctx);
   if (path !== root) await mkdirWithin(root, path).catch((error: unknown) => mapWriteError(error, resolved));
   if (description !== undefined) {
@@ -90,7 +117,7 @@ export async function mkdir(core: FsCore, ctx: RequestContext, raw: unknown, des
     await core.mutex.run(target, () =>
       writeBytes(core, root, { resolved: abstract, path: target }, data, 'replace'),
     );
-    await core.hooks.fileWritten(ctx.effective.account_id, abstract.uri);
+    await waitIndexed(core, await core.hooks.fileWritten(ctx.effective.account_id, abstract.uri), wait);
   }
   return description === undefined
     ? { uri: resolved.uri as string }
@@ -98,7 +125,13 @@ export async function mkdir(core: FsCore, ctx: RequestContext, raw: unknown, des
 }
 
 /** Removes a file or (with `recursive`) a folder; removing nothing succeeds. */
-export async function rm(core: FsCore, ctx: RequestContext, raw: unknown, recursive = false) {
+export async function rm(
+  core: FsCore,
+  ctx: RequestContext,
+  raw: unknown,
+  recursive = false,
+  wait?: WaitOptions,
+) {
   const resolved = resolveRemovable(ctx, raw);
   await requireNoLink(core, ctx, resolved);
   const path = pathOf(core, ctx, resolved);
@@ -109,8 +142,9 @@ export async function rm(core: FsCore, ctx: RequestContext, raw: unknown, recurs
       uri: resolved.uri,
     });
   }
+  admit(core, ctx);
   await core.mutex.run(path, () => remove(path, { recursive: true, force: true }));
-  await core.hooks.removed(ctx.effective.account_id, resolved.uri);
+  await waitIndexed(core, await core.hooks.removed(ctx.effective.account_id, resolved.uri), wait);
   return { uri: resolved.uri as string, deleted: true };
 }
 
@@ -119,7 +153,13 @@ function isWithin(inner: ResolvedUri, outer: ResolvedUri): boolean {
 }
 
 /** Moves a file or folder within one scope owner; an existing destination is 409. */
-export async function mv(core: FsCore, ctx: RequestContext, fromRaw: unknown, toRaw: unknown) {
+export async function mv(
+  core: FsCore,
+  ctx: RequestContext,
+  fromRaw: unknown,
+  toRaw: unknown,
+  wait?: WaitOptions,
+) {
   // Both shapes first, so a malformed side is 400 whatever the other side's permissions.
   resolveWriteShape(ctx, fromRaw);
   resolveWriteShape(ctx, toRaw);
@@ -145,13 +185,14 @@ export async function mv(core: FsCore, ctx: RequestContext, fromRaw: unknown, to
   if ((await statOrNull(target)) !== null) {
     throw new AppError('ALREADY_EXISTS', 'the destination exists', { uri: to.uri });
   }
+  admit(core, ctx);
   await core.mutex
     .run(source, async () => {
       await mkdirWithin(accountRoot(core, ctx), dirname(target));
       await rename(source, target);
     })
     .catch((error: unknown) => mapWriteError(error, to));
-  await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri);
+  await waitIndexed(core, await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri), wait);
   // `from`/`to` are the names OpenViking's mv answers with.
   return {
     from_uri: from.uri as string,

@@ -22,6 +22,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   RESOURCE_EXHAUSTED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
 };
 
 const RESOURCE_KEYS = [

@@ -1,29 +1,60 @@
 /**
  * The indexing pipeline (SPEC 9.3): the content hooks enqueue durable jobs, one worker takes them in
- * batches and applies them with {@link IndexSync}. A failing batch is retried, then its jobs one by one
- * a bounded number of times; a job that keeps failing is logged and dropped (a re-index repairs it).
+ * large batches and applies them with {@link IndexSync}. A failing batch is retried, then split in
+ * halves until the failing jobs are isolated; a single job that keeps failing is logged and dropped
+ * (a re-index repairs it). Requests can wait for their own jobs ({@link IndexPipeline.waitFor}), and
+ * writes are refused with RESOURCE_EXHAUSTED while the index lag is over its bound.
  */
-import { AppError } from '../errors.js';
-import type { ContentHooks } from '../hooks.js';
+import { AppError, assertNever } from '../errors.js';
+import type { ContentHooks, IndexTickets } from '../hooks.js';
+import { LagMeter } from './lag.js';
 import { JobQueue, type Job, type QueueEntry } from './queue.js';
+import { messageUri } from './records.js';
 import { IndexSync, type SyncDeps } from './sync.js';
+import { JobWaiters } from './waiters.js';
 
 /** What the worker needs to sync the index (SyncDeps) plus the queue's batching and retry settings. */
 export interface PipelineOptions extends SyncDeps {
-  /** Jobs per batch (default 32). */
+  /** Jobs per batch (default 512): a backlog drains in few index writes. */
   readonly batchSize?: number;
-  /** Attempts per batch and per job before giving up (default 3). */
+  /** Attempts per batch and per single job before giving up (default 3). */
   readonly maxAttempts?: number;
   /** Base delay between attempts in ms (default 200, multiplied by the attempt number). */
   readonly retryDelayMs?: number;
+  /** MAX_INDEX_LAG_S: writes are refused while the index lag would exceed it (default 5). */
+  readonly maxLagS?: number;
 }
 
 export interface PipelineStatus {
   readonly queue_depth: number;
+  /** Age in seconds of the oldest job not yet applied (0 when the queue is empty). */
+  readonly index_lag_s: number;
+  /** Jobs per second over the last batches (null before the first batch). */
+  readonly drain_rate: number | null;
   readonly records: number;
   readonly embedder: { readonly id: string; readonly dimension: number };
   readonly failed_jobs: number;
   readonly integrity_errors?: number;
+}
+
+export const DEFAULT_BATCH_SIZE = 512;
+export const DEFAULT_MAX_LAG_S = 5;
+
+/** The URI a job is about, for the error of a failed wait. */
+function jobUri(job: Job): string {
+  switch (job.type) {
+    case 'file':
+    case 'remove':
+      return job.uri;
+    case 'move':
+      return job.to;
+    case 'message':
+      return messageUri(job.session_id, job.message_id);
+    case 'account':
+      return 'viking://';
+    default:
+      return assertNever(job);
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,23 +62,31 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export class IndexPipeline implements ContentHooks {
   private queue: JobQueue | null = null;
   private readonly sync: IndexSync;
+  private readonly waiters = new JobWaiters();
+  private readonly lag: LagMeter;
   private worker: Promise<void> | null = null;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
+  /** Jobs up to this sequence number were replayed at start: nobody waits for them. */
+  private replayedUpTo = 0;
   private failedJobs = 0;
   private integrityErrors = 0;
 
   constructor(private readonly options: PipelineOptions) {
     this.sync = new IndexSync(options);
+    this.lag = new LagMeter(options.maxLagS ?? DEFAULT_MAX_LAG_S);
   }
 
   /** Opens the journal and replays every job accepted but not finished before a crash. */
   async start(): Promise<void> {
     if (this.queue !== null) return;
     this.stopping = false;
-    this.queue = await JobQueue.open(this.options.dataDir);
-    this.queue.onJob(() => this.kick());
-    if (this.queue.depth > 0) this.options.log.info({ jobs: this.queue.depth }, 'replaying index jobs');
+    const queue = await JobQueue.open(this.options.dataDir);
+    this.queue = queue;
+    this.waiters.finished(queue.ackedSeq);
+    this.replayedUpTo = queue.pendingSeqs().at(-1) ?? 0;
+    queue.onJob(() => this.kick());
+    if (queue.depth > 0) this.options.log.info({ jobs: queue.depth }, 'replaying index jobs');
     this.kick();
   }
 
@@ -57,32 +96,67 @@ export class IndexPipeline implements ContentHooks {
     await this.worker;
     await this.queue?.close();
     this.queue = null;
+    this.waiters.abort();
     this.releaseIdle();
   }
 
-  fileWritten(account_id: string, uri: string): Promise<void> {
+  /** Throws RESOURCE_EXHAUSTED (429 with Retry-After) while the index lag is over its bound. */
+  admit(account_id: string): void {
+    if (this.queue === null || this.stopping) return;
+    const retry_after_s = this.lag.retryAfterS(this.queueState(this.queue));
+    if (retry_after_s === null) return;
+    throw new AppError('RESOURCE_EXHAUSTED', 'the indexer is behind; retry later', {
+      account_id,
+      retry_after_s,
+      max_index_lag_s: this.lag.maxLagS,
+    });
+  }
+
+  fileWritten(account_id: string, uri: string): Promise<IndexTickets> {
     return this.enqueue({ type: 'file', account: account_id, uri });
   }
 
-  removed(account_id: string, uri: string): Promise<void> {
+  removed(account_id: string, uri: string): Promise<IndexTickets> {
     return this.enqueue({ type: 'remove', account: account_id, uri });
   }
 
-  moved(account_id: string, from: string, to: string): Promise<void> {
+  moved(account_id: string, from: string, to: string): Promise<IndexTickets> {
     return this.enqueue({ type: 'move', account: account_id, from, to });
   }
 
-  messageAdded(account_id: string, session_id: string, message_id: string): Promise<void> {
+  messageAdded(account_id: string, session_id: string, message_id: string): Promise<IndexTickets> {
     return this.enqueue({ type: 'message', account: account_id, session_id, message_id });
   }
 
-  accountDeleted(account_id: string): Promise<void> {
+  accountDeleted(account_id: string): Promise<IndexTickets> {
     return this.enqueue({ type: 'account', account: account_id });
   }
 
   /** Whether the journal is open and jobs are being accepted. */
   get running(): boolean {
     return this.queue !== null && !this.stopping;
+  }
+
+  /**
+   * Resolves once the jobs of `tickets` are applied; rejects with INTERNAL (naming the URI) if one was
+   * dropped after retries, with DEADLINE_EXCEEDED after `timeoutMs`, with UNAVAILABLE if the
+   * pipeline stops first.
+   */
+  waitFor(tickets: IndexTickets, timeoutMs: number): Promise<void> {
+    const open = tickets.some((seq) => seq > (this.queue?.ackedSeq ?? 0));
+    if (open && !this.running)
+      return Promise.reject(new AppError('UNAVAILABLE', 'the index queue is not running'));
+    return this.waiters.wait(tickets, timeoutMs);
+  }
+
+  /**
+   * `POST /system/wait`: waits for the jobs of `account_id` accepted so far (every account's with
+   * null), like {@link waitFor}. Later jobs and other accounts' jobs are not waited for.
+   */
+  waitForAccount(account_id: string | null, timeoutMs: number): Promise<void> {
+    const seqs =
+      this.queue?.pendingSeqs(account_id === null ? undefined : (job) => job.account === account_id) ?? [];
+    return this.waitFor(seqs, timeoutMs);
   }
 
   /** Resolves once every job accepted so far is done (or the pipeline stopped). */
@@ -92,8 +166,11 @@ export class IndexPipeline implements ContentHooks {
   }
 
   async status(): Promise<PipelineStatus> {
+    const rate = this.lag.drainRate();
     return {
       queue_depth: this.queue?.depth ?? 0,
+      index_lag_s: this.queue === null ? 0 : round3(this.lag.lagS(this.queueState(this.queue))),
+      drain_rate: rate === null ? null : Math.round(rate * 10) / 10,
       records: await this.options.store.countRows(),
       embedder: { id: this.options.embedder.id, dimension: this.options.embedder.dimension },
       failed_jobs: this.failedJobs,
@@ -106,10 +183,14 @@ export class IndexPipeline implements ContentHooks {
     this.integrityErrors += count;
   }
 
-  private async enqueue(job: Job): Promise<void> {
+  private queueState(queue: JobQueue) {
+    return { depth: queue.depth, oldestAt: queue.oldestEnqueuedAt };
+  }
+
+  private async enqueue(job: Job): Promise<IndexTickets> {
     if (this.queue === null || this.stopping)
       throw new AppError('UNAVAILABLE', 'the index queue is not running');
-    await this.queue.enqueue(job);
+    return [await this.queue.enqueue(job)];
   }
 
   private isIdle(): boolean {
@@ -136,9 +217,10 @@ export class IndexPipeline implements ContentHooks {
   private async drain(): Promise<void> {
     const queue = this.queue;
     while (queue !== null && !this.stopping && queue.depth > 0) {
-      const batch = queue.peek(this.options.batchSize ?? 32);
+      const started = Date.now();
+      const batch = queue.peek(this.options.batchSize ?? DEFAULT_BATCH_SIZE);
       // Interrupted by stop(): leave the batch in the journal for the next start.
-      if (!(await this.process(batch))) break;
+      if (!(await this.process(batch, this.maxAttempts()))) break;
       const last = batch[batch.length - 1];
       if (last === undefined) break;
       try {
@@ -146,25 +228,43 @@ export class IndexPipeline implements ContentHooks {
       } catch (error) {
         this.options.log.error({ err: error }, 'could not acknowledge index jobs; retrying');
         await sleep(this.options.retryDelayMs ?? 200);
+        continue;
       }
+      this.lag.record(batch.length, Date.now() - started);
+      this.waiters.finished(last.seq);
     }
   }
 
-  /** Applies a batch; never throws. False if stop() interrupted it before it was done. */
-  private async process(batch: readonly QueueEntry[]): Promise<boolean> {
-    if (await this.attempt(batch.map((e) => e.job))) return true;
+  private maxAttempts(): number {
+    return this.options.maxAttempts ?? 3;
+  }
+
+  /**
+   * Applies a batch; never throws. False if stop() interrupted it before it was done. A failing batch
+   * is split in halves (each tried once before it is split again) down to single jobs, which get every
+   * attempt: one bad job costs a few extra writes, not one write per job of the batch.
+   */
+  private async process(batch: readonly QueueEntry[], attempts: number): Promise<boolean> {
+    if (
+      await this.attempt(
+        batch.map((e) => e.job),
+        attempts,
+      )
+    )
+      return true;
     if (this.stopping) return false;
-    for (const entry of batch.length > 1 ? batch : []) {
-      if (await this.attempt([entry.job])) continue;
-      if (this.stopping) return false;
-      this.giveUp([entry]);
+    if (batch.length === 1) {
+      this.giveUp(batch);
+      return true;
     }
-    if (batch.length === 1) this.giveUp(batch);
+    const middle = Math.ceil(batch.length / 2);
+    for (const half of [batch.slice(0, middle), batch.slice(middle)]) {
+      if (!(await this.process(half, half.length === 1 ? this.maxAttempts() : 1))) return false;
+    }
     return true;
   }
 
-  private async attempt(jobs: readonly Job[]): Promise<boolean> {
-    const attempts = this.options.maxAttempts ?? 3;
+  private async attempt(jobs: readonly Job[], attempts: number): Promise<boolean> {
     for (let n = 1; n <= attempts; n++) {
       try {
         await this.sync.apply(jobs);
@@ -180,7 +280,12 @@ export class IndexPipeline implements ContentHooks {
 
   private giveUp(entries: readonly QueueEntry[]): void {
     this.failedJobs += entries.length;
-    for (const entry of entries)
+    for (const entry of entries) {
       this.options.log.error({ job: entry.job }, 'index job dropped after retries');
+      if (entry.seq > this.replayedUpTo)
+        this.waiters.drop(entry.seq, { account: entry.job.account, uri: jobUri(entry.job) });
+    }
   }
 }
+
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;

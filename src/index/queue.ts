@@ -3,6 +3,8 @@
  * fsynced before `enqueue` resolves (concurrent enqueues share one fsync). The sequence number of the
  * last finished job is kept in `queue.ack` (written atomically); at start every journal job after it
  * is pending again. Once everything is acknowledged the journal is truncated so it does not grow.
+ * Each pending job's enqueue time is kept in memory (a job replayed at start counts from the open),
+ * for the index lag.
  */
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,6 +43,8 @@ interface PendingWrite {
 
 export class JobQueue {
   private readonly pending: QueueEntry[] = [];
+  /** When each pending job was enqueued (ms since the epoch), by sequence number. */
+  private readonly enqueuedAt = new Map<number, number>();
   private writes: PendingWrite[] = [];
   private flushing: Promise<void> | null = null;
   private nextSeq = 1;
@@ -65,6 +69,8 @@ export class JobQueue {
     const queue = new JobQueue(dir, handle);
     queue.journalBytes = (await handle.stat()).size;
     queue.pending.push(...entries.filter((e) => e.seq > acked));
+    const now = Date.now();
+    for (const e of queue.pending) queue.enqueuedAt.set(e.seq, now);
     queue.acked = acked;
     queue.lastWritten = entries.reduce((max, e) => Math.max(max, e.seq), acked);
     queue.nextSeq = queue.lastWritten + 1;
@@ -80,10 +86,27 @@ export class JobQueue {
     return this.pending.length;
   }
 
-  /** Appends a job durably; resolves once it is on disk. */
-  async enqueue(job: Job): Promise<void> {
+  /** When the oldest pending job was enqueued (ms since the epoch), or null if none is pending. */
+  get oldestEnqueuedAt(): number | null {
+    const first = this.pending[0];
+    return first === undefined ? null : (this.enqueuedAt.get(first.seq) ?? null);
+  }
+
+  /** The highest sequence number finished so far (acknowledged, here or before a restart). */
+  get ackedSeq(): number {
+    return this.acked;
+  }
+
+  /** Sequence numbers of the pending jobs `accept` selects (all of them without it). */
+  pendingSeqs(accept: (job: Job) => boolean = () => true): number[] {
+    return this.pending.filter((e) => accept(e.job)).map((e) => e.seq);
+  }
+
+  /** Appends a job durably; resolves with its sequence number once it is on disk. */
+  async enqueue(job: Job): Promise<number> {
     const valid = jobSchema.parse(job);
     const entry: QueueEntry = { seq: this.nextSeq++, job: valid };
+    const at = Date.now();
     await new Promise<void>((resolve, reject) => {
       this.writes.push({
         seq: entry.seq,
@@ -92,9 +115,17 @@ export class JobQueue {
       });
       this.flushing ??= this.flush();
     });
-    this.pending.push(entry);
-    this.pending.sort((a, b) => a.seq - b.seq);
+    this.insertPending(entry);
+    this.enqueuedAt.set(entry.seq, at);
     this.listener?.();
+    return entry.seq;
+  }
+
+  /** Keeps `pending` sorted by seq; entries nearly always arrive in order, so this is O(1). */
+  private insertPending(entry: QueueEntry): void {
+    let i = this.pending.length;
+    while (i > 0 && (this.pending[i - 1]?.seq ?? 0) > entry.seq) i--;
+    this.pending.splice(i, 0, entry);
   }
 
   /**
@@ -141,7 +172,9 @@ export class JobQueue {
   async ack(seq: number): Promise<void> {
     await writeFileAtomic(join(this.dir, 'queue.ack'), String(seq));
     this.acked = Math.max(this.acked, seq);
-    while (this.pending.length > 0 && (this.pending[0]?.seq ?? Infinity) <= seq) this.pending.shift();
+    let done = 0;
+    while (done < this.pending.length && (this.pending[done]?.seq ?? Infinity) <= seq) done++;
+    for (const entry of this.pending.splice(0, done)) this.enqueuedAt.delete(entry.seq);
     if (this.lastWritten <= this.acked && this.journalBytes > ROTATE_BYTES) {
       this.rotateWanted = true;
       this.flushing ??= this.flush();

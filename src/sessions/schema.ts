@@ -55,6 +55,12 @@ export const addMessageSchema = z
   });
 export type AddMessageBody = z.infer<typeof addMessageSchema>;
 
+/** `wait` and `timeout` (seconds; null is the default) of a message body (SPEC 9.3). */
+export const waitSchema = z.object({
+  wait: z.boolean().nullish(),
+  timeout: z.number().positive().max(3600).nullish(),
+});
+
 export const createSessionSchema = z
   .object({ session_id: z.string().nullable().optional() })
   .optional()

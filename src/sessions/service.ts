@@ -1,11 +1,13 @@
 /**
  * Account-shared sessions (SPEC 8): create, list, get, delete, add messages, context and commit.
  * Every change to one session runs under a per-session lock; the message log is append-only and the
- * meta file is replaced atomically. Content hooks are awaited after each change is durable.
+ * meta file is replaced atomically. Content hooks are awaited after each change is durable; a change
+ * that enqueues index jobs is first admitted by the indexer (backpressure), and a message sent with
+ * `wait: true` returns once its index job is applied.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
-import type { ContentHooks } from '../hooks.js';
+import { DEFAULT_WAIT_TIMEOUT_S, type ContentHooks, type WaitIndexed } from '../hooks.js';
 import { validateId, type RequestContext } from '../policy/index.js';
 import { KeyedMutex } from '../storage/atomic.js';
 import { buildContext, type SessionContext } from './context.js';
@@ -26,6 +28,7 @@ import {
   contextQuerySchema,
   createSessionSchema,
   getSessionQuerySchema,
+  waitSchema,
   type SessionMeta,
   type StoredMessage,
 } from './schema.js';
@@ -47,6 +50,8 @@ export interface SessionServiceDeps {
   isRegisteredUser: (account_id: string, user_id: string) => Promise<boolean>;
   /** `dev` is api_key mode without a root key (every caller is ROOT). */
   authMode: AuthMode;
+  /** Awaited after a message with `wait: true`: the indexer has applied its job. */
+  waitIndexed?: WaitIndexed;
 }
 
 export interface SessionUser {
@@ -121,6 +126,7 @@ export class SessionService implements SessionReader {
     }
     const session_id = validateId(id, 'session_id');
     const account = ctx.effective.account_id;
+    this.deps.hooks.admit?.(account);
     await this.locked(account, session_id, async () => {
       await this.files.removeSession(account, session_id);
       this.counts.delete(this.key(account, session_id));
@@ -137,6 +143,7 @@ export class SessionService implements SessionReader {
   ): Promise<{ session_id: string; message_count: number }> {
     const session_id = validateId(id, 'session_id');
     const body = parseInput(addMessageSchema, raw, 'message');
+    const wait = parseInput(waitSchema, raw, 'message');
     const role_id = await resolveRoleId({
       ctx,
       authMode: this.deps.authMode,
@@ -152,10 +159,13 @@ export class SessionService implements SessionReader {
       created_at: new Date(body.created_at ?? Date.now()).toISOString(),
     };
     const account = ctx.effective.account_id;
+    this.deps.hooks.admit?.(account);
     const message_count = await this.locked(account, session_id, () =>
       this.appendLocked(account, session_id, ctx.effective.user_id, message),
     );
-    await this.deps.hooks.messageAdded(account, session_id, message.id);
+    const tickets = await this.deps.hooks.messageAdded(account, session_id, message.id);
+    if (wait.wait === true && this.deps.waitIndexed !== undefined)
+      await this.deps.waitIndexed(tickets, (wait.timeout ?? DEFAULT_WAIT_TIMEOUT_S) * 1000);
     return { session_id, message_count };
   }
 
@@ -185,6 +195,7 @@ export class SessionService implements SessionReader {
     const session_id = validateId(id, 'session_id');
     const { keep_recent_count } = parseInput(commitSchema, body, 'request body');
     const account = ctx.effective.account_id;
+    this.deps.hooks.admit?.(account);
     const archive = await this.locked(account, session_id, () =>
       this.commitLocked(account, session_id, keep_recent_count),
     );

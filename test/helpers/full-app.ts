@@ -11,6 +11,7 @@ import request from 'supertest';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
+import type { Embedder } from '../../src/index/embedder.js';
 import { logger } from '../../src/log.js';
 import { buildServices, type Services } from '../../src/services.js';
 
@@ -58,6 +59,8 @@ export interface FullAppOptions {
   readonly dataDir?: string;
   /** Extra environment for loadConfig. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Replaces the configured embedder (a gated one for backlog tests). */
+  readonly embedder?: Embedder;
 }
 
 const keyResult = z.object({ result: z.object({ user_key: z.string().regex(/^[0-9a-f]{64}$/) }) });
@@ -70,7 +73,11 @@ export async function fullApp(options: FullAppOptions = {}): Promise<FullApp> {
     ROOT_API_KEY: ROOT_KEY,
     DATA_DIR: dataDir,
   });
-  const services = await buildServices(config, logger);
+  const services = await buildServices(
+    config,
+    logger,
+    options.embedder === undefined ? {} : { embedder: options.embedder },
+  );
   const app = createApp(services.deps);
   const keys = new Map<string, string>();
   const root = (): Client => request.agent(app).set('X-API-Key', ROOT_KEY);

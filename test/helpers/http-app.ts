@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AccountStore } from '../../src/accounts/store.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
-import type { ContentHooks } from '../../src/hooks.js';
+import { NO_HOOKS, type ContentHooks } from '../../src/hooks.js';
 import { createApp, type AppDeps } from '../../src/http/app.js';
 import { contextOf, sendOk } from '../../src/http/context.js';
 import type { RequestContext } from '../../src/policy/types.js';
@@ -51,13 +51,10 @@ export async function makeApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ ROOT_API_KEY: ROOT_KEY, ...options.env, DATA_DIR: dataDir });
   const deletedAccounts: string[] = [];
   const hooks: ContentHooks = {
-    fileWritten: () => Promise.resolve(),
-    removed: () => Promise.resolve(),
-    moved: () => Promise.resolve(),
-    messageAdded: () => Promise.resolve(),
+    ...NO_HOOKS,
     accountDeleted: (account_id) => {
       deletedAccounts.push(account_id);
-      return Promise.resolve();
+      return Promise.resolve([]);
     },
   };
   const accounts = await AccountStore.open({ dataDir, registry: config.authMode === 'api_key', hooks });

@@ -1,7 +1,7 @@
 /** A real pipeline over a temporary DATA_DIR and LanceDB, with helpers to change files on disk. */
 import { mkdir, rm, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { IndexPipeline } from '../../src/index/pipeline.js';
+import { IndexPipeline, type PipelineOptions } from '../../src/index/pipeline.js';
 import type { MessageSource } from '../../src/index/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { logger } from '../../src/log.js';
@@ -31,7 +31,10 @@ export class IndexFixture {
     this.lanceUri = join(dir.path, 'lancedb');
   }
 
-  async start(options: { batchSize?: number } = {}): Promise<this> {
+  /** Starts the pipeline; `embedder` replaces the hash embedder for indexing (same id and dimension). */
+  async start(
+    options: Partial<Pick<PipelineOptions, 'batchSize' | 'maxLagS' | 'embedder'>> = {},
+  ): Promise<this> {
     this.store = await IndexStore.open({ uri: this.lanceUri, embedder: this.embedder });
     this.pipeline = new IndexPipeline({
       dataDir: this.dataDir,

@@ -2,32 +2,32 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContentHooks } from '../../src/hooks.js';
+import type { ContentHooks, IndexTickets } from '../../src/hooks.js';
 import { DEFAULT_POLICY, type RequestContext, type Role } from '../../src/policy/index.js';
 import { SessionService, type AuthMode } from '../../src/sessions/service.js';
 
 /** Hooks that record every call, so tests can assert what reached the indexing pipeline. */
 export class RecordingHooks implements ContentHooks {
   readonly calls: string[] = [];
-  fileWritten(account_id: string, uri: string): Promise<void> {
+  fileWritten(account_id: string, uri: string): Promise<IndexTickets> {
     this.calls.push(`fileWritten ${account_id} ${uri}`);
-    return Promise.resolve();
+    return Promise.resolve([]);
   }
-  removed(account_id: string, uri: string): Promise<void> {
+  removed(account_id: string, uri: string): Promise<IndexTickets> {
     this.calls.push(`removed ${account_id} ${uri}`);
-    return Promise.resolve();
+    return Promise.resolve([]);
   }
-  moved(account_id: string, from: string, to: string): Promise<void> {
+  moved(account_id: string, from: string, to: string): Promise<IndexTickets> {
     this.calls.push(`moved ${account_id} ${from} ${to}`);
-    return Promise.resolve();
+    return Promise.resolve([]);
   }
-  messageAdded(account_id: string, session_id: string, message_id: string): Promise<void> {
+  messageAdded(account_id: string, session_id: string, message_id: string): Promise<IndexTickets> {
     this.calls.push(`messageAdded ${account_id} ${session_id} ${message_id}`);
-    return Promise.resolve();
+    return Promise.resolve([]);
   }
-  accountDeleted(account_id: string): Promise<void> {
+  accountDeleted(account_id: string): Promise<IndexTickets> {
     this.calls.push(`accountDeleted ${account_id}`);
-    return Promise.resolve();
+    return Promise.resolve([]);
   }
 }
 

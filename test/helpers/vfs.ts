@@ -18,7 +18,7 @@ export function recordingHooks(): ContentHooks & { calls: HookCall[] } {
   const calls: HookCall[] = [];
   const record = (...call: HookCall) => {
     calls.push(call);
-    return Promise.resolve();
+    return Promise.resolve([]);
   };
   return {
     calls,

@@ -52,11 +52,11 @@ class GateIndex implements SearchIndex {
 }
 
 const noHooks: ContentHooks = {
-  fileWritten: () => Promise.resolve(),
-  removed: () => Promise.resolve(),
-  moved: () => Promise.resolve(),
-  messageAdded: () => Promise.resolve(),
-  accountDeleted: () => Promise.resolve(),
+  fileWritten: () => Promise.resolve([]),
+  removed: () => Promise.resolve([]),
+  moved: () => Promise.resolve([]),
+  messageAdded: () => Promise.resolve([]),
+  accountDeleted: () => Promise.resolve([]),
 };
 
 let dataDir: string;

@@ -168,12 +168,14 @@ test('a file deleted before its job runs leaves no records', async () => {
   expect(await f.rows('acme')).toEqual([]);
 });
 
-test('status reports depth, records and the embedder', async () => {
+test('status reports depth, lag, drain rate, records and the embedder', async () => {
   await f.write('acme', 'viking://resources/s.md', 'status');
   await f.pipeline.fileWritten('acme', 'viking://resources/s.md');
   await f.pipeline.waitIdle();
   expect(await f.pipeline.status()).toEqual({
     queue_depth: 0,
+    index_lag_s: 0,
+    drain_rate: expect.any(Number) as number,
     records: 1,
     embedder: { id: 'test:hash-64', dimension: 64 },
     failed_jobs: 0,

@@ -5,6 +5,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Vfs } from '../../fs/index.js';
+import type { WaitOptions } from '../../fs/write-ops.js';
 import { parseInput } from '../../validate.js';
 import { contextOf, sendOk } from '../context.js';
 
@@ -29,19 +30,26 @@ const treeQuery = z.object({
   show_all_hidden: flag.optional(),
 });
 const uriQuery = z.object({ uri });
-const rmQuery = z.object({ uri, recursive: flag.optional() });
+/** `wait` and `timeout` (seconds; null means the default 30) of a change (SPEC 9.3). */
+const waitFields = { wait: z.boolean().nullish(), timeout: z.number().positive().max(3600).nullish() };
+const rmQuery = z.object({
+  uri,
+  recursive: flag.optional(),
+  wait: flag.optional(),
+  timeout: z.coerce.number().positive().max(3600).optional(),
+});
 const readQuery = z.object({
   uri,
   offset: count.optional(),
   limit: z.coerce.number().int().min(-1).optional(),
 });
-const mkdirBody = z.object({ uri, description: z.string().optional() });
-const mvBody = z.object({ from_uri: uri, to_uri: uri });
+const mkdirBody = z.object({ uri, description: z.string().optional(), ...waitFields });
+const mvBody = z.object({ from_uri: uri, to_uri: uri, ...waitFields });
 const writeBody = z.object({
   uri,
   content: z.string(),
   mode: z.enum(['replace', 'append', 'create']).default('replace'),
-  wait: z.boolean().optional(),
+  ...waitFields,
 });
 const grepBody = z.object({
   uri,
@@ -56,6 +64,14 @@ function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]:
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };
+}
+
+/** The wait options of a parsed body or query (null and absent mean "no wait", "default timeout"). */
+function waitOf(input: { wait?: boolean | null | undefined; timeout?: number | null | undefined }) {
+  const options: WaitOptions = {};
+  if (input.wait != null) options.wait = input.wait;
+  if (input.timeout != null) options.timeout = input.timeout;
+  return options;
 }
 
 function fsRoutes(router: Router, vfs: Vfs): void {
@@ -83,15 +99,15 @@ function fsRoutes(router: Router, vfs: Vfs): void {
   });
   router.post('/fs/mkdir', async (req: Request, res) => {
     const body = parseInput(mkdirBody, req.body);
-    sendOk(res, await vfs.mkdir(contextOf(req), body.uri, body.description));
+    sendOk(res, await vfs.mkdir(contextOf(req), body.uri, body.description, waitOf(body)));
   });
   router.delete('/fs', async (req: Request, res) => {
     const q = parseInput(rmQuery, req.query);
-    sendOk(res, await vfs.rm(contextOf(req), q.uri, q.recursive ?? false));
+    sendOk(res, await vfs.rm(contextOf(req), q.uri, q.recursive ?? false, waitOf(q)));
   });
   router.post('/fs/mv', async (req: Request, res) => {
     const body = parseInput(mvBody, req.body);
-    sendOk(res, await vfs.mv(contextOf(req), body.from_uri, body.to_uri));
+    sendOk(res, await vfs.mv(contextOf(req), body.from_uri, body.to_uri, waitOf(body)));
   });
 }
 
@@ -102,7 +118,8 @@ function contentRoutes(router: Router, vfs: Vfs): void {
   });
   router.post('/content/write', async (req: Request, res) => {
     const body = parseInput(writeBody, req.body);
-    sendOk(res, await vfs.write(contextOf(req), defined(body)));
+    const request = { uri: body.uri, content: body.content, mode: body.mode, ...waitOf(body) };
+    sendOk(res, await vfs.write(contextOf(req), request));
   });
   router.get('/content/abstract', async (req: Request, res) => {
     sendOk(res, await vfs.abstract(contextOf(req), parseInput(uriQuery, req.query).uri));

@@ -1,10 +1,12 @@
 /**
  * Liveness, readiness and status (SPEC 12). /health and /ready are public; /api/v1/system/status is
- * for any authenticated caller and merges in what the indexing pipeline reports.
+ * for any authenticated caller and merges in what the indexing pipeline reports; /api/v1/system/wait
+ * waits for the index jobs of the caller's account (SPEC 9.3).
  */
 import { Router, type RequestHandler } from 'express';
 import type { AuthMode } from '../../config.js';
 import { AppError } from '../../errors.js';
+import { DEFAULT_WAIT_TIMEOUT_S } from '../../hooks.js';
 import { logger } from '../../log.js';
 import { VERSION } from '../../version.js';
 import { z } from 'zod';
@@ -16,27 +18,13 @@ import { sendError } from '../errors.js';
 export type ReadyCheck = () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
 /** Extra status fields for a caller (what a caller may see depends on its role). */
 export type StatusSource = (ctx: RequestContext) => Promise<Record<string, unknown>>;
-/** Resolves once the indexing queue is drained. */
-export type WaitIdle = () => Promise<void>;
+/**
+ * Resolves once the index jobs of `account_id` accepted so far are applied (every account's with
+ * null); rejects with DEADLINE_EXCEEDED after `timeoutMs`, or with an error if one was dropped.
+ */
+export type WaitIdle = (account_id: string | null, timeoutMs: number) => Promise<void>;
 
-const waitBody = z.object({ timeout: z.number().positive().max(3600).nullish() });
-
-/** Waits for `wait()`, at most `seconds`; true if it finished in time. */
-async function waitAtMost(wait: WaitIdle, seconds: number | null | undefined): Promise<boolean> {
-  if (seconds === null || seconds === undefined) {
-    await wait();
-    return true;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>(
-    (resolve) => (timer = setTimeout(() => resolve(false), seconds * 1000)),
-  );
-  try {
-    return await Promise.race([wait().then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const waitBody = z.object({ timeout: z.number().positive().max(3600).nullish() }).nullish();
 
 export const healthHandler: RequestHandler = (_req, res) => {
   res.json({ status: 'ok', healthy: true, version: VERSION });
@@ -65,9 +53,14 @@ export function systemRouter(
 ): Router {
   const router = Router();
   router.post('/wait', async (req, res) => {
-    const { timeout } = parseInput(waitBody, req.body);
-    const drained = wait === undefined ? true : await waitAtMost(wait, timeout);
-    sendOk(res, { drained });
+    const timeout = parseInput(waitBody, req.body)?.timeout ?? DEFAULT_WAIT_TIMEOUT_S;
+    const ctx = contextOf(req);
+    // Only ROOT without an account header waits for everyone; anyone else for their account only,
+    // so nobody learns from it how busy another tenant is.
+    const all = ctx.role === 'root' && req.get('x-openviking-account') === undefined;
+    if (wait !== undefined) await wait(all ? null : ctx.effective.account_id, timeout * 1000);
+    // `drained` is what OpenViking's clients read; a timeout is a 504, never `drained: false`.
+    sendOk(res, { drained: true });
   });
   const startedAt = Date.now();
   router.get('/status', async (req, res) => {
