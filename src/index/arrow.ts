@@ -74,15 +74,44 @@ function vectorData(records: readonly IndexRecord[], dimension: number): Data<Fi
   return makeData({ type: vectorType(dimension), length: records.length, nullCount: 0, child });
 }
 
+/**
+ * A Utf8 column straight from its buffers (offsets, bytes, validity): several times faster than
+ * apache-arrow's generic builder, which dominated ingest.
+ */
+function utf8Data(values: ReadonlyArray<string | null>): Data<Utf8> {
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const value = values[i];
+    total += value === null || value === undefined ? 0 : Buffer.byteLength(value, 'utf8');
+    offsets[i + 1] = total;
+  }
+  const bytes = Buffer.allocUnsafe(total);
+  const validity = new Uint8Array(Math.ceil(n / 8));
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    const value = values[i];
+    if (value === null || value === undefined) nulls += 1;
+    else {
+      bytes.write(value, offsets[i] as number, 'utf8');
+      validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
+    }
+  }
+  const data = new Uint8Array(bytes.buffer, bytes.byteOffset, total);
+  return makeData({
+    type: new Utf8(),
+    length: n,
+    nullCount: nulls,
+    valueOffsets: offsets,
+    data,
+    ...(nulls > 0 ? { nullBitmap: validity } : {}),
+  });
+}
+
 /** Column data in schema order, built from our own field lists (never from a foreign schema). */
 function columnData(records: readonly IndexRecord[], dimension: number): Data[] {
-  const strings = STRING_FIELDS.map(
-    ([name]) =>
-      vectorFromArray(
-        records.map((r) => r[name]),
-        new Utf8(),
-      ).data[0] as Data,
-  );
+  const strings = STRING_FIELDS.map(([name]) => utf8Data(records.map((r) => r[name])) as Data);
   const ints = INT_FIELDS.map(
     (name) => vectorFromArray(Int32Array.from(records.map((r) => r[name]))).data[0] as Data,
   );

@@ -54,10 +54,61 @@ export function mirrorRow(r: Omit<IndexRecord, 'vector' | 'text'>): MemoryRow {
   };
 }
 
-/** A batch of rows from LanceDB (its own apache-arrow copy, read through this minimal shape). */
+/** Column data of a LanceDB result batch (its own apache-arrow copy, read through this shape). */
+interface ArrowData {
+  readonly offset: number;
+  readonly length: number;
+  readonly nullCount: number;
+  readonly nullBitmap?: Uint8Array | null;
+  readonly valueOffsets?: Int32Array | BigInt64Array | null;
+  readonly values?: ArrayLike<number> | null;
+  readonly children?: readonly ArrowData[];
+}
+
 interface ArrowBatch {
   readonly numRows: number;
-  getChild(name: string): { get(i: number): unknown } | null;
+  getChild(name: string): { readonly data: readonly ArrowData[] } | null;
+}
+
+/** One column of a batch as JS values, read from the buffers (per-row `get()` is far slower). */
+function readColumn(column: { readonly data: readonly ArrowData[] } | null, rows: number): unknown[] {
+  const out: unknown[] = [];
+  for (const data of column?.data ?? []) {
+    const offsets = data.valueOffsets;
+    const values = data.values;
+    for (let i = 0; i < data.length; i++) {
+      const at = data.offset + i;
+      const valid =
+        data.nullCount === 0 || !data.nullBitmap || ((data.nullBitmap[at >> 3] ?? 0) & (1 << (at & 7))) !== 0;
+      if (!valid || values === null || values === undefined) out.push(null);
+      else if (offsets !== null && offsets !== undefined) {
+        const bytes = values as Uint8Array;
+        const from = Number(offsets[at]);
+        const to = Number(offsets[at + 1]);
+        out.push(Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8'));
+      } else out.push(values[at]);
+    }
+  }
+  if (out.length !== rows) throw new Error(`column has ${out.length} values for ${rows} rows`);
+  return out;
+}
+
+/** The vectors of a batch as views into its fixed-size-list buffer. */
+function readVectors(
+  column: { readonly data: readonly ArrowData[] } | null,
+  dimension: number,
+): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (const data of column?.data ?? []) {
+    const child = data.children?.[0];
+    const values = child?.values;
+    if (!(values instanceof Float32Array) || child === undefined) throw new Error('vector column unreadable');
+    for (let i = 0; i < data.length; i++) {
+      const start = child.offset + (data.offset + i) * dimension;
+      out.push(values.subarray(start, start + dimension));
+    }
+  }
+  return out;
 }
 
 export interface MirrorOptions {
@@ -149,16 +200,12 @@ export class Mirror {
 }
 
 function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number): void {
-  const columns = MIRROR_COLUMNS.map((name) => batch.getChild(name));
-  const vectors = batch.getChild('vector');
+  const columns = MIRROR_COLUMNS.map((name) => readColumn(batch.getChild(name), batch.numRows));
+  const vectors = readVectors(batch.getChild('vector'), dimension);
+  if (vectors.length !== batch.numRows) throw new Error('vector column length differs from the batch');
   for (let i = 0; i < batch.numRows; i++) {
     const row: Record<string, unknown> = {};
-    MIRROR_COLUMNS.forEach((name, c) => {
-      const value = columns[c]?.get(i);
-      row[name] = value === undefined ? null : value;
-    });
-    const raw = vectors?.get(i) as { toArray(): Float32Array } | null | undefined;
-    const vector = raw === null || raw === undefined ? new Float32Array(dimension) : raw.toArray();
-    index.put(row as unknown as MemoryRow, vector);
+    MIRROR_COLUMNS.forEach((name, c) => (row[name] = columns[c]?.[i]));
+    index.put(row as unknown as MemoryRow, vectors[i] as Float32Array);
   }
 }

@@ -11,6 +11,7 @@ import { IndexStore } from '../../src/index/store.js';
 import {
   and,
   cmp,
+  eq,
   evaluate,
   isIn,
   resolveUri,
@@ -214,6 +215,14 @@ test('records written after the mirror loaded are found, and a reopened store lo
   const reopened = await again.vectorSearch(target, filter, 1);
   expect(reopened.plan.name).toBe('memory');
   expect(reopened.rows.map((h) => h.uri)).toEqual(['viking://resources/late.md']);
+  // The loaded rows carry every field exactly as the rows mirrored at write time.
+  for (const account of ACCOUNTS) {
+    const all = eq('account_id', account);
+    const loaded = await again.vectorSearch(target, all, 100);
+    const written = await store.vectorSearch(target, all, 100);
+    expect(loaded.rows).toEqual(written.rows);
+    expect(loaded.rows.length).toBeGreaterThan(20);
+  }
   await again.close();
 });
 

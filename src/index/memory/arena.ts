@@ -171,7 +171,9 @@ export class VectorArena {
     if (end > this.budget) throw new ArenaFullError(this.budget);
     const have = this.memory.buffer.byteLength;
     if (end > have) {
-      this.memory.grow(Math.ceil((end - have) / PAGE));
+      // Grow in steps of up to 64 MiB (half the size so far), not block by block.
+      const wanted = Math.max(end, Math.min(have + Math.min(have / 2, 64 * 2 ** 20), this.budget));
+      this.memory.grow(Math.ceil((wanted - have) / PAGE));
       this.f32 = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);
     }
