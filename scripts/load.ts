@@ -64,6 +64,19 @@ function sum(api: Api, kinds: readonly ClientKind[]): Tally {
   return total;
 }
 
+/** CPU seconds the server and this script use from now until the returned function is called. */
+async function cpuMark(server: LoadServer): Promise<() => Promise<Record<string, number>>> {
+  const server0 = await server.cpuS();
+  const client0 = process.cpuUsage();
+  return async () => {
+    const client = process.cpuUsage(client0);
+    return {
+      server_cpu_s: round((await server.cpuS()) - server0),
+      client_cpu_s: round((client.user + client.system) / 1e6),
+    };
+  };
+}
+
 async function setUp(api: Api, server: LoadServer, records: number): Promise<World> {
   const world = await createWorld(api, server.rootKey);
   const started = performance.now();
@@ -83,6 +96,7 @@ async function mixed(
   args: Args,
 ): Promise<Record<string, number>> {
   const rssBefore = await server.rssMb();
+  const cpu = await cpuMark(server);
   say(
     `load: ${args.seconds} s, 6 writers, 2 session posters, 8 searchers; server RSS ${rssBefore.toFixed(0)} MB`,
   );
@@ -115,6 +129,7 @@ async function mixed(
       );
     },
   );
+  const cpuS = await cpu();
   const wait = result.endedAt + 5000 - performance.now();
   if (wait > 0) await sleep(wait);
   say(`check: is each of the ${result.acked.length} acknowledged writes findable (from 5 s after the load)?`);
@@ -145,6 +160,7 @@ async function mixed(
     not_findable: missing.length,
     rss_before_mb: round(rssBefore, 0),
     rss_after_mb: round(rssAfter, 0),
+    ...cpuS,
   };
 }
 
@@ -155,6 +171,7 @@ async function searchOnly(
   args: Args,
 ): Promise<Record<string, number>> {
   const rssBefore = await server.rssMb();
+  const cpu = await cpuMark(server);
   say(`search-only: ${args.seconds} s, 32 searchers over ${args.records} documents`);
   const stopAt = performance.now() + args.seconds * 1000;
   const samples: number[] = [];
@@ -172,6 +189,7 @@ async function searchOnly(
   const timer = setInterval(() => say(`searches ${samples.length}`), 5000);
   await Promise.all(Array.from({ length: 32 }, (_, s) => searcher(s)));
   clearInterval(timer);
+  const cpuS = await cpu();
   const load = api.tally('searcher');
   return {
     seconds: args.seconds,
@@ -187,6 +205,7 @@ async function searchOnly(
     retries: load.retries,
     rss_before_mb: round(rssBefore, 0),
     rss_after_mb: round(await server.rssMb(), 0),
+    ...cpuS,
   };
 }
 

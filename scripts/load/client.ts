@@ -35,7 +35,7 @@ export interface Caller {
 }
 
 export interface CallOptions {
-  /** Give up retrying (return the 429/503) once this time (performance.now()) has passed. */
+  /** No retry past this time (performance.now()): the 429/503 is returned at that time instead. */
   readonly until?: number;
 }
 
@@ -73,7 +73,9 @@ export class Api {
       if (status === 429 || status === 503) {
         if (status === 429) tally.s429 += 1;
         else tally.s503 += 1;
+        // No retry would be answered before `until`: wait it out (never spin) and hand the refusal back.
         if (options.until !== undefined && performance.now() + answer.retryAfterS * 1000 > options.until) {
+          await sleep(Math.max(0, options.until - performance.now()));
           return answer;
         }
         tally.retries += 1;

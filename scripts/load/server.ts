@@ -22,6 +22,8 @@ export interface LoadServer {
   readonly logFile: string;
   /** Resident set size in MiB, from /proc. */
   rssMb(): Promise<number>;
+  /** CPU time (user + system) the server has used so far, in seconds, from /proc. */
+  cpuS(): Promise<number>;
   /** SIGTERM, then SIGKILL after 20 s; removes the DATA_DIR unless `keepData`. */
   stop(keepData: boolean): Promise<void>;
 }
@@ -46,6 +48,14 @@ export async function rssMbOf(pid: number): Promise<number> {
   const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
   if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
   return Number(kb) / 1024;
+}
+
+/** Assumes the usual 100 clock ticks per second (`getconf CLK_TCK`). */
+export async function cpuSOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -110,12 +120,14 @@ export async function startServer(env: Readonly<Record<string, string>>): Promis
     dataDir,
     logFile,
     rssMb: () => rssMbOf(pid),
+    cpuS: () => cpuSOf(pid),
     async stop(keepData) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited(child);
       clearTimeout(timer);
       if (!keepData) await rm(dataDir, { recursive: true, force: true });
+      if (!keepData) await rm(logFile, { force: true });
     },
   };
 }
