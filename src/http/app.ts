@@ -34,7 +34,7 @@ export interface AppDeps {
   readonly onContext?: (ctx: RequestContext) => Promise<void>;
   /** Extra fields of /api/v1/system/status (queue depth, index size, embedder). */
   readonly status?: StatusSource;
-  /** `POST /api/v1/system/wait`: resolves once the indexing queue is drained. */
+  /** `POST /api/v1/system/wait`: waits for an account's index jobs accepted so far (all with null). */
   readonly wait?: WaitIdle;
   /** Readiness checks for /ready. */
   readonly ready?: ReadyCheck;
