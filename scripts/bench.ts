@@ -198,7 +198,10 @@ async function run(args: BenchArgs): Promise<number> {
     const runners = variants(services, queries, log);
     const probes = CLASS_NAMES.flatMap((name) => byClass.get(name)?.slice(0, 1) ?? []);
     const ready = await readyAfterLoad(services.store, probes, runners.planned, load.endedAt, note);
-    note(`ready ${ready.toFixed(1)} s after the load`);
+    const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
+    note(
+      `ready ${ready.toFixed(1)} s after the load; RSS ${rssMb} MB, peak so far ${Math.round(rss.peakMb())} MB`,
+    );
     results = await measureInProcess(runners, byClass, truth);
     if (args.http) results = await measureHttp(services, rootKey, userKeys, byClass, results);
     ingest = {

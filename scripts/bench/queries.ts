@@ -122,9 +122,10 @@ class Selector {
           const id = this.identity(cls, this.rng.int(users.length), false);
           const { matching } = this.readable(id, users[id.user]!.account);
           const [lo, hi] = range ?? [0, Infinity];
-          const distance = matching < lo ? Math.log(lo / Math.max(matching, 0.5)) : Math.log(matching / hi);
+          const distance =
+            matching === 0 ? Infinity : matching < lo ? Math.log(lo / matching) : Math.log(matching / hi);
           if (best === null || distance < best.distance) best = { id, distance };
-          if (distance <= 0 && matching > 0) break;
+          if (distance <= 0) break;
         }
         return best!.id;
       }
