@@ -151,7 +151,7 @@ describe('backpressure', () => {
       .send({ uri: 'viking://resources/jam.md', content: 'jamgate' })
       .expect(200);
     await gated.reached('jamgate');
-    const lag = async () => Number(statusOf(await alice.get('/api/v1/system/status')).index_lag_s);
+    const lag = async () => z.number().parse(statusOf(await alice.get('/api/v1/system/status')).index_lag_s);
     while ((await lag()) <= BOUND_S) await sleep(20);
 
     const uri = 'viking://resources/refused.md';
@@ -180,6 +180,7 @@ describe('backpressure', () => {
     await alice.post('/api/v1/search/find').send({ query: 'jam' }).expect(200);
     const mine = statusOf(await alice.get('/api/v1/system/status').expect(200));
     expect(mine).toMatchObject({ queue_depth: 1 });
+    expect(Number(mine.index_lag_s)).toBeGreaterThan(BOUND_S);
     expect(mine).not.toHaveProperty('failed_jobs');
     await t
       .root()
