@@ -187,6 +187,7 @@ async function assemble(
       pipeline.reportIntegrityErrors(n);
       metrics.integrityErrors.inc(n);
     },
+    onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
   });
   const admission = new SearchAdmission({
     maxInflight: config.maxSearchInflight,
