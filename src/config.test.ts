@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       maxIndexLagS: 5,
       maxSearchInflight: 8,
       maxSearchQueue: 32,
+      searchMemoryBytes: 3072 * 1024 * 1024,
     });
   });
 
@@ -36,6 +37,7 @@ describe('loadConfig', () => {
       MAX_INDEX_LAG_S: '0.5',
       MAX_SEARCH_INFLIGHT: '2',
       MAX_SEARCH_QUEUE: '0',
+      SEARCH_MEMORY_MB: '0',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -52,6 +54,7 @@ describe('loadConfig', () => {
       maxIndexLagS: 0.5,
       maxSearchInflight: 2,
       maxSearchQueue: 0,
+      searchMemoryBytes: 0,
     });
   });
 

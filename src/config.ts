@@ -34,6 +34,7 @@ const EnvSchema = z.object({
   MAX_INDEX_LAG_S: z.coerce.number().positive().max(86_400).default(5),
   MAX_SEARCH_INFLIGHT: z.coerce.number().int().min(1).max(1024).default(8),
   MAX_SEARCH_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
+  SEARCH_MEMORY_MB: z.coerce.number().int().min(0).max(4096).default(3072),
 });
 
 export interface Config {
@@ -54,6 +55,8 @@ export interface Config {
   /** Searches running at once; more wait in a queue of `maxSearchQueue`, then get 503. */
   readonly maxSearchInflight: number;
   readonly maxSearchQueue: number;
+  /** Budget of the in-memory search index in bytes (0: searches use LanceDB only). */
+  readonly searchMemoryBytes: number;
 }
 
 /** Thrown for an invalid environment; the message names every bad variable. */
@@ -93,6 +96,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxIndexLagS: e.MAX_INDEX_LAG_S,
     maxSearchInflight: e.MAX_SEARCH_INFLIGHT,
     maxSearchQueue: e.MAX_SEARCH_QUEUE,
+    searchMemoryBytes: e.SEARCH_MEMORY_MB * MIB,
   });
 }
 

@@ -52,7 +52,13 @@ export async function openIndex(
       log,
     }));
   assertCompatible(embedder, indexed);
-  const store = await IndexStore.open({ uri: config.lancedbUri, embedder, reset: options.reset === true });
+  const store = await IndexStore.open({
+    uri: config.lancedbUri,
+    embedder,
+    reset: options.reset === true,
+    memoryBudgetBytes: config.searchMemoryBytes,
+    log,
+  });
   return { embedder, store };
 }
 
@@ -77,7 +83,7 @@ async function statusFor(
   store: IndexStore,
 ): Promise<Record<string, unknown>> {
   const status = await pipeline.status();
-  if (ctx.role === 'root') return { ...status };
+  if (ctx.role === 'root') return { ...status, search_memory: store.memoryStatus() };
   const records = await store.countRows(eq('account_id', ctx.effective.account_id));
   const { queue_depth, index_lag_s, embedder } = status;
   return { queue_depth, index_lag_s, records, embedder };
@@ -207,7 +213,7 @@ async function assemble(
   };
   const close = async (): Promise<void> => {
     await pipeline.stop();
-    store.close();
+    await store.close();
     await unlock();
   };
   return { config, accounts, embedder, store, pipeline, vfs, sessions, search, metrics, deps, close };
