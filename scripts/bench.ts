@@ -32,6 +32,7 @@ import {
   type Answer,
   type Budget,
   type Runner,
+  type VariantStats,
 } from './bench/measure.js';
 import { CLASS_NAMES, makeQueries, readersByFolder, type BenchQuery } from './bench/queries.js';
 import { humanTable, reportJson, summaryLine, type ClassResult, type Ingest } from './bench/report.js';
@@ -75,9 +76,13 @@ function lookupEmbedder(queries: readonly BenchQuery[]): Embedder {
   };
 }
 
-function planName(result: SearchResult): string {
-  const plan = (result.explain as { plan?: { name?: unknown } } | undefined)?.plan;
-  return typeof plan?.name === 'string' ? plan.name : 'unknown';
+/** `explain.plan` read defensively: its name ('unknown' if absent) and matching count, if given. */
+function planOf(result: SearchResult): { plan: string; matching: number | null } {
+  const plan = (result.explain as { plan?: { name?: unknown; matching?: unknown } } | undefined)?.plan;
+  return {
+    plan: typeof plan?.name === 'string' ? plan.name : 'unknown',
+    matching: typeof plan?.matching === 'number' ? plan.matching : null,
+  };
 }
 
 function serviceRunner(service: SearchService): Runner {
@@ -91,7 +96,7 @@ function serviceRunner(service: SearchService): Runner {
     } as const;
     const result = await service.search(q.ctx, request);
     const hits = [...result.memories, ...result.resources, ...result.skills, ...result.sessions];
-    return { uris: hits.map((h) => h.uri), plan: planName(result) };
+    return { uris: hits.map((h) => h.uri), ...planOf(result) };
   };
 }
 
@@ -110,6 +115,14 @@ function variants(
   };
 }
 
+function noteVariant(name: string, variant: string, v: VariantStats): void {
+  const counts =
+    v.matchingMismatches === 0
+      ? ''
+      : ` — WARNING: ${v.matchingMismatches} answers reported a matching count other than the ground truth's`;
+  note(`${name} ${variant}: p50 ${v.p50_ms} ms, recall ${v.recall_at_10}, ${v.queries} queries${counts}`);
+}
+
 async function measureInProcess(
   runners: Record<'planned' | 'baseline', Runner>,
   byClass: ReadonlyMap<string, BenchQuery[]>,
@@ -120,13 +133,9 @@ async function measureInProcess(
   for (const name of CLASS_NAMES) {
     const qs = byClass.get(name) ?? [];
     const planned = await measureVariant(runners.planned, qs, exact, PLANNED);
-    note(
-      `${name} planned: p50 ${planned.p50_ms} ms, recall ${planned.recall_at_10}, ${planned.queries} queries`,
-    );
+    noteVariant(name, 'planned', planned);
     const baseline = await measureVariant(runners.baseline, qs, exact, BASELINE);
-    note(
-      `${name} baseline: p50 ${baseline.p50_ms} ms, recall ${baseline.recall_at_10}, ${baseline.queries} queries`,
-    );
+    noteVariant(name, 'baseline', baseline);
     const matching_median = percentile(
       qs.map((q) => q.matching),
       50,
@@ -190,7 +199,7 @@ async function run(args: BenchArgs): Promise<number> {
     const userKeys = await registerTenants(services.accounts, layout);
     await services.pipeline.waitIdle(); // account creation queues a purge of the account's region
     note('accounts and users registered; loading');
-    const load = await loadCorpus(services.store, layout, plan, truth, args.seed);
+    const load = await loadCorpus(services.store, layout, plan, truth, args.seed, note);
     note(
       `loaded in ${load.wallS.toFixed(1)} s (upsert ${load.upsertS.toFixed(1)} s, ` +
         `${Math.round(load.recordsPerS)} records/s excluding generation and embedding)`,

@@ -31,6 +31,7 @@ export async function loadCorpus(
   plan: CorpusPlan,
   truth: GroundTruth,
   seed: number,
+  note: (message: string) => void,
 ): Promise<LoadResult> {
   const rng = new Rng(seed ^ 0xbec7);
   const bar = progressBar('load', 'records', false);
@@ -47,6 +48,11 @@ export async function loadCorpus(
       await store.upsert(batch);
       upsertMs += performance.now() - t0;
       bar.update(to);
+      // The bar draws only on a terminal; elsewhere a line per tenth of the load.
+      const tenth = Math.ceil(plan.records / 10);
+      if (!process.stderr.isTTY && Math.floor(to / tenth) > Math.floor(from / tenth)) {
+        note(`loaded ${to} records (upsert ${(upsertMs / 1000).toFixed(1)} s so far)`);
+      }
     }
   } finally {
     bar.stop();

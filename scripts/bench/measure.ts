@@ -15,6 +15,8 @@ const MIN_QPS_MS = 2_000;
 export interface Answer {
   readonly uris: readonly string[];
   readonly plan: string;
+  /** The matching count the plan reports (`explain.plan.matching`), if any. */
+  readonly matching: number | null;
 }
 export type Runner = (q: BenchQuery) => Promise<Answer>;
 
@@ -37,6 +39,8 @@ export interface VariantStats extends LatencyStats {
   readonly plans: Record<string, number>;
   /** Queries measured with one in flight (fewer than the class has when the budget ran out). */
   readonly queries: number;
+  /** Answers whose reported matching count differs from the ground truth's (not in the JSON). */
+  readonly matchingMismatches: number;
 }
 
 /** Nearest-rank percentile. */
@@ -115,12 +119,14 @@ export async function measureVariant(
 ): Promise<VariantStats> {
   let recall = 0;
   let short = 0;
+  let matchingMismatches = 0;
   const plans: Record<string, number> = {};
   const { samples, count } = await sequential(run, queries, budget.latencyMs, (q, answer) => {
     const s = score(answer, truth(q), q.matching);
     recall += s.recall;
     if (s.short) short++;
     plans[answer.plan] = (plans[answer.plan] ?? 0) + 1;
+    if (answer.matching !== null && answer.matching !== q.matching) matchingMismatches++;
   });
   const qps = await throughput(run, queries.slice(0, count), budget.qpsMs);
   return {
@@ -131,5 +137,6 @@ export async function measureVariant(
     qps_8: round(qps, 1),
     plans,
     queries: count,
+    matchingMismatches,
   };
 }
