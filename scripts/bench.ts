@@ -76,12 +76,13 @@ function lookupEmbedder(queries: readonly BenchQuery[]): Embedder {
   };
 }
 
-/** `explain.plan` read defensively: its name ('unknown' if absent) and matching count, if given. */
-function planOf(result: SearchResult): { plan: string; matching: number | null } {
-  const plan = (result.explain as { plan?: { name?: unknown; matching?: unknown } } | undefined)?.plan;
+/** `explain.plan`: its name, matching count and the time of each stage of the vector query. */
+function planOf(result: SearchResult): Pick<Answer, 'plan' | 'matching' | 'stages_ms'> {
+  const plan = result.explain?.plan;
   return {
-    plan: typeof plan?.name === 'string' ? plan.name : 'unknown',
-    matching: typeof plan?.matching === 'number' ? plan.matching : null,
+    plan: plan?.name ?? 'unknown',
+    matching: plan?.matching ?? null,
+    stages_ms: plan?.stages_ms ?? {},
   };
 }
 
@@ -107,8 +108,7 @@ function variants(
   log: Logger,
 ): Record<'planned' | 'baseline', Runner> {
   const deps: SearchDeps = { index: services.store, embedder: lookupEmbedder(queries), log };
-  // `plan` may not exist in SearchDeps yet; until it does both variants run the same code.
-  const baseline = Object.assign({}, deps, { plan: 'baseline' as const }) as SearchDeps;
+  const baseline: SearchDeps = { ...deps, plan: 'baseline' };
   return {
     planned: serviceRunner(new SearchService(deps)),
     baseline: serviceRunner(new SearchService(baseline)),

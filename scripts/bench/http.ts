@@ -70,6 +70,6 @@ export function httpRunner(base: string, rootKey: string, userKeys: ReadonlyMap<
     if (!response.ok) throw new Error(`HTTP ${response.status} for a ${q.cls} query: ${text.slice(0, 300)}`);
     const { result } = JSON.parse(text) as FindResponse;
     const hits = GROUPS.flatMap((group) => result?.[group] ?? []);
-    return { uris: hits.map((h) => h.uri), plan: 'http', matching: null };
+    return { uris: hits.map((h) => h.uri), plan: 'http', matching: null, stages_ms: {} };
   };
 }

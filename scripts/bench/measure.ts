@@ -17,6 +17,8 @@ export interface Answer {
   readonly plan: string;
   /** The matching count the plan reports (`explain.plan.matching`), if any. */
   readonly matching: number | null;
+  /** The time of each stage of the vector query (`explain.plan.stages_ms`). */
+  readonly stages_ms: Readonly<Record<string, number>>;
 }
 export type Runner = (q: BenchQuery) => Promise<Answer>;
 
@@ -37,6 +39,8 @@ export interface VariantStats extends LatencyStats {
   readonly short: number;
   readonly qps_8: number;
   readonly plans: Record<string, number>;
+  /** Median time of each stage of the vector query, where the time goes. */
+  readonly stages_ms: Record<string, number>;
   /** Queries measured with one in flight (fewer than the class has when the budget ran out). */
   readonly queries: number;
   /** Answers whose reported matching count differs from the ground truth's (not in the JSON). */
@@ -121,7 +125,9 @@ export async function measureVariant(
   let short = 0;
   let matchingMismatches = 0;
   const plans: Record<string, number> = {};
+  const stages: Record<string, number[]> = {};
   const { samples, count } = await sequential(run, queries, budget.latencyMs, (q, answer) => {
+    for (const [stage, ms] of Object.entries(answer.stages_ms)) (stages[stage] ??= []).push(ms);
     const s = score(answer, truth(q), q.matching);
     recall += s.recall;
     if (s.short) short++;
@@ -136,6 +142,7 @@ export async function measureVariant(
     short,
     qps_8: round(qps, 1),
     plans,
+    stages_ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(percentile(v, 50))])),
     queries: count,
     matchingMismatches,
   };

@@ -47,8 +47,8 @@ export function reportJson(
 }
 
 function pick(v: VariantStats, withPlans: boolean) {
-  const { p50_ms, p99_ms, recall_at_10, short, qps_8, plans } = v;
-  return { p50_ms, p99_ms, recall_at_10, short, qps_8, ...(withPlans ? { plans } : {}) };
+  const { p50_ms, p99_ms, recall_at_10, short, qps_8, plans, stages_ms } = v;
+  return { p50_ms, p99_ms, recall_at_10, short, qps_8, ...(withPlans ? { plans } : {}), stages_ms };
 }
 
 const HEADER = [
@@ -62,6 +62,7 @@ const HEADER = [
   'short',
   'qps(8)',
   'plans',
+  'stages (median ms)',
 ];
 const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
 const plansText = (plans: Record<string, number>) =>
@@ -84,6 +85,9 @@ export function humanTable(classes: readonly ClassResult[]): string {
       String(v.short),
       fmt(v.qps_8),
       plansText(v.plans),
+      Object.entries(v.stages_ms)
+        .map(([stage, ms]) => `${stage} ${fmt(ms, 2)}`)
+        .join(', '),
     ];
     rows.push(variant('planned', c.planned), variant('baseline', c.baseline));
     if (c.http !== null) {

@@ -9,7 +9,7 @@ import {
   isIn,
   or,
   quoteString,
-  specialize,
+  decide,
   subtree,
   TRUE,
 } from './expr.js';
@@ -90,64 +90,61 @@ describe('evaluate', () => {
   });
 });
 
-describe('specialize', () => {
+describe('decide', () => {
   const known = { account_id: 'acme', scope: 'user', owner_user_id: 'alice', owner_agent_id: null };
+  const grant = and(eq('scope', 'user'), eq('owner_user_id', 'alice'), subtree('viking://user/alice'));
   test.each([
-    ['a known field decides', eq('account_id', 'acme'), undefined, TRUE],
-    ['a known field refutes', eq('account_id', 'globex'), undefined, FALSE],
-    ['null owner', eq('owner_agent_id', null), undefined, TRUE],
-    ['unknown fields stay', cmp('updated_at', '>=', 5), undefined, cmp('updated_at', '>=', 5)],
-    ['subtree above the root', subtree('viking://user/alice'), 'viking://user/alice/memories', TRUE],
-    ['subtree equal to the root', subtree('viking://user/alice'), 'viking://user/alice', TRUE],
-    [
-      'subtree below the root stays',
-      subtree('viking://user/alice/m'),
-      'viking://user/alice',
-      subtree('viking://user/alice/m'),
-    ],
-    ['disjoint subtree', subtree('viking://user/al'), 'viking://user/alice', FALSE],
+    ['a known field decides', eq('account_id', 'acme'), undefined, true],
+    ['a known field refutes', eq('account_id', 'globex'), undefined, false],
+    ['null owner', eq('owner_agent_id', null), undefined, true],
+    ['unknown fields depend on the record', cmp('updated_at', '>=', 5), undefined, null],
+    ['subtree above the root', subtree('viking://user/alice'), 'viking://user/alice/memories', true],
+    ['subtree equal to the root', subtree('viking://user/alice'), 'viking://user/alice', true],
+    ['subtree below the root', subtree('viking://user/alice/m'), 'viking://user/alice', null],
+    ['disjoint subtree', subtree('viking://user/al'), 'viking://user/alice', false],
     [
       'uri values outside the root',
       isIn('uri', ['viking://', 'viking://user']),
       'viking://user/alice',
-      FALSE,
+      false,
     ],
     [
       'uri values inside the root',
       isIn('uri', ['viking://', 'viking://user/alice/x']),
       'viking://user/alice',
-      isIn('uri', ['viking://user/alice/x']),
+      null,
     ],
-    ['uri equal outside', eq('uri', 'viking://resources'), 'viking://user/alice', FALSE],
+    ['uri equal outside', eq('uri', 'viking://resources'), 'viking://user/alice', false],
+    ['and: one false', and(cmp('level', '>=', 1), eq('scope', 'agent')), undefined, false],
+    ['or: one true', or(cmp('level', '>=', 1), eq('scope', 'user')), undefined, true],
+    ['or: unknown', or(cmp('level', '>=', 1), eq('scope', 'agent')), undefined, null],
     [
-      'a visibility grant folds to TRUE',
-      and(
-        eq('account_id', 'acme'),
-        or(
-          isIn('uri', ['viking://']),
-          and(eq('scope', 'user'), eq('owner_user_id', 'alice'), subtree('viking://user/alice')),
-        ),
-      ),
+      'a visibility grant is true for the whole group',
+      and(eq('account_id', 'acme'), or(isIn('uri', ['viking://']), grant)),
       'viking://user/alice/memories',
-      TRUE,
+      true,
     ],
   ])('%s', (_name, expr, root, expected) => {
-    expect(specialize(expr, known, root)).toEqual(expected);
+    expect(decide(expr, known, root)).toBe(expected);
   });
 
-  test('agrees with evaluate on records inside the root', () => {
-    const expr = or(
-      and(eq('scope', 'user'), subtree('viking://user/alice/m')),
-      isIn('uri', ['viking://user/alice']),
-    );
-    for (const uri of [
+  test('agrees with evaluate on every record inside the root whenever it decides', () => {
+    const exprs = [
+      or(and(eq('scope', 'user'), subtree('viking://user/alice/m')), isIn('uri', ['viking://user/alice'])),
+      and(grant, cmp('updated_at', '>=', 3)),
+      or(eq('uri', 'viking://user/alice/n'), eq('owner_user_id', 'bob')),
+    ];
+    const uris = [
       'viking://user/alice',
       'viking://user/alice/m',
       'viking://user/alice/m/x',
       'viking://user/alice/n',
-    ])
-      expect(evaluate(specialize(expr, known, 'viking://user/alice'), { ...known, uri })).toBe(
-        evaluate(expr, { ...known, uri }),
-      );
+    ];
+    for (const expr of exprs)
+      for (const uri of uris)
+        for (const updated_at of [1, 5]) {
+          const decided = decide(expr, known, 'viking://user/alice');
+          if (decided !== null) expect(evaluate(expr, { ...known, uri, updated_at })).toBe(decided);
+        }
   });
 });

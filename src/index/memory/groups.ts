@@ -1,10 +1,10 @@
 /**
  * Namespace grouping of the in-memory index: records are grouped by the fields a visibility filter
  * tests — (account, scope, owners, a URI root) and, within a group, (a deeper URI root, context type,
- * level) — so a filter is decided once per group or part by partial evaluation ({@link specialize})
+ * level) — so a filter is decided once per group or part by partial evaluation ({@link decide})
  * and only the rest is evaluated record by record.
  */
-import { specialize, type Expr, type FilterRecord } from '../../policy/index.js';
+import type { FilterRecord } from '../../policy/index.js';
 
 /** The fields of a record the grouping and the per-record residual filters read. */
 export interface GroupedFields {
@@ -46,7 +46,7 @@ function prefixOf(segments: readonly string[], n: number): string {
 
 /**
  * Where a record belongs: its group and part roots are ancestors (or the URI itself) of its URI, so
- * every record of a part lies in the subtree of the part's root — what {@link specialize} relies on.
+ * every record of a part lies in the subtree of the part's root — what {@link decide} relies on.
  */
 export function placeOf(r: GroupedFields): {
   groupKey: string;
@@ -77,13 +77,4 @@ export function newGroup(r: GroupedFields, root: string): Group {
 export function newPart(group: Group, r: GroupedFields, root: string): Part {
   const known: FilterRecord = { ...group.known, context_type: r.context_type, level: r.level };
   return { known, root, slots: new Int32Array(4), count: 0 };
-}
-
-/** What a filter leaves to check for a group or part: everything, nothing, or a residual per record. */
-export type Decision = { readonly all: true } | { readonly none: true } | { readonly residual: Expr };
-
-export function decide(filter: Expr, known: FilterRecord, root: string): Decision {
-  const rest = specialize(filter, known, root);
-  if (rest.kind === 'const') return rest.value ? { all: true } : { none: true };
-  return { residual: rest };
 }

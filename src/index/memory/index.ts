@@ -6,9 +6,9 @@
  * LanceDB search, without reading the rows of other namespaces. LanceDB stays the store of record;
  * the store keeps this copy in step with every write.
  */
-import { evaluate, specialize, type Expr } from '../../policy/index.js';
+import { decide, evaluate, type Expr } from '../../policy/index.js';
 import { ArenaFullError, VectorArena } from './arena.js';
-import { decide, newGroup, newPart, placeOf, type Group, type GroupedFields, type Part } from './groups.js';
+import { newGroup, newPart, placeOf, type Group, type GroupedFields, type Part } from './groups.js';
 
 /** A stored record as the index keeps it: everything but its full text and vector. */
 export interface MemoryRow extends GroupedFields {
@@ -164,21 +164,20 @@ export class MemoryIndex {
       n += part.count;
     };
     for (const [account_id, groups] of this.accounts) {
-      const forAccount = specialize(filter, { account_id });
-      if (forAccount.kind === 'const' && !forAccount.value) continue;
+      if (decide(filter, { account_id }) === false) continue;
       for (const group of groups.values()) {
-        const g = decide(forAccount, group.known, group.root);
-        if ('none' in g) continue;
+        const g = decide(filter, group.known, group.root);
+        if (g === false) continue;
         for (const part of group.parts.values()) {
-          const p = 'all' in g ? g : decide(g.residual, part.known, part.root);
-          if ('none' in p) continue;
-          if ('all' in p) {
+          const p = g ?? decide(filter, part.known, part.root);
+          if (p === false) continue;
+          if (p === true) {
             addPart(part);
             continue;
           }
           for (let i = 0; i < part.count; i++) {
             const slot = part.slots[i] as number;
-            if (evaluate(p.residual, this.rows[slot] as MemoryRow)) add(slot);
+            if (evaluate(filter, this.rows[slot] as MemoryRow)) add(slot);
           }
         }
       }
