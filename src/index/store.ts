@@ -14,7 +14,7 @@ import { compileWhere, type Expr } from '../policy/index.js';
 import { KeyedMutex } from '../storage/atomic.js';
 import { META_EMBEDDER_DIMENSION, META_EMBEDDER_ID, recordSchema, toArrowTable } from './arrow.js';
 import { MIRROR_COLUMNS, Mirror } from './mirror.js';
-import { choosePlan, type PlanReport, type RequestedPlan } from './planner.js';
+import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
 import type { IndexRecord } from './records.js';
 
 export interface EmbedderIdentity {
@@ -271,9 +271,9 @@ export class IndexStore {
     const memory = this.mirror.ready;
     const name = choosePlan({ requested, mirror: memory === null ? this.mirror.state : 'ready' });
     if (name === 'memory' && memory !== null) {
-      const { hits, matching, stages_ms } = memory.search(vector, filter, k);
+      const { hits, matching, quantized, stages_ms } = memory.search(vector, filter, k, quantizeFor);
       const rows = hits.map(({ row, distance }) => ({ ...row, _distance: distance }));
-      return { rows, plan: { name, matching, stages_ms } };
+      return { rows, plan: { name: quantized ? 'memory-int8' : name, matching, stages_ms } };
     }
     const started = performance.now();
     const rows: unknown[] = await this.table

@@ -31,6 +31,8 @@ export interface MemorySearchResult {
   readonly hits: MemoryHit[];
   /** Records the filter matched. */
   readonly matching: number;
+  /** Whether the int8 copies were scanned first (exact refinement of the candidates follows). */
+  readonly quantized: boolean;
   readonly stages_ms: { readonly filter: number; readonly score: number };
 }
 
@@ -72,7 +74,7 @@ export class MemoryIndex {
   put(row: MemoryRow, vector: Float32Array): void {
     this.remove(row.id);
     if (this.bytes + ROW_OVERHEAD_BYTES > this.budgetBytes) throw new ArenaFullError(this.budgetBytes);
-    const slot = this.arena.alloc();
+    const slot = this.arena.alloc(row.account_id);
     this.arena.set(slot, vector);
     const { groupKey, partKey, groupRoot, partRoot } = placeOf(row);
     let groups = this.accounts.get(row.account_id);
@@ -133,21 +135,27 @@ export class MemoryIndex {
     return this.collect(filter);
   }
 
-  /** The k records nearest to `vector` (cosine) among those matching `filter`, exactly. */
-  search(vector: Float32Array, filter: Expr, k: number): MemorySearchResult {
+  /**
+   * The k records nearest to `vector` (cosine) among those matching `filter`, exactly. `quantize`
+   * decides from the matching count whether the int8 copies are scanned first (then refined).
+   */
+  search(
+    vector: Float32Array,
+    filter: Expr,
+    k: number,
+    quantize: (matching: number) => boolean,
+  ): MemorySearchResult {
     const started = performance.now();
     const n = this.collect(filter);
     const filtered = performance.now();
-    const hits: MemoryHit[] = [];
-    if (n > 0 && k > 0) {
-      const scores = this.arena.score(this.collected, n, vector);
-      for (const i of topK(scores, n, k)) {
-        const slot = this.collected[i] as number;
-        hits.push({ row: this.rows[slot] as MemoryRow, distance: 1 - (scores[i] as number) });
-      }
-    }
+    const quantized = quantize(n);
+    const best = n > 0 && k > 0 ? this.arena.nearest(this.collected, n, vector, k, quantized) : [];
+    const hits = best.map(({ index, score }) => ({
+      row: this.rows[this.collected[index] as number] as MemoryRow,
+      distance: 1 - score,
+    }));
     const stages_ms = { filter: filtered - started, score: performance.now() - filtered };
-    return { hits, matching: n, stages_ms };
+    return { hits, matching: n, quantized, stages_ms };
   }
 
   /** Collects the slots matching `filter` into `this.collected`; returns how many. */
@@ -190,49 +198,4 @@ function grow(array: Int32Array, size: number): Int32Array {
   const bigger = new Int32Array(size);
   bigger.set(array);
   return bigger;
-}
-
-/** Indexes of the k highest scores, best first (equal scores: the lower index first). */
-export function topK(scores: Float32Array, n: number, k: number): number[] {
-  // A min-heap of the best k so far, ordered worst first: (lower score, then higher index) is worse.
-  const heap: number[] = [];
-  const worse = (a: number, b: number): boolean => {
-    const sa = scores[a] as number;
-    const sb = scores[b] as number;
-    return sa < sb || (sa === sb && a > b);
-  };
-  const swap = (i: number, j: number): void => {
-    const t = heap[i] as number;
-    heap[i] = heap[j] as number;
-    heap[j] = t;
-  };
-  const down = (start: number): void => {
-    for (let i = start; ;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && worse(heap[l] as number, heap[m] as number)) m = l;
-      if (r < heap.length && worse(heap[r] as number, heap[m] as number)) m = r;
-      if (m === i) return;
-      swap(i, m);
-      i = m;
-    }
-  };
-  for (let i = 0; i < n; i++) {
-    const s = scores[i] as number;
-    if (Number.isNaN(s)) continue;
-    if (heap.length < k) {
-      heap.push(i);
-      for (let c = heap.length - 1; c > 0;) {
-        const parent = (c - 1) >> 1;
-        if (!worse(heap[c] as number, heap[parent] as number)) break;
-        swap(c, parent);
-        c = parent;
-      }
-    } else if (worse(heap[0] as number, i)) {
-      heap[0] = i;
-      down(0);
-    }
-  }
-  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
 }

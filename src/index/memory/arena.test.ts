@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { topK, VectorArena } from './arena.js';
+
+/** Vectors around a few centres (near-ties are the hard case for bounds), some zero, some tiny. */
+const worldArb = fc.record({
+  dimension: fc.constantFrom(3, 16, 24, 100, 384),
+  count: fc.integer({ min: 1, max: 400 }),
+  centres: fc.integer({ min: 1, max: 4 }),
+  noise: fc.constantFrom(0, 1e-4, 0.03, 1),
+  k: fc.integer({ min: 1, max: 50 }),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+});
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+test('the int8 scan with refinement returns exactly the float32 top k', async () => {
+  await fc.assert(
+    fc.asyncProperty(worldArb, async (w) => {
+      const next = rng(w.seed);
+      const centres = Array.from({ length: w.centres }, () =>
+        Float32Array.from({ length: w.dimension }, next),
+      );
+      const arena = await VectorArena.create(w.dimension, 64 * 2 ** 20);
+      const slots = new Int32Array(w.count);
+      for (let i = 0; i < w.count; i++) {
+        const centre = centres[i % w.centres] as Float32Array;
+        const v = i % 37 === 5 ? new Float32Array(w.dimension) : centre.map((x) => x + w.noise * next());
+        slots[i] = arena.alloc(`pool${i % 3}`);
+        arena.set(slots[i] as number, v);
+      }
+      const query = (centres[0] as Float32Array).map((x) => x + 0.01 * next());
+      const exact = arena.nearest(slots, w.count, query, w.k, false);
+      const quantized = arena.nearest(slots, w.count, query, w.k, true);
+      expect(quantized.map((s) => s.score)).toEqual(exact.map((s) => s.score));
+      // Equal scores may come in another order; the sets of records are the same.
+      expect(new Set(quantized.map((s) => s.index))).toEqual(new Set(exact.map((s) => s.index)));
+    }),
+    { numRuns: 120 },
+  );
+});
+
+test('scores are cosine similarities of the stored vectors, whatever their length', async () => {
+  const arena = await VectorArena.create(3, 2 ** 20);
+  const slots = Int32Array.from([arena.alloc('acme'), arena.alloc('acme'), arena.alloc('acme')]);
+  arena.set(slots[0] as number, Float32Array.from([2, 0, 0]));
+  arena.set(slots[1] as number, Float32Array.from([1, 1, 0]));
+  arena.set(slots[2] as number, Float32Array.from([0, 0, 0]));
+  const best = arena.nearest(slots, 3, Float32Array.from([5, 0, 0]), 3, false);
+  expect(best.map((s) => s.index)).toEqual([0, 1, 2]);
+  expect(best.map((s) => s.score)).toEqual([1, expect.closeTo(Math.SQRT1_2, 6), 0]);
+});
+
+test('freed slots are reused by their own pool only', async () => {
+  const arena = await VectorArena.create(4, 2 ** 20);
+  const a = arena.alloc('acme');
+  arena.alloc('acme');
+  arena.free(a);
+  expect(arena.alloc('globex')).not.toBe(a);
+  expect(arena.alloc('acme')).toBe(a);
+});
+
+test.each([
+  [[3, 1, 2], 2, [0, 2]],
+  [[1, 1, 1], 2, [0, 1]],
+  [[Number.NaN, 1, 0], 5, [1, 2]],
+  [[], 3, []],
+])('topK(%j, %i)', (scores, k, expected) => {
+  expect(topK(Float32Array.from(scores), scores.length, k)).toEqual(expected);
+});
