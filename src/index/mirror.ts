@@ -32,23 +32,36 @@ export const MIRROR_COLUMNS = [
   'updated_at',
 ] as const satisfies ReadonlyArray<keyof MemoryRow>;
 
-/** The mirror row of a record. */
-export function mirrorRow(r: Omit<IndexRecord, 'vector' | 'text'>): MemoryRow {
+/** One copy of each shared string value (a million rows would otherwise hold a million copies). */
+class Interner {
+  private readonly strings = new Map<string, string>();
+
+  intern<T extends string | null>(value: T): T {
+    if (value === null) return value;
+    const known = this.strings.get(value);
+    if (known !== undefined) return known as T;
+    this.strings.set(value, value);
+    return value;
+  }
+}
+
+/** The mirror row of a record (shared field values interned). */
+function mirrorRow(r: Omit<IndexRecord, 'vector' | 'text'>, strings: Interner): MemoryRow {
   return {
     id: r.id,
-    account_id: r.account_id,
+    account_id: strings.intern(r.account_id),
     uri: r.uri,
-    scope: r.scope,
-    owner_user_id: r.owner_user_id,
-    owner_agent_id: r.owner_agent_id,
-    context_type: r.context_type,
+    scope: strings.intern(r.scope),
+    owner_user_id: strings.intern(r.owner_user_id),
+    owner_agent_id: strings.intern(r.owner_agent_id),
+    context_type: strings.intern(r.context_type),
     level: r.level,
     chunk_index: r.chunk_index,
     abstract: r.abstract,
-    session_id: r.session_id,
+    session_id: strings.intern(r.session_id),
     message_id: r.message_id,
-    role: r.role,
-    role_id: r.role_id,
+    role: strings.intern(r.role),
+    role_id: strings.intern(r.role_id),
     created_at: r.created_at,
     updated_at: r.updated_at,
   };
@@ -120,6 +133,7 @@ export interface MirrorOptions {
 
 export class Mirror {
   private index: MemoryIndex | null = null;
+  private readonly strings = new Interner();
   private current: MirrorState = 'off';
   private reason = 'disabled';
 
@@ -156,7 +170,7 @@ export class Mirror {
     const started = Date.now();
     try {
       const index = await MemoryIndex.create(this.options.dimension, this.options.budgetBytes);
-      for await (const batch of batches) addBatch(index, batch, this.options.dimension);
+      for await (const batch of batches) addBatch(index, batch, this.options.dimension, this.strings);
       this.index = index;
       this.current = 'ready';
       this.options.log.info(
@@ -173,7 +187,7 @@ export class Mirror {
     const index = this.ready;
     if (index === null) return;
     try {
-      for (const r of records) index.put(mirrorRow(r), r.vector);
+      for (const r of records) index.put(mirrorRow(r, this.strings), r.vector);
     } catch (error) {
       this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'write failed', error);
     }
@@ -199,13 +213,13 @@ export class Mirror {
   }
 }
 
-function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number): void {
+function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number, strings: Interner): void {
   const columns = MIRROR_COLUMNS.map((name) => readColumn(batch.getChild(name), batch.numRows));
   const vectors = readVectors(batch.getChild('vector'), dimension);
   if (vectors.length !== batch.numRows) throw new Error('vector column length differs from the batch');
   for (let i = 0; i < batch.numRows; i++) {
     const row: Record<string, unknown> = {};
     MIRROR_COLUMNS.forEach((name, c) => (row[name] = columns[c]?.[i]));
-    index.put(row as unknown as MemoryRow, vectors[i] as Float32Array);
+    index.put(mirrorRow(row as unknown as MemoryRow, strings), vectors[i] as Float32Array);
   }
 }
