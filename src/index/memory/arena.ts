@@ -149,11 +149,12 @@ export class VectorArena {
   /** Largest int16 query component such that no int32 sum of `stride8` products overflows. */
   private readonly q16: number;
   private i16: Int16Array;
-  private i8: Int8Array;
   /** Per slot: the int8 copy's scale (component = scale × int8 value, up to half a step). */
   private scales = new Float32Array(MAX_BLOCK_SLOTS);
   private scratch = { query: 0, query16: 0, addrs: 0, out: 0, capacity: 0 };
+  // Reused per query: allocating them anew made the garbage collector run during queries.
   private bounds = new Float64Array(0);
+  private lows = new Float32Array(0);
 
   private constructor(
     readonly dimension: number,
@@ -168,7 +169,6 @@ export class VectorArena {
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.i16 = new Int16Array(memory.buffer);
-    this.i8 = new Int8Array(memory.buffer);
   }
 
   /** An empty arena for vectors of `dimension`, using at most `budget` bytes of memory. */
@@ -238,10 +238,18 @@ export class VectorArena {
     }
     this.f32.fill(0, base + this.dimension, base + this.stride);
     const scale = Math.fround(max / Q8);
-    const base8 = this.address8(slot);
-    for (let j = 0; j < this.dimension; j++)
-      this.i8[base8 + j] = scale > 0 ? Math.round((this.f32[base + j] as number) / scale) : 0;
-    this.i8.fill(0, base8 + this.dimension, base8 + this.stride8);
+    // Four int8 components per int32 write: byte offsets past 2^30 are not small integers to V8,
+    // and typed-array accesses at such indexes take a slow path.
+    const words = this.address8(slot) / 4;
+    for (let w = 0; w < this.stride8 / 4; w++) {
+      let packed = 0;
+      for (let b = 0; b < 4; b++) {
+        const j = w * 4 + b;
+        const q = j < this.dimension && scale > 0 ? Math.round((this.f32[base + j] as number) / scale) : 0;
+        packed |= (q & 0xff) << (8 * b);
+      }
+      this.i32[words + w] = packed;
+    }
     this.scales[slot] = scale;
   }
 
@@ -261,7 +269,8 @@ export class VectorArena {
     }
     const bounds = this.approximate(slots, n);
     // The k-th largest lower bound: at least k slots score at least that much.
-    const lows = new Float32Array(n);
+    if (this.lows.length < n) this.lows = new Float32Array(Math.max(n, this.lows.length * 2));
+    const lows = this.lows;
     for (let i = 0; i < n; i++) lows[i] = (bounds[2 * i] as number) - (bounds[2 * i + 1] as number);
     const kth = topK(lows, n, k).at(-1) as number;
     const floor = lows[kth] as number;
@@ -361,7 +370,6 @@ export class VectorArena {
       this.f32 = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);
       this.i16 = new Int16Array(this.memory.buffer);
-      this.i8 = new Int8Array(this.memory.buffer);
     }
     this.brk = end;
     return start;
