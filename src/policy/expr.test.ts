@@ -10,6 +10,7 @@ import {
   or,
   quoteString,
   decide,
+  uriCandidates,
   subtree,
   TRUE,
 } from './expr.js';
@@ -146,5 +147,24 @@ describe('decide', () => {
           const decided = decide(expr, known, 'viking://user/alice');
           if (decided !== null) expect(evaluate(expr, { ...known, uri, updated_at })).toBe(decided);
         }
+  });
+});
+
+describe('uriCandidates', () => {
+  test.each([
+    [eq('uri', 'viking://a'), ['viking://a']],
+    [isIn('uri', ['viking://a', 'viking://b']), ['viking://a', 'viking://b']],
+    [and(eq('account_id', 'x'), eq('uri', 'viking://a')), ['viking://a']],
+    [
+      or(eq('uri', 'viking://a'), and(eq('uri', 'viking://b'), cmp('level', '>=', 1))),
+      ['viking://a', 'viking://b'],
+    ],
+    [or(eq('uri', 'viking://a'), eq('scope', 'user')), null],
+    [subtree('viking://a'), null],
+    [eq('account_id', 'x'), null],
+    [FALSE, []],
+    [TRUE, null],
+  ])('%j', (expr, expected) => {
+    expect(uriCandidates(expr)).toEqual(expected);
   });
 });

@@ -164,6 +164,47 @@ function uriValueBelow(expr: Expr & { kind: 'eq' | 'in' | 'cmp' }, uriRoot: stri
 }
 
 /**
+ * The URIs a record must have to match, when the expression names them (every branch of it is
+ * restricted by `uri = …` or `uri IN (…)`), else null. Lets an index look records up by URI instead
+ * of testing every one, e.g. for the deletes of single files.
+ * @example uriCandidates(or(and(eq('account_id', 'a'), eq('uri', 'viking://x')), eq('uri', 'viking://y')))
+ *   // ['viking://x', 'viking://y']
+ */
+export function uriCandidates(expr: Expr): readonly string[] | null {
+  switch (expr.kind) {
+    case 'const':
+      return expr.value ? null : [];
+    case 'and': {
+      let best: readonly string[] | null = null;
+      for (const item of expr.items) {
+        const uris = uriCandidates(item);
+        if (uris !== null && (best === null || uris.length < best.length)) best = uris;
+      }
+      return best;
+    }
+    case 'or': {
+      const all: string[] = [];
+      for (const item of expr.items) {
+        const uris = uriCandidates(item);
+        if (uris === null) return null;
+        all.push(...uris);
+      }
+      return all;
+    }
+    case 'eq':
+      if (expr.field !== 'uri') return null;
+      return expr.value === null ? [] : [expr.value];
+    case 'in':
+      return expr.field === 'uri' ? expr.values : null;
+    case 'subtree':
+    case 'cmp':
+      return null;
+    default:
+      return assertNever(expr);
+  }
+}
+
+/**
  * The one string-quoting function: a SQL string literal for LanceDB (DataFusion), where the only
  * escape is a doubled quote (a backslash is an ordinary character). NUL is refused.
  * @example quoteString("it's") // "'it''s'"

@@ -14,6 +14,7 @@ import {
   eq,
   evaluate,
   isIn,
+  or,
   resolveUri,
   targetExpr,
   visibilityExpr,
@@ -191,6 +192,40 @@ test('the memory plan, the LanceDB plan and brute force return the same top k', 
       expect(memory.plan.matching).toBe(records.filter((x) => evaluate(filter, x)).length);
     }),
     { numRuns: 150 },
+  );
+});
+
+test('filters naming URIs (the deletes of single files) count and find the same records as brute force', async () => {
+  const uris = [...new Set(records.map((r) => r.uri))];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.record({
+          uri: fc.constantFrom(...uris, 'viking://resources/none.md'),
+          account: fc.constantFrom(...ACCOUNTS),
+          level: fc.integer({ min: 0, max: 2 }),
+        }),
+        { minLength: 1, maxLength: 6 },
+      ),
+      fc.boolean(),
+      async (terms, asList) => {
+        const filter = asList
+          ? and(
+              eq('account_id', terms[0]?.account ?? 'ff'),
+              isIn(
+                'uri',
+                terms.map((t) => t.uri),
+              ),
+            )
+          : or(
+              ...terms.map((t) =>
+                and(eq('account_id', t.account), eq('uri', t.uri), cmp('level', '>=', t.level)),
+              ),
+            );
+        expect(await store.countRows(filter)).toBe(records.filter((r) => evaluate(filter, r)).length);
+      },
+    ),
+    { numRuns: 100 },
   );
 });
 

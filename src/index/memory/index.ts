@@ -6,7 +6,7 @@
  * LanceDB search, without reading the rows of other namespaces. LanceDB stays the store of record;
  * the store keeps this copy in step with every write.
  */
-import { decide, evaluate, type Expr } from '../../policy/index.js';
+import { decide, evaluate, uriCandidates, type Expr } from '../../policy/index.js';
 import { ArenaFullError, VectorArena } from './arena.js';
 import { newGroup, newPart, placeOf, type Group, type GroupedFields, type Part } from './groups.js';
 
@@ -42,6 +42,8 @@ export const ROW_OVERHEAD_BYTES = 600;
 export class MemoryIndex {
   private readonly accounts = new Map<string, Map<string, Group>>();
   private readonly byId = new Map<string, number>();
+  /** The slots of each URI (a number for one record, an array for several: chunks, levels). */
+  private readonly byUri = new Map<string, number | number[]>();
   private rows: Array<MemoryRow | undefined> = [];
   private partOf: Array<Part | undefined> = [];
   private groupOf: Array<Group | undefined> = [];
@@ -93,6 +95,11 @@ export class MemoryIndex {
     this.partOf[slot] = part;
     this.groupOf[slot] = group;
     this.byId.set(row.id, slot);
+    const same = this.byUri.get(row.uri);
+    this.byUri.set(
+      row.uri,
+      same === undefined ? slot : typeof same === 'number' ? [same, slot] : [...same, slot],
+    );
   }
 
   /** Removes a record by id (nothing if absent). */
@@ -115,6 +122,10 @@ export class MemoryIndex {
       groups?.delete(placeOf(row).groupKey);
       if (groups?.size === 0) this.accounts.delete(row.account_id);
     }
+    const same = this.byUri.get(row.uri);
+    const rest = typeof same === 'number' || same === undefined ? [] : same.filter((s) => s !== slot);
+    if (rest.length === 0) this.byUri.delete(row.uri);
+    else this.byUri.set(row.uri, rest.length === 1 ? (rest[0] as number) : rest);
     this.rows[slot] = undefined;
     this.partOf[slot] = undefined;
     this.groupOf[slot] = undefined;
@@ -171,6 +182,16 @@ export class MemoryIndex {
       this.collected.set(part.slots.subarray(0, part.count), n);
       n += part.count;
     };
+    const uris = uriCandidates(filter);
+    if (uris !== null) {
+      // Only records with these URIs can match: look them up instead of visiting groups.
+      for (const uri of new Set(uris)) {
+        const slots = this.byUri.get(uri);
+        for (const slot of typeof slots === 'number' ? [slots] : (slots ?? []))
+          if (evaluate(filter, this.rows[slot] as MemoryRow)) add(slot);
+      }
+      return n;
+    }
     for (const [account_id, groups] of this.accounts) {
       if (decide(filter, { account_id }) === false) continue;
       for (const group of groups.values()) {
