@@ -187,7 +187,7 @@ export class Mirror {
     const index = this.ready;
     if (index === null) return;
     try {
-      for (const r of records) index.put(mirrorRow(r, this.strings), r.vector);
+      for (const r of records) index.put(mirrorRow(r, this.strings), r.vector, r.text);
     } catch (error) {
       this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'write failed', error);
     }
@@ -216,10 +216,16 @@ export class Mirror {
 function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number, strings: Interner): void {
   const columns = MIRROR_COLUMNS.map((name) => readColumn(batch.getChild(name), batch.numRows));
   const vectors = readVectors(batch.getChild('vector'), dimension);
+  const texts = readColumn(batch.getChild('text'), batch.numRows);
   if (vectors.length !== batch.numRows) throw new Error('vector column length differs from the batch');
   for (let i = 0; i < batch.numRows; i++) {
     const row: Record<string, unknown> = {};
     MIRROR_COLUMNS.forEach((name, c) => (row[name] = columns[c]?.[i]));
-    index.put(mirrorRow(row as unknown as MemoryRow, strings), vectors[i] as Float32Array);
+    const text = texts[i];
+    index.put(
+      mirrorRow(row as unknown as MemoryRow, strings),
+      vectors[i] as Float32Array,
+      typeof text === 'string' ? text : '',
+    );
   }
 }

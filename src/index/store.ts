@@ -189,7 +189,7 @@ export class IndexStore {
   private loadMirror(): Promise<void> {
     if ((this.options.memoryBudgetBytes ?? 0) <= 0) return Promise.resolve();
     return this.writeLock.run('write', async () => {
-      const columns = [...MIRROR_COLUMNS, 'vector'];
+      const columns = [...MIRROR_COLUMNS, 'text', 'vector'];
       await this.mirror.load(this.table.query().select(columns));
     });
   }
@@ -291,8 +291,14 @@ export class IndexStore {
     };
   }
 
-  /** Best BM25 matches of `query` in `text` among records matching `filter` (a prefilter). */
+  /**
+   * Best BM25 matches of `query` in `text` among records matching `filter` (a prefilter): from the
+   * mirror's inverted index when it is ready, else LanceDB's full-text index.
+   */
   async fullTextSearch(query: string, filter: Expr, k: number): Promise<SearchHitRow[]> {
+    const memory = this.mirror.ready;
+    if (memory !== null)
+      return memory.fullText(query, filter, k).map(({ row, score }) => ({ ...row, _score: score }));
     const rows: unknown[] = await this.table
       .query()
       .fullTextSearch(new lancedb.MatchQuery(query, 'text'))

@@ -8,6 +8,7 @@
  */
 import { decide, evaluate, uriCandidates, type Expr } from '../../policy/index.js';
 import { ArenaFullError, VectorArena } from './arena.js';
+import { FullTextIndex } from './fulltext.js';
 import { newGroup, newPart, placeOf, type Group, type GroupedFields, type Part } from './groups.js';
 
 /** A stored record as the index keeps it: everything but its full text and vector. */
@@ -38,6 +39,8 @@ export interface MemorySearchResult {
 
 /** Rough bytes of a record besides its vector (row object, strings, maps), for the budget. */
 export const ROW_OVERHEAD_BYTES = 600;
+/** Bytes of a postings entry (slot, generation, term frequency, the term in the record's list). */
+const POSTING_BYTES = 14;
 
 export class MemoryIndex {
   private readonly accounts = new Map<string, Map<string, Group>>();
@@ -48,6 +51,10 @@ export class MemoryIndex {
   private partOf: Array<Part | undefined> = [];
   private groupOf: Array<Group | undefined> = [];
   private posOf: Int32Array = new Int32Array(1024);
+  private readonly text = new FullTextIndex();
+  /** Per slot: the number of the last full-text query that admitted it. */
+  private marks: Int32Array = new Int32Array(1024);
+  private stamp = 0;
   private collected: Int32Array = new Int32Array(1024);
 
   private constructor(
@@ -63,21 +70,22 @@ export class MemoryIndex {
     return this.byId.size;
   }
 
-  /** Bytes the vectors take plus an estimate for the rows. */
+  /** Bytes the vectors take plus an estimate for the rows and the postings. */
   get bytes(): number {
-    return this.arena.bytes + this.byId.size * ROW_OVERHEAD_BYTES;
+    return this.arena.bytes + this.byId.size * ROW_OVERHEAD_BYTES + this.text.size * POSTING_BYTES;
   }
 
   has(id: string): boolean {
     return this.byId.has(id);
   }
 
-  /** Inserts or replaces a record (by id). Throws ArenaFullError past the budget. */
-  put(row: MemoryRow, vector: Float32Array): void {
+  /** Inserts or replaces a record (by id) with its vector and text. Throws ArenaFullError past the budget. */
+  put(row: MemoryRow, vector: Float32Array, text: string): void {
     this.remove(row.id);
     if (this.bytes + ROW_OVERHEAD_BYTES > this.budgetBytes) throw new ArenaFullError(this.budgetBytes);
     const slot = this.arena.alloc(row.account_id);
     this.arena.set(slot, vector);
+    this.text.add(slot, text);
     const { groupKey, partKey, groupRoot, partRoot } = placeOf(row);
     let groups = this.accounts.get(row.account_id);
     if (groups === undefined) this.accounts.set(row.account_id, (groups = new Map<string, Group>()));
@@ -130,6 +138,7 @@ export class MemoryIndex {
     this.partOf[slot] = undefined;
     this.groupOf[slot] = undefined;
     this.byId.delete(id);
+    this.text.remove(slot);
     this.arena.free(slot);
   }
 
@@ -167,6 +176,21 @@ export class MemoryIndex {
     }));
     const stages_ms = { filter: filtered - started, score: performance.now() - filtered };
     return { hits, matching: n, quantized, stages_ms };
+  }
+
+  /** The k best BM25 matches of the query's words among the records matching `filter`. */
+  fullText(query: string, filter: Expr, k: number): Array<{ row: MemoryRow; score: number }> {
+    const n = this.collect(filter);
+    this.stamp = (this.stamp + 1) | 0;
+    for (let i = 0; i < n; i++) {
+      const slot = this.collected[i] as number;
+      if (slot >= this.marks.length) this.marks = grow(this.marks, Math.max(slot + 1, this.marks.length * 2));
+      this.marks[slot] = this.stamp;
+    }
+    const admitted = (slot: number): boolean => this.marks[slot] === this.stamp;
+    return this.text
+      .search(query, k, admitted)
+      .map(({ slot, score }) => ({ row: this.rows[slot] as MemoryRow, score }));
   }
 
   /** Collects the slots matching `filter` into `this.collected`; returns how many. */
