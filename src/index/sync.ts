@@ -19,6 +19,7 @@ import {
   recordUriOfFile,
   DEFAULT_CHUNKING,
   type ChunkOptions,
+  type IndexRecord,
   type MessageSource,
   type RecordDraft,
 } from './records.js';
@@ -26,6 +27,11 @@ import { parseMessages } from '../sessions/files.js';
 import { recordOf } from '../sessions/reader.js';
 import { readFileAt, sessionOfMessagesFile, walkFiles } from './source.js';
 import type { IndexStore } from './store.js';
+
+/** Units whose files are read at once. */
+const READ_WINDOW = 32;
+/** Records gathered before they are written (bounds the memory of a batch of large files). */
+const WRITE_RECORDS = 4096;
 
 export type ReadMessage = (
   account_id: string,
@@ -41,7 +47,7 @@ export interface SyncDeps {
   readonly readMessage: ReadMessage;
   readonly log: Logger;
   readonly chunking?: ChunkOptions;
-  /** Texts per embedder call and records per upsert (default 64). */
+  /** Texts per embedder call (default 64). */
   readonly embedBatch?: number;
 }
 
@@ -137,15 +143,21 @@ export class IndexSync {
   }
 
   /** Reads, embeds and upserts units in slices, then drops the chunks files no longer have. */
+  /**
+   * Reads units a window at a time (their file reads overlap: one at a time, each waited behind
+   * every request the event loop holds, a batch took seconds under load), then embeds and writes
+   * what accumulated in one upsert and one delete — few index versions per batch.
+   */
   private async indexUnits(units: readonly Unit[]): Promise<void> {
-    const size = this.deps.embedBatch ?? 64;
     let drafts: RecordDraft[] = [];
     let stale: Expr[] = [];
-    for (const unit of units) {
-      const result = await this.draftsOf(unit);
-      drafts.push(...result.drafts);
-      if (result.stale !== null) stale.push(result.stale);
-      if (drafts.length >= size) {
+    for (let start = 0; start < units.length; start += READ_WINDOW) {
+      const window = units.slice(start, start + READ_WINDOW);
+      for (const result of await Promise.all(window.map((unit) => this.draftsOf(unit)))) {
+        drafts.push(...result.drafts);
+        if (result.stale !== null) stale.push(result.stale);
+      }
+      if (drafts.length >= WRITE_RECORDS) {
         await this.write(drafts, stale);
         drafts = [];
         stale = [];
@@ -154,13 +166,16 @@ export class IndexSync {
     await this.write(drafts, stale);
   }
 
+  /** Embeds in slices of `embedBatch`, then upserts everything at once and drops stale chunks. */
   private async write(drafts: readonly RecordDraft[], stale: readonly Expr[]): Promise<void> {
     const size = this.deps.embedBatch ?? 64;
+    const records: IndexRecord[] = [];
     for (let i = 0; i < drafts.length; i += size) {
       const slice = drafts.slice(i, i + size);
       const vectors = await this.deps.embedder.embed(slice.map((d) => d.text));
-      await this.deps.store.upsert(slice.map((d, j) => ({ ...d, vector: vectors[j] ?? new Float32Array() })));
+      slice.forEach((d, j) => records.push({ ...d, vector: vectors[j] ?? new Float32Array() }));
     }
+    await this.deps.store.upsert(records);
     await this.deps.store.deleteWhere(or(...stale));
   }
 
