@@ -140,7 +140,7 @@ async function measureInProcess(
       qs.map((q) => q.matching),
       50,
     );
-    results.push({ name, matching_median, planned, baseline, http: null });
+    results.push({ name, matching_median, planned, baseline, http: null, http_hybrid: null });
   }
   return results;
 }
@@ -154,17 +154,23 @@ async function measureHttp(
 ): Promise<ClassResult[]> {
   const server = await serve(createApp(services.deps));
   try {
-    const run = httpRunner(server.base, rootKey, userKeys);
     const out: ClassResult[] = [];
     for (const result of results) {
-      const { samples, count } = await sequential(run, byClass.get(result.name) ?? [], HTTP_LATENCY_MS);
-      const http = {
-        p50_ms: round(percentile(samples, 50)),
-        p99_ms: round(percentile(samples, 99)),
-        queries: count,
+      const latency = async (mode: 'vector' | 'hybrid') => {
+        const run = httpRunner(server.base, rootKey, userKeys, mode);
+        const { samples, count } = await sequential(run, byClass.get(result.name) ?? [], HTTP_LATENCY_MS);
+        return {
+          p50_ms: round(percentile(samples, 50)),
+          p99_ms: round(percentile(samples, 99)),
+          queries: count,
+        };
       };
-      note(`${result.name} http: p50 ${http.p50_ms} ms, ${count} queries`);
-      out.push({ ...result, http });
+      const http = await latency('vector');
+      // Hybrid (vector + full text, the API's default mode) on the user class: the 1.3× target.
+      const http_hybrid = result.name === 'user' ? await latency('hybrid') : null;
+      note(`${result.name} http: p50 ${http.p50_ms} ms, ${http.queries} queries`);
+      if (http_hybrid !== null) note(`${result.name} http hybrid: p50 ${http_hybrid.p50_ms} ms`);
+      out.push({ ...result, http, http_hybrid });
     }
     return out;
   } finally {

@@ -49,12 +49,17 @@ interface FindResponse {
 }
 
 /** Sends a query as its identity: USER classes with the user's key, ROOT classes with the root key. */
-export function httpRunner(base: string, rootKey: string, userKeys: ReadonlyMap<number, string>): Runner {
+export function httpRunner(
+  base: string,
+  rootKey: string,
+  userKeys: ReadonlyMap<number, string>,
+  mode: 'vector' | 'hybrid' = 'vector',
+): Runner {
   return async (q: BenchQuery): Promise<Answer> => {
     const { effective, role } = q.ctx;
     const key = role === 'root' ? rootKey : userKeys.get(q.user);
     if (key === undefined) throw new Error(`no key for ${effective.user_id}`);
-    const body = { query: clusterText(q.centroid), limit: 10, mode: 'vector', target_uri: q.target };
+    const body = { query: clusterText(q.centroid), limit: 10, mode, target_uri: q.target };
     const response = await fetch(`${base}/api/v1/search/find`, {
       method: 'POST',
       headers: {

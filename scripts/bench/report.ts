@@ -12,6 +12,8 @@ export interface ClassResult {
   readonly planned: VariantStats;
   readonly baseline: VariantStats;
   readonly http: (LatencyStats & { readonly queries: number }) | null;
+  /** Over HTTP in hybrid mode (user class only). */
+  readonly http_hybrid: (LatencyStats & { readonly queries: number }) | null;
 }
 
 export interface Ingest {
@@ -39,6 +41,9 @@ export function reportJson(
       planned: pick(c.planned, true),
       baseline: pick(c.baseline, false),
       http: c.http === null ? null : { p50_ms: c.http.p50_ms, p99_ms: c.http.p99_ms },
+      ...(c.http_hybrid === null
+        ? {}
+        : { http_hybrid: { p50_ms: c.http_hybrid.p50_ms, p99_ms: c.http_hybrid.p99_ms } }),
       planned_queries: c.planned.queries,
       baseline_queries: c.baseline.queries,
       ...(c.http === null ? {} : { http_queries: c.http.queries }),
@@ -90,19 +95,12 @@ export function humanTable(classes: readonly ClassResult[]): string {
         .join(', '),
     ];
     rows.push(variant('planned', c.planned), variant('baseline', c.baseline));
-    if (c.http !== null) {
-      rows.push([
-        '',
-        '',
-        'http',
-        String(c.http.queries),
-        fmt(c.http.p50_ms),
-        fmt(c.http.p99_ms),
-        '',
-        '',
-        '',
-        '',
-      ]);
+    for (const [path, http] of [
+      ['http', c.http],
+      ['http hybrid', c.http_hybrid],
+    ] as const) {
+      if (http === null) continue;
+      rows.push(['', '', path, String(http.queries), fmt(http.p50_ms), fmt(http.p99_ms), '', '', '', '']);
     }
   }
   const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
