@@ -25,12 +25,13 @@ export function tokenize(text: string): { terms: Map<string, number>; length: nu
   return { terms, length };
 }
 
+/**
+ * A term's entries, three small integers each: slot, the slot's generation when the entry was
+ * written (a different one now means a tombstone) and the term's frequency. One plain array per
+ * term: most terms are rare, and three typed arrays per term cost far more objects and memory.
+ */
 interface Posting {
-  slots: Int32Array;
-  /** The slot's generation when the entry was written; a different one now means a tombstone. */
-  gens: Int32Array;
-  tfs: Uint16Array;
-  count: number;
+  readonly entries: number[];
   /** Live documents holding the term. */
   live: number;
 }
@@ -63,15 +64,8 @@ export class FullTextIndex {
     const gen = this.gens[slot] as number;
     for (const [term, tf] of terms) {
       let posting = this.postings.get(term);
-      if (posting === undefined) {
-        const empty = { slots: new Int32Array(2), gens: new Int32Array(2), tfs: new Uint16Array(2) };
-        this.postings.set(term, (posting = { ...empty, count: 0, live: 0 }));
-      }
-      if (posting.count === posting.slots.length) grow(posting, posting.count * 2);
-      posting.slots[posting.count] = slot;
-      posting.gens[posting.count] = gen;
-      posting.tfs[posting.count] = Math.min(tf, 65535);
-      posting.count += 1;
+      if (posting === undefined) this.postings.set(term, (posting = { entries: [], live: 0 }));
+      posting.entries.push(slot, gen, tf);
       posting.live += 1;
       this.entries += 1;
     }
@@ -91,9 +85,9 @@ export class FullTextIndex {
       if (posting === undefined) continue;
       posting.live -= 1;
       if (posting.live === 0) {
-        this.entries -= posting.count;
+        this.entries -= posting.entries.length / 3;
         this.postings.delete(term);
-      } else if (posting.count - posting.live > posting.live) this.sweep(posting);
+      } else if (posting.entries.length / 3 - posting.live > posting.live) this.sweep(posting);
     }
     this.docs -= 1;
     this.totalLength -= this.lengths[slot] as number;
@@ -111,10 +105,11 @@ export class FullTextIndex {
       const posting = this.postings.get(term);
       if (posting === undefined) continue;
       const idf = Math.log(1 + (this.docs - posting.live + 0.5) / (posting.live + 0.5));
-      for (let i = 0; i < posting.count; i++) {
-        const slot = posting.slots[i] as number;
-        if (posting.gens[i] !== this.gens[slot] || !admitted(slot)) continue;
-        const tf = posting.tfs[i] as number;
+      const entries = posting.entries;
+      for (let i = 0; i < entries.length; i += 3) {
+        const slot = entries[i] as number;
+        if (entries[i + 1] !== this.gens[slot] || !admitted(slot)) continue;
+        const tf = entries[i + 2] as number;
         const norm = tf + K1 * (1 - B + (B * (this.lengths[slot] as number)) / avg);
         if (this.scores[slot] === 0) touched.push(slot);
         this.scores[slot] = (this.scores[slot] as number) + (idf * (tf * (K1 + 1))) / norm;
@@ -128,17 +123,18 @@ export class FullTextIndex {
 
   /** Drops a posting's tombstones. */
   private sweep(posting: Posting): void {
+    const entries = posting.entries;
     let kept = 0;
-    for (let i = 0; i < posting.count; i++) {
-      const slot = posting.slots[i] as number;
-      if (posting.gens[i] !== this.gens[slot]) continue;
-      posting.slots[kept] = slot;
-      posting.gens[kept] = posting.gens[i] as number;
-      posting.tfs[kept] = posting.tfs[i] as number;
-      kept += 1;
+    for (let i = 0; i < entries.length; i += 3) {
+      const slot = entries[i] as number;
+      if (entries[i + 1] !== this.gens[slot]) continue;
+      entries[kept] = slot;
+      entries[kept + 1] = entries[i + 1] as number;
+      entries[kept + 2] = entries[i + 2] as number;
+      kept += 3;
     }
-    this.entries -= posting.count - kept;
-    posting.count = kept;
+    this.entries -= (entries.length - kept) / 3;
+    entries.length = kept;
   }
 
   private ensure(slot: number): void {
@@ -154,14 +150,4 @@ export class FullTextIndex {
     scores.set(this.scores);
     this.scores = scores;
   }
-}
-
-function grow(posting: Posting, size: number): void {
-  const slots = new Int32Array(size);
-  slots.set(posting.slots);
-  const gens = new Int32Array(size);
-  gens.set(posting.gens);
-  const tfs = new Uint16Array(size);
-  tfs.set(posting.tfs);
-  Object.assign(posting, { slots, gens, tfs });
 }
