@@ -46,7 +46,8 @@ export class FullTextIndex {
   /** Per slot: its generation (bumped when the slot is emptied), its length, and its terms. */
   private gens = new Int32Array(1024);
   private lengths = new Int32Array(1024);
-  private termsOf: Array<readonly string[] | undefined> = [];
+  /** Per slot: its distinct terms joined by spaces (one string, not an array, per record: fewer objects for the collector). */
+  private termsOf: Array<string | undefined> = [];
   private docs = 0;
   private totalLength = 0;
   private entries = 0;
@@ -70,7 +71,7 @@ export class FullTextIndex {
       this.entries += 1;
     }
     this.lengths[slot] = length;
-    this.termsOf[slot] = [...terms.keys()];
+    this.termsOf[slot] = [...terms.keys()].join(' ');
     this.docs += 1;
     this.totalLength += length;
   }
@@ -80,7 +81,7 @@ export class FullTextIndex {
     const terms = this.termsOf[slot];
     if (terms === undefined) return;
     this.gens[slot] = ((this.gens[slot] as number) + 1) | 0;
-    for (const term of terms) {
+    for (const term of terms.split(' ')) {
       const posting = this.postings.get(term);
       if (posting === undefined) continue;
       posting.live -= 1;
