@@ -37,6 +37,9 @@ export interface MemorySearchResult {
   readonly stages_ms: { readonly filter: number; readonly score: number };
 }
 
+/** Scans of at least this many records sort their slots first (cheaper than the scattered reads). */
+const SORT_FROM = 2048;
+
 /** Rough bytes of a record besides its vector (row object, strings, maps), for the budget. */
 export const ROW_OVERHEAD_BYTES = 600;
 /** Bytes of a postings entry (slot, generation, term frequency, the term in the record's list). */
@@ -169,6 +172,9 @@ export class MemoryIndex {
     const n = this.collect(filter);
     const filtered = performance.now();
     const quantized = quantize(n);
+    // Slots in allocation order are in address order within each account's pool: sorted, a large
+    // scan streams through memory instead of hopping between the parts of a group (3× slower at 1M).
+    if (n >= SORT_FROM) this.collected.subarray(0, n).sort();
     const best = n > 0 && k > 0 ? this.arena.nearest(this.collected, n, vector, k, quantized) : [];
     const hits = best.map(({ index, score }) => ({
       row: this.rows[this.collected[index] as number] as MemoryRow,
