@@ -2,14 +2,7 @@
 import { AppError } from '../../src/errors.js';
 import { fileRecords, messageRecords, type IndexRecord } from '../../src/index/records.js';
 import { IndexStore } from '../../src/index/store.js';
-import {
-  and,
-  compileWhere,
-  eq,
-  subtree,
-  visibilityExpr,
-  type NamespacePolicy,
-} from '../../src/policy/index.js';
+import { and, eq, subtree, visibilityExpr, type NamespacePolicy } from '../../src/policy/index.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
