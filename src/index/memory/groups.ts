@@ -5,19 +5,21 @@
  * and only the rest is evaluated record by record.
  */
 import type { FilterRecord } from '../../policy/index.js';
+import type { RecordDraft } from '../records.js';
 
 /** The fields of a record the grouping and the per-record residual filters read. */
-export interface GroupedFields {
-  readonly account_id: string;
-  readonly scope: string;
-  readonly uri: string;
-  readonly owner_user_id: string | null;
-  readonly owner_agent_id: string | null;
-  readonly context_type: string;
-  readonly level: number;
-  readonly chunk_index: number;
-  readonly updated_at: number;
-}
+export type GroupedFields = Pick<
+  RecordDraft,
+  | 'account_id'
+  | 'scope'
+  | 'uri'
+  | 'owner_user_id'
+  | 'owner_agent_id'
+  | 'context_type'
+  | 'level'
+  | 'chunk_index'
+  | 'updated_at'
+>;
 
 /** A part: records of one group under one URI root with one context type and level. */
 export interface Part {

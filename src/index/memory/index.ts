@@ -9,18 +9,11 @@
 import { decide, evaluate, uriCandidates, type Expr } from '../../policy/index.js';
 import { ArenaFullError, VectorArena } from './arena.js';
 import { FullTextIndex } from './fulltext.js';
-import { newGroup, newPart, placeOf, type Group, type GroupedFields, type Part } from './groups.js';
+import type { RecordDraft } from '../records.js';
+import { newGroup, newPart, placeOf, type Group, type Part } from './groups.js';
 
-/** A stored record as the index keeps it: everything but its full text and vector. */
-export interface MemoryRow extends GroupedFields {
-  readonly id: string;
-  readonly abstract: string;
-  readonly session_id: string | null;
-  readonly message_id: string | null;
-  readonly role: string | null;
-  readonly role_id: string | null;
-  readonly created_at: number;
-}
+/** A stored record as the index keeps it: every field but its full text (and its vector). */
+export type MemoryRow = Omit<RecordDraft, 'text'>;
 
 export interface MemoryHit {
   readonly row: MemoryRow;
