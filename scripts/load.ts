@@ -20,7 +20,8 @@ import { startServer, type LoadServer } from './load/server.js';
 import { createWorld, drain, indexState, preload, Words, type Identity, type World } from './load/world.js';
 import { EXIT, UsageError, runScript } from './lib/cli.js';
 
-const USAGE = 'usage: npm run load -- [--seconds 60] [--json FILE] [--search-only] [--records N] [--keep]';
+const USAGE =
+  'usage: npm run load -- [--seconds 60] [--json FILE] [--search-only] [--records N] [--writers 6] [--searchers 8] [--keep]';
 const LOAD_KINDS: readonly ClientKind[] = ['writer', 'session', 'searcher', 'probe'];
 
 interface Args {
@@ -29,6 +30,9 @@ interface Args {
   readonly searchOnly: boolean;
   readonly records: number;
   readonly keep: boolean;
+  /** Clients of the mixed load: file writers and searchers (default 6 and 8). */
+  readonly writers: number;
+  readonly searchers: number;
 }
 
 function parse(argv: readonly string[]): Args {
@@ -40,6 +44,8 @@ function parse(argv: readonly string[]): Args {
       'search-only': { type: 'boolean', default: false },
       records: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      writers: { type: 'string', default: '6' },
+      searchers: { type: 'string', default: '8' },
     },
   });
   const searchOnly = values['search-only'];
@@ -49,7 +55,14 @@ function parse(argv: readonly string[]): Args {
     throw new UsageError(`--seconds: a whole number ≥ 1\n${USAGE}`);
   if (!Number.isInteger(records) || records < 1)
     throw new UsageError(`--records: a whole number ≥ 1\n${USAGE}`);
-  return { seconds, json: values.json, searchOnly, records, keep: values.keep };
+  const writers = Number(values.writers);
+  const searchers = Number(values.searchers);
+  for (const [flag, value] of [
+    ['--writers', writers],
+    ['--searchers', searchers],
+  ] as const)
+    if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag}: a whole number ≥ 0\n${USAGE}`);
+  return { seconds, json: values.json, searchOnly, records, keep: values.keep, writers, searchers };
 }
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -98,7 +111,7 @@ async function mixed(
   const rssBefore = await server.rssMb();
   const cpu = await cpuMark(server);
   say(
-    `load: ${args.seconds} s, 6 writers, 2 session posters, 8 searchers; server RSS ${rssBefore.toFixed(0)} MB`,
+    `load: ${args.seconds} s, ${args.writers} writers, 2 session posters, ${args.searchers} searchers; server RSS ${rssBefore.toFixed(0)} MB`,
   );
   const started = performance.now();
   const result = await runMixed(
@@ -106,9 +119,9 @@ async function mixed(
     world,
     {
       seconds: args.seconds,
-      writers: 6,
+      writers: args.writers,
       posters: 2,
-      searchers: 8,
+      searchers: args.searchers,
       probeEvery: 10,
       maxProbes: 8,
       probeGraceS: 5,
