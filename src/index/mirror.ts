@@ -2,7 +2,8 @@
  * The store's in-memory mirror: a {@link MemoryIndex} kept in step with the records table. It is
  * loaded from the table in the background at open, updated by every write of this process after
  * LanceDB accepted it, and given up (searches fall back to LanceDB) when it would pass its memory
- * budget or when the table changed under it (another process wrote it).
+ * budget. It assumes this process is the table's only writer (the DATA_DIR lock): writes by another
+ * process to the same table are not seen.
  */
 import type { Logger } from '../log.js';
 import { ArenaFullError } from './memory/arena.js';

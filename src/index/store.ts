@@ -32,7 +32,7 @@ export interface StoreOptions {
   readonly optimizeEvery?: number;
   /** Bytes the in-memory mirror may use (default 0: searches use LanceDB only). */
   readonly memoryBudgetBytes?: number;
-  /** Where the mirror reports loading and giving up (silent by default). */
+  /** Where the mirror reports loading and giving up, and compaction failures (default: the app logger). */
   readonly log?: Logger;
   /**
    * How often (seconds) reads look for commits by other processes, e.g. a `npm run reindex` or
