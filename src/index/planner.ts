@@ -16,7 +16,8 @@
  */
 import type { MirrorState } from './mirror.js';
 
-export type PlanName = 'memory' | 'memory-int8' | 'lance-exact';
+/** `scan` is the reference index's only plan (src/search/scan-index.ts, used by unit tests). */
+export type PlanName = 'memory' | 'memory-int8' | 'lance-exact' | 'scan';
 /** `baseline` forces the previous release's plan (benchmarks compare against it). */
 export type RequestedPlan = 'auto' | 'baseline';
 

@@ -1,0 +1,86 @@
+/**
+ * `ScanIndex`: the simplest correct `SearchIndex`. It keeps its records in an array and answers both
+ * query primitives by evaluating the filter on every record with the policy core's `evaluate`, then
+ * ranking by exact cosine distance, or by how often the record's text holds the query's words. It is
+ * the reference the planned indexes are held to, and it lets the search service's unit tests run in
+ * milliseconds without LanceDB.
+ */
+import type { PlanReport } from '../index/planner.js';
+import type { IndexRecord } from '../index/records.js';
+import { evaluate, type Expr } from '../policy/index.js';
+import type { IndexHit, SearchIndex } from './service.js';
+
+const WORD = /[\p{L}\p{N}_]+/gu;
+
+function words(text: string): string[] {
+  return text.toLowerCase().match(WORD) ?? [];
+}
+
+function cosineDistance(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na === 0 || nb === 0 ? 1 : 1 - dot / Math.sqrt(na * nb);
+}
+
+function hitOf(r: IndexRecord): IndexHit {
+  return {
+    id: r.id,
+    account_id: r.account_id,
+    uri: r.uri,
+    scope: r.scope,
+    owner_user_id: r.owner_user_id,
+    owner_agent_id: r.owner_agent_id,
+    context_type: r.context_type,
+    level: r.level,
+    abstract: r.abstract,
+    session_id: r.session_id,
+    message_id: r.message_id,
+    role: r.role,
+    role_id: r.role_id,
+    updated_at: r.updated_at,
+  };
+}
+
+export class ScanIndex implements SearchIndex {
+  private readonly records = new Map<string, IndexRecord>();
+
+  /** Inserts or replaces records by id. */
+  put(records: readonly IndexRecord[]): void {
+    for (const record of records) this.records.set(record.id, record);
+  }
+
+  vectorSearch(
+    vector: Float32Array,
+    filter: Expr,
+    k: number,
+  ): Promise<{ readonly rows: readonly IndexHit[]; readonly plan: PlanReport }> {
+    const started = performance.now();
+    const matching = [...this.records.values()].filter((r) => evaluate(filter, r));
+    const filtered = performance.now();
+    const rows = matching
+      .map((r) => ({ ...hitOf(r), _distance: cosineDistance(vector, r.vector) }))
+      .sort((a, b) => a._distance - b._distance)
+      .slice(0, k);
+    const stages_ms = { filter: filtered - started, score: performance.now() - filtered };
+    return Promise.resolve({ rows, plan: { name: 'scan', matching: matching.length, stages_ms } });
+  }
+
+  fullTextSearch(query: string, filter: Expr, k: number): Promise<readonly IndexHit[]> {
+    const wanted = new Set(words(query));
+    const hits = [...this.records.values()]
+      .filter((r) => evaluate(filter, r))
+      .map((r) => ({ ...hitOf(r), _score: words(r.text).filter((w) => wanted.has(w)).length }))
+      .filter((h) => h._score > 0)
+      .sort((a, b) => b._score - a._score)
+      .slice(0, k);
+    return Promise.resolve(hits);
+  }
+}
