@@ -5,8 +5,8 @@
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { childUri } from '../policy/index.js';
-import { TEMP_PREFIX } from '../storage/atomic.js';
-import { pathOfUri, SYSTEM_DIR } from '../storage/paths.js';
+import { isContentFileUri, isInternalName } from '../storage/names.js';
+import { pathOfUri } from '../storage/paths.js';
 
 /** Session id of a live or archived `messages.jsonl` URI, else null. */
 export function sessionOfMessagesFile(uri: string): string | null {
@@ -14,19 +14,9 @@ export function sessionOfMessagesFile(uri: string): string | null {
   return match?.[1] ?? null;
 }
 
-/** Whether a file URI holds indexable content (not session bookkeeping, not temp or lock files). */
-export function isIndexedFileUri(uri: string): boolean {
-  const name = uri.slice(uri.lastIndexOf('/') + 1);
-  if (name.startsWith(TEMP_PREFIX)) return false;
-  if (uri.startsWith('viking://session/') && (name === '.meta.json' || name.endsWith('.lock'))) {
-    return false;
-  }
-  return true;
-}
-
 /**
- * Canonical URIs of every regular file at or under `uri` on disk (none if it does not exist).
- * `_system` and temporary files are skipped; symlinks are not followed.
+ * Canonical URIs of every content file at or under `uri` on disk (none if it does not exist).
+ * Internal names and session bookkeeping are skipped (storage/names.ts); symlinks are not followed.
  */
 export async function walkFiles(dataDir: string, account_id: string, uri: string): Promise<string[]> {
   const out: string[] = [];
@@ -38,14 +28,13 @@ export async function walkFiles(dataDir: string, account_id: string, uri: string
       return;
     }
     if (info.isFile()) {
-      if (isIndexedFileUri(current)) out.push(current);
+      if (isContentFileUri(current)) out.push(current);
       return;
     }
     if (!info.isDirectory()) return;
     const names = await readdir(pathOfUri(dataDir, account_id, current));
     for (const name of names.sort()) {
-      if (name.startsWith(TEMP_PREFIX)) continue;
-      if (current === 'viking://' && name === SYSTEM_DIR) continue;
+      if (isInternalName(name, current === 'viking://')) continue;
       await visit(childUri(current, name));
     }
   };

@@ -1,0 +1,31 @@
+/**
+ * Which names on disk are content — the one rule the filesystem (what is listed) and the indexer
+ * (what is indexed) share:
+ *
+ * - internal: `_system` at the account root, temporary files of atomic writes and lock files
+ *   (`.….lock`). Never listed, never indexed, refused as URI segments for writes.
+ * - bookkeeping: a session's `.meta.json`. Listed as a hidden file, never indexed (a session's
+ *   messages are indexed from its `messages.jsonl`, parsed by the sessions module).
+ * - everything else is content: listed and indexed.
+ */
+import { TEMP_PREFIX } from './atomic.js';
+import { SYSTEM_DIR } from './paths.js';
+
+/** Lock files modules keep beside data (e.g. `.messages.jsonl.lock`). */
+const LOCK_PATTERN = /^\..*\.lock$/;
+/** A session's metadata file (SPEC 8). */
+export const SESSION_META_FILE = '.meta.json';
+
+/** Whether a directory entry named `name` is internal (hidden from every listing, never indexed). */
+export function isInternalName(name: string, atAccountRoot: boolean): boolean {
+  if (atAccountRoot && name === SYSTEM_DIR) return true;
+  return name.startsWith(TEMP_PREFIX) || LOCK_PATTERN.test(name);
+}
+
+/** Whether a file URI holds indexable content: not internal, not session bookkeeping. */
+export function isContentFileUri(uri: string): boolean {
+  const slash = uri.lastIndexOf('/');
+  const name = uri.slice(slash + 1);
+  if (isInternalName(name, uri.slice(0, slash) === 'viking:/')) return false;
+  return !(uri.startsWith('viking://session/') && name === SESSION_META_FILE);
+}
