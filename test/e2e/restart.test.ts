@@ -74,7 +74,9 @@ const COUNT = 24;
 
 function writeInChildUntilKilled(dataDir: string): Promise<void> {
   const child = spawn(process.execPath, [...CHILD, 'write', String(COUNT)], {
-    env: childEnv(dataDir, { EMBEDDER: 'builtin' }),
+    // The slowed embedder keeps the queue from draining: backpressure (tested elsewhere) must not
+    // refuse the child's writes on a busy machine.
+    env: childEnv(dataDir, { EMBEDDER: 'builtin', MAX_INDEX_LAG_S: '86400' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
