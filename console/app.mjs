@@ -1,4 +1,4 @@
-/* global document, window, location, history, URLSearchParams */
+/* global document, window, location, history, performance, URLSearchParams */
 /**
  * The console's shell: sign-in, the identity line, navigation and a hash router (`#/browse?uri=…`).
  * Which sections appear follows the role the API reports for the key; the API still decides what
@@ -85,7 +85,10 @@ async function render(notice = null) {
   } catch (error) {
     nodes = errorNode(error);
   }
-  if (token === renders) show(view(), notice, nodes);
+  if (token !== renders) return;
+  show(view(), notice, nodes);
+  // Changes with every completed render (also across page loads): tests and scripts wait on it.
+  view().dataset.rendered = `${performance.timeOrigin}/${token}`;
 }
 
 function signInForm(message) {

@@ -132,7 +132,9 @@ export async function signIn(
 ): Promise<void> {
   await page.goto(`${url}/console/`);
   // A fresh sign-in: forget the key of an earlier one in this tab.
-  await page.evaluate('sessionStorage.clear()');
+  await page.evaluate(() =>
+    (globalThis as unknown as { sessionStorage: { clear(): void } }).sessionStorage.clear(),
+  );
   await page.reload();
   await page.fill('#api-key', key);
   if (actAs.account !== undefined) await page.fill('#as-account', actAs.account);
