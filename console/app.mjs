@@ -145,7 +145,9 @@ async function start() {
   }
   try {
     const status = await api('GET', '/api/v1/system/status');
-    who = { ...status, acting: Boolean(creds.account && creds.user) };
+    // Only api_key mode's ROOT needs headers to act in a tenant's view (dev mode defaults them).
+    const acting = Boolean(creds.account && creds.user) || status.auth_mode !== 'api_key';
+    who = { ...status, acting };
   } catch (error) {
     clearCredentials();
     signIn(errorNode(error));
