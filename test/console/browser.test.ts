@@ -96,6 +96,8 @@ async function mainText(page: Page): Promise<string> {
 async function finish(watched: Watched, key: string): Promise<void> {
   expect(watched.problems).toEqual([]);
   expect(watched.urls.filter((url) => url.includes(key))).toEqual([]);
+  // Everything the page loads comes from the server itself (it works offline, without a CDN).
+  expect(watched.urls.filter((url) => !url.startsWith(`${server.url}/`))).toEqual([]);
   const bodies = await Promise.all(watched.apiBodies);
   expect(bodies.length).toBeGreaterThan(0);
   expect(bodies.filter((body) => body.includes(BOB_SECRET))).toEqual([]);
@@ -297,6 +299,19 @@ describe('console as ROOT', () => {
     await rendered(page, () => page.click('[data-testid="create-account"] button'));
     expect(await page.getByTestId('new-key').textContent()).toMatch(/^[0-9a-f]{64}$/);
     expect(await accountRows(page)).toContain('initech 1 yes no');
+  });
+
+  test('acts as a user of an account, and manages any account’s users', async () => {
+    const { page } = w;
+    await signIn(page, server.url, DEMO_ROOT_KEY, { account: 'acme', user: 'alice' });
+    expect(await page.getByTestId('who').textContent()).toBe('alice @ acme · root');
+    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions', 'Users', 'Accounts']);
+    // ROOT reads everything in the account it acts in (SPEC 4).
+    await visit(page, '#/browse?uri=viking://user');
+    expect(await texts(page, '[data-testid="folder"]')).toEqual(expect.arrayContaining(['alice/', 'bob/']));
+    await visit(page, '#/accounts');
+    await rendered(page, () => page.getByRole('link', { name: 'globex' }).click());
+    expect(await texts(page, '[data-testid="users"] tbody tr td:first-child')).toEqual(['gail']);
   });
 });
 
