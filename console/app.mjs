@@ -6,7 +6,7 @@
  */
 import { ApiError, api, clearCredentials, credentials, saveCredentials } from './api.mjs';
 import { accountsView, usersView } from './admin.mjs';
-import { browseView, readView } from './browse.mjs';
+import { browseView, readView, treeView } from './browse.mjs';
 import { field, h, link, show } from './dom.mjs';
 import { searchView } from './search.mjs';
 import { sessionView, sessionsView } from './sessions.mjs';
@@ -14,6 +14,7 @@ import { sessionView, sessionsView } from './sessions.mjs';
 /** Tenant sections run in an identity's view: ROOT must name the account and user it acts as. */
 const ROUTES = {
   browse: { title: 'Browse', tenant: true, render: browseView },
+  tree: { tenant: true, render: treeView },
   read: { tenant: true, render: readView },
   search: { title: 'Search', tenant: true, render: searchView },
   sessions: { title: 'Sessions', tenant: true, render: sessionsView },

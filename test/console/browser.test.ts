@@ -139,6 +139,19 @@ describe('console as a USER (alice)', () => {
     expect(await page.getByTestId('crumbs').innerText()).toContain('preferences');
   });
 
+  test('the tree view of viking://user holds her scope only', async () => {
+    const { page } = w;
+    await visit(page, '#/browse?uri=viking://user');
+    await rendered(page, () => page.getByRole('link', { name: /^Tree view/ }).click());
+    const entries = await page
+      .locator('[data-testid="tree-entry"]')
+      .evaluateAll((links) => links.map((a) => (a as unknown as { href: string }).href));
+    expect(entries.length).toBeGreaterThan(3);
+    const uris = entries.map((href) => new URLSearchParams(href.slice(href.indexOf('?'))).get('uri'));
+    expect(uris.filter((uri) => !uri?.startsWith('viking://user/alice'))).toEqual([]);
+    expect(uris).toContain('viking://user/alice/memories/preferences/editor.md');
+  });
+
   test('shows file names and contents that look like HTML as text', async () => {
     const { page } = w;
     await visit(page, '#/browse?uri=viking://resources/guides');
