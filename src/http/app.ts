@@ -1,6 +1,7 @@
 /**
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
- * Order: request metrics, public health routes, ROOT-only /metrics, body reader, auth on /api/v1,
+ * Order: request metrics, public health routes, ROOT-only /metrics, the web console's static files
+ * (it signs in through /api/v1 like any client), body reader, auth on /api/v1,
  * admin and system routers, the tenant routers supplied by the other services, then the 404 envelope
  * and the error handler.
  */
@@ -12,6 +13,7 @@ import { Metrics } from '../metrics.js';
 import type { RequestContext } from '../policy/types.js';
 import { authMiddleware } from './auth.js';
 import { bodyReader } from './body.js';
+import { consoleRouter } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { markMount, metricsHandler, requestMetrics } from './metrics.js';
 import { adminRouter } from './routes/admin.js';
@@ -52,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/ready', readyHandler(deps.ready));
   const auth = { config: deps.config, accounts: deps.accounts, onContext: deps.onContext };
   app.get('/metrics', authMiddleware(auth, 'system'), metricsHandler(metrics));
+  app.use('/console', markMount('/console'), consoleRouter());
   app.use(bodyReader(deps.config.maxBodyBytes));
   app.use('/api/v1', authMiddleware(auth));
   const mount = (path: string, router: Router): void => {

@@ -67,9 +67,12 @@ export function systemRouter(
     const ctx = contextOf(req);
     const extra = status === undefined ? {} : await status(ctx);
     // `initialized` and `user` are what OpenViking's status route answers; its clients read `user`.
+    // `account_id` and `agent_id` complete the effective identity (the web console shows it).
     sendOk(res, {
       initialized: true,
       user: ctx.effective.user_id,
+      account_id: ctx.effective.account_id,
+      agent_id: ctx.effective.agent_id,
       version: VERSION,
       auth_mode: authMode,
       uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
