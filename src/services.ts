@@ -10,19 +10,23 @@ import { Vfs } from './fs/vfs.js';
 import type { ContentHooks, WaitIndexed } from './hooks.js';
 import type { AppDeps } from './http/app.js';
 import { fsRouter } from './http/routes/fs.js';
+import { observerRouter } from './http/routes/observer.js';
 import { searchRouter } from './http/routes/search.js';
 import { sessionsRouter } from './http/routes/sessions.js';
+import { skillsRouter } from './http/routes/skills.js';
 import type { Embedder } from './index/embedder.js';
 import { assertCompatible, createEmbedder } from './index/embedders/select.js';
 import { IndexPipeline } from './index/pipeline.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { Observer } from './observer.js';
 import { eq, type RequestContext } from './policy/index.js';
 import { SearchAdmission } from './search/admission.js';
 import { SearchService } from './search/service.js';
 import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
+import { SkillService } from './skills/service.js';
 import { lockDataDir } from './storage/lock.js';
 
 /** Where transformers.js caches downloaded models. */
@@ -87,19 +91,6 @@ async function statusFor(
   const records = await store.countRows(eq('account_id', ctx.effective.account_id));
   const { queue_depth, index_lag_s, embedder } = status;
   return { queue_depth, index_lag_s, records, embedder };
-}
-
-/** /ready: the indexer accepts jobs and the index answers a query. */
-async function readiness(
-  pipeline: IndexPipeline,
-  store: IndexStore,
-): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
-  const index = await store.countRows().then(
-    () => 'ok',
-    () => 'unavailable',
-  );
-  const indexer = pipeline.running ? 'ok' : 'stopped';
-  return { ok: index === 'ok' && indexer === 'ok', checks: { index, indexer } };
 }
 
 export interface Services {
@@ -200,15 +191,22 @@ async function assemble(
     maxQueue: config.maxSearchQueue,
     onReject: () => metrics.searchesRejected.inc(),
   });
+  const observer = new Observer({ pipeline, store, embedder });
   const deps: AppDeps = {
     config,
     accounts,
     hooks,
-    routers: [fsRouter(vfs), sessionsRouter(sessions), searchRouter(search, admission)],
+    routers: [
+      fsRouter(vfs),
+      sessionsRouter(sessions),
+      searchRouter(search, admission),
+      observerRouter(observer),
+      skillsRouter(new SkillService(vfs)),
+    ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
     status: (ctx) => statusFor(ctx, pipeline, store),
-    ready: () => readiness(pipeline, store),
+    ready: () => observer.readiness(),
     metrics,
   };
   const close = async (): Promise<void> => {
