@@ -12,6 +12,7 @@ import type { AppDeps } from './http/app.js';
 import { fsRouter } from './http/routes/fs.js';
 import { searchRouter } from './http/routes/search.js';
 import { sessionsRouter } from './http/routes/sessions.js';
+import { uploadsRouter } from './http/routes/uploads.js';
 import type { Embedder } from './index/embedder.js';
 import { assertCompatible, createEmbedder } from './index/embedders/select.js';
 import { IndexPipeline } from './index/pipeline.js';
@@ -24,6 +25,7 @@ import { SearchService } from './search/service.js';
 import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
 import { lockDataDir } from './storage/lock.js';
+import { UploadStore } from './uploads/store.js';
 
 /** Where transformers.js caches downloaded models. */
 export const MODEL_CACHE_DIR = join('data', 'models');
@@ -111,6 +113,8 @@ export interface Services {
   readonly vfs: Vfs;
   readonly sessions: SessionService;
   readonly search: SearchService;
+  /** Temporary uploads (`temp_file_id`) for add_resource, skills and pack import. */
+  readonly uploads: UploadStore;
   readonly metrics: Metrics;
   readonly deps: AppDeps;
   /** Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. */
@@ -161,18 +165,21 @@ async function assemble(
     sessionMessages: reader,
     waitIndexed,
   });
+  const uploads = new UploadStore({ dir: join(dataDir, 'uploads') });
   const accounts = await AccountStore.open({
     dataDir,
     registry: config.authMode === 'api_key',
     hooks: {
       ...bound(pipeline),
-      accountDeleted: (a) => {
+      accountDeleted: async (a) => {
         vfs.forgetAccount(a);
+        await uploads.forgetAccount(a);
         return pipeline.accountDeleted(a);
       },
     },
   });
   await pipeline.start();
+  uploads.start();
   const sessions = new SessionService({
     dataDir,
     hooks,
@@ -204,7 +211,12 @@ async function assemble(
     config,
     accounts,
     hooks,
-    routers: [fsRouter(vfs), sessionsRouter(sessions), searchRouter(search, admission)],
+    routers: [
+      fsRouter(vfs),
+      sessionsRouter(sessions),
+      searchRouter(search, admission),
+      uploadsRouter(uploads, config.maxUploadBytes),
+    ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
     status: (ctx) => statusFor(ctx, pipeline, store),
@@ -212,9 +224,23 @@ async function assemble(
     metrics,
   };
   const close = async (): Promise<void> => {
+    uploads.stop();
     await pipeline.stop();
     await store.close();
     await unlock();
   };
-  return { config, accounts, embedder, store, pipeline, vfs, sessions, search, metrics, deps, close };
+  return {
+    config,
+    accounts,
+    embedder,
+    store,
+    pipeline,
+    vfs,
+    sessions,
+    search,
+    uploads,
+    metrics,
+    deps,
+    close,
+  };
 }
