@@ -14,6 +14,7 @@ import { observerRouter } from './http/routes/observer.js';
 import { searchRouter } from './http/routes/search.js';
 import { sessionsRouter } from './http/routes/sessions.js';
 import { skillsRouter } from './http/routes/skills.js';
+import { uploadsRouter } from './http/routes/uploads.js';
 import type { Embedder } from './index/embedder.js';
 import { assertCompatible, createEmbedder } from './index/embedders/select.js';
 import { IndexPipeline } from './index/pipeline.js';
@@ -28,6 +29,7 @@ import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
 import { SkillService } from './skills/service.js';
 import { lockDataDir } from './storage/lock.js';
+import { UploadStore } from './uploads/store.js';
 
 /** Where transformers.js caches downloaded models. */
 export const MODEL_CACHE_DIR = join('data', 'models');
@@ -102,6 +104,8 @@ export interface Services {
   readonly vfs: Vfs;
   readonly sessions: SessionService;
   readonly search: SearchService;
+  /** Temporary uploads (`temp_file_id`) for add_resource, skills and pack import. */
+  readonly uploads: UploadStore;
   readonly metrics: Metrics;
   readonly deps: AppDeps;
   /** Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. */
@@ -152,18 +156,21 @@ async function assemble(
     sessionMessages: reader,
     waitIndexed,
   });
+  const uploads = new UploadStore({ dir: join(dataDir, 'uploads') });
   const accounts = await AccountStore.open({
     dataDir,
     registry: config.authMode === 'api_key',
     hooks: {
       ...bound(pipeline),
-      accountDeleted: (a) => {
+      accountDeleted: async (a) => {
         vfs.forgetAccount(a);
+        await uploads.forgetAccount(a);
         return pipeline.accountDeleted(a);
       },
     },
   });
   await pipeline.start();
+  uploads.start();
   const sessions = new SessionService({
     dataDir,
     hooks,
@@ -201,7 +208,8 @@ async function assemble(
       sessionsRouter(sessions),
       searchRouter(search, admission),
       observerRouter(observer),
-      skillsRouter(new SkillService(vfs)),
+      skillsRouter(new SkillService(vfs, async (ctx, id) => (await uploads.read(ctx, id)).data)),
+      uploadsRouter(uploads, config.maxUploadBytes),
     ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
@@ -210,9 +218,23 @@ async function assemble(
     metrics,
   };
   const close = async (): Promise<void> => {
+    uploads.stop();
     await pipeline.stop();
     await store.close();
     await unlock();
   };
-  return { config, accounts, embedder, store, pipeline, vfs, sessions, search, metrics, deps, close };
+  return {
+    config,
+    accounts,
+    embedder,
+    store,
+    pipeline,
+    vfs,
+    sessions,
+    search,
+    uploads,
+    metrics,
+    deps,
+    close,
+  };
 }
