@@ -18,7 +18,10 @@ export function sessionOfMessagesFile(uri: string): string | null {
 export function isIndexedFileUri(uri: string): boolean {
   const name = uri.slice(uri.lastIndexOf('/') + 1);
   if (name.startsWith(TEMP_PREFIX)) return false;
-  if (uri.startsWith('viking://session/') && (name === '.meta.json' || name.endsWith('.lock'))) {
+  if (
+    uri.startsWith('viking://session/') &&
+    (name === '.meta.json' || name === '.used.jsonl' || name.endsWith('.lock'))
+  ) {
     return false;
   }
   return true;
