@@ -11,6 +11,7 @@ import type { ContentHooks, WaitIndexed } from './hooks.js';
 import type { AppDeps } from './http/app.js';
 import { fsRouter } from './http/routes/fs.js';
 import { observerRouter } from './http/routes/observer.js';
+import { packRouter } from './http/routes/pack.js';
 import { searchRouter } from './http/routes/search.js';
 import { sessionsRouter } from './http/routes/sessions.js';
 import { skillsRouter } from './http/routes/skills.js';
@@ -22,6 +23,7 @@ import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Observer } from './observer.js';
+import { PackService, type PackLimits } from './pack/service.js';
 import { eq, type RequestContext } from './policy/index.js';
 import { SearchAdmission } from './search/admission.js';
 import { SearchService } from './search/service.js';
@@ -93,6 +95,11 @@ async function statusFor(
   const records = await store.countRows(eq('account_id', ctx.effective.account_id));
   const { queue_depth, index_lag_s, embedder } = status;
   return { queue_depth, index_lag_s, records, embedder };
+}
+
+/** A pack holds at most as many bytes of files as one upload may hold, so an export can be imported again. */
+function packLimits(config: Config): PackLimits {
+  return { maxEntries: 10_000, maxEntryBytes: config.maxFileBytes, maxTotalBytes: config.maxUploadBytes };
 }
 
 export interface Services {
@@ -199,6 +206,7 @@ async function assemble(
     onReject: () => metrics.searchesRejected.inc(),
   });
   const observer = new Observer({ pipeline, store, embedder });
+  const readUpload = async (ctx: RequestContext, id: string) => (await uploads.read(ctx, id)).data;
   const deps: AppDeps = {
     config,
     accounts,
@@ -208,7 +216,8 @@ async function assemble(
       sessionsRouter(sessions),
       searchRouter(search, admission),
       observerRouter(observer),
-      skillsRouter(new SkillService(vfs, async (ctx, id) => (await uploads.read(ctx, id)).data)),
+      skillsRouter(new SkillService(vfs, readUpload)),
+      packRouter(new PackService({ vfs, readUpload, limits: packLimits(config) })),
       uploadsRouter(uploads, config.maxUploadBytes),
     ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),

@@ -99,6 +99,11 @@ export class Vfs {
     return writes.write(this.core, ctx, request);
   }
 
+  /** Writes several files as one change, or none if any is refused (see write-ops `writeAll`). */
+  writeAll(ctx: RequestContext, files: readonly writes.BatchFile[], wait?: writes.WaitOptions) {
+    return writes.writeAll(this.core, ctx, files, wait);
+  }
+
   rm(ctx: RequestContext, uri: string, recursive = false, wait?: writes.WaitOptions) {
     return writes.rm(this.core, ctx, uri, recursive, wait);
   }
