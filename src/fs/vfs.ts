@@ -99,9 +99,9 @@ export class Vfs {
     return writes.write(this.core, ctx, request);
   }
 
-  /** Writes several files as one change, or none if any is refused (see write-ops `writeAll`). */
-  writeAll(ctx: RequestContext, files: readonly writes.BatchFile[], wait?: writes.WaitOptions) {
-    return writes.writeAll(this.core, ctx, files, wait);
+  /** Several files as one all-or-nothing-checked change (see {@link writes.writeMany}). */
+  writeMany(ctx: RequestContext, files: readonly writes.BatchFile[]) {
+    return writes.writeMany(this.core, ctx, files);
   }
 
   rm(ctx: RequestContext, uri: string, recursive = false, wait?: writes.WaitOptions) {

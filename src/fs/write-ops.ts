@@ -4,8 +4,8 @@
  * will enqueue index jobs first asks the indexer to admit it (backpressure), after validation and
  * before anything is written; with `wait: true` it returns once its own jobs are applied.
  */
-import { readFile, rename, rm as remove, rmdir } from 'node:fs/promises';
-import { dirname, sep } from 'node:path';
+import { readFile, rename, rm as remove } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type IndexTickets } from '../hooks.js';
 import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
@@ -91,63 +91,55 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   return { uri: resolved.uri as string, mode, size };
 }
 
-/** The folders above `path` (inside `root`) that do not exist yet, deepest first. */
-async function missingFolders(root: string, path: string): Promise<string[]> {
-  const out: string[] = [];
-  for (let dir = dirname(path); dir.startsWith(`${root}${sep}`); dir = dirname(dir)) {
-    if ((await statOrNull(dir)) !== null) break;
-    out.push(dir);
-  }
-  return out;
-}
-
+/** One file of {@link writeMany}. */
 export interface BatchFile {
   uri: string;
   content: string;
 }
 
-/**
- * Writes several files as one change (pack import): every URI is checked (400, 403, 413) and the
- * indexer admits the change once, all before the first write; if a write fails, the files this call
- * created are removed again (their index jobs then find nothing). Existing files are replaced.
- * Returns the canonical URIs written, in order.
- */
-export async function writeAll(
+/** Refuses a batch whose files would stand where a folder is, or below a file (on disk or in the batch). */
+async function checkPlacement(
   core: FsCore,
   ctx: RequestContext,
-  files: readonly BatchFile[],
-  wait?: WaitOptions,
-): Promise<string[]> {
-  const targets: { resolved: ResolvedUri; path: string; data: Buffer }[] = [];
-  for (const file of files) {
+  targets: readonly { resolved: ResolvedUri; path: string }[],
+) {
+  const root = accountRoot(core, ctx);
+  const files = new Set(targets.map((t) => t.path));
+  const checked = new Set<string>();
+  for (const { resolved, path } of targets) {
+    if ((await statOrNull(path))?.isDirectory() === true)
+      throw new AppError('CONFLICT', 'a folder exists at this URI', { uri: resolved.uri });
+    for (let dir = dirname(path); dir.length > root.length && !checked.has(dir); dir = dirname(dir)) {
+      checked.add(dir);
+      if (files.has(dir) || (await statOrNull(dir))?.isFile() === true)
+        throw new AppError('CONFLICT', 'a file stands where a folder must be', { uri: resolved.uri });
+    }
+  }
+}
+
+/**
+ * Writes several files (mode `replace`) as one change: every URI is resolved and checked (shape,
+ * write permission, size, links, file/folder conflicts) before the first write, and the indexer
+ * admits the change once, so a refused batch writes nothing. Resolves with the canonical URIs and the
+ * index tickets of all files (the caller decides whether to wait for them).
+ */
+export async function writeMany(core: FsCore, ctx: RequestContext, files: readonly BatchFile[]) {
+  const targets = files.map((file) => {
     const resolved = resolveWritable(ctx, file.uri);
     const data = Buffer.from(file.content, 'utf8');
     if (data.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
-    await requireNoLink(core, ctx, resolved);
-    targets.push({ resolved, path: pathOf(core, ctx, resolved), data });
-  }
-  if (targets.length > 0) admit(core, ctx);
+    return { resolved, path: pathOf(core, ctx, resolved), data };
+  });
+  for (const { resolved } of targets) await requireNoLink(core, ctx, resolved);
+  await checkPlacement(core, ctx, targets);
+  admit(core, ctx);
   const root = accountRoot(core, ctx);
-  const folders = new Set<string>();
-  for (const target of targets) for (const dir of await missingFolders(root, target.path)) folders.add(dir);
-  const created: string[] = [];
   const tickets: number[] = [];
-  try {
-    for (const target of targets) {
-      const existed = (await statOrNull(target.path)) !== null;
-      await core.mutex.run(target.path, () => writeBytes(core, root, target, target.data, 'replace'));
-      if (!existed) created.push(target.path);
-      tickets.push(...(await core.hooks.fileWritten(ctx.effective.account_id, target.resolved.uri)));
-    }
-  } catch (error) {
-    await Promise.all(created.map((path) => remove(path, { force: true })));
-    // Deepest first; a folder something else has written into meanwhile stays.
-    for (const dir of [...folders].sort((a, b) => b.length - a.length))
-      await rmdir(dir).catch(() => undefined);
-    throw error;
+  for (const target of targets) {
+    await core.mutex.run(target.path, () => writeBytes(core, root, target, target.data, 'replace'));
+    tickets.push(...(await core.hooks.fileWritten(ctx.effective.account_id, target.resolved.uri)));
   }
-  await waitIndexed(core, tickets, wait);
-  return targets.map((t) => t.resolved.uri as string);
+  return { uris: targets.map((t) => t.resolved.uri as string), tickets: tickets as IndexTickets };
 }
 
 /** Creates a folder and its parents; a description becomes the folder's `.abstract.md`. */

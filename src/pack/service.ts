@@ -104,12 +104,20 @@ export class PackService {
       const rel = relPathOf(entry.path);
       return { uri: rel === '' ? root.uri : `${root.uri}/${rel}`, content: textOf(entry.path, entry.data) };
     });
-    if (!body.force && (await this.exists(ctx, root.uri))) {
+    const existed = await this.exists(ctx, root.uri);
+    if (existed && !body.force) {
       throw new AppError('ALREADY_EXISTS', 'the pack root exists; import with force: true to overwrite', {
         uri: root.uri,
       });
     }
-    await this.deps.vfs.writeAll(ctx, files);
+    try {
+      await this.deps.vfs.writeMany(ctx, files);
+    } catch (error) {
+      // writeMany refuses a batch before its first write; a failure while writing (disk full) leaves
+      // part of a new import behind, which goes again so a failed import leaves nothing.
+      if (!existed) await this.deps.vfs.rm(ctx, root.uri, true).catch(() => undefined);
+      throw error;
+    }
     return { uri: root.uri };
   }
 
