@@ -69,15 +69,13 @@ export class SkillService {
     if (this.readUpload === undefined) {
       throw new AppError('FAILED_PRECONDITION', 'this server keeps no uploads', { temp_file_id: id });
     }
+    const bytes = await this.readUpload(ctx, id);
     try {
-      return utf8.decode(await this.readUpload(ctx, id));
-    } catch (error) {
-      if (error instanceof TypeError) {
-        throw new AppError('INVALID_ARGUMENT', 'an uploaded skill must be a UTF-8 SKILL.md text', {
-          temp_file_id: id,
-        });
-      }
-      throw error;
+      return utf8.decode(bytes);
+    } catch {
+      throw new AppError('INVALID_ARGUMENT', 'an uploaded skill must be a UTF-8 SKILL.md text', {
+        temp_file_id: id,
+      });
     }
   }
 }

@@ -85,6 +85,25 @@ describe('POST /api/v1/skills', () => {
     expect(resultOf(read)).toContain('- **a** (number, optional): first');
   });
 
+  test('an uploaded SKILL.md (temp_file_id); an unknown id is 404, a binary upload 400', async () => {
+    const upload = async (data: Buffer) => {
+      const res = await t
+        .client(ALICE)
+        .post('/api/v1/resources/temp_upload')
+        .attach('file', data, 'SKILL.md');
+      return at(res, 'temp_file_id');
+    };
+    const text = '---\nname: uploaded-skill\ndescription: Came by upload\n---\n# Steps\n';
+    const id = await upload(Buffer.from(text));
+    const res = await t.client(ALICE).post('/api/v1/skills').send({ temp_file_id: id }).expect(200);
+    expect(at(res, 'uri')).toBe(`${ALICE_SKILLS}/uploaded-skill`);
+    const missing = 'upload_00000000000000000000000000000000.md';
+    await t.client(ALICE).post('/api/v1/skills').send({ temp_file_id: missing }).expect(404);
+    const binary = await upload(Buffer.from([0xff, 0xfe, 0x00, 0x01]));
+    const refused = await t.client(ALICE).post('/api/v1/skills').send({ temp_file_id: binary }).expect(400);
+    expect(errorCodeOf(refused)).toBe('INVALID_ARGUMENT');
+  });
+
   test.each([
     ['no data', {}],
     ['null data', { data: null }],
