@@ -12,6 +12,7 @@ import type { AppDeps } from './http/app.js';
 import { fsRouter } from './http/routes/fs.js';
 import { searchRouter } from './http/routes/search.js';
 import { sessionsRouter } from './http/routes/sessions.js';
+import { resourcesRouter } from './http/routes/resources.js';
 import { uploadsRouter } from './http/routes/uploads.js';
 import type { Embedder } from './index/embedder.js';
 import { assertCompatible, createEmbedder } from './index/embedders/select.js';
@@ -21,11 +22,16 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { eq, type RequestContext } from './policy/index.js';
 import { SearchAdmission } from './search/admission.js';
+import { ResourceService } from './resources/service.js';
 import { SearchService } from './search/service.js';
 import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
 import { lockDataDir } from './storage/lock.js';
+import { TaskRegistry } from './tasks/registry.js';
 import { UploadStore } from './uploads/store.js';
+
+/** Files an uploaded archive may hold (each at most MAX_FILE_BYTES, all together 4 × MAX_UPLOAD_BYTES). */
+const ZIP_MAX_ENTRIES = 10_000;
 
 /** Where transformers.js caches downloaded models. */
 export const MODEL_CACHE_DIR = join('data', 'models');
@@ -115,6 +121,8 @@ export interface Services {
   readonly search: SearchService;
   /** Temporary uploads (`temp_file_id`) for add_resource, skills and pack import. */
   readonly uploads: UploadStore;
+  /** add_resource. */
+  readonly resources: ResourceService;
   readonly metrics: Metrics;
   readonly deps: AppDeps;
   /** Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. */
@@ -166,6 +174,7 @@ async function assemble(
     waitIndexed,
   });
   const uploads = new UploadStore({ dir: join(dataDir, 'uploads') });
+  const tasks = new TaskRegistry();
   const accounts = await AccountStore.open({
     dataDir,
     registry: config.authMode === 'api_key',
@@ -207,6 +216,18 @@ async function assemble(
     maxQueue: config.maxSearchQueue,
     onReject: () => metrics.searchesRejected.inc(),
   });
+  const resources = new ResourceService({
+    vfs,
+    uploads,
+    tasks,
+    waitIndexed,
+    fetch: { maxBytes: config.maxUploadBytes, allowPrivate: config.allowPrivateUrls },
+    zip: {
+      maxEntries: ZIP_MAX_ENTRIES,
+      maxEntryBytes: config.maxFileBytes,
+      maxTotalBytes: config.maxUploadBytes * 4,
+    },
+  });
   const deps: AppDeps = {
     config,
     accounts,
@@ -216,6 +237,7 @@ async function assemble(
       sessionsRouter(sessions),
       searchRouter(search, admission),
       uploadsRouter(uploads, config.maxUploadBytes),
+      resourcesRouter(resources, tasks),
     ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
@@ -239,6 +261,7 @@ async function assemble(
     sessions,
     search,
     uploads,
+    resources,
     metrics,
     deps,
     close,
