@@ -244,6 +244,16 @@ test('path: local server paths are refused; upload ids are checked and used once
     expect([path, res.status, errorCodeOf(res)]).toEqual([path, 400, 'INVALID_ARGUMENT']);
   }
   expect((await alice.post('/api/v1/resources').send({ reason: 'nothing' })).status).toBe(400);
+  // Without ALLOW_PRIVATE_URLS a URL to a loopback or private address is refused before connecting.
+  for (const path of [
+    'http://127.0.0.1:9/x.md',
+    'http://[::1]:9/x.md',
+    'http://10.0.0.1/x.md',
+    'http://169.254.169.254/latest',
+  ]) {
+    const res = await alice.post('/api/v1/resources').send({ path, wait: true });
+    expect([path, res.status, errorCodeOf(res)]).toEqual([path, 403, 'PERMISSION_DENIED']);
+  }
   expect((await alice.post('/api/v1/resources').send({ temp_file_id: '../../fs/acme' })).status).toBe(400);
   expect(
     (await alice.post('/api/v1/resources').send({ temp_file_id: `upload_${'0'.repeat(32)}.md` })).status,
