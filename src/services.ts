@@ -14,6 +14,7 @@ import { observerRouter } from './http/routes/observer.js';
 import { packRouter } from './http/routes/pack.js';
 import { searchRouter } from './http/routes/search.js';
 import { sessionsRouter } from './http/routes/sessions.js';
+import { resourcesRouter } from './http/routes/resources.js';
 import { skillsRouter } from './http/routes/skills.js';
 import { uploadsRouter } from './http/routes/uploads.js';
 import type { Embedder } from './index/embedder.js';
@@ -26,12 +27,17 @@ import { Observer } from './observer.js';
 import { PackService, type PackLimits } from './pack/service.js';
 import { eq, type RequestContext } from './policy/index.js';
 import { SearchAdmission } from './search/admission.js';
+import { ResourceService } from './resources/service.js';
 import { SearchService } from './search/service.js';
 import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
 import { SkillService } from './skills/service.js';
 import { lockDataDir } from './storage/lock.js';
+import { TaskRegistry } from './tasks/registry.js';
 import { UploadStore } from './uploads/store.js';
+
+/** Files an uploaded archive may hold (each at most MAX_FILE_BYTES, all together 4 × MAX_UPLOAD_BYTES). */
+const ZIP_MAX_ENTRIES = 10_000;
 
 /** Where transformers.js caches downloaded models. */
 export const MODEL_CACHE_DIR = join('data', 'models');
@@ -113,6 +119,8 @@ export interface Services {
   readonly search: SearchService;
   /** Temporary uploads (`temp_file_id`) for add_resource, skills and pack import. */
   readonly uploads: UploadStore;
+  /** add_resource. */
+  readonly resources: ResourceService;
   readonly metrics: Metrics;
   readonly deps: AppDeps;
   /** Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. */
@@ -164,6 +172,7 @@ async function assemble(
     waitIndexed,
   });
   const uploads = new UploadStore({ dir: join(dataDir, 'uploads') });
+  const tasks = new TaskRegistry();
   const accounts = await AccountStore.open({
     dataDir,
     registry: config.authMode === 'api_key',
@@ -207,6 +216,18 @@ async function assemble(
   });
   const observer = new Observer({ pipeline, store, embedder });
   const readUpload = async (ctx: RequestContext, id: string) => (await uploads.read(ctx, id)).data;
+  const resources = new ResourceService({
+    vfs,
+    uploads,
+    tasks,
+    waitIndexed,
+    fetch: { maxBytes: config.maxUploadBytes, allowPrivate: config.allowPrivateUrls },
+    zip: {
+      maxEntries: ZIP_MAX_ENTRIES,
+      maxEntryBytes: config.maxFileBytes,
+      maxTotalBytes: config.maxUploadBytes * 4,
+    },
+  });
   const deps: AppDeps = {
     config,
     accounts,
@@ -219,6 +240,7 @@ async function assemble(
       skillsRouter(new SkillService(vfs, readUpload)),
       packRouter(new PackService({ vfs, readUpload, limits: packLimits(config) })),
       uploadsRouter(uploads, config.maxUploadBytes),
+      resourcesRouter(resources, tasks),
     ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
@@ -242,6 +264,7 @@ async function assemble(
     sessions,
     search,
     uploads,
+    resources,
     metrics,
     deps,
     close,
