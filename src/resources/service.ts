@@ -11,7 +11,7 @@ import { AppError, isAppError } from '../errors.js';
 import { resolveWritable } from '../fs/access.js';
 import type { Vfs } from '../fs/index.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type WaitIndexed } from '../hooks.js';
-import type { RequestContext } from '../policy/index.js';
+import { resolveUri, type RequestContext } from '../policy/index.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { UploadStore } from '../uploads/store.js';
 import { archiveDocuments } from './archive.js';
@@ -81,7 +81,7 @@ export class ResourceService {
   /** add_resource (see the module header); the result has OpenViking's shape (`root_uri`, …). */
   async add(ctx: RequestContext, request: AddResourceRequest): Promise<Record<string, unknown>> {
     const { vfs, uploads } = this.options;
-    const to = request.to ? (resolveWritable(ctx, request.to).uri as string) : undefined;
+    const to = request.to ? this.target(ctx, request.to) : undefined;
     const parent = request.parent ? await this.requireFolder(ctx, request.parent) : undefined;
     const source = await this.load(ctx, request);
     const plan = await this.plan(source, request);
@@ -124,9 +124,18 @@ export class ResourceService {
     return { ...result, task_id: task.task_id };
   }
 
-  /** `parent` must be an existing folder the caller may write into; resolves to its canonical URI. */
+  /**
+   * The canonical `to`, checked for write permission now (before any download), unless it is
+   * `viking://resources`, which OpenViking treats as a parent: only the files below it are written.
+   */
+  private target(ctx: RequestContext, to: string): string {
+    const { uri } = resolveUri(to, ctx.effective, ctx.policy);
+    return uri === RESOURCES_ROOT ? uri : resolveWritable(ctx, uri).uri;
+  }
+
+  /** `parent` must be an existing folder the caller may see (the files below it are checked when written). */
   private async requireFolder(ctx: RequestContext, parent: string): Promise<string> {
-    const { uri } = resolveWritable(ctx, parent);
+    const { uri } = resolveUri(parent, ctx.effective, ctx.policy);
     const info = await this.options.vfs.stat(ctx, uri);
     if (!info.isDir) throw new AppError('FAILED_PRECONDITION', "'parent' is not a folder", { uri });
     return uri;

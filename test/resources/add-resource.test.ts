@@ -188,6 +188,15 @@ test("a USER adds into its own scope but not into another user's; nothing is wri
   expect(await resourceTree()).toEqual(before);
 });
 
+test('a USER may name viking://resources as to or parent: only the files below it are written', async () => {
+  const viaTo = await add(alice, 'Toucan facts', 'toucan.md', { to: 'viking://resources' });
+  expect(recordOf(viaTo)['root_uri']).toBe('viking://resources/toucan');
+  const viaParent = await add(alice, 'Puffin facts', 'puffin.md', { parent: 'viking://resources/' });
+  expect(recordOf(viaParent)['root_uri']).toBe('viking://resources/puffin');
+  const foreign = await add(alice, 'x', 'x.md', { parent: 'viking://user/bob/memories' });
+  expect([foreign.status, errorCodeOf(foreign)]).toEqual([403, 'PERMISSION_DENIED']);
+});
+
 test('bad input gets a clear 4xx and writes nothing', async () => {
   const before = await resourceTree();
   const cases: [Uint8Array | string, string, Record<string, unknown>, number, string][] = [
