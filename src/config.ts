@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   MAX_BODY_BYTES: byteCount(10 * MIB),
   MAX_FILE_BYTES: byteCount(10 * MIB),
+  MAX_UPLOAD_BYTES: byteCount(64 * MIB),
+  ALLOW_PRIVATE_URLS: z.stringbool().default(false),
   MAX_INDEX_LAG_S: z.coerce.number().positive().max(86_400).default(5),
   MAX_SEARCH_INFLIGHT: z.coerce.number().int().min(1).max(1024).default(8),
   MAX_SEARCH_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
@@ -50,6 +52,10 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly maxBodyBytes: number;
   readonly maxFileBytes: number;
+  /** Largest temp upload, and largest download of an `http(s)://` resource. */
+  readonly maxUploadBytes: number;
+  /** Lets add_resource fetch URLs that resolve to loopback, private or link-local addresses. */
+  readonly allowPrivateUrls: boolean;
   /** Writes get 429 while the index lag (oldest pending index job) would exceed this many seconds. */
   readonly maxIndexLagS: number;
   /** Searches running at once; more wait in a queue of `maxSearchQueue`, then get 503. */
@@ -93,6 +99,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxFileBytes: e.MAX_FILE_BYTES,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    allowPrivateUrls: e.ALLOW_PRIVATE_URLS,
     maxIndexLagS: e.MAX_INDEX_LAG_S,
     maxSearchInflight: e.MAX_SEARCH_INFLIGHT,
     maxSearchQueue: e.MAX_SEARCH_QUEUE,

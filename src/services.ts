@@ -10,20 +10,34 @@ import { Vfs } from './fs/vfs.js';
 import type { ContentHooks, WaitIndexed } from './hooks.js';
 import type { AppDeps } from './http/app.js';
 import { fsRouter } from './http/routes/fs.js';
+import { observerRouter } from './http/routes/observer.js';
+import { packRouter } from './http/routes/pack.js';
 import { searchRouter } from './http/routes/search.js';
 import { sessionsRouter } from './http/routes/sessions.js';
+import { resourcesRouter } from './http/routes/resources.js';
+import { skillsRouter } from './http/routes/skills.js';
+import { uploadsRouter } from './http/routes/uploads.js';
 import type { Embedder } from './index/embedder.js';
 import { assertCompatible, createEmbedder } from './index/embedders/select.js';
 import { IndexPipeline } from './index/pipeline.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { Observer } from './observer.js';
+import { PackService, type PackLimits } from './pack/service.js';
 import { eq, type RequestContext } from './policy/index.js';
 import { SearchAdmission } from './search/admission.js';
+import { ResourceService } from './resources/service.js';
 import { SearchService } from './search/service.js';
 import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
+import { SkillService } from './skills/service.js';
 import { lockDataDir } from './storage/lock.js';
+import { TaskRegistry } from './tasks/registry.js';
+import { UploadStore } from './uploads/store.js';
+
+/** Files an uploaded archive may hold (each at most MAX_FILE_BYTES, all together 4 × MAX_UPLOAD_BYTES). */
+const ZIP_MAX_ENTRIES = 10_000;
 
 /** Where transformers.js caches downloaded models. */
 export const MODEL_CACHE_DIR = join('data', 'models');
@@ -89,17 +103,9 @@ async function statusFor(
   return { queue_depth, index_lag_s, records, embedder };
 }
 
-/** /ready: the indexer accepts jobs and the index answers a query. */
-async function readiness(
-  pipeline: IndexPipeline,
-  store: IndexStore,
-): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
-  const index = await store.countRows().then(
-    () => 'ok',
-    () => 'unavailable',
-  );
-  const indexer = pipeline.running ? 'ok' : 'stopped';
-  return { ok: index === 'ok' && indexer === 'ok', checks: { index, indexer } };
+/** A pack holds at most as many bytes of files as one upload may hold, so an export can be imported again. */
+function packLimits(config: Config): PackLimits {
+  return { maxEntries: 10_000, maxEntryBytes: config.maxFileBytes, maxTotalBytes: config.maxUploadBytes };
 }
 
 export interface Services {
@@ -111,6 +117,10 @@ export interface Services {
   readonly vfs: Vfs;
   readonly sessions: SessionService;
   readonly search: SearchService;
+  /** Temporary uploads (`temp_file_id`) for add_resource, skills and pack import. */
+  readonly uploads: UploadStore;
+  /** add_resource. */
+  readonly resources: ResourceService;
   readonly metrics: Metrics;
   readonly deps: AppDeps;
   /** Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. */
@@ -161,18 +171,22 @@ async function assemble(
     sessionMessages: reader,
     waitIndexed,
   });
+  const uploads = new UploadStore({ dir: join(dataDir, 'uploads') });
+  const tasks = new TaskRegistry();
   const accounts = await AccountStore.open({
     dataDir,
     registry: config.authMode === 'api_key',
     hooks: {
       ...bound(pipeline),
-      accountDeleted: (a) => {
+      accountDeleted: async (a) => {
         vfs.forgetAccount(a);
+        await uploads.forgetAccount(a);
         return pipeline.accountDeleted(a);
       },
     },
   });
   await pipeline.start();
+  uploads.start();
   const sessions = new SessionService({
     dataDir,
     hooks,
@@ -200,21 +214,59 @@ async function assemble(
     maxQueue: config.maxSearchQueue,
     onReject: () => metrics.searchesRejected.inc(),
   });
+  const observer = new Observer({ pipeline, store, embedder });
+  const readUpload = async (ctx: RequestContext, id: string) => (await uploads.read(ctx, id)).data;
+  const resources = new ResourceService({
+    vfs,
+    uploads,
+    tasks,
+    waitIndexed,
+    fetch: { maxBytes: config.maxUploadBytes, allowPrivate: config.allowPrivateUrls },
+    zip: {
+      maxEntries: ZIP_MAX_ENTRIES,
+      maxEntryBytes: config.maxFileBytes,
+      maxTotalBytes: config.maxUploadBytes * 4,
+    },
+  });
   const deps: AppDeps = {
     config,
     accounts,
     hooks,
-    routers: [fsRouter(vfs), sessionsRouter(sessions), searchRouter(search, admission)],
+    routers: [
+      fsRouter(vfs),
+      sessionsRouter(sessions),
+      searchRouter(search, admission),
+      observerRouter(observer),
+      skillsRouter(new SkillService(vfs, readUpload)),
+      packRouter(new PackService({ vfs, readUpload, limits: packLimits(config) })),
+      uploadsRouter(uploads, config.maxUploadBytes),
+      resourcesRouter(resources, tasks),
+    ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
     status: (ctx) => statusFor(ctx, pipeline, store),
-    ready: () => readiness(pipeline, store),
+    ready: () => observer.readiness(),
     metrics,
   };
   const close = async (): Promise<void> => {
+    uploads.stop();
     await pipeline.stop();
     await store.close();
     await unlock();
   };
-  return { config, accounts, embedder, store, pipeline, vfs, sessions, search, metrics, deps, close };
+  return {
+    config,
+    accounts,
+    embedder,
+    store,
+    pipeline,
+    vfs,
+    sessions,
+    search,
+    uploads,
+    resources,
+    metrics,
+    deps,
+    close,
+  };
 }

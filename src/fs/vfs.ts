@@ -99,6 +99,11 @@ export class Vfs {
     return writes.write(this.core, ctx, request);
   }
 
+  /** Several files as one all-or-nothing-checked change (see {@link writes.writeMany}). */
+  writeMany(ctx: RequestContext, files: readonly writes.BatchFile[]) {
+    return writes.writeMany(this.core, ctx, files);
+  }
+
   rm(ctx: RequestContext, uri: string, recursive = false, wait?: writes.WaitOptions) {
     return writes.rm(this.core, ctx, uri, recursive, wait);
   }

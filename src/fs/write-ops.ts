@@ -91,6 +91,57 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   return { uri: resolved.uri as string, mode, size };
 }
 
+/** One file of {@link writeMany}. */
+export interface BatchFile {
+  uri: string;
+  content: string;
+}
+
+/** Refuses a batch whose files would stand where a folder is, or below a file (on disk or in the batch). */
+async function checkPlacement(
+  core: FsCore,
+  ctx: RequestContext,
+  targets: readonly { resolved: ResolvedUri; path: string }[],
+) {
+  const root = accountRoot(core, ctx);
+  const files = new Set(targets.map((t) => t.path));
+  const checked = new Set<string>();
+  for (const { resolved, path } of targets) {
+    if ((await statOrNull(path))?.isDirectory() === true)
+      throw new AppError('CONFLICT', 'a folder exists at this URI', { uri: resolved.uri });
+    for (let dir = dirname(path); dir.length > root.length && !checked.has(dir); dir = dirname(dir)) {
+      checked.add(dir);
+      if (files.has(dir) || (await statOrNull(dir))?.isFile() === true)
+        throw new AppError('CONFLICT', 'a file stands where a folder must be', { uri: resolved.uri });
+    }
+  }
+}
+
+/**
+ * Writes several files (mode `replace`) as one change: every URI is resolved and checked (shape,
+ * write permission, size, links, file/folder conflicts) before the first write, and the indexer
+ * admits the change once, so a refused batch writes nothing. Resolves with the canonical URIs and the
+ * index tickets of all files (the caller decides whether to wait for them).
+ */
+export async function writeMany(core: FsCore, ctx: RequestContext, files: readonly BatchFile[]) {
+  const targets = files.map((file) => {
+    const resolved = resolveWritable(ctx, file.uri);
+    const data = Buffer.from(file.content, 'utf8');
+    if (data.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
+    return { resolved, path: pathOf(core, ctx, resolved), data };
+  });
+  for (const { resolved } of targets) await requireNoLink(core, ctx, resolved);
+  await checkPlacement(core, ctx, targets);
+  admit(core, ctx);
+  const root = accountRoot(core, ctx);
+  const tickets: number[] = [];
+  for (const target of targets) {
+    await core.mutex.run(target.path, () => writeBytes(core, root, target, target.data, 'replace'));
+    tickets.push(...(await core.hooks.fileWritten(ctx.effective.account_id, target.resolved.uri)));
+  }
+  return { uris: targets.map((t) => t.resolved.uri as string), tickets: tickets as IndexTickets };
+}
+
 /** Creates a folder and its parents; a description becomes the folder's `.abstract.md`. */
 export async function mkdir(
   core: FsCore,

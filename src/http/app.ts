@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import type { ContentHooks } from '../hooks.js';
 import { Metrics } from '../metrics.js';
 import type { RequestContext } from '../policy/types.js';
-import { authMiddleware } from './auth.js';
+import { authMiddleware, resolveContext } from './auth.js';
 import { bodyReader } from './body.js';
 import { consoleRouter } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
@@ -50,9 +50,12 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   const metrics = deps.metrics ?? new Metrics();
   app.use(requestMetrics(metrics));
-  app.get('/health', healthHandler);
-  app.get('/ready', readyHandler(deps.ready));
   const auth = { config: deps.config, accounts: deps.accounts, onContext: deps.onContext };
+  app.get(
+    '/health',
+    healthHandler((req) => resolveContext(auth, req, 'system')),
+  );
+  app.get('/ready', readyHandler(deps.ready));
   app.get('/metrics', authMiddleware(auth, 'system'), metricsHandler(metrics));
   app.use('/console', markMount('/console'), consoleRouter());
   app.use(bodyReader(deps.config.maxBodyBytes));

@@ -2,9 +2,10 @@
  * Request body reading with a hard size limit (SPEC 12). A body whose Content-Length, or whose bytes
  * read so far, exceed the limit is answered with 413 at once; the rest of the upload is drained (up
  * to a cap, after which the connection is closed) so the client can read the answer. JSON bodies are
- * parsed into `req.body`; a request without a body gets `{}`.
+ * parsed into `req.body`; a request without a body gets `{}`. A `multipart/form-data` body is left
+ * unread for the route that accepts uploads, which applies its own limit (see {@link refuseDeclaredOver}).
  */
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors.js';
 
 /** How much of an oversized upload we are willing to read and discard to keep the connection usable. */
@@ -23,6 +24,11 @@ function hasBody(req: Request): boolean {
 function isJson(req: Request): boolean {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+function isMultipart(req: Request): boolean {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'multipart/form-data';
 }
 
 function checkEncoding(req: Request): void {
@@ -84,18 +90,31 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
+/** Throws 413 (draining or closing the upload) when the declared Content-Length exceeds `limit`. */
+function checkDeclared(req: Request, res: Response, limit: number): void {
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limit) {
+    // Beyond the drain cap it is cheaper to close the connection after answering.
+    if (declared > DRAIN_CAP_BYTES) res.setHeader('Connection', 'close');
+    drain(req, 0);
+    throw tooLarge(limit);
+  }
+}
+
+/** Middleware answering 413 at once when a request declares more than `limit` bytes of body. */
+export function refuseDeclaredOver(limit: number): RequestHandler {
+  return (req, res, next) => {
+    checkDeclared(req, res, limit);
+    next();
+  };
+}
+
 /** Middleware reading the body with `limit` bytes at most. */
 export function bodyReader(limit: number): RequestHandler {
   return async (req, res, next) => {
     req.body = {};
-    if (!hasBody(req)) return next();
-    const declared = declaredLength(req);
-    if (declared !== undefined && declared > limit) {
-      // Beyond the drain cap it is cheaper to close the connection after answering.
-      if (declared > DRAIN_CAP_BYTES) res.setHeader('Connection', 'close');
-      drain(req, 0);
-      throw tooLarge(limit);
-    }
+    if (!hasBody(req) || isMultipart(req)) return next();
+    checkDeclared(req, res, limit);
     checkEncoding(req);
     const raw = await readBody(req, limit);
     if (isJson(req)) req.body = parseJson(raw);

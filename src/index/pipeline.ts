@@ -159,6 +159,11 @@ export class IndexPipeline implements ContentHooks {
     return this.waitFor(seqs, timeoutMs);
   }
 
+  /** Index jobs of `account_id` accepted and not yet applied (the observer's per-tenant queue). */
+  pendingFor(account_id: string): number {
+    return this.queue?.pendingSeqs((job) => job.account === account_id).length ?? 0;
+  }
+
   /** Resolves once every job accepted so far is done (or the pipeline stopped). */
   waitIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();

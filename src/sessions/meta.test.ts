@@ -12,6 +12,8 @@ test('a new meta starts with the creator as the only participant', () => {
     message_count: 0,
     total_message_count: 0,
     commit_count: 0,
+    contexts_used: 0,
+    skills_used: 0,
   });
 });
 

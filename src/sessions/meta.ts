@@ -16,6 +16,8 @@ export function newMeta(session_id: string, creator: string, now: string): Sessi
     message_count: 0,
     total_message_count: 0,
     commit_count: 0,
+    contexts_used: 0,
+    skills_used: 0,
   };
 }
 

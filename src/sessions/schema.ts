@@ -100,5 +100,8 @@ export const sessionMetaSchema = z.object({
   message_count: z.number().int().min(0),
   total_message_count: z.number().int().min(0).default(0),
   commit_count: z.number().int().min(0),
+  /** Contexts and skills recorded by `POST /sessions/{id}/used`, over the session's life. */
+  contexts_used: z.number().int().min(0).default(0),
+  skills_used: z.number().int().min(0).default(0),
 });
 export type SessionMeta = z.infer<typeof sessionMetaSchema>;

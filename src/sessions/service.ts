@@ -6,6 +6,7 @@
  * `wait: true` returns once its index job is applied.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type ContentHooks, type WaitIndexed } from '../hooks.js';
 import { validateId, type RequestContext } from '../policy/index.js';
@@ -35,6 +36,7 @@ import {
 import { abstractOf, overviewOf } from './summary.js';
 import { parseInput } from '../validate.js';
 import { addParticipants, newMeta, normaliseParts } from './meta.js';
+import { USED_FILE, parseUsages, usageSection, usagesOf, type Usage } from './usage.js';
 
 export type { AuthMode } from './role-id.js';
 export {
@@ -169,6 +171,34 @@ export class SessionService implements SessionReader {
     return { session_id, message_count };
   }
 
+  /**
+   * Records the contexts and skill a turn used (each must be readable by the caller); they are
+   * archived by the next commit. Answers the session's running totals.
+   */
+  async used(
+    ctx: RequestContext,
+    id: string,
+    body: unknown,
+  ): Promise<{ session_id: string; contexts_used: number; skills_used: number }> {
+    const session_id = validateId(id, 'session_id');
+    const usages = usagesOf(ctx, body, new Date().toISOString());
+    const account = ctx.effective.account_id;
+    const meta = await this.locked(account, session_id, async () => {
+      const current = await this.requireMeta(account, session_id);
+      const path = join(this.files.dir(account, session_id), USED_FILE);
+      for (const usage of usages) await this.files.appendLine(path, JSON.stringify(usage));
+      const count = (type: Usage['type']) => usages.filter((u) => u.type === type).length;
+      const next = {
+        ...current,
+        contexts_used: current.contexts_used + count('context'),
+        skills_used: current.skills_used + count('skill'),
+      };
+      if (usages.length > 0) await this.files.writeMeta(account, next);
+      return next;
+    });
+    return { session_id, contexts_used: meta.contexts_used, skills_used: meta.skills_used };
+  }
+
   async context(ctx: RequestContext, id: string, query: unknown): Promise<SessionContext> {
     const session_id = validateId(id, 'session_id');
     const { token_budget } = parseInput(contextQuerySchema, query, 'query');
@@ -300,12 +330,19 @@ export class SessionService implements SessionReader {
     const archived = await this.archivedIds(account, session_id, latest);
     const fresh = messages.slice(0, messages.length - keep).filter((m) => !archived.has(m.id));
     const n = fresh.length > 0 ? latest + 1 : latest;
+    const usedPath = join(this.files.dir(account, session_id), USED_FILE);
     if (fresh.length > 0) {
+      // Usages recorded since the last commit belong to the turns archived now.
+      const usedText = await this.files.readText(usedPath);
+      const section = usageSection(parseUsages(usedText));
+      const overview = overviewOf(session_id, archiveName(n), fresh);
       await this.files.writeArchive(account, session_id, n, {
         [MESSAGES_FILE]: fresh.map((m) => `${JSON.stringify(m)}\n`).join(''),
-        [OVERVIEW_FILE]: overviewOf(session_id, archiveName(n), fresh),
+        [OVERVIEW_FILE]: section === '' ? overview : `${overview}\n${section}`,
         [ABSTRACT_FILE]: abstractOf(fresh),
+        ...(usedText === '' ? {} : { [USED_FILE]: usedText }),
       });
+      if (usedText !== '') await this.files.writeFile(account, usedPath, '');
     }
     const live = retained.map((m) => `${JSON.stringify(m)}\n`).join('');
     await this.files.writeFile(account, path, live);

@@ -4,8 +4,9 @@
  *
  * - internal: `_system` at the account root, temporary files of atomic writes and lock files
  *   (`.….lock`). Never listed, never indexed, refused as URI segments for writes.
- * - bookkeeping: a session's `.meta.json`. Listed as a hidden file, never indexed (a session's
- *   messages are indexed from its `messages.jsonl`, parsed by the sessions module).
+ * - bookkeeping: a session's `.meta.json` and `.used.jsonl` (contexts used, waiting for the next
+ *   commit). Listed as hidden files, never indexed (a session's messages are indexed from its
+ *   `messages.jsonl`, parsed by the sessions module).
  * - everything else is content: listed and indexed.
  */
 import { TEMP_PREFIX } from './atomic.js';
@@ -13,8 +14,9 @@ import { SYSTEM_DIR } from './paths.js';
 
 /** Lock files modules keep beside data (e.g. `.messages.jsonl.lock`). */
 const LOCK_PATTERN = /^\..*\.lock$/;
-/** A session's metadata file (SPEC 8). */
+/** A session's metadata file (SPEC 8) and its log of used contexts. */
 export const SESSION_META_FILE = '.meta.json';
+export const SESSION_USED_FILE = '.used.jsonl';
 
 /** Whether a directory entry named `name` is internal (hidden from every listing, never indexed). */
 export function isInternalName(name: string, atAccountRoot: boolean): boolean {
@@ -27,5 +29,6 @@ export function isContentFileUri(uri: string): boolean {
   const slash = uri.lastIndexOf('/');
   const name = uri.slice(slash + 1);
   if (isInternalName(name, uri.slice(0, slash) === 'viking:/')) return false;
-  return !(uri.startsWith('viking://session/') && name === SESSION_META_FILE);
+  const bookkeeping = name === SESSION_META_FILE || name === SESSION_USED_FILE;
+  return !(uri.startsWith('viking://session/') && bookkeeping);
 }

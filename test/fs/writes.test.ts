@@ -190,3 +190,37 @@ test('write with wait awaits the indexer', async () => {
   await withWait.write(alice, { uri: 'viking://resources/w.md', content: 'x' });
   expect(waited).toBe(1);
 });
+
+describe('writeMany (add_resource, pack import)', () => {
+  test('writes every file and reports canonical URIs; hooks run per file', async () => {
+    const result = await fs.vfs.writeMany(alice, [
+      { uri: 'viking://resources/kb/a.md', content: 'a' },
+      { uri: 'user/memories/kb/b.md', content: 'b' },
+    ]);
+    expect(result.uris).toEqual(['viking://resources/kb/a.md', 'viking://user/alice/memories/kb/b.md']);
+    expect(await fs.vfs.read(alice, 'viking://user/alice/memories/kb/b.md')).toBe('b');
+    expect(fs.hooks.calls.map((c) => c[2])).toEqual(result.uris);
+  });
+
+  test.each([
+    ['PERMISSION_DENIED', [{ uri: 'viking://user/bob/x.md', content: 'x' }]],
+    ['INVALID_URI', [{ uri: 'viking://tmp/x.md', content: 'x' }]],
+    ['PAYLOAD_TOO_LARGE', [{ uri: 'viking://resources/kb/big.md', content: 'x'.repeat(65 * 1024) }]],
+    ['CONFLICT', [{ uri: 'viking://resources/kb/f.md/inner.md', content: 'x' }]],
+    ['CONFLICT', [{ uri: 'viking://resources/kb', content: 'x' }]],
+    [
+      'CONFLICT',
+      [
+        { uri: 'viking://resources/kb2/a', content: 'x' },
+        { uri: 'viking://resources/kb2/a/b', content: 'y' },
+      ],
+    ],
+  ])('a batch with one bad file (%s) writes nothing', async (code, bad) => {
+    await fs.vfs.write(root, { uri: 'viking://resources/kb/f.md', content: 'existing' });
+    const calls = fs.hooks.calls.length;
+    const files = [{ uri: 'viking://resources/kb/fresh.md', content: 'fresh' }, ...bad];
+    expect(await codeOf(fs.vfs.writeMany(alice, files))).toBe(code);
+    expect(await codeOf(fs.vfs.stat(root, 'viking://resources/kb/fresh.md'))).toBe('NOT_FOUND');
+    expect(fs.hooks.calls.length).toBe(calls);
+  });
+});

@@ -31,6 +31,9 @@ export function sessionsRouter(service: SessionService): Router {
   router.get('/sessions/:id/context', async (req, res) => {
     sendOk(res, await service.context(contextOf(req), idParam(req), req.query));
   });
+  router.post('/sessions/:id/used', async (req, res) => {
+    sendOk(res, await service.used(contextOf(req), idParam(req), req.body));
+  });
   router.post('/sessions/:id/commit', async (req, res) => {
     sendOk(res, await service.commit(contextOf(req), idParam(req), req.body));
   });

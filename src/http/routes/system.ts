@@ -3,7 +3,7 @@
  * for any authenticated caller and merges in what the indexing pipeline reports; /api/v1/system/wait
  * waits for the index jobs of the caller's account (SPEC 9.3).
  */
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { AuthMode } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { DEFAULT_WAIT_TIMEOUT_S } from '../../hooks.js';
@@ -26,9 +26,24 @@ export type WaitIdle = (account_id: string | null, timeoutMs: number) => Promise
 
 const waitBody = z.object({ timeout: z.number().positive().max(3600).nullish() }).nullish();
 
-export const healthHandler: RequestHandler = (_req, res) => {
-  res.json({ status: 'ok', healthy: true, version: VERSION });
-};
+/** Resolves the identity a request's key and headers name; throws if they name none. */
+export type IdentityOf = (req: Request) => Promise<RequestContext>;
+
+/**
+ * `GET /health` (public). When the request's key and headers resolve to an identity, the answer also
+ * names its `user_id`, as OpenViking's does; a missing or bad key only leaves it out.
+ */
+export function healthHandler(identityOf?: IdentityOf): RequestHandler {
+  return async (req, res) => {
+    let user = {};
+    try {
+      if (identityOf !== undefined) user = { user_id: (await identityOf(req)).effective.user_id };
+    } catch {
+      // No identity: the answer simply has no user_id.
+    }
+    res.json({ status: 'ok', healthy: true, version: VERSION, ...user });
+  };
+}
 
 /** 200 with the checks when ready, else 503 UNAVAILABLE with the checks in `details`. */
 export function readyHandler(ready: ReadyCheck | undefined): RequestHandler {

@@ -1,0 +1,98 @@
+/**
+ * OpenViking's observer view of a running server (`/api/v1/observer/{queue,vikingdb,models,system}`
+ * and `/api/v1/debug/health`), built from what the indexing pipeline and the index report. Each
+ * component is `{name, is_healthy, has_errors, status}` (status: a short text table, as OpenViking
+ * answers) plus its figures as fields. ROOT sees the whole server; any other caller sees only its own
+ * account's figures (its pending jobs, its records), never another tenant's volumes or failures.
+ */
+import type { Embedder } from './index/embedder.js';
+import type { IndexPipeline } from './index/pipeline.js';
+import type { IndexStore } from './index/store.js';
+import { eq, type RequestContext } from './policy/index.js';
+
+export interface Component {
+  readonly name: string;
+  readonly is_healthy: boolean;
+  readonly has_errors: boolean;
+  readonly status: string;
+  readonly [figure: string]: unknown;
+}
+
+export interface SystemView {
+  readonly is_healthy: boolean;
+  readonly errors: string[];
+  readonly components: Record<string, Component>;
+}
+
+export interface ObserverDeps {
+  readonly pipeline: IndexPipeline;
+  readonly store: IndexStore;
+  readonly embedder: Embedder;
+}
+
+/** `key  value` lines, OpenViking's status is a text table too. */
+function table(figures: Record<string, unknown>): string {
+  const width = Math.max(...Object.keys(figures).map((k) => k.length));
+  return Object.entries(figures)
+    .map(
+      ([k, v]) => `${k.padEnd(width)}  ${v === null ? '-' : typeof v === 'string' ? v : JSON.stringify(v)}`,
+    )
+    .join('\n');
+}
+
+function component(name: string, healthy: boolean, errors: boolean, figures: Record<string, unknown>) {
+  return { name, is_healthy: healthy, has_errors: errors, status: table(figures), ...figures };
+}
+
+export class Observer {
+  constructor(private readonly deps: ObserverDeps) {}
+
+  /** The index queue: ROOT sees depth, lag, drain rate and dropped jobs; others their pending jobs. */
+  async queue(ctx: RequestContext): Promise<Component> {
+    const { pipeline } = this.deps;
+    if (ctx.role !== 'root') {
+      const figures = { pending: pipeline.pendingFor(ctx.effective.account_id) };
+      return component('queue', pipeline.running, false, figures);
+    }
+    const s = await pipeline.status();
+    const figures = {
+      pending: s.queue_depth,
+      index_lag_s: s.index_lag_s,
+      drain_rate: s.drain_rate,
+      failed_jobs: s.failed_jobs,
+    };
+    return component('queue', pipeline.running, s.failed_jobs > 0, figures);
+  }
+
+  /** The vector index: records (all for ROOT, the caller's account otherwise), `processed` alike. */
+  async vikingdb(ctx: RequestContext): Promise<Component> {
+    const filter = ctx.role === 'root' ? undefined : eq('account_id', ctx.effective.account_id);
+    const records = await this.deps.store.countRows(filter).catch(() => null);
+    const figures = { collection: 'records', records, processed: records };
+    return component('vikingdb', records !== null, records === null, figures);
+  }
+
+  /** The models in use: the embedder only (no VLM, no reranker). */
+  models(): Component {
+    const { id, dimension } = this.deps.embedder;
+    return component('models', true, false, { embedding: id, dimension, vlm: null, rerank: null });
+  }
+
+  /** Every component, and the names of the unhealthy ones in `errors`. */
+  async system(ctx: RequestContext): Promise<SystemView> {
+    const list = [await this.queue(ctx), await this.vikingdb(ctx), this.models()];
+    const errors = list.filter((c) => !c.is_healthy || c.has_errors).map((c) => `${c.name} has errors`);
+    const components = Object.fromEntries(list.map((c) => [c.name, c]));
+    return { is_healthy: list.every((c) => c.is_healthy), errors, components };
+  }
+
+  /** /ready and debug/health: the indexer accepts jobs and the index answers a query. */
+  async readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
+    const index = await this.deps.store.countRows().then(
+      () => 'ok',
+      () => 'unavailable',
+    );
+    const indexer = this.deps.pipeline.running ? 'ok' : 'stopped';
+    return { ok: index === 'ok' && indexer === 'ok', checks: { index, indexer } };
+  }
+}

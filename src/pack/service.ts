@@ -1,0 +1,144 @@
+/**
+ * Pack export and import (OpenViking's `/api/v1/pack/{export,import}`), a per-tenant backup and
+ * restore in the `.ovpack` layout (see layout.ts). Both go through the filesystem service with the
+ * caller's context: an export walks only what the caller may read; an import checks every target
+ * (shape, visibility, write rules, size) before its first write and writes nothing outside
+ * `{parent}/{pack root}`. Uploaded archives are read by the defensive zip reader (zip-slip, absolute
+ * paths, links, oversized or too many entries are refused with 400/413).
+ */
+import { zipSync, type Zippable } from 'fflate';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import type { Vfs } from '../fs/index.js';
+import { resolveUri, type RequestContext } from '../policy/index.js';
+import { readZip } from '../resources/zip.js';
+import { parseInput } from '../validate.js';
+import { relPathOf, rootNameOf, zipPathOf } from './layout.js';
+
+/** Reads an upload of the caller's account by its `temp_file_id`. */
+export type UploadBytes = (ctx: RequestContext, temp_file_id: string) => Promise<Uint8Array>;
+
+export interface PackLimits {
+  /** Files and folders in one pack. */
+  readonly maxEntries: number;
+  /** Largest file (the filesystem's own limit). */
+  readonly maxEntryBytes: number;
+  /** Largest sum of file sizes in one pack (413 above, on export and import). */
+  readonly maxTotalBytes: number;
+}
+
+export interface PackDeps {
+  readonly vfs: Vfs;
+  readonly readUpload: UploadBytes;
+  readonly limits: PackLimits;
+}
+
+const exportBody = z.object({ uri: z.string().min(1) });
+const importBody = z.object({
+  temp_file_id: z.string().min(1),
+  parent: z.string().min(1),
+  force: z.boolean().default(false),
+  // Accepted for OpenViking's clients; every imported file is indexed like any other write.
+  vectorize: z.boolean().default(true),
+});
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const EMPTY = new Uint8Array(0);
+
+function tooLarge(message: string, details: Record<string, unknown>): AppError {
+  return new AppError('PAYLOAD_TOO_LARGE', message, details);
+}
+
+export class PackService {
+  constructor(private readonly deps: PackDeps) {}
+
+  /** The subtree (or file) at `uri` as a `.ovpack` zip: only what the caller may read. */
+  async export(ctx: RequestContext, raw: unknown): Promise<{ filename: string; data: Uint8Array }> {
+    const { uri } = parseInput(exportBody, raw, 'request body');
+    const { vfs, limits } = this.deps;
+    const root = await vfs.stat(ctx, uri);
+    const base = root.uri.split('/').at(-1) || 'export';
+    const files: Zippable = {};
+    let total = 0;
+    const add = async (zipPath: string, fileUri: string) => {
+      const data = Buffer.from(await vfs.read(ctx, fileUri), 'utf8');
+      total += data.length;
+      if (total > limits.maxTotalBytes) {
+        throw tooLarge(`a pack may hold at most ${limits.maxTotalBytes} bytes`, { uri: root.uri });
+      }
+      files[zipPath] = data;
+    };
+    if (!root.isDir) await add(base, root.uri);
+    else {
+      files[`${base}/`] = EMPTY;
+      const entries = await vfs.tree(ctx, root.uri, {
+        levelLimit: Number.MAX_SAFE_INTEGER,
+        nodeLimit: limits.maxEntries + 1,
+        showAllHidden: true,
+      });
+      if (entries.length > limits.maxEntries) {
+        throw tooLarge(`a pack may hold at most ${limits.maxEntries} entries`, { uri: root.uri });
+      }
+      for (const entry of entries) {
+        const zipPath = zipPathOf(base, entry.rel_path);
+        if (entry.isDir) files[`${zipPath}/`] = EMPTY;
+        else await add(zipPath, entry.uri);
+      }
+    }
+    return { filename: `${base}.ovpack`, data: zipSync(files, { level: 6 }) };
+  }
+
+  /** Unpacks an uploaded `.ovpack` below `parent`; answers the canonical URI of the pack's root. */
+  async import(ctx: RequestContext, raw: unknown): Promise<{ uri: string }> {
+    const body = parseInput(importBody, raw, 'request body');
+    const parent = resolveUri(body.parent, ctx.effective, ctx.policy);
+    const { limits } = this.deps;
+    const entries = readZip(await this.deps.readUpload(ctx, body.temp_file_id), {
+      maxEntries: limits.maxEntries,
+      maxEntryBytes: limits.maxEntryBytes,
+      maxTotalBytes: limits.maxTotalBytes,
+    });
+    const base = rootNameOf(entries.map((e) => e.path));
+    const root = resolveUri(`${parent.uri}/${base}`, null, ctx.policy);
+    const files = entries.map((entry) => {
+      const rel = relPathOf(entry.path);
+      return { uri: rel === '' ? root.uri : `${root.uri}/${rel}`, content: textOf(entry.path, entry.data) };
+    });
+    const existed = await this.exists(ctx, root.uri);
+    if (existed && !body.force) {
+      throw new AppError('ALREADY_EXISTS', 'the pack root exists; import with force: true to overwrite', {
+        uri: root.uri,
+      });
+    }
+    try {
+      await this.deps.vfs.writeMany(ctx, files);
+    } catch (error) {
+      // writeMany refuses a batch before its first write; a failure while writing (disk full) leaves
+      // part of a new import behind, which goes again so a failed import leaves nothing.
+      if (!existed) await this.deps.vfs.rm(ctx, root.uri, true).catch(() => undefined);
+      throw error;
+    }
+    return { uri: root.uri };
+  }
+
+  /** Whether `uri` exists (400/403 if the caller may not address or read it). */
+  private async exists(ctx: RequestContext, uri: string): Promise<boolean> {
+    try {
+      await this.deps.vfs.stat(ctx, uri);
+      return true;
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'NOT_FOUND') return false;
+      throw error;
+    }
+  }
+}
+
+/** An entry's text; the filesystem holds text only, so a binary entry is refused by name. */
+function textOf(path: string, data: Uint8Array): string {
+  try {
+    if (data.includes(0)) throw new TypeError('NUL byte');
+    return utf8.decode(data);
+  } catch {
+    throw new AppError('INVALID_ARGUMENT', 'a pack entry is not UTF-8 text', { entry: path });
+  }
+}

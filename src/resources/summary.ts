@@ -1,0 +1,138 @@
+/**
+ * Extractive summaries of an imported folder (no model): `.abstract.md` is the lead text of its main
+ * document or a one-line census of its contents, `.overview.md` lists each file with its lead text
+ * and each sub-folder with its size. Deterministic: the same files always give the same summaries.
+ */
+
+/** A converted document of an import, by its `/`-separated path relative to the resource root. */
+export interface ImportedDoc {
+  readonly path: string;
+  readonly content: string;
+}
+
+/** The summaries of one folder (`''` is the resource root). */
+export interface FolderSummary {
+  readonly folder: string;
+  readonly abstract: string;
+  readonly overview: string;
+}
+
+const LEAD_CHARS = 240;
+const MAX_OVERVIEW_ENTRIES = 200;
+/** Documents that describe their folder, in order of preference. */
+const MAIN_DOC = /^(readme|index|overview|about)(\.[^.]+)?$/i;
+
+/**
+ * The opening prose of a text: markup-free lines up to a sentence end near `LEAD_CHARS`.
+ * @example leadText('# Title\n\nFirst sentence. Second one.') // 'Title. First sentence. Second one.'
+ */
+export function leadText(text: string, max = LEAD_CHARS): string {
+  const lines: string[] = [];
+  let inFence = false;
+  for (const raw of text.split('\n')) {
+    if (/^\s*(```|~~~)/.test(raw)) inFence = !inFence;
+    const line = raw
+      .replace(/^\s*(#{1,6}|>|[-*+]|\d+\.)\s+/, '')
+      .replace(/[*_`]/g, '')
+      .trim();
+    if (inFence || line === '' || /^(```|~~~|[-=|: ]+$)/.test(line)) continue;
+    lines.push(/[.!?:;]$/.test(line) ? line : `${line}.`);
+    if (lines.join(' ').length >= max) break;
+  }
+  const flat = lines.join(' ').replace(/\s+/g, ' ');
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max);
+  const end = Math.max(cut.lastIndexOf('. '), cut.lastIndexOf('! '), cut.lastIndexOf('? '));
+  return end > max / 3 ? cut.slice(0, end + 1) : `${cut.trimEnd()}…`;
+}
+
+function nameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
+/** Every folder of the import ('' first), with its direct documents and sub-folders. */
+function folders(
+  docs: readonly ImportedDoc[],
+): Map<string, { docs: ImportedDoc[]; subfolders: Set<string> }> {
+  const tree = new Map<string, { docs: ImportedDoc[]; subfolders: Set<string> }>([
+    ['', { docs: [], subfolders: new Set() }],
+  ]);
+  const node = (folder: string) => {
+    let entry = tree.get(folder);
+    if (entry === undefined) {
+      entry = { docs: [], subfolders: new Set() };
+      tree.set(folder, entry);
+      if (folder !== '') node(parentOf(folder)).subfolders.add(folder);
+    }
+    return entry;
+  };
+  for (const doc of docs) node(parentOf(doc.path)).docs.push(doc);
+  return tree;
+}
+
+function countBelow(docs: readonly ImportedDoc[], folder: string): number {
+  return docs.filter((d) => d.path.startsWith(`${folder}/`)).length;
+}
+
+function abstractOf(
+  title: string,
+  own: readonly ImportedDoc[],
+  subfolders: readonly string[],
+  below: number,
+): string {
+  const main = own.find((d) => MAIN_DOC.test(nameOf(d.path))) ?? (own.length === 1 ? own[0] : undefined);
+  const lead = main === undefined ? '' : leadText(main.content);
+  if (own.length === 1 && subfolders.length === 0 && lead !== '') return `${lead}\n`;
+  const census = `${title}: ${below} document${below === 1 ? '' : 's'}`;
+  const names = [...own.map((d) => nameOf(d.path)), ...subfolders.map((f) => `${nameOf(f)}/`)];
+  const shown = names.slice(0, 8).join(', ') + (names.length > 8 ? ', …' : '');
+  return `${census} (${shown}).${lead === '' ? '' : ` ${lead}`}\n`;
+}
+
+function overviewOf(
+  title: string,
+  reason: string,
+  own: readonly ImportedDoc[],
+  subfolders: readonly string[],
+  all: readonly ImportedDoc[],
+): string {
+  const lines = [`# ${title}`, ''];
+  if (reason.trim() !== '') lines.push(`Added because: ${reason.trim()}`, '');
+  const entries = [
+    ...own.map((d) => `- ${nameOf(d.path)} — ${leadText(d.content, 160) || '(empty)'}`),
+    ...subfolders.map((f) => `- ${nameOf(f)}/ — ${countBelow(all, f)} documents`),
+  ];
+  lines.push(...entries.slice(0, MAX_OVERVIEW_ENTRIES));
+  if (entries.length > MAX_OVERVIEW_ENTRIES)
+    lines.push(`- … and ${entries.length - MAX_OVERVIEW_ENTRIES} more`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+/**
+ * `.abstract.md` and `.overview.md` for the root and every sub-folder of an import. `rootName` titles
+ * the root; `reason` (add_resource's) goes into the root's overview.
+ */
+export function folderSummaries(
+  rootName: string,
+  docs: readonly ImportedDoc[],
+  reason = '',
+): FolderSummary[] {
+  const summaries: FolderSummary[] = [];
+  for (const [folder, { docs: own, subfolders }] of folders(docs)) {
+    const subs = [...subfolders].sort();
+    const title = folder === '' ? rootName : nameOf(folder);
+    const below = folder === '' ? docs.length : countBelow(docs, folder);
+    summaries.push({
+      folder,
+      abstract: abstractOf(title, own, subs, below),
+      overview: overviewOf(title, folder === '' ? reason : '', own, subs, docs),
+    });
+  }
+  return summaries;
+}
