@@ -210,6 +210,7 @@ async function assemble(
     status: (ctx) => statusFor(ctx, pipeline, store),
     ready: () => readiness(pipeline, store),
     metrics,
+    mcp: { vfs, sessions, search, admission },
   };
   const close = async (): Promise<void> => {
     await pipeline.stop();

@@ -1,8 +1,9 @@
 /**
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
- * Order: request metrics, public health routes, ROOT-only /metrics, body reader, auth on /api/v1,
- * admin and system routers, the tenant routers supplied by the other services, then the 404 envelope
- * and the error handler.
+ * Order: request metrics, public health routes, ROOT-only /metrics, /openapi.json and /docs, body
+ * reader, /mcp, auth on /api/v1, admin and system routers, the tenant routers supplied by the other
+ * services, then the 404 envelope and the error handler. Every router is mounted through `mount`, which
+ * also hands its route declarations to the OpenAPI document.
  */
 import express, { type Express, type Router } from 'express';
 import type { AccountStore } from '../accounts/store.js';
@@ -15,9 +16,13 @@ import { bodyReader } from './body.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { markMount, metricsHandler, requestMetrics } from './metrics.js';
 import { adminRouter } from './routes/admin.js';
+import { mcpRouter } from '../mcp/http.js';
+import type { McpServices } from '../mcp/tools.js';
+import type { MountedRoutes } from './openapi/document.js';
+import { routesOf } from './openapi/route.js';
+import { docsRouter } from './openapi/serve.js';
 import {
-  healthHandler,
-  readyHandler,
+  publicRouter,
   systemRouter,
   type ReadyCheck,
   type StatusSource,
@@ -40,6 +45,8 @@ export interface AppDeps {
   readonly ready?: ReadyCheck;
   /** Served at `GET /metrics`; an app without it gets its own, with HTTP metrics only. */
   readonly metrics?: Metrics;
+  /** The services behind the MCP tools; without them there is no /mcp. */
+  readonly mcp?: McpServices;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -48,15 +55,21 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   const metrics = deps.metrics ?? new Metrics();
   app.use(requestMetrics(metrics));
-  app.get('/health', healthHandler);
-  app.get('/ready', readyHandler(deps.ready));
-  const auth = { config: deps.config, accounts: deps.accounts, onContext: deps.onContext };
-  app.get('/metrics', authMiddleware(auth, 'system'), metricsHandler(metrics));
-  app.use(bodyReader(deps.config.maxBodyBytes));
-  app.use('/api/v1', authMiddleware(auth));
+  const documented: MountedRoutes[] = [];
+  // `path` '' mounts at the top level (the route label is then the route's own path).
   const mount = (path: string, router: Router): void => {
-    app.use(path, markMount(path), router);
+    app.use(path === '' ? '/' : path, markMount(path), router);
+    documented.push({ prefix: path, routes: routesOf(router) });
   };
+  const auth = { config: deps.config, accounts: deps.accounts, onContext: deps.onContext };
+  mount('', publicRouter(deps.ready, metricsHandler(metrics), authMiddleware(auth, 'system')));
+  mount(
+    '',
+    docsRouter(() => documented),
+  );
+  app.use(bodyReader(deps.config.maxBodyBytes));
+  if (deps.mcp !== undefined) mount('', mcpRouter(deps.mcp, authMiddleware(auth, 'tenant')));
+  app.use('/api/v1', authMiddleware(auth));
   mount('/api/v1/admin', adminRouter(deps.accounts));
   mount('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait));
   for (const router of deps.routers ?? []) mount('/api/v1', router);

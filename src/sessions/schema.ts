@@ -102,3 +102,6 @@ export const sessionMetaSchema = z.object({
   commit_count: z.number().int().min(0),
 });
 export type SessionMeta = z.infer<typeof sessionMetaSchema>;
+
+/** The whole body of `POST /sessions/{id}/messages`: the message and its wait options. */
+export const messageBodySchema = addMessageSchema.and(waitSchema);

@@ -3,7 +3,7 @@
  * for any authenticated caller and merges in what the indexing pipeline reports; /api/v1/system/wait
  * waits for the index jobs of the caller's account (SPEC 9.3).
  */
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthMode } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { DEFAULT_WAIT_TIMEOUT_S } from '../../hooks.js';
@@ -12,7 +12,7 @@ import { VERSION } from '../../version.js';
 import { z } from 'zod';
 import type { RequestContext } from '../../policy/types.js';
 import { contextOf, sendOk } from '../context.js';
-import { parseInput } from '../../validate.js';
+import { route } from '../openapi/route.js';
 import { sendError } from '../errors.js';
 
 export type ReadyCheck = () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
@@ -26,12 +26,12 @@ export type WaitIdle = (account_id: string | null, timeoutMs: number) => Promise
 
 const waitBody = z.object({ timeout: z.number().positive().max(3600).nullish() }).nullish();
 
-export const healthHandler: RequestHandler = (_req, res) => {
+export const healthHandler = (_req: Request, res: Response): void => {
   res.json({ status: 'ok', healthy: true, version: VERSION });
 };
 
 /** 200 with the checks when ready, else 503 UNAVAILABLE with the checks in `details`. */
-export function readyHandler(ready: ReadyCheck | undefined): RequestHandler {
+export function readyHandler(ready: ReadyCheck | undefined): (req: Request, res: Response) => Promise<void> {
   return async (_req, res) => {
     let result: { ok: boolean; checks: Record<string, unknown> };
     try {
@@ -52,18 +52,36 @@ export function systemRouter(
   wait: WaitIdle | undefined,
 ): Router {
   const router = Router();
-  router.post('/wait', async (req, res) => {
-    const timeout = parseInput(waitBody, req.body)?.timeout ?? DEFAULT_WAIT_TIMEOUT_S;
-    const ctx = contextOf(req);
-    // Only ROOT without an account header waits for everyone; anyone else for their account only,
-    // so nobody learns from it how busy another tenant is.
-    const all = ctx.role === 'root' && req.get('x-openviking-account') === undefined;
-    if (wait !== undefined) await wait(all ? null : ctx.effective.account_id, timeout * 1000);
-    // `drained` is what OpenViking's clients read; a timeout is a 504, never `drained: false`.
-    sendOk(res, { drained: true });
-  });
+  const doc = { tag: 'system', access: 'system' } as const;
+  route(
+    router,
+    {
+      ...doc,
+      method: 'post',
+      path: '/wait',
+      summary: "Wait until the account's accepted index jobs are applied",
+      body: waitBody,
+      example: { body: { timeout: 30 } },
+    },
+    async (req, res, input) => {
+      const timeout = input.body()?.timeout ?? DEFAULT_WAIT_TIMEOUT_S;
+      const ctx = contextOf(req);
+      // Only ROOT without an account header waits for everyone; anyone else for their account only,
+      // so nobody learns from it how busy another tenant is.
+      const all = ctx.role === 'root' && req.get('x-openviking-account') === undefined;
+      if (wait !== undefined) await wait(all ? null : ctx.effective.account_id, timeout * 1000);
+      // `drained` is what OpenViking's clients read; a timeout is a 504, never `drained: false`.
+      sendOk(res, { drained: true });
+    },
+  );
   const startedAt = Date.now();
-  router.get('/status', async (req, res) => {
+  const statusDoc = {
+    ...doc,
+    method: 'get',
+    path: '/status',
+    summary: 'Queue depth, index size, embedder',
+  } as const;
+  route(router, statusDoc, async (req, res) => {
     const ctx = contextOf(req);
     const extra = status === undefined ? {} : await status(ctx);
     // `initialized` and `user` are what OpenViking's status route answers; its clients read `user`.
@@ -77,5 +95,41 @@ export function systemRouter(
       ...extra,
     });
   });
+  return router;
+}
+
+/** `/health`, `/ready` and the ROOT-only `/metrics` (top level; `metricsAuth` authenticates it). */
+export function publicRouter(
+  ready: ReadyCheck | undefined,
+  metrics: (req: Request, res: Response) => Promise<void>,
+  metricsAuth: RequestHandler,
+): Router {
+  const router = Router();
+  const tag = 'system';
+  route(
+    router,
+    { method: 'get', path: '/health', tag, access: 'public', summary: 'Liveness and version' },
+    healthHandler,
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/ready',
+      tag,
+      access: 'public',
+      summary: 'Readiness (503 with the failing checks)',
+    },
+    readyHandler(ready),
+  );
+  const metricsDoc = {
+    method: 'get',
+    path: '/metrics',
+    tag,
+    access: 'system',
+    produces: 'text/plain',
+    summary: 'Prometheus metrics (root key only)',
+  } as const;
+  route(router, metricsDoc, metrics, [metricsAuth]);
   return router;
 }
