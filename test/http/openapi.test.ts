@@ -56,6 +56,14 @@ describe('the router walk', () => {
     );
     expect(undocumented(env.app, document)).toEqual([]);
   });
+
+  test('operation ids are unique (code generators name methods after them)', () => {
+    const ids = Object.values(document.paths).flatMap((methods) =>
+      Object.values(methods).map((op) => op.operationId as string),
+    );
+    expect(ids).toContain('postApiV1SessionsIdMessages');
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });
 
 describe('examples', () => {

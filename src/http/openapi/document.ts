@@ -5,7 +5,7 @@
  * identity headers (SPEC 5) and the error codes with their HTTP statuses.
  */
 import { z } from 'zod';
-import { ERROR_CODES } from '../../errors.js';
+import { ERROR_CODES, type ErrorCode } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { STATUS_OF } from '../errors.js';
 import type { RouteDoc } from './route.js';
@@ -134,10 +134,9 @@ function headerParameters(access: RouteDoc['access']): Json[] {
 
 /** Error codes every route of an access class can answer (others may answer more: see `default`). */
 function errorResponses(access: RouteDoc['access']): Json {
-  const codes = access === 'public' ? [] : ['INVALID_ARGUMENT', 'UNAUTHENTICATED', 'PERMISSION_DENIED'];
-  const listed = Object.fromEntries(
-    codes.map((code) => [String(STATUS_OF[code as 'INVALID_ARGUMENT']), ref('responses', code)]),
-  );
+  const codes: readonly ErrorCode[] =
+    access === 'public' ? [] : ['INVALID_ARGUMENT', 'UNAUTHENTICATED', 'PERMISSION_DENIED'];
+  const listed = Object.fromEntries(codes.map((code) => [String(STATUS_OF[code]), ref('responses', code)]));
   return {
     ...listed,
     default: {
@@ -145,6 +144,11 @@ function errorResponses(access: RouteDoc['access']): Json {
       content: { 'application/json': { schema: ref('schemas', 'ErrorEnvelope') } },
     },
   };
+}
+
+/** `post` `/api/v1/sessions/:id/messages` → `postApiV1SessionsIdMessages` (what generators name methods). */
+function operationId(method: string, path: string): string {
+  return method + path.replace(/[^A-Za-z0-9]+(.)?/g, (_match, next?: string) => (next ?? '').toUpperCase());
 }
 
 function operation(prefix: string, doc: RouteDoc): Json {
@@ -169,7 +173,7 @@ function operation(prefix: string, doc: RouteDoc): Json {
           },
         };
   return {
-    operationId: `${doc.method}${openApiPath(prefix + doc.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c?: string) => (c ?? '').toUpperCase())}`,
+    operationId: operationId(doc.method, prefix + doc.path),
     tags: [doc.tag],
     summary: doc.summary,
     ...(doc.description === undefined ? {} : { description: doc.description }),

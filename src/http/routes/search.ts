@@ -1,6 +1,7 @@
 /**
- * `POST /search/find` and `POST /search/search` (SPEC 10): request parsing and admission control
- * (a bounded number of searches in flight, 503 past a short queue); rules live in SearchService.
+ * `POST /search/find` and `POST /search/search` (SPEC 10): the body is parsed with the search request
+ * schema (src/search/request.ts, shared with the MCP tools), then admission control runs it (a bounded
+ * number of searches in flight, 503 past a short queue); rules live in SearchService.
  */
 import { Router, type Response } from 'express';
 import type { SearchAdmission } from '../../search/admission.js';
