@@ -47,7 +47,12 @@ local.onmessage = (message) => {
     void local.send({ jsonrpc: '2.0', id: message.id, error: { code: -32000, message: error.message } });
   });
 };
-remote.onmessage = (message) => void local.send(message);
+remote.onmessage = (message) => {
+  // The negotiated version goes on every later request, as the SDK's own client does after initialize.
+  const version = message.result?.protocolVersion;
+  if (typeof version === 'string') remote.setProtocolVersion(version);
+  void local.send(message);
+};
 remote.onerror = (error) => process.stderr.write(`vikingscope-mcp: ${error.message}\n`);
 local.onclose = () => void remote.close().finally(() => process.exit(0));
 
