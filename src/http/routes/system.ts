@@ -1,5 +1,6 @@
 /**
- * Liveness, readiness and status (SPEC 12). /health and /ready are public; /api/v1/system/status is
+ * Liveness, readiness and status (SPEC 12). /health and /ready are public (served with the ROOT-only
+ * /metrics by `publicRouter`, at the top level); /api/v1/system/status is
  * for any authenticated caller and merges in what the indexing pipeline reports; /api/v1/system/wait
  * waits for the index jobs of the caller's account (SPEC 9.3).
  */
@@ -26,12 +27,12 @@ export type WaitIdle = (account_id: string | null, timeoutMs: number) => Promise
 
 const waitBody = z.object({ timeout: z.number().positive().max(3600).nullish() }).nullish();
 
-export const healthHandler = (_req: Request, res: Response): void => {
+const healthHandler = (_req: Request, res: Response): void => {
   res.json({ status: 'ok', healthy: true, version: VERSION });
 };
 
 /** 200 with the checks when ready, else 503 UNAVAILABLE with the checks in `details`. */
-export function readyHandler(ready: ReadyCheck | undefined): (req: Request, res: Response) => Promise<void> {
+function readyHandler(ready: ReadyCheck | undefined): (req: Request, res: Response) => Promise<void> {
   return async (_req, res) => {
     let result: { ok: boolean; checks: Record<string, unknown> };
     try {
