@@ -5,6 +5,7 @@
  */
 import express, { Router } from 'express';
 import request from 'supertest';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
 import { ERROR_CODES } from '../../src/errors.js';
 import { openApiPath } from '../../src/http/openapi/document.js';
@@ -90,6 +91,32 @@ describe('examples', () => {
         issues: [],
       });
     }
+  });
+
+  test('every example also validates against the JSON Schema in the document (what generators read)', () => {
+    const ajv = new AjvJsonSchemaValidator();
+    const check = (where: string, schema: unknown, value: unknown) => {
+      const outcome = ajv.getValidator(schema as Parameters<typeof ajv.getValidator>[0])(value);
+      expect({ where, error: outcome.valid ? null : outcome.errorMessage }).toEqual({ where, error: null });
+    };
+    let checked = 0;
+    for (const [path, methods] of Object.entries(document.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const body = (
+          op.requestBody as { content: Record<string, { schema: unknown; example?: unknown }> } | undefined
+        )?.content['application/json'];
+        if (body?.example !== undefined) {
+          check(`${method} ${path} body`, body.schema, body.example);
+          checked++;
+        }
+        for (const param of op.parameters as { name?: string; schema?: unknown; example?: unknown }[]) {
+          if (param.example === undefined) continue;
+          check(`${method} ${path} ?${param.name ?? ''}`, param.schema, param.example);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 
   test('a broken example would be caught', () => {
