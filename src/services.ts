@@ -247,6 +247,7 @@ async function assemble(
     status: (ctx) => statusFor(ctx, pipeline, store),
     ready: () => observer.readiness(),
     metrics,
+    mcp: { vfs, sessions, search, admission },
   };
   const close = async (): Promise<void> => {
     uploads.stop();

@@ -18,3 +18,15 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what 
   }
   return parsed.data;
 }
+
+/**
+ * Drops undefined values so optional fields stay absent (exactOptionalPropertyTypes).
+ * @example defined({ a: 1, b: undefined }) // { a: 1 }
+ */
+export function defined<T extends Record<string, unknown>>(
+  value: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}

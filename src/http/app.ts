@@ -1,11 +1,12 @@
 /**
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
- * Order: request metrics, public health routes, ROOT-only /metrics, the web console's static files
- * (it signs in through /api/v1 like any client), body reader, auth on /api/v1,
- * admin and system routers, the tenant routers supplied by the other services, then the 404 envelope
- * and the error handler.
+ * Order: request metrics, public health routes, ROOT-only /metrics, /openapi.json and /docs, the web
+ * console's static files (it signs in through /api/v1 like any client), body reader, /mcp, auth on
+ * /api/v1, admin and system routers, the tenant routers supplied by the other services, then the 404
+ * envelope and the error handler. Every API router is mounted through `mount`, which also hands its
+ * route declarations to the OpenAPI document.
  */
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type Request, type Router } from 'express';
 import type { AccountStore } from '../accounts/store.js';
 import type { Config } from '../config.js';
 import type { ContentHooks } from '../hooks.js';
@@ -17,9 +18,13 @@ import { consoleRouter } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { markMount, metricsHandler, requestMetrics } from './metrics.js';
 import { adminRouter } from './routes/admin.js';
+import { mcpRouter } from '../mcp/http.js';
+import type { McpServices } from '../mcp/tools.js';
+import type { MountedRoutes } from './openapi/document.js';
+import { routesOf } from './openapi/route.js';
+import { docsRouter } from './openapi/serve.js';
 import {
-  healthHandler,
-  readyHandler,
+  publicRouter,
   systemRouter,
   type ReadyCheck,
   type StatusSource,
@@ -42,6 +47,8 @@ export interface AppDeps {
   readonly ready?: ReadyCheck;
   /** Served at `GET /metrics`; an app without it gets its own, with HTTP metrics only. */
   readonly metrics?: Metrics;
+  /** The services behind the MCP tools; without them there is no /mcp. */
+  readonly mcp?: McpServices;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -50,19 +57,23 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   const metrics = deps.metrics ?? new Metrics();
   app.use(requestMetrics(metrics));
-  const auth = { config: deps.config, accounts: deps.accounts, onContext: deps.onContext };
-  app.get(
-    '/health',
-    healthHandler((req) => resolveContext(auth, req, 'system')),
-  );
-  app.get('/ready', readyHandler(deps.ready));
-  app.get('/metrics', authMiddleware(auth, 'system'), metricsHandler(metrics));
-  app.use('/console', markMount('/console'), consoleRouter());
-  app.use(bodyReader(deps.config.maxBodyBytes));
-  app.use('/api/v1', authMiddleware(auth));
+  const documented: MountedRoutes[] = [];
+  // `path` '' mounts at the top level (the route label is then the route's own path).
   const mount = (path: string, router: Router): void => {
-    app.use(path, markMount(path), router);
+    app.use(path === '' ? '/' : path, markMount(path), router);
+    documented.push({ prefix: path, routes: routesOf(router) });
   };
+  const auth = { config: deps.config, accounts: deps.accounts, onContext: deps.onContext };
+  const identityOf = (req: Request): Promise<RequestContext> => resolveContext(auth, req, 'system');
+  mount('', publicRouter(deps.ready, metricsHandler(metrics), authMiddleware(auth, 'system'), identityOf));
+  mount(
+    '',
+    docsRouter(() => documented),
+  );
+  mount('/console', consoleRouter());
+  app.use(bodyReader(deps.config.maxBodyBytes));
+  if (deps.mcp !== undefined) mount('', mcpRouter(deps.mcp, authMiddleware(auth, 'tenant')));
+  app.use('/api/v1', authMiddleware(auth));
   mount('/api/v1/admin', adminRouter(deps.accounts));
   mount('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait));
   for (const router of deps.routers ?? []) mount('/api/v1', router);

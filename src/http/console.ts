@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Router, type Response } from 'express';
 import { AppError } from '../errors.js';
+import { route } from './openapi/route.js';
 import { PACKAGE_DIR } from '../version.js';
 
 /** The folder the console's files are served from. */
@@ -63,17 +64,32 @@ function send(res: Response, asset: Asset | undefined, name: string): void {
 export function consoleRouter(dir: string = CONSOLE_DIR): Router {
   const assets = loadAssets(dir);
   const router = Router({ strict: true });
-  router.get('/', (req, res) => {
-    // The page loads its modules by absolute path, but a canonical address keeps history simple.
-    if (!req.originalUrl.split('?')[0]?.endsWith('/')) {
-      res.redirect(301, '/console/');
-      return;
-    }
-    send(res, assets.get('index.html'), 'index.html');
-  });
-  router.get('/:file', (req, res) => {
-    const name = req.params.file;
-    send(res, assets.get(name), name);
-  });
+  const page = { method: 'get', tag: 'console', access: 'public' } as const;
+  route(
+    router,
+    { ...page, path: '/', summary: 'The web console (sign in with an API key)', produces: 'text/html' },
+    (req, res) => {
+      // The page loads its modules by absolute path, but a canonical address keeps history simple.
+      if (!req.originalUrl.split('?')[0]?.endsWith('/')) {
+        res.redirect(301, '/console/');
+        return;
+      }
+      send(res, assets.get('index.html'), 'index.html');
+    },
+  );
+  route(
+    router,
+    {
+      ...page,
+      path: '/:file',
+      summary: "One of the console's scripts or its stylesheet",
+      produces: 'text/plain',
+    },
+    (req, res) => {
+      const { file } = req.params as Record<string, unknown>;
+      const name = typeof file === 'string' ? file : '';
+      send(res, assets.get(name), name);
+    },
+  );
   return router;
 }

@@ -3,7 +3,7 @@
  * *pattern* (the mount path plus express's `req.route.path`, never the raw URL, so label values stay
  * bounded), and the ROOT-only `GET /metrics` handler.
  */
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { contextOf } from './context.js';
@@ -47,7 +47,7 @@ export function requestMetrics(metrics: Metrics): RequestHandler {
 }
 
 /** `GET /metrics` in the Prometheus text format; ROOT only (authenticated before it). */
-export function metricsHandler(metrics: Metrics): RequestHandler {
+export function metricsHandler(metrics: Metrics): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
     if (contextOf(req).role !== 'root') {
       throw new AppError('PERMISSION_DENIED', 'metrics are for the root key only');

@@ -33,8 +33,9 @@ export interface PackDeps {
   readonly limits: PackLimits;
 }
 
-const exportBody = z.object({ uri: z.string().min(1) });
-const importBody = z.object({
+/** Bodies of `POST /api/v1/pack/export` and `/pack/import` (declared by the routes). */
+export const packExportSchema = z.object({ uri: z.string().min(1) });
+export const packImportSchema = z.object({
   temp_file_id: z.string().min(1),
   parent: z.string().min(1),
   force: z.boolean().default(false),
@@ -54,7 +55,7 @@ export class PackService {
 
   /** The subtree (or file) at `uri` as a `.ovpack` zip: only what the caller may read. */
   async export(ctx: RequestContext, raw: unknown): Promise<{ filename: string; data: Uint8Array }> {
-    const { uri } = parseInput(exportBody, raw, 'request body');
+    const { uri } = parseInput(packExportSchema, raw, 'request body');
     const { vfs, limits } = this.deps;
     const root = await vfs.stat(ctx, uri);
     const base = root.uri.split('/').at(-1) || 'export';
@@ -90,7 +91,7 @@ export class PackService {
 
   /** Unpacks an uploaded `.ovpack` below `parent`; answers the canonical URI of the pack's root. */
   async import(ctx: RequestContext, raw: unknown): Promise<{ uri: string }> {
-    const body = parseInput(importBody, raw, 'request body');
+    const body = parseInput(packImportSchema, raw, 'request body');
     const parent = resolveUri(body.parent, ctx.effective, ctx.policy);
     const { limits } = this.deps;
     const entries = readZip(await this.deps.readUpload(ctx, body.temp_file_id), {

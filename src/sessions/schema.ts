@@ -105,3 +105,6 @@ export const sessionMetaSchema = z.object({
   skills_used: z.number().int().min(0).default(0),
 });
 export type SessionMeta = z.infer<typeof sessionMetaSchema>;
+
+/** The whole body of `POST /sessions/{id}/messages`: the message and its wait options. */
+export const messageBodySchema = addMessageSchema.and(waitSchema);

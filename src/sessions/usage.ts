@@ -15,7 +15,7 @@ export const USED_FILE = SESSION_USED_FILE;
 
 const MAX_CONTEXTS = 100;
 
-const usedBody = z
+export const usedBodySchema = z
   .object({
     contexts: z.array(z.string().min(1)).max(MAX_CONTEXTS).nullish(),
     skill: z
@@ -54,7 +54,7 @@ function readableUri(ctx: RequestContext, raw: string): string {
 
 /** The usages a `used` body records, validated before anything is written. */
 export function usagesOf(ctx: RequestContext, raw: unknown, now: string): Usage[] {
-  const body = parseInput(usedBody, raw, 'request body') ?? {};
+  const body = parseInput(usedBodySchema, raw, 'request body') ?? {};
   const user_id = ctx.effective.user_id;
   const usages: Usage[] = (body.contexts ?? []).map((uri) => ({
     uri: readableUri(ctx, uri),

@@ -16,7 +16,8 @@ import { renderSkill, skillAbstract, skillFromData, skillFromMarkdown, skillOver
 /** Reads an upload of the caller's account by its `temp_file_id` (404 if it has none such). */
 export type UploadReader = (ctx: RequestContext, temp_file_id: string) => Promise<Buffer>;
 
-const addSkillBody = z
+/** The body of `POST /api/v1/skills` (the route declares it; the service parses with it). */
+export const addSkillSchema = z
   .object({
     data: z.unknown().optional(),
     temp_file_id: z.string().min(1).nullish(),
@@ -44,7 +45,7 @@ export class SkillService {
   ) {}
 
   async add(ctx: RequestContext, raw: unknown): Promise<AddSkillResult> {
-    const body = parseInput(addSkillBody, raw, 'request body');
+    const body = parseInput(addSkillSchema, raw, 'request body');
     const skill =
       typeof body.temp_file_id === 'string'
         ? skillFromMarkdown(await this.uploadText(ctx, body.temp_file_id))

@@ -9,7 +9,7 @@ import { AppError } from '../../errors.js';
 import { validateId } from '../../policy/ids.js';
 import type { RequestContext } from '../../policy/types.js';
 import { contextOf, sendOk } from '../context.js';
-import { parseInput } from '../../validate.js';
+import { route } from '../openapi/route.js';
 
 const CreateAccountBody = z.object({
   account_id: z.string(),
@@ -37,75 +37,156 @@ function param(req: Request, name: 'id' | 'uid'): string {
   return validateId(req.params[name], name === 'id' ? 'account_id' : 'user_id');
 }
 
+const tag = 'admin';
+const access = 'system';
+
 function accountRoutes(router: Router, accounts: AccountStore): void {
-  router.post('/accounts', async (req, res) => {
-    requireRoot(contextOf(req));
-    const body = parseInput(CreateAccountBody, req.body);
-    const policy = {
-      isolate_user_scope_by_agent: body.isolate_user_scope_by_agent ?? false,
-      isolate_agent_scope_by_user: body.isolate_agent_scope_by_user ?? false,
-    };
-    const user_key = await accounts.createAccount(body.account_id, body.admin_user_id, policy);
-    sendOk(res, { account_id: body.account_id, admin_user_id: body.admin_user_id, user_key, ...policy });
-  });
-
-  router.get('/accounts', (req, res) => {
-    requireRoot(contextOf(req));
-    sendOk(res, accounts.listAccounts());
-  });
-
-  router.get('/accounts/:id', (req, res) => {
-    const account_id = param(req, 'id');
-    requireRootOrAdminOf(contextOf(req), account_id);
-    sendOk(res, accounts.getAccount(account_id));
-  });
-
-  router.delete('/accounts/:id', async (req, res) => {
-    const account_id = param(req, 'id');
-    requireRoot(contextOf(req));
-    await accounts.deleteAccount(account_id);
-    sendOk(res, { deleted: true });
-  });
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/accounts',
+      tag,
+      access,
+      summary: 'Create an account with its first admin (ROOT); the key is shown once',
+      body: CreateAccountBody,
+      example: {
+        body: {
+          account_id: 'acme',
+          admin_user_id: 'alice',
+          isolate_user_scope_by_agent: false,
+          isolate_agent_scope_by_user: true,
+        },
+      },
+    },
+    async (req, res, input) => {
+      requireRoot(contextOf(req));
+      const body = input.body();
+      const policy = {
+        isolate_user_scope_by_agent: body.isolate_user_scope_by_agent ?? false,
+        isolate_agent_scope_by_user: body.isolate_agent_scope_by_user ?? false,
+      };
+      const user_key = await accounts.createAccount(body.account_id, body.admin_user_id, policy);
+      sendOk(res, { account_id: body.account_id, admin_user_id: body.admin_user_id, user_key, ...policy });
+    },
+  );
+  route(
+    router,
+    { method: 'get', path: '/accounts', tag, access, summary: 'All accounts with their policies (ROOT)' },
+    (req, res) => {
+      requireRoot(contextOf(req));
+      sendOk(res, accounts.listAccounts());
+    },
+  );
+  route(
+    router,
+    { method: 'get', path: '/accounts/:id', tag, access, summary: 'One account (ROOT, its ADMIN)' },
+    (req, res) => {
+      const account_id = param(req, 'id');
+      requireRootOrAdminOf(contextOf(req), account_id);
+      sendOk(res, accounts.getAccount(account_id));
+    },
+  );
+  route(
+    router,
+    {
+      method: 'delete',
+      path: '/accounts/:id',
+      tag,
+      access,
+      summary: 'Delete an account, its files and its index records (ROOT)',
+    },
+    async (req, res) => {
+      const account_id = param(req, 'id');
+      requireRoot(contextOf(req));
+      await accounts.deleteAccount(account_id);
+      sendOk(res, { deleted: true });
+    },
+  );
 }
 
 function userRoutes(router: Router, accounts: AccountStore): void {
-  router.post('/accounts/:id/users', async (req, res) => {
-    const account_id = param(req, 'id');
-    requireRootOrAdminOf(contextOf(req), account_id);
-    const body = parseInput(CreateUserBody, req.body);
-    const user_key = await accounts.addUser(account_id, body.user_id, body.role);
-    sendOk(res, { account_id, user_id: body.user_id, user_key });
-  });
-
-  router.get('/accounts/:id/users', (req, res) => {
-    const account_id = param(req, 'id');
-    requireRootOrAdminOf(contextOf(req), account_id);
-    sendOk(res, accounts.listUsers(account_id));
-  });
-
-  router.delete('/accounts/:id/users/:uid', async (req, res) => {
-    const account_id = param(req, 'id');
-    const user_id = param(req, 'uid');
-    requireRootOrAdminOf(contextOf(req), account_id);
-    await accounts.removeUser(account_id, user_id);
-    sendOk(res, { deleted: true });
-  });
-
-  router.put('/accounts/:id/users/:uid/role', async (req, res) => {
-    const account_id = param(req, 'id');
-    const user_id = param(req, 'uid');
-    requireRoot(contextOf(req));
-    const { role } = parseInput(SetRoleBody, req.body);
-    await accounts.setRole(account_id, user_id, role);
-    sendOk(res, { account_id, user_id, role });
-  });
-
-  router.post('/accounts/:id/users/:uid/key', async (req, res) => {
-    const account_id = param(req, 'id');
-    const user_id = param(req, 'uid');
-    requireRootOrAdminOf(contextOf(req), account_id);
-    sendOk(res, { user_key: await accounts.regenerateKey(account_id, user_id) });
-  });
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/accounts/:id/users',
+      tag,
+      access,
+      summary: 'Register a user (ROOT, its ADMIN); the key is shown once',
+      body: CreateUserBody,
+      example: { body: { user_id: 'bob', role: 'user' } },
+    },
+    async (req, res, input) => {
+      const account_id = param(req, 'id');
+      requireRootOrAdminOf(contextOf(req), account_id);
+      const body = input.body();
+      const user_key = await accounts.addUser(account_id, body.user_id, body.role);
+      sendOk(res, { account_id, user_id: body.user_id, user_key });
+    },
+  );
+  route(
+    router,
+    { method: 'get', path: '/accounts/:id/users', tag, access, summary: "An account's users and roles" },
+    (req, res) => {
+      const account_id = param(req, 'id');
+      requireRootOrAdminOf(contextOf(req), account_id);
+      sendOk(res, accounts.listUsers(account_id));
+    },
+  );
+  route(
+    router,
+    {
+      method: 'delete',
+      path: '/accounts/:id/users/:uid',
+      tag,
+      access,
+      summary: 'Remove a user (ROOT, its ADMIN)',
+    },
+    async (req, res) => {
+      const account_id = param(req, 'id');
+      const user_id = param(req, 'uid');
+      requireRootOrAdminOf(contextOf(req), account_id);
+      await accounts.removeUser(account_id, user_id);
+      sendOk(res, { deleted: true });
+    },
+  );
+  route(
+    router,
+    {
+      method: 'put',
+      path: '/accounts/:id/users/:uid/role',
+      tag,
+      access,
+      summary: "Change a user's role (ROOT)",
+      body: SetRoleBody,
+      example: { body: { role: 'admin' } },
+    },
+    async (req, res, input) => {
+      const account_id = param(req, 'id');
+      const user_id = param(req, 'uid');
+      requireRoot(contextOf(req));
+      const { role } = input.body();
+      await accounts.setRole(account_id, user_id, role);
+      sendOk(res, { account_id, user_id, role });
+    },
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/accounts/:id/users/:uid/key',
+      tag,
+      access,
+      summary: "Replace a user's key; the old one stops working",
+    },
+    async (req, res) => {
+      const account_id = param(req, 'id');
+      const user_id = param(req, 'uid');
+      requireRootOrAdminOf(contextOf(req), account_id);
+      sendOk(res, { user_key: await accounts.regenerateKey(account_id, user_id) });
+    },
+  );
 }
 
 /** The router for /api/v1/admin (auth has already run). */

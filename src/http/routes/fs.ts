@@ -2,11 +2,12 @@
  * HTTP routes of the filesystem (SPEC 7) and of grep/glob (SPEC 10), relative to /api/v1. They parse
  * the query or body with zod, call the Vfs and send the envelope; no rules live here.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Vfs } from '../../fs/index.js';
 import type { WaitOptions } from '../../fs/write-ops.js';
-import { parseInput } from '../../validate.js';
+import { defined } from '../../validate.js';
+import { route } from '../openapi/route.js';
 import { contextOf, sendOk } from '../context.js';
 
 const flag = z.union([z.boolean(), z.stringbool()]);
@@ -59,13 +60,6 @@ const grepBody = z.object({
 });
 const globBody = z.object({ pattern: z.string().min(1), uri: uri.optional(), node_limit: count.optional() });
 
-/** Drops undefined values so optional fields stay absent (exactOptionalPropertyTypes). */
-function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
-}
-
 /** The wait options of a parsed body or query (null and absent mean "no wait", "default timeout"). */
 function waitOf(input: { wait?: boolean | null | undefined; timeout?: number | null | undefined }) {
   const options: WaitOptions = {};
@@ -74,82 +68,210 @@ function waitOf(input: { wait?: boolean | null | undefined; timeout?: number | n
   return options;
 }
 
+const RES = 'viking://resources/notes/today.md';
+
 function fsRoutes(router: Router, vfs: Vfs): void {
-  router.get('/fs/ls', async (req: Request, res) => {
-    const q = parseInput(lsQuery, req.query);
-    const options = defined({
-      simple: q.simple,
-      recursive: q.recursive,
-      showAllHidden: q.show_all_hidden,
-      nodeLimit: q.limit ?? q.node_limit,
-    });
-    sendOk(res, await vfs.ls(contextOf(req), q.uri, options));
-  });
-  router.get('/fs/tree', async (req: Request, res) => {
-    const q = parseInput(treeQuery, req.query);
-    const options = defined({
-      levelLimit: q.level_limit,
-      nodeLimit: q.limit ?? q.node_limit,
-      showAllHidden: q.show_all_hidden,
-    });
-    sendOk(res, await vfs.tree(contextOf(req), q.uri, options));
-  });
-  router.get('/fs/stat', async (req: Request, res) => {
-    sendOk(res, await vfs.stat(contextOf(req), parseInput(uriQuery, req.query).uri));
-  });
-  router.post('/fs/mkdir', async (req: Request, res) => {
-    const body = parseInput(mkdirBody, req.body);
-    sendOk(res, await vfs.mkdir(contextOf(req), body.uri, body.description, waitOf(body)));
-  });
-  router.delete('/fs', async (req: Request, res) => {
-    const q = parseInput(rmQuery, req.query);
-    sendOk(res, await vfs.rm(contextOf(req), q.uri, q.recursive ?? false, waitOf(q)));
-  });
-  router.post('/fs/mv', async (req: Request, res) => {
-    const body = parseInput(mvBody, req.body);
-    sendOk(res, await vfs.mv(contextOf(req), body.from_uri, body.to_uri, waitOf(body)));
-  });
+  const tag = 'filesystem';
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/fs/ls',
+      tag,
+      summary: 'List the children the caller may read',
+      query: lsQuery,
+      example: { query: { uri: 'viking://resources', simple: true } },
+    },
+    async (req, res, input) => {
+      const q = input.query();
+      const options = defined({
+        simple: q.simple,
+        recursive: q.recursive,
+        showAllHidden: q.show_all_hidden,
+        nodeLimit: q.limit ?? q.node_limit,
+      });
+      sendOk(res, await vfs.ls(contextOf(req), q.uri, options));
+    },
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/fs/tree',
+      tag,
+      summary: 'Flat list of a subtree (readable entries only)',
+      query: treeQuery,
+      example: { query: { uri: 'viking://resources', level_limit: 2 } },
+    },
+    async (req, res, input) => {
+      const q = input.query();
+      const options = defined({
+        levelLimit: q.level_limit,
+        nodeLimit: q.limit ?? q.node_limit,
+        showAllHidden: q.show_all_hidden,
+      });
+      sendOk(res, await vfs.tree(contextOf(req), q.uri, options));
+    },
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/fs/stat',
+      tag,
+      summary: 'Name, size, kind and modification time',
+      query: uriQuery,
+      example: { query: { uri: RES } },
+    },
+    async (req, res, input) => sendOk(res, await vfs.stat(contextOf(req), input.query().uri)),
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/fs/mkdir',
+      tag,
+      summary: 'Create a folder (and its parents)',
+      body: mkdirBody,
+      example: { body: { uri: 'viking://resources/notes', description: 'Daily notes' } },
+    },
+    async (req, res, input) => {
+      const body = input.body();
+      sendOk(res, await vfs.mkdir(contextOf(req), body.uri, body.description, waitOf(body)));
+    },
+  );
+  route(
+    router,
+    {
+      method: 'delete',
+      path: '/fs',
+      tag,
+      summary: 'Remove a file or folder (idempotent)',
+      query: rmQuery,
+      example: { query: { uri: 'viking://resources/notes', recursive: true } },
+    },
+    async (req, res, input) => {
+      const q = input.query();
+      sendOk(res, await vfs.rm(contextOf(req), q.uri, q.recursive ?? false, waitOf(q)));
+    },
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/fs/mv',
+      tag,
+      summary: 'Move a file or folder within one scope owner',
+      body: mvBody,
+      example: { body: { from_uri: RES, to_uri: 'viking://resources/notes/archive.md' } },
+    },
+    async (req, res, input) => {
+      const body = input.body();
+      sendOk(res, await vfs.mv(contextOf(req), body.from_uri, body.to_uri, waitOf(body)));
+    },
+  );
 }
 
 function contentRoutes(router: Router, vfs: Vfs): void {
-  router.get('/content/read', async (req: Request, res) => {
-    const q = parseInput(readQuery, req.query);
-    sendOk(res, await vfs.read(contextOf(req), q.uri, q.offset, q.limit));
-  });
-  router.post('/content/write', async (req: Request, res) => {
-    const body = parseInput(writeBody, req.body);
-    const request = { uri: body.uri, content: body.content, mode: body.mode, ...waitOf(body) };
-    sendOk(res, await vfs.write(contextOf(req), request));
-  });
-  router.get('/content/abstract', async (req: Request, res) => {
-    sendOk(res, await vfs.abstract(contextOf(req), parseInput(uriQuery, req.query).uri));
-  });
-  router.get('/content/overview', async (req: Request, res) => {
-    sendOk(res, await vfs.overview(contextOf(req), parseInput(uriQuery, req.query).uri));
-  });
+  const tag = 'content';
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/content/read',
+      tag,
+      summary: 'Text of a file, sliced by lines',
+      query: readQuery,
+      example: { query: { uri: RES, offset: 0, limit: 100 } },
+    },
+    async (req, res, input) => {
+      const q = input.query();
+      sendOk(res, await vfs.read(contextOf(req), q.uri, q.offset, q.limit));
+    },
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/content/write',
+      tag,
+      summary: 'Create, replace or append to a file (re-indexed)',
+      body: writeBody,
+      example: {
+        body: { uri: RES, content: '# Today\n\nShip the MCP server.', mode: 'replace', wait: true },
+      },
+    },
+    async (req, res, input) => {
+      const body = input.body();
+      const request = { uri: body.uri, content: body.content, mode: body.mode, ...waitOf(body) };
+      sendOk(res, await vfs.write(contextOf(req), request));
+    },
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/content/abstract',
+      tag,
+      summary: "A folder's .abstract.md",
+      query: uriQuery,
+      example: { query: { uri: 'viking://resources/notes' } },
+    },
+    async (req, res, input) => sendOk(res, await vfs.abstract(contextOf(req), input.query().uri)),
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/content/overview',
+      tag,
+      summary: "A folder's .overview.md",
+      query: uriQuery,
+      example: { query: { uri: 'viking://resources/notes' } },
+    },
+    async (req, res, input) => sendOk(res, await vfs.overview(contextOf(req), input.query().uri)),
+  );
 }
 
 function searchRoutes(router: Router, vfs: Vfs): void {
-  router.post('/search/grep', async (req: Request, res) => {
-    const body = parseInput(grepBody, req.body);
-    const request = defined({
-      uri: body.uri,
-      pattern: body.pattern,
-      caseInsensitive: body.case_insensitive,
-      nodeLimit: body.node_limit,
-    });
-    sendOk(res, await vfs.grep(contextOf(req), request));
-  });
-  router.post('/search/glob', async (req: Request, res) => {
-    const body = parseInput(globBody, req.body);
-    sendOk(
-      res,
-      await vfs.glob(
-        contextOf(req),
-        defined({ pattern: body.pattern, uri: body.uri, nodeLimit: body.node_limit }),
-      ),
-    );
-  });
+  const tag = 'search';
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/search/grep',
+      tag,
+      summary: 'Lines matching a regular expression, in readable files',
+      body: grepBody,
+      example: { body: { uri: 'viking://resources', pattern: 'MCP', case_insensitive: true } },
+    },
+    async (req, res, input) => {
+      const body = input.body();
+      const request = defined({
+        uri: body.uri,
+        pattern: body.pattern,
+        caseInsensitive: body.case_insensitive,
+        nodeLimit: body.node_limit,
+      });
+      sendOk(res, await vfs.grep(contextOf(req), request));
+    },
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/search/glob',
+      tag,
+      summary: 'Readable URIs matching a glob pattern',
+      body: globBody,
+      example: { body: { pattern: '**/*.md', uri: 'viking://resources' } },
+    },
+    async (req, res, input) => {
+      const body = input.body();
+      const request = defined({ pattern: body.pattern, uri: body.uri, nodeLimit: body.node_limit });
+      sendOk(res, await vfs.glob(contextOf(req), request));
+    },
+  );
 }
 
 /** The filesystem, content and grep/glob routes (mount under /api/v1 after authentication). */

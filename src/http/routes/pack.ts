@@ -3,8 +3,9 @@
  * errors are envelopes) and `POST /api/v1/pack/import`. The rules live in the {@link PackService}.
  */
 import { Router } from 'express';
-import type { PackService } from '../../pack/service.js';
+import { packExportSchema, packImportSchema, type PackService } from '../../pack/service.js';
 import { contextOf, sendOk } from '../context.js';
+import { route } from '../openapi/route.js';
 
 /** `Content-Disposition` with an ASCII fallback name and the exact name in RFC 5987 form. */
 function attachment(filename: string): string {
@@ -14,13 +15,35 @@ function attachment(filename: string): string {
 
 export function packRouter(packs: PackService): Router {
   const router = Router();
-  router.post('/pack/export', async (req, res) => {
-    const { filename, data } = await packs.export(contextOf(req), req.body);
-    res.status(200).type('application/zip').set('Content-Disposition', attachment(filename));
-    res.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  });
-  router.post('/pack/import', async (req, res) => {
-    sendOk(res, await packs.import(contextOf(req), req.body));
-  });
+  const tag = 'pack';
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/pack/export',
+      tag,
+      summary: 'Export a subtree the caller may read as an .ovpack zip',
+      body: packExportSchema,
+      produces: 'application/zip',
+      example: { body: { uri: 'viking://resources/guides' } },
+    },
+    async (req, res) => {
+      const { filename, data } = await packs.export(contextOf(req), req.body);
+      res.status(200).type('application/zip').set('Content-Disposition', attachment(filename));
+      res.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    },
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/pack/import',
+      tag,
+      summary: 'Import an uploaded .ovpack below a folder the caller may write',
+      body: packImportSchema,
+      example: { body: { temp_file_id: 'upload_0123456789abcdef.ovpack', parent: 'viking://resources' } },
+    },
+    async (req, res) => sendOk(res, await packs.import(contextOf(req), req.body)),
+  );
   return router;
 }

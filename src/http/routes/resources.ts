@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { addResourceSchema } from '../../resources/request.js';
 import type { ResourceService } from '../../resources/service.js';
 import { TASK_STATUSES, type TaskRegistry } from '../../tasks/registry.js';
-import { parseInput } from '../../validate.js';
 import { contextOf, sendOk } from '../context.js';
+import { route } from '../openapi/route.js';
 
 const listQuery = z.object({
   task_type: z.string().min(1).optional(),
@@ -25,22 +25,44 @@ function idParam(req: Request): string {
 
 export function resourcesRouter(resources: ResourceService, tasks: TaskRegistry): Router {
   const router = Router();
-  router.post('/resources', async (req: Request, res) => {
-    const body = parseInput(addResourceSchema, req.body);
-    sendOk(res, await resources.add(contextOf(req), body));
-  });
-  router.get('/tasks/:id', (req: Request, res) => {
-    sendOk(res, tasks.get(contextOf(req), idParam(req)));
-  });
-  router.get('/tasks', (req: Request, res) => {
-    const q = parseInput(listQuery, req.query);
-    const filter = {
-      limit: q.limit,
-      ...(q.task_type === undefined ? {} : { task_type: q.task_type }),
-      ...(q.status === undefined ? {} : { status: q.status }),
-      ...(q.resource_id === undefined ? {} : { resource_id: q.resource_id }),
-    };
-    sendOk(res, tasks.list(contextOf(req), filter));
-  });
+  const tag = 'resources';
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/resources',
+      tag,
+      summary: 'Add a file, a zip of a folder or a URL as resources (OpenViking add_resource)',
+      body: addResourceSchema,
+      example: { body: { temp_file_id: 'upload_0123456789abcdef.md', reason: 'ops docs', wait: true } },
+    },
+    async (req, res, input) => sendOk(res, await resources.add(contextOf(req), input.body())),
+  );
+  route(
+    router,
+    { method: 'get', path: '/tasks/:id', tag, summary: 'One background task of the caller' },
+    (req, res) => sendOk(res, tasks.get(contextOf(req), idParam(req))),
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/tasks',
+      tag,
+      summary: "The caller's background tasks, newest first",
+      query: listQuery,
+      example: { query: { status: 'running', limit: 20 } },
+    },
+    (req, res, input) => {
+      const q = input.query();
+      const filter = {
+        limit: q.limit,
+        ...(q.task_type === undefined ? {} : { task_type: q.task_type }),
+        ...(q.status === undefined ? {} : { status: q.status }),
+        ...(q.resource_id === undefined ? {} : { resource_id: q.resource_id }),
+      };
+      sendOk(res, tasks.list(contextOf(req), filter));
+    },
+  );
   return router;
 }

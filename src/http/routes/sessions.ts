@@ -1,41 +1,112 @@
 /**
  * HTTP routes of the session API (SPEC 8), relative to /api/v1. Turns requests into
- * {@link SessionService} calls and results into the envelope; all rules live in the service.
+ * {@link SessionService} calls and results into the envelope; all rules live in the service, which
+ * parses bodies and queries with the schemas these routes declare (src/sessions/schema.ts).
  */
 import { Router, type Request } from 'express';
+import {
+  commitSchema,
+  contextQuerySchema,
+  createSessionSchema,
+  getSessionQuerySchema,
+  messageBodySchema,
+} from '../../sessions/schema.js';
 import type { SessionService } from '../../sessions/service.js';
+import { usedBodySchema } from '../../sessions/usage.js';
 import { contextOf, sendOk } from '../context.js';
+import { route } from '../openapi/route.js';
 
 function idParam(req: Request): string {
   const { id } = req.params as Record<string, unknown>;
   return typeof id === 'string' ? id : '';
 }
 
+const tag = 'sessions';
+
 export function sessionsRouter(service: SessionService): Router {
   const router = Router();
-  router.post('/sessions', async (req, res) => {
-    sendOk(res, await service.create(contextOf(req), req.body));
-  });
-  router.get('/sessions', async (req, res) => {
-    sendOk(res, await service.list(contextOf(req)));
-  });
-  router.get('/sessions/:id', async (req, res) => {
-    sendOk(res, await service.get(contextOf(req), idParam(req), req.query));
-  });
-  router.delete('/sessions/:id', async (req, res) => {
-    sendOk(res, await service.delete(contextOf(req), idParam(req)));
-  });
-  router.post('/sessions/:id/messages', async (req, res) => {
-    sendOk(res, await service.addMessage(contextOf(req), idParam(req), req.body));
-  });
-  router.get('/sessions/:id/context', async (req, res) => {
-    sendOk(res, await service.context(contextOf(req), idParam(req), req.query));
-  });
-  router.post('/sessions/:id/used', async (req, res) => {
-    sendOk(res, await service.used(contextOf(req), idParam(req), req.body));
-  });
-  router.post('/sessions/:id/commit', async (req, res) => {
-    sendOk(res, await service.commit(contextOf(req), idParam(req), req.body));
-  });
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/sessions',
+      tag,
+      summary: 'Create a session (a new uuid without session_id)',
+      body: createSessionSchema,
+      example: { body: { session_id: 'standup-2026-11-29' } },
+    },
+    async (req, res) => sendOk(res, await service.create(contextOf(req), req.body)),
+  );
+  route(
+    router,
+    { method: 'get', path: '/sessions', tag, summary: "The account's sessions" },
+    async (req, res) => sendOk(res, await service.list(contextOf(req))),
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/sessions/:id',
+      tag,
+      summary: 'Session meta and the caller',
+      query: getSessionQuerySchema,
+      example: { query: { auto_create: 'false' } },
+    },
+    async (req, res) => sendOk(res, await service.get(contextOf(req), idParam(req), req.query)),
+  );
+  route(
+    router,
+    { method: 'delete', path: '/sessions/:id', tag, summary: 'Delete a session (ADMIN or ROOT; idempotent)' },
+    async (req, res) => sendOk(res, await service.delete(contextOf(req), idParam(req))),
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/sessions/:id/messages',
+      tag,
+      summary: 'Append a message (creates the session if missing)',
+      description: 'USER keys may not send `role_id`: it is derived from the effective identity (SPEC 8.1).',
+      body: messageBodySchema,
+      example: { body: { role: 'user', content: 'Remember that the demo is on Friday.', wait: true } },
+    },
+    async (req, res) => sendOk(res, await service.addMessage(contextOf(req), idParam(req), req.body)),
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/sessions/:id/context',
+      tag,
+      summary: 'Archive summaries and live messages within a token budget',
+      query: contextQuerySchema,
+      example: { query: { token_budget: 4000 } },
+    },
+    async (req, res) => sendOk(res, await service.context(contextOf(req), idParam(req), req.query)),
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/sessions/:id/used',
+      tag,
+      summary: 'Record the contexts and skill a turn used (archived by the next commit)',
+      body: usedBodySchema,
+      example: { body: { contexts: ['viking://resources/guides/deploy.md'] } },
+    },
+    async (req, res) => sendOk(res, await service.used(contextOf(req), idParam(req), req.body)),
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/sessions/:id/commit',
+      tag,
+      summary: 'Archive the live messages with extractive summaries',
+      body: commitSchema,
+      example: { body: { keep_recent_count: 2 } },
+    },
+    async (req, res) => sendOk(res, await service.commit(contextOf(req), idParam(req), req.body)),
+  );
   return router;
 }

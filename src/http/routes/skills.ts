@@ -1,12 +1,31 @@
-/** `POST /api/v1/skills` (OpenViking's add_skill); the rules live in the {@link SkillService}. */
+/** `POST /api/v1/skills` (OpenViking's add_skill), relative to /api/v1; the rules live in the SkillService. */
 import { Router } from 'express';
-import type { SkillService } from '../../skills/service.js';
+import { addSkillSchema, type SkillService } from '../../skills/service.js';
 import { contextOf, sendOk } from '../context.js';
+import { route } from '../openapi/route.js';
 
 export function skillsRouter(skills: SkillService): Router {
   const router = Router();
-  router.post('/skills', async (req, res) => {
-    sendOk(res, await skills.add(contextOf(req), req.body));
-  });
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/skills',
+      tag: 'skills',
+      summary: "Add a skill to the caller's agent scope (SKILL.md text, a dict, an MCP tool, or an upload)",
+      body: addSkillSchema,
+      example: {
+        body: {
+          data: {
+            name: 'brew-tea',
+            description: 'Brews tea for the user',
+            content: '# Brew tea\n\nBoil water.',
+          },
+          wait: true,
+        },
+      },
+    },
+    async (req, res) => sendOk(res, await skills.add(contextOf(req), req.body)),
+  );
   return router;
 }

@@ -1,9 +1,10 @@
 /**
- * Liveness, readiness and status (SPEC 12). /health and /ready are public; /api/v1/system/status is
+ * Liveness, readiness and status (SPEC 12). /health and /ready are public (served with the ROOT-only
+ * /metrics by `publicRouter`, at the top level); /api/v1/system/status is
  * for any authenticated caller and merges in what the indexing pipeline reports; /api/v1/system/wait
  * waits for the index jobs of the caller's account (SPEC 9.3).
  */
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthMode } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { DEFAULT_WAIT_TIMEOUT_S } from '../../hooks.js';
@@ -12,7 +13,7 @@ import { VERSION } from '../../version.js';
 import { z } from 'zod';
 import type { RequestContext } from '../../policy/types.js';
 import { contextOf, sendOk } from '../context.js';
-import { parseInput } from '../../validate.js';
+import { route } from '../openapi/route.js';
 import { sendError } from '../errors.js';
 
 export type ReadyCheck = () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
@@ -33,7 +34,7 @@ export type IdentityOf = (req: Request) => Promise<RequestContext>;
  * `GET /health` (public). When the request's key and headers resolve to an identity, the answer also
  * names its `user_id`, as OpenViking's does; a missing or bad key only leaves it out.
  */
-export function healthHandler(identityOf?: IdentityOf): RequestHandler {
+function healthHandler(identityOf?: IdentityOf): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
     let user = {};
     try {
@@ -46,7 +47,7 @@ export function healthHandler(identityOf?: IdentityOf): RequestHandler {
 }
 
 /** 200 with the checks when ready, else 503 UNAVAILABLE with the checks in `details`. */
-export function readyHandler(ready: ReadyCheck | undefined): RequestHandler {
+function readyHandler(ready: ReadyCheck | undefined): (req: Request, res: Response) => Promise<void> {
   return async (_req, res) => {
     let result: { ok: boolean; checks: Record<string, unknown> };
     try {
@@ -67,18 +68,36 @@ export function systemRouter(
   wait: WaitIdle | undefined,
 ): Router {
   const router = Router();
-  router.post('/wait', async (req, res) => {
-    const timeout = parseInput(waitBody, req.body)?.timeout ?? DEFAULT_WAIT_TIMEOUT_S;
-    const ctx = contextOf(req);
-    // Only ROOT without an account header waits for everyone; anyone else for their account only,
-    // so nobody learns from it how busy another tenant is.
-    const all = ctx.role === 'root' && req.get('x-openviking-account') === undefined;
-    if (wait !== undefined) await wait(all ? null : ctx.effective.account_id, timeout * 1000);
-    // `drained` is what OpenViking's clients read; a timeout is a 504, never `drained: false`.
-    sendOk(res, { drained: true });
-  });
+  const doc = { tag: 'system', access: 'system' } as const;
+  route(
+    router,
+    {
+      ...doc,
+      method: 'post',
+      path: '/wait',
+      summary: "Wait until the account's accepted index jobs are applied",
+      body: waitBody,
+      example: { body: { timeout: 30 } },
+    },
+    async (req, res, input) => {
+      const timeout = input.body()?.timeout ?? DEFAULT_WAIT_TIMEOUT_S;
+      const ctx = contextOf(req);
+      // Only ROOT without an account header waits for everyone; anyone else for their account only,
+      // so nobody learns from it how busy another tenant is.
+      const all = ctx.role === 'root' && req.get('x-openviking-account') === undefined;
+      if (wait !== undefined) await wait(all ? null : ctx.effective.account_id, timeout * 1000);
+      // `drained` is what OpenViking's clients read; a timeout is a 504, never `drained: false`.
+      sendOk(res, { drained: true });
+    },
+  );
   const startedAt = Date.now();
-  router.get('/status', async (req, res) => {
+  const statusDoc = {
+    ...doc,
+    method: 'get',
+    path: '/status',
+    summary: 'Queue depth, index size, embedder',
+  } as const;
+  route(router, statusDoc, async (req, res) => {
     const ctx = contextOf(req);
     const extra = status === undefined ? {} : await status(ctx);
     // `initialized` and `user` are what OpenViking's status route answers; its clients read `user`.
@@ -95,5 +114,48 @@ export function systemRouter(
       ...extra,
     });
   });
+  return router;
+}
+
+/** `/health`, `/ready` and the ROOT-only `/metrics` (top level; `metricsAuth` authenticates it). */
+export function publicRouter(
+  ready: ReadyCheck | undefined,
+  metrics: (req: Request, res: Response) => Promise<void>,
+  metricsAuth: RequestHandler,
+  identityOf?: IdentityOf,
+): Router {
+  const router = Router();
+  const tag = 'system';
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/health',
+      tag,
+      access: 'public',
+      summary: 'Liveness and version; names the user_id when the key and headers resolve to one',
+    },
+    healthHandler(identityOf),
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/ready',
+      tag,
+      access: 'public',
+      summary: 'Readiness (503 with the failing checks)',
+    },
+    readyHandler(ready),
+  );
+  const metricsDoc = {
+    method: 'get',
+    path: '/metrics',
+    tag,
+    access: 'system',
+    produces: 'text/plain',
+    summary: 'Prometheus metrics (root key only)',
+  } as const;
+  route(router, metricsDoc, metrics, [metricsAuth]);
   return router;
 }

@@ -10,6 +10,7 @@ import { AppError } from '../../errors.js';
 import type { UploadStore } from '../../uploads/store.js';
 import { refuseDeclaredOver } from '../body.js';
 import { contextOf, sendOk } from '../context.js';
+import { route } from '../openapi/route.js';
 
 /** Room for the multipart framing around the file in a declared Content-Length. */
 const FRAMING_BYTES = 64 * 1024;
@@ -59,10 +60,14 @@ function receiveFile(store: UploadStore, maxBytes: number): RequestHandler {
 
 export function uploadsRouter(store: UploadStore, maxBytes: number): Router {
   const router = Router();
-  router.post(
-    '/resources/temp_upload',
-    refuseDeclaredOver(maxBytes + FRAMING_BYTES),
-    receiveFile(store, maxBytes),
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/resources/temp_upload',
+      tag: 'resources',
+      summary: 'Upload a file (multipart/form-data, field "file") for an hour; answers its temp_file_id',
+    },
     async (req: Request, res) => {
       const file = req.file;
       if (file === undefined) {
@@ -76,6 +81,7 @@ export function uploadsRouter(store: UploadStore, maxBytes: number): Router {
       }
       sendOk(res, await store.adopt(contextOf(req), file.path, file.originalname));
     },
+    [refuseDeclaredOver(maxBytes + FRAMING_BYTES), receiveFile(store, maxBytes)],
   );
   return router;
 }
