@@ -113,8 +113,11 @@ export interface Services {
   readonly search: SearchService;
   readonly metrics: Metrics;
   readonly deps: AppDeps;
-  /** Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. */
-  close(): Promise<void>;
+  /**
+   * Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR.
+   * With `deadlineMs`, an index batch still running then is abandoned (replayed at the next start).
+   */
+  close(deadlineMs?: number): Promise<void>;
 }
 
 /** Builds and starts everything; the caller serves `createApp(services.deps)`. */
@@ -211,9 +214,9 @@ async function assemble(
     ready: () => readiness(pipeline, store),
     metrics,
   };
-  const close = async (): Promise<void> => {
-    await pipeline.stop();
-    await store.close();
+  const close = async (deadlineMs?: number): Promise<void> => {
+    // An abandoned batch may still be writing: the process exits without closing the table under it.
+    if (await pipeline.stop(deadlineMs)) await store.close();
     await unlock();
   };
   return { config, accounts, embedder, store, pipeline, vfs, sessions, search, metrics, deps, close };

@@ -5,6 +5,7 @@
  * (a re-index repairs it). Requests can wait for their own jobs ({@link IndexPipeline.waitFor}), and
  * writes are refused with RESOURCE_EXHAUSTED while the index lag is over its bound.
  */
+import { settlesWithin } from '../deadline.js';
 import { AppError, assertNever } from '../errors.js';
 import type { ContentHooks, IndexTickets } from '../hooks.js';
 import { LagMeter } from './lag.js';
@@ -90,14 +91,24 @@ export class IndexPipeline implements ContentHooks {
     this.kick();
   }
 
-  /** Finishes the batch in progress and closes the journal; pending jobs are replayed at next start. */
-  async stop(): Promise<void> {
+  /**
+   * Finishes the batch in progress and closes the journal; pending jobs are replayed at next start.
+   * A batch still running after `timeoutMs` is abandoned, unacknowledged (so it is replayed too; its
+   * upserts are idempotent): false then, and the index must not be closed under it.
+   */
+  async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopping = true;
-    await this.worker;
-    await this.queue?.close();
+    const finished = await settlesWithin(this.worker ?? Promise.resolve(), timeoutMs);
+    if (finished) await this.queue?.close();
+    else
+      this.options.log.warn(
+        { pending_jobs: this.queue?.depth ?? 0, timeout_ms: timeoutMs },
+        'index batch unfinished at the shutdown deadline; its jobs stay in the journal for the next start',
+      );
     this.queue = null;
     this.waiters.abort();
     this.releaseIdle();
+    return finished;
   }
 
   /** Throws RESOURCE_EXHAUSTED (429 with Retry-After) while the index lag is over its bound. */
