@@ -23,7 +23,9 @@ import { SearchAdmission } from './search/admission.js';
 import { SearchService } from './search/service.js';
 import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
+import { WriteGate } from './storage/gate.js';
 import { lockDataDir } from './storage/lock.js';
+import { writeBackup, type BackupManifest } from './storage/snapshot.js';
 
 /** Where transformers.js caches downloaded models. */
 export const MODEL_CACHE_DIR = join('data', 'models');
@@ -114,6 +116,11 @@ export interface Services {
   readonly metrics: Metrics;
   readonly deps: AppDeps;
   /**
+   * A consistent copy of the whole store into the new folder `dest`, taken while serving: changes
+   * wait (write gate), the indexer pauses between batches and compaction settles during the copy.
+   */
+  backup(dest: string): Promise<BackupManifest>;
+  /**
    * Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR.
    * With `deadlineMs`, an index batch still running then is abandoned (replayed at the next start).
    */
@@ -203,6 +210,20 @@ async function assemble(
     maxQueue: config.maxSearchQueue,
     onReject: () => metrics.searchesRejected.inc(),
   });
+  const gate = new WriteGate();
+  const backup = (dest: string): Promise<BackupManifest> =>
+    gate.snapshot(async () => {
+      const resume = await pipeline.pause();
+      try {
+        await store.settled();
+        log.info({ dest }, 'backup started');
+        const manifest = await writeBackup(config, dest);
+        log.info({ dest }, 'backup written');
+        return manifest;
+      } finally {
+        resume();
+      }
+    });
   const deps: AppDeps = {
     config,
     accounts,
@@ -213,11 +234,26 @@ async function assemble(
     status: (ctx) => statusFor(ctx, pipeline, store),
     ready: () => readiness(pipeline, store),
     metrics,
+    gate,
+    backup,
   };
   const close = async (deadlineMs?: number): Promise<void> => {
     // An abandoned batch may still be writing: the process exits without closing the table under it.
     if (await pipeline.stop(deadlineMs)) await store.close();
     await unlock();
   };
-  return { config, accounts, embedder, store, pipeline, vfs, sessions, search, metrics, deps, close };
+  return {
+    config,
+    accounts,
+    embedder,
+    store,
+    pipeline,
+    vfs,
+    sessions,
+    search,
+    metrics,
+    deps,
+    backup,
+    close,
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
- * Order: request metrics, public health routes, ROOT-only /metrics, body reader, auth on /api/v1,
+ * Order: request metrics, public health routes, ROOT-only /metrics, body reader, the write gate
+ * (backups), auth on /api/v1,
  * admin and system routers, the tenant routers supplied by the other services, then the 404 envelope
  * and the error handler.
  */
@@ -10,15 +11,18 @@ import type { Config } from '../config.js';
 import type { ContentHooks } from '../hooks.js';
 import { Metrics } from '../metrics.js';
 import type { RequestContext } from '../policy/types.js';
+import type { WriteGate } from '../storage/gate.js';
 import { authMiddleware } from './auth.js';
 import { bodyReader } from './body.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { changeGate } from './gate.js';
 import { markMount, metricsHandler, requestMetrics } from './metrics.js';
 import { adminRouter } from './routes/admin.js';
 import {
   healthHandler,
   readyHandler,
   systemRouter,
+  type Backup,
   type ReadyCheck,
   type StatusSource,
   type WaitIdle,
@@ -40,6 +44,10 @@ export interface AppDeps {
   readonly ready?: ReadyCheck;
   /** Served at `GET /metrics`; an app without it gets its own, with HTTP metrics only. */
   readonly metrics?: Metrics;
+  /** Held shared by every changing request (a backup holds it exclusive). */
+  readonly gate?: WriteGate;
+  /** `POST /api/v1/system/backup` (ROOT): a consistent copy of the store into a new folder. */
+  readonly backup?: Backup;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -53,12 +61,13 @@ export function createApp(deps: AppDeps): Express {
   const auth = { config: deps.config, accounts: deps.accounts, onContext: deps.onContext };
   app.get('/metrics', authMiddleware(auth, 'system'), metricsHandler(metrics));
   app.use(bodyReader(deps.config.maxBodyBytes));
+  if (deps.gate !== undefined) app.use('/api/v1', changeGate(deps.gate));
   app.use('/api/v1', authMiddleware(auth));
   const mount = (path: string, router: Router): void => {
     app.use(path, markMount(path), router);
   };
   mount('/api/v1/admin', adminRouter(deps.accounts));
-  mount('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait));
+  mount('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait, deps.backup));
   for (const router of deps.routers ?? []) mount('/api/v1', router);
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -67,6 +67,8 @@ export class IndexPipeline implements ContentHooks {
   private readonly lag: LagMeter;
   private worker: Promise<void> | null = null;
   private stopping = false;
+  /** Holders of {@link pause}: while any, no new batch starts. */
+  private paused = 0;
   private idleWaiters: Array<() => void> = [];
   /** Jobs up to this sequence number were replayed at start: nobody waits for them. */
   private replayedUpTo = 0;
@@ -109,6 +111,22 @@ export class IndexPipeline implements ContentHooks {
     this.waiters.abort();
     this.releaseIdle();
     return finished;
+  }
+
+  /**
+   * Holds the worker between batches (the batch in progress finishes first), for a consistent copy
+   * of the journal and the index; jobs are still accepted. Resolves to the function that resumes it.
+   */
+  async pause(): Promise<() => void> {
+    this.paused += 1;
+    await this.worker;
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      this.paused -= 1;
+      this.kick();
+    };
   }
 
   /** Throws RESOURCE_EXHAUSTED (429 with Retry-After) while the index lag is over its bound. */
@@ -216,7 +234,7 @@ export class IndexPipeline implements ContentHooks {
   }
 
   private kick(): void {
-    if (this.worker !== null || this.stopping || this.queue === null) return;
+    if (this.worker !== null || this.stopping || this.paused > 0 || this.queue === null) return;
     this.worker = this.drain().finally(() => {
       this.worker = null;
       // Jobs may have arrived while the last batch was being acknowledged.
@@ -227,7 +245,7 @@ export class IndexPipeline implements ContentHooks {
 
   private async drain(): Promise<void> {
     const queue = this.queue;
-    while (queue !== null && !this.stopping && queue.depth > 0) {
+    while (queue !== null && !this.stopping && this.paused === 0 && queue.depth > 0) {
       const started = Date.now();
       const batch = queue.peek(this.options.batchSize ?? DEFAULT_BATCH_SIZE);
       // Interrupted by stop(): leave the batch in the journal for the next start.

@@ -4,49 +4,12 @@
  * connections are refused; with a large index batch stuck in the embedder, the process still exits
  * within SHUTDOWN_TIMEOUT_S, and the unfinished jobs are done by the next start.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { and, eq, subtree } from '../../src/policy/index.js';
 import { fullApp, searchUris } from '../helpers/full-app.js';
+import { startServer } from '../helpers/server-child.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-const CHILD = ['--import', './test/helpers/ts-register.mjs', 'test/helpers/services-child.ts', 'serve'];
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly port: number;
-  readonly exited: Promise<{ code: number | null; at: number }>;
-}
-
-/** Starts the server in dev mode (loopback) on a free port. */
-function startServer(dataDir: string, env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, CHILD, {
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      LOG_LEVEL: 'silent',
-      ROOT_API_KEY: '',
-      EMBEDDER: 'builtin',
-      PORT: '0',
-      DATA_DIR: dataDir,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, at: Date.now() })),
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      const port = /listening (\d+)/.exec(chunk.toString())?.[1];
-      if (port !== undefined) resolve({ process: child, port: Number(port), exited });
-    });
-    void exited.then(({ code }) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
-}
 
 interface Answer {
   status: number;

@@ -1,7 +1,8 @@
 /**
  * Liveness, readiness and status (SPEC 12). /health and /ready are public; /api/v1/system/status is
  * for any authenticated caller and merges in what the indexing pipeline reports; /api/v1/system/wait
- * waits for the index jobs of the caller's account (SPEC 9.3).
+ * waits for the index jobs of the caller's account (SPEC 9.3); /api/v1/system/backup (ROOT) copies
+ * the whole store while it runs.
  */
 import { Router, type RequestHandler } from 'express';
 import type { AuthMode } from '../../config.js';
@@ -9,6 +10,7 @@ import { AppError } from '../../errors.js';
 import { DEFAULT_WAIT_TIMEOUT_S } from '../../hooks.js';
 import { logger } from '../../log.js';
 import { VERSION } from '../../version.js';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { RequestContext } from '../../policy/types.js';
 import { contextOf, sendOk } from '../context.js';
@@ -23,6 +25,16 @@ export type StatusSource = (ctx: RequestContext) => Promise<Record<string, unkno
  * null); rejects with DEADLINE_EXCEEDED after `timeoutMs`, or with an error if one was dropped.
  */
 export type WaitIdle = (account_id: string | null, timeoutMs: number) => Promise<void>;
+
+/** Copies the whole store into the new folder `dest`; resolves to what the backup records. */
+export type Backup = (dest: string) => Promise<Record<string, unknown>>;
+
+const backupBody = z.object({
+  dest: z
+    .string()
+    .min(1)
+    .refine((path) => isAbsolute(path), 'must be an absolute path on the server'),
+});
 
 const waitBody = z.object({ timeout: z.number().positive().max(3600).nullish() }).nullish();
 
@@ -50,8 +62,15 @@ export function systemRouter(
   authMode: AuthMode,
   status: StatusSource | undefined,
   wait: WaitIdle | undefined,
+  backup?: Backup,
 ): Router {
   const router = Router();
+  router.post('/backup', async (req, res) => {
+    if (contextOf(req).role !== 'root') throw new AppError('PERMISSION_DENIED', 'backups are for ROOT only');
+    const { dest } = parseInput(backupBody, req.body);
+    if (backup === undefined) throw new AppError('FAILED_PRECONDITION', 'this server cannot take backups');
+    sendOk(res, { dest, ...(await backup(dest)) });
+  });
   router.post('/wait', async (req, res) => {
     const timeout = parseInput(waitBody, req.body)?.timeout ?? DEFAULT_WAIT_TIMEOUT_S;
     const ctx = contextOf(req);
