@@ -1,9 +1,8 @@
 /**
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
  * Order: request metrics, public health routes, ROOT-only /metrics, body reader, the write gate
- * (backups), auth on /api/v1,
- * admin and system routers, the tenant routers supplied by the other services, then the 404 envelope
- * and the error handler.
+ * (backups), auth on /api/v1, admin and system routers, the tenant routers supplied by the other
+ * services, then the 404 envelope and the error handler.
  */
 import express, { type Express, type Router } from 'express';
 import type { AccountStore } from '../accounts/store.js';

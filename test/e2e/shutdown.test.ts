@@ -67,7 +67,7 @@ test('SIGTERM lets an in-flight keep-alive request finish with Connection: close
   }
 });
 
-const FILES = 120;
+const FILES = 40;
 
 test('shutdown is bounded with a large index batch pending, and its jobs are done at the next start', async () => {
   const dir = tempDir('vs-bounded-');
@@ -99,8 +99,8 @@ test('shutdown is bounded with a large index batch pending, and its jobs are don
     const uris = new Set((await next.services.store.scan(where)).map((r) => r.uri));
     expect(uris.size).toBe(FILES);
     const client = next.client({ account: 'default', user: 'default', root: true });
-    const found = await searchUris(client, { query: 'f77.md', mode: 'fulltext' });
-    expect(found).toContain('viking://resources/batch/f77.md');
+    const found = await searchUris(client, { query: 'f37.md', mode: 'fulltext' });
+    expect(found).toContain('viking://resources/batch/f37.md');
     await next.close({ keepData: true });
   } finally {
     dir.remove();
