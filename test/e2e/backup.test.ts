@@ -132,6 +132,37 @@ test('backups are for ROOT, into a new absolute folder; restores only into an em
   ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
 });
 
+test('an index outside DATA_DIR is copied and restored to the configured LANCEDB_URI', async () => {
+  const place = (name: string) => ({
+    dataDir: join(work.path, name, 'data'),
+    lancedbUri: join(work.path, name, 'index'),
+  });
+  const from = place('apart');
+  const config = loadConfig({ DATA_DIR: from.dataDir, LANCEDB_URI: from.lancedbUri, EMBEDDER: 'builtin' });
+  const services = await buildServices(config, logger);
+  const ctx = {
+    role: 'root' as const,
+    policy: await services.accounts.policyOf('default'),
+    effective: { account_id: 'default', user_id: 'default', agent_id: 'default' },
+  };
+  await services.vfs.write(ctx, { uri: 'viking://resources/apart.md', content: 'narwhal apart', wait: true });
+  const dest = join(work.path, 'apart-copy');
+  await services.backup(dest);
+  await services.close();
+  const to = place('apart-restored');
+  await restoreBackup(dest, to);
+  const restored = await buildServices(
+    loadConfig({ DATA_DIR: to.dataDir, LANCEDB_URI: to.lancedbUri, EMBEDDER: 'builtin' }),
+    logger,
+  );
+  try {
+    expect(await restored.store.countRows()).toBeGreaterThan(0);
+    expect(await restored.vfs.read(ctx, 'viking://resources/apart.md')).toBe('narwhal apart');
+  } finally {
+    await restored.close();
+  }
+});
+
 const script = (name: 'backup' | 'restore', args: string[], env: Record<string, string>) =>
   run(process.execPath, ['--import', './test/helpers/ts-register.mjs', `scripts/${name}.ts`, ...args], {
     env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'silent', EMBEDDER: 'builtin', ...env },
