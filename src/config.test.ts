@@ -20,6 +20,11 @@ describe('loadConfig', () => {
       maxSearchInflight: 8,
       maxSearchQueue: 32,
       searchMemoryBytes: 3072 * 1024 * 1024,
+      requestTimeoutMs: 60_000,
+      headersTimeoutMs: 20_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1024,
+      shutdownTimeoutMs: 10_000,
     });
   });
 
@@ -42,6 +47,11 @@ describe('loadConfig', () => {
       MAX_SEARCH_INFLIGHT: '2',
       MAX_SEARCH_QUEUE: '0',
       SEARCH_MEMORY_MB: '0',
+      REQUEST_TIMEOUT_S: '30',
+      HEADERS_TIMEOUT_S: '45',
+      KEEPALIVE_TIMEOUT_S: '2.5',
+      MAX_CONNECTIONS: '10',
+      SHUTDOWN_TIMEOUT_S: '3',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -61,6 +71,12 @@ describe('loadConfig', () => {
       maxSearchInflight: 2,
       maxSearchQueue: 0,
       searchMemoryBytes: 0,
+      requestTimeoutMs: 30_000,
+      // Node refuses a headers timeout longer than the request timeout.
+      headersTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 2_500,
+      maxConnections: 10,
+      shutdownTimeoutMs: 3_000,
     });
   });
 
@@ -90,6 +106,9 @@ describe('loadConfig', () => {
     [{ MAX_INDEX_LAG_S: 'soon' }, 'MAX_INDEX_LAG_S'],
     [{ MAX_SEARCH_INFLIGHT: '0' }, 'MAX_SEARCH_INFLIGHT'],
     [{ MAX_SEARCH_QUEUE: '-1' }, 'MAX_SEARCH_QUEUE'],
+    [{ REQUEST_TIMEOUT_S: '0' }, 'REQUEST_TIMEOUT_S'],
+    [{ MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS'],
+    [{ SHUTDOWN_TIMEOUT_S: 'never' }, 'SHUTDOWN_TIMEOUT_S'],
   ])('%j is a ConfigError naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

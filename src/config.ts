@@ -19,6 +19,9 @@ const byteCount = (fallback: number) =>
     .max(1024 * MIB)
     .default(fallback);
 
+/** A duration in seconds (fractions allowed, for tests), at most a day. */
+const seconds = (fallback: number) => z.coerce.number().positive().max(86_400).default(fallback);
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(1933),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -37,6 +40,11 @@ const EnvSchema = z.object({
   MAX_SEARCH_INFLIGHT: z.coerce.number().int().min(1).max(1024).default(8),
   MAX_SEARCH_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
   SEARCH_MEMORY_MB: z.coerce.number().int().min(0).max(4096).default(3072),
+  REQUEST_TIMEOUT_S: seconds(60),
+  HEADERS_TIMEOUT_S: seconds(20),
+  KEEPALIVE_TIMEOUT_S: seconds(5),
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+  SHUTDOWN_TIMEOUT_S: seconds(10),
 });
 
 export interface Config {
@@ -63,6 +71,16 @@ export interface Config {
   readonly maxSearchQueue: number;
   /** Budget of the in-memory search index in bytes (0: searches use LanceDB only). */
   readonly searchMemoryBytes: number;
+  /** A request's headers and body must arrive within this (slow clients get 408 and are cut off). */
+  readonly requestTimeoutMs: number;
+  /** A request's headers must arrive within this (at most `requestTimeoutMs`). */
+  readonly headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+  /** Open connections at most; further ones are refused until some close. */
+  readonly maxConnections: number;
+  /** Bound of a graceful shutdown: in-flight requests, then the index batch in progress. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** Thrown for an invalid environment; the message names every bad variable. */
@@ -105,6 +123,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxSearchInflight: e.MAX_SEARCH_INFLIGHT,
     maxSearchQueue: e.MAX_SEARCH_QUEUE,
     searchMemoryBytes: e.SEARCH_MEMORY_MB * MIB,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_S * 1000,
+    headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
+    keepAliveTimeoutMs: e.KEEPALIVE_TIMEOUT_S * 1000,
+    maxConnections: e.MAX_CONNECTIONS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_S * 1000,
   });
 }
 

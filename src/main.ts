@@ -1,52 +1,17 @@
 /**
  * The server entry point and the only module with side effects at import: loads the configuration,
- * opens the stores, builds the app, listens, and shuts down cleanly on SIGINT/SIGTERM.
+ * opens the stores, builds the app, listens (see serve.ts for the limits and the bounded shutdown).
  */
-import type { Server } from 'node:http';
 import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.js';
-import { createApp, type AppDeps } from './http/app.js';
 import { logger } from './log.js';
-import { buildServices, type Services } from './services.js';
+import { serve, shutdownOn } from './serve.js';
+import { buildServices } from './services.js';
 
 const MODE_TEXT: Record<Config['authMode'], string> = {
   api_key: 'api_key (ROOT_API_KEY set; requests need an API key)',
   trusted: 'trusted (identity from X-OpenViking-* headers set by a gateway)',
   dev: 'DEV MODE (no ROOT_API_KEY: every request is ROOT, admin API disabled; loopback only)',
 };
-
-function listen(deps: AppDeps): Promise<Server> {
-  const { port, host } = deps.config;
-  return new Promise((resolve, reject) => {
-    const server = createApp(deps).listen(port, host, () => resolve(server));
-    server.once('error', reject);
-  });
-}
-
-function shutdownOn(server: Server, services: Services): void {
-  let closing = false;
-  const stop = (signal: string): void => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    // Stop taking requests first, then let the indexer finish its batch; queued jobs stay journaled.
-    server.close(() => {
-      services.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    });
-    server.closeIdleConnections();
-    // Requests still running after the grace period are cut off.
-    setTimeout(() => {
-      server.closeAllConnections();
-    }, 5000).unref();
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -62,12 +27,12 @@ async function main(): Promise<void> {
     );
   }
   const services = await buildServices(config, logger);
-  const server = await listen(services.deps).catch(async (error: unknown) => {
+  const served = await serve(services).catch(async (error: unknown) => {
     await services.close();
     throw error;
   });
-  shutdownOn(server, services);
-  const address = server.address();
+  shutdownOn(served, services, logger);
+  const address = served.server.address();
   const where =
     typeof address === 'object' && address !== null
       ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`

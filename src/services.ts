@@ -32,7 +32,9 @@ import { SearchService } from './search/service.js';
 import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
 import { SkillService } from './skills/service.js';
+import { WriteGate } from './storage/gate.js';
 import { lockDataDir } from './storage/lock.js';
+import { writeBackup, type BackupManifest } from './storage/snapshot.js';
 import { TaskRegistry } from './tasks/registry.js';
 import { UploadStore } from './uploads/store.js';
 
@@ -123,8 +125,16 @@ export interface Services {
   readonly resources: ResourceService;
   readonly metrics: Metrics;
   readonly deps: AppDeps;
-  /** Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. */
-  close(): Promise<void>;
+  /**
+   * A consistent copy of the whole store into the new folder `dest`, taken while serving: changes
+   * wait (write gate), the indexer pauses between batches and compaction settles during the copy.
+   */
+  backup(dest: string): Promise<BackupManifest>;
+  /**
+   * Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR.
+   * With `deadlineMs`, an index batch still running then is abandoned (replayed at the next start).
+   */
+  close(deadlineMs?: number): Promise<void>;
 }
 
 /** Builds and starts everything; the caller serves `createApp(services.deps)`. */
@@ -228,6 +238,20 @@ async function assemble(
       maxTotalBytes: config.maxUploadBytes * 4,
     },
   });
+  const gate = new WriteGate();
+  const backup = (dest: string): Promise<BackupManifest> =>
+    gate.snapshot(async () => {
+      const resume = await pipeline.pause();
+      try {
+        await store.settled();
+        log.info({ dest }, 'backup started');
+        const manifest = await writeBackup(config, dest);
+        log.info({ dest }, 'backup written');
+        return manifest;
+      } finally {
+        resume();
+      }
+    });
   const deps: AppDeps = {
     config,
     accounts,
@@ -248,11 +272,13 @@ async function assemble(
     ready: () => observer.readiness(),
     metrics,
     mcp: { vfs, sessions, search, admission },
+    gate,
+    backup,
   };
-  const close = async (): Promise<void> => {
+  const close = async (deadlineMs?: number): Promise<void> => {
     uploads.stop();
-    await pipeline.stop();
-    await store.close();
+    // An abandoned batch may still be writing: the process exits without closing the table under it.
+    if (await pipeline.stop(deadlineMs)) await store.close();
     await unlock();
   };
   return {
@@ -268,6 +294,7 @@ async function assemble(
     resources,
     metrics,
     deps,
+    backup,
     close,
   };
 }

@@ -24,16 +24,20 @@ export interface LsEntry {
 
 export type TreeEntry = LsEntry & { rel_path: string };
 
-export interface LsOptions {
+/** A page of a listing: at most `nodeLimit` entries after skipping `offset`. */
+export interface PageOptions {
+  nodeLimit?: number;
+  offset?: number;
+}
+
+export interface LsOptions extends PageOptions {
   simple?: boolean;
   recursive?: boolean;
   showAllHidden?: boolean;
-  nodeLimit?: number;
 }
 
-export interface TreeOptions {
+export interface TreeOptions extends PageOptions {
   levelLimit?: number;
-  nodeLimit?: number;
   showAllHidden?: boolean;
 }
 
@@ -52,21 +56,30 @@ async function readOptional(path: string): Promise<string> {
   return (await readTextNoFollow(path).catch(() => null)) ?? '';
 }
 
-async function toLsEntry(entry: DirEntry, withRel: true): Promise<TreeEntry>;
-async function toLsEntry(entry: DirEntry, withRel: boolean): Promise<LsEntry>;
-async function toLsEntry(entry: DirEntry, withRel: boolean): Promise<LsEntry> {
+/** The listing entry of a walked entry; null if it vanished since its folder was read. */
+async function toLsEntry(entry: DirEntry, withRel: boolean): Promise<LsEntry | null> {
+  const info = await statOrNull(entry.path);
+  if (info === null) return null;
   const abstract = entry.isDir
     ? (await readOptional(join(entry.path, '.abstract.md'))).slice(0, ABSTRACT_LIMIT)
     : '';
   const out: LsEntry = {
     uri: entry.resolved.uri,
-    size: entry.size,
-    isDir: entry.isDir,
-    modTime: isoTime(entry.mtime),
+    size: info.isDirectory() ? 0 : info.size,
+    isDir: info.isDirectory(),
+    modTime: isoTime(info.mtime),
     abstract,
   };
   if (withRel) out.rel_path = entry.rel;
   return out;
+}
+
+/** Listing entries of a page of walked entries (stat'ed and read together, in order). */
+async function toLsEntries(entries: readonly DirEntry[], withRel: true): Promise<TreeEntry[]>;
+async function toLsEntries(entries: readonly DirEntry[], withRel: boolean): Promise<LsEntry[]>;
+async function toLsEntries(entries: readonly DirEntry[], withRel: boolean): Promise<LsEntry[]> {
+  const out = await Promise.all(entries.map((e) => toLsEntry(e, withRel)));
+  return out.filter((e) => e !== null);
 }
 
 /** A readable, existing folder, or 412 if the URI is a file. */
@@ -79,21 +92,30 @@ async function requireFolder(core: FsCore, ctx: RequestContext, raw: unknown) {
   return { resolved, path: pathOf(core, ctx, resolved) };
 }
 
+/**
+ * One page of the walk below a readable folder: `offset` entries are skipped (walk order is stable:
+ * by name, folders before their contents), then at most `nodeLimit` are taken and the walk stops.
+ */
 async function collect(
   core: FsCore,
   ctx: RequestContext,
   raw: unknown,
   maxDepth: number,
-  options: { nodeLimit?: number; showAllHidden?: boolean },
+  options: PageOptions & { showAllHidden?: boolean },
 ): Promise<DirEntry[]> {
   const { resolved, path } = await requireFolder(core, ctx, raw);
   const limit = options.nodeLimit ?? DEFAULT_NODE_LIMIT;
+  let skip = options.offset ?? 0;
   const out: DirEntry[] = [];
   if (limit <= 0) return out;
   for await (const entry of walk(ctx, resolved, path, {
     maxDepth,
     showHidden: options.showAllHidden ?? false,
   })) {
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
     out.push(entry);
     if (out.length >= limit) break;
   }
@@ -109,12 +131,12 @@ export async function ls(
   const recursive = options.recursive ?? false;
   const entries = await collect(core, ctx, raw, recursive ? Number.POSITIVE_INFINITY : 1, options);
   if (options.simple === true) return entries.map((e) => e.resolved.uri as string);
-  return Promise.all(entries.map((e) => toLsEntry(e, recursive)));
+  return toLsEntries(entries, recursive);
 }
 
 export async function tree(core: FsCore, ctx: RequestContext, raw: unknown, options: TreeOptions = {}) {
   const entries = await collect(core, ctx, raw, Math.max(options.levelLimit ?? 3, 1), options);
-  return Promise.all(entries.map((e) => toLsEntry(e, true)));
+  return toLsEntries(entries, true);
 }
 
 /** Text of a virtual session message, or null if the URI is not one (or it does not exist). */

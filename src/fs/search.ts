@@ -4,7 +4,7 @@ import type { RequestContext, ResolvedUri } from '../policy/index.js';
 import { AppError } from '../errors.js';
 import { resolveReadable } from './access.js';
 import { compileGrepPattern, globToRegExp } from './patterns.js';
-import { pathOf, requireStat, type FsCore } from './store.js';
+import { pathOf, requireStat, statOrNull, type FsCore } from './store.js';
 import { isIndexableText } from './text.js';
 import { walk } from './walk.js';
 
@@ -27,17 +27,52 @@ export interface GrepMatch {
   content: string;
 }
 
-async function* filesUnder(core: FsCore, ctx: RequestContext, resolved: ResolvedUri) {
+/** Files grep reads at once (reads overlap; matches are still taken in walk order). */
+const READ_WINDOW = 16;
+
+interface GrepFile {
+  readonly uri: string;
+  readonly path: string;
+}
+
+/** The readable files at or below a readable URI, in walk order (a file URI: just that file). */
+async function* filesUnder(
+  core: FsCore,
+  ctx: RequestContext,
+  resolved: ResolvedUri,
+): AsyncGenerator<GrepFile> {
   const info = await requireStat(core, ctx, resolved);
   const path = pathOf(core, ctx, resolved);
   if (!info.isDirectory()) {
-    yield { uri: resolved.uri as string, path, size: info.size };
+    yield { uri: resolved.uri, path };
     return;
   }
   const options = { maxDepth: Number.POSITIVE_INFINITY, showHidden: false };
   for await (const entry of walk(ctx, resolved, path, options)) {
-    if (!entry.isDir) yield { uri: entry.resolved.uri as string, path: entry.path, size: entry.size };
+    if (!entry.isDir) yield { uri: entry.resolved.uri, path: entry.path };
   }
+}
+
+/** Windows of up to `size` files, at most `maxFiles` in all. */
+async function* windows(files: AsyncIterable<GrepFile>, size: number, maxFiles: number) {
+  let window: GrepFile[] = [];
+  let taken = 0;
+  for await (const file of files) {
+    if (taken++ >= maxFiles) break;
+    window.push(file);
+    if (window.length < size) continue;
+    yield window;
+    window = [];
+  }
+  if (window.length > 0) yield window;
+}
+
+/** A file's text if it is a text file within the size limit, else null (binary, too large, gone). */
+async function textOf(path: string, maxBytes: number): Promise<string | null> {
+  const info = await statOrNull(path);
+  if (info === null || !info.isFile() || info.size > maxBytes) return null;
+  const content = await readFile(path).catch(() => null);
+  return content === null || !isIndexableText(content) ? null : content.toString('utf8');
 }
 
 function matchLines(text: string, uri: string, regex: RegExp, out: GrepMatch[], limit: number) {
@@ -48,19 +83,23 @@ function matchLines(text: string, uri: string, regex: RegExp, out: GrepMatch[], 
   }
 }
 
-/** Lines matching a regex in the readable text files at or below `uri`. Binary files are skipped. */
+/**
+ * Lines matching a regex in the readable text files at or below `uri`, in walk order. Binary files
+ * are skipped; the walk stops once `nodeLimit` lines matched or MAX_FILES_SCANNED files were read.
+ */
 export async function grep(core: FsCore, ctx: RequestContext, request: GrepRequest) {
   const resolved = resolveReadable(ctx, request.uri);
   const regex = compileGrepPattern(request.pattern, request.caseInsensitive ?? false);
   const limit = request.nodeLimit ?? DEFAULT_SEARCH_LIMIT;
   const matches: GrepMatch[] = [];
-  let scanned = 0;
-  for await (const file of filesUnder(core, ctx, resolved)) {
-    if (matches.length >= limit || ++scanned > MAX_FILES_SCANNED) break;
-    if (file.size > core.maxFileBytes) continue;
-    const content = await readFile(file.path).catch(() => null);
-    if (content === null || !isIndexableText(content)) continue;
-    matchLines(content.toString('utf8'), file.uri, regex, matches, limit);
+  if (limit <= 0) return { matches, count: 0 };
+  for await (const window of windows(filesUnder(core, ctx, resolved), READ_WINDOW, MAX_FILES_SCANNED)) {
+    const texts = await Promise.all(window.map((file) => textOf(file.path, core.maxFileBytes)));
+    window.forEach((file, i) => {
+      const text = texts[i];
+      if (text != null) matchLines(text, file.uri, regex, matches, limit);
+    });
+    if (matches.length >= limit) break;
   }
   return { matches, count: matches.length };
 }

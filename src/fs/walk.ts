@@ -7,20 +7,22 @@
  * level and shows the scope roots below it directly (`viking://user/U/agent/A`, rel path `agent/A`).
  */
 import type { Dirent } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canRead, childUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
 import { tryResolveCanonical } from './access.js';
 import { isHiddenName, isInternalName } from './names.js';
 
+/**
+ * A readable entry, known from its folder's listing alone: nothing is stat'ed or read until a caller
+ * asks for it, so a listing that stops at its limit costs what it returns, not the folder's size.
+ */
 export interface DirEntry {
   readonly resolved: ResolvedUri;
   /** Path relative to the listed folder, `/`-separated. */
   readonly rel: string;
   readonly path: string;
   readonly isDir: boolean;
-  readonly size: number;
-  readonly mtime: Date;
 }
 
 export interface WalkOptions {
@@ -30,6 +32,7 @@ export interface WalkOptions {
   readonly showHidden: boolean;
 }
 
+/** A folder's entries sorted by name (a stable order, so pages by offset do not overlap). */
 async function entriesOf(path: string): Promise<Dirent[]> {
   try {
     const list = await readdir(path, { withFileTypes: true });
@@ -37,23 +40,6 @@ async function entriesOf(path: string): Promise<Dirent[]> {
   } catch {
     // A folder removed while listing simply has no children.
     return [];
-  }
-}
-
-async function entryOf(resolved: ResolvedUri, rel: string, path: string): Promise<DirEntry | null> {
-  try {
-    const info = await lstat(path);
-    if (!info.isFile() && !info.isDirectory()) return null;
-    return {
-      resolved,
-      rel,
-      path,
-      isDir: info.isDirectory(),
-      size: info.isDirectory() ? 0 : info.size,
-      mtime: info.mtime,
-    };
-  } catch {
-    return null;
   }
 }
 
@@ -65,31 +51,55 @@ interface Folder {
   readonly collapse: boolean;
 }
 
-async function childrenOf(ctx: RequestContext, dir: Folder, prefix: string): Promise<DirEntry[]> {
+/**
+ * The readable children of a folder whose listing is read: a lazy, synchronous sequence (an entry is
+ * resolved and checked only when reached). A container's intermediate level holds only scope roots:
+ * it is read up front, and its readable entries take its place.
+ */
+async function childrenOf(ctx: RequestContext, dir: Folder, prefix: string): Promise<Iterable<DirEntry>> {
+  const children = readableOf(ctx, dir, prefix, await entriesOf(dir.path));
+  if (!dir.collapse) return entriesIn(children);
   const out: DirEntry[] = [];
-  for (const dirent of await entriesOf(dir.path)) {
+  for (const child of children) {
+    if ('entry' in child) out.push(child.entry);
+    else out.push(...(await childrenOf(ctx, child.collapse, `${child.rel}/`)));
+  }
+  return out;
+}
+
+function* entriesIn(children: Iterable<Child>): Generator<DirEntry> {
+  for (const child of children) if ('entry' in child) yield child.entry;
+}
+
+type Child = { readonly entry: DirEntry } | { readonly collapse: Folder; readonly rel: string };
+
+function* readableOf(
+  ctx: RequestContext,
+  dir: Folder,
+  prefix: string,
+  dirents: readonly Dirent[],
+): Generator<Child> {
+  for (const dirent of dirents) {
     if (isInternalName(dirent.name, dir.atAccountRoot)) continue;
+    // Symlinks and other special files are never shown or followed.
     if (!dirent.isFile() && !dirent.isDirectory()) continue;
     const rel = prefix + dirent.name;
     const path = join(dir.path, dirent.name);
     const uri = childUri(dir.uri, dirent.name);
     const resolved = tryResolveCanonical(ctx, uri);
     if (resolved === null) {
-      if (dir.collapse && dirent.isDirectory()) {
-        const inner = { uri, path, atAccountRoot: false, collapse: false };
-        out.push(...(await childrenOf(ctx, inner, `${rel}/`)));
-      }
-      continue;
-    }
-    if (!canRead(ctx, resolved)) continue;
-    const entry = await entryOf(resolved, rel, path);
-    if (entry !== null) out.push(entry);
+      if (dir.collapse && dirent.isDirectory())
+        yield { collapse: { uri, path, atAccountRoot: false, collapse: false }, rel };
+    } else if (canRead(ctx, resolved)) yield { entry: { resolved, rel, path, isDir: dirent.isDirectory() } };
   }
-  return out;
 }
 
-/** The readable children of a readable folder. */
-export function listChildren(ctx: RequestContext, dir: ResolvedUri, dirPath: string): Promise<DirEntry[]> {
+/** The readable children of a readable folder, in name order. */
+export function listChildren(
+  ctx: RequestContext,
+  dir: ResolvedUri,
+  dirPath: string,
+): Promise<Iterable<DirEntry>> {
   const folder = {
     uri: dir.uri,
     path: dirPath,
@@ -101,7 +111,8 @@ export function listChildren(ctx: RequestContext, dir: ResolvedUri, dirPath: str
 
 /**
  * Depth-first walk below a readable folder, yielding readable entries (pre-order) and descending only
- * into readable folders. Consumers stop early by breaking out of the loop.
+ * into readable folders. Consumers stop early by breaking out of the loop; only the folders the walk
+ * reached are read.
  */
 export async function* walk(
   ctx: RequestContext,

@@ -1,10 +1,10 @@
 /**
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
  * Order: request metrics, public health routes, ROOT-only /metrics, /openapi.json and /docs, the web
- * console's static files (it signs in through /api/v1 like any client), body reader, /mcp, auth on
- * /api/v1, admin and system routers, the tenant routers supplied by the other services, then the 404
- * envelope and the error handler. Every API router is mounted through `mount`, which also hands its
- * route declarations to the OpenAPI document.
+ * console's static files (it signs in through /api/v1 like any client), body reader, the write gate
+ * (backups; /api/v1 and /mcp), /mcp, auth on /api/v1, admin and system routers, the tenant routers supplied by the other
+ * services, then the 404 envelope and the error handler. Every API router is mounted through `mount`,
+ * which also hands its route declarations to the OpenAPI document.
  */
 import express, { type Express, type Request, type Router } from 'express';
 import type { AccountStore } from '../accounts/store.js';
@@ -12,10 +12,12 @@ import type { Config } from '../config.js';
 import type { ContentHooks } from '../hooks.js';
 import { Metrics } from '../metrics.js';
 import type { RequestContext } from '../policy/types.js';
+import type { WriteGate } from '../storage/gate.js';
 import { authMiddleware, resolveContext } from './auth.js';
 import { bodyReader } from './body.js';
 import { consoleRouter } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { changeGate } from './gate.js';
 import { markMount, metricsHandler, requestMetrics } from './metrics.js';
 import { adminRouter } from './routes/admin.js';
 import { mcpRouter } from '../mcp/http.js';
@@ -26,6 +28,7 @@ import { docsRouter } from './openapi/serve.js';
 import {
   publicRouter,
   systemRouter,
+  type Backup,
   type ReadyCheck,
   type StatusSource,
   type WaitIdle,
@@ -49,6 +52,10 @@ export interface AppDeps {
   readonly metrics?: Metrics;
   /** The services behind the MCP tools; without them there is no /mcp. */
   readonly mcp?: McpServices;
+  /** Held shared by every changing request (a backup holds it exclusive). */
+  readonly gate?: WriteGate;
+  /** `POST /api/v1/system/backup` (ROOT): a consistent copy of the store into a new folder. */
+  readonly backup?: Backup;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -72,10 +79,12 @@ export function createApp(deps: AppDeps): Express {
   );
   mount('/console', consoleRouter());
   app.use(bodyReader(deps.config.maxBodyBytes));
+  // MCP tool calls may write (write, remember, add_message, forget): they pass the gate too.
+  if (deps.gate !== undefined) app.use(['/api/v1', '/mcp'], changeGate(deps.gate));
   if (deps.mcp !== undefined) mount('', mcpRouter(deps.mcp, authMiddleware(auth, 'tenant')));
   app.use('/api/v1', authMiddleware(auth));
   mount('/api/v1/admin', adminRouter(deps.accounts));
-  mount('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait));
+  mount('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait, deps.backup));
   for (const router of deps.routers ?? []) mount('/api/v1', router);
   app.use(notFoundHandler);
   app.use(errorHandler);

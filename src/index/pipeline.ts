@@ -5,6 +5,7 @@
  * (a re-index repairs it). Requests can wait for their own jobs ({@link IndexPipeline.waitFor}), and
  * writes are refused with RESOURCE_EXHAUSTED while the index lag is over its bound.
  */
+import { settlesWithin } from '../deadline.js';
 import { AppError, assertNever } from '../errors.js';
 import type { ContentHooks, IndexTickets } from '../hooks.js';
 import { LagMeter } from './lag.js';
@@ -66,6 +67,8 @@ export class IndexPipeline implements ContentHooks {
   private readonly lag: LagMeter;
   private worker: Promise<void> | null = null;
   private stopping = false;
+  /** Holders of {@link pause}: while any, no new batch starts. */
+  private paused = 0;
   private idleWaiters: Array<() => void> = [];
   /** Jobs up to this sequence number were replayed at start: nobody waits for them. */
   private replayedUpTo = 0;
@@ -90,14 +93,40 @@ export class IndexPipeline implements ContentHooks {
     this.kick();
   }
 
-  /** Finishes the batch in progress and closes the journal; pending jobs are replayed at next start. */
-  async stop(): Promise<void> {
+  /**
+   * Finishes the batch in progress and closes the journal; pending jobs are replayed at next start.
+   * A batch still running after `timeoutMs` is abandoned, unacknowledged (so it is replayed too; its
+   * upserts are idempotent): false then, and the index must not be closed under it.
+   */
+  async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopping = true;
-    await this.worker;
-    await this.queue?.close();
+    const finished = await settlesWithin(this.worker ?? Promise.resolve(), timeoutMs);
+    if (finished) await this.queue?.close();
+    else
+      this.options.log.warn(
+        { pending_jobs: this.queue?.depth ?? 0, timeout_ms: timeoutMs },
+        'index batch unfinished at the shutdown deadline; its jobs stay in the journal for the next start',
+      );
     this.queue = null;
     this.waiters.abort();
     this.releaseIdle();
+    return finished;
+  }
+
+  /**
+   * Holds the worker between batches (the batch in progress finishes first), for a consistent copy
+   * of the journal and the index; jobs are still accepted. Resolves to the function that resumes it.
+   */
+  async pause(): Promise<() => void> {
+    this.paused += 1;
+    await this.worker;
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      this.paused -= 1;
+      this.kick();
+    };
   }
 
   /** Throws RESOURCE_EXHAUSTED (429 with Retry-After) while the index lag is over its bound. */
@@ -210,7 +239,7 @@ export class IndexPipeline implements ContentHooks {
   }
 
   private kick(): void {
-    if (this.worker !== null || this.stopping || this.queue === null) return;
+    if (this.worker !== null || this.stopping || this.paused > 0 || this.queue === null) return;
     this.worker = this.drain().finally(() => {
       this.worker = null;
       // Jobs may have arrived while the last batch was being acknowledged.
@@ -221,7 +250,7 @@ export class IndexPipeline implements ContentHooks {
 
   private async drain(): Promise<void> {
     const queue = this.queue;
-    while (queue !== null && !this.stopping && queue.depth > 0) {
+    while (queue !== null && !this.stopping && this.paused === 0 && queue.depth > 0) {
       const started = Date.now();
       const batch = queue.peek(this.options.batchSize ?? DEFAULT_BATCH_SIZE);
       // Interrupted by stop(): leave the batch in the journal for the next start.

@@ -7,7 +7,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 
-const LOCK_FILE = '.vikingscope.lock';
+/** The lock file's name inside DATA_DIR (a backup leaves it out). */
+export const LOCK_FILE = '.vikingscope.lock';
 
 function alive(pid: number): boolean {
   try {

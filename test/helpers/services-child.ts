@@ -5,6 +5,8 @@
  *   `{"ok": true, "embedder": id}` or `{"ok": false, "code", "message"}` if building failed.
  * - `write <n>`: builds the services with a slowed-down embedder (so the queue cannot drain), writes n
  *   files through the Vfs, prints "written" and stays alive until the parent kills it.
+ * - `serve`: the real server (src/serve.ts: limits, drain, bounded shutdown) on PORT, every embed call
+ *   slowed by SLOW_EMBED_MS; prints "listening <port>" and exits on SIGTERM like `npm start`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config.js';
@@ -12,6 +14,7 @@ import { isAppError } from '../../src/errors.js';
 import type { Embedder } from '../../src/index/embedder.js';
 import { logger } from '../../src/log.js';
 import { DEFAULT_POLICY, type RequestContext } from '../../src/policy/index.js';
+import { serve, shutdownOn } from '../../src/serve.js';
 import { buildServices } from '../../src/services.js';
 
 const CTX: RequestContext = {
@@ -62,7 +65,17 @@ async function write(count: number): Promise<void> {
   setInterval(() => undefined, 1000);
 }
 
+async function serveSlowly(): Promise<void> {
+  const services = await buildServices(loadConfig(process.env), logger);
+  slowDown(services.embedder, Number(process.env['SLOW_EMBED_MS'] ?? 0));
+  const served = await serve(services);
+  shutdownOn(served, services, logger);
+  const address = served.server.address();
+  process.stdout.write(`listening ${typeof address === 'object' && address !== null ? address.port : ''}\n`);
+}
+
 const [command, count] = process.argv.slice(2);
 if (command === 'open') await open();
 else if (command === 'write' && count !== undefined) await write(Number(count));
-else throw new Error('usage: services-child open | write <n>');
+else if (command === 'serve') await serveSlowly();
+else throw new Error('usage: services-child open | write <n> | serve');

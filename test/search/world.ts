@@ -66,7 +66,7 @@ export const planArb: fc.Arbitrary<{ policies: NamespacePolicy[]; docs: DocPlan[
 });
 
 /** A random lower-case word: distinct from every other token in full-text and in n-gram space. */
-function unique(prefix: string): string {
+export function unique(prefix: string): string {
   const letters = randomBytes(10).reduce((word, byte) => word + String.fromCharCode(97 + (byte % 26)), '');
   return `${prefix}${letters}`;
 }

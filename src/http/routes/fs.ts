@@ -14,21 +14,20 @@ const flag = z.union([z.boolean(), z.stringbool()]);
 const count = z.coerce.number().int().min(0).max(1_000_000);
 const uri = z.string().min(1);
 
-// `limit` is OpenViking's alias of `node_limit`.
+// A page of a listing: `limit` is OpenViking's alias of `node_limit`; `offset` (ours) skips entries.
+const page = { node_limit: count.optional(), limit: count.optional(), offset: count.optional() };
 const lsQuery = z.object({
   uri,
   simple: flag.optional(),
   recursive: flag.optional(),
   show_all_hidden: flag.optional(),
-  node_limit: count.optional(),
-  limit: count.optional(),
+  ...page,
 });
 const treeQuery = z.object({
   uri,
   level_limit: count.optional(),
-  node_limit: count.optional(),
-  limit: count.optional(),
   show_all_hidden: flag.optional(),
+  ...page,
 });
 const uriQuery = z.object({ uri });
 /** `wait` and `timeout` (seconds; null means the default 30) of a change (SPEC 9.3). */
@@ -89,6 +88,7 @@ function fsRoutes(router: Router, vfs: Vfs): void {
         recursive: q.recursive,
         showAllHidden: q.show_all_hidden,
         nodeLimit: q.limit ?? q.node_limit,
+        offset: q.offset,
       });
       sendOk(res, await vfs.ls(contextOf(req), q.uri, options));
     },
@@ -108,6 +108,7 @@ function fsRoutes(router: Router, vfs: Vfs): void {
       const options = defined({
         levelLimit: q.level_limit,
         nodeLimit: q.limit ?? q.node_limit,
+        offset: q.offset,
         showAllHidden: q.show_all_hidden,
       });
       sendOk(res, await vfs.tree(contextOf(req), q.uri, options));

@@ -2,7 +2,8 @@
  * Liveness, readiness and status (SPEC 12). /health and /ready are public (served with the ROOT-only
  * /metrics by `publicRouter`, at the top level); /api/v1/system/status is
  * for any authenticated caller and merges in what the indexing pipeline reports; /api/v1/system/wait
- * waits for the index jobs of the caller's account (SPEC 9.3).
+ * waits for the index jobs of the caller's account (SPEC 9.3); /api/v1/system/backup (ROOT) copies
+ * the whole store while it runs.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthMode } from '../../config.js';
@@ -10,6 +11,7 @@ import { AppError } from '../../errors.js';
 import { DEFAULT_WAIT_TIMEOUT_S } from '../../hooks.js';
 import { logger } from '../../log.js';
 import { VERSION } from '../../version.js';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { RequestContext } from '../../policy/types.js';
 import { contextOf, sendOk } from '../context.js';
@@ -24,6 +26,16 @@ export type StatusSource = (ctx: RequestContext) => Promise<Record<string, unkno
  * null); rejects with DEADLINE_EXCEEDED after `timeoutMs`, or with an error if one was dropped.
  */
 export type WaitIdle = (account_id: string | null, timeoutMs: number) => Promise<void>;
+
+/** Copies the whole store into the new folder `dest`; resolves to what the backup records. */
+export type Backup = (dest: string) => Promise<Record<string, unknown>>;
+
+const backupBody = z.object({
+  dest: z
+    .string()
+    .min(1)
+    .refine((path) => isAbsolute(path), 'must be an absolute path on the server'),
+});
 
 const waitBody = z.object({ timeout: z.number().positive().max(3600).nullish() }).nullish();
 
@@ -66,6 +78,7 @@ export function systemRouter(
   authMode: AuthMode,
   status: StatusSource | undefined,
   wait: WaitIdle | undefined,
+  backup?: Backup,
 ): Router {
   const router = Router();
   const doc = { tag: 'system', access: 'system' } as const;
@@ -88,6 +101,24 @@ export function systemRouter(
       if (wait !== undefined) await wait(all ? null : ctx.effective.account_id, timeout * 1000);
       // `drained` is what OpenViking's clients read; a timeout is a 504, never `drained: false`.
       sendOk(res, { drained: true });
+    },
+  );
+  route(
+    router,
+    {
+      ...doc,
+      method: 'post',
+      path: '/backup',
+      summary: 'ROOT: a consistent copy of the whole store into a new folder on the server',
+      body: backupBody,
+      example: { body: { dest: '/var/backups/vikingscope-2026-11-29' } },
+    },
+    async (req, res, input) => {
+      if (contextOf(req).role !== 'root')
+        throw new AppError('PERMISSION_DENIED', 'backups are for ROOT only');
+      const { dest } = input.body();
+      if (backup === undefined) throw new AppError('FAILED_PRECONDITION', 'this server cannot take backups');
+      sendOk(res, { dest, ...(await backup(dest)) });
     },
   );
   const startedAt = Date.now();
