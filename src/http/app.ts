@@ -2,9 +2,9 @@
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
  * Order: request metrics, public health routes, ROOT-only /metrics, /openapi.json and /docs, the web
  * console's static files (it signs in through /api/v1 like any client), body reader, the write gate
- * (backups; /api/v1 and /mcp), /mcp, auth on /api/v1, admin and system routers, the tenant routers supplied by the other
- * services, then the 404 envelope and the error handler. Every API router is mounted through `mount`,
- * which also hands its route declarations to the OpenAPI document.
+ * (backups; /api/v1 and /mcp), /mcp, auth on /api/v1, admin and system routers, the tenant routers
+ * supplied by the other services, then the 404 envelope and the error handler. Every API router is
+ * mounted through `mount`, which also hands its route declarations to the OpenAPI document.
  */
 import express, { type Express, type Request, type Router } from 'express';
 import type { AccountStore } from '../accounts/store.js';
