@@ -4,8 +4,7 @@
  * turndown and PDF to its text with pdf-parse, both stored as `<name>.md`. Any other binary file is
  * unsupported, and the error names its type (from its magic bytes, else its extension).
  */
-import { PDFParse } from 'pdf-parse';
-import TurndownService from 'turndown';
+import type TurndownService from 'turndown';
 import { AppError } from '../errors.js';
 import { isIndexableText } from '../fs/text.js';
 
@@ -73,12 +72,17 @@ function unsupported(name: string, bytes: Uint8Array): AppError {
   );
 }
 
-const turndown = new TurndownService({
-  headingStyle: 'atx',
-  codeBlockStyle: 'fenced',
-  bulletListMarker: '-',
-});
-turndown.remove(['script', 'style', 'noscript', 'template', 'head', 'title', 'iframe', 'object', 'embed']);
+let turndown: Promise<TurndownService> | undefined;
+
+/** The HTML converter, loaded on first use (turndown and pdf-parse stay out of the server's startup). */
+function htmlToMarkdown(): Promise<TurndownService> {
+  turndown ??= import('turndown').then(({ default: Turndown }) => {
+    const service = new Turndown({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
+    service.remove(['script', 'style', 'noscript', 'template', 'head', 'title', 'iframe', 'object', 'embed']);
+    return service;
+  });
+  return turndown;
+}
 
 function isPdf(name: string, bytes: Uint8Array, mediaType: string): boolean {
   return (
@@ -98,6 +102,7 @@ function isHtml(name: string, mediaType: string): boolean {
 
 async function pdfText(name: string, bytes: Uint8Array): Promise<string> {
   // pdf-parse may take ownership of (transfer) the buffer it is given, so it gets a copy.
+  const { PDFParse } = await import('pdf-parse');
   const parser = new PDFParse({ data: Uint8Array.from(bytes) });
   try {
     const { text } = await parser.getText({ pageJoiner: '' });
@@ -123,7 +128,7 @@ export async function convertFile(name: string, bytes: Uint8Array, mediaType = '
   if (isHtml(name, mediaType)) {
     return {
       name: asMarkdownName(name, HTML_EXTENSIONS),
-      content: `${turndown.turndown(text)}\n`,
+      content: `${(await htmlToMarkdown()).turndown(text)}\n`,
       format: 'html',
     };
   }

@@ -10,6 +10,7 @@
 import { AppError, isAppError } from '../errors.js';
 import { resolveWritable } from '../fs/access.js';
 import type { Vfs } from '../fs/index.js';
+import type { BatchFile } from '../fs/write-ops.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type WaitIndexed } from '../hooks.js';
 import { resolveUri, type RequestContext } from '../policy/index.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -71,6 +72,20 @@ function nameOfUrl(url: string): string {
   return last ?? hostname;
 }
 
+/** The documents of a plan below `root`, and each folder's `.abstract.md` and `.overview.md`. */
+function filesOf(root: string, plan: Planned, reason: string): BatchFile[] {
+  const docs = plan.docs.map((d) => ({ path: d.path, content: d.converted.content }));
+  const files = docs.map((d) => ({ uri: `${root}/${d.path}`, content: d.content }));
+  for (const summary of folderSummaries(plan.rootName, docs, reason)) {
+    const folder = summary.folder === '' ? root : `${root}/${summary.folder}`;
+    files.push(
+      { uri: `${folder}/.abstract.md`, content: summary.abstract },
+      { uri: `${folder}/.overview.md`, content: summary.overview },
+    );
+  }
+  return files;
+}
+
 function isNotFound(error: unknown): boolean {
   return isAppError(error) && error.code === 'NOT_FOUND';
 }
@@ -86,23 +101,13 @@ export class ResourceService {
     const source = await this.load(ctx, request);
     const plan = await this.plan(source, request);
     const { root, existed } = await this.rootUri(ctx, { to, parent }, plan.rootName);
-    const files = plan.docs.map((d) => ({ uri: `${root}/${d.path}`, content: d.converted.content }));
-    for (const s of folderSummaries(
-      plan.rootName,
-      plan.docs.map((d) => ({ path: d.path, content: d.converted.content })),
-      request.reason,
-    )) {
-      const folder = s.folder === '' ? root : `${root}/${s.folder}`;
-      files.push(
-        { uri: `${folder}/.abstract.md`, content: s.abstract },
-        { uri: `${folder}/.overview.md`, content: s.overview },
-      );
-    }
-    const written = await vfs.writeMany(ctx, files).catch(async (error: unknown) => {
-      // Checks passed but a write failed (disk, a concurrent change): leave no half-made resource.
-      if (!existed) await vfs.rm(ctx, root, true).catch(() => undefined);
-      throw error;
-    });
+    const written = await vfs
+      .writeMany(ctx, filesOf(root, plan, request.reason))
+      .catch(async (error: unknown) => {
+        // Checks passed but a write failed (disk, a concurrent change): leave no half-made resource.
+        if (!existed) await vfs.rm(ctx, root, true).catch(() => undefined);
+        throw error;
+      });
     if (request.temp_file_id) await uploads.discard(ctx, request.temp_file_id);
     const result: Record<string, unknown> = {
       status: 'success',

@@ -51,15 +51,20 @@ async function open(): Promise<void> {
   }
 }
 
+/** false for a backpressure refusal (RESOURCE_EXHAUSTED), rethrows anything else. */
+function backpressure(error: unknown): false {
+  if (isAppError(error) && error.code === 'RESOURCE_EXHAUSTED') return false;
+  throw error;
+}
+
 async function write(count: number): Promise<void> {
   const services = await buildServices(loadConfig(process.env), logger);
   slowDown(services.embedder, 300);
   await services.vfs.ensureIdentity(CTX);
   for (let i = 0; i < count; i++) {
-    await services.vfs.write(CTX, {
-      uri: `viking://resources/crash/f${i}.md`,
-      content: `crashfile number${i}`,
-    });
+    const file = { uri: `viking://resources/crash/f${i}.md`, content: `crashfile number${i}` };
+    // The slowed indexer can fall behind enough for backpressure (429): retry as a client would.
+    while (!(await services.vfs.write(CTX, file).then(() => true, backpressure))) await sleep(200);
   }
   process.stdout.write('written\n');
   setInterval(() => undefined, 1000);
