@@ -1,7 +1,7 @@
 /**
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
- * Order: request metrics, public health routes, ROOT-only /metrics, body reader, auth on /api/v1,
- * admin and system routers, the tenant routers supplied by the other services, then the 404 envelope
+ * Order: request metrics, public health routes, ROOT-only /metrics, the 404 for unknown /api/v1
+ * routes (before authentication), body reader, auth on /api/v1, admin and system routers, the tenant routers supplied by the other services, then the 404 envelope
  * and the error handler.
  */
 import express, { type Express, type Router } from 'express';
@@ -13,6 +13,7 @@ import type { RequestContext } from '../policy/types.js';
 import { authMiddleware } from './auth.js';
 import { bodyReader } from './body.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { unknownRouteGuard, type Mount } from './known-routes.js';
 import { markMount, metricsHandler, requestMetrics } from './metrics.js';
 import { adminRouter } from './routes/admin.js';
 import {
@@ -52,14 +53,15 @@ export function createApp(deps: AppDeps): Express {
   app.get('/ready', readyHandler(deps.ready));
   const auth = { config: deps.config, accounts: deps.accounts, onContext: deps.onContext };
   app.get('/metrics', authMiddleware(auth, 'system'), metricsHandler(metrics));
+  const mounts: Mount[] = [
+    { path: '/api/v1/admin', router: adminRouter(deps.accounts) },
+    { path: '/api/v1/system', router: systemRouter(deps.config.authMode, deps.status, deps.wait) },
+    ...(deps.routers ?? []).map((router) => ({ path: '/api/v1', router })),
+  ];
+  app.use('/api/v1', unknownRouteGuard(mounts));
   app.use(bodyReader(deps.config.maxBodyBytes));
   app.use('/api/v1', authMiddleware(auth));
-  const mount = (path: string, router: Router): void => {
-    app.use(path, markMount(path), router);
-  };
-  mount('/api/v1/admin', adminRouter(deps.accounts));
-  mount('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait));
-  for (const router of deps.routers ?? []) mount('/api/v1', router);
+  for (const { path, router } of mounts) app.use(path, markMount(path), router);
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

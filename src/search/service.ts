@@ -163,7 +163,7 @@ export class SearchService {
     }
     const checked = lists.map(({ reason, items }) => ({
       reason,
-      items: items.filter((h) => !rejected.has(h.id)),
+      items: uniqueById(items).filter((h) => !rejected.has(h.id)),
     }));
     const dropped = rejected.size;
     const ranked =
@@ -266,6 +266,16 @@ function optionsExpr(request: SearchRequest): Expr {
     request.since === undefined ? and() : cmp('updated_at', '>=', request.since),
     request.until === undefined ? and() : cmp('updated_at', '<=', request.until),
   );
+}
+
+/** A ranked list with each record once (its best rank): a record must never be counted twice. */
+function uniqueById(items: readonly IndexHit[]): IndexHit[] {
+  const seen = new Set<string>();
+  return items.filter((h) => {
+    if (seen.has(h.id)) return false;
+    seen.add(h.id);
+    return true;
+  });
 }
 
 function single(list: Pick<RankedList, 'reason' | 'items'> | undefined): Ranked<IndexHit>[] {

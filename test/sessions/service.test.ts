@@ -145,7 +145,7 @@ describe('messages', () => {
       role: 'user',
       content: 'Hello there',
       created_at: '2026-03-01T10:00:00+02:00',
-      peer_id: 'ignored-extra-field',
+      peer_id: 'carol',
     });
     expect(result).toEqual({ session_id: 's1', message_count: 1 });
     const [stored] = await liveLines(fx.dataDir, 'acme', 's1');
@@ -153,6 +153,7 @@ describe('messages', () => {
       id: expect.stringMatching(/^msg_[0-9a-f]{32}$/) as unknown,
       role: 'user',
       role_id: 'alice',
+      peer_id: 'carol',
       parts: [{ type: 'text', text: 'Hello there' }],
       created_at: '2026-03-01T08:00:00.000Z',
     });

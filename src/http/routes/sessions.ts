@@ -6,10 +6,12 @@ import { Router, type Request } from 'express';
 import type { SessionService } from '../../sessions/service.js';
 import { contextOf, sendOk } from '../context.js';
 
-function idParam(req: Request): string {
-  const { id } = req.params as Record<string, unknown>;
-  return typeof id === 'string' ? id : '';
+function param(req: Request, name: string): string {
+  const value = (req.params as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : '';
 }
+
+const idParam = (req: Request): string => param(req, 'id');
 
 export function sessionsRouter(service: SessionService): Router {
   const router = Router();
@@ -27,6 +29,12 @@ export function sessionsRouter(service: SessionService): Router {
   });
   router.post('/sessions/:id/messages', async (req, res) => {
     sendOk(res, await service.addMessage(contextOf(req), idParam(req), req.body));
+  });
+  router.post('/sessions/:id/messages/batch', async (req, res) => {
+    sendOk(res, await service.addMessages(contextOf(req), idParam(req), req.body));
+  });
+  router.get('/sessions/:id/archives/:archive', async (req, res) => {
+    sendOk(res, await service.archive(contextOf(req), idParam(req), param(req, 'archive')));
   });
   router.get('/sessions/:id/context', async (req, res) => {
     sendOk(res, await service.context(contextOf(req), idParam(req), req.query));
