@@ -61,7 +61,7 @@ export function isKnownRoute(mounts: readonly Mount[], method: string, path: str
 /** Middleware answering 404 NOT_FOUND (with `details.route`) for requests no mounted route serves. */
 export function unknownRouteGuard(mounts: readonly Mount[]): RequestHandler {
   return (req, _res, next) => {
-    const path = `${req.baseUrl}${req.path}`;
+    const path = req.originalUrl.split('?')[0] ?? '';
     if (isKnownRoute(mounts, req.method, path)) return next();
     const route = `${req.method} ${path}`;
     throw new AppError('NOT_FOUND', `no route for ${route}`, { route });

@@ -15,6 +15,8 @@ export type { SessionMessageReader } from '../fs/session-messages.js';
 export interface MessageRecord {
   role: string;
   role_id: string | null;
+  /** The OpenViking 0.4 `peer_id` label, or null. */
+  peer_id: string | null;
   /** The concatenated text parts. */
   text: string;
   created_at: string;
@@ -71,6 +73,7 @@ export function recordOf(message: StoredMessage): MessageRecord {
   return {
     role: message.role,
     role_id: message.role_id,
+    peer_id: message.peer_id ?? null,
     text: messageText(message),
     created_at: message.created_at,
   };
