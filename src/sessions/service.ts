@@ -5,7 +5,7 @@
  * that enqueues index jobs is first admitted by the indexer (backpressure), and a message sent with
  * `wait: true` returns once its index job is applied.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { MessageFile } from '../fs/session-messages.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type ContentHooks, type WaitIndexed } from '../hooks.js';
@@ -22,23 +22,22 @@ import {
   sessionUri,
 } from './files.js';
 import { sessionReader, type MessageRecord, type SessionReader } from './reader.js';
-import { resolveRoleId, type AuthMode } from './role-id.js';
+import type { AuthMode } from './role-id.js';
+import { hasKey, newMessage, newMessages } from './new-message.js';
 import {
   addMessageSchema,
-  batchSchema,
   commitSchema,
   contextQuerySchema,
   createSessionSchema,
   getSessionQuerySchema,
   waitSchema,
-  type AddMessageBody,
   type SessionMeta,
   type StoredMessage,
   type WaitBody,
 } from './schema.js';
 import { abstractOf, overviewOf } from './summary.js';
 import { parseInput } from '../validate.js';
-import { addParticipants, newMeta, normaliseParts } from './meta.js';
+import { addParticipants, newMeta } from './meta.js';
 import { readArchive, type SessionArchive } from './archives.js';
 
 export type { AuthMode } from './role-id.js';
@@ -82,10 +81,6 @@ export interface CommitResult {
 function userOf(ctx: RequestContext): SessionUser {
   const { account_id, user_id, agent_id } = ctx.effective;
   return { account_id, user_id, agent_id };
-}
-
-function hasKey(value: unknown, key: string): boolean {
-  return typeof value === 'object' && value !== null && Object.hasOwn(value, key);
 }
 
 export class SessionService implements SessionReader {
@@ -149,7 +144,7 @@ export class SessionService implements SessionReader {
   async addMessage(ctx: RequestContext, id: string, raw: unknown): Promise<AppendResult> {
     const session_id = validateId(id, 'session_id');
     const body = parseInput(addMessageSchema, raw, 'message');
-    const message = await this.newMessage(ctx, session_id, body, hasKey(raw, 'role_id'));
+    const message = await newMessage(this.deps, ctx, session_id, body, hasKey(raw, 'role_id'));
     return this.append(ctx, session_id, [message], parseInput(waitSchema, raw, 'message'));
   }
 
@@ -163,21 +158,9 @@ export class SessionService implements SessionReader {
     raw: unknown,
   ): Promise<AppendResult & { added: number }> {
     const session_id = validateId(id, 'session_id');
-    const { messages } = parseInput(batchSchema, raw, 'request body');
-    const rawMessages = (raw as { messages: readonly unknown[] }).messages;
-    const built: StoredMessage[] = [];
-    for (const [index, body] of messages.entries()) {
-      const bodyHasRoleId = hasKey(rawMessages[index], 'role_id');
-      built.push(
-        await this.newMessage(ctx, session_id, body, bodyHasRoleId).catch((error: unknown) => {
-          if (error instanceof AppError)
-            throw new AppError(error.code, error.message, { ...error.details, index });
-          throw error;
-        }),
-      );
-    }
-    const result = await this.append(ctx, session_id, built, parseInput(waitSchema, raw, 'request body'));
-    return { ...result, added: built.length };
+    const messages = await newMessages(this.deps, ctx, session_id, raw);
+    const result = await this.append(ctx, session_id, messages, parseInput(waitSchema, raw, 'request body'));
+    return { ...result, added: messages.length };
   }
 
   /** `GET /sessions/{id}/archives/{archive_id}`: one archive's summaries and messages. */
@@ -191,30 +174,6 @@ export class SessionService implements SessionReader {
       throw new AppError('NOT_FOUND', `archive '${archive_id}' not found`, { session_id, archive_id });
     }
     return archive;
-  }
-
-  /** A new message of `body` as it will be stored: actor (role_id), peer label, parts and time. */
-  private async newMessage(
-    ctx: RequestContext,
-    session_id: string,
-    body: AddMessageBody,
-    bodyHasRoleId: boolean,
-  ): Promise<StoredMessage> {
-    const role_id = await resolveRoleId({
-      ctx,
-      authMode: this.deps.authMode,
-      body,
-      bodyHasRoleId,
-      isRegisteredUser: this.deps.isRegisteredUser,
-    });
-    return {
-      id: `msg_${randomBytes(16).toString('hex')}`,
-      role: body.role,
-      role_id,
-      ...(body.peer_id == null ? {} : { peer_id: body.peer_id }),
-      parts: normaliseParts(session_id, body),
-      created_at: new Date(body.created_at ?? Date.now()).toISOString(),
-    };
   }
 
   /** Appends validated messages under the session lock, enqueues their index jobs, waits if asked. */
