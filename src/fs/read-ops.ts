@@ -155,6 +155,11 @@ async function sessionMessage(core: FsCore, ctx: RequestContext, resolved: Resol
 export async function stat(core: FsCore, ctx: RequestContext, raw: unknown): Promise<StatResult> {
   const resolved = resolveReadable(ctx, raw);
   const name = resolved.segments.at(-1) ?? '';
+  const folder = await messageEntries(core, ctx, resolved);
+  if (folder !== null) {
+    const modTime = folder.at(-1)?.created_at ?? isoTime(new Date());
+    return { uri: resolved.uri, name, size: 0, isDir: true, modTime };
+  }
   const message = await sessionMessage(core, ctx, resolved);
   if (message !== null) {
     const log = pathOfUri(
