@@ -171,7 +171,14 @@ describe.each(POLICIES)('policy %s', (name, isolateUser, isolateAgent) => {
     const bot2 = cli('bot2');
     try {
       expect(await bot1.run('ls', 'viking://agent/bot1')).toMatchObject({ ok: true });
-      expect(await bot2.run('ls', 'viking://agent/bot1')).toMatchObject({ ok: false });
+      expect(await bot2.run('ls', 'viking://agent/bot1')).toMatchObject({
+        ok: false,
+        error: { code: 'PERMISSION_DENIED' },
+      });
+      expect(await bot1.run('session', 'get-session-archive', 'cli-none', 'archive_001')).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
       const wrote = await bot1.run(
         'write',
         'viking://user/memories/cli.md',
