@@ -48,7 +48,10 @@ export async function findMessage(
   return null;
 }
 
-/** Every stored message of a session, oldest archive first, then the live log; null without a session. */
+/**
+ * Every stored message of a session, oldest archive first, then the live log, each once (a crash
+ * during a commit can leave a message both archived and live); null without a session.
+ */
 async function allMessages(
   files: SessionFiles,
   account_id: string,
@@ -63,7 +66,12 @@ async function allMessages(
   }
   const livePath = files.messagesPath(account_id, session_id);
   out.push(...parseMessages(await files.readText(livePath), livePath));
-  return out;
+  const seen = new Set<string>();
+  return out.filter((m) => {
+    if (seen.has(m.id)) return false;
+    seen.add(m.id);
+    return true;
+  });
 }
 
 /** A message as the filesystem serves it. */
