@@ -283,6 +283,8 @@ describe('messages', () => {
       const meta = await fx.service.get(ctxOf(role), 's1');
       expect(meta.participant_user_ids).toEqual(['alice']);
       expect(meta.participant_agent_ids).toEqual(['bot']);
+      const context = await fx.service.context(ctxOf(role), 's1', {});
+      expect(context.messages.map((m) => m.peer_id)).toEqual(['carol', 'carol']);
     },
   );
 
