@@ -74,7 +74,8 @@ const COUNT = 24;
 
 function writeInChildUntilKilled(dataDir: string): Promise<void> {
   const child = spawn(process.execPath, [...CHILD, 'write', String(COUNT)], {
-    env: childEnv(dataDir, { EMBEDDER: 'builtin' }),
+    // The slowed embedder holds the queue on purpose: backpressure (429) must not stop the writes.
+    env: childEnv(dataDir, { EMBEDDER: 'builtin', MAX_INDEX_LAG_S: '3600' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
