@@ -218,6 +218,7 @@ async function assemble(
       metrics.integrityErrors.inc(n);
     },
     onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
+    peerOf: async (a, s, m) => (await reader.readMessageRecord(a, s, m))?.peer_id ?? null,
   });
   const admission = new SearchAdmission({
     maxInflight: config.maxSearchInflight,

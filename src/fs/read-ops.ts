@@ -1,11 +1,11 @@
 /** Read-only filesystem operations: ls, tree, stat, read, abstract, overview. */
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
-import type { RequestContext, ResolvedUri } from '../policy/index.js';
+import { childUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
 import { readTextNoFollow } from '../storage/links.js';
 import { pathOfUri } from '../storage/paths.js';
 import { resolveReadable } from './access.js';
-import { messageRefOf } from './session-messages.js';
+import { messageRefOf, messagesFolderOf } from './session-messages.js';
 import { isoTime, pathOf, requireStat, statOrNull, type FsCore } from './store.js';
 import { sliceLines } from './text.js';
 import { walk, type DirEntry } from './walk.js';
@@ -122,6 +122,21 @@ async function collect(
   return out;
 }
 
+/** The entries of `viking://session/{S}/messages`, or null if the URI is not an existing such folder. */
+async function messageEntries(core: FsCore, ctx: RequestContext, resolved: ResolvedUri) {
+  const session_id = messagesFolderOf(resolved);
+  if (session_id === null || core.sessionMessages === undefined) return null;
+  const files = await core.sessionMessages.listMessages(ctx.effective.account_id, session_id);
+  return (
+    files?.map((file) => ({
+      uri: childUri(resolved.uri, file.message_id),
+      rel: file.message_id,
+      size: file.size,
+      created_at: file.created_at,
+    })) ?? null
+  );
+}
+
 export async function ls(
   core: FsCore,
   ctx: RequestContext,
@@ -129,6 +144,19 @@ export async function ls(
   options: LsOptions = {},
 ): Promise<LsEntry[] | string[]> {
   const recursive = options.recursive ?? false;
+  const messages = await messageEntries(core, ctx, resolveReadable(ctx, raw));
+  if (messages !== null) {
+    const kept = messages.slice(0, Math.max(options.nodeLimit ?? DEFAULT_NODE_LIMIT, 0));
+    if (options.simple === true) return kept.map((m) => m.uri);
+    return kept.map((m) => ({
+      uri: m.uri,
+      size: m.size,
+      isDir: false,
+      modTime: m.created_at,
+      abstract: '',
+      ...(recursive ? { rel_path: m.rel } : {}),
+    }));
+  }
   const entries = await collect(core, ctx, raw, recursive ? Number.POSITIVE_INFINITY : 1, options);
   if (options.simple === true) return entries.map((e) => e.resolved.uri as string);
   return toLsEntries(entries, recursive);
@@ -149,6 +177,11 @@ async function sessionMessage(core: FsCore, ctx: RequestContext, resolved: Resol
 export async function stat(core: FsCore, ctx: RequestContext, raw: unknown): Promise<StatResult> {
   const resolved = resolveReadable(ctx, raw);
   const name = resolved.segments.at(-1) ?? '';
+  const folder = await messageEntries(core, ctx, resolved);
+  if (folder !== null) {
+    const modTime = folder.at(-1)?.created_at ?? isoTime(new Date());
+    return { uri: resolved.uri, name, size: 0, isDir: true, modTime };
+  }
   const message = await sessionMessage(core, ctx, resolved);
   if (message !== null) {
     const log = pathOfUri(

@@ -1,10 +1,11 @@
 /**
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
  * Order: request metrics, public health routes, ROOT-only /metrics, /openapi.json and /docs, the web
- * console's static files (it signs in through /api/v1 like any client), body reader, the write gate
- * (backups; /api/v1 and /mcp), /mcp, auth on /api/v1, admin and system routers, the tenant routers
- * supplied by the other services, then the 404 envelope and the error handler. Every API router is
- * mounted through `mount`, which also hands its route declarations to the OpenAPI document.
+ * console's static files (it signs in through /api/v1 like any client), the 404 for unknown /api/v1
+ * routes (before authentication), body reader, the write gate (backups; /api/v1 and /mcp), /mcp, auth
+ * on /api/v1, admin and system routers, the tenant routers supplied by the other services, then the
+ * 404 envelope and the error handler. Every API router is mounted through `mount`, which also hands
+ * its route declarations to the OpenAPI document.
  */
 import express, { type Express, type Request, type Router } from 'express';
 import type { AccountStore } from '../accounts/store.js';
@@ -18,6 +19,7 @@ import { bodyReader } from './body.js';
 import { consoleRouter } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { changeGate } from './gate.js';
+import { unknownRouteGuard, type Mount } from './known-routes.js';
 import { markMount, metricsHandler, requestMetrics } from './metrics.js';
 import { adminRouter } from './routes/admin.js';
 import { mcpRouter } from '../mcp/http.js';
@@ -78,14 +80,21 @@ export function createApp(deps: AppDeps): Express {
     docsRouter(() => documented),
   );
   mount('/console', consoleRouter());
+  const api: Mount[] = [
+    { path: '/api/v1/admin', router: adminRouter(deps.accounts) },
+    {
+      path: '/api/v1/system',
+      router: systemRouter(deps.config.authMode, deps.status, deps.wait, deps.backup),
+    },
+    ...(deps.routers ?? []).map((router) => ({ path: '/api/v1', router })),
+  ];
+  app.use('/api/v1', unknownRouteGuard(api));
   app.use(bodyReader(deps.config.maxBodyBytes));
   // MCP tool calls may write (write, remember, add_message, forget): they pass the gate too.
   if (deps.gate !== undefined) app.use(['/api/v1', '/mcp'], changeGate(deps.gate));
   if (deps.mcp !== undefined) mount('', mcpRouter(deps.mcp, authMiddleware(auth, 'tenant')));
   app.use('/api/v1', authMiddleware(auth));
-  mount('/api/v1/admin', adminRouter(deps.accounts));
-  mount('/api/v1/system', systemRouter(deps.config.authMode, deps.status, deps.wait, deps.backup));
-  for (const router of deps.routers ?? []) mount('/api/v1', router);
+  for (const { path, router } of api) mount(path, router);
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

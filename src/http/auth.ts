@@ -1,7 +1,8 @@
 /**
  * Authentication and request context resolution (SPEC 5). Mounted on `/api/v1`: it finds the caller
  * (ROOT, ADMIN or USER key; trusted gateway; dev mode), derives the effective identity from the
- * X-OpenViking-* headers under that caller's rules, attaches the RequestContext and, for tenant
+ * X-OpenViking-* headers (the agent also from 0.4 clients' X-OpenViking-Actor-Peer) under that
+ * caller's rules, attaches the RequestContext and, for tenant
  * routes, lets the filesystem prepare the identity's scope folders.
  */
 import type { Request, RequestHandler } from 'express';
@@ -53,15 +54,32 @@ export function presentedKey(req: Request): string | undefined {
   return match?.[1];
 }
 
+/**
+ * The agent id: `X-OpenViking-Agent`, else `X-OpenViking-Actor-Peer` (how OpenViking 0.4 clients send
+ * it), else `default`. Both present and different is ambiguous: 400.
+ */
+function agentHeader(req: Request): string {
+  const agent = header(req, 'x-openviking-agent');
+  const peer = header(req, 'x-openviking-actor-peer');
+  if (agent !== undefined && peer !== undefined && agent !== peer) {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      'X-OpenViking-Agent and X-OpenViking-Actor-Peer name different agents',
+      { fields: ['X-OpenViking-Agent', 'X-OpenViking-Actor-Peer'] },
+    );
+  }
+  if (agent !== undefined) return validateAgentId(agent, 'X-OpenViking-Agent');
+  return peer === undefined ? DEFAULT_ID : validateAgentId(peer, 'X-OpenViking-Actor-Peer');
+}
+
 /** The identity headers, validated (400 INVALID_ARGUMENT); a missing agent means `default`. */
 function identityHeaders(req: Request): Headers {
   const account = header(req, 'x-openviking-account');
   const user = header(req, 'x-openviking-user');
-  const agent = header(req, 'x-openviking-agent');
   return {
     account: account === undefined ? undefined : validateId(account, 'X-OpenViking-Account'),
     user: user === undefined ? undefined : validateUserIdForRegistration(user, 'X-OpenViking-User'),
-    agent: agent === undefined ? DEFAULT_ID : validateAgentId(agent, 'X-OpenViking-Agent'),
+    agent: agentHeader(req),
   };
 }
 

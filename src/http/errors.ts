@@ -101,5 +101,6 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
 
 /** The 404 envelope for routes nobody serves. */
 export const notFoundHandler: RequestHandler = (req, res) => {
-  sendError(res, new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
+  const route = `${req.method} ${req.path}`;
+  sendError(res, new AppError('NOT_FOUND', `no route for ${route}`, { route }));
 };

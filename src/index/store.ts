@@ -16,6 +16,7 @@ import { META_EMBEDDER_DIMENSION, META_EMBEDDER_ID, recordSchema, toArrowTable }
 import { MIRROR_COLUMNS, Mirror } from './mirror.js';
 import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
 import type { IndexRecord } from './records.js';
+import { hasCjk, searchableText } from './terms.js';
 
 export interface EmbedderIdentity {
   readonly id: string;
@@ -205,11 +206,13 @@ export class IndexStore {
   }
 
   /**
-   * Inserts or replaces records by `id`. With the mirror ready, records it does not hold are new and
-   * are appended; only the others are merged (a merge reads the id index, an append does not).
+   * Inserts or replaces records by `id`; a batch holding one id twice stores its last record only
+   * (LanceDB would insert both). With the mirror ready, records it does not hold are new and are
+   * appended; only the others are merged (a merge reads the id index, an append does not).
    */
-  async upsert(records: readonly IndexRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async upsert(batch: readonly IndexRecord[]): Promise<void> {
+    if (batch.length === 0) return;
+    const records = lastPerId(batch);
     await this.writeLock.run('write', async () => {
       const memory = this.mirror.ready;
       const fresh = memory === null ? [] : records.filter((r) => !memory.has(r.id));
@@ -301,7 +304,7 @@ export class IndexStore {
       return memory.fullText(query, filter, k).map(({ row, score }) => ({ ...row, _score: score }));
     const rows: unknown[] = await this.table
       .query()
-      .fullTextSearch(new lancedb.MatchQuery(query, 'text'))
+      .fullTextSearch(new lancedb.MatchQuery(searchableText(query), 'text'))
       .where(compileWhere(filter))
       .select([...HIT_COLUMNS, '_score'])
       .limit(k)
@@ -343,8 +346,10 @@ export class IndexStore {
     );
   }
 
+  /** Records as an Arrow table; the `text` column holds the searchable form its FTS index needs. */
   private arrow(records: readonly IndexRecord[]) {
-    return toArrowTable(this.schema, records, this.embedder.dimension);
+    const searchable = records.map((r) => (hasCjk(r.text) ? { ...r, text: searchableText(r.text) } : r));
+    return toArrowTable(this.schema, searchable, this.embedder.dimension);
   }
 
   /** Waits for background work (mirror load, compaction), then closes the table. */
@@ -354,6 +359,17 @@ export class IndexStore {
     this.table.close();
     this.db.close();
   }
+}
+
+/**
+ * The last record of each id, in first-seen order. One indexing batch can build a record twice (a
+ * message's own job and the commit that archived it), and a merge-insert inserts every unmatched
+ * source row: both copies would be stored.
+ */
+function lastPerId(records: readonly IndexRecord[]): readonly IndexRecord[] {
+  const byId = new Map<string, IndexRecord>();
+  for (const record of records) byId.set(record.id, record);
+  return byId.size === records.length ? records : [...byId.values()];
 }
 
 /** Arrow result rows are proxies; copy their fields into a plain object for parsing. */

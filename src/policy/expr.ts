@@ -14,6 +14,7 @@ export const FILTER_FIELDS = [
   'context_type',
   'level',
   'chunk_index',
+  'created_at',
   'updated_at',
 ] as const;
 export type FilterField = (typeof FILTER_FIELDS)[number];

@@ -43,8 +43,23 @@ const instant = (upper: boolean) =>
 
 const targetUri = z.string().max(8192);
 const limit = z.number().int().min(1).max(1000);
+const levelNumber = z.number().int().min(0).max(2);
 
-// `node_limit` and a list `target_uri` are OpenViking's spellings (FindRequest in its search router).
+/** OpenViking's `level`: a number, a list, or a comma-separated string (`"0,1"`) of record levels. */
+const level = z
+  .union([
+    levelNumber.transform((n) => [n]),
+    z.array(levelNumber).max(3),
+    z
+      .string()
+      .regex(/^\s*[0-2]\s*(,\s*[0-2]\s*)*$/, 'expected levels 0, 1 or 2, comma-separated')
+      .transform((s) => s.split(',').map(Number)),
+  ])
+  .transform((levels) => [...new Set(levels)]);
+
+// `node_limit`, a list `target_uri`, `level` and `time_field` are OpenViking's (FindRequest in its
+// search router). Its other fields (`telemetry`, `tags`, `filter`, `include_provenance`, `image_url`,
+// `session_id`) are accepted and ignored, as the README lists.
 export const searchBody = z.object({
   query: z.string().trim().min(1).max(MAX_QUERY_CHARS),
   target_uri: z.union([targetUri, z.array(targetUri).max(MAX_TARGETS)]).nullish(),
@@ -55,6 +70,8 @@ export const searchBody = z.object({
   mode: z.enum(['vector', 'fulltext', 'hybrid']).default('hybrid'),
   since: instant(false).nullish(),
   until: instant(true).nullish(),
+  time_field: z.enum(['updated_at', 'created_at']).nullish(),
+  level: level.nullish(),
   explain: z.boolean().optional(),
 });
 
@@ -70,6 +87,8 @@ export function toSearchRequest(b: z.output<typeof searchBody>): SearchRequest {
     mode: b.mode,
     since: b.since ?? undefined,
     until: b.until ?? undefined,
+    time_field: b.time_field ?? undefined,
+    levels: b.level ?? undefined,
     explain: b.explain,
   };
 }

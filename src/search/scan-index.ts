@@ -45,6 +45,7 @@ function hitOf(r: IndexRecord): IndexHit {
     message_id: r.message_id,
     role: r.role,
     role_id: r.role_id,
+    created_at: r.created_at,
     updated_at: r.updated_at,
   };
 }

@@ -178,3 +178,44 @@ describe('search over the reference index (ScanIndex, no LanceDB)', () => {
     expect(result.explain?.mode).toBe('vector');
   });
 });
+
+test('a record returned twice by one retrieval path counts once, with one reason per path', async () => {
+  const row: IndexHit = {
+    id: 'r1',
+    account_id: 'acme',
+    uri: 'viking://resources/a.md',
+    scope: 'resources',
+    owner_user_id: null,
+    owner_agent_id: null,
+    context_type: 'resource',
+    level: 2,
+    abstract: 'a',
+    session_id: null,
+    message_id: null,
+    role: null,
+    role_id: null,
+    created_at: 1,
+    updated_at: 1,
+  };
+  const plan = { name: 'memory', matching: 2, stages_ms: {} } as const;
+  const index: SearchIndex = {
+    vectorSearch: () =>
+      Promise.resolve({
+        rows: [
+          { ...row, _distance: 0.1 },
+          { ...row, _distance: 0.1 },
+        ],
+        plan,
+      }),
+    fullTextSearch: () =>
+      Promise.resolve([
+        { ...row, _score: 2 },
+        { ...row, _score: 2 },
+      ]),
+  };
+  const service = new SearchService({ index, embedder: createBuiltinEmbedder(), log: logger });
+  const result = await service.search(ctx, { query: 'a', limit: 5, mode: 'hybrid' });
+  expect(result.resources).toHaveLength(1);
+  expect(result.resources[0]?.match_reason).toBe('vector+fulltext');
+  expect(result.resources[0]?.score).toBeLessThanOrEqual(1);
+});

@@ -43,6 +43,7 @@ export type IndexHit = Pick<
   | 'message_id'
   | 'role'
   | 'role_id'
+  | 'created_at'
   | 'updated_at'
 > & { readonly _distance?: number | undefined; readonly _score?: number | undefined };
 
@@ -71,9 +72,12 @@ export interface SearchRequest {
   readonly score_threshold?: number | undefined;
   readonly context_type?: readonly ContextType[] | undefined;
   readonly mode: SearchMode;
-  /** Epoch milliseconds, inclusive. */
+  /** Epoch milliseconds, inclusive, of `time_field` (default `updated_at`). */
   readonly since?: number | undefined;
   readonly until?: number | undefined;
+  readonly time_field?: 'created_at' | 'updated_at' | undefined;
+  /** Record levels to search (0 folder abstract, 1 folder overview, 2 file chunk or message); all if absent. */
+  readonly levels?: readonly number[] | undefined;
   readonly explain?: boolean | undefined;
 }
 
@@ -88,6 +92,8 @@ export interface Hit {
   message_id?: string;
   role?: string;
   role_id?: string;
+  /** A session message's `peer_id` label, when it has one. */
+  peer_id?: string;
 }
 
 export interface SearchResult {
@@ -126,6 +132,8 @@ export interface SearchDeps {
   readonly plan?: RequestedPlan;
   /** Told the plan of every vector query (metrics). */
   readonly onPlan?: (plan: PlanReport) => void;
+  /** A session message's `peer_id` (kept with the message, not in the index), or null. */
+  readonly peerOf?: (account_id: string, session_id: string, message_id: string) => Promise<string | null>;
 }
 
 const DEFAULT_CONCURRENT_QUERIES = 4;
@@ -163,7 +171,7 @@ export class SearchService {
     }
     const checked = lists.map(({ reason, items }) => ({
       reason,
-      items: items.filter((h) => !rejected.has(h.id)),
+      items: uniqueById(items).filter((h) => !rejected.has(h.id)),
     }));
     const dropped = rejected.size;
     const ranked =
@@ -172,7 +180,7 @@ export class SearchService {
     const hits = bestPerKey(ranked, (h) => h.uri)
       .filter((r) => threshold === undefined || r.score >= threshold)
       .slice(0, request.limit);
-    const result = group(hits);
+    const result = group(hits, await this.peersOf(ctx.effective.account_id, hits));
     if (request.explain === true) {
       const target_uri = targets.length === 0 ? null : targets.map((t) => t.uri).join(',');
       const stages_ms: Record<string, number> = { retrieve: retrieved - queued };
@@ -189,6 +197,21 @@ export class SearchService {
       };
     }
     return result;
+  }
+
+  /** `peer_id` of the message hits that have one, by record id. */
+  private async peersOf(account_id: string, hits: readonly Ranked<IndexHit>[]): Promise<Map<string, string>> {
+    const peers = new Map<string, string>();
+    const peerOf = this.deps.peerOf;
+    if (peerOf === undefined) return peers;
+    await Promise.all(
+      hits.map(async ({ item }) => {
+        if (item.session_id === null || item.message_id === null) return;
+        const peer = await peerOf(account_id, item.session_id, item.message_id);
+        if (peer !== null) peers.set(item.id, peer);
+      }),
+    );
+    return peers;
   }
 
   /** SPEC 10 step 2 for each target: normalise, expand, shape-check (400), visibility-check (403). */
@@ -261,11 +284,26 @@ export class SearchService {
 }
 
 function optionsExpr(request: SearchRequest): Expr {
+  const time = request.time_field ?? 'updated_at';
+  const levels = request.levels ?? [];
   return and(
     request.context_type === undefined ? and() : isIn('context_type', request.context_type),
-    request.since === undefined ? and() : cmp('updated_at', '>=', request.since),
-    request.until === undefined ? and() : cmp('updated_at', '<=', request.until),
+    request.since === undefined ? and() : cmp(time, '>=', request.since),
+    request.until === undefined ? and() : cmp(time, '<=', request.until),
+    levels.length === 0
+      ? and()
+      : or(...levels.map((level) => and(cmp('level', '>=', level), cmp('level', '<=', level)))),
   );
+}
+
+/** A ranked list with each record once (its best rank): a record must never be counted twice. */
+function uniqueById(items: readonly IndexHit[]): IndexHit[] {
+  const seen = new Set<string>();
+  return items.filter((h) => {
+    if (seen.has(h.id)) return false;
+    seen.add(h.id);
+    return true;
+  });
 }
 
 function single(list: Pick<RankedList, 'reason' | 'items'> | undefined): Ranked<IndexHit>[] {
@@ -277,7 +315,7 @@ function single(list: Pick<RankedList, 'reason' | 'items'> | undefined): Ranked<
   }));
 }
 
-function toHit({ item, score, reasons }: Ranked<IndexHit>): Hit {
+function toHit({ item, score, reasons }: Ranked<IndexHit>, peer: string | undefined): Hit {
   const hit: Hit = {
     context_type: item.context_type,
     uri: item.uri,
@@ -290,13 +328,14 @@ function toHit({ item, score, reasons }: Ranked<IndexHit>): Hit {
   if (item.message_id !== null) hit.message_id = item.message_id;
   if (item.role !== null) hit.role = item.role;
   if (item.role_id !== null) hit.role_id = item.role_id;
+  if (peer !== undefined) hit.peer_id = peer;
   return hit;
 }
 
-function group(ranked: readonly Ranked<IndexHit>[]): SearchResult {
+function group(ranked: readonly Ranked<IndexHit>[], peers: ReadonlyMap<string, string>): SearchResult {
   const result: SearchResult = { memories: [], resources: [], skills: [], sessions: [], total: 0 };
   for (const entry of ranked) {
-    result[GROUP[entry.item.context_type] ?? 'resources'].push(toHit(entry));
+    result[GROUP[entry.item.context_type] ?? 'resources'].push(toHit(entry, peers.get(entry.item.id)));
     result.total += 1;
   }
   return result;

@@ -3,20 +3,20 @@
  * `viking://session/{S}/messages/{message_id}`) and the indexer. Searches the live messages first,
  * then the archives, newest first.
  */
+import type { MessageFile, SessionMessageReader } from '../fs/session-messages.js';
 import { isValidId } from '../policy/index.js';
 import { MESSAGES_FILE, SessionFiles, parseMessages } from './files.js';
 import type { StoredMessage } from './schema.js';
 import { messageText } from './summary.js';
 
-/** What the filesystem needs to serve a message URI: the message as JSON text, or null. */
-export interface SessionMessageReader {
-  read(account_id: string, session_id: string, message_id: string): Promise<string | null>;
-}
+export type { SessionMessageReader } from '../fs/session-messages.js';
 
 /** What the indexer needs of a message. */
 export interface MessageRecord {
   role: string;
   role_id: string | null;
+  /** The OpenViking 0.4 `peer_id` label, or null. */
+  peer_id: string | null;
   /** The concatenated text parts. */
   text: string;
   created_at: string;
@@ -48,10 +48,40 @@ export async function findMessage(
   return null;
 }
 
+/**
+ * Every stored message of a session, oldest archive first, then the live log, each once (a crash
+ * during a commit can leave a message both archived and live); null without a session.
+ */
+async function allMessages(
+  files: SessionFiles,
+  account_id: string,
+  session_id: string,
+): Promise<StoredMessage[] | null> {
+  if (!isValidId(account_id) || !isValidId(session_id)) return null;
+  if ((await files.readMeta(account_id, session_id)) === null) return null;
+  const out: StoredMessage[] = [];
+  for (const n of await files.archiveNumbers(account_id, session_id)) {
+    const text = await files.readArchiveFile(account_id, session_id, n, MESSAGES_FILE);
+    out.push(...parseMessages(text, `${session_id} archive ${n}`));
+  }
+  const livePath = files.messagesPath(account_id, session_id);
+  out.push(...parseMessages(await files.readText(livePath), livePath));
+  const seen = new Set<string>();
+  return out.filter((m) => {
+    if (seen.has(m.id)) return false;
+    seen.add(m.id);
+    return true;
+  });
+}
+
+/** A message as the filesystem serves it. */
+const messageJson = (message: StoredMessage): string => `${JSON.stringify(message, null, 2)}\n`;
+
 export function recordOf(message: StoredMessage): MessageRecord {
   return {
     role: message.role,
     role_id: message.role_id,
+    peer_id: message.peer_id ?? null,
     text: messageText(message),
     created_at: message.created_at,
   };
@@ -71,7 +101,17 @@ export function sessionReader(dataDir: string): SessionReader {
   return {
     async read(account_id, session_id, message_id) {
       const message = await findMessage(files, account_id, session_id, message_id);
-      return message === null ? null : `${JSON.stringify(message, null, 2)}\n`;
+      return message === null ? null : messageJson(message);
+    },
+    async listMessages(account_id, session_id): Promise<MessageFile[] | null> {
+      const messages = await allMessages(files, account_id, session_id);
+      return (
+        messages?.map((m) => ({
+          message_id: m.id,
+          size: Buffer.byteLength(messageJson(m)),
+          created_at: m.created_at,
+        })) ?? null
+      );
     },
     async readMessageRecord(account_id, session_id, message_id) {
       const message = await findMessage(files, account_id, session_id, message_id);

@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 
+/** SPEC 1's id pattern, for ids that arrive inside a body. */
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
 export const MESSAGE_ROLES = ['user', 'assistant', 'system', 'tool'] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
@@ -21,7 +24,7 @@ const contextPart = z.object({
 // stores the canonical `viking://session/{S}/tools/{tool_id}` (see normaliseParts).
 const toolPart = z.object({
   type: z.literal('tool'),
-  tool_id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'tool_id must be a valid id'),
+  tool_id: z.string().regex(ID_PATTERN, 'tool_id must be a valid id'),
   tool_name: z.string().min(1).max(256),
   tool_uri: z.string().optional(),
   skill_uri: z.string().default(''),
@@ -41,10 +44,16 @@ const isoDate = z
   .string()
   .refine((s) => !Number.isNaN(Date.parse(s)), 'created_at must be an ISO 8601 timestamp');
 
+/**
+ * A message body. `peer_id` (OpenViking 0.4: who the message is about or from, as a label) is stored
+ * and returned, never used for access. OpenViking's `turn_id`, `message_kind`, `source_message_ids`
+ * and `telemetry` are accepted and ignored (README).
+ */
 export const addMessageSchema = z
   .object({
     role: z.enum(MESSAGE_ROLES),
     role_id: z.string().nullable().optional(),
+    peer_id: z.string().regex(ID_PATTERN, 'peer_id must be a valid id').nullable().optional(),
     content: z.string().optional(),
     parts: z.array(partSchema).min(1).optional(),
     created_at: isoDate.optional(),
@@ -55,11 +64,20 @@ export const addMessageSchema = z
   });
 export type AddMessageBody = z.infer<typeof addMessageSchema>;
 
+/** Most messages one batch may add (OpenViking's BatchAddMessageRequest). */
+export const MAX_BATCH_MESSAGES = 100;
+
+/** `POST /sessions/{id}/messages/batch`: each message parsed like a single one. */
+export const batchSchema = z.object({
+  messages: z.array(addMessageSchema).min(1).max(MAX_BATCH_MESSAGES),
+});
+
 /** `wait` and `timeout` (seconds; null is the default) of a message body (SPEC 9.3). */
 export const waitSchema = z.object({
   wait: z.boolean().nullish(),
   timeout: z.number().positive().max(3600).nullish(),
 });
+export type WaitBody = z.infer<typeof waitSchema>;
 
 export const createSessionSchema = z
   .object({ session_id: z.string().nullable().optional() })
@@ -84,6 +102,7 @@ export const storedMessageSchema = z.object({
   id: z.string(),
   role: z.string(),
   role_id: z.string().nullable(),
+  peer_id: z.string().optional(),
   parts: z.array(partSchema),
   created_at: z.string(),
 });

@@ -5,9 +5,10 @@
  * that enqueues index jobs is first admitted by the indexer (backpressure), and a message sent with
  * `wait: true` returns once its index job is applied.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
+import type { MessageFile } from '../fs/session-messages.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type ContentHooks, type WaitIndexed } from '../hooks.js';
 import { validateId, type RequestContext } from '../policy/index.js';
 import { KeyedMutex } from '../storage/atomic.js';
@@ -22,7 +23,8 @@ import {
   sessionUri,
 } from './files.js';
 import { sessionReader, type MessageRecord, type SessionReader } from './reader.js';
-import { resolveRoleId, type AuthMode } from './role-id.js';
+import type { AuthMode } from './role-id.js';
+import { hasKey, newMessage, newMessages } from './new-message.js';
 import {
   addMessageSchema,
   commitSchema,
@@ -32,11 +34,13 @@ import {
   waitSchema,
   type SessionMeta,
   type StoredMessage,
+  type WaitBody,
 } from './schema.js';
 import { abstractOf, overviewOf } from './summary.js';
 import { parseInput } from '../validate.js';
-import { addParticipants, newMeta, normaliseParts } from './meta.js';
+import { addParticipants, newMeta } from './meta.js';
 import { USED_FILE, parseUsages, usageSection, usagesOf, type Usage } from './usage.js';
+import { readArchive, type SessionArchive } from './archives.js';
 
 export type { AuthMode } from './role-id.js';
 export {
@@ -62,6 +66,11 @@ export interface SessionUser {
   agent_id: string;
 }
 
+export interface AppendResult {
+  session_id: string;
+  message_count: number;
+}
+
 export interface CommitResult {
   session_id: string;
   status: 'accepted';
@@ -74,10 +83,6 @@ export interface CommitResult {
 function userOf(ctx: RequestContext): SessionUser {
   const { account_id, user_id, agent_id } = ctx.effective;
   return { account_id, user_id, agent_id };
-}
-
-function hasKey(value: unknown, key: string): boolean {
-  return typeof value === 'object' && value !== null && Object.hasOwn(value, key);
 }
 
 export class SessionService implements SessionReader {
@@ -138,34 +143,57 @@ export class SessionService implements SessionReader {
   }
 
   /** Appends a message, creating the session if it does not exist yet. */
-  async addMessage(
+  async addMessage(ctx: RequestContext, id: string, raw: unknown): Promise<AppendResult> {
+    const session_id = validateId(id, 'session_id');
+    const body = parseInput(addMessageSchema, raw, 'message');
+    const message = await newMessage(this.deps, ctx, session_id, body, hasKey(raw, 'role_id'));
+    return this.append(ctx, session_id, [message], parseInput(waitSchema, raw, 'message'));
+  }
+
+  /**
+   * `messages/batch`: appends up to 100 messages in order under one lock, creating the session if
+   * needed. Every message is validated (role_id rules included) before any is written.
+   */
+  async addMessages(
     ctx: RequestContext,
     id: string,
     raw: unknown,
-  ): Promise<{ session_id: string; message_count: number }> {
+  ): Promise<AppendResult & { added: number }> {
     const session_id = validateId(id, 'session_id');
-    const body = parseInput(addMessageSchema, raw, 'message');
-    const wait = parseInput(waitSchema, raw, 'message');
-    const role_id = await resolveRoleId({
-      ctx,
-      authMode: this.deps.authMode,
-      body,
-      bodyHasRoleId: hasKey(raw, 'role_id'),
-      isRegisteredUser: this.deps.isRegisteredUser,
-    });
-    const message: StoredMessage = {
-      id: `msg_${randomBytes(16).toString('hex')}`,
-      role: body.role,
-      role_id,
-      parts: normaliseParts(session_id, body),
-      created_at: new Date(body.created_at ?? Date.now()).toISOString(),
-    };
+    const messages = await newMessages(this.deps, ctx, session_id, raw);
+    const result = await this.append(ctx, session_id, messages, parseInput(waitSchema, raw, 'request body'));
+    return { ...result, added: messages.length };
+  }
+
+  /** `GET /sessions/{id}/archives/{archive_id}`: one archive's summaries and messages. */
+  async archive(ctx: RequestContext, id: string, archive_id: string): Promise<SessionArchive> {
+    const session_id = validateId(id, 'session_id');
+    validateId(archive_id, 'archive_id');
+    const account = ctx.effective.account_id;
+    await this.requireMeta(account, session_id);
+    const archive = await readArchive(this.files, account, session_id, archive_id);
+    if (archive === null) {
+      throw new AppError('NOT_FOUND', `archive '${archive_id}' not found`, { session_id, archive_id });
+    }
+    return archive;
+  }
+
+  /** Appends validated messages under the session lock, enqueues their index jobs, waits if asked. */
+  private async append(
+    ctx: RequestContext,
+    session_id: string,
+    messages: readonly StoredMessage[],
+    wait: WaitBody,
+  ): Promise<AppendResult> {
     const account = ctx.effective.account_id;
     this.deps.hooks.admit?.(account);
     const message_count = await this.locked(account, session_id, () =>
-      this.appendLocked(account, session_id, ctx.effective.user_id, message),
+      this.appendLocked(account, session_id, ctx.effective.user_id, messages),
     );
-    const tickets = await this.deps.hooks.messageAdded(account, session_id, message.id);
+    const tickets: number[] = [];
+    for (const message of messages) {
+      tickets.push(...(await this.deps.hooks.messageAdded(account, session_id, message.id)));
+    }
     if (wait.wait === true && this.deps.waitIndexed !== undefined)
       await this.deps.waitIndexed(tickets, (wait.timeout ?? DEFAULT_WAIT_TIMEOUT_S) * 1000);
     return { session_id, message_count };
@@ -243,6 +271,11 @@ export class SessionService implements SessionReader {
     return this.reader.read(account_id, session_id, message_id);
   }
 
+  /** SessionMessageReader: the session's messages as files of its `messages` folder, or null. */
+  listMessages(account_id: string, session_id: string): Promise<MessageFile[] | null> {
+    return this.reader.listMessages(account_id, session_id);
+  }
+
   /** The indexer's view of a message (role, role_id, text of its text parts, created_at), or null. */
   readMessageRecord(
     account_id: string,
@@ -278,12 +311,12 @@ export class SessionService implements SessionReader {
     return meta;
   }
 
-  /** Under the lock: append one line, then replace the meta. Returns the live message count. */
+  /** Under the lock: append the messages' lines at once, then replace the meta. Returns the live count. */
   private async appendLocked(
     account: string,
     session_id: string,
     creator: string,
-    message: StoredMessage,
+    messages: readonly StoredMessage[],
   ): Promise<number> {
     const now = new Date().toISOString();
     let meta = await this.files.readMeta(account, session_id);
@@ -304,15 +337,16 @@ export class SessionService implements SessionReader {
       count = live.length;
       meta = addParticipants(meta, live);
     }
-    const size = await this.files.appendLine(path, JSON.stringify(message));
-    this.counts.set(key, { size, count: count + 1 });
-    const total = meta.total_message_count + (count + 1 - meta.message_count);
+    const size = await this.files.appendLine(path, messages.map((m) => JSON.stringify(m)).join('\n'));
+    const after = count + messages.length;
+    this.counts.set(key, { size, count: after });
+    const total = meta.total_message_count + (after - meta.message_count);
     meta = addParticipants(
-      { ...meta, message_count: count + 1, total_message_count: total, updated_at: now },
-      [message],
+      { ...meta, message_count: after, total_message_count: total, updated_at: now },
+      messages,
     );
     await this.files.writeMeta(account, meta);
-    return count + 1;
+    return after;
   }
 
   /**

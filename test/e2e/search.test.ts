@@ -248,6 +248,38 @@ test('an invalid mode or time is a 400', async () => {
   }
 });
 
+test("OpenViking's level narrows to record levels, and time_field picks the time since/until compare", async () => {
+  await alice
+    .post('/api/v1/fs/mkdir')
+    .send({ uri: 'viking://resources/lvl', description: 'Leveltoken folder abstract.' })
+    .expect(200);
+  await write(alice, 'viking://resources/lvl/doc.md', 'Leveltoken document.');
+  await t.root().post('/api/v1/system/wait').send({}).expect(200);
+  const levels = async (extra: Record<string, unknown>) =>
+    allHits(await search(alice, { query: 'leveltoken', mode: 'fulltext', ...extra }))
+      .map((h) => h.level)
+      .sort();
+  expect(await levels({})).toEqual([0, 2]);
+  expect(await levels({ level: 0 })).toEqual([0]);
+  expect(await levels({ level: [2] })).toEqual([2]);
+  expect(await levels({ level: '0, 2' })).toEqual([0, 2]);
+  expect(await levels({ level: '1' })).toEqual([]);
+  const explained = await search(alice, {
+    query: 'leveltoken',
+    time_field: 'created_at',
+    since: '2000-01-01',
+    explain: true,
+  });
+  expect(explained.explain?.filter).toMatch(/created_at >= /);
+  expect(explained.explain?.filter).not.toMatch(/updated_at/);
+  expect(await levels({ time_field: 'created_at', since: '2000-01-01' })).toEqual([0, 2]);
+  expect(await levels({ time_field: 'created_at', since: Date.now() + 86_400_000 })).toEqual([]);
+  for (const bad of [{ level: 3 }, { level: '0;1' }, { level: ['x'] }, { time_field: 'deleted_at' }]) {
+    const res = await alice.post('/api/v1/search/find').send({ query: 'x', ...bad });
+    expect([bad, res.status, errorCodeOf(res)]).toEqual([bad, 400, 'INVALID_ARGUMENT']);
+  }
+});
+
 describe('every hit reads back through the filesystem for the caller who got it', () => {
   beforeAll(async () => {
     const ivy = t.client({ account: 'iso', user: 'ivy', agent: 'bot' });

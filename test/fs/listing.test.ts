@@ -189,6 +189,7 @@ test('virtual session message files are read through the session reader', async 
     sessionMessages: {
       read: (account, session, id) =>
         Promise.resolve(account === 'acme' && session === 's1' ? (messages[id as 'msg_1'] ?? null) : null),
+      listMessages: () => Promise.resolve(null),
     },
   });
   try {

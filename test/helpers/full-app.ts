@@ -148,6 +148,7 @@ export const hitSchema = z.object({
   message_id: z.string().optional(),
   role: z.string().optional(),
   role_id: z.string().optional(),
+  peer_id: z.string().optional(),
 });
 export type Hit = z.infer<typeof hitSchema>;
 

@@ -181,6 +181,41 @@ describe('api_key mode', () => {
       expectErrorEnvelope(res.body, 'PERMISSION_DENIED');
     });
 
+    describe('X-OpenViking-Actor-Peer (OpenViking 0.4 clients)', () => {
+      const agentOf = async (headers: Record<string, string>) =>
+        (
+          resultOf(await whoami({ 'X-API-Key': keys.bob, ...headers }).expect(200)) as {
+            effective: { agent_id: string };
+          }
+        ).effective.agent_id;
+
+      test('is the agent when X-OpenViking-Agent is absent', async () => {
+        expect(await agentOf({ 'X-OpenViking-Actor-Peer': 'bot1' })).toBe('bot1');
+        expect(await agentOf({})).toBe('default');
+      });
+
+      test('agrees with X-OpenViking-Agent or is refused', async () => {
+        const same = { 'X-OpenViking-Agent': 'bot1', 'X-OpenViking-Actor-Peer': 'bot1' };
+        expect(await agentOf(same)).toBe('bot1');
+        const res = await whoami({
+          'X-API-Key': keys.bob,
+          'X-OpenViking-Agent': 'bot1',
+          'X-OpenViking-Actor-Peer': 'bot2',
+        }).expect(400);
+        expectErrorEnvelope(res.body, 'INVALID_ARGUMENT');
+      });
+
+      test.each(['bad id', 'skills', 'a/b', 'x'.repeat(129)])(
+        'follows the agent id rules: %j → 400',
+        async (peer) => {
+          const res = await whoami({ 'X-API-Key': keys.bob, 'X-OpenViking-Actor-Peer': peer }).expect(400);
+          expect(expectErrorEnvelope(res.body, 'INVALID_ARGUMENT').message).toMatch(
+            /X-OpenViking-Actor-Peer/,
+          );
+        },
+      );
+    });
+
     test('the system status is open to a USER key', async () => {
       await request(t.app).get('/api/v1/system/status').set('X-API-Key', keys.bob).expect(200);
     });

@@ -40,7 +40,8 @@ describe('hostile input', () => {
         headerValue,
         headerValue,
         headerValue,
-        async (caller, account, user, agent) => {
+        fc.option(headerValue, { nil: undefined }),
+        async (caller, account, user, agent, peer) => {
           const res = await request(t.app)
             .get('/api/v1/probe/whoami')
             .set({
@@ -48,6 +49,7 @@ describe('hostile input', () => {
               'X-OpenViking-Account': account,
               'X-OpenViking-User': user,
               'X-OpenViking-Agent': agent,
+              ...(peer === undefined ? {} : { 'X-OpenViking-Actor-Peer': peer }),
             });
           expect(res.status).toBeLessThan(500);
           expect(res.text).not.toMatch(/\n\s+at /);

@@ -118,6 +118,19 @@ describe('api_key mode with real keys', () => {
       id: messageId,
       role_id: 'alice',
     });
+    const folder = 'viking://session/chat/messages';
+    const listed = await request(h.app)
+      .get('/api/v1/fs/ls')
+      .query({ uri: folder, simple: true })
+      .set(as(bobKey));
+    expect(env(listed).result).toEqual([`${folder}/${messageId}`]);
+    const stat = await request(h.app).get('/api/v1/fs/stat').query({ uri: folder }).set(as(bobKey));
+    expect(env(stat).result).toMatchObject({ name: 'messages', isDir: true });
+    const none = await request(h.app)
+      .get('/api/v1/fs/ls')
+      .query({ uri: 'viking://session/nochat/messages' })
+      .set(as(bobKey));
+    expect(none.status).toBe(404);
 
     expect((await request(h.app).delete('/api/v1/sessions/chat').set(as(aliceKey))).status).toBe(403);
     expect((await request(h.app).delete('/api/v1/sessions/chat').set(as(adminKey))).status).toBe(200);

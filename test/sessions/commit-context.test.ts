@@ -143,6 +143,7 @@ test('read and readMessageRecord find live and archived messages, null otherwise
   const expected = {
     role: 'assistant',
     role_id: 'helper',
+    peer_id: null,
     text: 'part one\npart two',
     created_at: '2026-02-02T00:00:00.000Z',
   };

@@ -96,6 +96,27 @@ test.each([
     'INVALID_ARGUMENT',
   ],
   ['delete', '/api/v1/sessions/s1', undefined, 403, 'PERMISSION_DENIED'],
+  [
+    'post',
+    '/api/v1/sessions/s1/messages',
+    { role: 'user', content: 'x', peer_id: '../x' },
+    400,
+    'INVALID_ARGUMENT',
+  ],
+  ['post', '/api/v1/sessions/s1/messages/batch', {}, 400, 'INVALID_ARGUMENT'],
+  ['post', '/api/v1/sessions/s1/messages/batch', { messages: 'x' }, 400, 'INVALID_ARGUMENT'],
+  ['post', '/api/v1/sessions/s1/messages/batch', { messages: [null] }, 400, 'INVALID_ARGUMENT'],
+  ['post', '/api/v1/sessions/s1/messages/batch', { messages: [] }, 400, 'INVALID_ARGUMENT'],
+  [
+    'post',
+    '/api/v1/sessions/bad%20id/messages/batch',
+    { messages: [{ role: 'user', content: 'x' }] },
+    400,
+    'INVALID_ARGUMENT',
+  ],
+  ['get', '/api/v1/sessions/s1/archives/archive_001', undefined, 404, 'NOT_FOUND'],
+  ['get', '/api/v1/sessions/s1/archives/..%2F..%2Fmeta', undefined, 400, 'INVALID_ARGUMENT'],
+  ['get', '/api/v1/sessions/missing/archives/archive_001', undefined, 404, 'NOT_FOUND'],
 ] as const)('%s %s %j → %d %s', async (method, path, body, status, code) => {
   await request(trusted.app).post('/api/v1/sessions').set(as()).send({ session_id: 's1' });
   const req = request(trusted.app)[method](path).set(as());

@@ -1,4 +1,5 @@
 /** SessionService against a real temp DATA_DIR: lifecycle, sharing, permissions and message rules. */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Role } from '../../src/policy/index.js';
 import type { AuthMode } from '../../src/sessions/service.js';
@@ -145,7 +146,7 @@ describe('messages', () => {
       role: 'user',
       content: 'Hello there',
       created_at: '2026-03-01T10:00:00+02:00',
-      peer_id: 'ignored-extra-field',
+      peer_id: 'carol',
     });
     expect(result).toEqual({ session_id: 's1', message_count: 1 });
     const [stored] = await liveLines(fx.dataDir, 'acme', 's1');
@@ -153,6 +154,7 @@ describe('messages', () => {
       id: expect.stringMatching(/^msg_[0-9a-f]{32}$/) as unknown,
       role: 'user',
       role_id: 'alice',
+      peer_id: 'carol',
       parts: [{ type: 'text', text: 'Hello there' }],
       created_at: '2026-03-01T08:00:00.000Z',
     });
@@ -258,6 +260,66 @@ describe('messages', () => {
     }
     const [stored] = await liveLines(fx.dataDir, 'acme', 's1');
     expect(stored?.['role_id']).toBe('ghost');
+  });
+
+  test.each(['root', 'admin'] as const)(
+    'a %s sending peer_id without role_id: role_id still comes from the effective identity',
+    async (role) => {
+      await fx.service.addMessage(ctxOf(role, 'alice', 'bot'), 's1', {
+        role: 'user',
+        content: 'x',
+        peer_id: 'carol',
+      });
+      await fx.service.addMessage(ctxOf(role, 'alice', 'bot'), 's1', {
+        role: 'assistant',
+        content: 'y',
+        peer_id: 'carol',
+      });
+      const lines = await liveLines(fx.dataDir, 'acme', 's1');
+      expect(lines.map((m) => [m['role_id'], m['peer_id']])).toEqual([
+        ['alice', 'carol'],
+        ['bot', 'carol'],
+      ]);
+      const meta = await fx.service.get(ctxOf(role), 's1');
+      expect(meta.participant_user_ids).toEqual(['alice']);
+      expect(meta.participant_agent_ids).toEqual(['bot']);
+      const context = await fx.service.context(ctxOf(role), 's1', {});
+      expect(context.messages.map((m) => m.peer_id)).toEqual(['carol', 'carol']);
+    },
+  );
+
+  test.each([['no/slash'], [''], ['x'.repeat(129)], [7]])(
+    'peer_id %j is refused before anything is written',
+    async (peer_id) => {
+      await expect(
+        fx.service.addMessage(ctxOf('user'), 's1', { role: 'user', content: 'x', peer_id }),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      expect(existsSync(sessionPath(fx.dataDir, 'acme', 's1', 'messages.jsonl'))).toBe(false);
+    },
+  );
+
+  test('a batch is validated whole before anything is written, and is appended in order', async () => {
+    const ctx = ctxOf('user', 'alice', 'bot');
+    const bad = [
+      { role: 'user', content: 'a' },
+      { role: 'user', content: 'b', role_id: 'alice' },
+    ];
+    await expect(fx.service.addMessages(ctx, 's1', { messages: bad })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      details: { index: 1 },
+    });
+    await expect(fx.service.addMessages(ctx, 's1', { messages: [] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(existsSync(sessionPath(fx.dataDir, 'acme', 's1', 'messages.jsonl'))).toBe(false);
+    const texts = Array.from({ length: 100 }, (_, i) => `m${i}`);
+    const result = await fx.service.addMessages(ctx, 's1', {
+      messages: texts.map((content) => ({ role: 'user', content })),
+    });
+    expect(result).toEqual({ session_id: 's1', message_count: 100, added: 100 });
+    const lines = await liveLines(fx.dataDir, 'acme', 's1');
+    expect(lines.map((m) => (m['parts'] as Array<{ text: string }>)[0]?.text)).toEqual(texts);
+    expect(fx.hooks.calls).toHaveLength(100);
   });
 
   test('implicit creation records the effective user; participants grow per message', async () => {

@@ -5,6 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import {
+  batchSchema,
   commitSchema,
   contextQuerySchema,
   createSessionSchema,
@@ -16,11 +17,12 @@ import { usedBodySchema } from '../../sessions/usage.js';
 import { contextOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
 
-function idParam(req: Request): string {
-  const { id } = req.params as Record<string, unknown>;
-  return typeof id === 'string' ? id : '';
+function param(req: Request, name: string): string {
+  const value = (req.params as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : '';
 }
 
+const idParam = (req: Request): string => param(req, 'id');
 const tag = 'sessions';
 
 export function sessionsRouter(service: SessionService): Router {
@@ -71,6 +73,36 @@ export function sessionsRouter(service: SessionService): Router {
       example: { body: { role: 'user', content: 'Remember that the demo is on Friday.', wait: true } },
     },
     async (req, res) => sendOk(res, await service.addMessage(contextOf(req), idParam(req), req.body)),
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/sessions/:id/messages/batch',
+      tag,
+      summary: 'Append up to 100 messages in order, all or nothing',
+      body: batchSchema,
+      example: {
+        body: {
+          messages: [
+            { role: 'user', content: 'Where is the demo?', peer_id: 'web-client' },
+            { role: 'assistant', content: 'In room 4.' },
+          ],
+        },
+      },
+    },
+    async (req, res) => sendOk(res, await service.addMessages(contextOf(req), idParam(req), req.body)),
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/sessions/:id/archives/:archive',
+      tag,
+      summary: "One archive's abstract, overview and messages",
+    },
+    async (req, res) =>
+      sendOk(res, await service.archive(contextOf(req), idParam(req), param(req, 'archive'))),
   );
   route(
     router,

@@ -1,10 +1,12 @@
 /**
  * The in-memory full-text index: an inverted index of the mirror's records (lower-cased words and
- * numbers) ranked by BM25 (k1 1.2, b 0.75, statistics over the whole index). The caller restricts a
- * query to the records its filter admits, so a query reads the postings of its own words only.
+ * numbers of their searchable form, so CJK text is split as in LanceDB's index) ranked by BM25
+ * (k1 1.2, b 0.75, statistics over the whole index). The caller restricts a query to the records its
+ * filter admits, so a query reads the postings of its own words only.
  * Removed records leave tombstones in the postings, swept when a posting holds more dead than live
  * entries.
  */
+import { searchableText } from '../terms.js';
 
 const WORD = /[\p{L}\p{N}_]+/gu;
 /** Longer tokens are not indexed (ids, base64 blobs): they would only bloat the postings. */
@@ -16,7 +18,7 @@ const B = 0.75;
 export function tokenize(text: string): { terms: Map<string, number>; length: number } {
   const terms = new Map<string, number>();
   let length = 0;
-  for (const match of text.toLowerCase().matchAll(WORD)) {
+  for (const match of searchableText(text).toLowerCase().matchAll(WORD)) {
     const term = match[0];
     if (term.length > MAX_TOKEN_CHARS) continue;
     length += 1;

@@ -18,6 +18,7 @@ export type GroupedFields = Pick<
   | 'context_type'
   | 'level'
   | 'chunk_index'
+  | 'created_at'
   | 'updated_at'
 >;
 
