@@ -23,7 +23,9 @@ import { SearchAdmission } from './search/admission.js';
 import { SearchService } from './search/service.js';
 import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
+import { describeFault, storageFaultOf } from './storage/faults.js';
 import { lockDataDir } from './storage/lock.js';
+import { probeWritable } from './storage/probe.js';
 
 /** Where transformers.js caches downloaded models. */
 export const MODEL_CACHE_DIR = join('data', 'models');
@@ -85,21 +87,40 @@ async function statusFor(
   const status = await pipeline.status();
   if (ctx.role === 'root') return { ...status, search_memory: store.memoryStatus() };
   const records = await store.countRows(eq('account_id', ctx.effective.account_id));
-  const { queue_depth, index_lag_s, embedder } = status;
-  return { queue_depth, index_lag_s, records, embedder };
+  const { queue_depth, index_lag_s, embedder, indexing_paused } = status;
+  return { queue_depth, index_lag_s, records, embedder, indexing_paused };
 }
 
-/** /ready: the indexer accepts jobs and the index answers a query. */
+/**
+ * /ready: the indexer accepts jobs and is not paused, the index answers a query, and DATA_DIR takes a
+ * write (`storage` is `disk_full`, `read_only` or `permission_denied` otherwise, with the cause in
+ * `storage_error`).
+ */
 async function readiness(
   pipeline: IndexPipeline,
   store: IndexStore,
+  dataDir: string,
 ): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
   const index = await store.countRows().then(
     () => 'ok',
     () => 'unavailable',
   );
-  const indexer = pipeline.running ? 'ok' : 'stopped';
-  return { ok: index === 'ok' && indexer === 'ok', checks: { index, indexer } };
+  const indexer = !pipeline.running ? 'stopped' : pipeline.paused !== null ? 'paused' : 'ok';
+  const fault = await probeWritable(dataDir);
+  const storage = fault === null ? 'ok' : fault.kind;
+  const checks: Record<string, unknown> = { index, indexer, storage };
+  if (fault !== null) checks['storage_error'] = describeFault(fault);
+  if (pipeline.paused !== null) checks['indexing_paused'] = pipeline.paused.message;
+  return { ok: index === 'ok' && indexer === 'ok' && storage === 'ok', checks };
+}
+
+/** Releases the DATA_DIR lock; on a read-only disk the lock file stays (a dead holder's lock is taken over). */
+async function release(unlock: () => Promise<void>, log: Logger): Promise<void> {
+  await unlock().catch((error: unknown) => {
+    const fault = storageFaultOf(error);
+    if (fault === null) throw error;
+    log.warn({ errno: fault.errno }, `could not remove the DATA_DIR lock: ${describeFault(fault)}`);
+  });
 }
 
 export interface Services {
@@ -208,13 +229,13 @@ async function assemble(
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
     status: (ctx) => statusFor(ctx, pipeline, store),
-    ready: () => readiness(pipeline, store),
+    ready: () => readiness(pipeline, store, dataDir),
     metrics,
   };
   const close = async (): Promise<void> => {
     await pipeline.stop();
     await store.close();
-    await unlock();
+    await release(unlock, log);
   };
   return { config, accounts, embedder, store, pipeline, vfs, sessions, search, metrics, deps, close };
 }
