@@ -114,15 +114,21 @@ export class IndexPipeline implements ContentHooks {
     this.releaseIdle();
   }
 
-  /** Throws RESOURCE_EXHAUSTED (429 with Retry-After) while the index lag is over its bound. */
+  /**
+   * Throws RESOURCE_EXHAUSTED (429 with Retry-After) while the index lag is over its bound, naming the
+   * storage fault if one pauses indexing.
+   */
   admit(account_id: string): void {
     if (this.queue === null || this.stopping) return;
     const retry_after_s = this.lag.retryAfterS(this.queueState(this.queue));
     if (retry_after_s === null) return;
-    throw new AppError('RESOURCE_EXHAUSTED', 'the indexer is behind; retry later', {
+    const paused = this.stall.status;
+    const why = paused === null ? '' : ` (indexing is paused: ${paused.message})`;
+    throw new AppError('RESOURCE_EXHAUSTED', `the indexer is behind; retry later${why}`, {
       account_id,
       retry_after_s,
       max_index_lag_s: this.lag.maxLagS,
+      ...(paused === null ? {} : { indexing_paused: paused.reason }),
     });
   }
 
