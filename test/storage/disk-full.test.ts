@@ -177,6 +177,8 @@ test('index jobs are paused, not dropped, while the index disk is full; a wait k
     expect(status['queue_depth']).toBeGreaterThan(0);
     const ready = await request(t.app).get('/ready').expect(503);
     expect(errorOf(ready).details).toMatchObject({ checks: { indexer: 'paused', storage: 'ok' } });
+    const metrics = await t.root().get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^vikingscope_indexing_paused 1$/m);
     const waited = await me
       .post('/api/v1/content/write')
       .send({ uri: 'viking://resources/w.md', content: 'waiting', wait: true, timeout: 0.5 });
