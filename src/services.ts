@@ -114,7 +114,10 @@ async function readiness(
   return { ok: index === 'ok' && indexer === 'ok' && storage === 'ok', checks };
 }
 
-/** Releases the DATA_DIR lock; on a read-only disk the lock file stays (a dead holder's lock is taken over). */
+/**
+ * Releases the DATA_DIR lock. On a read-only disk the lock file stays: the next start takes over the
+ * lock of a process that is gone.
+ */
 async function release(unlock: () => Promise<void>, log: Logger): Promise<void> {
   await unlock().catch((error: unknown) => {
     const fault = storageFaultOf(error);

@@ -3,8 +3,9 @@
  * large batches and applies them with {@link IndexSync}. A failing batch is retried, then split in
  * halves until the failing jobs are isolated; a single job that keeps failing is logged and dropped
  * (a re-index repairs it). A storage fault (disk full, read-only) is not the jobs' fault: the worker
- * pauses and retries with backoff until it clears, dropping nothing ({@link StorageStall}). Requests can wait for their own jobs ({@link IndexPipeline.waitFor}), and
- * writes are refused with RESOURCE_EXHAUSTED while the index lag is over its bound.
+ * pauses and retries with backoff until it clears, dropping nothing ({@link StorageStall}). Requests
+ * can wait for their own jobs ({@link IndexPipeline.waitFor}), and writes are refused with
+ * RESOURCE_EXHAUSTED while the index lag is over its bound.
  */
 import { AppError, assertNever } from '../errors.js';
 import type { ContentHooks, IndexTickets } from '../hooks.js';

@@ -1,9 +1,10 @@
 /**
  * Account-shared sessions (SPEC 8): create, list, get, delete, add messages, context and commit.
  * Every change to one session runs under a per-session lock; the message log is append-only and the
- * meta file is replaced atomically (a damaged one is rebuilt from the log, see repair.ts). Content hooks are awaited after each change is durable; a change
- * that enqueues index jobs is first admitted by the indexer (backpressure), and a message sent with
- * `wait: true` returns once its index job is applied.
+ * meta file is replaced atomically (a damaged one is rebuilt from the log, see repair.ts). Content
+ * hooks are awaited after each change is durable; a change that enqueues index jobs is first admitted
+ * by the indexer (backpressure), and a message sent with `wait: true` returns once its index job is
+ * applied.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';

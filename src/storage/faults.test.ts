@@ -22,6 +22,7 @@ test.each([
     { kind: 'read_only', errno: 'EROFS' },
   ],
   ['ENOENT', errno('ENOENT'), null],
+  ['an inherited name', errno('toString'), null],
   ['another os error', new Error('Connection refused (os error 111)'), null],
   ['another AppError', new AppError('NOT_FOUND', 'no space left on device'), null],
   ['not an error', 'ENOSPC', null],

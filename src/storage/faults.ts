@@ -40,27 +40,33 @@ const ERRNO_OF_TEXT: ReadonlyArray<readonly [RegExp, string]> = [
 /** How deep `cause` chains are followed (LanceDB wraps its I/O errors). */
 const MAX_CAUSES = 4;
 
+function kindOf(errno: string): StorageFaultKind | undefined {
+  return Object.hasOwn(KIND_OF_ERRNO, errno) ? KIND_OF_ERRNO[errno] : undefined;
+}
+
 function errnoIn(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   // Duck-typed: errors from node:fs may come from another realm (e.g. under jest's VM modules).
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && code in KIND_OF_ERRNO) return code;
+  if (typeof code === 'string' && kindOf(code) !== undefined) return code;
   if (typeof message !== 'string') return undefined;
   const os = /\(os error (\d+)\)/.exec(message)?.[1];
-  if (os !== undefined && os in ERRNO_OF_OS_ERROR) return ERRNO_OF_OS_ERROR[os];
+  if (os !== undefined && Object.hasOwn(ERRNO_OF_OS_ERROR, os)) return ERRNO_OF_OS_ERROR[os];
   return ERRNO_OF_TEXT.find(([pattern]) => pattern.test(message))?.[1];
 }
 
 /**
  * The storage fault behind `error` (itself or one of its causes), or null if it is something else.
- * @example storageFaultOf(Object.assign(new Error('…'), { code: 'ENOSPC' })) // {kind: 'disk_full', errno: 'ENOSPC'}
+ * @example
+ * storageFaultOf(Object.assign(new Error('…'), { code: 'ENOSPC' })) // {kind: 'disk_full', errno: 'ENOSPC'}
+ * storageFaultOf(new Error('Read-only file system (os error 30)')) // {kind: 'read_only', errno: 'EROFS'}
  */
 export function storageFaultOf(error: unknown): StorageFault | null {
   let current = error;
   for (let depth = 0; depth <= MAX_CAUSES && current !== undefined; depth++) {
     if (current instanceof AppError) return faultOfAppError(current);
     const errno = errnoIn(current);
-    const kind = errno === undefined ? undefined : KIND_OF_ERRNO[errno];
+    const kind = errno === undefined ? undefined : kindOf(errno);
     if (errno !== undefined && kind !== undefined) return { kind, errno };
     current =
       typeof current === 'object' && current !== null ? (current as { cause?: unknown }).cause : undefined;
@@ -69,10 +75,10 @@ export function storageFaultOf(error: unknown): StorageFault | null {
 }
 
 function faultOfAppError(error: AppError): StorageFault | null {
-  const { reason, errno } = error.details;
+  const { errno } = error.details;
   if (error.code !== 'INSUFFICIENT_STORAGE' || typeof errno !== 'string') return null;
-  const kind = KIND_OF_ERRNO[errno];
-  return kind !== undefined && reason === kind ? { kind, errno } : null;
+  const kind = kindOf(errno);
+  return kind === undefined ? null : { kind, errno };
 }
 
 /** A sentence naming the cause, for errors, logs and status. */
