@@ -9,10 +9,10 @@ test('the pause doubles its wait up to the cap, reports itself, and ends on clea
   const waits: number[] = [];
   for (let i = 0; i < 4; i++) {
     await stall.backoff(FULL);
-    waits.push(stall.status?.next_retry_s ?? -1);
+    waits.push(stall.status?.backoff_s ?? -1);
   }
-  // The wait after each failed try: 10, 20, then capped at 20 ms.
-  expect(waits).toEqual([0.01, 0.02, 0.02, 0.02]);
+  // The wait after each failed try: 5, 10, 20, then capped at 20 ms.
+  expect(waits).toEqual([0.005, 0.01, 0.02, 0.02]);
   expect(stall.status).toMatchObject({
     reason: 'disk_full',
     errno: 'ENOSPC',

@@ -16,8 +16,8 @@ export interface StallStatus {
   readonly since: string;
   /** Tries that failed since then. */
   readonly retries: number;
-  /** Seconds until the next try. */
-  readonly next_retry_s: number;
+  /** The wait before the current (or next) try, in seconds; it doubles after each failed try. */
+  readonly backoff_s: number;
 }
 
 export interface StallOptions {
@@ -31,7 +31,14 @@ export interface StallOptions {
 export const DEFAULT_STALL_MAX_MS = 30_000;
 
 export class StorageStall {
-  private current: { fault: StorageFault; since: Date; retries: number; delayMs: number } | null = null;
+  /** `waitMs` is the wait before the current try, `nextMs` the one after it fails again. */
+  private current: {
+    fault: StorageFault;
+    since: Date;
+    retries: number;
+    waitMs: number;
+    nextMs: number;
+  } | null = null;
   private wake: (() => void) | null = null;
 
   constructor(private readonly options: StallOptions) {}
@@ -44,14 +51,13 @@ export class StorageStall {
     const c = this.current;
     if (c === null) return null;
     const { kind, errno } = c.fault;
-    const next_retry_s = Math.round(c.delayMs) / 1000;
     return {
       reason: kind,
       errno,
       message: describeFault(c.fault),
       since: c.since.toISOString(),
       retries: c.retries,
-      next_retry_s,
+      backoff_s: c.waitMs / 1000,
     };
   }
 
@@ -60,7 +66,7 @@ export class StorageStall {
     const base = this.options.baseMs ?? 200;
     const max = this.options.maxMs ?? DEFAULT_STALL_MAX_MS;
     if (this.current === null) {
-      this.current = { fault, since: new Date(), retries: 0, delayMs: base };
+      this.current = { fault, since: new Date(), retries: 0, waitMs: base, nextMs: base };
       this.options.log.error(
         { reason: fault.kind, errno: fault.errno },
         `indexing paused: ${describeFault(fault)}`,
@@ -69,8 +75,9 @@ export class StorageStall {
     const c = this.current;
     c.fault = fault;
     c.retries++;
-    const delay = c.delayMs;
-    c.delayMs = Math.min(delay * 2, max);
+    const delay = c.nextMs;
+    c.waitMs = delay;
+    c.nextMs = Math.min(delay * 2, max);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.wake = null;
