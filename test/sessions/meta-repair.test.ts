@@ -3,7 +3,10 @@
  * it is rebuilt from `messages.jsonl` and the archives and stored again, valid and atomically.
  */
 import { readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import request from 'supertest';
 import { sessionMetaSchema } from '../../src/sessions/schema.js';
+import { sessionsApp } from '../helpers/sessions-app.js';
 import { ctxOf, sessionFixture, sessionPath, type Fixture } from '../helpers/sessions.js';
 
 let fx: Fixture;
@@ -87,4 +90,25 @@ test('a new session is still created with its caller, and an existing damaged on
   expect((await storedMeta('s3')).message_count).toBe(2);
   await fx.service.create(ctxOf('user', 'carol'), { session_id: 's4' });
   expect((await storedMeta('s4')).created_by_user_id).toBe('carol');
+});
+
+test('over HTTP a session with a truncated meta answers 200 on reads and appends, not 500', async () => {
+  const h = await sessionsApp({});
+  try {
+    await request(h.app)
+      .post('/api/v1/sessions/s1/messages')
+      .send({ role: 'user', content: 'one' })
+      .expect(200);
+    await truncate(join(h.dataDir, 'fs/default/session/s1/.meta.json'), 30);
+    const meta = await request(h.app).get('/api/v1/sessions/s1').expect(200);
+    expect(meta.body).toMatchObject({ result: { session_id: 's1', message_count: 1 } });
+    await request(h.app).get('/api/v1/sessions/s1/context').expect(200);
+    const added = await request(h.app)
+      .post('/api/v1/sessions/s1/messages')
+      .send({ role: 'user', content: 'two' })
+      .expect(200);
+    expect(added.body).toMatchObject({ result: { message_count: 2 } });
+  } finally {
+    await h.cleanup();
+  }
 });
