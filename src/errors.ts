@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'INTERNAL',
   'UNAVAILABLE',
   'DEADLINE_EXCEEDED',
+  'INSUFFICIENT_STORAGE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

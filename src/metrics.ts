@@ -19,6 +19,11 @@ const IndexStatus = z.object({
   index_lag_s: reading,
   failed_jobs: reading,
   records: reading,
+  /** 1 while a storage fault pauses indexing (the status has its reason), else 0. */
+  indexing_paused: z
+    .unknown()
+    .transform((paused) => (paused === undefined ? undefined : paused === null ? 0 : 1))
+    .optional(),
 });
 type IndexStatus = z.infer<typeof IndexStatus>;
 
@@ -108,6 +113,11 @@ export class Metrics {
       'index_lag_s',
     );
     fromStatus('vikingscope_index_records', 'Records in the search index', 'records');
+    fromStatus(
+      'vikingscope_indexing_paused',
+      'Whether a storage fault (disk full, read-only) pauses indexing: 1 or 0',
+      'indexing_paused',
+    );
     const read = (): Promise<IndexStatus> => this.indexStatus();
     new Counter({
       name: 'vikingscope_index_jobs_failed_total',

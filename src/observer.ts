@@ -9,6 +9,8 @@ import type { Embedder } from './index/embedder.js';
 import type { IndexPipeline } from './index/pipeline.js';
 import type { IndexStore } from './index/store.js';
 import { eq, type RequestContext } from './policy/index.js';
+import { describeFault } from './storage/faults.js';
+import { probeWritable } from './storage/probe.js';
 
 export interface Component {
   readonly name: string;
@@ -28,6 +30,8 @@ export interface ObserverDeps {
   readonly pipeline: IndexPipeline;
   readonly store: IndexStore;
   readonly embedder: Embedder;
+  /** DATA_DIR, probed with a one-byte write by the readiness check. */
+  readonly dataDir: string;
 }
 
 /** `key  value` lines, OpenViking's status is a text table too. */
@@ -86,13 +90,23 @@ export class Observer {
     return { is_healthy: list.every((c) => c.is_healthy), errors, components };
   }
 
-  /** /ready and debug/health: the indexer accepts jobs and the index answers a query. */
+  /**
+   * /ready and debug/health: the indexer accepts jobs and is not paused, the index answers a query,
+   * and DATA_DIR takes a write (`storage` is `disk_full`, `read_only` or `permission_denied`
+   * otherwise, with the cause in `storage_error`).
+   */
   async readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
-    const index = await this.deps.store.countRows().then(
+    const { pipeline, store, dataDir } = this.deps;
+    const index = await store.countRows().then(
       () => 'ok',
       () => 'unavailable',
     );
-    const indexer = this.deps.pipeline.running ? 'ok' : 'stopped';
-    return { ok: index === 'ok' && indexer === 'ok', checks: { index, indexer } };
+    const indexer = !pipeline.running ? 'stopped' : pipeline.paused !== null ? 'paused' : 'ok';
+    const fault = await probeWritable(dataDir);
+    const storage = fault === null ? 'ok' : fault.kind;
+    const checks: Record<string, unknown> = { index, indexer, storage };
+    if (fault !== null) checks['storage_error'] = describeFault(fault);
+    if (pipeline.paused !== null) checks['indexing_paused'] = pipeline.paused.message;
+    return { ok: index === 'ok' && indexer === 'ok' && storage === 'ok', checks };
   }
 }

@@ -33,6 +33,7 @@ import { sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
 import { SkillService } from './skills/service.js';
 import { WriteGate } from './storage/gate.js';
+import { describeFault, storageFaultOf } from './storage/faults.js';
 import { lockDataDir } from './storage/lock.js';
 import { writeBackup, type BackupManifest } from './storage/snapshot.js';
 import { TaskRegistry } from './tasks/registry.js';
@@ -101,13 +102,25 @@ async function statusFor(
   const status = await pipeline.status();
   if (ctx.role === 'root') return { ...status, search_memory: store.memoryStatus() };
   const records = await store.countRows(eq('account_id', ctx.effective.account_id));
-  const { queue_depth, index_lag_s, embedder } = status;
-  return { queue_depth, index_lag_s, records, embedder };
+  const { queue_depth, index_lag_s, embedder, indexing_paused } = status;
+  return { queue_depth, index_lag_s, records, embedder, indexing_paused };
 }
 
 /** A pack holds at most as many bytes of files as one upload may hold, so an export can be imported again. */
 function packLimits(config: Config): PackLimits {
   return { maxEntries: 10_000, maxEntryBytes: config.maxFileBytes, maxTotalBytes: config.maxUploadBytes };
+}
+
+/**
+ * Releases the DATA_DIR lock. On a read-only disk the lock file stays: the next start takes over the
+ * lock of a process that is gone.
+ */
+async function release(unlock: () => Promise<void>, log: Logger): Promise<void> {
+  await unlock().catch((error: unknown) => {
+    const fault = storageFaultOf(error);
+    if (fault === null) throw error;
+    log.warn({ errno: fault.errno }, `could not remove the DATA_DIR lock: ${describeFault(fault)}`);
+  });
 }
 
 export interface Services {
@@ -225,7 +238,7 @@ async function assemble(
     maxQueue: config.maxSearchQueue,
     onReject: () => metrics.searchesRejected.inc(),
   });
-  const observer = new Observer({ pipeline, store, embedder });
+  const observer = new Observer({ pipeline, store, embedder, dataDir: config.dataDir });
   const readUpload = async (ctx: RequestContext, id: string) => (await uploads.read(ctx, id)).data;
   const resources = new ResourceService({
     vfs,
@@ -280,7 +293,7 @@ async function assemble(
     uploads.stop();
     // An abandoned batch may still be writing: the process exits without closing the table under it.
     if (await pipeline.stop(deadlineMs)) await store.close();
-    await unlock();
+    await release(unlock, log);
   };
   return {
     config,

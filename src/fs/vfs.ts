@@ -7,6 +7,7 @@
 import type { ContentHooks, WaitIndexed } from '../hooks.js';
 import type { RequestContext } from '../policy/index.js';
 import { KeyedMutex } from '../storage/atomic.js';
+import { storageFaultOf } from '../storage/faults.js';
 import { identityKey, initAccount, initIdentity } from './init.js';
 import * as reads from './read-ops.js';
 import * as search from './search.js';
@@ -45,11 +46,20 @@ export class Vfs {
     return initAccount(this.core.dataDir, account_id);
   }
 
-  /** Creates the effective identity's scope roots once per process (cheap on repeated calls). */
+  /**
+   * Creates the effective identity's scope roots once per process (cheap on repeated calls). While the
+   * disk takes no writes (full, read-only) this is skipped, so the identity can still read; it is
+   * tried again on its next request, and its writes fail with their own clear error.
+   */
   async ensureIdentity(ctx: RequestContext): Promise<void> {
     const key = identityKey(ctx);
     if (this.initialised.has(key)) return;
-    await initIdentity(this.core.dataDir, ctx);
+    try {
+      await initIdentity(this.core.dataDir, ctx);
+    } catch (error) {
+      if (storageFaultOf(error) !== null) return;
+      throw error;
+    }
     this.initialised.add(key);
   }
 

@@ -1,13 +1,15 @@
 /**
  * The one place that maps error codes to HTTP statuses (SPEC 12), and the middleware that turns
- * anything thrown by a route into the error envelope. Unknown exceptions become a generic 500: the
- * details go to the log, never to the client.
+ * anything thrown by a route into the error envelope. A storage fault (disk full, read-only) becomes
+ * 507 naming its cause; other unknown exceptions become a generic 500: the details go to the log,
+ * never to the client.
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { fieldsOf } from '../validate.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { logger } from '../log.js';
+import { storageError, storageFaultOf } from '../storage/faults.js';
 
 export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   INVALID_ARGUMENT: 400,
@@ -23,6 +25,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 500,
   UNAVAILABLE: 503,
   DEADLINE_EXCEEDED: 504,
+  INSUFFICIENT_STORAGE: 507,
 };
 
 const RESOURCE_KEYS = [
@@ -71,6 +74,8 @@ export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof z.ZodError) {
     return new AppError('INVALID_ARGUMENT', 'invalid request', { fields: fieldsOf(error) });
   }
+  const fault = storageFaultOf(error);
+  if (fault !== null) return storageError(fault);
   const http = HttpLikeError.safeParse(error);
   if (http.success && http.data.status >= 400 && http.data.status < 500) {
     if (http.data.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'request body too large');
@@ -92,6 +97,9 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   const appError = toAppError(error);
   if (appError !== undefined) {
     if (appError.code === 'INTERNAL') logger.error({ err: appError, path: req.path }, 'internal error');
+    // The operator has to act (free space, remount): every occurrence is logged with its cause.
+    if (appError.code === 'INSUFFICIENT_STORAGE')
+      logger.error({ err: error, path: req.path }, appError.message);
     sendError(res, appError);
     return;
   }

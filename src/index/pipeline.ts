@@ -2,15 +2,19 @@
  * The indexing pipeline (SPEC 9.3): the content hooks enqueue durable jobs, one worker takes them in
  * large batches and applies them with {@link IndexSync}. A failing batch is retried, then split in
  * halves until the failing jobs are isolated; a single job that keeps failing is logged and dropped
- * (a re-index repairs it). Requests can wait for their own jobs ({@link IndexPipeline.waitFor}), and
- * writes are refused with RESOURCE_EXHAUSTED while the index lag is over its bound.
+ * (a re-index repairs it). A storage fault (disk full, read-only) is not the jobs' fault: the worker
+ * pauses and retries with backoff until it clears, dropping nothing ({@link StorageStall}). Requests
+ * can wait for their own jobs ({@link IndexPipeline.waitFor}), and writes are refused with
+ * RESOURCE_EXHAUSTED while the index lag is over its bound.
  */
 import { settlesWithin } from '../deadline.js';
 import { AppError, assertNever } from '../errors.js';
 import type { ContentHooks, IndexTickets } from '../hooks.js';
+import { storageFaultOf } from '../storage/faults.js';
 import { LagMeter } from './lag.js';
 import { JobQueue, type Job, type QueueEntry } from './queue.js';
 import { messageUri } from './records.js';
+import { DEFAULT_STALL_MAX_MS, StorageStall, type StallStatus } from './stall.js';
 import { IndexSync, type SyncDeps } from './sync.js';
 import { JobWaiters } from './waiters.js';
 
@@ -24,6 +28,8 @@ export interface PipelineOptions extends SyncDeps {
   readonly retryDelayMs?: number;
   /** MAX_INDEX_LAG_S: writes are refused while the index lag would exceed it (default 5). */
   readonly maxLagS?: number;
+  /** Longest wait between tries while a storage fault pauses indexing, in ms (default 30 s). */
+  readonly maxStallMs?: number;
 }
 
 export interface PipelineStatus {
@@ -36,6 +42,8 @@ export interface PipelineStatus {
   readonly embedder: { readonly id: string; readonly dimension: number };
   readonly failed_jobs: number;
   readonly integrity_errors?: number;
+  /** Set while a storage fault (disk full, read-only) pauses indexing. */
+  readonly indexing_paused: StallStatus | null;
 }
 
 export const DEFAULT_BATCH_SIZE = 512;
@@ -65,10 +73,11 @@ export class IndexPipeline implements ContentHooks {
   private readonly sync: IndexSync;
   private readonly waiters = new JobWaiters();
   private readonly lag: LagMeter;
+  private readonly stall: StorageStall;
   private worker: Promise<void> | null = null;
   private stopping = false;
   /** Holders of {@link pause}: while any, no new batch starts. */
-  private paused = 0;
+  private holds = 0;
   private idleWaiters: Array<() => void> = [];
   /** Jobs up to this sequence number were replayed at start: nobody waits for them. */
   private replayedUpTo = 0;
@@ -78,6 +87,11 @@ export class IndexPipeline implements ContentHooks {
   constructor(private readonly options: PipelineOptions) {
     this.sync = new IndexSync(options);
     this.lag = new LagMeter(options.maxLagS ?? DEFAULT_MAX_LAG_S);
+    this.stall = new StorageStall({
+      baseMs: options.retryDelayMs ?? 200,
+      maxMs: options.maxStallMs ?? DEFAULT_STALL_MAX_MS,
+      log: options.log,
+    });
   }
 
   /** Opens the journal and replays every job accepted but not finished before a crash. */
@@ -100,6 +114,7 @@ export class IndexPipeline implements ContentHooks {
    */
   async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopping = true;
+    this.stall.interrupt();
     const finished = await settlesWithin(this.worker ?? Promise.resolve(), timeoutMs);
     if (finished) await this.queue?.close();
     else
@@ -118,26 +133,32 @@ export class IndexPipeline implements ContentHooks {
    * of the journal and the index; jobs are still accepted. Resolves to the function that resumes it.
    */
   async pause(): Promise<() => void> {
-    this.paused += 1;
+    this.holds += 1;
     await this.worker;
     let resumed = false;
     return () => {
       if (resumed) return;
       resumed = true;
-      this.paused -= 1;
+      this.holds -= 1;
       this.kick();
     };
   }
 
-  /** Throws RESOURCE_EXHAUSTED (429 with Retry-After) while the index lag is over its bound. */
+  /**
+   * Throws RESOURCE_EXHAUSTED (429 with Retry-After) while the index lag is over its bound, naming the
+   * storage fault if one pauses indexing.
+   */
   admit(account_id: string): void {
     if (this.queue === null || this.stopping) return;
     const retry_after_s = this.lag.retryAfterS(this.queueState(this.queue));
     if (retry_after_s === null) return;
-    throw new AppError('RESOURCE_EXHAUSTED', 'the indexer is behind; retry later', {
+    const paused = this.stall.status;
+    const why = paused === null ? '' : ` (indexing is paused: ${paused.message})`;
+    throw new AppError('RESOURCE_EXHAUSTED', `the indexer is behind; retry later${why}`, {
       account_id,
       retry_after_s,
       max_index_lag_s: this.lag.maxLagS,
+      ...(paused === null ? {} : { indexing_paused: paused.reason }),
     });
   }
 
@@ -164,6 +185,11 @@ export class IndexPipeline implements ContentHooks {
   /** Whether the journal is open and jobs are being accepted. */
   get running(): boolean {
     return this.queue !== null && !this.stopping;
+  }
+
+  /** Why indexing is paused (a storage fault), or null while it is not. */
+  get paused(): StallStatus | null {
+    return this.stall.status;
   }
 
   /**
@@ -209,6 +235,7 @@ export class IndexPipeline implements ContentHooks {
       embedder: { id: this.options.embedder.id, dimension: this.options.embedder.dimension },
       failed_jobs: this.failedJobs,
       integrity_errors: this.integrityErrors,
+      indexing_paused: this.stall.status,
     };
   }
 
@@ -239,7 +266,7 @@ export class IndexPipeline implements ContentHooks {
   }
 
   private kick(): void {
-    if (this.worker !== null || this.stopping || this.paused > 0 || this.queue === null) return;
+    if (this.worker !== null || this.stopping || this.holds > 0 || this.queue === null) return;
     this.worker = this.drain().finally(() => {
       this.worker = null;
       // Jobs may have arrived while the last batch was being acknowledged.
@@ -250,22 +277,39 @@ export class IndexPipeline implements ContentHooks {
 
   private async drain(): Promise<void> {
     const queue = this.queue;
-    while (queue !== null && !this.stopping && this.paused === 0 && queue.depth > 0) {
+    while (queue !== null && !this.stopping && this.holds === 0 && queue.depth > 0) {
       const started = Date.now();
       const batch = queue.peek(this.options.batchSize ?? DEFAULT_BATCH_SIZE);
       // Interrupted by stop(): leave the batch in the journal for the next start.
       if (!(await this.process(batch, this.maxAttempts()))) break;
       const last = batch[batch.length - 1];
       if (last === undefined) break;
-      try {
-        await queue.ack(last.seq);
-      } catch (error) {
-        this.options.log.error({ err: error }, 'could not acknowledge index jobs; retrying');
-        await sleep(this.options.retryDelayMs ?? 200);
-        continue;
-      }
+      if (!(await this.acknowledge(queue, last.seq))) break;
       this.lag.record(batch.length, Date.now() - started);
       this.waiters.finished(last.seq);
+    }
+  }
+
+  /**
+   * Acknowledges the jobs up to `seq`, trying again (with the stall's backoff) until it is written;
+   * the batch is applied already, so it is not applied again. False if stop() came first.
+   */
+  private async acknowledge(queue: JobQueue, seq: number): Promise<boolean> {
+    for (;;) {
+      try {
+        await queue.ack(seq);
+        this.stall.clear();
+        return true;
+      } catch (error) {
+        if (this.stopping) return false;
+        const fault = storageFaultOf(error);
+        if (fault !== null) await this.stall.backoff(fault);
+        else {
+          this.options.log.error({ err: error }, 'could not acknowledge index jobs; retrying');
+          await sleep(this.options.retryDelayMs ?? 200);
+        }
+        if (this.stopping) return false;
+      }
     }
   }
 
@@ -298,15 +342,24 @@ export class IndexPipeline implements ContentHooks {
     return true;
   }
 
+  /** Tries `jobs` up to `attempts` times; tries that hit a storage fault are not counted. */
   private async attempt(jobs: readonly Job[], attempts: number): Promise<boolean> {
-    for (let n = 1; n <= attempts; n++) {
+    for (let n = 1; n <= attempts;) {
       try {
         await this.sync.apply(jobs);
+        this.stall.clear();
         return true;
       } catch (error) {
-        this.options.log.warn({ err: error, jobs: jobs.length, attempt: n }, 'index batch failed');
         if (this.stopping) return false;
+        const fault = storageFaultOf(error);
+        if (fault !== null) {
+          await this.stall.backoff(fault);
+          if (this.stopping) return false;
+          continue;
+        }
+        this.options.log.warn({ err: error, jobs: jobs.length, attempt: n }, 'index batch failed');
         if (n < attempts) await sleep((this.options.retryDelayMs ?? 200) * n);
+        n++;
       }
     }
     return false;

@@ -4,7 +4,8 @@
  * last finished job is kept in `queue.ack` (written atomically); at start every journal job after it
  * is pending again. Once everything is acknowledged the journal is truncated so it does not grow.
  * Each pending job's enqueue time is kept in memory (a job replayed at start counts from the open),
- * for the index lag.
+ * for the index lag. An append that fails (a full disk writes part of it) is cut off again, so the
+ * next append can never glue onto its torn tail.
  */
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -52,6 +53,8 @@ export class JobQueue {
   private lastWritten = 0;
   private acked = 0;
   private rotateWanted = false;
+  /** A failed append left bytes that could not be cut off: the next one starts on a fresh line. */
+  private tornTail = false;
   private listener: (() => void) | null = null;
 
   private constructor(
@@ -140,14 +143,19 @@ export class JobQueue {
       }
       const batch = this.writes;
       this.writes = [];
-      const text = batch.map((w) => w.line).join('');
+      const text = (this.tornTail ? '\n' : '') + batch.map((w) => w.line).join('');
       try {
         await this.journal.appendFile(text);
         await this.journal.datasync();
-        this.journalBytes += Buffer.byteLength(text);
+        // After a torn tail that stayed, only the file knows where the complete lines end.
+        this.journalBytes = this.tornTail
+          ? (await this.journal.stat()).size
+          : this.journalBytes + Buffer.byteLength(text);
+        this.tornTail = false;
         this.lastWritten = Math.max(this.lastWritten, ...batch.map((w) => w.seq));
         for (const w of batch) w.done();
       } catch (error) {
+        await this.cutTornTail();
         const failure = error instanceof Error ? error : new Error('journal write failed');
         for (const w of batch) w.done(failure);
       }
@@ -155,12 +163,27 @@ export class JobQueue {
     this.flushing = null;
   }
 
+  /** After a failed append: truncates the journal back to its last complete line. */
+  private async cutTornTail(): Promise<void> {
+    try {
+      await this.journal.truncate(this.journalBytes);
+    } catch {
+      this.tornTail = true;
+    }
+  }
+
   private async rotateIfDone(): Promise<void> {
     this.rotateWanted = false;
     if (this.lastWritten > this.acked || this.journalBytes <= ROTATE_BYTES) return;
-    await this.journal.truncate(0);
-    await this.journal.sync();
-    this.journalBytes = 0;
+    try {
+      await this.journal.truncate(0);
+      await this.journal.sync();
+      this.journalBytes = 0;
+    } catch {
+      // A read-only disk: the journal stays as it is (every job in it is acknowledged) until a later
+      // rotation succeeds. The flush loop must go on, or appends would wait forever.
+      this.journalBytes = (await this.journal.stat().catch(() => null))?.size ?? this.journalBytes;
+    }
   }
 
   /** Up to `n` of the oldest pending jobs (they stay pending until acknowledged). */

@@ -2,7 +2,9 @@
  * The on-disk layout of sessions (SPEC 8) and its crash-safe primitives:
  * `{DATA_DIR}/fs/{account}/session/{S}/messages.jsonl`, `.meta.json`, `history/archive_NNN/`.
  * Appends write one complete line per call; readers skip lines that do not parse (a crash mid-append
- * leaves a torn line, and the next append starts on a fresh line so it never glues onto one).
+ * leaves a torn line, and the next append starts on a fresh line so it never glues onto one); an
+ * append that fails (a full disk) is cut off again. `.meta.json` is replaced atomically; one that is
+ * unreadable, or missing beside a message log, is reported as damaged so it can be rebuilt.
  */
 import { constants } from 'node:fs';
 import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
@@ -22,6 +24,13 @@ export const HISTORY_DIR = 'history';
 export const OVERVIEW_FILE = '.overview.md';
 export const ABSTRACT_FILE = '.abstract.md';
 const ARCHIVE_PATTERN = /^archive_(\d{3,})$/;
+
+/** A session's `.meta.json` as found on disk. */
+export type MetaOnDisk =
+  | { readonly state: 'missing' }
+  | { readonly state: 'ok'; readonly meta: SessionMeta }
+  /** Truncated, not a meta, or missing while `messages.jsonl` exists: rebuild it from the log. */
+  | { readonly state: 'damaged' };
 
 export function sessionUri(session_id: string): string {
   return `viking://session/${session_id}`;
@@ -48,13 +57,18 @@ export function parseMessages(text: string, where: string): StoredMessage[] {
   return messages;
 }
 
-function parseLine(line: string): StoredMessage | null {
+/** JSON.parse, with undefined for text that is not JSON (a truncated file). */
+function parseJson(text: string): unknown {
   try {
-    const result = storedMessageSchema.safeParse(JSON.parse(line));
-    return result.success ? result.data : null;
+    return JSON.parse(text);
   } catch {
-    return null;
+    return undefined;
   }
+}
+
+function parseLine(line: string): StoredMessage | null {
+  const result = storedMessageSchema.safeParse(parseJson(line));
+  return result.success ? result.data : null;
 }
 
 /** Paths and file operations of one DATA_DIR's sessions. Holds no locks: the service serialises. */
@@ -112,9 +126,14 @@ export class SessionFiles {
     return join(this.dir(account_id, session_id), HISTORY_DIR);
   }
 
-  async readMeta(account_id: string, session_id: string): Promise<SessionMeta | null> {
+  async readMeta(account_id: string, session_id: string): Promise<MetaOnDisk> {
     const text = await this.readOrNull(join(this.dir(account_id, session_id), META_FILE));
-    return text === null ? null : sessionMetaSchema.parse(JSON.parse(text));
+    if (text === null) {
+      const log = await this.isFile(this.messagesPath(account_id, session_id));
+      return log ? { state: 'damaged' } : { state: 'missing' };
+    }
+    const parsed = sessionMetaSchema.safeParse(parseJson(text));
+    return parsed.success ? { state: 'ok', meta: parsed.data } : { state: 'damaged' };
   }
 
   async writeMeta(account_id: string, meta: SessionMeta): Promise<void> {
@@ -131,13 +150,23 @@ export class SessionFiles {
     return parseMessages(await this.readText(path), path);
   }
 
+  /** Size of a regular file; 0 if there is none (links are not followed). */
   async size(path: string): Promise<number> {
-    if (await this.throughLink(path)) return 0;
+    return (await this.fileInfo(path))?.size ?? 0;
+  }
+
+  /** Whether a regular file is at `path` (links are not followed). */
+  async isFile(path: string): Promise<boolean> {
+    return (await this.fileInfo(path)) !== null;
+  }
+
+  private async fileInfo(path: string): Promise<{ size: number } | null> {
+    if (await this.throughLink(path)) return null;
     try {
       const info = await lstat(path);
-      return info.isFile() ? info.size : 0;
+      return info.isFile() ? info : null;
     } catch (error) {
-      if (isMissing(error)) return 0;
+      if (isMissing(error)) return null;
       throw error;
     }
   }
@@ -164,11 +193,17 @@ export class SessionFiles {
         if (last[0] !== 0x0a) prefix = '\n';
       }
       const data = Buffer.from(`${prefix}${line}\n`, 'utf8');
-      let written = 0;
-      while (written < data.length) {
-        written += (await handle.write(data, written)).bytesWritten;
+      try {
+        let written = 0;
+        while (written < data.length) {
+          written += (await handle.write(data, written)).bytesWritten;
+        }
+        await handle.datasync();
+      } catch (error) {
+        // A full disk took part of the line: cut it off, so a failed append leaves nothing behind.
+        await handle.truncate(size).catch(() => undefined);
+        throw error;
       }
-      await handle.datasync();
       return size + data.length;
     } finally {
       await handle.close();
@@ -214,11 +249,15 @@ export class SessionFiles {
     }
   }
 
-  /** Ids of the account's sessions (folders with a valid id and a `.meta.json`), sorted. */
+  /** Ids of the account's sessions (folders with a valid id and a `.meta.json` or a message log), sorted. */
   async sessionIds(account_id: string): Promise<string[]> {
     const names = (await this.readDirNames(this.root(account_id))).filter(isValidId).sort();
     const present = await Promise.all(
-      names.map(async (name) => (await this.size(join(this.root(account_id), name, META_FILE))) > 0),
+      names.map(
+        async (name) =>
+          (await this.isFile(join(this.root(account_id), name, META_FILE))) ||
+          (await this.isFile(join(this.root(account_id), name, MESSAGES_FILE))),
+      ),
     );
     return names.filter((_, i) => present[i] === true);
   }

@@ -1,4 +1,4 @@
-import { addParticipants, newMeta, normaliseParts } from './meta.js';
+import { addParticipants, newMeta, normaliseParts, rebuildMeta } from './meta.js';
 import { addMessageSchema } from './schema.js';
 
 test('a new meta starts with the creator as the only participant', () => {
@@ -52,4 +52,42 @@ test.each([
   ],
 ])('normaliseParts(%j)', (raw, parts) => {
   expect(normaliseParts('s9', addMessageSchema.parse(raw))).toEqual(parts);
+});
+
+test('a rebuilt meta counts the live and archived messages and usages and finds the participants', () => {
+  const message = (id: string, role: string, role_id: string | null, created_at: string) => ({
+    id,
+    role,
+    role_id,
+    parts: [],
+    created_at,
+  });
+  const meta = rebuildMeta(
+    {
+      session_id: 's1',
+      archived: [message('a', 'system', null, 'T1'), message('b', 'user', 'bob', 'T2')],
+      live: [message('c', 'assistant', 'bot', 'T3'), message('d', 'user', 'alice', 'T4')],
+      commit_count: 1,
+      usages: [{ type: 'context' }, { type: 'context' }, { type: 'skill' }],
+    },
+    { creator: 'caller', now: 'NOW' },
+  );
+  expect(meta).toEqual({
+    session_id: 's1',
+    created_at: 'T1',
+    updated_at: 'T4',
+    created_by_user_id: 'bob',
+    participant_user_ids: ['bob', 'alice'],
+    participant_agent_ids: ['bot'],
+    message_count: 2,
+    total_message_count: 4,
+    commit_count: 1,
+    contexts_used: 2,
+    skills_used: 1,
+  });
+});
+
+test('a rebuilt meta of a session without messages falls back to the caller and now', () => {
+  const log = { session_id: 's1', archived: [], live: [], commit_count: 0 };
+  expect(rebuildMeta(log, { creator: 'alice', now: 'NOW' })).toEqual(newMeta('s1', 'alice', 'NOW'));
 });

@@ -58,7 +58,7 @@ async function allMessages(
   session_id: string,
 ): Promise<StoredMessage[] | null> {
   if (!isValidId(account_id) || !isValidId(session_id)) return null;
-  if ((await files.readMeta(account_id, session_id)) === null) return null;
+  if ((await files.readMeta(account_id, session_id)).state === 'missing') return null;
   const out: StoredMessage[] = [];
   for (const n of await files.archiveNumbers(account_id, session_id)) {
     const text = await files.readArchiveFile(account_id, session_id, n, MESSAGES_FILE);

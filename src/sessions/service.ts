@@ -1,9 +1,10 @@
 /**
  * Account-shared sessions (SPEC 8): create, list, get, delete, add messages, context and commit.
  * Every change to one session runs under a per-session lock; the message log is append-only and the
- * meta file is replaced atomically. Content hooks are awaited after each change is durable; a change
- * that enqueues index jobs is first admitted by the indexer (backpressure), and a message sent with
- * `wait: true` returns once its index job is applied.
+ * meta file is replaced atomically (a damaged one is rebuilt from the log, see repair.ts). Content
+ * hooks are awaited after each change is durable; a change that enqueues index jobs is first admitted
+ * by the indexer (backpressure), and a message sent with `wait: true` returns once its index job is
+ * applied.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -41,6 +42,7 @@ import { parseInput } from '../validate.js';
 import { addParticipants, newMeta } from './meta.js';
 import { USED_FILE, parseUsages, usageSection, usagesOf, type Usage } from './usage.js';
 import { readArchive, type SessionArchive } from './archives.js';
+import { repairMeta } from './repair.js';
 
 export type { AuthMode } from './role-id.js';
 export {
@@ -85,6 +87,10 @@ function userOf(ctx: RequestContext): SessionUser {
   return { account_id, user_id, agent_id };
 }
 
+function notFound(session_id: string): never {
+  throw new AppError('NOT_FOUND', `session '${session_id}' not found`, { session_id });
+}
+
 export class SessionService implements SessionReader {
   private readonly files: SessionFiles;
   private readonly reader: SessionReader;
@@ -122,7 +128,7 @@ export class SessionService implements SessionReader {
     const session_id = validateId(id, 'session_id');
     const { auto_create } = parseInput(getSessionQuerySchema, query, 'query');
     if (auto_create) await this.ensure(ctx, session_id);
-    const meta = await this.requireMeta(ctx.effective.account_id, session_id);
+    const meta = await this.requireMeta(ctx, session_id);
     return { ...meta, user: userOf(ctx) };
   }
 
@@ -170,7 +176,7 @@ export class SessionService implements SessionReader {
     const session_id = validateId(id, 'session_id');
     validateId(archive_id, 'archive_id');
     const account = ctx.effective.account_id;
-    await this.requireMeta(account, session_id);
+    await this.requireMeta(ctx, session_id);
     const archive = await readArchive(this.files, account, session_id, archive_id);
     if (archive === null) {
       throw new AppError('NOT_FOUND', `archive '${archive_id}' not found`, { session_id, archive_id });
@@ -212,7 +218,8 @@ export class SessionService implements SessionReader {
     const usages = usagesOf(ctx, body, new Date().toISOString());
     const account = ctx.effective.account_id;
     const meta = await this.locked(account, session_id, async () => {
-      const current = await this.requireMeta(account, session_id);
+      const current =
+        (await this.metaLocked(account, session_id, ctx.effective.user_id)) ?? notFound(session_id);
       const path = join(this.files.dir(account, session_id), USED_FILE);
       for (const usage of usages) await this.files.appendLine(path, JSON.stringify(usage));
       const count = (type: Usage['type']) => usages.filter((u) => u.type === type).length;
@@ -231,7 +238,7 @@ export class SessionService implements SessionReader {
     const session_id = validateId(id, 'session_id');
     const { token_budget } = parseInput(contextQuerySchema, query, 'query');
     const account = ctx.effective.account_id;
-    await this.requireMeta(account, session_id);
+    await this.requireMeta(ctx, session_id);
     // No lock: appends are whole lines and commits replace files atomically.
     const messages = await this.files.readMessagesAt(this.files.messagesPath(account, session_id));
     const numbers = await this.files.archiveNumbers(account, session_id);
@@ -255,7 +262,7 @@ export class SessionService implements SessionReader {
     const account = ctx.effective.account_id;
     this.deps.hooks.admit?.(account);
     const archive = await this.locked(account, session_id, () =>
-      this.commitLocked(account, session_id, keep_recent_count),
+      this.commitLocked(ctx, session_id, keep_recent_count),
     );
     const accepted = { session_id, status: 'accepted', task_id: null } as const;
     if (archive === null) return { ...accepted, archived: false, archive_uri: null };
@@ -297,7 +304,7 @@ export class SessionService implements SessionReader {
   private ensure(ctx: RequestContext, session_id: string): Promise<boolean> {
     const account = ctx.effective.account_id;
     return this.locked(account, session_id, async () => {
-      if ((await this.files.readMeta(account, session_id)) !== null) return false;
+      if ((await this.metaLocked(account, session_id, ctx.effective.user_id)) !== null) return false;
       await this.files.makeDir(account, session_id);
       const meta = newMeta(session_id, ctx.effective.user_id, new Date().toISOString());
       await this.files.writeMeta(account, meta);
@@ -305,10 +312,24 @@ export class SessionService implements SessionReader {
     });
   }
 
-  private async requireMeta(account: string, session_id: string): Promise<SessionMeta> {
-    const meta = await this.files.readMeta(account, session_id);
-    if (meta === null) throw new AppError('NOT_FOUND', `session '${session_id}' not found`, { session_id });
-    return meta;
+  /** The session's meta, or null if there is no session; under the lock (it may repair the meta). */
+  private async metaLocked(account: string, session_id: string, caller: string): Promise<SessionMeta | null> {
+    const found = await this.files.readMeta(account, session_id);
+    if (found.state === 'damaged') return repairMeta(this.files, account, session_id, caller);
+    return found.state === 'ok' ? found.meta : null;
+  }
+
+  /** The meta of an existing session (404 otherwise); takes the lock only to repair a damaged meta. */
+  private async requireMeta(ctx: RequestContext, session_id: string): Promise<SessionMeta> {
+    const { account_id, user_id } = ctx.effective;
+    const found = await this.files.readMeta(account_id, session_id);
+    const meta =
+      found.state === 'damaged'
+        ? await this.locked(account_id, session_id, () => this.metaLocked(account_id, session_id, user_id))
+        : found.state === 'ok'
+          ? found.meta
+          : null;
+    return meta ?? notFound(session_id);
   }
 
   /** Under the lock: append the messages' lines at once, then replace the meta. Returns the live count. */
@@ -319,7 +340,7 @@ export class SessionService implements SessionReader {
     messages: readonly StoredMessage[],
   ): Promise<number> {
     const now = new Date().toISOString();
-    let meta = await this.files.readMeta(account, session_id);
+    let meta = await this.metaLocked(account, session_id, creator);
     if (meta === null) {
       await this.files.makeDir(account, session_id);
       meta = newMeta(session_id, creator, now);
@@ -354,8 +375,9 @@ export class SessionService implements SessionReader {
    * null if there was nothing new. Messages already in the newest archive are skipped: a crash after
    * the archive was renamed into place but before the live log was rewritten must not archive them twice.
    */
-  private async commitLocked(account: string, session_id: string, keep: number): Promise<string | null> {
-    const meta = await this.requireMeta(account, session_id);
+  private async commitLocked(ctx: RequestContext, session_id: string, keep: number): Promise<string | null> {
+    const account = ctx.effective.account_id;
+    const meta = (await this.metaLocked(account, session_id, ctx.effective.user_id)) ?? notFound(session_id);
     const path = this.files.messagesPath(account, session_id);
     const messages = await this.files.readMessagesAt(path);
     if (messages.length <= keep) return null;

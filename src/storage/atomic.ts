@@ -46,7 +46,10 @@ export interface WriteOptions {
   readonly within?: string;
 }
 
-/** Writes `data` to `path` atomically: readers see the old or the new content, never a mix. */
+/**
+ * Writes `data` to `path` atomically: readers see the old or the new content, never a mix, and a
+ * failed write leaves neither a partial file nor its temporary file.
+ */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
@@ -55,17 +58,19 @@ export async function writeFileAtomic(
   if (options.within === undefined) await mkdir(dirname(path), { recursive: true });
   else if (dirname(path) !== options.within) await mkdirWithin(options.within, dirname(path));
   const temp = join(dirname(path), `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
-  const handle = await open(temp, 'w', 0o600);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
+    // Whatever failed (a full disk fails the write, not the open), no temporary file is left behind.
+    // On a read-only disk the removal fails as well; the error that matters is the first one.
+    await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
 }
