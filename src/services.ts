@@ -14,7 +14,10 @@ import { searchRouter } from './http/routes/search.js';
 import { sessionsRouter } from './http/routes/sessions.js';
 import type { Embedder } from './index/embedder.js';
 import { assertCompatible, createEmbedder } from './index/embedders/select.js';
+import { IndexGuard, type IndexState } from './index/guard.js';
+import { clearResetPending, resetPending } from './index/marker.js';
 import { IndexPipeline } from './index/pipeline.js';
+import { accountsOnDisk } from './index/reindex.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -29,7 +32,7 @@ import { lockDataDir } from './storage/lock.js';
 export const MODEL_CACHE_DIR = join('data', 'models');
 
 export interface OpenIndexOptions {
-  /** Start from an empty table (a rebuild with another embedder). */
+  /** Start from an empty table (a rebuild with another embedder); also done while a reset is pending. */
   readonly reset?: boolean;
   /** Use this embedder instead of the configured one (tests). */
   readonly embedder?: Embedder;
@@ -41,7 +44,9 @@ export async function openIndex(
   log: Logger,
   options: OpenIndexOptions = {},
 ): Promise<{ embedder: Embedder; store: IndexStore }> {
-  const indexed = options.reset === true ? null : await IndexStore.storedIdentity(config.lancedbUri);
+  // A reset killed before its new table existed is finished first (src/index/marker.ts).
+  const reset = options.reset === true || (await resetPending(config.dataDir));
+  const indexed = reset ? null : await IndexStore.storedIdentity(config.lancedbUri);
   const embedder =
     options.embedder ??
     (await createEmbedder({
@@ -55,10 +60,11 @@ export async function openIndex(
   const store = await IndexStore.open({
     uri: config.lancedbUri,
     embedder,
-    reset: options.reset === true,
+    reset,
     memoryBudgetBytes: config.searchMemoryBytes,
     log,
   });
+  await clearResetPending(config.dataDir);
   return { embedder, store };
 }
 
@@ -74,30 +80,37 @@ function bound(hooks: ContentHooks): ContentHooks {
 }
 
 /**
- * System status: ROOT sees the whole index; everyone else sees the embedder, the queue and its own
- * account's record count — not other tenants' volumes or the failure counters.
+ * System status: ROOT sees the whole index; everyone else sees the embedder, the queue, the index's
+ * state and its own account's record count — not other tenants' volumes or the failure counters.
  */
 async function statusFor(
   ctx: RequestContext,
   pipeline: IndexPipeline,
   store: IndexStore,
+  guard: IndexGuard,
 ): Promise<Record<string, unknown>> {
+  const index: IndexState = await guard.state();
   const status = await pipeline.status();
-  if (ctx.role === 'root') return { ...status, search_memory: store.memoryStatus() };
+  if (ctx.role === 'root') return { index, ...status, search_memory: store.memoryStatus() };
   const records = await store.countRows(eq('account_id', ctx.effective.account_id));
   const { queue_depth, index_lag_s, embedder } = status;
-  return { queue_depth, index_lag_s, records, embedder };
+  return { index, queue_depth, index_lag_s, records, embedder };
 }
 
-/** /ready: the indexer accepts jobs and the index answers a query. */
+/** /ready: the indexer accepts jobs, the index is complete (not missing or rebuilding) and answers. */
 async function readiness(
   pipeline: IndexPipeline,
   store: IndexStore,
+  guard: IndexGuard,
 ): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
-  const index = await store.countRows().then(
-    () => 'ok',
-    () => 'unavailable',
-  );
+  const state = await guard.state();
+  const index =
+    state !== 'ok'
+      ? state
+      : await store.countRows().then(
+          () => 'ok',
+          () => 'unavailable',
+        );
   const indexer = pipeline.running ? 'ok' : 'stopped';
   return { ok: index === 'ok' && indexer === 'ok', checks: { index, indexer } };
 }
@@ -108,12 +121,16 @@ export interface Services {
   readonly embedder: Embedder;
   readonly store: IndexStore;
   readonly pipeline: IndexPipeline;
+  readonly guard: IndexGuard;
   readonly vfs: Vfs;
   readonly sessions: SessionService;
   readonly search: SearchService;
   readonly metrics: Metrics;
   readonly deps: AppDeps;
-  /** Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. */
+  /**
+   * Stops the pipeline (pending jobs stay in the journal), records the index's version, closes the
+   * index, releases DATA_DIR.
+   */
   close(): Promise<void>;
 }
 
@@ -140,6 +157,8 @@ async function assemble(
 ): Promise<Services> {
   const { dataDir } = config;
   const { embedder, store } = await openIndex(config, log, options);
+  // Listed before the account store creates folders: a fresh DATA_DIR has nothing to rebuild.
+  const onDisk = await accountsOnDisk(dataDir);
   const reader = sessionReader(dataDir);
   const pipeline = new IndexPipeline({
     dataDir,
@@ -172,7 +191,9 @@ async function assemble(
       },
     },
   });
+  const guard = new IndexGuard({ dataDir, lancedbUri: config.lancedbUri, store, pipeline, log });
   await pipeline.start();
+  await guard.atStart(onDisk);
   const sessions = new SessionService({
     dataDir,
     hooks,
@@ -194,6 +215,7 @@ async function assemble(
       metrics.integrityErrors.inc(n);
     },
     onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
+    available: (ctx) => guard.assertSearchable(ctx.effective.account_id),
   });
   const admission = new SearchAdmission({
     maxInflight: config.maxSearchInflight,
@@ -207,14 +229,15 @@ async function assemble(
     routers: [fsRouter(vfs), sessionsRouter(sessions), searchRouter(search, admission)],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
-    status: (ctx) => statusFor(ctx, pipeline, store),
-    ready: () => readiness(pipeline, store),
+    status: (ctx) => statusFor(ctx, pipeline, store, guard),
+    ready: () => readiness(pipeline, store, guard),
     metrics,
   };
   const close = async (): Promise<void> => {
     await pipeline.stop();
+    await guard.close();
     await store.close();
     await unlock();
   };
-  return { config, accounts, embedder, store, pipeline, vfs, sessions, search, metrics, deps, close };
+  return { config, accounts, embedder, store, pipeline, guard, vfs, sessions, search, metrics, deps, close };
 }

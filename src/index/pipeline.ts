@@ -3,12 +3,14 @@
  * large batches and applies them with {@link IndexSync}. A failing batch is retried, then split in
  * halves until the failing jobs are isolated; a single job that keeps failing is logged and dropped
  * (a re-index repairs it). Requests can wait for their own jobs ({@link IndexPipeline.waitFor}), and
- * writes are refused with RESOURCE_EXHAUSTED while the index lag is over its bound.
+ * writes are refused with RESOURCE_EXHAUSTED while the index lag is over its bound. Rebuilds
+ * (src/index/rebuild.ts) are journaled jobs too, applied one account per batch.
  */
 import { AppError, assertNever } from '../errors.js';
 import type { ContentHooks, IndexTickets } from '../hooks.js';
 import { LagMeter } from './lag.js';
 import { JobQueue, type Job, type QueueEntry } from './queue.js';
+import { batchOf, rebuildJob, RebuildTracker, type RebuildStatus } from './rebuild.js';
 import { messageUri } from './records.js';
 import { IndexSync, type SyncDeps } from './sync.js';
 import { JobWaiters } from './waiters.js';
@@ -35,6 +37,8 @@ export interface PipelineStatus {
   readonly embedder: { readonly id: string; readonly dimension: number };
   readonly failed_jobs: number;
   readonly integrity_errors?: number;
+  /** Present while a rebuild is in progress. */
+  readonly rebuild?: RebuildStatus;
 }
 
 export const DEFAULT_BATCH_SIZE = 512;
@@ -64,6 +68,7 @@ export class IndexPipeline implements ContentHooks {
   private readonly sync: IndexSync;
   private readonly waiters = new JobWaiters();
   private readonly lag: LagMeter;
+  private readonly rebuilds: RebuildTracker;
   private worker: Promise<void> | null = null;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
@@ -75,6 +80,7 @@ export class IndexPipeline implements ContentHooks {
   constructor(private readonly options: PipelineOptions) {
     this.sync = new IndexSync(options);
     this.lag = new LagMeter(options.maxLagS ?? DEFAULT_MAX_LAG_S);
+    this.rebuilds = new RebuildTracker(options.log);
   }
 
   /** Opens the journal and replays every job accepted but not finished before a crash. */
@@ -87,6 +93,7 @@ export class IndexPipeline implements ContentHooks {
     this.replayedUpTo = queue.pendingSeqs().at(-1) ?? 0;
     queue.onJob(() => this.kick());
     if (queue.depth > 0) this.options.log.info({ jobs: queue.depth }, 'replaying index jobs');
+    this.rebuilds.add(queue.peek(queue.depth));
     this.kick();
   }
 
@@ -132,6 +139,24 @@ export class IndexPipeline implements ContentHooks {
     return this.enqueue({ type: 'account', account: account_id });
   }
 
+  /**
+   * Journals a rebuild of each account's records from its files (accounts already being rebuilt are
+   * skipped); searches of those accounts answer 503 until their job is applied.
+   */
+  async rebuild(accounts: readonly string[], reason: string): Promise<IndexTickets> {
+    const wanted = accounts.filter((a) => !this.rebuilds.rebuilding(a));
+    if (wanted.length === 0) return [];
+    this.options.log.warn({ reason, accounts: wanted.length }, 'rebuilding the index from the filesystem');
+    const tickets: number[] = [];
+    for (const account of wanted) tickets.push(...(await this.enqueue(rebuildJob(account))));
+    return tickets;
+  }
+
+  /** Whether an account's records are being rebuilt (they are incomplete until then). */
+  rebuilding(account_id: string): boolean {
+    return this.rebuilds.rebuilding(account_id);
+  }
+
   /** Whether the journal is open and jobs are being accepted. */
   get running(): boolean {
     return this.queue !== null && !this.stopping;
@@ -167,6 +192,7 @@ export class IndexPipeline implements ContentHooks {
 
   async status(): Promise<PipelineStatus> {
     const rate = this.lag.drainRate();
+    const rebuild = this.rebuilds.status();
     return {
       queue_depth: this.queue?.depth ?? 0,
       index_lag_s: this.queue === null ? 0 : round3(this.lag.lagS(this.queueState(this.queue))),
@@ -175,6 +201,7 @@ export class IndexPipeline implements ContentHooks {
       embedder: { id: this.options.embedder.id, dimension: this.options.embedder.dimension },
       failed_jobs: this.failedJobs,
       integrity_errors: this.integrityErrors,
+      ...(rebuild === null ? {} : { rebuild }),
     };
   }
 
@@ -190,7 +217,9 @@ export class IndexPipeline implements ContentHooks {
   private async enqueue(job: Job): Promise<IndexTickets> {
     if (this.queue === null || this.stopping)
       throw new AppError('UNAVAILABLE', 'the index queue is not running');
-    return [await this.queue.enqueue(job)];
+    const seq = await this.queue.enqueue(job);
+    this.rebuilds.add([{ seq, job }]);
+    return [seq];
   }
 
   private isIdle(): boolean {
@@ -218,7 +247,7 @@ export class IndexPipeline implements ContentHooks {
     const queue = this.queue;
     while (queue !== null && !this.stopping && queue.depth > 0) {
       const started = Date.now();
-      const batch = queue.peek(this.options.batchSize ?? DEFAULT_BATCH_SIZE);
+      const batch = batchOf(queue.peek(this.options.batchSize ?? DEFAULT_BATCH_SIZE));
       // Interrupted by stop(): leave the batch in the journal for the next start.
       if (!(await this.process(batch, this.maxAttempts()))) break;
       const last = batch[batch.length - 1];
@@ -232,6 +261,7 @@ export class IndexPipeline implements ContentHooks {
       }
       this.lag.record(batch.length, Date.now() - started);
       this.waiters.finished(last.seq);
+      this.rebuilds.finished(last.seq);
     }
   }
 

@@ -126,6 +126,8 @@ export interface SearchDeps {
   readonly plan?: RequestedPlan;
   /** Told the plan of every vector query (metrics). */
   readonly onPlan?: (plan: PlanReport) => void;
+  /** Throws (UNAVAILABLE) while the caller's index is missing or being rebuilt. */
+  readonly available?: (ctx: RequestContext) => Promise<void>;
 }
 
 const DEFAULT_CONCURRENT_QUERIES = 4;
@@ -147,6 +149,7 @@ export class SearchService {
 
   async search(ctx: RequestContext, request: SearchRequest): Promise<SearchResult> {
     const targets = this.resolveTargets(ctx, request.target_uri);
+    await this.deps.available?.(ctx);
     const filter = and(
       visibilityExpr(ctx),
       targets.length === 0 ? and() : or(...targets.map(targetExpr)),

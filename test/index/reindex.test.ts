@@ -1,6 +1,4 @@
 /** Rebuilding the index from the filesystem. */
-import { reindexAccount, reindexAll } from '../../src/index/reindex.js';
-import { logger } from '../../src/log.js';
 import { IndexFixture } from '../helpers/index-fixture.js';
 
 let f: IndexFixture;
@@ -44,18 +42,8 @@ test('reindex rebuilds files, folder records and session messages, and skips int
   );
   await f.write('acme', 'viking://session/s1/history/archive_001/.overview.md', 'archive overview');
   await f.write('other', 'viking://resources/o.md', 'other account');
-  const deps = {
-    dataDir: f.dataDir,
-    store: f.store,
-    embedder: f.embedder,
-    policyOf: () =>
-      Promise.resolve(
-        f.policies.get('x') ?? { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false },
-      ),
-    log: logger,
-  };
-
-  expect(await reindexAll(deps)).toEqual(['acme', 'other']);
+  await f.pipeline.rebuild(['acme', 'other'], 'test');
+  await f.pipeline.waitIdle();
   const rows = await f.rows('acme');
   expect(rows.map((r) => [r.uri, r.level, r.text])).toEqual([
     ['viking://resources/docs', 0, 'docs abstract'],
@@ -73,7 +61,9 @@ test('reindex rebuilds files, folder records and session messages, and skips int
 
   // Records the filesystem no longer backs disappear; the account is rebuilt, the other untouched.
   await f.remove('acme', 'viking://resources/docs');
-  expect(await reindexAccount(deps, 'acme')).toBe(3);
+  await f.pipeline.rebuild(['acme'], 'test');
+  await f.pipeline.waitIdle();
+  expect(await f.rows('acme')).toHaveLength(3);
   expect((await f.rows('acme')).every((r) => r.uri.startsWith('viking://session/'))).toBe(true);
   expect(await f.rows('other')).toHaveLength(1);
 });
