@@ -2,7 +2,7 @@
  * The indexing pipeline (SPEC 9.3): the content hooks enqueue durable jobs, one worker takes them in
  * large batches and applies them with {@link IndexSync}. A failing batch is retried, then split in
  * halves until the failing jobs are isolated; a single job that keeps failing is logged and dropped
- * (a re-index repairs it). Requests can wait for their own jobs ({@link IndexPipeline.waitFor}), and
+ * (a re-index repairs it) — except a rebuild job, which is journaled again. Requests can wait for their own jobs ({@link IndexPipeline.waitFor}), and
  * writes are refused with RESOURCE_EXHAUSTED while the index lag is over its bound. Rebuilds
  * (src/index/rebuild.ts) are journaled jobs too, applied one account per batch.
  */
@@ -10,7 +10,7 @@ import { AppError, assertNever } from '../errors.js';
 import type { ContentHooks, IndexTickets } from '../hooks.js';
 import { LagMeter } from './lag.js';
 import { JobQueue, type Job, type QueueEntry } from './queue.js';
-import { batchOf, rebuildJob, RebuildTracker, type RebuildStatus } from './rebuild.js';
+import { batchOf, isRebuild, rebuildJob, RebuildTracker, type RebuildStatus } from './rebuild.js';
 import { messageUri } from './records.js';
 import { IndexSync, type SyncDeps } from './sync.js';
 import { JobWaiters } from './waiters.js';
@@ -284,7 +284,7 @@ export class IndexPipeline implements ContentHooks {
       return true;
     if (this.stopping) return false;
     if (batch.length === 1) {
-      this.giveUp(batch);
+      await this.giveUp(batch);
       return true;
     }
     const middle = Math.ceil(batch.length / 2);
@@ -308,12 +308,20 @@ export class IndexPipeline implements ContentHooks {
     return false;
   }
 
-  private giveUp(entries: readonly QueueEntry[]): void {
+  private async giveUp(entries: readonly QueueEntry[]): Promise<void> {
     this.failedJobs += entries.length;
     for (const entry of entries) {
       this.options.log.error({ job: entry.job }, 'index job dropped after retries');
       if (entry.seq > this.replayedUpTo)
         this.waiters.drop(entry.seq, { account: entry.job.account, uri: jobUri(entry.job) });
+      // A dropped rebuild would leave the account's records incomplete without a trace: it is
+      // journaled again before the old job is acknowledged (the account keeps answering 503), and
+      // retried after the jobs behind it.
+      if (isRebuild(entry.job)) {
+        await this.enqueue(entry.job).catch((error: unknown) =>
+          this.options.log.error({ err: error, job: entry.job }, 'could not journal the rebuild again'),
+        );
+      }
     }
   }
 }

@@ -50,6 +50,8 @@ export class RebuildTracker {
     for (const [at, account] of this.pending) {
       if (at > seq) continue;
       this.pending.delete(at);
+      // Still pending under a later job: this one failed and was journaled again.
+      if (this.rebuilding(account)) continue;
       this.done += 1;
       this.log.info({ account, done: this.done, left: this.pending.size }, 'index rebuilt for an account');
     }
@@ -67,6 +69,6 @@ export class RebuildTracker {
   /** Null when no rebuild is in progress. */
   status(): RebuildStatus | null {
     if (this.pending.size === 0) return null;
-    return { accounts_done: this.done, accounts_left: this.pending.size };
+    return { accounts_done: this.done, accounts_left: new Set(this.pending.values()).size };
   }
 }

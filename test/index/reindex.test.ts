@@ -1,4 +1,5 @@
-/** Rebuilding the index from the filesystem. */
+/** Rebuilding the index from the filesystem: journaled jobs, one account per batch. */
+import { GatedEmbedder } from '../helpers/gated-embedder.js';
 import { IndexFixture } from '../helpers/index-fixture.js';
 
 let f: IndexFixture;
@@ -66,4 +67,42 @@ test('reindex rebuilds files, folder records and session messages, and skips int
   expect(await f.rows('acme')).toHaveLength(3);
   expect((await f.rows('acme')).every((r) => r.uri.startsWith('viking://session/'))).toBe(true);
   expect(await f.rows('other')).toHaveLength(1);
+});
+
+test('a rebuild is tracked per account, survives a restart of the pipeline and is never dropped', async () => {
+  await f.close();
+  const gated = new GatedEmbedder();
+  f = new IndexFixture();
+  await f.write('acme', 'viking://resources/a.md', 'gatedword acme');
+  await f.write('other', 'viking://resources/o.md', 'gatedother');
+  await f.write('broken', 'viking://resources/b.md', 'poisonword');
+  gated.close('gatedword');
+  gated.close('gatedother');
+  gated.poison('poisonword');
+  await f.start({ embedder: gated });
+  await f.pipeline.rebuild(['acme', 'other', 'broken'], 'test');
+  await gated.reached('gatedword');
+  expect(['acme', 'other', 'broken', 'nobody'].map((a) => f.pipeline.rebuilding(a))).toEqual([
+    true,
+    true,
+    true,
+    false,
+  ]);
+  expect((await f.pipeline.status()).rebuild).toEqual({ accounts_done: 0, accounts_left: 3 });
+
+  // Stopped with the first account's job in progress: it finishes, the others stay journaled.
+  const stopped = f.pipeline.stop();
+  gated.open('gatedword');
+  await stopped;
+  await f.pipeline.start();
+  await gated.reached('gatedother');
+  expect([f.pipeline.rebuilding('acme'), f.pipeline.rebuilding('other')]).toEqual([false, true]);
+  expect(await f.rows('acme')).toHaveLength(1);
+  gated.open('gatedother');
+
+  // A rebuild that keeps failing is counted and journaled again: its account stays incomplete.
+  while ((await f.pipeline.status()).failed_jobs === 0) await new Promise((r) => setTimeout(r, 10));
+  expect(await f.rows('other')).toHaveLength(1);
+  expect(f.pipeline.rebuilding('broken')).toBe(true);
+  expect((await f.pipeline.status()).rebuild).toMatchObject({ accounts_left: 1 });
 });
