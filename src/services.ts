@@ -215,7 +215,7 @@ async function assemble(
       metrics.integrityErrors.inc(n);
     },
     onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
-    available: (ctx) => guard.assertSearchable(ctx.effective.account_id),
+    available: (ctx, recheck) => guard.assertSearchable(ctx.effective.account_id, recheck),
   });
   const admission = new SearchAdmission({
     maxInflight: config.maxSearchInflight,

@@ -10,11 +10,10 @@ import type { Logger } from '../log.js';
 import { readIndexMarker, saveIndexMarker } from './marker.js';
 import type { IndexPipeline } from './pipeline.js';
 import { accountsOnDisk } from './reindex.js';
-import { lostError, type IndexStore } from './store.js';
+import { INDEX_RETRY_S, lostError, type IndexStore } from './store.js';
 
 /** Probe the table at most this often on the search path (a directory listing on local disk). */
 const PROBE_MS = 1000;
-const REBUILD_RETRY_S = 5;
 
 /** `ok`, `missing` (gone, a rebuild is being set up) or `rebuilding` (accounts are incomplete). */
 export type IndexState = 'ok' | 'missing' | 'rebuilding';
@@ -55,22 +54,25 @@ export class IndexGuard {
     return version < marker.version ? `index behind (version ${version}, last seen ${marker.version})` : null;
   }
 
-  /** Probes the table (at most once a second) and rebuilds it when it is gone. */
-  async check(): Promise<void> {
+  /** Probes the table (at most once a second unless `now`) and rebuilds it when it is gone. */
+  async check(now = false): Promise<void> {
     if (this.healing !== null) return this.healing;
-    if (Date.now() - this.probedAt < PROBE_MS) return;
+    if (!now && Date.now() - this.probedAt < PROBE_MS) return;
     this.probedAt = Date.now();
     if (!(await this.deps.store.present())) await this.heal();
   }
 
-  /** Throws UNAVAILABLE (503 with Retry-After) while the account's records are missing or incomplete. */
-  async assertSearchable(account_id: string): Promise<void> {
-    await this.check();
+  /**
+   * Throws UNAVAILABLE (503 with Retry-After) while the account's records are missing or incomplete;
+   * `recheck` probes at once (after a query failed).
+   */
+  async assertSearchable(account_id: string, recheck = false): Promise<void> {
+    await this.check(recheck);
     if (this.deps.store.lost) throw lostError(this.deps.lancedbUri);
     if (this.deps.pipeline.rebuilding(account_id)) {
       throw new AppError('UNAVAILABLE', 'the search index of this account is being rebuilt; retry later', {
         account_id,
-        retry_after_s: REBUILD_RETRY_S,
+        retry_after_s: INDEX_RETRY_S,
       });
     }
   }

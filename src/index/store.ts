@@ -111,10 +111,13 @@ function mismatch(stored: EmbedderIdentity | null, wanted: EmbedderIdentity): Ap
   );
 }
 
+/** Retry-After of searches refused while the index is missing or being rebuilt. */
+export const INDEX_RETRY_S = 5;
+
 /** UNAVAILABLE: the index table was removed under the running server (it is rebuilt). */
 export function lostError(uri: string): AppError {
   return new AppError('UNAVAILABLE', `the search index at ${uri} is missing; it is being rebuilt`, {
-    retry_after_s: 5,
+    retry_after_s: INDEX_RETRY_S,
   });
 }
 
@@ -201,15 +204,20 @@ export class IndexStore {
   /** Fills the mirror from the table in the background; writes wait meanwhile, searches use LanceDB. */
   private loadMirror(): Promise<void> {
     if ((this.options.memoryBudgetBytes ?? 0) <= 0) return Promise.resolve();
-    return this.writeLock.run('write', async () => {
-      const columns = [...MIRROR_COLUMNS, 'text', 'vector'];
-      await this.mirror.load(this.table.query().select(columns));
-    });
+    return this.writeLock.run('write', () => this.fillMirror());
+  }
+
+  /** Loads the mirror from the table (the caller holds the write lock). */
+  private async fillMirror(): Promise<void> {
+    await this.mirror.load(this.table.query().select([...MIRROR_COLUMNS, 'text', 'vector']));
   }
 
   /** Whether the table is still there (its folder may have been removed under the running server). */
   async present(): Promise<boolean> {
-    if (this.isLost) return false;
+    return !this.isLost && (await this.listed());
+  }
+
+  private async listed(): Promise<boolean> {
     return (await this.db.tableNames()).includes(TABLE_NAME);
   }
 
@@ -235,22 +243,21 @@ export class IndexStore {
    */
   async recreate(prepare: () => Promise<unknown>): Promise<void> {
     await this.loading;
-    this.loading = this.writeLock.run('write', async () => {
+    await this.writeLock.run('write', async () => {
       await prepare();
-      if ((await this.db.tableNames()).includes(TABLE_NAME)) await this.db.dropTable(TABLE_NAME);
+      if (await this.listed()) await this.db.dropTable(TABLE_NAME);
       this.table.close();
       this.table = await IndexStore.create(this.db, this.embedder);
       this.isLost = false;
       this.created = true;
+      // Still under the lock: no write reaches the old mirror's contents.
+      await this.fillMirror();
     });
-    await this.loading;
-    this.loading = this.loadMirror();
-    await this.loading;
   }
 
   /** Inside the write lock: refuses to write to a table that is gone (and reports the loss once). */
   private async assertPresent(): Promise<void> {
-    if (!this.isLost && (await this.db.tableNames()).includes(TABLE_NAME)) return;
+    if (!this.isLost && (await this.listed())) return;
     if (!this.isLost) {
       this.isLost = true;
       (this.options.log ?? logger).error({ uri: this.options.uri }, 'the index table is gone');

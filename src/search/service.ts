@@ -126,8 +126,11 @@ export interface SearchDeps {
   readonly plan?: RequestedPlan;
   /** Told the plan of every vector query (metrics). */
   readonly onPlan?: (plan: PlanReport) => void;
-  /** Throws (UNAVAILABLE) while the caller's index is missing or being rebuilt. */
-  readonly available?: (ctx: RequestContext) => Promise<void>;
+  /**
+   * Throws (UNAVAILABLE) while the caller's index is missing or being rebuilt; `recheck` probes the
+   * index again at once (after a failed query: a 503 naming the cause rather than a 500).
+   */
+  readonly available?: (ctx: RequestContext, recheck?: boolean) => Promise<void>;
 }
 
 const DEFAULT_CONCURRENT_QUERIES = 4;
@@ -157,7 +160,12 @@ export class SearchService {
     );
     const fetch = Math.min(Math.max(request.limit * 4, 20), 4000);
     const queued = performance.now();
-    const lists = await this.queries(() => this.retrieve(request, filter, fetch));
+    const lists = await this.queries(() => this.retrieve(request, filter, fetch)).catch(
+      async (error: unknown) => {
+        await this.deps.available?.(ctx, true);
+        throw error;
+      },
+    );
     const retrieved = performance.now();
     // Each record is checked once, even when both retrieval paths returned it.
     const rejected = new Set<string>();

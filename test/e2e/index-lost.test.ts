@@ -83,6 +83,26 @@ test('the LanceDB folder removed while running: 503s naming the cause, then rebu
   }
 });
 
+// The query itself fails (LanceDB's files are gone): the failure makes the index probed at once.
+test('with the mirror off, a search right after the folder is removed answers 503 naming the cause', async () => {
+  const t = await fullApp({ accounts: ACCOUNTS, env: { SEARCH_MEMORY_MB: '0' } });
+  try {
+    const alice = aliceOf(t);
+    await write(alice, 'viking://resources/before.md', 'before');
+    expect(await find(alice, 'before')).toEqual(['viking://resources/before.md']);
+    rmSync(join(t.dataDir, 'lancedb'), { recursive: true, force: true });
+    const search = await alice.post('/api/v1/search/find').send({ query: 'before', mode: 'fulltext' });
+    expect(search.status).toBe(503);
+    expect(search.body).toMatchObject({
+      error: { code: 'UNAVAILABLE', message: expect.stringContaining('being rebuilt') as unknown },
+    });
+    await t.services.pipeline.waitIdle();
+    await expectRebuilt(t, alice, ['viking://resources/before.md']);
+  } finally {
+    await t.close();
+  }
+});
+
 test('an index missing at start is rebuilt from the filesystem before searches are answered', async () => {
   const first = await fullApp({ accounts: ACCOUNTS });
   await write(aliceOf(first), 'viking://resources/kept.md', `kept ${GATE}`);
