@@ -84,11 +84,19 @@ export class IndexGuard {
     return (await this.deps.pipeline.status()).rebuild === undefined ? 'ok' : 'rebuilding';
   }
 
-  /** Saves the marker; called at a clean stop, after the pipeline stopped. */
+  /**
+   * Saves the marker; called at a clean stop, after the pipeline stopped. A marker that cannot be
+   * written (a full or read-only disk) only costs the "behind" check, so it never fails the stop.
+   */
   async close(): Promise<void> {
     await this.healing;
-    const { store, dataDir, lancedbUri } = this.deps;
-    if (!store.lost) await saveIndexMarker(dataDir, lancedbUri, await store.version());
+    const { store, dataDir, lancedbUri, log } = this.deps;
+    if (store.lost) return;
+    try {
+      await saveIndexMarker(dataDir, lancedbUri, await store.version());
+    } catch (error) {
+      log.warn({ err: error }, 'could not record the index version');
+    }
   }
 
   /** Journals a rebuild of every account on disk, then replaces the lost table (once per loss). */

@@ -4,7 +4,8 @@
  * - `open`: builds the services, writes one file with wait: true, closes, and prints
  *   `{"ok": true, "embedder": id}` or `{"ok": false, "code", "message"}` if building failed.
  * - `write <n>`: builds the services with a slowed-down embedder (so the queue cannot drain), writes n
- *   files through the Vfs, prints "written" and stays alive until the parent kills it.
+ *   files through the Vfs (retrying after a 429 on a loaded machine), prints "written" and stays
+ *   alive until the parent kills it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config.js';
@@ -12,7 +13,7 @@ import { isAppError } from '../../src/errors.js';
 import type { Embedder } from '../../src/index/embedder.js';
 import { logger } from '../../src/log.js';
 import { DEFAULT_POLICY, type RequestContext } from '../../src/policy/index.js';
-import { buildServices } from '../../src/services.js';
+import { buildServices, type Services } from '../../src/services.js';
 
 const CTX: RequestContext = {
   role: 'user',
@@ -48,15 +49,25 @@ async function open(): Promise<void> {
   }
 }
 
+/** Writes like a well-behaved client: refused while the slowed indexer is behind, it waits and retries. */
+async function writeRetrying(services: Services, uri: string, content: string): Promise<void> {
+  for (;;) {
+    try {
+      await services.vfs.write(CTX, { uri, content });
+      return;
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'RESOURCE_EXHAUSTED') throw error;
+      await sleep(1000 * Number(error.details['retry_after_s'] ?? 1));
+    }
+  }
+}
+
 async function write(count: number): Promise<void> {
   const services = await buildServices(loadConfig(process.env), logger);
   slowDown(services.embedder, 300);
   await services.vfs.ensureIdentity(CTX);
   for (let i = 0; i < count; i++) {
-    await services.vfs.write(CTX, {
-      uri: `viking://resources/crash/f${i}.md`,
-      content: `crashfile number${i}`,
-    });
+    await writeRetrying(services, `viking://resources/crash/f${i}.md`, `crashfile number${i}`);
   }
   process.stdout.write('written\n');
   setInterval(() => undefined, 1000);
