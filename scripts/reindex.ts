@@ -4,15 +4,23 @@
  * configured embedder differs from the index's (or with `--reset`). Configured like the server
  * (src/config.ts) and wired from the same composition (`openIndex`, the account store's policies).
  * It takes the DATA_DIR lock, so the server must be stopped first.
+ *
+ * Crash safety: the rebuild is journaled (one job per account) before the index is touched — before
+ * `--reset` drops it — and applied by the indexing pipeline, which acknowledges account by account.
+ * Killed at any moment, the jobs left are resumed by the next start of the server or of this script,
+ * and searches of the accounts not yet rebuilt answer 503 until then.
  */
 import { AccountStore } from '../src/accounts/store.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { isAppError } from '../src/errors.js';
 import { NO_HOOKS } from '../src/hooks.js';
-import { reindexAccount, reindexAll } from '../src/index/reindex.js';
+import { markResetPending, saveIndexMarker } from '../src/index/marker.js';
+import { IndexPipeline } from '../src/index/pipeline.js';
+import { accountsOnDisk, journalRebuild } from '../src/index/reindex.js';
 import type { Logger } from '../src/log.js';
 import { DEFAULT_POLICY, validateId } from '../src/policy/index.js';
 import { openIndex } from '../src/services.js';
+import { sessionReader } from '../src/sessions/reader.js';
 import { lockDataDir } from '../src/storage/lock.js';
 import { progressBar } from './lib/progress.js';
 import { EXIT, UsageError, runScript, scriptLogger } from './lib/cli.js';
@@ -31,14 +39,48 @@ function parseArgs(argv: readonly string[]): { account: string | undefined; rese
   return { account, reset };
 }
 
-/** Opens the index; a full re-index with another embedder than the index's starts from an empty table. */
-async function open(config: Config, log: Logger, reset: boolean, wholeIndex: boolean) {
+/**
+ * Opens the index and journals the rebuild of `targets`. A full re-index with another embedder than
+ * the index's starts from an empty table; the jobs are journaled before that table is dropped.
+ */
+async function openAndJournal(
+  config: Config,
+  log: Logger,
+  targets: readonly string[],
+  { reset, whole }: { reset: boolean; whole: boolean },
+) {
+  const journal = async (): Promise<void> => {
+    await journalRebuild(config.dataDir, targets);
+    log.info({ accounts: targets.length }, 'reindex journaled');
+  };
+  if (!reset) {
+    try {
+      const opened = await openIndex(config, log);
+      await journal();
+      return { ...opened, reset };
+    } catch (error) {
+      const embedderChanged = isAppError(error) && error.details['indexed'] !== undefined;
+      if (!embedderChanged || !whole) throw error;
+    }
+  }
+  await journal();
+  await markResetPending(config.dataDir);
+  return { ...(await openIndex(config, log, { reset: true })), reset: true };
+}
+
+/** Applies every journaled job (the rebuild and anything a stopped server left) with a progress bar. */
+async function drain(pipeline: IndexPipeline, total: number): Promise<void> {
+  const bar = progressBar('reindexing', 'accounts', !process.stderr.isTTY);
+  bar.start(total, 0);
+  const timer = setInterval(() => {
+    void pipeline.status().then((status) => bar.update(total - (status.rebuild?.accounts_left ?? 0)));
+  }, 250);
   try {
-    return { ...(await openIndex(config, log, { reset })), reset };
-  } catch (error) {
-    const embedderChanged = isAppError(error) && error.details['indexed'] !== undefined;
-    if (!embedderChanged || !wholeIndex) throw error;
-    return { ...(await openIndex(config, log, { reset: true })), reset: true };
+    await pipeline.waitIdle();
+  } finally {
+    clearInterval(timer);
+    bar.update(total);
+    bar.stop();
   }
 }
 
@@ -53,37 +95,38 @@ async function main(argv: readonly string[]): Promise<number> {
       registry: config.authMode === 'api_key',
       hooks: NO_HOOKS,
     });
-    const { embedder, store, reset } = await open(config, log, resetAsked, account === undefined);
+    const targets = account === undefined ? await accountsOnDisk(config.dataDir) : [account];
+    const { embedder, store, reset } = await openAndJournal(config, log, targets, {
+      reset: resetAsked,
+      whole: account === undefined,
+    });
+    const reader = sessionReader(config.dataDir);
+    const pipeline = new IndexPipeline({
+      dataDir: config.dataDir,
+      store,
+      embedder,
+      log,
+      // Folders left by trusted/dev mode have no registry entry: their policy is the default.
+      policyOf: async (a) => ((await accounts.exists(a)) ? accounts.policyOf(a) : DEFAULT_POLICY),
+      readMessage: (a, s, m) => reader.readMessageRecord(a, s, m),
+    });
     try {
-      const deps = {
-        dataDir: config.dataDir,
-        store,
-        embedder,
-        log,
-        // Folders left by trusted/dev mode have no registry entry: their policy is the default.
-        policyOf: async (a: string) => ((await accounts.exists(a)) ? accounts.policyOf(a) : DEFAULT_POLICY),
-      };
-      const bar = progressBar('reindexing', 'accounts', !process.stderr.isTTY);
-      bar.start(1, 0);
-      const progress = (n: number, total: number): void => {
-        bar.setTotal(total);
-        bar.update(n);
-      };
-      let done: string[];
-      if (account === undefined) {
-        done = await reindexAll(deps, progress);
-      } else {
-        await reindexAccount(deps, account);
-        progress(1, 1);
-        done = [account];
+      await pipeline.start();
+      await drain(pipeline, targets.length);
+      const { failed_jobs } = await pipeline.status();
+      if (failed_jobs > 0) {
+        process.stderr.write(`reindex: ${failed_jobs} job(s) failed (see the log); run it again\n`);
+        return EXIT.failed;
       }
-      bar.stop();
+      await store.optimize();
+      await saveIndexMarker(config.dataDir, config.lancedbUri, await store.version());
       if (reset) log.info({ embedder: embedder.id }, 'index rebuilt from scratch');
       process.stdout.write(
-        `reindexed ${done.length} account(s); ${await store.countRows()} records with ${embedder.id}\n`,
+        `reindexed ${targets.length} account(s); ${await store.countRows()} records with ${embedder.id}\n`,
       );
       return EXIT.ok;
     } finally {
+      await pipeline.stop();
       await store.close();
     }
   } finally {

@@ -6,6 +6,7 @@
  * account's figures (its pending jobs, its records), never another tenant's volumes or failures.
  */
 import type { Embedder } from './index/embedder.js';
+import type { IndexGuard } from './index/guard.js';
 import type { IndexPipeline } from './index/pipeline.js';
 import type { IndexStore } from './index/store.js';
 import { eq, type RequestContext } from './policy/index.js';
@@ -30,6 +31,8 @@ export interface ObserverDeps {
   readonly pipeline: IndexPipeline;
   readonly store: IndexStore;
   readonly embedder: Embedder;
+  /** Whether the index is complete (not missing or being rebuilt). */
+  readonly guard: IndexGuard;
   /** DATA_DIR, probed with a one-byte write by the readiness check. */
   readonly dataDir: string;
 }
@@ -91,16 +94,20 @@ export class Observer {
   }
 
   /**
-   * /ready and debug/health: the indexer accepts jobs and is not paused, the index answers a query,
-   * and DATA_DIR takes a write (`storage` is `disk_full`, `read_only` or `permission_denied`
-   * otherwise, with the cause in `storage_error`).
+   * /ready and debug/health: the indexer accepts jobs and is not paused, the index is complete (not
+   * missing or being rebuilt) and answers a query, and DATA_DIR takes a write (`storage` is
+   * `disk_full`, `read_only` or `permission_denied` otherwise, with the cause in `storage_error`).
    */
   async readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
-    const { pipeline, store, dataDir } = this.deps;
-    const index = await store.countRows().then(
-      () => 'ok',
-      () => 'unavailable',
-    );
+    const { pipeline, store, guard, dataDir } = this.deps;
+    const state = await guard.state();
+    const index =
+      state !== 'ok'
+        ? state
+        : await store.countRows().then(
+            () => 'ok',
+            () => 'unavailable',
+          );
     const indexer = !pipeline.running ? 'stopped' : pipeline.paused !== null ? 'paused' : 'ok';
     const fault = await probeWritable(dataDir);
     const storage = fault === null ? 'ok' : fault.kind;

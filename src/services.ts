@@ -19,7 +19,10 @@ import { skillsRouter } from './http/routes/skills.js';
 import { uploadsRouter } from './http/routes/uploads.js';
 import type { Embedder } from './index/embedder.js';
 import { assertCompatible, createEmbedder } from './index/embedders/select.js';
+import { IndexGuard, type IndexState } from './index/guard.js';
+import { clearResetPending, resetPending } from './index/marker.js';
 import { IndexPipeline } from './index/pipeline.js';
+import { accountsOnDisk } from './index/reindex.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -46,7 +49,7 @@ const ZIP_MAX_ENTRIES = 10_000;
 export const MODEL_CACHE_DIR = join('data', 'models');
 
 export interface OpenIndexOptions {
-  /** Start from an empty table (a rebuild with another embedder). */
+  /** Start from an empty table (a rebuild with another embedder); also done while a reset is pending. */
   readonly reset?: boolean;
   /** Use this embedder instead of the configured one (tests). */
   readonly embedder?: Embedder;
@@ -58,7 +61,9 @@ export async function openIndex(
   log: Logger,
   options: OpenIndexOptions = {},
 ): Promise<{ embedder: Embedder; store: IndexStore }> {
-  const indexed = options.reset === true ? null : await IndexStore.storedIdentity(config.lancedbUri);
+  // A reset killed before its new table existed is finished first (src/index/marker.ts).
+  const reset = options.reset === true || (await resetPending(config.dataDir));
+  const indexed = reset ? null : await IndexStore.storedIdentity(config.lancedbUri);
   const embedder =
     options.embedder ??
     (await createEmbedder({
@@ -72,10 +77,11 @@ export async function openIndex(
   const store = await IndexStore.open({
     uri: config.lancedbUri,
     embedder,
-    reset: options.reset === true,
+    reset,
     memoryBudgetBytes: config.searchMemoryBytes,
     log,
   });
+  await clearResetPending(config.dataDir);
   return { embedder, store };
 }
 
@@ -91,19 +97,21 @@ function bound(hooks: ContentHooks): ContentHooks {
 }
 
 /**
- * System status: ROOT sees the whole index; everyone else sees the embedder, the queue and its own
- * account's record count — not other tenants' volumes or the failure counters.
+ * System status: ROOT sees the whole index; everyone else sees the embedder, the queue, the index's
+ * state and its own account's record count — not other tenants' volumes or the failure counters.
  */
 async function statusFor(
   ctx: RequestContext,
   pipeline: IndexPipeline,
   store: IndexStore,
+  guard: IndexGuard,
 ): Promise<Record<string, unknown>> {
+  const index: IndexState = await guard.state();
   const status = await pipeline.status();
-  if (ctx.role === 'root') return { ...status, search_memory: store.memoryStatus() };
+  if (ctx.role === 'root') return { index, ...status, search_memory: store.memoryStatus() };
   const records = await store.countRows(eq('account_id', ctx.effective.account_id));
   const { queue_depth, index_lag_s, embedder, indexing_paused } = status;
-  return { queue_depth, index_lag_s, records, embedder, indexing_paused };
+  return { index, queue_depth, index_lag_s, records, embedder, indexing_paused };
 }
 
 /** A pack holds at most as many bytes of files as one upload may hold, so an export can be imported again. */
@@ -129,6 +137,7 @@ export interface Services {
   readonly embedder: Embedder;
   readonly store: IndexStore;
   readonly pipeline: IndexPipeline;
+  readonly guard: IndexGuard;
   readonly vfs: Vfs;
   readonly sessions: SessionService;
   readonly search: SearchService;
@@ -144,7 +153,8 @@ export interface Services {
    */
   backup(dest: string): Promise<BackupManifest>;
   /**
-   * Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR.
+   * Stops the pipeline (pending jobs stay in the journal), records the index's version, closes the
+   * index, releases DATA_DIR.
    * With `deadlineMs`, an index batch still running then is abandoned (replayed at the next start).
    */
   close(deadlineMs?: number): Promise<void>;
@@ -173,6 +183,8 @@ async function assemble(
 ): Promise<Services> {
   const { dataDir } = config;
   const { embedder, store } = await openIndex(config, log, options);
+  // Listed before the account store creates folders: a fresh DATA_DIR has nothing to rebuild.
+  const onDisk = await accountsOnDisk(dataDir);
   const reader = sessionReader(dataDir);
   const pipeline = new IndexPipeline({
     dataDir,
@@ -208,8 +220,10 @@ async function assemble(
       },
     },
   });
+  const guard = new IndexGuard({ dataDir, lancedbUri: config.lancedbUri, store, pipeline, log });
   await pipeline.start();
   uploads.start();
+  await guard.atStart(onDisk);
   const sessions = new SessionService({
     dataDir,
     hooks,
@@ -232,13 +246,14 @@ async function assemble(
     },
     onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
     peerOf: async (a, s, m) => (await reader.readMessageRecord(a, s, m))?.peer_id ?? null,
+    available: (ctx, recheck) => guard.assertSearchable(ctx.effective.account_id, recheck),
   });
   const admission = new SearchAdmission({
     maxInflight: config.maxSearchInflight,
     maxQueue: config.maxSearchQueue,
     onReject: () => metrics.searchesRejected.inc(),
   });
-  const observer = new Observer({ pipeline, store, embedder, dataDir: config.dataDir });
+  const observer = new Observer({ pipeline, store, embedder, guard, dataDir: config.dataDir });
   const readUpload = async (ctx: RequestContext, id: string) => (await uploads.read(ctx, id)).data;
   const resources = new ResourceService({
     vfs,
@@ -282,7 +297,7 @@ async function assemble(
     ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
-    status: (ctx) => statusFor(ctx, pipeline, store),
+    status: (ctx) => statusFor(ctx, pipeline, store, guard),
     ready: () => observer.readiness(),
     metrics,
     mcp: { vfs, sessions, search, admission },
@@ -292,7 +307,10 @@ async function assemble(
   const close = async (deadlineMs?: number): Promise<void> => {
     uploads.stop();
     // An abandoned batch may still be writing: the process exits without closing the table under it.
-    if (await pipeline.stop(deadlineMs)) await store.close();
+    if (await pipeline.stop(deadlineMs)) {
+      await guard.close();
+      await store.close();
+    }
     await release(unlock, log);
   };
   return {
@@ -301,6 +319,7 @@ async function assemble(
     embedder,
     store,
     pipeline,
+    guard,
     vfs,
     sessions,
     search,

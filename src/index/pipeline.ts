@@ -2,10 +2,12 @@
  * The indexing pipeline (SPEC 9.3): the content hooks enqueue durable jobs, one worker takes them in
  * large batches and applies them with {@link IndexSync}. A failing batch is retried, then split in
  * halves until the failing jobs are isolated; a single job that keeps failing is logged and dropped
- * (a re-index repairs it). A storage fault (disk full, read-only) is not the jobs' fault: the worker
- * pauses and retries with backoff until it clears, dropping nothing ({@link StorageStall}). Requests
- * can wait for their own jobs ({@link IndexPipeline.waitFor}), and writes are refused with
- * RESOURCE_EXHAUSTED while the index lag is over its bound.
+ * (a re-index repairs it) — except a rebuild job, which is journaled again. A storage fault (disk
+ * full, read-only) is not the jobs' fault: the worker pauses and retries with backoff until it
+ * clears, dropping nothing ({@link StorageStall}). Requests can wait for their own jobs
+ * ({@link IndexPipeline.waitFor}), and writes are refused with RESOURCE_EXHAUSTED while the index lag
+ * is over its bound. Rebuilds (src/index/rebuild.ts) are journaled jobs too, applied one account per
+ * batch.
  */
 import { settlesWithin } from '../deadline.js';
 import { AppError, assertNever } from '../errors.js';
@@ -13,6 +15,7 @@ import type { ContentHooks, IndexTickets } from '../hooks.js';
 import { storageFaultOf } from '../storage/faults.js';
 import { LagMeter } from './lag.js';
 import { JobQueue, type Job, type QueueEntry } from './queue.js';
+import { batchOf, isRebuild, rebuildJob, RebuildTracker, type RebuildStatus } from './rebuild.js';
 import { messageUri } from './records.js';
 import { DEFAULT_STALL_MAX_MS, StorageStall, type StallStatus } from './stall.js';
 import { IndexSync, type SyncDeps } from './sync.js';
@@ -44,6 +47,8 @@ export interface PipelineStatus {
   readonly integrity_errors?: number;
   /** Set while a storage fault (disk full, read-only) pauses indexing. */
   readonly indexing_paused: StallStatus | null;
+  /** Present while a rebuild is in progress. */
+  readonly rebuild?: RebuildStatus;
 }
 
 export const DEFAULT_BATCH_SIZE = 512;
@@ -74,6 +79,7 @@ export class IndexPipeline implements ContentHooks {
   private readonly waiters = new JobWaiters();
   private readonly lag: LagMeter;
   private readonly stall: StorageStall;
+  private readonly rebuilds: RebuildTracker;
   private worker: Promise<void> | null = null;
   private stopping = false;
   /** Holders of {@link pause}: while any, no new batch starts. */
@@ -92,6 +98,7 @@ export class IndexPipeline implements ContentHooks {
       maxMs: options.maxStallMs ?? DEFAULT_STALL_MAX_MS,
       log: options.log,
     });
+    this.rebuilds = new RebuildTracker(options.log);
   }
 
   /** Opens the journal and replays every job accepted but not finished before a crash. */
@@ -104,6 +111,7 @@ export class IndexPipeline implements ContentHooks {
     this.replayedUpTo = queue.pendingSeqs().at(-1) ?? 0;
     queue.onJob(() => this.kick());
     if (queue.depth > 0) this.options.log.info({ jobs: queue.depth }, 'replaying index jobs');
+    this.rebuilds.add(queue.peek(queue.depth));
     this.kick();
   }
 
@@ -182,6 +190,24 @@ export class IndexPipeline implements ContentHooks {
     return this.enqueue({ type: 'account', account: account_id });
   }
 
+  /**
+   * Journals a rebuild of each account's records from its files (accounts already being rebuilt are
+   * skipped); searches of those accounts answer 503 until their job is applied.
+   */
+  async rebuild(accounts: readonly string[], reason: string): Promise<IndexTickets> {
+    const wanted = accounts.filter((a) => !this.rebuilds.rebuilding(a));
+    if (wanted.length === 0) return [];
+    this.options.log.warn({ reason, accounts: wanted.length }, 'rebuilding the index from the filesystem');
+    const tickets: number[] = [];
+    for (const account of wanted) tickets.push(...(await this.enqueue(rebuildJob(account))));
+    return tickets;
+  }
+
+  /** Whether an account's records are being rebuilt (they are incomplete until then). */
+  rebuilding(account_id: string): boolean {
+    return this.rebuilds.rebuilding(account_id);
+  }
+
   /** Whether the journal is open and jobs are being accepted. */
   get running(): boolean {
     return this.queue !== null && !this.stopping;
@@ -227,6 +253,7 @@ export class IndexPipeline implements ContentHooks {
 
   async status(): Promise<PipelineStatus> {
     const rate = this.lag.drainRate();
+    const rebuild = this.rebuilds.status();
     return {
       queue_depth: this.queue?.depth ?? 0,
       index_lag_s: this.queue === null ? 0 : round3(this.lag.lagS(this.queueState(this.queue))),
@@ -236,6 +263,7 @@ export class IndexPipeline implements ContentHooks {
       failed_jobs: this.failedJobs,
       integrity_errors: this.integrityErrors,
       indexing_paused: this.stall.status,
+      ...(rebuild === null ? {} : { rebuild }),
     };
   }
 
@@ -251,7 +279,9 @@ export class IndexPipeline implements ContentHooks {
   private async enqueue(job: Job): Promise<IndexTickets> {
     if (this.queue === null || this.stopping)
       throw new AppError('UNAVAILABLE', 'the index queue is not running');
-    return [await this.queue.enqueue(job)];
+    const seq = await this.queue.enqueue(job);
+    this.rebuilds.add([{ seq, job }]);
+    return [seq];
   }
 
   private isIdle(): boolean {
@@ -279,7 +309,7 @@ export class IndexPipeline implements ContentHooks {
     const queue = this.queue;
     while (queue !== null && !this.stopping && this.holds === 0 && queue.depth > 0) {
       const started = Date.now();
-      const batch = queue.peek(this.options.batchSize ?? DEFAULT_BATCH_SIZE);
+      const batch = batchOf(queue.peek(this.options.batchSize ?? DEFAULT_BATCH_SIZE));
       // Interrupted by stop(): leave the batch in the journal for the next start.
       if (!(await this.process(batch, this.maxAttempts()))) break;
       const last = batch[batch.length - 1];
@@ -287,6 +317,7 @@ export class IndexPipeline implements ContentHooks {
       if (!(await this.acknowledge(queue, last.seq))) break;
       this.lag.record(batch.length, Date.now() - started);
       this.waiters.finished(last.seq);
+      this.rebuilds.finished(last.seq);
     }
   }
 
@@ -332,7 +363,7 @@ export class IndexPipeline implements ContentHooks {
       return true;
     if (this.stopping) return false;
     if (batch.length === 1) {
-      this.giveUp(batch);
+      await this.giveUp(batch);
       return true;
     }
     const middle = Math.ceil(batch.length / 2);
@@ -365,12 +396,20 @@ export class IndexPipeline implements ContentHooks {
     return false;
   }
 
-  private giveUp(entries: readonly QueueEntry[]): void {
+  private async giveUp(entries: readonly QueueEntry[]): Promise<void> {
     this.failedJobs += entries.length;
     for (const entry of entries) {
       this.options.log.error({ job: entry.job }, 'index job dropped after retries');
       if (entry.seq > this.replayedUpTo)
         this.waiters.drop(entry.seq, { account: entry.job.account, uri: jobUri(entry.job) });
+      // A dropped rebuild would leave the account's records incomplete without a trace: it is
+      // journaled again before the old job is acknowledged (the account keeps answering 503), and
+      // retried after the jobs behind it.
+      if (isRebuild(entry.job)) {
+        await this.enqueue(entry.job).catch((error: unknown) =>
+          this.options.log.error({ err: error, job: entry.job }, 'could not journal the rebuild again'),
+        );
+      }
     }
   }
 }

@@ -22,7 +22,9 @@ const jobSchema = z.discriminatedUnion('type', [
     session_id: z.string(),
     message_id: z.string(),
   }),
-  z.object({ type: z.literal('account'), account: z.string() }),
+  // An account's records re-synced from its files: after the account was deleted, or (`rebuild`) to
+  // rebuild its index (npm run reindex, an index lost or behind the filesystem).
+  z.object({ type: z.literal('account'), account: z.string(), rebuild: z.literal(true).optional() }),
 ]);
 export type Job = z.infer<typeof jobSchema>;
 

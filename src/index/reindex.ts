@@ -1,14 +1,14 @@
 /**
- * Rebuilding the index from the filesystem, the source of truth (SPEC 9.3): every indexable file of an
- * account (skipping `_system` and temporary files) and every session message found in live and
- * archived `messages.jsonl` files. Used by `npm run reindex` and after changing the embedder.
+ * Rebuilding the index from the filesystem, the source of truth (SPEC 9.3): which accounts are on
+ * disk, and journaling their rebuild for `npm run reindex`. A rebuild job re-reads every indexable
+ * file of its account (skipping `_system` and temporary files) and every session message of live
+ * and archived `messages.jsonl` files; see src/index/rebuild.ts for how the jobs are applied.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { eq, isValidId } from '../policy/index.js';
-import { IndexSync, type SyncDeps } from './sync.js';
-
-export type ReindexDeps = Omit<SyncDeps, 'readMessage'>;
+import { isValidId } from '../policy/index.js';
+import { JobQueue } from './queue.js';
+import { rebuildJob } from './rebuild.js';
 
 /** Accounts present on disk (folders of `{DATA_DIR}/fs` whose names are valid ids). */
 export async function accountsOnDisk(dataDir: string): Promise<string[]> {
@@ -23,29 +23,16 @@ export async function accountsOnDisk(dataDir: string): Promise<string[]> {
   }
 }
 
-function syncOf(deps: ReindexDeps): IndexSync {
-  // Messages are read from messages.jsonl during a walk; single-message lookups are never needed.
-  return new IndexSync({ ...deps, readMessage: () => Promise.resolve(null) });
-}
-
-/** Replaces every record of an account with what its files say now; returns its record count. */
-export async function reindexAccount(deps: ReindexDeps, account_id: string): Promise<number> {
-  await syncOf(deps).apply([{ type: 'account', account: account_id }]);
-  return deps.store.countRows(eq('account_id', account_id));
-}
-
-/** Re-indexes every account on disk, one after the other; returns the accounts done. */
-export async function reindexAll(
-  deps: ReindexDeps,
-  onProgress?: (done: number, total: number, account: string) => void,
-): Promise<string[]> {
-  const accounts = await accountsOnDisk(deps.dataDir);
-  for (const [index, account] of accounts.entries()) {
-    deps.log.info({ account }, 'reindexing account');
-    onProgress?.(index, accounts.length, account);
-    await reindexAccount(deps, account);
+/**
+ * Durably journals a rebuild of each account, without a running pipeline (an offline re-index does
+ * this before it touches the index, so that a kill at any later moment leaves the jobs for the next
+ * start to resume).
+ */
+export async function journalRebuild(dataDir: string, accounts: readonly string[]): Promise<void> {
+  const queue = await JobQueue.open(dataDir);
+  try {
+    for (const account of accounts) await queue.enqueue(rebuildJob(account));
+  } finally {
+    await queue.close();
   }
-  onProgress?.(accounts.length, accounts.length, '');
-  await deps.store.optimize();
-  return accounts;
 }

@@ -4,6 +4,8 @@
  * existing ones, deletes built from policy expressions, and compaction off the write path. Vector
  * queries are planned: exact from the in-memory mirror of the table when it is ready, else an exact
  * prefiltered LanceDB scan — both get the same filter expression and return the same top k.
+ * Before every write it checks that the table is still there: a table deleted under it (its folder
+ * removed) is reported lost instead of being re-created half empty by the next write.
  */
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
@@ -110,6 +112,16 @@ function mismatch(stored: EmbedderIdentity | null, wanted: EmbedderIdentity): Ap
   );
 }
 
+/** Retry-After of searches refused while the index is missing or being rebuilt. */
+export const INDEX_RETRY_S = 5;
+
+/** UNAVAILABLE: the index table was removed under the running server (it is rebuilt). */
+export function lostError(uri: string): AppError {
+  return new AppError('UNAVAILABLE', `the search index at ${uri} is missing; it is being rebuilt`, {
+    retry_after_s: INDEX_RETRY_S,
+  });
+}
+
 export class IndexStore {
   private writes = 0;
   private maintenance: Promise<void> | null = null;
@@ -117,10 +129,15 @@ export class IndexStore {
   private readonly writeLock = new KeyedMutex();
   private readonly mirror: Mirror;
   private loading: Promise<void> = Promise.resolve();
+  private lostListener: (() => void) | null = null;
+  /** Set once a write found the table gone; cleared by {@link recreate}. */
+  private isLost = false;
+  /** Whether open() created the table (there was none). */
+  created = false;
 
   private constructor(
     private readonly db: lancedb.Connection,
-    private readonly table: lancedb.Table,
+    private table: lancedb.Table,
     private readonly schema: Schema,
     readonly embedder: EmbedderIdentity,
     private readonly options: StoreOptions,
@@ -140,10 +157,8 @@ export class IndexStore {
     try {
       const names = await db.tableNames();
       if (names.includes(TABLE_NAME) && options.reset === true) await db.dropTable(TABLE_NAME);
-      const table =
-        names.includes(TABLE_NAME) && options.reset !== true
-          ? await db.openTable(TABLE_NAME)
-          : await IndexStore.create(db, options.embedder);
+      const exists = names.includes(TABLE_NAME) && options.reset !== true;
+      const table = exists ? await db.openTable(TABLE_NAME) : await IndexStore.create(db, options.embedder);
       const schema = await table.schema();
       const stored = identityOf(schema);
       if (stored?.id !== options.embedder.id || stored.dimension !== options.embedder.dimension) {
@@ -153,6 +168,7 @@ export class IndexStore {
       // Our own schema object: the table's comes from LanceDB's copy of apache-arrow.
       const ours = recordSchema(stored.id, stored.dimension);
       const store = new IndexStore(db, table, ours, stored, options);
+      store.created = !exists;
       store.loading = store.loadMirror();
       return store;
     } catch (error) {
@@ -189,10 +205,66 @@ export class IndexStore {
   /** Fills the mirror from the table in the background; writes wait meanwhile, searches use LanceDB. */
   private loadMirror(): Promise<void> {
     if ((this.options.memoryBudgetBytes ?? 0) <= 0) return Promise.resolve();
-    return this.writeLock.run('write', async () => {
-      const columns = [...MIRROR_COLUMNS, 'text', 'vector'];
-      await this.mirror.load(this.table.query().select(columns));
+    return this.writeLock.run('write', () => this.fillMirror());
+  }
+
+  /** Loads the mirror from the table (the caller holds the write lock). */
+  private async fillMirror(): Promise<void> {
+    await this.mirror.load(this.table.query().select([...MIRROR_COLUMNS, 'text', 'vector']));
+  }
+
+  /** Whether the table is still there (its folder may have been removed under the running server). */
+  async present(): Promise<boolean> {
+    return !this.isLost && (await this.listed());
+  }
+
+  private async listed(): Promise<boolean> {
+    return (await this.db.tableNames()).includes(TABLE_NAME);
+  }
+
+  /** True once a write found the table gone, until {@link recreate}. */
+  get lost(): boolean {
+    return this.isLost;
+  }
+
+  /** Called (once per loss) when a write finds the table gone. */
+  onLost(listener: () => void): void {
+    this.lostListener = listener;
+  }
+
+  /** The table's version (it grows with every commit; a re-created table starts again at 1). */
+  version(): Promise<number> {
+    return this.table.version();
+  }
+
+  /**
+   * Replaces a lost table with a new empty one (same embedder) and empties the mirror to match.
+   * `prepare` (journaling the rebuild) runs first; writes wait meanwhile instead of failing.
+   * Whatever a lost table left behind is dropped.
+   */
+  async recreate(prepare: () => Promise<unknown>): Promise<void> {
+    await this.loading;
+    await this.writeLock.run('write', async () => {
+      await prepare();
+      if (await this.listed()) await this.db.dropTable(TABLE_NAME);
+      this.table.close();
+      this.table = await IndexStore.create(this.db, this.embedder);
+      this.isLost = false;
+      this.created = true;
+      // Still under the lock: no write reaches the old mirror's contents.
+      await this.fillMirror();
     });
+  }
+
+  /** Inside the write lock: refuses to write to a table that is gone (and reports the loss once). */
+  private async assertPresent(): Promise<void> {
+    if (!this.isLost && (await this.listed())) return;
+    if (!this.isLost) {
+      this.isLost = true;
+      (this.options.log ?? logger).error({ uri: this.options.uri }, 'the index table is gone');
+      this.lostListener?.();
+    }
+    throw lostError(this.options.uri);
   }
 
   /** Resolves once the mirror has finished loading (whether it is ready or gave up). */
@@ -214,6 +286,7 @@ export class IndexStore {
     if (batch.length === 0) return;
     const records = lastPerId(batch);
     await this.writeLock.run('write', async () => {
+      await this.assertPresent();
       const memory = this.mirror.ready;
       const fresh = memory === null ? [] : records.filter((r) => !memory.has(r.id));
       const known = memory === null ? records : records.filter((r) => memory.has(r.id));
@@ -236,6 +309,7 @@ export class IndexStore {
     const wrote = await this.writeLock.run('write', async () => {
       const ids = this.mirror.ready?.matchIds(expr) ?? null;
       if (ids !== null && ids.length === 0) return false;
+      await this.assertPresent();
       await this.table.delete(compileWhere(expr));
       if (ids !== null) this.mirror.remove(ids);
       return true;

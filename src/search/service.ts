@@ -134,6 +134,11 @@ export interface SearchDeps {
   readonly onPlan?: (plan: PlanReport) => void;
   /** A session message's `peer_id` (kept with the message, not in the index), or null. */
   readonly peerOf?: (account_id: string, session_id: string, message_id: string) => Promise<string | null>;
+  /**
+   * Throws (UNAVAILABLE) while the caller's index is missing or being rebuilt; `recheck` probes the
+   * index again at once (after a failed query: a 503 naming the cause rather than a 500).
+   */
+  readonly available?: (ctx: RequestContext, recheck?: boolean) => Promise<void>;
 }
 
 const DEFAULT_CONCURRENT_QUERIES = 4;
@@ -155,6 +160,7 @@ export class SearchService {
 
   async search(ctx: RequestContext, request: SearchRequest): Promise<SearchResult> {
     const targets = this.resolveTargets(ctx, request.target_uri);
+    await this.deps.available?.(ctx);
     const filter = and(
       visibilityExpr(ctx),
       targets.length === 0 ? and() : or(...targets.map(targetExpr)),
@@ -162,7 +168,12 @@ export class SearchService {
     );
     const fetch = Math.min(Math.max(request.limit * 4, 20), 4000);
     const queued = performance.now();
-    const lists = await this.queries(() => this.retrieve(request, filter, fetch));
+    const lists = await this.queries(() => this.retrieve(request, filter, fetch)).catch(
+      async (error: unknown) => {
+        await this.deps.available?.(ctx, true);
+        throw error;
+      },
+    );
     const retrieved = performance.now();
     // Each record is checked once, even when both retrieval paths returned it.
     const rejected = new Set<string>();

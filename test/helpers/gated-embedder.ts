@@ -1,7 +1,7 @@
 /**
  * An embedder for backlog tests: a batch with a text containing a closed gate's token waits until the
  * gate opens (a slow or stuck tenant's content), and a batch with a poisoned token fails (a job that
- * can never be indexed). Vectors come from {@link HashEmbedder}, so its index is compatible with it.
+ * can never be indexed). Vectors come from the inner embedder, so its index is compatible with it.
  */
 import type { Embedder } from '../../src/index/embedder.js';
 import { HashEmbedder } from './test-embedder.js';
@@ -22,11 +22,16 @@ function gate(): Gate {
 }
 
 export class GatedEmbedder implements Embedder {
-  private readonly inner = new HashEmbedder();
   private readonly gates = new Map<string, Gate>();
   private readonly poisoned = new Set<string>();
-  readonly id = this.inner.id;
-  readonly dimension = this.inner.dimension;
+  readonly id: string;
+  readonly dimension: number;
+
+  /** `inner` computes the vectors (a HashEmbedder by default; the builtin one to match a real index). */
+  constructor(private readonly inner: Embedder = new HashEmbedder()) {
+    this.id = inner.id;
+    this.dimension = inner.dimension;
+  }
 
   /** Batches with a text containing `token` wait until {@link open}. */
   close(token: string): void {

@@ -39,14 +39,17 @@ export function checkpointCount(dataDir: string): number | null {
   return (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { done_count: number }).done_count;
 }
 
-/** Runs a compiled script of `build`; `watch` sees the checkpoint count every few milliseconds. */
+/**
+ * Runs a compiled script of `build`; `watch` sees the checkpoint count and the stderr so far every
+ * few milliseconds.
+ */
 export function runScript(
   build: string,
   script: 'bulk-index' | 'reindex',
   dataDir: string,
   args: readonly string[],
   env: Record<string, string> = {},
-  watch?: (done: number | null, child: ChildProcess) => void,
+  watch?: (done: number | null, child: ChildProcess, stderr: string) => void,
 ): Promise<Run> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !CONFIG_VARS.includes(k)));
   const child = spawn(process.execPath, [join(build, `scripts/${script}.js`), ...args], {
@@ -58,7 +61,7 @@ export function runScript(
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer =
-    watch === undefined ? undefined : setInterval(() => watch(checkpointCount(dataDir), child), 2);
+    watch === undefined ? undefined : setInterval(() => watch(checkpointCount(dataDir), child, stderr), 2);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearInterval(timer);

@@ -4,7 +4,7 @@
  * - `open`: builds the services, writes one file with wait: true, closes, and prints
  *   `{"ok": true, "embedder": id}` or `{"ok": false, "code", "message"}` if building failed.
  * - `write <n>`: builds the services with a slowed-down embedder (so the queue cannot drain), writes n
- *   files through the Vfs, prints "written" and stays alive until the parent kills it.
+ *   files through the Vfs (retrying after a 429, as a client would), prints "written" and stays alive until the parent kills it.
  * - `serve`: the real server (src/serve.ts: limits, drain, bounded shutdown) on PORT, every embed call
  *   slowed by SLOW_EMBED_MS; prints "listening <port>" and exits on SIGTERM like `npm start`.
  */

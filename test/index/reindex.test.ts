@@ -1,6 +1,5 @@
-/** Rebuilding the index from the filesystem. */
-import { reindexAccount, reindexAll } from '../../src/index/reindex.js';
-import { logger } from '../../src/log.js';
+/** Rebuilding the index from the filesystem: journaled jobs, one account per batch. */
+import { GatedEmbedder } from '../helpers/gated-embedder.js';
 import { IndexFixture } from '../helpers/index-fixture.js';
 
 let f: IndexFixture;
@@ -44,18 +43,8 @@ test('reindex rebuilds files, folder records and session messages, and skips int
   );
   await f.write('acme', 'viking://session/s1/history/archive_001/.overview.md', 'archive overview');
   await f.write('other', 'viking://resources/o.md', 'other account');
-  const deps = {
-    dataDir: f.dataDir,
-    store: f.store,
-    embedder: f.embedder,
-    policyOf: () =>
-      Promise.resolve(
-        f.policies.get('x') ?? { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false },
-      ),
-    log: logger,
-  };
-
-  expect(await reindexAll(deps)).toEqual(['acme', 'other']);
+  await f.pipeline.rebuild(['acme', 'other'], 'test');
+  await f.pipeline.waitIdle();
   const rows = await f.rows('acme');
   expect(rows.map((r) => [r.uri, r.level, r.text])).toEqual([
     ['viking://resources/docs', 0, 'docs abstract'],
@@ -73,7 +62,47 @@ test('reindex rebuilds files, folder records and session messages, and skips int
 
   // Records the filesystem no longer backs disappear; the account is rebuilt, the other untouched.
   await f.remove('acme', 'viking://resources/docs');
-  expect(await reindexAccount(deps, 'acme')).toBe(3);
+  await f.pipeline.rebuild(['acme'], 'test');
+  await f.pipeline.waitIdle();
+  expect(await f.rows('acme')).toHaveLength(3);
   expect((await f.rows('acme')).every((r) => r.uri.startsWith('viking://session/'))).toBe(true);
   expect(await f.rows('other')).toHaveLength(1);
+});
+
+test('a rebuild is tracked per account, survives a restart of the pipeline and is never dropped', async () => {
+  await f.close();
+  const gated = new GatedEmbedder();
+  f = new IndexFixture();
+  await f.write('acme', 'viking://resources/a.md', 'gatedword acme');
+  await f.write('other', 'viking://resources/o.md', 'gatedother');
+  await f.write('broken', 'viking://resources/b.md', 'poisonword');
+  gated.close('gatedword');
+  gated.close('gatedother');
+  gated.poison('poisonword');
+  await f.start({ embedder: gated });
+  await f.pipeline.rebuild(['acme', 'other', 'broken'], 'test');
+  await gated.reached('gatedword');
+  expect(['acme', 'other', 'broken', 'nobody'].map((a) => f.pipeline.rebuilding(a))).toEqual([
+    true,
+    true,
+    true,
+    false,
+  ]);
+  expect((await f.pipeline.status()).rebuild).toEqual({ accounts_done: 0, accounts_left: 3 });
+
+  // Stopped with the first account's job in progress: it finishes, the others stay journaled.
+  const stopped = f.pipeline.stop();
+  gated.open('gatedword');
+  await stopped;
+  await f.pipeline.start();
+  await gated.reached('gatedother');
+  expect([f.pipeline.rebuilding('acme'), f.pipeline.rebuilding('other')]).toEqual([false, true]);
+  expect(await f.rows('acme')).toHaveLength(1);
+  gated.open('gatedother');
+
+  // A rebuild that keeps failing is counted and journaled again: its account stays incomplete.
+  while ((await f.pipeline.status()).failed_jobs === 0) await new Promise((r) => setTimeout(r, 10));
+  expect(await f.rows('other')).toHaveLength(1);
+  expect(f.pipeline.rebuilding('broken')).toBe(true);
+  expect((await f.pipeline.status()).rebuild).toMatchObject({ accounts_left: 1 });
 });
