@@ -130,12 +130,13 @@ export async function signIn(
   key: string,
   actAs: { account?: string; user?: string } = {},
 ): Promise<void> {
-  await page.goto(`${url}/console/`);
-  // A fresh sign-in: forget the key of an earlier one in this tab.
+  // A fresh sign-in: forget the key of an earlier one in this tab — on a page of the same origin
+  // that runs no console code, so no request of the old session can leave without its key.
+  await page.goto(`${url}/health`);
   await page.evaluate(() =>
     (globalThis as unknown as { sessionStorage: { clear(): void } }).sessionStorage.clear(),
   );
-  await page.reload();
+  await page.goto(`${url}/console/`);
   await page.fill('#api-key', key);
   if (actAs.account !== undefined) await page.fill('#as-account', actAs.account);
   if (actAs.user !== undefined) await page.fill('#as-user', actAs.user);

@@ -54,6 +54,10 @@ async function openPage(): Promise<Watched> {
   });
   page.on('request', (req) => watched.urls.push(req.url()));
   page.on('response', (res) => {
+    // An answer the console did not expect names its request (the console message alone does not).
+    if (res.status() === 401 || res.status() >= 500) {
+      watched.problems.push(`response ${res.status()}: ${res.request().method()} ${res.url()}`);
+    }
     if (res.url().includes('/api/v1/')) watched.apiBodies.push(res.text().catch(() => ''));
   });
   return watched;
