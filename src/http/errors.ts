@@ -6,7 +6,6 @@
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { fieldsOf } from '../validate.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { logger } from '../log.js';
 import { storageError, storageFaultOf } from '../storage/faults.js';
@@ -71,8 +70,10 @@ const HttpLikeError = z.object({ status: z.number().int(), type: z.string().opti
 /** Converts anything thrown into an AppError; undefined means "unexpected" (logged as INTERNAL). */
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
+  // Client input is parsed with parseInput (400 naming the fields); a ZodError that reaches here
+  // came from inside the server (a row read from LanceDB, a journal job): not the client's fault.
   if (error instanceof z.ZodError) {
-    return new AppError('INVALID_ARGUMENT', 'invalid request', { fields: fieldsOf(error) });
+    return new AppError('INTERNAL', 'internal error');
   }
   const fault = storageFaultOf(error);
   if (fault !== null) return storageError(fault);
@@ -96,7 +97,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   }
   const appError = toAppError(error);
   if (appError !== undefined) {
-    if (appError.code === 'INTERNAL') logger.error({ err: appError, path: req.path }, 'internal error');
+    if (appError.code === 'INTERNAL') logger.error({ err: error, path: req.path }, 'internal error');
     // The operator has to act (free space, remount): every occurrence is logged with its cause.
     if (appError.code === 'INSUFFICIENT_STORAGE')
       logger.error({ err: error, path: req.path }, appError.message);

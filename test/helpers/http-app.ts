@@ -10,6 +10,7 @@ import { AppError } from '../../src/errors.js';
 import { NO_HOOKS, type ContentHooks } from '../../src/hooks.js';
 import { createApp, type AppDeps } from '../../src/http/app.js';
 import { contextOf, sendOk } from '../../src/http/context.js';
+import { parseInput } from '../../src/validate.js';
 import type { RequestContext } from '../../src/policy/types.js';
 
 export const ROOT_KEY = 'root-key-for-tests-0123456789';
@@ -29,10 +30,10 @@ export interface TestApp {
 export function probeRouter(): Router {
   const router = Router();
   router.get('/probe/whoami', (req, res) => sendOk(res, contextOf(req)));
-  router.post('/probe/echo', (req, res) => {
-    const body = z.object({ name: z.string().min(1), count: z.number().int() }).parse(req.body);
-    sendOk(res, body);
-  });
+  const echo = z.object({ name: z.string().min(1), count: z.number().int() });
+  router.post('/probe/echo', (req, res) => sendOk(res, parseInput(echo, req.body)));
+  // A schema failing inside the server (as a bad row read from the index would).
+  router.get('/probe/internal-zod', () => echo.parse({ name: 'from the index', count: 'not a number' }));
   router.get('/probe/app-error', () => {
     throw new AppError('FAILED_PRECONDITION', 'nope', { why: 'test' });
   });

@@ -80,12 +80,19 @@ describe('envelope and error mapping', () => {
     },
   );
 
-  test('a thrown ZodError → 400 with the failing fields', async () => {
+  test('a body failing its schema → 400 with the failing fields', async () => {
     const res = await request(t.app).post('/api/v1/probe/echo').set(root).send({ name: '', count: 'x' });
     expect(res.status).toBe(400);
     const error = expectErrorEnvelope(res.body, 'INVALID_ARGUMENT');
     const fields = (error.details as { fields: { field: string }[] }).fields.map((f) => f.field).sort();
     expect(fields).toEqual(['count', 'name']);
+  });
+
+  test('a ZodError raised inside the server → 500 INTERNAL, blaming nothing on the client', async () => {
+    const res = await request(t.app).get('/api/v1/probe/internal-zod').set(root).expect(500);
+    const error = expectErrorEnvelope(res.body, 'INTERNAL');
+    expect(error.message).toBe('internal error');
+    expect(res.text).not.toMatch(/count|from the index|fields/);
   });
 
   test('a compressed body is refused with 400, not 500', async () => {
