@@ -41,3 +41,13 @@ export function isAppError(value: unknown): value is AppError {
 export function assertNever(value: never): never {
   throw new AppError('INTERNAL', `unexpected value: ${JSON.stringify(value)}`);
 }
+
+/**
+ * The errno name of a node error (`ENOENT`, `EEXIST`, …), or undefined for anything else.
+ * Duck-typed: errors from node:fs may come from another realm (e.g. under jest's VM modules).
+ */
+export function errnoOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' ? code : undefined;
+}

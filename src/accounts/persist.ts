@@ -6,6 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { errnoOf } from '../errors.js';
 import { isValidId } from '../policy/ids.js';
 import type { NamespacePolicy } from '../policy/types.js';
 import { writeFileAtomic } from '../storage/atomic.js';
@@ -71,7 +72,7 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errnoOf(error) === 'ENOENT') return undefined;
     throw new Error(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
@@ -99,7 +100,7 @@ export async function loadAccounts(dataDir: string): Promise<AccountRecord[]> {
   try {
     names = await readdir(join(dataDir, 'fs'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (errnoOf(error) === 'ENOENT') return [];
     throw error;
   }
   const loaded = await Promise.all(names.filter(isValidId).map((name) => loadAccount(dataDir, name)));

@@ -10,7 +10,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initAccount } from '../fs/init.js';
-import { AppError } from '../errors.js';
+import { AppError, errnoOf } from '../errors.js';
 import type { ContentHooks } from '../hooks.js';
 import { validateId, validateUserIdForRegistration } from '../policy/ids.js';
 import { DEFAULT_POLICY, type NamespacePolicy } from '../policy/types.js';
@@ -139,7 +139,7 @@ export class AccountStore {
       await mkdir(join(this.options.dataDir, 'trash'), { recursive: true });
       // Rename first: the account disappears from disk in one step, then the copy is removed.
       await rename(accountDir(this.options.dataDir, account_id), trash).catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        if (errnoOf(error) !== 'ENOENT') throw error;
       });
       this.accounts.delete(account_id);
       this.prepared.delete(account_id);

@@ -1,7 +1,7 @@
 /** Disk access shared by the filesystem operations: paths of canonical URIs, stats, error mapping. */
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { AppError } from '../errors.js';
+import { AppError, errnoOf } from '../errors.js';
 import type { RequestContext, ResolvedUri } from '../policy/index.js';
 import type { ContentHooks, WaitIndexed } from '../hooks.js';
 import { KeyedMutex } from '../storage/atomic.js';
@@ -60,7 +60,7 @@ export async function requireNoLink(core: FsCore, ctx: RequestContext, resolved:
 
 /** Maps a node error of a write to a SPEC 12 code (a file standing where a folder must be, …). */
 export function mapWriteError(error: unknown, resolved: ResolvedUri): never {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoOf(error);
   if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTEMPTY') {
     throw new AppError('CONFLICT', 'a file or folder is in the way', { uri: resolved.uri });
   }

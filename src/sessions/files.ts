@@ -10,7 +10,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { AppError, errnoOf } from '../errors.js';
 import { logger } from '../log.js';
 import { DEFAULT_POLICY, isValidId, resolveUri } from '../policy/index.js';
 import { accountDir, pathOfUri } from '../storage/paths.js';
@@ -40,9 +40,8 @@ export function archiveName(n: number): string {
   return `archive_${String(n).padStart(3, '0')}`;
 }
 
-// Duck-typed: errors from node:fs may come from another realm (e.g. under jest's VM modules).
 function isMissing(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
+  return errnoOf(error) === 'ENOENT';
 }
 
 /** Parses `messages.jsonl` text, skipping blank and unparseable (torn) lines. */
@@ -179,7 +178,7 @@ export class SessionFiles {
     await this.refuseLinks(path);
     const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
     const handle = await open(path, flags, 0o600).catch((error: unknown) => {
-      if ((error as { code?: unknown }).code === 'ELOOP') {
+      if (errnoOf(error) === 'ELOOP') {
         throw new AppError('CONFLICT', 'a file or folder is in the way');
       }
       throw error;

@@ -5,15 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { AppError } from '../errors.js';
+import { AppError, errnoOf } from '../errors.js';
 
 /** Prefix of temporary files; listings must hide names starting with it. */
 export const TEMP_PREFIX = '.vs-tmp-';
-
-// Duck-typed: errors from node:fs may come from another realm (e.g. under jest's VM modules).
-function errnoOf(error: unknown): unknown {
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-}
 
 /**
  * Creates `dir` and its missing parents, but never `root` or anything above it: if `root` is gone,

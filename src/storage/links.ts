@@ -7,6 +7,7 @@
 import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { errnoOf } from '../errors.js';
 
 /**
  * Whether an existing entry between `root` (exclusive) and `path` (exclusive) is not a real folder
@@ -34,8 +35,8 @@ export async function readTextNoFollow(path: string): Promise<string | null> {
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
-    // ELOOP: the path is a link. Duck-typed: node:fs errors may come from another realm under jest.
-    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : null;
+    // ELOOP: the path is a link.
+    const code = errnoOf(error);
     if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return null;
     throw error;
   }

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { AppError } from '../errors.js';
+import { AppError, errnoOf } from '../errors.js';
 import { VERSION } from '../version.js';
 import { TEMP_PREFIX } from './atomic.js';
 import { LOCK_FILE } from './lock.js';
@@ -112,7 +112,7 @@ export async function writeBackup(location: StoreLocation, dest: string): Promis
 
 /** A destination the server may not write (permissions, read-only or full disk) is the caller's to fix. */
 function unwritable(error: unknown, path: string): unknown {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const code = errnoOf(error);
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOSPC') {
     return new AppError('FAILED_PRECONDITION', `cannot write ${path} (${code})`, { path, errno: code });
   }
