@@ -73,9 +73,15 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    const aborted = () => reject(new AppError('INVALID_ARGUMENT', 'request body aborted'));
-    // 'close' after 'end' is harmless (the promise is already settled); before it, the client gave up.
+    let ended = false;
+    req.on('end', () => {
+      ended = true;
+      resolve(Buffer.concat(chunks));
+    });
+    // 'close' after 'end' is the normal end of every request; before it, the client gave up.
+    const aborted = () => {
+      if (!ended) reject(new AppError('INVALID_ARGUMENT', 'request body aborted'));
+    };
     req.on('error', aborted);
     req.on('close', aborted);
   });
