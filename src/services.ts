@@ -245,7 +245,7 @@ async function assemble(
       metrics.integrityErrors.inc(n);
     },
     onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
-    peerOf: async (a, s, m) => (await reader.readMessageRecord(a, s, m))?.peer_id ?? null,
+    peersOf: (a, s, ids) => reader.peersOf(a, s, ids),
     available: (ctx, recheck) => guard.assertSearchable(ctx.effective.account_id, recheck),
   });
   const admission = new SearchAdmission({

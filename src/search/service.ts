@@ -132,8 +132,12 @@ export interface SearchDeps {
   readonly plan?: RequestedPlan;
   /** Told the plan of every vector query (metrics). */
   readonly onPlan?: (plan: PlanReport) => void;
-  /** A session message's `peer_id` (kept with the message, not in the index), or null. */
-  readonly peerOf?: (account_id: string, session_id: string, message_id: string) => Promise<string | null>;
+  /** The `peer_id`s of some messages of a session (kept with the messages, not in the index). */
+  readonly peersOf?: (
+    account_id: string,
+    session_id: string,
+    message_ids: readonly string[],
+  ) => Promise<ReadonlyMap<string, string>>;
   /**
    * Throws (UNAVAILABLE) while the caller's index is missing or being rebuilt; `recheck` probes the
    * index again at once (after a failed query: a 503 naming the cause rather than a 500).
@@ -210,16 +214,27 @@ export class SearchService {
     return result;
   }
 
-  /** `peer_id` of the message hits that have one, by record id. */
+  /** `peer_id` of the message hits that have one, by record id (one lookup per session). */
   private async peersOf(account_id: string, hits: readonly Ranked<IndexHit>[]): Promise<Map<string, string>> {
     const peers = new Map<string, string>();
-    const peerOf = this.deps.peerOf;
-    if (peerOf === undefined) return peers;
+    const peersOf = this.deps.peersOf;
+    if (peersOf === undefined) return peers;
+    const bySession = new Map<string, IndexHit[]>();
+    for (const { item } of hits) {
+      if (item.session_id === null || item.message_id === null) continue;
+      bySession.set(item.session_id, [...(bySession.get(item.session_id) ?? []), item]);
+    }
     await Promise.all(
-      hits.map(async ({ item }) => {
-        if (item.session_id === null || item.message_id === null) return;
-        const peer = await peerOf(account_id, item.session_id, item.message_id);
-        if (peer !== null) peers.set(item.id, peer);
+      [...bySession].map(async ([session_id, items]) => {
+        const found = await peersOf(
+          account_id,
+          session_id,
+          items.map((i) => i.message_id as string),
+        );
+        for (const item of items) {
+          const peer = found.get(item.message_id as string);
+          if (peer !== undefined) peers.set(item.id, peer);
+        }
       }),
     );
     return peers;

@@ -94,6 +94,40 @@ export interface SessionReader extends SessionMessageReader {
     session_id: string,
     message_id: string,
   ): Promise<MessageRecord | null>;
+  /** The `peer_id` of each of `message_ids` that has one; each file is read once, however many ids. */
+  peersOf(
+    account_id: string,
+    session_id: string,
+    message_ids: readonly string[],
+  ): Promise<Map<string, string>>;
+}
+
+async function peersIn(
+  files: SessionFiles,
+  account_id: string,
+  session_id: string,
+  message_ids: readonly string[],
+): Promise<Map<string, string>> {
+  const peers = new Map<string, string>();
+  const wanted = new Set(message_ids.filter(isValidId));
+  if (!isValidId(account_id) || !isValidId(session_id)) return peers;
+  const visit = (text: string, where: string): void => {
+    // The same cheap pre-check as a single lookup: most files hold none of the ids.
+    if (![...wanted].some((id) => text.includes(`"${id}"`))) return;
+    for (const m of parseMessages(text, where)) {
+      if (wanted.delete(m.id) && m.peer_id !== undefined && m.peer_id !== null) peers.set(m.id, m.peer_id);
+    }
+  };
+  const livePath = files.messagesPath(account_id, session_id);
+  if (wanted.size > 0) visit(await files.readText(livePath), livePath);
+  for (const n of (await files.archiveNumbers(account_id, session_id)).reverse()) {
+    if (wanted.size === 0) break;
+    visit(
+      await files.readArchiveFile(account_id, session_id, n, MESSAGES_FILE),
+      `${session_id} archive ${n}`,
+    );
+  }
+  return peers;
 }
 
 export function sessionReader(dataDir: string): SessionReader {
@@ -117,5 +151,6 @@ export function sessionReader(dataDir: string): SessionReader {
       const message = await findMessage(files, account_id, session_id, message_id);
       return message === null ? null : recordOf(message);
     },
+    peersOf: (account_id, session_id, message_ids) => peersIn(files, account_id, session_id, message_ids),
   };
 }

@@ -292,6 +292,15 @@ export class SessionService implements SessionReader {
     return this.reader.readMessageRecord(account_id, session_id, message_id);
   }
 
+  /** The `peer_id` of each of `message_ids` that has one (search hits). */
+  peersOf(
+    account_id: string,
+    session_id: string,
+    message_ids: readonly string[],
+  ): Promise<Map<string, string>> {
+    return this.reader.peersOf(account_id, session_id, message_ids);
+  }
+
   private key(account: string, session_id: string): string {
     return `${account}/${session_id}`;
   }

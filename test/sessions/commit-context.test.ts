@@ -173,3 +173,23 @@ test('sessionReader over the same DATA_DIR reads what the service wrote', async 
   });
   expect(await reader.read('acme', 's1', id ?? '')).toBe(await fx.service.read('acme', 's1', id ?? ''));
 });
+
+test('peersOf finds the peer_id of several messages, archived and live, in one lookup', async () => {
+  const add = (content: string, peer_id?: string) =>
+    fx.service.addMessage(ctxOf('user'), 's1', { role: 'user', content, ...(peer_id ? { peer_id } : {}) });
+  await add('archived, with a peer', 'web-client');
+  await add('archived, without one');
+  const archived = liveIds(await readFile(sessionPath(fx.dataDir, 'acme', 's1', 'messages.jsonl'), 'utf8'));
+  await fx.service.commit(ctxOf('user'), 's1');
+  await add('live, with a peer', 'cli');
+  const [live] = liveIds(await readFile(sessionPath(fx.dataDir, 'acme', 's1', 'messages.jsonl'), 'utf8'));
+  const ids = [...archived, live ?? '', `msg_${'f'.repeat(32)}`, '../escape'];
+  const peers = await sessionReader(fx.dataDir).peersOf('acme', 's1', ids);
+  expect(peers).toEqual(
+    new Map([
+      [archived[0], 'web-client'],
+      [live, 'cli'],
+    ]),
+  );
+  expect(await fx.service.peersOf('other', 's1', ids)).toEqual(new Map());
+});
