@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Router, type Response } from 'express';
 import { AppError } from '../errors.js';
+import { paramOf } from './context.js';
 import { route } from './openapi/route.js';
 import { PACKAGE_DIR } from '../version.js';
 
@@ -86,8 +87,7 @@ export function consoleRouter(dir: string = CONSOLE_DIR): Router {
       produces: 'text/plain',
     },
     (req, res) => {
-      const { file } = req.params as Record<string, unknown>;
-      const name = typeof file === 'string' ? file : '';
+      const name = paramOf(req, 'file');
       send(res, assets.get(name), name);
     },
   );

@@ -17,6 +17,12 @@ export function contextOf(req: Request): RequestContext {
   return ctx;
 }
 
+/** A path parameter's value ('' when absent); the service validates it as the id it is. */
+export function paramOf(req: Request, name: string): string {
+  const value = (req.params as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : '';
+}
+
 /** Sends `{status: "ok", result, error: null}`. */
 export function sendOk(res: Response, result: unknown, status = 200): void {
   res.status(status).json({ status: 'ok', result, error: null });

@@ -7,13 +7,15 @@
  */
 import type { PlanReport } from '../index/planner.js';
 import type { IndexRecord } from '../index/records.js';
+import { tokenize } from '../index/memory/fulltext.js';
 import { evaluate, type Expr } from '../policy/index.js';
 import type { IndexHit, SearchIndex } from './service.js';
 
-const WORD = /[\p{L}\p{N}_]+/gu;
-
-function words(text: string): string[] {
-  return text.toLowerCase().match(WORD) ?? [];
+/** How often `text` holds the query's terms, cut exactly as the real full-text indexes cut them. */
+function matches(text: string, wanted: ReadonlySet<string>): number {
+  let count = 0;
+  for (const [term, tf] of tokenize(text).terms) if (wanted.has(term)) count += tf;
+  return count;
 }
 
 function cosineDistance(a: Float32Array, b: Float32Array): number {
@@ -75,10 +77,10 @@ export class ScanIndex implements SearchIndex {
   }
 
   fullTextSearch(query: string, filter: Expr, k: number): Promise<readonly IndexHit[]> {
-    const wanted = new Set(words(query));
+    const wanted = new Set(tokenize(query).terms.keys());
     const hits = [...this.records.values()]
       .filter((r) => evaluate(filter, r))
-      .map((r) => ({ ...hitOf(r), _score: words(r.text).filter((w) => wanted.has(w)).length }))
+      .map((r) => ({ ...hitOf(r), _score: matches(r.text, wanted) }))
       .filter((h) => h._score > 0)
       .sort((a, b) => b._score - a._score)
       .slice(0, k);

@@ -16,10 +16,11 @@ import { DEFAULT_POLICY, isValidId, resolveUri } from '../policy/index.js';
 import { accountDir, pathOfUri } from '../storage/paths.js';
 import { TEMP_PREFIX, mkdirWithin, writeFileAtomic } from '../storage/atomic.js';
 import { linkOnTheWay, readTextNoFollow } from '../storage/links.js';
+import { SESSION_META_FILE } from '../storage/names.js';
 import { sessionMetaSchema, storedMessageSchema, type SessionMeta, type StoredMessage } from './schema.js';
 
 export const MESSAGES_FILE = 'messages.jsonl';
-export const META_FILE = '.meta.json';
+export const META_FILE = SESSION_META_FILE;
 export const HISTORY_DIR = 'history';
 export const OVERVIEW_FILE = '.overview.md';
 export const ABSTRACT_FILE = '.abstract.md';

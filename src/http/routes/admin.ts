@@ -8,7 +8,7 @@ import type { AccountStore } from '../../accounts/store.js';
 import { AppError } from '../../errors.js';
 import { validateId } from '../../policy/ids.js';
 import type { RequestContext } from '../../policy/types.js';
-import { contextOf, sendOk } from '../context.js';
+import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
 
 const CreateAccountBody = z.object({
@@ -34,7 +34,7 @@ function requireRootOrAdminOf(ctx: RequestContext, account_id: string): void {
 }
 
 function param(req: Request, name: 'id' | 'uid'): string {
-  return validateId(req.params[name], name === 'id' ? 'account_id' : 'user_id');
+  return validateId(paramOf(req, name), name === 'id' ? 'account_id' : 'user_id');
 }
 
 const tag = 'admin';

@@ -3,12 +3,12 @@
  * `GET /api/v1/tasks/{id}` and `GET /api/v1/tasks`, relative to /api/v1. Parsing and the envelope
  * only; the rules live in the ResourceService and the TaskRegistry.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { addResourceSchema } from '../../resources/request.js';
 import type { ResourceService } from '../../resources/service.js';
 import { TASK_STATUSES, type TaskRegistry } from '../../tasks/registry.js';
-import { contextOf, sendOk } from '../context.js';
+import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
 
 const listQuery = z.object({
@@ -17,11 +17,6 @@ const listQuery = z.object({
   resource_id: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-
-function idParam(req: Request): string {
-  const { id } = req.params as Record<string, unknown>;
-  return typeof id === 'string' ? id : '';
-}
 
 export function resourcesRouter(resources: ResourceService, tasks: TaskRegistry): Router {
   const router = Router();
@@ -41,7 +36,7 @@ export function resourcesRouter(resources: ResourceService, tasks: TaskRegistry)
   route(
     router,
     { method: 'get', path: '/tasks/:id', tag, summary: 'One background task of the caller' },
-    (req, res) => sendOk(res, tasks.get(contextOf(req), idParam(req))),
+    (req, res) => sendOk(res, tasks.get(contextOf(req), paramOf(req, 'id'))),
   );
   route(
     router,

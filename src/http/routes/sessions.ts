@@ -14,15 +14,10 @@ import {
 } from '../../sessions/schema.js';
 import type { SessionService } from '../../sessions/service.js';
 import { usedBodySchema } from '../../sessions/usage.js';
-import { contextOf, sendOk } from '../context.js';
+import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
 
-function param(req: Request, name: string): string {
-  const value = (req.params as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : '';
-}
-
-const idParam = (req: Request): string => param(req, 'id');
+const idParam = (req: Request): string => paramOf(req, 'id');
 const tag = 'sessions';
 
 export function sessionsRouter(service: SessionService): Router {
@@ -102,7 +97,7 @@ export function sessionsRouter(service: SessionService): Router {
       summary: "One archive's abstract, overview and messages",
     },
     async (req, res) =>
-      sendOk(res, await service.archive(contextOf(req), idParam(req), param(req, 'archive'))),
+      sendOk(res, await service.archive(contextOf(req), idParam(req), paramOf(req, 'archive'))),
   );
   route(
     router,
