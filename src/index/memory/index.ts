@@ -11,6 +11,7 @@ import { ArenaFullError, VectorArena } from './arena.js';
 import { FullTextIndex } from './fulltext.js';
 import type { RecordDraft } from '../records.js';
 import { newGroup, newPart, placeOf, type Group, type Part } from './groups.js';
+import { SlotSorter } from './sort.js';
 
 /** A stored record as the index keeps it: every field but its full text (and its vector). */
 export type MemoryRow = Omit<RecordDraft, 'text'>;
@@ -52,14 +53,25 @@ export class MemoryIndex {
   private marks: Int32Array = new Int32Array(1024);
   private stamp = 0;
   private collected: Int32Array = new Int32Array(1024);
+  private readonly sorter = new SlotSorter();
 
   private constructor(
     private readonly arena: VectorArena,
     private readonly budgetBytes: number,
   ) {}
 
-  static async create(dimension: number, budgetBytes: number): Promise<MemoryIndex> {
-    return new MemoryIndex(await VectorArena.create(dimension, budgetBytes), budgetBytes);
+  /** An empty index; `threads` worker threads share its large scans (see {@link VectorArena.create}). */
+  static async create(
+    dimension: number,
+    budgetBytes: number,
+    options: Parameters<typeof VectorArena.create>[2] = {},
+  ): Promise<MemoryIndex> {
+    return new MemoryIndex(await VectorArena.create(dimension, budgetBytes, options), budgetBytes);
+  }
+
+  /** Stops the index's scan threads. */
+  close(): Promise<void> {
+    return this.arena.close();
   }
 
   get size(): number {
@@ -167,7 +179,7 @@ export class MemoryIndex {
     const quantized = quantize(n);
     // Slots in allocation order are in address order within each account's pool: sorted, a large
     // scan streams through memory instead of hopping between the parts of a group (3× slower at 1M).
-    if (n >= SORT_FROM) this.collected.subarray(0, n).sort();
+    if (n >= SORT_FROM) this.sorter.sort(this.collected, n);
     const best = n > 0 && k > 0 ? this.arena.nearest(this.collected, n, vector, k, quantized) : [];
     const hits = best.map(({ index, score }) => ({
       row: this.rows[this.collected[index] as number] as MemoryRow,
