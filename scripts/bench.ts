@@ -189,13 +189,14 @@ async function run(args: BenchArgs): Promise<number> {
 
   const dir = await mkdtemp(join(tmpdir(), 'vs-bench-'));
   const rootKey = randomBytes(24).toString('hex');
-  // Only the search tuning variable passes through: never LANCEDB_URI or DATA_DIR of a real store.
+  // Only the search tuning variables pass through: never LANCEDB_URI or DATA_DIR of a real store.
   const config = loadConfig({
     DATA_DIR: dir,
     EMBEDDER: 'builtin',
     ROOT_API_KEY: rootKey,
     LOG_LEVEL: 'silent',
     SEARCH_MEMORY_MB: process.env['SEARCH_MEMORY_MB'],
+    SEARCH_THREADS: process.env['SEARCH_THREADS'],
   });
   const log = scriptLogger(config);
   const services = await buildServices(config, log);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, isLoopbackHost, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -20,6 +21,8 @@ describe('loadConfig', () => {
       maxSearchInflight: 8,
       maxSearchQueue: 32,
       searchMemoryBytes: 3072 * 1024 * 1024,
+      // One fewer than the cores (the calling thread scans too), at most 3.
+      searchThreads: Math.max(0, Math.min(3, availableParallelism() - 1)),
       requestTimeoutMs: 60_000,
       headersTimeoutMs: 20_000,
       keepAliveTimeoutMs: 5_000,
@@ -47,6 +50,7 @@ describe('loadConfig', () => {
       MAX_SEARCH_INFLIGHT: '2',
       MAX_SEARCH_QUEUE: '0',
       SEARCH_MEMORY_MB: '0',
+      SEARCH_THREADS: '0',
       REQUEST_TIMEOUT_S: '30',
       HEADERS_TIMEOUT_S: '45',
       KEEPALIVE_TIMEOUT_S: '2.5',
@@ -71,6 +75,7 @@ describe('loadConfig', () => {
       maxSearchInflight: 2,
       maxSearchQueue: 0,
       searchMemoryBytes: 0,
+      searchThreads: 0,
       requestTimeoutMs: 30_000,
       // Node refuses a headers timeout longer than the request timeout.
       headersTimeoutMs: 30_000,

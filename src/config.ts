@@ -2,6 +2,7 @@
  * Configuration (SPEC 13): the environment parsed once with zod into a frozen `Config`. Empty
  * variables count as unset, so `ROOT_API_KEY=` means dev mode rather than an empty key.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -40,6 +41,7 @@ const EnvSchema = z.object({
   MAX_SEARCH_INFLIGHT: z.coerce.number().int().min(1).max(1024).default(8),
   MAX_SEARCH_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
   SEARCH_MEMORY_MB: z.coerce.number().int().min(0).max(4096).default(3072),
+  SEARCH_THREADS: z.coerce.number().int().min(0).max(16).optional(),
   REQUEST_TIMEOUT_S: seconds(60),
   HEADERS_TIMEOUT_S: seconds(20),
   KEEPALIVE_TIMEOUT_S: seconds(5),
@@ -71,6 +73,8 @@ export interface Config {
   readonly maxSearchQueue: number;
   /** Budget of the in-memory search index in bytes (0: searches use LanceDB only). */
   readonly searchMemoryBytes: number;
+  /** Worker threads sharing large in-memory scans (default: one fewer than the cores, at most 3). */
+  readonly searchThreads: number;
   /** A request's headers and body must arrive within this (slow clients get 408 and are cut off). */
   readonly requestTimeoutMs: number;
   /** A request's headers must arrive within this (at most `requestTimeoutMs`). */
@@ -123,6 +127,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxSearchInflight: e.MAX_SEARCH_INFLIGHT,
     maxSearchQueue: e.MAX_SEARCH_QUEUE,
     searchMemoryBytes: e.SEARCH_MEMORY_MB * MIB,
+    searchThreads: e.SEARCH_THREADS ?? Math.max(0, Math.min(3, availableParallelism() - 1)),
     requestTimeoutMs: e.REQUEST_TIMEOUT_S * 1000,
     headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
     keepAliveTimeoutMs: e.KEEPALIVE_TIMEOUT_S * 1000,

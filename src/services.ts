@@ -79,6 +79,7 @@ export async function openIndex(
     embedder,
     reset,
     memoryBudgetBytes: config.searchMemoryBytes,
+    searchThreads: config.searchThreads,
     log,
   });
   await clearResetPending(config.dataDir);

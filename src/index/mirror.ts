@@ -129,6 +129,8 @@ export interface MirrorOptions {
   readonly dimension: number;
   /** Bytes the mirror may use; 0 disables it. */
   readonly budgetBytes: number;
+  /** Worker threads that share large scans with the calling thread (0: none). */
+  readonly threads: number;
   readonly log: Logger;
 }
 
@@ -158,6 +160,7 @@ export class Mirror {
       records: index?.size ?? 0,
       memory_mb: Math.round((index?.bytes ?? 0) / 2 ** 20),
       budget_mb: Math.round(this.options.budgetBytes / 2 ** 20),
+      scan_threads: this.options.threads,
     };
   }
 
@@ -170,9 +173,10 @@ export class Mirror {
     this.current = 'loading';
     const started = Date.now();
     try {
-      const index = await MemoryIndex.create(this.options.dimension, this.options.budgetBytes);
-      for await (const batch of batches) addBatch(index, batch, this.options.dimension, this.strings);
-      this.index = index;
+      const { dimension, budgetBytes, threads, log } = this.options;
+      const index = await MemoryIndex.create(dimension, budgetBytes, { threads, log });
+      await this.replace(index);
+      for await (const batch of batches) addBatch(index, batch, dimension, this.strings);
       this.current = 'ready';
       this.options.log.info(
         { records: index.size, memory_mb: Math.round(index.bytes / 2 ** 20), ms: Date.now() - started },
@@ -208,9 +212,23 @@ export class Mirror {
       { err: error, reason, budget_mb: Math.round(this.options.budgetBytes / 2 ** 20) },
       'in-memory search index disabled; searches use LanceDB',
     );
-    this.index = null;
+    void this.replace(null);
     this.current = 'off';
     this.reason = reason;
+  }
+
+  /** Stops the mirror's scan threads; searches use LanceDB from now on. */
+  async close(): Promise<void> {
+    this.current = 'off';
+    this.reason = 'closed';
+    await this.replace(null);
+  }
+
+  /** Sets the index, stopping the threads of the one it replaces. */
+  private replace(index: MemoryIndex | null): Promise<void> {
+    const old = this.index;
+    this.index = index;
+    return old === null || old === index ? Promise.resolve() : old.close();
   }
 }
 

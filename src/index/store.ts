@@ -35,6 +35,8 @@ export interface StoreOptions {
   readonly optimizeEvery?: number;
   /** Bytes the in-memory mirror may use (default 0: searches use LanceDB only). */
   readonly memoryBudgetBytes?: number;
+  /** Worker threads that share the mirror's large scans with the calling thread (default 0). */
+  readonly searchThreads?: number;
   /** Where the mirror reports loading and giving up, and compaction failures (default: the app logger). */
   readonly log?: Logger;
   /**
@@ -145,6 +147,7 @@ export class IndexStore {
     this.mirror = new Mirror({
       dimension: embedder.dimension,
       budgetBytes: options.memoryBudgetBytes ?? 0,
+      threads: options.searchThreads ?? 0,
       log: options.log ?? logger,
     });
   }
@@ -430,6 +433,7 @@ export class IndexStore {
   async close(): Promise<void> {
     await this.loading;
     await this.settled();
+    await this.mirror.close();
     this.table.close();
     this.db.close();
   }

@@ -73,3 +73,41 @@ test.each([
 ])('topK(%j, %i)', (scores, k, expected) => {
   expect(topK(Float32Array.from(scores), scores.length, k)).toEqual(expected);
 });
+
+test('scans shared with a scan thread return exactly what the calling thread alone returns', async () => {
+  const dimension = 64;
+  const single = await VectorArena.create(dimension, 256 * 2 ** 20);
+  const shared = await VectorArena.create(dimension, 256 * 2 ** 20, { threads: 1 });
+  try {
+    await shared.startThreads();
+    expect(shared.activeThreads).toBe(1);
+    const next = rng(7);
+    const count = 9000;
+    const slots = { single: new Int32Array(count), shared: new Int32Array(count) };
+    for (let i = 0; i < count; i++) {
+      const v = Float32Array.from({ length: dimension }, next);
+      slots.single[i] = single.alloc(`pool${i % 5}`);
+      single.set(slots.single[i] as number, v);
+      slots.shared[i] = shared.alloc(`pool${i % 5}`);
+      shared.set(slots.shared[i] as number, v);
+    }
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 4096, max: count }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+        (n, k, quantized) => {
+          const query = Float32Array.from({ length: dimension }, next);
+          const alone = single.nearest(slots.single, n, query, k, quantized);
+          const split = shared.nearest(slots.shared, n, query, k, quantized);
+          expect(split).toEqual(alone);
+        },
+      ),
+      { numRuns: 30 },
+    );
+    expect(shared.activeThreads).toBe(1);
+  } finally {
+    await shared.close();
+  }
+  expect(shared.activeThreads).toBe(0);
+});

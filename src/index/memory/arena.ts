@@ -6,6 +6,8 @@
  */
 import wabtInit from 'wabt';
 import { AppError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { ScanThreads, type Kernel } from './threads.js';
 
 /**
  * `dots(addrs, n, q, bytes, out)`: for i < n, out[i] = Σ mem[addrs[i] + j] · mem[q + j] over `bytes`
@@ -14,7 +16,7 @@ import { AppError } from '../../errors.js';
  * int16 query, into int32 sums.
  */
 const KERNEL_WAT = `(module
-  (import "env" "memory" (memory 1 65536))
+  (import "env" "memory" (memory 1 65536 shared))
   (func (export "dots") (param $addrs i32) (param $n i32) (param $q i32) (param $bytes i32) (param $out i32)
     (local $i i32) (local $j i32) (local $p i32) (local $a v128) (local $b v128)
     (block $done (loop $rows
@@ -97,7 +99,7 @@ let kernelModule: Promise<WebAssembly.Module> | null = null;
 function compileKernel(): Promise<WebAssembly.Module> {
   kernelModule ??= (async () => {
     const wabt = await wabtInit();
-    const parsed = wabt.parseWat('kernel.wat', KERNEL_WAT, { simd: true });
+    const parsed = wabt.parseWat('kernel.wat', KERNEL_WAT, { simd: true, threads: true });
     try {
       return await WebAssembly.compile(parsed.toBinary({}).buffer);
     } finally {
@@ -106,8 +108,6 @@ function compileKernel(): Promise<WebAssembly.Module> {
   })();
   return kernelModule;
 }
-
-type Dots = (addrs: number, n: number, q: number, bytes: number, out: number) => void;
 
 /** Thrown when storing one more vector would pass the arena's byte budget. */
 export class ArenaFullError extends AppError {
@@ -160,8 +160,9 @@ export class VectorArena {
     readonly dimension: number,
     private readonly budget: number,
     private readonly memory: WebAssembly.Memory,
-    private readonly dots: Dots,
-    private readonly dots8: Dots,
+    private readonly dots: Kernel,
+    private readonly dots8: Kernel,
+    private readonly threads: ScanThreads,
   ) {
     this.stride = Math.ceil(dimension / 8) * 8;
     this.stride8 = Math.ceil(dimension / 16) * 16;
@@ -171,13 +172,41 @@ export class VectorArena {
     this.i16 = new Int16Array(memory.buffer);
   }
 
-  /** An empty arena for vectors of `dimension`, using at most `budget` bytes of memory. */
-  static async create(dimension: number, budget: number): Promise<VectorArena> {
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
-    const instance = await WebAssembly.instantiate(await compileKernel(), { env: { memory } });
-    const dots = instance.exports['dots'] as Dots;
-    const dots8 = instance.exports['dots8'] as Dots;
-    return new VectorArena(dimension, Math.min(budget, MAX_PAGES * PAGE), memory, dots, dots8);
+  /**
+   * An empty arena for vectors of `dimension`, using at most `budget` bytes of memory; large scans
+   * are shared with `threads` worker threads (0: the calling thread scores everything).
+   */
+  static async create(
+    dimension: number,
+    budget: number,
+    options: { readonly threads?: number; readonly log?: Logger } = {},
+  ): Promise<VectorArena> {
+    // Shared, so that scan threads can read the vectors in place.
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    const module = await compileKernel();
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const dots = instance.exports['dots'] as Kernel;
+    const dots8 = instance.exports['dots8'] as Kernel;
+    const threads = new ScanThreads(module, memory, {
+      count: options.threads ?? 0,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    return new VectorArena(dimension, Math.min(budget, MAX_PAGES * PAGE), memory, dots, dots8, threads);
+  }
+
+  /** Starts the scan threads now (they otherwise start on the first large scan); resolves when ready. */
+  startThreads(): Promise<void> {
+    return this.threads.start();
+  }
+
+  /** Scan threads currently sharing large scans. */
+  get activeThreads(): number {
+    return this.threads.active;
+  }
+
+  /** Stops the scan threads (scans run on the calling thread alone after this). */
+  close(): Promise<void> {
+    return this.threads.close();
   }
 
   /** Bytes of linear memory in use. */
@@ -299,7 +328,7 @@ export class VectorArena {
   private exact(slots: Int32Array, n: number): Float32Array {
     const { addrs, out, query } = this.scratch;
     for (let i = 0; i < n; i++) this.i32[addrs / 4 + i] = this.address(slots[i] as number);
-    this.dots(addrs, n, query, this.stride * 4, out);
+    this.scan('dots', addrs, n, query, this.stride * 4, out);
     return this.f32.subarray(out / 4, out / 4 + n);
   }
 
@@ -326,7 +355,7 @@ export class VectorArena {
     const constant = (sq / 2) * Math.sqrt(d) + ROUNDING_MARGIN;
     const { addrs, out } = this.scratch;
     for (let i = 0; i < n; i++) this.i32[addrs / 4 + i] = this.address8(slots[i] as number);
-    this.dots8(addrs, n, this.scratch.query16, this.stride8, out);
+    this.scan('dots8', addrs, n, this.scratch.query16, this.stride8, out);
     if (this.bounds.length < 2 * n) this.bounds = new Float64Array(2 * Math.max(n, this.bounds.length));
     for (let i = 0; i < n; i++) {
       const scale = this.scales[slots[i] as number] as number;
@@ -334,6 +363,21 @@ export class VectorArena {
       this.bounds[2 * i + 1] = scale * perScale + constant;
     }
     return this.bounds;
+  }
+
+  /** Runs a kernel over `n` rows, shared with the scan threads when it is large. */
+  private scan(
+    name: 'dots' | 'dots8',
+    addrs: number,
+    n: number,
+    q: number,
+    bytes: number,
+    out: number,
+  ): void {
+    const kernel = name === 'dots8' ? this.dots8 : this.dots;
+    // A worker given up may still write into this scratch (the same values, for this scan only):
+    // the next kernel calls use fresh scratch, with the query copied over.
+    if (!this.threads.run(name, kernel, addrs, n, q, bytes, out)) this.renewScratch();
   }
 
   private address(slot: number): number {
@@ -347,8 +391,20 @@ export class VectorArena {
   private ensureScratch(n: number): void {
     if (n <= this.scratch.capacity) return;
     // The old scratch is left behind: scratch is a few bytes per stored vector, doubling bounds it.
-    const capacity = Math.max(n, this.scratch.capacity * 2, 1024);
-    this.scratch = {
+    this.scratch = this.newScratch(Math.max(n, this.scratch.capacity * 2, 1024));
+  }
+
+  /** Moves to fresh scratch of the same capacity, keeping the loaded query. */
+  private renewScratch(): void {
+    const old = this.scratch;
+    this.scratch = this.newScratch(old.capacity);
+    const bytes = new Uint8Array(this.memory.buffer);
+    bytes.copyWithin(this.scratch.query, old.query, old.query + this.stride * 4);
+    bytes.copyWithin(this.scratch.query16, old.query16, old.query16 + this.stride8 * 2);
+  }
+
+  private newScratch(capacity: number): VectorArena['scratch'] {
+    return {
       query: this.reserve(this.stride * 4),
       query16: this.reserve(this.stride8 * 2),
       addrs: this.reserve(capacity * 4),

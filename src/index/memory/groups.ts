@@ -1,8 +1,10 @@
 /**
  * Namespace grouping of the in-memory index: records are grouped by the fields a visibility filter
- * tests — (account, scope, owners, a URI root) and, within a group, (a deeper URI root, context type,
- * level) — so a filter is decided once per group or part by partial evaluation ({@link decide})
- * and only the rest is evaluated record by record.
+ * tests — (account, scope, a URI root) in a bucket, the owners in a group of the bucket and, within a
+ * group, (a deeper URI root, context type, level) in a part — so a filter is decided once per
+ * bucket, group or part by partial evaluation ({@link decide}) and only the rest is evaluated record
+ * by record. Buckets let a USER's filter skip every other user's (or agent's) root with one decision
+ * where an isolating policy splits it into a group per (user, agent) pair.
  */
 import type { FilterRecord } from '../../policy/index.js';
 import type { RecordDraft } from '../records.js';
@@ -30,6 +32,14 @@ export interface Part {
   count: number;
 }
 
+/** A bucket: the groups of one account and scope under one group root (they differ by owners). */
+export interface Bucket {
+  readonly known: FilterRecord;
+  readonly root: string;
+  readonly groups: Map<string, Group>;
+  size: number;
+}
+
 export interface Group {
   readonly known: FilterRecord;
   readonly root: string;
@@ -52,6 +62,7 @@ function prefixOf(segments: readonly string[], n: number): string {
  * every record of a part lies in the subtree of the part's root — what {@link decide} relies on.
  */
 export function placeOf(r: GroupedFields): {
+  bucketKey: string;
   groupKey: string;
   partKey: string;
   groupRoot: string;
@@ -64,7 +75,17 @@ export function placeOf(r: GroupedFields): {
   const groupRoot = prefixOf(segments, g);
   const partRoot = prefixOf(segments, p);
   const groupKey = JSON.stringify([r.scope, r.owner_user_id, r.owner_agent_id, groupRoot]);
-  return { groupKey, partKey: JSON.stringify([partRoot, r.context_type, r.level]), groupRoot, partRoot };
+  return {
+    bucketKey: JSON.stringify([r.scope, groupRoot]),
+    groupKey,
+    partKey: JSON.stringify([partRoot, r.context_type, r.level]),
+    groupRoot,
+    partRoot,
+  };
+}
+
+export function newBucket(r: GroupedFields, root: string): Bucket {
+  return { known: { account_id: r.account_id, scope: r.scope }, root, groups: new Map(), size: 0 };
 }
 
 export function newGroup(r: GroupedFields, root: string): Group {

@@ -10,7 +10,8 @@ import { decide, evaluate, uriCandidates, type Expr } from '../../policy/index.j
 import { ArenaFullError, VectorArena } from './arena.js';
 import { FullTextIndex } from './fulltext.js';
 import type { RecordDraft } from '../records.js';
-import { newGroup, newPart, placeOf, type Group, type Part } from './groups.js';
+import { newBucket, newGroup, newPart, placeOf, type Bucket, type Group, type Part } from './groups.js';
+import { SlotSorter } from './sort.js';
 
 /** A stored record as the index keeps it: every field but its full text (and its vector). */
 export type MemoryRow = Omit<RecordDraft, 'text'>;
@@ -39,12 +40,13 @@ export const ROW_OVERHEAD_BYTES = 600;
 const POSTING_BYTES = 14;
 
 export class MemoryIndex {
-  private readonly accounts = new Map<string, Map<string, Group>>();
+  private readonly accounts = new Map<string, Map<string, Bucket>>();
   private readonly byId = new Map<string, number>();
   /** The slots of each URI (a number for one record, an array for several: chunks, levels). */
   private readonly byUri = new Map<string, number | number[]>();
   private rows: Array<MemoryRow | undefined> = [];
   private partOf: Array<Part | undefined> = [];
+  private bucketOf: Array<Bucket | undefined> = [];
   private groupOf: Array<Group | undefined> = [];
   private posOf: Int32Array = new Int32Array(1024);
   private readonly text = new FullTextIndex();
@@ -52,14 +54,25 @@ export class MemoryIndex {
   private marks: Int32Array = new Int32Array(1024);
   private stamp = 0;
   private collected: Int32Array = new Int32Array(1024);
+  private readonly sorter = new SlotSorter();
 
   private constructor(
     private readonly arena: VectorArena,
     private readonly budgetBytes: number,
   ) {}
 
-  static async create(dimension: number, budgetBytes: number): Promise<MemoryIndex> {
-    return new MemoryIndex(await VectorArena.create(dimension, budgetBytes), budgetBytes);
+  /** An empty index; `threads` worker threads share its large scans (see {@link VectorArena.create}). */
+  static async create(
+    dimension: number,
+    budgetBytes: number,
+    options: Parameters<typeof VectorArena.create>[2] = {},
+  ): Promise<MemoryIndex> {
+    return new MemoryIndex(await VectorArena.create(dimension, budgetBytes, options), budgetBytes);
+  }
+
+  /** Stops the index's scan threads. */
+  close(): Promise<void> {
+    return this.arena.close();
   }
 
   get size(): number {
@@ -82,11 +95,13 @@ export class MemoryIndex {
     const slot = this.arena.alloc(row.account_id);
     this.arena.set(slot, vector);
     this.text.add(slot, text);
-    const { groupKey, partKey, groupRoot, partRoot } = placeOf(row);
-    let groups = this.accounts.get(row.account_id);
-    if (groups === undefined) this.accounts.set(row.account_id, (groups = new Map<string, Group>()));
-    let group = groups.get(groupKey);
-    if (group === undefined) groups.set(groupKey, (group = newGroup(row, groupRoot)));
+    const { bucketKey, groupKey, partKey, groupRoot, partRoot } = placeOf(row);
+    let buckets = this.accounts.get(row.account_id);
+    if (buckets === undefined) this.accounts.set(row.account_id, (buckets = new Map<string, Bucket>()));
+    let bucket = buckets.get(bucketKey);
+    if (bucket === undefined) buckets.set(bucketKey, (bucket = newBucket(row, groupRoot)));
+    let group = bucket.groups.get(groupKey);
+    if (group === undefined) bucket.groups.set(groupKey, (group = newGroup(row, groupRoot)));
     let part = group.parts.get(partKey);
     if (part === undefined) group.parts.set(partKey, (part = newPart(group, row, partRoot)));
     if (part.count === part.slots.length) part.slots = grow(part.slots, part.count * 2);
@@ -95,8 +110,10 @@ export class MemoryIndex {
     this.posOf[slot] = part.count;
     part.count += 1;
     group.size += 1;
+    bucket.size += 1;
     this.rows[slot] = row;
     this.partOf[slot] = part;
+    this.bucketOf[slot] = bucket;
     this.groupOf[slot] = group;
     this.byId.set(row.id, slot);
     const same = this.byUri.get(row.uri);
@@ -112,6 +129,7 @@ export class MemoryIndex {
     if (slot === undefined) return;
     const part = this.partOf[slot] as Part;
     const group = this.groupOf[slot] as Group;
+    const bucket = this.bucketOf[slot] as Bucket;
     const row = this.rows[slot] as MemoryRow;
     // Swap-remove: the part's last slot takes the removed one's position.
     const pos = this.posOf[slot] as number;
@@ -120,11 +138,14 @@ export class MemoryIndex {
     this.posOf[last] = pos;
     part.count -= 1;
     group.size -= 1;
-    if (part.count === 0) group.parts.delete(placeOf(row).partKey);
-    if (group.size === 0) {
-      const groups = this.accounts.get(row.account_id);
-      groups?.delete(placeOf(row).groupKey);
-      if (groups?.size === 0) this.accounts.delete(row.account_id);
+    bucket.size -= 1;
+    const place = placeOf(row);
+    if (part.count === 0) group.parts.delete(place.partKey);
+    if (group.size === 0) bucket.groups.delete(place.groupKey);
+    if (bucket.size === 0) {
+      const buckets = this.accounts.get(row.account_id);
+      buckets?.delete(place.bucketKey);
+      if (buckets?.size === 0) this.accounts.delete(row.account_id);
     }
     const same = this.byUri.get(row.uri);
     const rest = typeof same === 'number' || same === undefined ? [] : same.filter((s) => s !== slot);
@@ -132,6 +153,7 @@ export class MemoryIndex {
     else this.byUri.set(row.uri, rest.length === 1 ? (rest[0] as number) : rest);
     this.rows[slot] = undefined;
     this.partOf[slot] = undefined;
+    this.bucketOf[slot] = undefined;
     this.groupOf[slot] = undefined;
     this.byId.delete(id);
     this.text.remove(slot);
@@ -167,7 +189,7 @@ export class MemoryIndex {
     const quantized = quantize(n);
     // Slots in allocation order are in address order within each account's pool: sorted, a large
     // scan streams through memory instead of hopping between the parts of a group (3× slower at 1M).
-    if (n >= SORT_FROM) this.collected.subarray(0, n).sort();
+    if (n >= SORT_FROM) this.sorter.sort(this.collected, n);
     const best = n > 0 && k > 0 ? this.arena.nearest(this.collected, n, vector, k, quantized) : [];
     const hits = best.map(({ index, score }) => ({
       row: this.rows[this.collected[index] as number] as MemoryRow,
@@ -215,21 +237,26 @@ export class MemoryIndex {
       }
       return n;
     }
-    for (const [account_id, groups] of this.accounts) {
+    for (const [account_id, buckets] of this.accounts) {
       if (decide(filter, { account_id }) === false) continue;
-      for (const group of groups.values()) {
-        const g = decide(filter, group.known, group.root);
-        if (g === false) continue;
-        for (const part of group.parts.values()) {
-          const p = g ?? decide(filter, part.known, part.root);
-          if (p === false) continue;
-          if (p === true) {
-            addPart(part);
-            continue;
-          }
-          for (let i = 0; i < part.count; i++) {
-            const slot = part.slots[i] as number;
-            if (evaluate(filter, this.rows[slot] as MemoryRow)) add(slot);
+      for (const bucket of buckets.values()) {
+        // A bucket of one group is decided with the group's fields alone (one decision, not two).
+        const b = bucket.groups.size > 1 ? decide(filter, bucket.known, bucket.root) : null;
+        if (b === false) continue;
+        for (const group of bucket.groups.values()) {
+          const g = b ?? decide(filter, group.known, group.root);
+          if (g === false) continue;
+          for (const part of group.parts.values()) {
+            const p = g ?? decide(filter, part.known, part.root);
+            if (p === false) continue;
+            if (p === true) {
+              addPart(part);
+              continue;
+            }
+            for (let i = 0; i < part.count; i++) {
+              const slot = part.slots[i] as number;
+              if (evaluate(filter, this.rows[slot] as MemoryRow)) add(slot);
+            }
           }
         }
       }
