@@ -32,7 +32,7 @@ import { eq, type RequestContext } from './policy/index.js';
 import { SearchAdmission } from './search/admission.js';
 import { ResourceService } from './resources/service.js';
 import { SearchService } from './search/service.js';
-import { sessionReader } from './sessions/reader.js';
+import { indexedMessages, sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
 import { SkillService } from './skills/service.js';
 import { WriteGate } from './storage/gate.js';
@@ -192,7 +192,7 @@ async function assemble(
     embedder,
     // Called only once the pipeline runs, which is after the account store below is open.
     policyOf: (a) => accounts.policyOf(a),
-    readMessage: (a, s, m) => reader.readMessageRecord(a, s, m),
+    messages: indexedMessages(reader),
     log,
     maxLagS: config.maxIndexLagS,
   });

@@ -1,5 +1,6 @@
 /** Commit into history/archive_NNN, the context endpoint and reading single messages back. */
 import { readFile, readdir } from 'node:fs/promises';
+import { indexedMessages } from '../../src/sessions/reader.js';
 import { sessionReader } from '../../src/sessions/service.js';
 import { ctxOf, sessionFixture, sessionPath, type Fixture } from '../helpers/sessions.js';
 
@@ -172,6 +173,18 @@ test('sessionReader over the same DATA_DIR reads what the service wrote', async 
     text: 'stand-alone',
   });
   expect(await reader.read('acme', 's1', id ?? '')).toBe(await fx.service.read('acme', 's1', id ?? ''));
+});
+
+test("indexedMessages: the indexer's view of single messages and of a message log", async () => {
+  await fx.service.addMessage(ctxOf('user'), 's1', { role: 'user', content: 'for the index' });
+  const log = await readFile(sessionPath(fx.dataDir, 'acme', 's1', 'messages.jsonl'), 'utf8');
+  const [id] = liveIds(log);
+  const source = indexedMessages(sessionReader(fx.dataDir));
+  const expected = { role: 'user', role_id: 'alice', text: 'for the index' };
+  expect(await source.message('acme', 's1', id ?? '')).toMatchObject(expected);
+  expect(await source.message('acme', 's1', 'nope')).toBeNull();
+  const inLog = source.messagesIn(`${log}not a message\n`, 'test log');
+  expect(inLog).toEqual([{ id, message: expect.objectContaining(expected) as unknown }]);
 });
 
 test('peersOf finds the peer_id of several messages, archived and live, in one lookup', async () => {
