@@ -20,7 +20,7 @@ import { accountsOnDisk, journalRebuild } from '../src/index/reindex.js';
 import type { Logger } from '../src/log.js';
 import { DEFAULT_POLICY, validateId } from '../src/policy/index.js';
 import { openIndex } from '../src/services.js';
-import { sessionReader } from '../src/sessions/reader.js';
+import { indexedMessages, sessionReader } from '../src/sessions/reader.js';
 import { lockDataDir } from '../src/storage/lock.js';
 import { progressBar } from './lib/progress.js';
 import { EXIT, UsageError, runScript, scriptLogger } from './lib/cli.js';
@@ -100,7 +100,6 @@ async function main(argv: readonly string[]): Promise<number> {
       reset: resetAsked,
       whole: account === undefined,
     });
-    const reader = sessionReader(config.dataDir);
     const pipeline = new IndexPipeline({
       dataDir: config.dataDir,
       store,
@@ -108,7 +107,7 @@ async function main(argv: readonly string[]): Promise<number> {
       log,
       // Folders left by trusted/dev mode have no registry entry: their policy is the default.
       policyOf: async (a) => ((await accounts.exists(a)) ? accounts.policyOf(a) : DEFAULT_POLICY),
-      readMessage: (a, s, m) => reader.readMessageRecord(a, s, m),
+      messages: indexedMessages(sessionReader(config.dataDir)),
     });
     try {
       await pipeline.start();

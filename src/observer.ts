@@ -4,9 +4,10 @@
  * component is `{name, is_healthy, has_errors, status}` (status: a short text table, as OpenViking
  * answers) plus its figures as fields. ROOT sees the whole server; any other caller sees only its own
  * account's figures (its pending jobs, its records), never another tenant's volumes or failures.
+ * The same rule decides what `/api/v1/system/status` shows ({@link Observer.status}).
  */
 import type { Embedder } from './index/embedder.js';
-import type { IndexGuard } from './index/guard.js';
+import type { IndexGuard, IndexState } from './index/guard.js';
 import type { IndexPipeline } from './index/pipeline.js';
 import type { IndexStore } from './index/store.js';
 import { eq, type RequestContext } from './policy/index.js';
@@ -83,6 +84,21 @@ export class Observer {
   models(): Component {
     const { id, dimension } = this.deps.embedder;
     return component('models', true, false, { embedding: id, dimension, vlm: null, rerank: null });
+  }
+
+  /**
+   * The extra fields of `/system/status`: ROOT sees the whole index; everyone else sees the
+   * embedder, the queue, the index's state and its own account's record count — not other tenants'
+   * volumes or the failure counters.
+   */
+  async status(ctx: RequestContext): Promise<Record<string, unknown>> {
+    const { pipeline, store, guard } = this.deps;
+    const index: IndexState = await guard.state();
+    const status = await pipeline.status();
+    if (ctx.role === 'root') return { index, ...status, search_memory: store.memoryStatus() };
+    const records = await store.countRows(eq('account_id', ctx.effective.account_id));
+    const { queue_depth, index_lag_s, embedder, indexing_paused } = status;
+    return { index, queue_depth, index_lag_s, records, embedder, indexing_paused };
   }
 
   /** Every component, and the names of the unhealthy ones in `errors`. */

@@ -19,7 +19,7 @@ import { skillsRouter } from './http/routes/skills.js';
 import { uploadsRouter } from './http/routes/uploads.js';
 import type { Embedder } from './index/embedder.js';
 import { assertCompatible, createEmbedder } from './index/embedders/select.js';
-import { IndexGuard, type IndexState } from './index/guard.js';
+import { IndexGuard } from './index/guard.js';
 import { clearResetPending, resetPending } from './index/marker.js';
 import { IndexPipeline } from './index/pipeline.js';
 import { accountsOnDisk } from './index/reindex.js';
@@ -28,11 +28,11 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Observer } from './observer.js';
 import { PackService, type PackLimits } from './pack/service.js';
-import { eq, type RequestContext } from './policy/index.js';
+import type { RequestContext } from './policy/index.js';
 import { SearchAdmission } from './search/admission.js';
 import { ResourceService } from './resources/service.js';
 import { SearchService } from './search/service.js';
-import { sessionReader } from './sessions/reader.js';
+import { indexedMessages, sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
 import { SkillService } from './skills/service.js';
 import { WriteGate } from './storage/gate.js';
@@ -95,24 +95,6 @@ function bound(hooks: ContentHooks): ContentHooks {
     messageAdded: (a, s, m) => hooks.messageAdded(a, s, m),
     accountDeleted: (a) => hooks.accountDeleted(a),
   };
-}
-
-/**
- * System status: ROOT sees the whole index; everyone else sees the embedder, the queue, the index's
- * state and its own account's record count — not other tenants' volumes or the failure counters.
- */
-async function statusFor(
-  ctx: RequestContext,
-  pipeline: IndexPipeline,
-  store: IndexStore,
-  guard: IndexGuard,
-): Promise<Record<string, unknown>> {
-  const index: IndexState = await guard.state();
-  const status = await pipeline.status();
-  if (ctx.role === 'root') return { index, ...status, search_memory: store.memoryStatus() };
-  const records = await store.countRows(eq('account_id', ctx.effective.account_id));
-  const { queue_depth, index_lag_s, embedder, indexing_paused } = status;
-  return { index, queue_depth, index_lag_s, records, embedder, indexing_paused };
 }
 
 /** A pack holds at most as many bytes of files as one upload may hold, so an export can be imported again. */
@@ -193,7 +175,7 @@ async function assemble(
     embedder,
     // Called only once the pipeline runs, which is after the account store below is open.
     policyOf: (a) => accounts.policyOf(a),
-    readMessage: (a, s, m) => reader.readMessageRecord(a, s, m),
+    messages: indexedMessages(reader),
     log,
     maxLagS: config.maxIndexLagS,
   });
@@ -298,7 +280,7 @@ async function assemble(
     ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
-    status: (ctx) => statusFor(ctx, pipeline, store, guard),
+    status: (ctx) => observer.status(ctx),
     ready: () => observer.readiness(),
     metrics,
     mcp: { vfs, sessions, search, admission },

@@ -8,6 +8,7 @@
  * its route declarations to the OpenAPI document.
  */
 import express, { type Express, type Request, type Router } from 'express';
+import { AdminService } from '../accounts/admin.js';
 import type { AccountStore } from '../accounts/store.js';
 import type { Config } from '../config.js';
 import type { ContentHooks } from '../hooks.js';
@@ -81,7 +82,7 @@ export function createApp(deps: AppDeps): Express {
   );
   mount('/console', consoleRouter());
   const api: Mount[] = [
-    { path: '/api/v1/admin', router: adminRouter(deps.accounts) },
+    { path: '/api/v1/admin', router: adminRouter(new AdminService(deps.accounts)) },
     {
       path: '/api/v1/system',
       router: systemRouter(deps.config.authMode, deps.status, deps.wait, deps.backup),

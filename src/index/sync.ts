@@ -20,11 +20,9 @@ import {
   DEFAULT_CHUNKING,
   type ChunkOptions,
   type IndexRecord,
-  type MessageSource,
   type RecordDraft,
 } from './records.js';
-import { parseMessages } from '../sessions/files.js';
-import { recordOf } from '../sessions/reader.js';
+import type { SessionMessageSource } from './messages.js';
 import { readFileAt, sessionOfMessagesFile, walkFiles } from './source.js';
 import type { IndexStore } from './store.js';
 
@@ -33,18 +31,13 @@ const READ_WINDOW = 32;
 /** Records gathered before they are written (bounds the memory of a batch of large files). */
 const WRITE_RECORDS = 4096;
 
-export type ReadMessage = (
-  account_id: string,
-  session_id: string,
-  message_id: string,
-) => Promise<MessageSource | null>;
-
 export interface SyncDeps {
   readonly dataDir: string;
   readonly store: IndexStore;
   readonly embedder: Embedder;
   readonly policyOf: (account_id: string) => Promise<NamespacePolicy>;
-  readonly readMessage: ReadMessage;
+  /** Session messages, as the session service stores them. */
+  readonly messages: SessionMessageSource;
   readonly log: Logger;
   readonly chunking?: ChunkOptions;
   /** Texts per embedder call (default 64). */
@@ -198,9 +191,9 @@ export class IndexSync {
     const policy = await this.policy(unit.account);
     try {
       if (session_id !== null) {
-        const drafts = parseMessages(text, unit.uri).flatMap((m) =>
-          messageRecords(unit.account, session_id, m.id, recordOf(m), policy),
-        );
+        const drafts = this.deps.messages
+          .messagesIn(text, unit.uri)
+          .flatMap((m) => messageRecords(unit.account, session_id, m.id, m.message, policy));
         return { drafts, stale: null };
       }
       const drafts = fileRecords(unit.account, unit.uri, text, policy, file, this.chunking());
@@ -217,7 +210,7 @@ export class IndexSync {
   ): Promise<{ drafts: RecordDraft[]; stale: Expr | null }> {
     const uri = messageUri(unit.session_id, unit.message_id);
     const stale = and(eq('account_id', unit.account), eq('uri', uri));
-    const message = await this.deps.readMessage(unit.account, unit.session_id, unit.message_id);
+    const message = await this.deps.messages.message(unit.account, unit.session_id, unit.message_id);
     if (message === null) return { drafts: [], stale };
     const policy = await this.policy(unit.account);
     const drafts = messageRecords(unit.account, unit.session_id, unit.message_id, message, policy);

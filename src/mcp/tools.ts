@@ -10,7 +10,7 @@ import type { RequestContext } from '../policy/index.js';
 import type { SearchAdmission } from '../search/admission.js';
 import { searchBody, toSearchRequest } from '../search/request.js';
 import type { SearchService } from '../search/service.js';
-import { MESSAGE_ROLES } from '../sessions/schema.js';
+import { MESSAGE_ROLES, messageBodySchema } from '../sessions/schema.js';
 import type { SessionService } from '../sessions/service.js';
 import { defined, parseInput } from '../validate.js';
 import { resolveOwnScope } from './own-scope.js';
@@ -149,8 +149,10 @@ function writeTools(s: McpServices): ToolDef[] {
         role_id: z.string().optional(),
       },
       readOnly: false,
-      // role_id is passed on only when given: its mere presence is refused for USER keys (SPEC 8.1).
-      run: (ctx, { session_id, ...message }) => s.sessions.addMessage(ctx, session_id, defined(message)),
+      // Parsed as the HTTP body is. role_id is passed on only when given: its mere presence is
+      // refused for USER keys (SPEC 8.1).
+      run: (ctx, { session_id, ...message }) =>
+        s.sessions.addMessage(ctx, session_id, parseInput(messageBodySchema, defined(message), 'message')),
     }),
     tool({
       name: 'forget',

@@ -12,7 +12,6 @@ import { AppError } from '../errors.js';
 import type { Vfs } from '../fs/index.js';
 import { resolveUri, type RequestContext } from '../policy/index.js';
 import { readZip } from '../resources/zip.js';
-import { parseInput } from '../validate.js';
 import { relPathOf, rootNameOf, zipPathOf } from './layout.js';
 
 /** Reads an upload of the caller's account by its `temp_file_id`. */
@@ -33,8 +32,9 @@ export interface PackDeps {
   readonly limits: PackLimits;
 }
 
-/** Bodies of `POST /api/v1/pack/export` and `/pack/import` (declared by the routes). */
+/** Bodies of `POST /api/v1/pack/export` and `/pack/import` (declared and parsed by the routes). */
 export const packExportSchema = z.object({ uri: z.string().min(1) });
+export type PackExportBody = z.output<typeof packExportSchema>;
 export const packImportSchema = z.object({
   temp_file_id: z.string().min(1),
   parent: z.string().min(1),
@@ -42,6 +42,7 @@ export const packImportSchema = z.object({
   // Accepted for OpenViking's clients; every imported file is indexed like any other write.
   vectorize: z.boolean().default(true),
 });
+export type PackImportBody = z.output<typeof packImportSchema>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
@@ -54,8 +55,10 @@ export class PackService {
   constructor(private readonly deps: PackDeps) {}
 
   /** The subtree (or file) at `uri` as a `.ovpack` zip: only what the caller may read. */
-  async export(ctx: RequestContext, raw: unknown): Promise<{ filename: string; data: Uint8Array }> {
-    const { uri } = parseInput(packExportSchema, raw, 'request body');
+  async export(
+    ctx: RequestContext,
+    { uri }: PackExportBody,
+  ): Promise<{ filename: string; data: Uint8Array }> {
     const { vfs, limits } = this.deps;
     const root = await vfs.stat(ctx, uri);
     const base = root.uri.split('/').at(-1) || 'export';
@@ -90,8 +93,7 @@ export class PackService {
   }
 
   /** Unpacks an uploaded `.ovpack` below `parent`; answers the canonical URI of the pack's root. */
-  async import(ctx: RequestContext, raw: unknown): Promise<{ uri: string }> {
-    const body = parseInput(packImportSchema, raw, 'request body');
+  async import(ctx: RequestContext, body: PackImportBody): Promise<{ uri: string }> {
     const parent = resolveUri(body.parent, ctx.effective, ctx.policy);
     const { limits } = this.deps;
     const entries = readZip(await this.deps.readUpload(ctx, body.temp_file_id), {

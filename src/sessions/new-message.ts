@@ -1,22 +1,17 @@
 /**
- * New messages from request bodies (SPEC 8.1): the actor (`role_id`, by the caller's rules), the
- * `peer_id` label, the parts and the time. A batch is built, and so validated, whole before the
+ * New messages from parsed request bodies (SPEC 8.1): the actor (`role_id`, by the caller's rules),
+ * the `peer_id` label, the parts and the time. A batch is built, and so validated, whole before the
  * caller writes any of it.
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { RequestContext } from '../policy/index.js';
-import { parseInput } from '../validate.js';
 import { normaliseParts } from './meta.js';
 import { resolveRoleId, type RoleIdInput } from './role-id.js';
-import { batchSchema, type AddMessageBody, type StoredMessage } from './schema.js';
+import type { AddMessageBody, StoredMessage } from './schema.js';
 
 /** What the role_id rules need besides the request: the auth mode and the registered-user lookup. */
 export type MessageRules = Pick<RoleIdInput, 'authMode' | 'isRegisteredUser'>;
-
-export function hasKey(value: unknown, key: string): boolean {
-  return typeof value === 'object' && value !== null && Object.hasOwn(value, key);
-}
 
 /** The message `body` becomes when stored; throws INVALID_ARGUMENT under the role_id rules. */
 export async function newMessage(
@@ -24,13 +19,13 @@ export async function newMessage(
   ctx: RequestContext,
   session_id: string,
   body: AddMessageBody,
-  bodyHasRoleId: boolean,
 ): Promise<StoredMessage> {
   const role_id = await resolveRoleId({
     ctx,
     authMode: rules.authMode,
     body,
-    bodyHasRoleId,
+    // Parsing keeps a `role_id: null` the body sent and adds none it did not send.
+    bodyHasRoleId: body.role_id !== undefined,
     isRegisteredUser: rules.isRegisteredUser,
   });
   return {
@@ -44,21 +39,19 @@ export async function newMessage(
 }
 
 /**
- * The messages of a `messages/batch` body, in order; the first invalid one throws INVALID_ARGUMENT
- * with its `index` in the details (field errors name it as `messages.{index}.…`).
+ * The messages of a `messages/batch` body, in order; the first one refused by the role_id rules
+ * throws INVALID_ARGUMENT with its `index` in the details.
  */
 export async function newMessages(
   rules: MessageRules,
   ctx: RequestContext,
   session_id: string,
-  raw: unknown,
+  messages: readonly AddMessageBody[],
 ): Promise<StoredMessage[]> {
-  const { messages } = parseInput(batchSchema, raw, 'request body');
-  const rawMessages = (raw as { messages: readonly unknown[] }).messages;
   const built: StoredMessage[] = [];
   for (const [index, body] of messages.entries()) {
     try {
-      built.push(await newMessage(rules, ctx, session_id, body, hasKey(rawMessages[index], 'role_id')));
+      built.push(await newMessage(rules, ctx, session_id, body));
     } catch (error) {
       if (error instanceof AppError)
         throw new AppError(error.code, error.message, { ...error.details, index });

@@ -4,6 +4,7 @@
  * then the archives, newest first.
  */
 import type { MessageFile, SessionMessageReader } from '../fs/session-messages.js';
+import type { SessionMessageSource } from '../index/messages.js';
 import { isValidId } from '../policy/index.js';
 import { MESSAGES_FILE, SessionFiles, parseMessages } from './files.js';
 import type { StoredMessage } from './schema.js';
@@ -77,7 +78,7 @@ async function allMessages(
 /** A message as the filesystem serves it. */
 const messageJson = (message: StoredMessage): string => `${JSON.stringify(message, null, 2)}\n`;
 
-export function recordOf(message: StoredMessage): MessageRecord {
+function recordOf(message: StoredMessage): MessageRecord {
   return {
     role: message.role,
     role_id: message.role_id,
@@ -152,5 +153,14 @@ export function sessionReader(dataDir: string): SessionReader {
       return message === null ? null : recordOf(message);
     },
     peersOf: (account_id, session_id, message_ids) => peersIn(files, account_id, session_id, message_ids),
+  };
+}
+
+/** The indexer's view of the sessions `reader` reads (the interface is src/index/messages.ts). */
+export function indexedMessages(reader: SessionReader): SessionMessageSource {
+  return {
+    message: (account_id, session_id, message_id) =>
+      reader.readMessageRecord(account_id, session_id, message_id),
+    messagesIn: (text, where) => parseMessages(text, where).map((m) => ({ id: m.id, message: recordOf(m) })),
   };
 }

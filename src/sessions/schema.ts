@@ -1,7 +1,7 @@
 /**
- * Wire shapes of the session API (SPEC 8, 8.1): request bodies and the stored message, as zod
- * schemas, plus the one place that turns a zod failure into `400 INVALID_ARGUMENT` with the failing
- * fields in `details`.
+ * Wire shapes of the session API (SPEC 8, 8.1) as zod schemas: the request bodies and queries (the
+ * HTTP routes and MCP tools parse with them; the service takes their output types) and the stored
+ * message and meta.
  */
 import { z } from 'zod';
 
@@ -67,11 +67,6 @@ export type AddMessageBody = z.infer<typeof addMessageSchema>;
 /** Most messages one batch may add (OpenViking's BatchAddMessageRequest). */
 export const MAX_BATCH_MESSAGES = 100;
 
-/** `POST /sessions/{id}/messages/batch`: each message parsed like a single one. */
-export const batchSchema = z.object({
-  messages: z.array(addMessageSchema).min(1).max(MAX_BATCH_MESSAGES),
-});
-
 /** `wait` and `timeout` (seconds; null is the default) of a message body (SPEC 9.3). */
 export const waitSchema = z.object({
   wait: z.boolean().nullish(),
@@ -79,23 +74,34 @@ export const waitSchema = z.object({
 });
 export type WaitBody = z.infer<typeof waitSchema>;
 
+/** `POST /sessions/{id}/messages/batch`: each message parsed like a single one, and the wait options. */
+export const batchSchema = z.object({
+  messages: z.array(addMessageSchema).min(1).max(MAX_BATCH_MESSAGES),
+  ...waitSchema.shape,
+});
+export type BatchBody = z.infer<typeof batchSchema>;
+
 export const createSessionSchema = z
   .object({ session_id: z.string().nullable().optional() })
   .optional()
   .transform((b) => b ?? {});
+export type CreateSessionBody = z.output<typeof createSessionSchema>;
 
 /** `GET /sessions/{id}?auto_create=true` creates a missing session (OpenViking's get_session). */
 export const getSessionQuerySchema = z.object({ auto_create: z.stringbool().default(false) });
+export type GetSessionQuery = z.output<typeof getSessionQuerySchema>;
 
 /** OpenViking's commit body: keep the newest `keep_recent_count` messages live. */
 export const commitSchema = z
   .object({ keep_recent_count: z.number().int().min(0).max(10_000).default(0) })
   .optional()
   .transform((b) => b ?? { keep_recent_count: 0 });
+export type CommitBody = z.output<typeof commitSchema>;
 
 export const contextQuerySchema = z.object({
   token_budget: z.coerce.number().int().min(0).max(100_000_000).default(128_000),
 });
+export type ContextQuery = z.output<typeof contextQuerySchema>;
 
 /** A message as stored, one per line of `messages.jsonl`. */
 export const storedMessageSchema = z.object({
@@ -127,3 +133,4 @@ export type SessionMeta = z.infer<typeof sessionMetaSchema>;
 
 /** The whole body of `POST /sessions/{id}/messages`: the message and its wait options. */
 export const messageBodySchema = addMessageSchema.and(waitSchema);
+export type MessageBody = z.output<typeof messageBodySchema>;

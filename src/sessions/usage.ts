@@ -2,13 +2,12 @@
  * What a turn used (OpenViking's `POST /sessions/{id}/used`): the contexts it drew on and the skill
  * it ran. Usages wait in the session's `.used.jsonl` until the next commit moves them into the
  * archive (its `.used.jsonl`, and a section of its `.overview.md`, so search finds which contexts a
- * past conversation relied on). Only URIs the caller may read are recorded. Pure apart from parsing.
+ * past conversation relied on). Only URIs the caller may read are recorded. Pure.
  */
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { canRead, resolveUri, type RequestContext } from '../policy/index.js';
 import { SESSION_USED_FILE } from '../storage/names.js';
-import { parseInput } from '../validate.js';
 
 /** Where usages wait for the next commit (bookkeeping, never indexed: storage/names.ts). */
 export const USED_FILE = SESSION_USED_FILE;
@@ -28,6 +27,7 @@ export const usedBodySchema = z
       .nullish(),
   })
   .nullish();
+export type UsedBody = z.output<typeof usedBodySchema>;
 
 /** One recorded usage, one line of `.used.jsonl`. */
 export const usageSchema = z.object({
@@ -52,9 +52,9 @@ function readableUri(ctx: RequestContext, raw: string): string {
   return resolved.uri;
 }
 
-/** The usages a `used` body records, validated before anything is written. */
-export function usagesOf(ctx: RequestContext, raw: unknown, now: string): Usage[] {
-  const body = parseInput(usedBodySchema, raw, 'request body') ?? {};
+/** The usages a `used` body records, checked before anything is written. */
+export function usagesOf(ctx: RequestContext, used: UsedBody, now: string): Usage[] {
+  const body = used ?? {};
   const user_id = ctx.effective.user_id;
   const usages: Usage[] = (body.contexts ?? []).map((uri) => ({
     uri: readableUri(ctx, uri),

@@ -10,13 +10,12 @@ import { AppError } from '../errors.js';
 import type { Vfs } from '../fs/index.js';
 import type { WaitOptions } from '../fs/write-ops.js';
 import type { RequestContext } from '../policy/index.js';
-import { parseInput } from '../validate.js';
 import { renderSkill, skillAbstract, skillFromData, skillFromMarkdown, skillOverview } from './skill.js';
 
 /** Reads an upload of the caller's account by its `temp_file_id` (404 if it has none such). */
 export type UploadReader = (ctx: RequestContext, temp_file_id: string) => Promise<Buffer>;
 
-/** The body of `POST /api/v1/skills` (the route declares it; the service parses with it). */
+/** The body of `POST /api/v1/skills` (the route declares and parses it; the service takes its output). */
 export const addSkillSchema = z
   .object({
     data: z.unknown().optional(),
@@ -28,6 +27,7 @@ export const addSkillSchema = z
     message: "either 'data' or 'temp_file_id' is required",
     path: ['data'],
   });
+export type AddSkillBody = z.output<typeof addSkillSchema>;
 
 export interface AddSkillResult {
   status: 'success';
@@ -44,8 +44,7 @@ export class SkillService {
     private readonly readUpload?: UploadReader,
   ) {}
 
-  async add(ctx: RequestContext, raw: unknown): Promise<AddSkillResult> {
-    const body = parseInput(addSkillSchema, raw, 'request body');
+  async add(ctx: RequestContext, body: AddSkillBody): Promise<AddSkillResult> {
     const skill =
       typeof body.temp_file_id === 'string'
         ? skillFromMarkdown(await this.uploadText(ctx, body.temp_file_id))

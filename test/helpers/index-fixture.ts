@@ -6,6 +6,7 @@ import type { MessageSource } from '../../src/index/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { logger } from '../../src/log.js';
 import { and, eq, subtree, type NamespacePolicy } from '../../src/policy/index.js';
+import { indexedMessages, sessionReader } from '../../src/sessions/reader.js';
 import { pathOfUri } from '../../src/storage/paths.js';
 import { HashEmbedder } from './test-embedder.js';
 import { tempDir } from './temp-dir.js';
@@ -44,8 +45,12 @@ export class IndexFixture {
         this.failing.has(account)
           ? Promise.reject(new Error(`no policy for ${account}`))
           : Promise.resolve(this.policies.get(account) ?? FALSE_FALSE),
-      readMessage: (account, session, id) =>
-        Promise.resolve(this.messages.get(`${account}/${session}/${id}`) ?? null),
+      // Single messages come from `messages`; message logs on disk are parsed as sessions do.
+      messages: {
+        message: (account, session, id) =>
+          Promise.resolve(this.messages.get(`${account}/${session}/${id}`) ?? null),
+        messagesIn: (text, where) => indexedMessages(sessionReader(this.dataDir)).messagesIn(text, where),
+      },
       log: logger,
       retryDelayMs: 5,
       ...options,

@@ -27,7 +27,7 @@ const pipeline = new IndexPipeline({
   store,
   embedder,
   policyOf: async () => policy,
-  readMessage: async () => null,
+  messages: { message: async () => null, messagesIn: () => [] },
   log: logger,
   batchSize: 2,
 });

@@ -3,6 +3,8 @@
  * only its own account's figures.
  */
 import request from 'supertest';
+import { Observer } from '../../src/observer.js';
+import { DEFAULT_POLICY, type RequestContext, type Role } from '../../src/policy/index.js';
 import { ROOT_KEY, fullApp, type FullApp } from '../helpers/full-app.js';
 import { at, resultOf } from '../helpers/http-app.js';
 
@@ -64,6 +66,27 @@ describe('observer and health', () => {
     ]);
     const system = await t.client(CAROL).get('/api/v1/observer/system').expect(200);
     expect(at(system, 'components', 'vikingdb', 'records')).toBe(0);
+  });
+
+  test('status is decided by the Observer itself: only a ROOT context sees server-wide figures', async () => {
+    const { pipeline, store, embedder, guard, config } = t.services;
+    const observer = new Observer({ pipeline, store, embedder, guard, dataDir: config.dataDir });
+    const ctx = (role: Role, account_id: string): RequestContext => ({
+      role,
+      policy: DEFAULT_POLICY,
+      effective: { account_id, user_id: 'alice', agent_id: 'default' },
+    });
+    for (const role of ['user', 'admin'] as const) {
+      const status = await observer.status(ctx(role, 'other'));
+      expect(Object.keys(status).sort()).toEqual(
+        ['embedder', 'index', 'index_lag_s', 'indexing_paused', 'queue_depth', 'records'].sort(),
+      );
+      expect(status['records']).toBe(0);
+    }
+    expect((await observer.status(ctx('user', 'acme')))['records']).toBe(3);
+    const root = await observer.status(ctx('root', 'other'));
+    expect(root).toMatchObject({ index: 'ok', failed_jobs: 0 });
+    expect(root).toHaveProperty('search_memory');
   });
 
   test('debug/health answers healthy; observers need a key', async () => {

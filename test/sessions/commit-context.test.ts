@@ -1,6 +1,9 @@
 /** Commit into history/archive_NNN, the context endpoint and reading single messages back. */
 import { readFile, readdir } from 'node:fs/promises';
+import { indexedMessages } from '../../src/sessions/reader.js';
+import { contextQuerySchema, messageBodySchema } from '../../src/sessions/schema.js';
 import { sessionReader } from '../../src/sessions/service.js';
+import { parseInput } from '../../src/validate.js';
 import { ctxOf, sessionFixture, sessionPath, type Fixture } from '../helpers/sessions.js';
 
 let fx: Fixture;
@@ -96,7 +99,7 @@ test('context returns live messages, the latest overview and older abstracts wit
   await say('alice', 'user', 'live one');
   await say('alice', 'assistant', 'live two');
 
-  const full = await fx.service.context(ctxOf('user', 'bob'), 's1', { token_budget: '100000' });
+  const full = await fx.service.context(ctxOf('user', 'bob'), 's1', { token_budget: 100000 });
   expect(full.messages.map((m) => m.parts[0])).toEqual([
     { type: 'text', text: 'live one' },
     { type: 'text', text: 'live two' },
@@ -109,27 +112,27 @@ test('context returns live messages, the latest overview and older abstracts wit
   expect(full.stats).toMatchObject({ totalArchives: 2, includedArchives: 2, droppedArchives: 0 });
   expect(full.estimatedTokens).toBe(full.stats.activeTokens + full.stats.archiveTokens);
 
-  const tiny = await fx.service.context(ctxOf('user'), 's1', { token_budget: '2' });
+  const tiny = await fx.service.context(ctxOf('user'), 's1', { token_budget: 2 });
   expect(tiny.messages.map((m) => m.parts[0])).toEqual([{ type: 'text', text: 'live two' }]);
   expect(tiny.latest_archive_overview).toBe('');
   expect(tiny.estimatedTokens).toBeLessThanOrEqual(2);
 
-  const none = await fx.service.context(ctxOf('user'), 's1', { token_budget: '0' });
+  const none = await fx.service.context(ctxOf('user'), 's1', { token_budget: 0 });
   expect(none).toMatchObject({ messages: [], latest_archive_overview: '', estimatedTokens: 0 });
 
-  const byDefault = await fx.service.context(ctxOf('user'), 's1', {});
+  const byDefault = await fx.service.context(ctxOf('user'), 's1');
   expect(byDefault.messages).toHaveLength(2);
 });
 
-test.each(['-1', 'abc', '1.5', ['1', '2']])('token_budget %j is 400', async (token_budget) => {
-  await fx.service.create(ctxOf('user'), { session_id: 's1' });
-  await expect(fx.service.context(ctxOf('user'), 's1', { token_budget })).rejects.toMatchObject({
-    code: 'INVALID_ARGUMENT',
-  });
+// The query is parsed by the door (the route) with the schema the service's input comes from.
+test.each(['-1', 'abc', '1.5', ['1', '2']])('token_budget %j is 400', (token_budget) => {
+  expect(() => parseInput(contextQuerySchema, { token_budget }, 'query')).toThrow(
+    expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+  );
 });
 
 test('read and readMessageRecord find live and archived messages, null otherwise', async () => {
-  await fx.service.addMessage(ctxOf('admin', 'carol'), 's1', {
+  const body = parseInput(messageBodySchema, {
     role: 'assistant',
     role_id: 'helper',
     parts: [
@@ -139,6 +142,7 @@ test('read and readMessageRecord find live and archived messages, null otherwise
     ],
     created_at: '2026-02-02T00:00:00Z',
   });
+  await fx.service.addMessage(ctxOf('admin', 'carol'), 's1', body);
   const [id] = liveIds(await readFile(sessionPath(fx.dataDir, 'acme', 's1', 'messages.jsonl'), 'utf8'));
   const expected = {
     role: 'assistant',
@@ -172,6 +176,18 @@ test('sessionReader over the same DATA_DIR reads what the service wrote', async 
     text: 'stand-alone',
   });
   expect(await reader.read('acme', 's1', id ?? '')).toBe(await fx.service.read('acme', 's1', id ?? ''));
+});
+
+test("indexedMessages: the indexer's view of single messages and of a message log", async () => {
+  await fx.service.addMessage(ctxOf('user'), 's1', { role: 'user', content: 'for the index' });
+  const log = await readFile(sessionPath(fx.dataDir, 'acme', 's1', 'messages.jsonl'), 'utf8');
+  const [id] = liveIds(log);
+  const source = indexedMessages(sessionReader(fx.dataDir));
+  const expected = { role: 'user', role_id: 'alice', text: 'for the index' };
+  expect(await source.message('acme', 's1', id ?? '')).toMatchObject(expected);
+  expect(await source.message('acme', 's1', 'nope')).toBeNull();
+  const inLog = source.messagesIn(`${log}not a message\n`, 'test log');
+  expect(inLog).toEqual([{ id, message: expect.objectContaining(expected) as unknown }]);
 });
 
 test('peersOf finds the peer_id of several messages, archived and live, in one lookup', async () => {

@@ -59,7 +59,7 @@ test('a torn last line is skipped by readers and never glued onto by the next ap
   await appendFile(path, '{"id":"msg_torn","role":"user","parts":[{"type":"te');
 
   const restarted = fx.restart();
-  const ctx = await restarted.context(ctxOf('user'), 's1', {});
+  const ctx = await restarted.context(ctxOf('user'), 's1');
   expect(ctx.messages.map((m) => m.parts[0])).toEqual([{ type: 'text', text: 'before the crash' }]);
 
   const after = await restarted.addMessage(ctxOf('user'), 's1', { role: 'user', content: 'after the crash' });
@@ -71,7 +71,7 @@ test('a torn last line is skipped by readers and never glued onto by the next ap
     'after the crash',
   );
 
-  const context = await restarted.context(ctxOf('user'), 's1', {});
+  const context = await restarted.context(ctxOf('user'), 's1');
   expect(context.messages.map((m) => m.parts[0])).toEqual([
     { type: 'text', text: 'before the crash' },
     { type: 'text', text: 'after the crash' },

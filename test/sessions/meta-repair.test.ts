@@ -58,7 +58,7 @@ test.each(damage)('a meta %s is rebuilt: reads, appends and the list work again'
   expect(await fx.service.list(ctxOf('user'))).toEqual([
     { session_id: 's1', uri: 'viking://session/s1', is_dir: true },
   ]);
-  expect((await fx.service.context(ctxOf('user'), 's1', {})).messages).toHaveLength(2);
+  expect((await fx.service.context(ctxOf('user'), 's1')).messages).toHaveLength(2);
   await harm(metaPath('s1'));
   const added = await fx.service.addMessage(ctxOf('user', 'carol'), 's1', { role: 'user', content: 'more' });
   expect(added.message_count).toBe(3);
@@ -67,7 +67,7 @@ test.each(damage)('a meta %s is rebuilt: reads, appends and the list work again'
 
 test('a rebuilt meta counts archived messages and commits', async () => {
   await conversation('s2');
-  await fx.service.commit(ctxOf('user'), 's2', {});
+  await fx.service.commit(ctxOf('user'), 's2');
   await fx.service.addMessage(ctxOf('user', 'carol'), 's2', { role: 'user', content: 'after the commit' });
   const before = await storedMeta('s2');
   await truncate(metaPath('s2'), 10);

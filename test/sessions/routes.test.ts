@@ -135,6 +135,30 @@ test('validation errors name the failing fields', async () => {
   expect(env(res).error?.details['fields']).toEqual([expect.objectContaining({ field: 'parts.0.text' })]);
 });
 
+// Message bodies are parsed by the route; a refused one creates no session.
+test.each([
+  [{ role: 'user' }, 'content'],
+  [{ content: 'x' }, 'role'],
+  [{ role: 'boss', content: 'x' }, 'role'],
+  [{ role: 'user', parts: [] }, 'parts'],
+  [{ role: 'user', parts: [{ type: 'image', url: 'x' }] }, 'parts.0.type'],
+  [{ role: 'user', parts: [{ type: 'text' }] }, 'parts.0.text'],
+  [{ role: 'user', parts: [{ type: 'tool', tool_id: 'a/b', tool_name: 'x' }] }, 'parts.0.tool_id'],
+  [{ role: 'user', content: 'x', created_at: 'yesterday' }, 'created_at'],
+  [{ role: 'user', content: 5 }, 'content'],
+  [{ role: 'user', content: 'x', peer_id: 'no/slash' }, 'peer_id'],
+  [{ role: 'user', content: 'x', peer_id: '' }, 'peer_id'],
+  [{ role: 'user', content: 'x', peer_id: 'x'.repeat(129) }, 'peer_id'],
+  [{ role: 'user', content: 'x', peer_id: 7 }, 'peer_id'],
+])('invalid message %j is 400 naming %s; nothing is written', async (body, field) => {
+  const res = await request(dev.app).post('/api/v1/sessions/s1/messages').send(body);
+  expect(res.status).toBe(400);
+  expect(env(res).error).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'invalid message' });
+  const fields = env(res).error?.details['fields'] as { field: string }[];
+  expect(fields.map((f) => f.field)).toContain(field);
+  expect((await request(dev.app).get('/api/v1/sessions/s1')).status).toBe(404);
+});
+
 test('a malformed JSON body is 400, not 500', async () => {
   const res = await request(trusted.app)
     .post('/api/v1/sessions/s1/messages')

@@ -32,6 +32,8 @@ export interface RouteDoc<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   readonly access?: Access;
   readonly query?: Q;
   readonly body?: B;
+  /** What a 400 for a bad body calls it (`invalid message`); `request` unless set. */
+  readonly bodyName?: string;
   /** The `result` of the success envelope, when the route has a schema for it. */
   readonly result?: z.ZodType;
   /** Media type of a successful answer that is not the JSON envelope (`text/html`, `text/plain`). */
@@ -59,7 +61,8 @@ function inputOf<Q extends z.ZodType, B extends z.ZodType>(
 ): RouteInput<Q, B> {
   return {
     query: () => (doc.query === undefined ? req.query : parseInput(doc.query, req.query, 'query')),
-    body: () => (doc.body === undefined ? req.body : parseInput(doc.body, req.body)) as z.output<B>,
+    body: () =>
+      (doc.body === undefined ? req.body : parseInput(doc.body, req.body, doc.bodyName)) as z.output<B>,
   } as RouteInput<Q, B>;
 }
 

@@ -1,38 +1,20 @@
 /**
- * The admin API (SPEC 6) under /api/v1/admin: accounts, users, roles and keys. Every route checks the
- * caller's role, then validates path and body, before the account store writes anything.
+ * The admin API (SPEC 6) under /api/v1/admin: accounts, users, roles and keys. Every route parses its
+ * path ids, obtains from the {@link AdminService} the operations the caller's role allows (403
+ * otherwise), and only then parses the body and runs the operation.
  */
 import { Router, type Request } from 'express';
-import { z } from 'zod';
-import type { AccountStore } from '../../accounts/store.js';
-import { AppError } from '../../errors.js';
+import {
+  createAccountSchema,
+  createUserSchema,
+  setRoleSchema,
+  type AdminService,
+} from '../../accounts/admin.js';
 import { validateId } from '../../policy/ids.js';
-import type { RequestContext } from '../../policy/types.js';
 import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
 
-const CreateAccountBody = z.object({
-  account_id: z.string(),
-  admin_user_id: z.string(),
-  isolate_user_scope_by_agent: z.boolean().optional(),
-  isolate_agent_scope_by_user: z.boolean().optional(),
-});
-
-const UserRoleSchema = z.enum(['user', 'admin']);
-const CreateUserBody = z.object({ user_id: z.string(), role: UserRoleSchema.default('user') });
-const SetRoleBody = z.object({ role: UserRoleSchema });
-
-function requireRoot(ctx: RequestContext): void {
-  if (ctx.role !== 'root') throw new AppError('PERMISSION_DENIED', 'only ROOT may do this');
-}
-
-/** ROOT, or an ADMIN whose key belongs to `account_id` (an ADMIN elsewhere gets 403, existence unknown). */
-function requireRootOrAdminOf(ctx: RequestContext, account_id: string): void {
-  if (ctx.role === 'root') return;
-  if (ctx.role === 'admin' && ctx.effective.account_id === account_id) return;
-  throw new AppError('PERMISSION_DENIED', `not an administrator of account '${account_id}'`);
-}
-
+/** A path id, parsed before anything else (a malformed one is a 400 whoever asks). */
 function param(req: Request, name: 'id' | 'uid'): string {
   return validateId(paramOf(req, name), name === 'id' ? 'account_id' : 'user_id');
 }
@@ -40,7 +22,7 @@ function param(req: Request, name: 'id' | 'uid'): string {
 const tag = 'admin';
 const access = 'system';
 
-function accountRoutes(router: Router, accounts: AccountStore): void {
+function accountRoutes(router: Router, admin: AdminService): void {
   route(
     router,
     {
@@ -49,7 +31,7 @@ function accountRoutes(router: Router, accounts: AccountStore): void {
       tag,
       access,
       summary: 'Create an account with its first admin (ROOT); the key is shown once',
-      body: CreateAccountBody,
+      body: createAccountSchema,
       example: {
         body: {
           account_id: 'acme',
@@ -60,32 +42,19 @@ function accountRoutes(router: Router, accounts: AccountStore): void {
       },
     },
     async (req, res, input) => {
-      requireRoot(contextOf(req));
-      const body = input.body();
-      const policy = {
-        isolate_user_scope_by_agent: body.isolate_user_scope_by_agent ?? false,
-        isolate_agent_scope_by_user: body.isolate_agent_scope_by_user ?? false,
-      };
-      const user_key = await accounts.createAccount(body.account_id, body.admin_user_id, policy);
-      sendOk(res, { account_id: body.account_id, admin_user_id: body.admin_user_id, user_key, ...policy });
+      const root = admin.root(contextOf(req));
+      sendOk(res, await root.createAccount(input.body()));
     },
   );
   route(
     router,
     { method: 'get', path: '/accounts', tag, access, summary: 'All accounts with their policies (ROOT)' },
-    (req, res) => {
-      requireRoot(contextOf(req));
-      sendOk(res, accounts.listAccounts());
-    },
+    (req, res) => sendOk(res, admin.root(contextOf(req)).listAccounts()),
   );
   route(
     router,
     { method: 'get', path: '/accounts/:id', tag, access, summary: 'One account (ROOT, its ADMIN)' },
-    (req, res) => {
-      const account_id = param(req, 'id');
-      requireRootOrAdminOf(contextOf(req), account_id);
-      sendOk(res, accounts.getAccount(account_id));
-    },
+    (req, res) => sendOk(res, admin.account(contextOf(req), param(req, 'id')).info()),
   );
   route(
     router,
@@ -98,14 +67,12 @@ function accountRoutes(router: Router, accounts: AccountStore): void {
     },
     async (req, res) => {
       const account_id = param(req, 'id');
-      requireRoot(contextOf(req));
-      await accounts.deleteAccount(account_id);
-      sendOk(res, { deleted: true });
+      sendOk(res, await admin.root(contextOf(req)).deleteAccount(account_id));
     },
   );
 }
 
-function userRoutes(router: Router, accounts: AccountStore): void {
+function userRoutes(router: Router, admin: AdminService): void {
   route(
     router,
     {
@@ -114,25 +81,18 @@ function userRoutes(router: Router, accounts: AccountStore): void {
       tag,
       access,
       summary: 'Register a user (ROOT, its ADMIN); the key is shown once',
-      body: CreateUserBody,
+      body: createUserSchema,
       example: { body: { user_id: 'bob', role: 'user' } },
     },
     async (req, res, input) => {
-      const account_id = param(req, 'id');
-      requireRootOrAdminOf(contextOf(req), account_id);
-      const body = input.body();
-      const user_key = await accounts.addUser(account_id, body.user_id, body.role);
-      sendOk(res, { account_id, user_id: body.user_id, user_key });
+      const account = admin.account(contextOf(req), param(req, 'id'));
+      sendOk(res, await account.addUser(input.body()));
     },
   );
   route(
     router,
     { method: 'get', path: '/accounts/:id/users', tag, access, summary: "An account's users and roles" },
-    (req, res) => {
-      const account_id = param(req, 'id');
-      requireRootOrAdminOf(contextOf(req), account_id);
-      sendOk(res, accounts.listUsers(account_id));
-    },
+    (req, res) => sendOk(res, admin.account(contextOf(req), param(req, 'id')).users()),
   );
   route(
     router,
@@ -144,11 +104,8 @@ function userRoutes(router: Router, accounts: AccountStore): void {
       summary: 'Remove a user (ROOT, its ADMIN)',
     },
     async (req, res) => {
-      const account_id = param(req, 'id');
-      const user_id = param(req, 'uid');
-      requireRootOrAdminOf(contextOf(req), account_id);
-      await accounts.removeUser(account_id, user_id);
-      sendOk(res, { deleted: true });
+      const [account_id, user_id] = [param(req, 'id'), param(req, 'uid')];
+      sendOk(res, await admin.account(contextOf(req), account_id).removeUser(user_id));
     },
   );
   route(
@@ -159,16 +116,13 @@ function userRoutes(router: Router, accounts: AccountStore): void {
       tag,
       access,
       summary: "Change a user's role (ROOT)",
-      body: SetRoleBody,
+      body: setRoleSchema,
       example: { body: { role: 'admin' } },
     },
     async (req, res, input) => {
-      const account_id = param(req, 'id');
-      const user_id = param(req, 'uid');
-      requireRoot(contextOf(req));
-      const { role } = input.body();
-      await accounts.setRole(account_id, user_id, role);
-      sendOk(res, { account_id, user_id, role });
+      const [account_id, user_id] = [param(req, 'id'), param(req, 'uid')];
+      const root = admin.root(contextOf(req));
+      sendOk(res, await root.setRole(account_id, user_id, input.body()));
     },
   );
   route(
@@ -181,18 +135,16 @@ function userRoutes(router: Router, accounts: AccountStore): void {
       summary: "Replace a user's key; the old one stops working",
     },
     async (req, res) => {
-      const account_id = param(req, 'id');
-      const user_id = param(req, 'uid');
-      requireRootOrAdminOf(contextOf(req), account_id);
-      sendOk(res, { user_key: await accounts.regenerateKey(account_id, user_id) });
+      const [account_id, user_id] = [param(req, 'id'), param(req, 'uid')];
+      sendOk(res, await admin.account(contextOf(req), account_id).regenerateKey(user_id));
     },
   );
 }
 
 /** The router for /api/v1/admin (auth has already run). */
-export function adminRouter(accounts: AccountStore): Router {
+export function adminRouter(admin: AdminService): Router {
   const router = Router();
-  accountRoutes(router, accounts);
-  userRoutes(router, accounts);
+  accountRoutes(router, admin);
+  userRoutes(router, admin);
   return router;
 }

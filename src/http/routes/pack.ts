@@ -24,11 +24,12 @@ export function packRouter(packs: PackService): Router {
       tag,
       summary: 'Export a subtree the caller may read as an .ovpack zip',
       body: packExportSchema,
+      bodyName: 'request body',
       produces: 'application/zip',
       example: { body: { uri: 'viking://resources/guides' } },
     },
-    async (req, res) => {
-      const { filename, data } = await packs.export(contextOf(req), req.body);
+    async (req, res, input) => {
+      const { filename, data } = await packs.export(contextOf(req), input.body());
       res.status(200).type('application/zip').set('Content-Disposition', attachment(filename));
       res.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     },
@@ -41,9 +42,10 @@ export function packRouter(packs: PackService): Router {
       tag,
       summary: 'Import an uploaded .ovpack below a folder the caller may write',
       body: packImportSchema,
+      bodyName: 'request body',
       example: { body: { temp_file_id: 'upload_0123456789abcdef.ovpack', parent: 'viking://resources' } },
     },
-    async (req, res) => sendOk(res, await packs.import(contextOf(req), req.body)),
+    async (req, res, input) => sendOk(res, await packs.import(contextOf(req), input.body())),
   );
   return router;
 }

@@ -1,7 +1,7 @@
 /**
- * HTTP routes of the session API (SPEC 8), relative to /api/v1. Turns requests into
- * {@link SessionService} calls and results into the envelope; all rules live in the service, which
- * parses bodies and queries with the schemas these routes declare (src/sessions/schema.ts).
+ * HTTP routes of the session API (SPEC 8), relative to /api/v1. Parses bodies and queries with the
+ * schemas these routes declare (src/sessions/schema.ts), then turns requests into
+ * {@link SessionService} calls and results into the envelope; all rules live in the service.
  */
 import { Router, type Request } from 'express';
 import {
@@ -30,9 +30,10 @@ export function sessionsRouter(service: SessionService): Router {
       tag,
       summary: 'Create a session (a new uuid without session_id)',
       body: createSessionSchema,
+      bodyName: 'request body',
       example: { body: { session_id: 'standup-2026-11-29' } },
     },
-    async (req, res) => sendOk(res, await service.create(contextOf(req), req.body)),
+    async (req, res, input) => sendOk(res, await service.create(contextOf(req), input.body())),
   );
   route(
     router,
@@ -49,7 +50,7 @@ export function sessionsRouter(service: SessionService): Router {
       query: getSessionQuerySchema,
       example: { query: { auto_create: 'false' } },
     },
-    async (req, res) => sendOk(res, await service.get(contextOf(req), idParam(req), req.query)),
+    async (req, res, input) => sendOk(res, await service.get(contextOf(req), idParam(req), input.query())),
   );
   route(
     router,
@@ -65,9 +66,11 @@ export function sessionsRouter(service: SessionService): Router {
       summary: 'Append a message (creates the session if missing)',
       description: 'USER keys may not send `role_id`: it is derived from the effective identity (SPEC 8.1).',
       body: messageBodySchema,
+      bodyName: 'message',
       example: { body: { role: 'user', content: 'Remember that the demo is on Friday.', wait: true } },
     },
-    async (req, res) => sendOk(res, await service.addMessage(contextOf(req), idParam(req), req.body)),
+    async (req, res, input) =>
+      sendOk(res, await service.addMessage(contextOf(req), idParam(req), input.body())),
   );
   route(
     router,
@@ -77,6 +80,7 @@ export function sessionsRouter(service: SessionService): Router {
       tag,
       summary: 'Append up to 100 messages in order, all or nothing',
       body: batchSchema,
+      bodyName: 'request body',
       example: {
         body: {
           messages: [
@@ -86,7 +90,8 @@ export function sessionsRouter(service: SessionService): Router {
         },
       },
     },
-    async (req, res) => sendOk(res, await service.addMessages(contextOf(req), idParam(req), req.body)),
+    async (req, res, input) =>
+      sendOk(res, await service.addMessages(contextOf(req), idParam(req), input.body())),
   );
   route(
     router,
@@ -109,7 +114,8 @@ export function sessionsRouter(service: SessionService): Router {
       query: contextQuerySchema,
       example: { query: { token_budget: 4000 } },
     },
-    async (req, res) => sendOk(res, await service.context(contextOf(req), idParam(req), req.query)),
+    async (req, res, input) =>
+      sendOk(res, await service.context(contextOf(req), idParam(req), input.query())),
   );
   route(
     router,
@@ -119,9 +125,10 @@ export function sessionsRouter(service: SessionService): Router {
       tag,
       summary: 'Record the contexts and skill a turn used (archived by the next commit)',
       body: usedBodySchema,
+      bodyName: 'request body',
       example: { body: { contexts: ['viking://resources/guides/deploy.md'] } },
     },
-    async (req, res) => sendOk(res, await service.used(contextOf(req), idParam(req), req.body)),
+    async (req, res, input) => sendOk(res, await service.used(contextOf(req), idParam(req), input.body())),
   );
   route(
     router,
@@ -131,9 +138,10 @@ export function sessionsRouter(service: SessionService): Router {
       tag,
       summary: 'Archive the live messages with extractive summaries',
       body: commitSchema,
+      bodyName: 'request body',
       example: { body: { keep_recent_count: 2 } },
     },
-    async (req, res) => sendOk(res, await service.commit(contextOf(req), idParam(req), req.body)),
+    async (req, res, input) => sendOk(res, await service.commit(contextOf(req), idParam(req), input.body())),
   );
   return router;
 }

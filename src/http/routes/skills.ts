@@ -14,6 +14,7 @@ export function skillsRouter(skills: SkillService): Router {
       tag: 'skills',
       summary: "Add a skill to the caller's agent scope (SKILL.md text, a dict, an MCP tool, or an upload)",
       body: addSkillSchema,
+      bodyName: 'request body',
       example: {
         body: {
           data: {
@@ -25,7 +26,7 @@ export function skillsRouter(skills: SkillService): Router {
         },
       },
     },
-    async (req, res) => sendOk(res, await skills.add(contextOf(req), req.body)),
+    async (req, res, input) => sendOk(res, await skills.add(contextOf(req), input.body())),
   );
   return router;
 }
