@@ -103,20 +103,63 @@ export interface SessionReader extends SessionMessageReader {
   ): Promise<Map<string, string>>;
 }
 
+/**
+ * The peer (or none) of every message read so far, per session. Message ids are random and a stored
+ * message is never rewritten, so an entry never goes stale; past `max` entries the sessions read
+ * longest ago are forgotten. Search hits of messages take their `peer_id` from here, so a session's
+ * files are read once, not once per search.
+ */
+class PeerCache {
+  private readonly sessions = new Map<string, Map<string, string | null>>();
+  private size = 0;
+
+  constructor(private readonly max: number) {}
+
+  get(session: string): ReadonlyMap<string, string | null> | undefined {
+    return this.sessions.get(session);
+  }
+
+  add(session: string, message_id: string, peer: string | null): void {
+    let known = this.sessions.get(session);
+    if (known === undefined) this.sessions.set(session, (known = new Map<string, string | null>()));
+    if (known.has(message_id)) return;
+    known.set(message_id, peer);
+    this.size += 1;
+    for (const [key, oldest] of this.sessions) {
+      if (this.size <= this.max) break;
+      this.sessions.delete(key);
+      this.size -= oldest.size;
+    }
+  }
+}
+
+/** Messages whose peers the cache keeps at most (a few tens of bytes each). */
+const PEER_CACHE_ENTRIES = 200_000;
+
 async function peersIn(
   files: SessionFiles,
+  cache: PeerCache,
   account_id: string,
   session_id: string,
   message_ids: readonly string[],
 ): Promise<Map<string, string>> {
   const peers = new Map<string, string>();
-  const wanted = new Set(message_ids.filter(isValidId));
   if (!isValidId(account_id) || !isValidId(session_id)) return peers;
+  const key = `${account_id}/${session_id}`;
+  const known = cache.get(key);
+  const wanted = new Set<string>();
+  for (const id of message_ids.filter(isValidId)) {
+    const peer = known?.get(id);
+    if (peer === undefined) wanted.add(id);
+    else if (peer !== null) peers.set(id, peer);
+  }
   const visit = (text: string, where: string): void => {
     // The same cheap pre-check as a single lookup: most files hold none of the ids.
     if (![...wanted].some((id) => text.includes(`"${id}"`))) return;
     for (const m of parseMessages(text, where)) {
-      if (wanted.delete(m.id) && m.peer_id !== undefined && m.peer_id !== null) peers.set(m.id, m.peer_id);
+      const peer = m.peer_id ?? null;
+      cache.add(key, m.id, peer);
+      if (wanted.delete(m.id) && peer !== null) peers.set(m.id, peer);
     }
   };
   const livePath = files.messagesPath(account_id, session_id);
@@ -133,6 +176,7 @@ async function peersIn(
 
 export function sessionReader(dataDir: string): SessionReader {
   const files = new SessionFiles(dataDir);
+  const peers = new PeerCache(PEER_CACHE_ENTRIES);
   return {
     async read(account_id, session_id, message_id) {
       const message = await findMessage(files, account_id, session_id, message_id);
@@ -152,7 +196,8 @@ export function sessionReader(dataDir: string): SessionReader {
       const message = await findMessage(files, account_id, session_id, message_id);
       return message === null ? null : recordOf(message);
     },
-    peersOf: (account_id, session_id, message_ids) => peersIn(files, account_id, session_id, message_ids),
+    peersOf: (account_id, session_id, message_ids) =>
+      peersIn(files, peers, account_id, session_id, message_ids),
   };
 }
 

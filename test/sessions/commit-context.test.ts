@@ -1,5 +1,5 @@
 /** Commit into history/archive_NNN, the context endpoint and reading single messages back. */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { indexedMessages } from '../../src/sessions/reader.js';
 import { contextQuerySchema, messageBodySchema } from '../../src/sessions/schema.js';
 import { sessionReader } from '../../src/sessions/service.js';
@@ -208,4 +208,28 @@ test('peersOf finds the peer_id of several messages, archived and live, in one l
     ]),
   );
   expect(await fx.service.peersOf('other', 's1', ids)).toEqual(new Map());
+});
+
+test('peersOf reads a session once: later lookups come from what it read, new messages are still found', async () => {
+  const add = (content: string, peer_id?: string) =>
+    fx.service.addMessage(ctxOf('user'), 's1', { role: 'user', content, ...(peer_id ? { peer_id } : {}) });
+  await add('first', 'web-client');
+  await add('second');
+  const log = sessionPath(fx.dataDir, 'acme', 's1', 'messages.jsonl');
+  const [first, second] = liveIds(await readFile(log, 'utf8'));
+  const reader = sessionReader(fx.dataDir);
+  const ids = [first ?? '', second ?? ''];
+  expect(await reader.peersOf('acme', 's1', ids)).toEqual(new Map([[first, 'web-client']]));
+  // The log is unreadable now; both messages are known, so it is not read again.
+  await writeFile(log, 'not a message log\n');
+  expect(await reader.peersOf('acme', 's1', ids)).toEqual(new Map([[first, 'web-client']]));
+  await writeFile(log, '');
+  await add('third', 'cli');
+  const [third] = liveIds(await readFile(log, 'utf8'));
+  expect(await reader.peersOf('acme', 's1', [...ids, third ?? ''])).toEqual(
+    new Map([
+      [first, 'web-client'],
+      [third, 'cli'],
+    ]),
+  );
 });
