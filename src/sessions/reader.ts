@@ -153,6 +153,7 @@ async function peersIn(
     if (peer === undefined) wanted.add(id);
     else if (peer !== null) peers.set(id, peer);
   }
+  if (wanted.size === 0) return peers;
   const visit = (text: string, where: string): void => {
     // The same cheap pre-check as a single lookup: most files hold none of the ids.
     if (![...wanted].some((id) => text.includes(`"${id}"`))) return;
@@ -163,7 +164,7 @@ async function peersIn(
     }
   };
   const livePath = files.messagesPath(account_id, session_id);
-  if (wanted.size > 0) visit(await files.readText(livePath), livePath);
+  visit(await files.readText(livePath), livePath);
   for (const n of (await files.archiveNumbers(account_id, session_id)).reverse()) {
     if (wanted.size === 0) break;
     visit(
@@ -171,6 +172,8 @@ async function peersIn(
       `${session_id} archive ${n}`,
     );
   }
+  // Not stored (any more): a random id never comes back, so it is known to have no peer.
+  for (const id of wanted) cache.add(key, id, null);
   return peers;
 }
 
