@@ -7,7 +7,6 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { AppError } from '../errors.js';
 import type { Embedder } from '../index/embedder.js';
 import type { PlanReport, RequestedPlan } from '../index/planner.js';
-import type { RecordDraft } from '../index/records.js';
 import type { Logger } from '../log.js';
 import {
   and,
@@ -24,28 +23,12 @@ import {
   type Expr,
   type RequestContext,
   type ResolvedUri,
+  type ScoredRow,
 } from '../policy/index.js';
 import { bestPerKey, reciprocalRankFusion, type Ranked } from './fuse.js';
 
-/** A row returned by the index's query primitives: record fields (no vector) plus the match score. */
-export type IndexHit = Pick<
-  RecordDraft,
-  | 'id'
-  | 'account_id'
-  | 'uri'
-  | 'scope'
-  | 'owner_user_id'
-  | 'owner_agent_id'
-  | 'context_type'
-  | 'level'
-  | 'abstract'
-  | 'session_id'
-  | 'message_id'
-  | 'role'
-  | 'role_id'
-  | 'created_at'
-  | 'updated_at'
-> & { readonly _distance?: number | undefined; readonly _score?: number | undefined };
+/** A row returned by the index's query primitives: the hit columns plus the match score. */
+export type IndexHit = ScoredRow;
 
 /**
  * The index as search sees it: both primitives take the request's filter expression (the index

@@ -4,23 +4,10 @@
  * level) — so a filter is decided once per group or part by partial evaluation ({@link decide})
  * and only the rest is evaluated record by record.
  */
-import type { FilterRecord } from '../../policy/index.js';
-import type { RecordDraft } from '../records.js';
+import type { FilterField, FilterRecord, IndexRecord } from '../../policy/index.js';
 
 /** The fields of a record the grouping and the per-record residual filters read. */
-export type GroupedFields = Pick<
-  RecordDraft,
-  | 'account_id'
-  | 'scope'
-  | 'uri'
-  | 'owner_user_id'
-  | 'owner_agent_id'
-  | 'context_type'
-  | 'level'
-  | 'chunk_index'
-  | 'created_at'
-  | 'updated_at'
->;
+export type GroupedFields = Pick<IndexRecord, FilterField>;
 
 /** A part: records of one group under one URI root with one context type and level. */
 export interface Part {
