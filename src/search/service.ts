@@ -202,21 +202,22 @@ export class SearchService {
     const peers = new Map<string, string>();
     const peersOf = this.deps.peersOf;
     if (peersOf === undefined) return peers;
-    const bySession = new Map<string, IndexHit[]>();
+    const bySession = new Map<string, Array<{ readonly id: string; readonly message_id: string }>>();
     for (const { item } of hits) {
-      if (item.session_id === null || item.message_id === null) continue;
-      bySession.set(item.session_id, [...(bySession.get(item.session_id) ?? []), item]);
+      const { id, session_id, message_id } = item;
+      if (session_id === null || message_id === null) continue;
+      bySession.set(session_id, [...(bySession.get(session_id) ?? []), { id, message_id }]);
     }
     await Promise.all(
       [...bySession].map(async ([session_id, items]) => {
         const found = await peersOf(
           account_id,
           session_id,
-          items.map((i) => i.message_id as string),
+          items.map((i) => i.message_id),
         );
-        for (const item of items) {
-          const peer = found.get(item.message_id as string);
-          if (peer !== undefined) peers.set(item.id, peer);
+        for (const { id, message_id } of items) {
+          const peer = found.get(message_id);
+          if (peer !== undefined) peers.set(id, peer);
         }
       }),
     );
