@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { loadConfig, type Config } from '../src/config.js';
-import { isAppError } from '../src/errors.js';
+import { detailsOf, isAppError } from '../src/errors.js';
 import { lockDataDir } from '../src/storage/lock.js';
 import { writeBackup } from '../src/storage/snapshot.js';
 import { EXIT, UsageError, runScript } from './lib/cli.js';
@@ -46,7 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     unlock = await lockDataDir(config.dataDir);
   } catch (error) {
-    if (!isAppError(error) || error.details['holder_pid'] === undefined) throw error;
+    if (!isAppError(error) || detailsOf(error, 'FAILED_PRECONDITION')?.holder_pid === undefined) throw error;
     const result = await askServer(config, target);
     process.stdout.write(`backup of the running server written to ${target}\n${JSON.stringify(result)}\n`);
     return EXIT.ok;

@@ -11,6 +11,7 @@ import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/config.js';
+import { messageOf } from '../src/errors.js';
 import { resolveUri, type RequestContext } from '../src/policy/index.js';
 import { buildServices, type Services } from '../src/services.js';
 import { parseBulkArgs, USAGE, type BulkArgs } from './bulk/args.js';
@@ -46,7 +47,7 @@ function canonicalTarget(ctx: RequestContext, target: string | undefined): strin
   try {
     return resolveUri(target, ctx.effective, ctx.policy).uri;
   } catch (error) {
-    throw new UsageError(`--target ${target}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`--target ${target}: ${messageOf(error)}`);
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import { AccountStore } from '../src/accounts/store.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { isAppError } from '../src/errors.js';
+import { detailsOf, isAppError } from '../src/errors.js';
 import { NO_HOOKS } from '../src/hooks.js';
 import { markResetPending, saveIndexMarker } from '../src/index/marker.js';
 import { IndexPipeline } from '../src/index/pipeline.js';
@@ -59,7 +59,8 @@ async function openAndJournal(
       await journal();
       return { ...opened, reset };
     } catch (error) {
-      const embedderChanged = isAppError(error) && error.details['indexed'] !== undefined;
+      const embedderChanged =
+        isAppError(error) && detailsOf(error, 'FAILED_PRECONDITION')?.indexed !== undefined;
       if (!embedderChanged || !whole) throw error;
     }
   }

@@ -1,6 +1,6 @@
 /**
  * The one error type of VikingScope. Callers switch on `code`, never on messages; only the HTTP
- * layer knows which status number a code maps to.
+ * layer knows which status number a code maps to. Each code has its details' shape ({@link ErrorDetails}).
  */
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
@@ -21,16 +21,126 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export class AppError extends Error {
-  readonly code: ErrorCode;
-  readonly details: Record<string, unknown>;
+/** A field of a request that failed its check (`field` like `parts.0.text`, '' for the whole value). */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+/** What an error is about, by the id that names it (the client mapping derives `resource`/`type`). */
+export interface Subject {
+  readonly uri?: string;
+  readonly session_id?: string;
+  readonly archive_id?: string;
+  readonly user_id?: string;
+  readonly account_id?: string;
+  readonly task_id?: string;
+  readonly temp_file_id?: string;
+}
+
+/** A move's two sides. */
+interface Move {
+  readonly from_uri?: string;
+  readonly to_uri?: string;
+}
+
+/** An embedder's identity, as an index records it. */
+interface Embedder {
+  readonly id: string;
+  readonly dimension: number;
+}
+
+/** Retry hints of refusals under load (`retry_after_s` is also sent as `Retry-After`). */
+interface Retry {
+  readonly retry_after_s?: number;
+}
+
+interface DetailsOfCode {
+  INVALID_ARGUMENT: Subject &
+    Move & {
+      /** The one field at fault, or the fields (with their messages, or header names). */
+      readonly field?: string;
+      readonly fields?: readonly FieldError[] | readonly string[];
+      /** Headers the route requires. */
+      readonly required?: readonly string[];
+      /** The body parser's error type. */
+      readonly type?: string;
+      /** A member of an uploaded archive, and the archive's root. */
+      readonly entry?: string;
+      readonly root?: string;
+      readonly file?: string;
+      readonly url?: string;
+      readonly status?: number;
+      readonly warnings?: readonly string[];
+      readonly dest?: string;
+      /** The position of the failing item in a batch. */
+      readonly index?: number;
+    };
+  INVALID_URI: { readonly uri?: string; readonly index?: number };
+  UNAUTHENTICATED: Record<never, never>;
+  PERMISSION_DENIED: Subject &
+    Move & { readonly host?: string; readonly address?: string; readonly hint?: string };
+  NOT_FOUND: Subject & { readonly route?: string; readonly index?: number };
+  ALREADY_EXISTS: Subject & { readonly dest?: string };
+  CONFLICT: Subject;
+  FAILED_PRECONDITION: Subject & {
+    /** An embedding model that cannot be loaded. */
+    readonly model?: string;
+    /** Embedder identities: the one an index was built with (`indexed`, `stored`), the configured one. */
+    readonly indexed?: Embedder;
+    readonly stored?: Embedder | null;
+    readonly configured?: Embedder;
+    /** A DATA_DIR locked by another process. */
+    readonly data_dir?: string;
+    readonly holder_pid?: number;
+    readonly path?: string;
+    readonly errno?: string;
+  };
+  PAYLOAD_TOO_LARGE: Subject & {
+    readonly max_bytes?: number;
+    readonly limit?: number;
+    readonly entry?: string;
+  };
+  RESOURCE_EXHAUSTED: Subject &
+    Retry & {
+      readonly max_index_lag_s?: number;
+      readonly indexing_paused?: string;
+    };
+  INTERNAL: Subject & { readonly indexed?: boolean };
+  UNAVAILABLE: Subject & Retry & { readonly checks?: unknown };
+  DEADLINE_EXCEEDED: { readonly timeout_s?: number; readonly url?: string };
+  /** `reason` is the fault's kind (`disk_full`, …), `errno` the system's name for it (`ENOSPC`). */
+  INSUFFICIENT_STORAGE: { readonly reason: string; readonly errno: string };
+}
+
+/**
+ * The details each error code carries (sent to the client as `error.details`). Every error of a code
+ * builds its details from this shape, and every reader reads its fields: no key is guessed.
+ */
+export type ErrorDetails = { readonly [C in ErrorCode]: DetailsOfCode[C] };
+
+/** An error of one code, with the details of that code. */
+export class AppError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+  readonly details: ErrorDetails[C];
+
+  constructor(code: C, message: string, ...[details]: DetailsArgument<C>) {
     super(message);
     this.name = 'AppError';
     this.code = code;
-    this.details = details;
+    // Details are optional only for codes whose fields all are.
+    this.details = details ?? ({} as ErrorDetails[C]);
   }
+}
+
+/** The details argument: optional when every field of the code's details is. */
+type DetailsArgument<C extends ErrorCode> =
+  Partial<ErrorDetails[C]> extends ErrorDetails[C] ? [details?: ErrorDetails[C]] : [details: ErrorDetails[C]];
+
+/** The details of an error if it has the given code (undefined otherwise). */
+export function detailsOf<C extends ErrorCode>(error: AppError, code: C): ErrorDetails[C] | undefined {
+  // The constructor ties the details' shape to the code.
+  return error.code === code ? (error.details as ErrorDetails[C]) : undefined;
 }
 
 export function isAppError(value: unknown): value is AppError {
@@ -47,7 +157,13 @@ export function assertNever(value: never): never {
  * Duck-typed: errors from node:fs may come from another realm (e.g. under jest's VM modules).
  */
 export function errnoOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code } = error as { code?: unknown };
-  return typeof code === 'string' ? code : undefined;
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** The message of anything thrown (duck-typed like {@link errnoOf}), or its string form. */
+export function messageOf(error: unknown): string {
+  const message =
+    typeof error === 'object' && error !== null && 'message' in error ? error.message : undefined;
+  return typeof message === 'string' ? message : String(error);
 }

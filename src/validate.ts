@@ -1,9 +1,9 @@
 /** Parsing untrusted input with zod: failures become 400 INVALID_ARGUMENT naming the failing fields. */
 import type { z } from 'zod';
-import { AppError } from './errors.js';
+import { AppError, type FieldError } from './errors.js';
 
-/** The failing fields of a zod error, for `details.fields` (`field` like `parts.0.text`, '' for the whole value). */
-export function fieldsOf(error: z.ZodError): { field: string; message: string }[] {
+/** The failing fields of a zod error, for `details.fields`. */
+export function fieldsOf(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
 }
 

@@ -3,6 +3,7 @@
  * checked by the policy core's validators, exactly like the X-OpenViking-* headers.
  */
 import { parseArgs } from 'node:util';
+import { messageOf } from '../../src/errors.js';
 import type { Role } from '../../src/policy/index.js';
 import { validateAgentId, validateId, validateUserIdForRegistration } from '../../src/policy/index.js';
 import { UsageError } from '../lib/cli.js';
@@ -70,7 +71,7 @@ function read(argv: readonly string[]) {
       },
     });
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    throw new UsageError(`${messageOf(error)}\n${USAGE}`);
   }
 }
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { errnoOf } from '../../src/errors.js';
 import type { Identity, Role } from '../../src/policy/index.js';
 import { writeFileAtomic } from '../../src/storage/atomic.js';
 
@@ -55,8 +56,8 @@ export class Checkpoint {
     const path = checkpointPath(dataDir, key);
     const done = new Map<string, string>();
     if (!restart) {
-      const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return null;
+      const text = await readFile(path, 'utf8').catch((error: unknown) => {
+        if (errnoOf(error) === 'ENOENT') return null;
         throw error;
       });
       if (text !== null) {

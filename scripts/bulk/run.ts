@@ -7,7 +7,7 @@
  * document again (it slows down instead of failing).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAppError, type AppError } from '../../src/errors.js';
+import { detailsOf, isAppError, messageOf, type AppError } from '../../src/errors.js';
 import type { Vfs } from '../../src/fs/vfs.js';
 import type { RequestContext } from '../../src/policy/index.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -61,14 +61,14 @@ async function load(doc: SourceDoc): Promise<Outcome> {
     return {
       kind: 'failed',
       code: 'READ_ERROR',
-      message: error instanceof Error ? error.message : String(error),
+      message: messageOf(error),
     };
   }
 }
 
 /** Seconds a RESOURCE_EXHAUSTED error asks to wait (`details.retry_after_s`, else 1). */
 function retryAfterS(error: AppError): number {
-  const value = error.details['retry_after_s'];
+  const value = detailsOf(error, 'RESOURCE_EXHAUSTED')?.retry_after_s;
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 1;
 }
 
@@ -111,7 +111,7 @@ async function importOne(o: ImportOptions, doc: SourceDoc, tally: Tally): Promis
         if (!(await writeWithBackoff(o, doc, outcome.content, tally))) return;
       } catch (error) {
         const code = isAppError(error) ? error.code : 'ERROR';
-        tally.failed.push(issue(doc, code, error instanceof Error ? error.message : String(error)));
+        tally.failed.push(issue(doc, code, messageOf(error)));
         return;
       }
       tally.written++;

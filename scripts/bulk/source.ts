@@ -10,6 +10,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import { messageOf } from '../../src/errors.js';
 import { isIndexableText } from '../../src/fs/text.js';
 
 /** Why a document was not written: deliberate skips, or a failure with its error code. */
@@ -77,9 +78,9 @@ export async function folderSource(root: string, target: string, maxBytes: numbe
         const key = relative(root, path).split(sep).join('/');
         const uri = joinUri(target, key);
         // Stat here, not while listing: a file removed meanwhile fails alone instead of the run.
-        const info = await stat(path).catch((error: unknown) => error as Error);
-        if (info instanceof Error) {
-          const failure: Outcome = { kind: 'failed', code: 'READ_ERROR', message: info.message };
+        const info = await stat(path).catch((error: unknown) => ({ unreadable: messageOf(error) }));
+        if ('unreadable' in info) {
+          const failure: Outcome = { kind: 'failed', code: 'READ_ERROR', message: info.unreadable };
           yield { key, uri, fingerprint: '', load: () => Promise.resolve(failure) };
           continue;
         }

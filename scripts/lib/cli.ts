@@ -4,7 +4,7 @@
  */
 import { pino } from 'pino';
 import { ConfigError, type Config } from '../../src/config.js';
-import { isAppError } from '../../src/errors.js';
+import { detailsOf, isAppError, messageOf } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 
 /** Exit codes of the scripts (documented in the README). */
@@ -39,7 +39,7 @@ export function describeFailure(error: unknown): { message: string; code: number
   if (error instanceof UsageError || error instanceof ConfigError) {
     return { message: error.message, code: EXIT.usage };
   }
-  if (isAppError(error) && error.details['holder_pid'] !== undefined) {
+  if (isAppError(error) && detailsOf(error, 'FAILED_PRECONDITION')?.holder_pid !== undefined) {
     return {
       message: `${error.message}: stop the server (or the other script) using this DATA_DIR, then try again`,
       code: EXIT.locked,
@@ -48,7 +48,7 @@ export function describeFailure(error: unknown): { message: string; code: number
   if (isAppError(error) && (error.code === 'INVALID_ARGUMENT' || error.code === 'INVALID_URI')) {
     return { message: error.message, code: EXIT.usage };
   }
-  return { message: error instanceof Error ? error.message : String(error), code: EXIT.failed };
+  return { message: messageOf(error), code: EXIT.failed };
 }
 
 /** Runs a script's main function; an error becomes `<name>: <message>` on stderr and an exit code. */

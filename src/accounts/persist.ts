@@ -6,7 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { errnoOf } from '../errors.js';
+import { errnoOf, messageOf } from '../errors.js';
 import { isValidId } from '../policy/ids.js';
 import type { NamespacePolicy } from '../policy/types.js';
 import { writeFileAtomic } from '../storage/atomic.js';
@@ -73,7 +73,7 @@ async function readJson(path: string): Promise<unknown> {
     return JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot read ${path}: ${messageOf(error)}`, { cause: error });
   }
 }
 

@@ -3,7 +3,7 @@
  * pattern is limited in length and may not repeat a group that itself repeats (the classic
  * catastrophic-backtracking shape `(a+)+`); glob patterns compile to linear regexes.
  */
-import { AppError } from '../errors.js';
+import { AppError, messageOf } from '../errors.js';
 
 export const MAX_PATTERN_LENGTH = 512;
 /** A quantified group containing a quantifier: `(a+)+`, `(\w*)*`, `(x{2,})+`. */
@@ -25,7 +25,7 @@ export function compileGrepPattern(pattern: string, caseInsensitive: boolean): R
   try {
     return new RegExp(pattern, caseInsensitive ? 'iu' : 'u');
   } catch (error) {
-    throw new AppError('INVALID_ARGUMENT', `invalid regular expression: ${(error as Error).message}`, {
+    throw new AppError('INVALID_ARGUMENT', `invalid regular expression: ${messageOf(error)}`, {
       field: 'pattern',
     });
   }

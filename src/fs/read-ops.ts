@@ -1,7 +1,7 @@
 /** Read-only filesystem operations: ls, tree, stat, read, abstract, overview. */
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
-import { childUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
+import { ABSTRACT_CHARS, childUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
 import { readTextNoFollow } from '../storage/links.js';
 import { pathOfUri } from '../storage/paths.js';
 import { resolveReadable } from './access.js';
@@ -9,9 +9,6 @@ import { messageRefOf, messagesFolderOf } from './session-messages.js';
 import { isoTime, pathOf, requireStat, statOrNull, type FsCore } from './store.js';
 import { sliceLines } from './text.js';
 import { walk, type DirEntry } from './walk.js';
-
-/** Characters of a folder's `.abstract.md` shown in listings. */
-const ABSTRACT_LIMIT = 256;
 
 export interface LsEntry {
   uri: string;
@@ -61,7 +58,7 @@ async function toLsEntry(entry: DirEntry, withRel: boolean): Promise<LsEntry | n
   const info = await statOrNull(entry.path);
   if (info === null) return null;
   const abstract = entry.isDir
-    ? (await readOptional(join(entry.path, '.abstract.md'))).slice(0, ABSTRACT_LIMIT)
+    ? (await readOptional(join(entry.path, '.abstract.md'))).slice(0, ABSTRACT_CHARS)
     : '';
   const out: LsEntry = {
     uri: entry.resolved.uri,

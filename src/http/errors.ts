@@ -6,7 +6,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, detailsOf, isAppError, type ErrorCode, type Subject } from '../errors.js';
 import { logger } from '../log.js';
 import { storageError, storageFaultOf } from '../storage/faults.js';
 
@@ -27,28 +27,25 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   INSUFFICIENT_STORAGE: 507,
 };
 
-const RESOURCE_KEYS = [
-  ['uri', 'file'],
-  ['session_id', 'session'],
-  ['user_id', 'user'],
-  ['account_id', 'account'],
-] as const;
+/** The resource a NOT_FOUND or ALREADY_EXISTS is about, with its type in OpenViking's words. */
+function resourceOf(subject: Subject): { resource: string; type: string } | undefined {
+  if (subject.uri !== undefined) return { resource: subject.uri, type: 'file' };
+  if (subject.session_id !== undefined) return { resource: subject.session_id, type: 'session' };
+  if (subject.user_id !== undefined) return { resource: subject.user_id, type: 'user' };
+  if (subject.account_id !== undefined) return { resource: subject.account_id, type: 'account' };
+  return undefined;
+}
 
 /**
  * Adds the detail names OpenViking's clients build their exceptions from (openviking_cli/client/http.py
  * `_raise_exception`): `resource`/`type` for NOT_FOUND and ALREADY_EXISTS, `reason` for INVALID_URI.
  */
-function clientDetails(error: AppError): Record<string, unknown> {
-  const details: Record<string, unknown> = { ...error.details };
-  if (error.code === 'INVALID_URI' && details.reason === undefined) details.reason = error.message;
-  if ((error.code === 'NOT_FOUND' || error.code === 'ALREADY_EXISTS') && details.resource === undefined) {
-    const found = RESOURCE_KEYS.find(([key]) => typeof details[key] === 'string');
-    if (found !== undefined) {
-      details.resource = details[found[0]];
-      details.type = found[1];
-    }
-  }
-  return details;
+function clientDetails(error: AppError): object {
+  const invalidUri = detailsOf(error, 'INVALID_URI');
+  if (invalidUri !== undefined) return { ...invalidUri, reason: error.message };
+  const subject = detailsOf(error, 'NOT_FOUND') ?? detailsOf(error, 'ALREADY_EXISTS');
+  if (subject !== undefined) return { ...subject, ...resourceOf(subject) };
+  return error.details;
 }
 
 /**
@@ -56,7 +53,8 @@ function clientDetails(error: AppError): Record<string, unknown> {
  * `details.retry_after_s` (429, 503) is also sent as a `Retry-After` header in whole seconds.
  */
 export function sendError(res: Response, error: AppError): void {
-  const retryAfter = error.details['retry_after_s'];
+  const retryAfter = (detailsOf(error, 'RESOURCE_EXHAUSTED') ?? detailsOf(error, 'UNAVAILABLE'))
+    ?.retry_after_s;
   if (typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter >= 0) {
     res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
   }
@@ -69,7 +67,7 @@ const HttpLikeError = z.object({ status: z.number().int(), type: z.string().opti
 
 /** Converts anything thrown into an AppError; undefined means "unexpected" (logged as INTERNAL). */
 export function toAppError(error: unknown): AppError | undefined {
-  if (error instanceof AppError) return error;
+  if (isAppError(error)) return error;
   // Client input is parsed with parseInput (400 naming the fields); a ZodError that reaches here
   // came from inside the server (a row read from LanceDB, a journal job): not the client's fault.
   if (error instanceof z.ZodError) {

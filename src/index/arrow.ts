@@ -1,6 +1,7 @@
 /**
- * The Arrow schema of the records table and the conversion of records to record batches (typed
- * arrays, not JS objects: LanceDB ingests batches about four times faster) and of result rows back.
+ * The Arrow schema of the records table, derived from the column table (policy/columns.ts), and the
+ * conversion of records to record batches (typed arrays, not JS objects: LanceDB ingests batches
+ * about four times faster).
  */
 import {
   Field,
@@ -16,48 +17,41 @@ import {
   Utf8,
   vectorFromArray,
   type Data,
+  type DataType,
 } from 'apache-arrow';
-import type { IndexRecord, RecordDraft } from './records.js';
+import { assertNever } from '../errors.js';
+import { COLUMN_NAMES, COLUMNS, hasKind, type ColumnKind, type IndexRecord } from '../policy/index.js';
 
 /** Schema metadata keys holding the embedder identity. */
 export const META_EMBEDDER_ID = 'vikingscope.embedder_id';
 export const META_EMBEDDER_DIMENSION = 'vikingscope.embedder_dimension';
 
-type StringField = {
-  [K in keyof RecordDraft]: RecordDraft[K] extends string | null ? K : never;
-}[keyof RecordDraft];
-type NumberField = { [K in keyof RecordDraft]: RecordDraft[K] extends number ? K : never }[keyof RecordDraft];
-
-const STRING_FIELDS: ReadonlyArray<readonly [StringField, boolean]> = [
-  ['id', false],
-  ['account_id', false],
-  ['uri', false],
-  ['scope', false],
-  ['owner_user_id', true],
-  ['owner_agent_id', true],
-  ['context_type', false],
-  ['text', false],
-  ['abstract', false],
-  ['session_id', true],
-  ['message_id', true],
-  ['role', true],
-  ['role_id', true],
-];
-const INT_FIELDS: readonly NumberField[] = ['level', 'chunk_index'];
-const TIME_FIELDS: readonly NumberField[] = ['created_at', 'updated_at'];
-
 function vectorType(dimension: number): FixedSizeList<Float32> {
   return new FixedSizeList(dimension, new Field('item', new Float32(), true));
 }
 
-/** The records table schema, carrying the embedder identity as metadata. */
+/** The Arrow type of a column. */
+function arrowType(kind: ColumnKind, dimension: number): DataType {
+  switch (kind) {
+    case 'string':
+      return new Utf8();
+    case 'int':
+      return new Int32();
+    case 'time':
+      return new Float64();
+    case 'vector':
+      return vectorType(dimension);
+    default:
+      return assertNever(kind);
+  }
+}
+
+/** The records table schema (the column table, in its order), carrying the embedder identity as metadata. */
 export function recordSchema(embedderId: string, dimension: number): Schema {
-  const fields: Field[] = [
-    ...STRING_FIELDS.map(([name, nullable]) => new Field(name, new Utf8(), nullable)),
-    ...INT_FIELDS.map((name) => new Field(name, new Int32(), false)),
-    ...TIME_FIELDS.map((name) => new Field(name, new Float64(), false)),
-    new Field('vector', vectorType(dimension), false),
-  ];
+  const fields = COLUMN_NAMES.map((name) => {
+    const { kind, nullable } = COLUMNS[name];
+    return new Field(name, arrowType(kind, dimension), nullable);
+  });
   return new Schema(
     fields,
     new Map([
@@ -109,16 +103,17 @@ function utf8Data(values: ReadonlyArray<string | null>): Data<Utf8> {
   });
 }
 
-/** Column data in schema order, built from our own field lists (never from a foreign schema). */
+/** Column data in schema order, built from the column table (never from a foreign schema). */
 function columnData(records: readonly IndexRecord[], dimension: number): Data[] {
-  const strings = STRING_FIELDS.map(([name]) => utf8Data(records.map((r) => r[name])) as Data);
-  const ints = INT_FIELDS.map(
-    (name) => vectorFromArray(Int32Array.from(records.map((r) => r[name]))).data[0] as Data,
-  );
-  const times = TIME_FIELDS.map(
-    (name) => vectorFromArray(Float64Array.from(records.map((r) => r[name]))).data[0] as Data,
-  );
-  return [...strings, ...ints, ...times, vectorData(records, dimension)];
+  return COLUMN_NAMES.map((name): Data => {
+    if (hasKind(name, 'string')) return utf8Data(records.map((r) => r[name]));
+    if (hasKind(name, 'int'))
+      return vectorFromArray(Int32Array.from(records.map((r) => r[name]))).data[0] as Data;
+    if (hasKind(name, 'time'))
+      return vectorFromArray(Float64Array.from(records.map((r) => r[name]))).data[0] as Data;
+    if (hasKind(name, 'vector')) return vectorData(records, dimension);
+    return assertNever(name);
+  });
 }
 
 /** One Arrow table (a single record batch) of records, in schema order. */

@@ -6,32 +6,13 @@
  * process to the same table are not seen.
  */
 import type { Logger } from '../log.js';
+import { HIT_COLUMNS, type HitRow } from '../policy/index.js';
 import { ArenaFullError } from './memory/arena.js';
 import { MemoryIndex, type MemoryRow } from './memory/index.js';
 import type { IndexRecord } from './records.js';
 
 /** `ready`: answers searches; `loading`: being filled from the table; `off`: disabled or given up. */
 export type MirrorState = 'ready' | 'loading' | 'off';
-
-/** The columns a mirror row holds (every record field but the text and the vector). */
-export const MIRROR_COLUMNS = [
-  'id',
-  'account_id',
-  'uri',
-  'scope',
-  'owner_user_id',
-  'owner_agent_id',
-  'context_type',
-  'level',
-  'chunk_index',
-  'abstract',
-  'session_id',
-  'message_id',
-  'role',
-  'role_id',
-  'created_at',
-  'updated_at',
-] as const satisfies ReadonlyArray<keyof MemoryRow>;
 
 /** One copy of each shared string value (a million rows would otherwise hold a million copies). */
 class Interner {
@@ -47,7 +28,7 @@ class Interner {
 }
 
 /** The mirror row of a record (shared field values interned). */
-function mirrorRow(r: Omit<IndexRecord, 'vector' | 'text'>, strings: Interner): MemoryRow {
+function mirrorRow(r: HitRow, strings: Interner): MemoryRow {
   return {
     id: r.id,
     account_id: strings.intern(r.account_id),
@@ -233,13 +214,13 @@ export class Mirror {
 }
 
 function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number, strings: Interner): void {
-  const columns = MIRROR_COLUMNS.map((name) => readColumn(batch.getChild(name), batch.numRows));
+  const columns = HIT_COLUMNS.map((name) => readColumn(batch.getChild(name), batch.numRows));
   const vectors = readVectors(batch.getChild('vector'), dimension);
   const texts = readColumn(batch.getChild('text'), batch.numRows);
   if (vectors.length !== batch.numRows) throw new Error('vector column length differs from the batch');
   for (let i = 0; i < batch.numRows; i++) {
     const row: Record<string, unknown> = {};
-    MIRROR_COLUMNS.forEach((name, c) => (row[name] = columns[c]?.[i]));
+    HIT_COLUMNS.forEach((name, c) => (row[name] = columns[c]?.[i]));
     const text = texts[i];
     index.put(
       mirrorRow(row as unknown as MemoryRow, strings),

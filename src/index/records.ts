@@ -1,37 +1,19 @@
 /**
- * Index records (SPEC 9.2): their fields, stable ids, chunking of file text, and the construction of
- * file, folder and message records. Owner fields and context types always come from the canonical URI
- * through the policy core — never from request data.
+ * Index records (SPEC 9.2): stable ids, chunking of file text, and the construction of file, folder
+ * and message records (their columns are defined once, in policy/columns.ts). Owner fields and
+ * context types always come from the canonical URI through the policy core — never from request data.
  */
 import { createHash } from 'node:crypto';
-import { contextTypeOf, resolveUri, type NamespacePolicy, type ResolvedUri } from '../policy/index.js';
+import {
+  ABSTRACT_CHARS,
+  contextTypeOf,
+  resolveUri,
+  type NamespacePolicy,
+  type RecordDraft,
+  type ResolvedUri,
+} from '../policy/index.js';
 
-/** A record as stored, without its vector. */
-export interface RecordDraft {
-  readonly id: string;
-  readonly account_id: string;
-  readonly uri: string;
-  readonly scope: string;
-  readonly owner_user_id: string | null;
-  readonly owner_agent_id: string | null;
-  readonly context_type: string;
-  /** 0 = folder abstract, 1 = folder overview, 2 = file chunk or message. */
-  readonly level: number;
-  readonly chunk_index: number;
-  readonly text: string;
-  readonly abstract: string;
-  readonly session_id: string | null;
-  readonly message_id: string | null;
-  readonly role: string | null;
-  readonly role_id: string | null;
-  /** Epoch milliseconds. */
-  readonly created_at: number;
-  readonly updated_at: number;
-}
-
-export interface IndexRecord extends RecordDraft {
-  readonly vector: Float32Array;
-}
+export type { IndexRecord, RecordDraft } from '../policy/index.js';
 
 /** Level of a folder's `.abstract.md` / `.overview.md` records, and of everything else. */
 export const FOLDER_META: ReadonlyMap<string, number> = new Map([
@@ -39,9 +21,6 @@ export const FOLDER_META: ReadonlyMap<string, number> = new Map([
   ['.overview.md', 1],
 ]);
 export const LEVEL_CHUNK = 2;
-
-/** Length of a record's `abstract` (SPEC 10: the start of the matched text). */
-export const ABSTRACT_CHARS = 256;
 
 export interface ChunkOptions {
   readonly size: number;

@@ -9,15 +9,23 @@
  */
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
-import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { logger, type Logger } from '../log.js';
-import { compileWhere, type Expr } from '../policy/index.js';
+import {
+  COLUMN_NAMES,
+  COLUMNS,
+  compileWhere,
+  HIT_COLUMNS,
+  type Column,
+  type Expr,
+  type ScoredRow,
+} from '../policy/index.js';
 import { KeyedMutex } from '../storage/atomic.js';
 import { META_EMBEDDER_DIMENSION, META_EMBEDDER_ID, recordSchema, toArrowTable } from './arrow.js';
-import { MIRROR_COLUMNS, Mirror } from './mirror.js';
+import { Mirror } from './mirror.js';
 import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
-import type { IndexRecord } from './records.js';
+import type { IndexRecord, RecordDraft } from './records.js';
+import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
 import { hasCjk, searchableText } from './terms.js';
 
 export interface EmbedderIdentity {
@@ -47,53 +55,18 @@ export interface StoreOptions {
 }
 
 export const TABLE_NAME = 'records';
+
+/** The LanceDB index of each kind the column table names (full text on `text`, scalar on filters). */
+const INDEX_CONFIG = {
+  fts: () => lancedb.Index.fts(),
+  bitmap: () => lancedb.Index.bitmap(),
+  btree: () => lancedb.Index.btree(),
+} as const;
 export const REINDEX_COMMAND = 'npm run reindex -- --reset';
-
-/** Scalar indexes on the filter columns: bitmaps for low-cardinality ones, btrees for the rest. */
-const SCALAR_INDEXES: ReadonlyArray<readonly [string, 'bitmap' | 'btree']> = [
-  ['account_id', 'bitmap'],
-  ['scope', 'bitmap'],
-  ['context_type', 'bitmap'],
-  ['owner_user_id', 'btree'],
-  ['owner_agent_id', 'btree'],
-  ['uri', 'btree'],
-  ['id', 'btree'],
-];
-
-const hitSchema = z.object({
-  id: z.string(),
-  account_id: z.string(),
-  uri: z.string(),
-  scope: z.string(),
-  owner_user_id: z.string().nullable(),
-  owner_agent_id: z.string().nullable(),
-  context_type: z.string(),
-  level: z.number(),
-  chunk_index: z.number(),
-  abstract: z.string(),
-  session_id: z.string().nullable(),
-  message_id: z.string().nullable(),
-  role: z.string().nullable(),
-  role_id: z.string().nullable(),
-  created_at: z.number(),
-  updated_at: z.number(),
-  _distance: z.number().optional(),
-  _score: z.number().optional(),
-});
-
-const rowSchema = hitSchema.extend({ text: z.string() });
-
-/** A search result row: every record field but the text and vector, plus `_distance` or `_score`. */
-export type SearchHitRow = z.infer<typeof hitSchema>;
-/** A stored record without its vector (scans). */
-export type SearchRow = z.infer<typeof rowSchema>;
-
-const HIT_COLUMNS = Object.keys(hitSchema.shape).filter((k) => !k.startsWith('_'));
-const RECORD_COLUMNS = [...HIT_COLUMNS, 'text'];
 
 /** A vector query's rows and how they were found. */
 export interface VectorResult {
-  readonly rows: SearchHitRow[];
+  readonly rows: ScoredRow[];
   readonly plan: PlanReport;
 }
 
@@ -197,10 +170,9 @@ export class IndexStore {
   private static async create(db: lancedb.Connection, embedder: EmbedderIdentity): Promise<lancedb.Table> {
     const table = await db.createEmptyTable(TABLE_NAME, recordSchema(embedder.id, embedder.dimension));
     // Indexes build fine on an empty table and are then kept current by optimize().
-    await table.createIndex('text', { config: lancedb.Index.fts() });
-    for (const [column, kind] of SCALAR_INDEXES) {
-      const config = kind === 'bitmap' ? lancedb.Index.bitmap() : lancedb.Index.btree();
-      await table.createIndex(column, { config });
+    for (const column of COLUMN_NAMES) {
+      const { index }: Column = COLUMNS[column];
+      if (index !== undefined) await table.createIndex(column, { config: INDEX_CONFIG[index]() });
     }
     return table;
   }
@@ -213,7 +185,7 @@ export class IndexStore {
 
   /** Loads the mirror from the table (the caller holds the write lock). */
   private async fillMirror(): Promise<void> {
-    await this.mirror.load(this.table.query().select([...MIRROR_COLUMNS, 'text', 'vector']));
+    await this.mirror.load(this.table.query().select([...HIT_COLUMNS, 'text', 'vector']));
   }
 
   /** Whether the table is still there (its folder may have been removed under the running server). */
@@ -328,14 +300,14 @@ export class IndexStore {
   }
 
   /** Records matching an expression, in no particular order (maintenance and tests). */
-  async scan(expr: Expr, limit = 100_000): Promise<SearchRow[]> {
+  async scan(expr: Expr, limit = 100_000): Promise<RecordDraft[]> {
     const rows: unknown[] = await this.table
       .query()
       .where(compileWhere(expr))
-      .select(RECORD_COLUMNS)
+      .select(DRAFT_COLUMNS)
       .limit(limit)
       .toArray();
-    return rows.map((row) => rowSchema.parse(toPlain(row, RECORD_COLUMNS)));
+    return rows.map(parseDraft);
   }
 
   /**
@@ -364,7 +336,7 @@ export class IndexStore {
       .select([...HIT_COLUMNS, '_distance'])
       .limit(k)
       .toArray();
-    const parsed = rows.map((row) => hitSchema.parse(toPlain(row, HIT_COLUMNS)));
+    const parsed = rows.map(parseHit);
     return {
       rows: parsed,
       plan: { name, matching: null, stages_ms: { lancedb: performance.now() - started } },
@@ -375,7 +347,7 @@ export class IndexStore {
    * Best BM25 matches of `query` in `text` among records matching `filter` (a prefilter): from the
    * mirror's inverted index when it is ready, else LanceDB's full-text index.
    */
-  async fullTextSearch(query: string, filter: Expr, k: number): Promise<SearchHitRow[]> {
+  async fullTextSearch(query: string, filter: Expr, k: number): Promise<ScoredRow[]> {
     const memory = this.mirror.ready;
     if (memory !== null)
       return memory.fullText(query, filter, k).map(({ row, score }) => ({ ...row, _score: score }));
@@ -386,7 +358,7 @@ export class IndexStore {
       .select([...HIT_COLUMNS, '_score'])
       .limit(k)
       .toArray();
-    return rows.map((row) => hitSchema.parse(toPlain(row, HIT_COLUMNS)));
+    return rows.map(parseHit);
   }
 
   /**
@@ -448,15 +420,4 @@ function lastPerId(records: readonly IndexRecord[]): readonly IndexRecord[] {
   const byId = new Map<string, IndexRecord>();
   for (const record of records) byId.set(record.id, record);
   return byId.size === records.length ? records : [...byId.values()];
-}
-
-/** Arrow result rows are proxies; copy their fields into a plain object for parsing. */
-function toPlain(row: unknown, columns: readonly string[]): unknown {
-  if (row === null || typeof row !== 'object') return row;
-  const out: Record<string, unknown> = {};
-  for (const key of [...columns, '_distance', '_score']) {
-    out[key] = (row as Record<string, unknown>)[key];
-  }
-  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
-  return out;
 }

@@ -8,7 +8,7 @@
  */
 import { zipSync, type Zippable } from 'fflate';
 import { z } from 'zod';
-import { AppError } from '../errors.js';
+import { AppError, isAppError, type ErrorDetails } from '../errors.js';
 import type { Vfs } from '../fs/index.js';
 import { resolveUri, type RequestContext } from '../policy/index.js';
 import { readZip } from '../resources/zip.js';
@@ -47,7 +47,7 @@ export type PackImportBody = z.output<typeof packImportSchema>;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
 
-function tooLarge(message: string, details: Record<string, unknown>): AppError {
+function tooLarge(message: string, details: ErrorDetails['PAYLOAD_TOO_LARGE']): AppError {
   return new AppError('PAYLOAD_TOO_LARGE', message, details);
 }
 
@@ -130,7 +130,7 @@ export class PackService {
       await this.deps.vfs.stat(ctx, uri);
       return true;
     } catch (error) {
-      if (error instanceof AppError && error.code === 'NOT_FOUND') return false;
+      if (isAppError(error) && error.code === 'NOT_FOUND') return false;
       throw error;
     }
   }

@@ -35,8 +35,8 @@ describe('compileWhere', () => {
     [and(FALSE, eq('scope', 'x')), 'FALSE'],
     [or(TRUE, eq('scope', 'x')), 'TRUE'],
     [
-      and(and(eq('scope', 'a'), eq('uri', 'b')), eq('level', 'c')),
-      "(scope = 'a' AND uri = 'b' AND level = 'c')",
+      and(and(eq('scope', 'a'), eq('uri', 'b')), eq('context_type', 'c')),
+      "(scope = 'a' AND uri = 'b' AND context_type = 'c')",
     ],
   ])('%j', (expr, sql) => {
     expect(compileWhere(expr)).toBe(sql);
@@ -45,6 +45,27 @@ describe('compileWhere', () => {
   test('numbers must be finite', () => {
     expect(() => compileWhere(cmp('updated_at', '<=', Number.NaN))).toThrow(AppError);
     expect(() => compileWhere(cmp('updated_at', '<=', Infinity))).toThrow(AppError);
+  });
+
+  // The @ts-expect-error lines are the test: `npx tsc` fails if any of them compiles. At run time
+  // the compiler refuses the same misuse, for expressions built around the types.
+  test.each([
+    // @ts-expect-error level holds numbers: it is compared with cmp, not eq
+    ['a number field tested with =', () => eq('level', 'c')],
+    // @ts-expect-error updated_at holds numbers
+    ['a number field tested with IN', () => isIn('updated_at', ['1'])],
+    // @ts-expect-error uri holds text
+    ['a text field compared with >=', () => cmp('uri', '>=', 1)],
+    // @ts-expect-error role is not a filter field
+    ['a column that is not a filter field', () => eq('role', 'user')],
+  ])('refuses %s', (_name, build) => {
+    expect(() => compileWhere(build())).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+  });
+
+  test('only a nullable field is compared with null', () => {
+    // @ts-expect-error account_id is never null
+    expect(compileWhere(eq('account_id', null))).toBe('account_id IS NULL');
+    expect(compileWhere(eq('owner_user_id', null))).toBe('owner_user_id IS NULL');
   });
 });
 

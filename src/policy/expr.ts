@@ -4,32 +4,24 @@
  * reaches SQL goes through {@link quoteString} or {@link formatNumber}; field names come from a fixed list.
  */
 import { AppError, assertNever } from '../errors.js';
-
-export const FILTER_FIELDS = [
-  'account_id',
-  'scope',
-  'uri',
-  'owner_user_id',
-  'owner_agent_id',
-  'context_type',
-  'level',
-  'chunk_index',
-  'created_at',
-  'updated_at',
-] as const;
-export type FilterField = (typeof FILTER_FIELDS)[number];
-
-/** The fields an expression reads; a record may carry more. */
-export type FilterRecord = { readonly [F in FilterField]?: string | number | null };
+import {
+  FILTER_FIELDS,
+  hasKind,
+  type FilterField,
+  type FilterRecord,
+  type FilterValue,
+  type NumberField,
+  type StringField,
+} from './columns.js';
 
 export type Expr =
   | { readonly kind: 'const'; readonly value: boolean }
   | { readonly kind: 'and'; readonly items: readonly Expr[] }
   | { readonly kind: 'or'; readonly items: readonly Expr[] }
-  | { readonly kind: 'eq'; readonly field: FilterField; readonly value: string | null }
-  | { readonly kind: 'in'; readonly field: FilterField; readonly values: readonly string[] }
+  | { readonly kind: 'eq'; readonly field: StringField; readonly value: string | null }
+  | { readonly kind: 'in'; readonly field: StringField; readonly values: readonly string[] }
   | { readonly kind: 'subtree'; readonly field: 'uri'; readonly root: string }
-  | { readonly kind: 'cmp'; readonly field: FilterField; readonly op: '>=' | '<='; readonly value: number };
+  | { readonly kind: 'cmp'; readonly field: NumberField; readonly op: '>=' | '<='; readonly value: number };
 
 export const TRUE: Expr = Object.freeze({ kind: 'const', value: true });
 export const FALSE: Expr = Object.freeze({ kind: 'const', value: false });
@@ -50,12 +42,12 @@ export function or(...items: Expr[]): Expr {
   return flat.length === 1 ? (flat[0] as Expr) : Object.freeze({ kind: 'or', items: Object.freeze(flat) });
 }
 
-/** `field = value`, or `field IS NULL` when value is null. */
-export function eq(field: FilterField, value: string | null): Expr {
+/** `field = value`, or `field IS NULL` when value is null (only a nullable field takes null). */
+export function eq<F extends StringField>(field: F, value: FilterValue<F>): Expr {
   return Object.freeze({ kind: 'eq', field, value });
 }
 
-export function isIn(field: FilterField, values: readonly string[]): Expr {
+export function isIn(field: StringField, values: readonly string[]): Expr {
   return values.length === 0
     ? FALSE
     : Object.freeze({ kind: 'in', field, values: Object.freeze([...values]) });
@@ -66,7 +58,7 @@ export function subtree(root: string): Expr {
   return Object.freeze({ kind: 'subtree', field: 'uri', root });
 }
 
-export function cmp(field: FilterField, op: '>=' | '<=', value: number): Expr {
+export function cmp(field: NumberField, op: '>=' | '<=', value: number): Expr {
   return Object.freeze({ kind: 'cmp', field, op, value });
 }
 
@@ -221,9 +213,10 @@ export function formatNumber(value: number): string {
   return String(value);
 }
 
-function field(name: FilterField): string {
-  if (!(FILTER_FIELDS as readonly string[]).includes(name)) {
-    throw new AppError('INTERNAL', `unknown filter field ${String(name)}`);
+/** A field's name for SQL: a filter field whose values are text (`=`, `IN`) or numbers (`>=`, `<=`). */
+function field(name: FilterField, text: boolean): string {
+  if (!FILTER_FIELDS.includes(name) || hasKind(name, 'string') !== text) {
+    throw new AppError('INTERNAL', `${String(name)} is not a ${text ? 'text' : 'number'} filter field`);
   }
   return name;
 }
@@ -243,15 +236,17 @@ export function compileWhere(expr: Expr): string {
       return `(${expr.items.map(compileWhere).join(' OR ')})`;
     case 'eq':
       return expr.value === null
-        ? `${field(expr.field)} IS NULL`
-        : `${field(expr.field)} = ${quoteString(expr.value)}`;
+        ? `${field(expr.field, true)} IS NULL`
+        : `${field(expr.field, true)} = ${quoteString(expr.value)}`;
     case 'in':
-      return `${field(expr.field)} IN (${expr.values.map(quoteString).join(', ')})`;
-    case 'subtree':
-      if (expr.root === ROOT_URI) return `${field(expr.field)} IS NOT NULL`;
-      return `(${field(expr.field)} = ${quoteString(expr.root)} OR starts_with(${field(expr.field)}, ${quoteString(`${expr.root}/`)}))`;
+      return `${field(expr.field, true)} IN (${expr.values.map(quoteString).join(', ')})`;
+    case 'subtree': {
+      const uri = field(expr.field, true);
+      if (expr.root === ROOT_URI) return `${uri} IS NOT NULL`;
+      return `(${uri} = ${quoteString(expr.root)} OR starts_with(${uri}, ${quoteString(`${expr.root}/`)}))`;
+    }
     case 'cmp':
-      return `${field(expr.field)} ${expr.op} ${formatNumber(expr.value)}`;
+      return `${field(expr.field, false)} ${expr.op} ${formatNumber(expr.value)}`;
     default:
       return assertNever(expr);
   }

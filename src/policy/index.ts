@@ -2,5 +2,6 @@
 export * from './types.js';
 export * from './ids.js';
 export * from './uri.js';
+export * from './columns.js';
 export * from './expr.js';
 export * from './visibility.js';

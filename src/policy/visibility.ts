@@ -10,7 +10,8 @@
  * ROOT reads everything in the account it acts in. The filesystem evaluates this expression on the
  * owner tuple of a URI ({@link canRead}); search compiles the same expression to a LanceDB filter.
  */
-import { and, eq, evaluate, isIn, or, subtree, TRUE, type Expr, type FilterRecord } from './expr.js';
+import type { FilterRecord } from './columns.js';
+import { and, eq, evaluate, isIn, or, subtree, TRUE, type Expr } from './expr.js';
 import type { Identity, NamespacePolicy, RequestContext, Scope } from './types.js';
 import { agentRootSegments, resolveUri, userRootSegments, type ResolvedUri } from './uri.js';
 

@@ -5,7 +5,7 @@
  * unsupported, and the error names its type (from its magic bytes, else its extension).
  */
 import type TurndownService from 'turndown';
-import { AppError } from '../errors.js';
+import { AppError, messageOf } from '../errors.js';
 import { isIndexableText } from '../fs/text.js';
 
 /** A converted file: the name to store it under and its text. */
@@ -108,8 +108,9 @@ async function pdfText(name: string, bytes: Uint8Array): Promise<string> {
     const { text } = await parser.getText({ pageJoiner: '' });
     return text;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new AppError('INVALID_ARGUMENT', `could not read the PDF ${name}: ${reason}`, { file: name });
+    throw new AppError('INVALID_ARGUMENT', `could not read the PDF ${name}: ${messageOf(error)}`, {
+      file: name,
+    });
   } finally {
     await parser.destroy();
   }

@@ -10,7 +10,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { AppError, isAppError } from '../errors.js';
+import { AppError, isAppError, messageOf } from '../errors.js';
 import { isPublicAddress } from './address.js';
 
 export interface FetchOptions {
@@ -123,8 +123,7 @@ function fetchError(error: unknown, url: URL, signal: AbortSignal, timeoutMs: nu
       url: url.href,
     });
   }
-  const reason = error instanceof Error ? error.message : String(error);
-  return new AppError('INVALID_ARGUMENT', `could not fetch the URL: ${reason}`, { url: url.href });
+  return new AppError('INVALID_ARGUMENT', `could not fetch the URL: ${messageOf(error)}`, { url: url.href });
 }
 
 async function follow(start: URL, options: FetchOptions, signal: AbortSignal): Promise<Fetched> {

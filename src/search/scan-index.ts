@@ -8,7 +8,7 @@
 import type { PlanReport } from '../index/planner.js';
 import type { IndexRecord } from '../index/records.js';
 import { tokenize } from '../index/memory/fulltext.js';
-import { evaluate, type Expr } from '../policy/index.js';
+import { evaluate, hitOf, type Expr } from '../policy/index.js';
 import type { IndexHit, SearchIndex } from './service.js';
 
 /** How often `text` holds the query's terms, cut exactly as the real full-text indexes cut them. */
@@ -30,26 +30,6 @@ function cosineDistance(a: Float32Array, b: Float32Array): number {
     nb += y * y;
   }
   return na === 0 || nb === 0 ? 1 : 1 - dot / Math.sqrt(na * nb);
-}
-
-function hitOf(r: IndexRecord): IndexHit {
-  return {
-    id: r.id,
-    account_id: r.account_id,
-    uri: r.uri,
-    scope: r.scope,
-    owner_user_id: r.owner_user_id,
-    owner_agent_id: r.owner_agent_id,
-    context_type: r.context_type,
-    level: r.level,
-    abstract: r.abstract,
-    session_id: r.session_id,
-    message_id: r.message_id,
-    role: r.role,
-    role_id: r.role_id,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
 }
 
 export class ScanIndex implements SearchIndex {

@@ -189,6 +189,7 @@ test('a record returned twice by one retrieval path counts once, with one reason
     owner_agent_id: null,
     context_type: 'resource',
     level: 2,
+    chunk_index: 0,
     abstract: 'a',
     session_id: null,
     message_id: null,

@@ -7,7 +7,6 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { AppError } from '../errors.js';
 import type { Embedder } from '../index/embedder.js';
 import type { PlanReport, RequestedPlan } from '../index/planner.js';
-import type { RecordDraft } from '../index/records.js';
 import type { Logger } from '../log.js';
 import {
   and,
@@ -24,28 +23,12 @@ import {
   type Expr,
   type RequestContext,
   type ResolvedUri,
+  type ScoredRow,
 } from '../policy/index.js';
 import { bestPerKey, reciprocalRankFusion, type Ranked } from './fuse.js';
 
-/** A row returned by the index's query primitives: record fields (no vector) plus the match score. */
-export type IndexHit = Pick<
-  RecordDraft,
-  | 'id'
-  | 'account_id'
-  | 'uri'
-  | 'scope'
-  | 'owner_user_id'
-  | 'owner_agent_id'
-  | 'context_type'
-  | 'level'
-  | 'abstract'
-  | 'session_id'
-  | 'message_id'
-  | 'role'
-  | 'role_id'
-  | 'created_at'
-  | 'updated_at'
-> & { readonly _distance?: number | undefined; readonly _score?: number | undefined };
+/** A row returned by the index's query primitives: the hit columns plus the match score. */
+export type IndexHit = ScoredRow;
 
 /**
  * The index as search sees it: both primitives take the request's filter expression (the index
@@ -219,21 +202,22 @@ export class SearchService {
     const peers = new Map<string, string>();
     const peersOf = this.deps.peersOf;
     if (peersOf === undefined) return peers;
-    const bySession = new Map<string, IndexHit[]>();
+    const bySession = new Map<string, Array<{ readonly id: string; readonly message_id: string }>>();
     for (const { item } of hits) {
-      if (item.session_id === null || item.message_id === null) continue;
-      bySession.set(item.session_id, [...(bySession.get(item.session_id) ?? []), item]);
+      const { id, session_id, message_id } = item;
+      if (session_id === null || message_id === null) continue;
+      bySession.set(session_id, [...(bySession.get(session_id) ?? []), { id, message_id }]);
     }
     await Promise.all(
       [...bySession].map(async ([session_id, items]) => {
         const found = await peersOf(
           account_id,
           session_id,
-          items.map((i) => i.message_id as string),
+          items.map((i) => i.message_id),
         );
-        for (const item of items) {
-          const peer = found.get(item.message_id as string);
-          if (peer !== undefined) peers.set(item.id, peer);
+        for (const { id, message_id } of items) {
+          const peer = found.get(message_id);
+          if (peer !== undefined) peers.set(id, peer);
         }
       }),
     );

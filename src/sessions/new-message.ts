@@ -4,7 +4,7 @@
  * caller writes any of it.
  */
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { RequestContext } from '../policy/index.js';
 import { normaliseParts } from './meta.js';
 import { resolveRoleId, type RoleIdInput } from './role-id.js';
@@ -53,8 +53,7 @@ export async function newMessages(
     try {
       built.push(await newMessage(rules, ctx, session_id, body));
     } catch (error) {
-      if (error instanceof AppError)
-        throw new AppError(error.code, error.message, { ...error.details, index });
+      if (isAppError(error)) throw new AppError(error.code, error.message, { ...error.details, index });
       throw error;
     }
   }

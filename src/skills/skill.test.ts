@@ -1,11 +1,11 @@
-import { AppError } from '../errors.js';
+import { isAppError } from '../errors.js';
 import { renderSkill, skillFromData, skillFromMarkdown, skillOverview } from './skill.js';
 
 function codeOf(fn: () => unknown): string {
   try {
     fn();
   } catch (error) {
-    return error instanceof AppError ? error.code : 'not an AppError';
+    return isAppError(error) ? error.code : 'not an AppError';
   }
   return 'no error';
 }

@@ -4,7 +4,7 @@
  * LanceDB messages (its Rust I/O errors end in "(os error N)"), so every layer names the cause the same
  * way and answers with one `INSUFFICIENT_STORAGE` error instead of a generic 500.
  */
-import { AppError, assertNever } from '../errors.js';
+import { AppError, assertNever, detailsOf, errnoOf, isAppError } from '../errors.js';
 
 export type StorageFaultKind = 'disk_full' | 'read_only' | 'permission_denied';
 
@@ -46,9 +46,9 @@ function kindOf(errno: string): StorageFaultKind | undefined {
 
 function errnoIn(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  // Duck-typed: errors from node:fs may come from another realm (e.g. under jest's VM modules).
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && kindOf(code) !== undefined) return code;
+  const code = errnoOf(error);
+  if (code !== undefined && kindOf(code) !== undefined) return code;
+  const message = 'message' in error ? error.message : undefined;
   if (typeof message !== 'string') return undefined;
   const os = /\(os error (\d+)\)/.exec(message)?.[1];
   if (os !== undefined && Object.hasOwn(ERRNO_OF_OS_ERROR, os)) return ERRNO_OF_OS_ERROR[os];
@@ -64,19 +64,19 @@ function errnoIn(error: unknown): string | undefined {
 export function storageFaultOf(error: unknown): StorageFault | null {
   let current = error;
   for (let depth = 0; depth <= MAX_CAUSES && current !== undefined; depth++) {
-    if (current instanceof AppError) return faultOfAppError(current);
+    if (isAppError(current)) return faultOfAppError(current);
     const errno = errnoIn(current);
     const kind = errno === undefined ? undefined : kindOf(errno);
     if (errno !== undefined && kind !== undefined) return { kind, errno };
     current =
-      typeof current === 'object' && current !== null ? (current as { cause?: unknown }).cause : undefined;
+      typeof current === 'object' && current !== null && 'cause' in current ? current.cause : undefined;
   }
   return null;
 }
 
 function faultOfAppError(error: AppError): StorageFault | null {
-  const { errno } = error.details;
-  if (error.code !== 'INSUFFICIENT_STORAGE' || typeof errno !== 'string') return null;
+  const errno = detailsOf(error, 'INSUFFICIENT_STORAGE')?.errno;
+  if (errno === undefined) return null;
   const kind = kindOf(errno);
   return kind === undefined ? null : { kind, errno };
 }

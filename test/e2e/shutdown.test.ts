@@ -6,6 +6,7 @@
  */
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { errnoOf } from '../../src/errors.js';
 import { and, eq, subtree } from '../../src/policy/index.js';
 import { fullApp, searchUris } from '../helpers/full-app.js';
 import { startServer } from '../helpers/server-child.js';
@@ -51,7 +52,7 @@ test('SIGTERM lets an in-flight keep-alive request finish with Connection: close
     for (let i = 0; i < 40 && !refused; i++) {
       refused = await call(server.port, false, 'GET', '/health').then(
         () => false,
-        (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED',
+        (error: unknown) => errnoOf(error) === 'ECONNREFUSED',
       );
       if (!refused) await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -35,7 +35,7 @@ export function probeRouter(): Router {
   // A schema failing inside the server (as a bad row read from the index would).
   router.get('/probe/internal-zod', () => echo.parse({ name: 'from the index', count: 'not a number' }));
   router.get('/probe/app-error', () => {
-    throw new AppError('FAILED_PRECONDITION', 'nope', { why: 'test' });
+    throw new AppError('FAILED_PRECONDITION', 'nope', { path: 'probe' });
   });
   router.get('/probe/crash', () => Promise.reject(new Error('secret internal detail')));
   return router;

@@ -56,7 +56,7 @@ describe('envelope and error mapping', () => {
     const res = await request(t.app).get('/api/v1/probe/app-error').set(root).expect(412);
     expect(expectErrorEnvelope(res.body, 'FAILED_PRECONDITION')).toMatchObject({
       message: 'nope',
-      details: { why: 'test' },
+      details: { path: 'probe' },
     });
   });
 

@@ -3,7 +3,7 @@
  * vectors from a different embedder. The id and dimension stored with the index are the contract:
  * mixing vectors of two embedders in one table would make search silently meaningless.
  */
-import { AppError, assertNever } from '../../errors.js';
+import { AppError, assertNever, messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Embedder } from '../embedder.js';
 import { BUILTIN_ID, createBuiltinEmbedder } from './builtin.js';
@@ -32,7 +32,7 @@ const TRANSFORMERS_PREFIX = 'transformers:';
 const REINDEX = 'npm run reindex';
 
 function reasonOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }
 

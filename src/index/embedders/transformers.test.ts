@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AppError } from '../../errors.js';
+import { isAppError } from '../../errors.js';
 import { TINY_DIMENSION, writeTinyModel } from '../../../test/helpers/tiny-model.js';
 import { resolveModelSource } from './transformers.js';
 
@@ -76,7 +76,7 @@ function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (error) {
-    return error instanceof AppError ? error.code : 'not an AppError';
+    return isAppError(error) ? error.code : 'not an AppError';
   }
   return undefined;
 }

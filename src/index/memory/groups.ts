@@ -6,23 +6,10 @@
  * by record. Buckets let a USER's filter skip every other user's (or agent's) root with one decision
  * where an isolating policy splits it into a group per (user, agent) pair.
  */
-import type { FilterRecord } from '../../policy/index.js';
-import type { RecordDraft } from '../records.js';
+import type { FilterField, FilterRecord, IndexRecord } from '../../policy/index.js';
 
 /** The fields of a record the grouping and the per-record residual filters read. */
-export type GroupedFields = Pick<
-  RecordDraft,
-  | 'account_id'
-  | 'scope'
-  | 'uri'
-  | 'owner_user_id'
-  | 'owner_agent_id'
-  | 'context_type'
-  | 'level'
-  | 'chunk_index'
-  | 'created_at'
-  | 'updated_at'
->;
+export type GroupedFields = Pick<IndexRecord, FilterField>;
 
 /** A part: records of one group under one URI root with one context type and level. */
 export interface Part {

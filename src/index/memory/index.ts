@@ -6,15 +6,14 @@
  * LanceDB search, without reading the rows of other namespaces. LanceDB stays the store of record;
  * the store keeps this copy in step with every write.
  */
-import { decide, evaluate, uriCandidates, type Expr } from '../../policy/index.js';
+import { decide, evaluate, uriCandidates, type Expr, type HitRow } from '../../policy/index.js';
 import { ArenaFullError, VectorArena } from './arena.js';
 import { FullTextIndex } from './fulltext.js';
-import type { RecordDraft } from '../records.js';
 import { newBucket, newGroup, newPart, placeOf, type Bucket, type Group, type Part } from './groups.js';
 import { SlotSorter } from './sort.js';
 
-/** A stored record as the index keeps it: every field but its full text (and its vector). */
-export type MemoryRow = Omit<RecordDraft, 'text'>;
+/** A stored record as the index keeps it: the fields of a hit (its text and vector are kept apart). */
+export type MemoryRow = HitRow;
 
 export interface MemoryHit {
   readonly row: MemoryRow;

@@ -1,0 +1,52 @@
+// Size metrics of src/ (issue 16's before/after): lines, files over 300 lines, functions over 40
+// lines and `as` casts (`as const` excluded), counted on the TypeScript syntax tree. Test files are
+// left out. Usage: node scripts/code-metrics.mjs [folder] [--list]
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+
+const root = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'src';
+const list = process.argv.includes('--list');
+const FILE_LINES = 300;
+const FUNCTION_LINES = 40;
+
+function sources(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return /\.ts$/.test(entry.name) && !/\.(test|d)\.ts$/.test(entry.name) ? [path] : [];
+  });
+}
+
+function isCast(node) {
+  if (ts.isTypeAssertionExpression(node)) return true;
+  if (!ts.isAsExpression(node)) return false;
+  return !(ts.isTypeReferenceNode(node.type) && node.type.typeName.getText() === 'const');
+}
+
+const totals = { files: 0, lines: 0, largeFiles: [], longFunctions: [], casts: 0 };
+for (const path of sources(root)) {
+  const text = readFileSync(path, 'utf8');
+  const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
+  const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  totals.files += 1;
+  totals.lines += lines;
+  if (lines > FILE_LINES) totals.largeFiles.push(`${path} (${lines})`);
+  const visit = (node) => {
+    if (isCast(node)) totals.casts += 1;
+    if (ts.isFunctionLike(node) && 'body' in node && node.body !== undefined) {
+      const start = file.getLineAndCharacterOfPosition(node.getStart()).line;
+      const end = file.getLineAndCharacterOfPosition(node.getEnd()).line;
+      if (end - start + 1 > FUNCTION_LINES)
+        totals.longFunctions.push(`${path}:${start + 1} (${end - start + 1})`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+}
+
+console.log(
+  `${root}: ${totals.files} files, ${totals.lines} lines, ${totals.largeFiles.length} files over ${FILE_LINES} lines, ` +
+    `${totals.longFunctions.length} functions over ${FUNCTION_LINES} lines, ${totals.casts} \`as\` casts`,
+);
+if (list) for (const entry of [...totals.largeFiles, ...totals.longFunctions]) console.log(`  ${entry}`);
