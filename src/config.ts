@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   MAX_SEARCH_INFLIGHT: z.coerce.number().int().min(1).max(1024).default(8),
   MAX_SEARCH_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
   SEARCH_MEMORY_MB: z.coerce.number().int().min(0).max(4096).default(3072),
+  LANCEDB_INDEX_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(128),
+  LANCEDB_METADATA_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(64),
   REQUEST_TIMEOUT_S: seconds(60),
   HEADERS_TIMEOUT_S: seconds(20),
   KEEPALIVE_TIMEOUT_S: seconds(5),
@@ -71,6 +73,9 @@ export interface Config {
   readonly maxSearchQueue: number;
   /** Budget of the in-memory search index in bytes (0: searches use LanceDB only). */
   readonly searchMemoryBytes: number;
+  /** Bytes of LanceDB's index cache (index pages) and metadata cache (manifests, file footers). */
+  readonly lancedbIndexCacheBytes: number;
+  readonly lancedbMetadataCacheBytes: number;
   /** A request's headers and body must arrive within this (slow clients get 408 and are cut off). */
   readonly requestTimeoutMs: number;
   /** A request's headers must arrive within this (at most `requestTimeoutMs`). */
@@ -123,6 +128,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxSearchInflight: e.MAX_SEARCH_INFLIGHT,
     maxSearchQueue: e.MAX_SEARCH_QUEUE,
     searchMemoryBytes: e.SEARCH_MEMORY_MB * MIB,
+    lancedbIndexCacheBytes: e.LANCEDB_INDEX_CACHE_MB * MIB,
+    lancedbMetadataCacheBytes: e.LANCEDB_METADATA_CACHE_MB * MIB,
     requestTimeoutMs: e.REQUEST_TIMEOUT_S * 1000,
     headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
     keepAliveTimeoutMs: e.KEEPALIVE_TIMEOUT_S * 1000,

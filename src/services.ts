@@ -29,6 +29,7 @@ import { Metrics } from './metrics.js';
 import { Observer } from './observer.js';
 import { PackService, type PackLimits } from './pack/service.js';
 import { eq, type RequestContext } from './policy/index.js';
+import { processMemory } from './process-memory.js';
 import { SearchAdmission } from './search/admission.js';
 import { ResourceService } from './resources/service.js';
 import { SearchService } from './search/service.js';
@@ -79,6 +80,7 @@ export async function openIndex(
     embedder,
     reset,
     memoryBudgetBytes: config.searchMemoryBytes,
+    cacheBytes: { index: config.lancedbIndexCacheBytes, metadata: config.lancedbMetadataCacheBytes },
     log,
   });
   await clearResetPending(config.dataDir);
@@ -108,7 +110,8 @@ async function statusFor(
 ): Promise<Record<string, unknown>> {
   const index: IndexState = await guard.state();
   const status = await pipeline.status();
-  if (ctx.role === 'root') return { index, ...status, search_memory: store.memoryStatus() };
+  if (ctx.role === 'root')
+    return { index, ...status, search_memory: store.memoryStatus(), process_memory: processMemory() };
   const records = await store.countRows(eq('account_id', ctx.effective.account_id));
   const { queue_depth, index_lag_s, embedder, indexing_paused } = status;
   return { index, queue_depth, index_lag_s, records, embedder, indexing_paused };

@@ -35,6 +35,11 @@ export interface StoreOptions {
   readonly optimizeEvery?: number;
   /** Bytes the in-memory mirror may use (default 0: searches use LanceDB only). */
   readonly memoryBudgetBytes?: number;
+  /**
+   * Bytes of LanceDB's index cache and metadata cache (LanceDB's defaults, 6 GiB and 1 GiB, let them
+   * grow with every compaction: each one writes new index files, and the old ones stay cached).
+   */
+  readonly cacheBytes?: { readonly index: number; readonly metadata: number };
   /** Where the mirror reports loading and giving up, and compaction failures (default: the app logger). */
   readonly log?: Logger;
   /**
@@ -136,6 +141,7 @@ export class IndexStore {
   created = false;
 
   private constructor(
+    private readonly session: lancedb.Session,
     private readonly db: lancedb.Connection,
     private table: lancedb.Table,
     private readonly schema: Schema,
@@ -151,8 +157,14 @@ export class IndexStore {
 
   /** Opens (or creates) the records table; refuses a table built with another embedder. */
   static async open(options: StoreOptions): Promise<IndexStore> {
+    const caches = options.cacheBytes;
+    const session =
+      caches === undefined
+        ? lancedb.Session.default()
+        : new lancedb.Session(BigInt(caches.index), BigInt(caches.metadata));
     const db = await lancedb.connect(options.uri, {
       readConsistencyInterval: options.readConsistencySeconds ?? 5,
+      session,
     });
     try {
       const names = await db.tableNames();
@@ -167,7 +179,7 @@ export class IndexStore {
       }
       // Our own schema object: the table's comes from LanceDB's copy of apache-arrow.
       const ours = recordSchema(stored.id, stored.dimension);
-      const store = new IndexStore(db, table, ours, stored, options);
+      const store = new IndexStore(session, db, table, ours, stored, options);
       store.created = !exists;
       store.loading = store.loadMirror();
       return store;
@@ -272,9 +284,14 @@ export class IndexStore {
     return this.loading;
   }
 
-  /** What status shows about the in-memory mirror. */
+  /** What status shows about the in-memory mirror, and the MiB LanceDB's caches hold. */
   memoryStatus(): Record<string, unknown> {
-    return this.mirror.describe();
+    return { ...this.mirror.describe(), lancedb_cache_mb: Math.round(this.cacheBytes() / 2 ** 17) / 8 };
+  }
+
+  /** Bytes held by LanceDB's index and metadata caches. */
+  cacheBytes(): number {
+    return Number(this.session.sizeBytes());
   }
 
   /**
