@@ -8,6 +8,8 @@
  * a sample of acknowledged writes is probed until findable (index lag); 5 s after the load every
  * acknowledged write is checked; RSS before and after. `--search-only`: 20,000 documents, 32
  * searchers, no writes. 429/503 answers are honoured (sleep Retry-After, send again) and counted.
+ * Memory: the server is sampled every `--sample-s` seconds (RSS and the breakdown in ROOT's status);
+ * `--files N` makes writers overwrite N files each, so the corpus stops growing and RSS should too.
  */
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -15,13 +17,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { notFindable } from './load/check.js';
 import { Api, percentile, type ClientKind, type Tally } from './load/client.js';
-import { runMixed } from './load/mixed.js';
+import { afterWarmup, beforeAfter, MemorySeries, type MemorySample } from './load/memory.js';
+import { latestPerFile, runMixed } from './load/mixed.js';
 import { startServer, type LoadServer } from './load/server.js';
 import { createWorld, drain, indexState, preload, Words, type Identity, type World } from './load/world.js';
 import { EXIT, UsageError, runScript } from './lib/cli.js';
 
 const USAGE =
-  'usage: npm run load -- [--seconds 60] [--json FILE] [--search-only] [--records N] [--writers 6] [--searchers 8] [--keep]';
+  'usage: npm run load -- [--seconds 60] [--json FILE] [--search-only] [--records N] [--writers 6] [--searchers 8]\n' +
+  '  [--files N] [--sample-s 5] [--warmup-s S] [--keep]';
 const LOAD_KINDS: readonly ClientKind[] = ['writer', 'session', 'searcher', 'probe'];
 
 interface Args {
@@ -33,6 +37,11 @@ interface Args {
   /** Clients of the mixed load: file writers and searchers (default 6 and 8). */
   readonly writers: number;
   readonly searchers: number;
+  /** Each writer overwrites its own `files` files in turn (the corpus stops growing); default: new files. */
+  readonly files: number | undefined;
+  /** Seconds between memory samples, and the warm-up the RSS trend is taken after. */
+  readonly sampleS: number;
+  readonly warmupS: number;
 }
 
 function parse(argv: readonly string[]): Args {
@@ -46,6 +55,9 @@ function parse(argv: readonly string[]): Args {
       keep: { type: 'boolean', default: false },
       writers: { type: 'string', default: '6' },
       searchers: { type: 'string', default: '8' },
+      files: { type: 'string' },
+      'sample-s': { type: 'string', default: '5' },
+      'warmup-s': { type: 'string' },
     },
   });
   const searchOnly = values['search-only'];
@@ -57,12 +69,33 @@ function parse(argv: readonly string[]): Args {
     throw new UsageError(`--records: a whole number ≥ 1\n${USAGE}`);
   const writers = Number(values.writers);
   const searchers = Number(values.searchers);
+  const files = values.files === undefined ? undefined : Number(values.files);
+  const sampleS = Number(values['sample-s']);
+  const warmupS = Number(values['warmup-s'] ?? Math.min(60, Math.round(seconds / 5)));
   for (const [flag, value] of [
     ['--writers', writers],
     ['--searchers', searchers],
+    ['--warmup-s', warmupS],
   ] as const)
     if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag}: a whole number ≥ 0\n${USAGE}`);
-  return { seconds, json: values.json, searchOnly, records, keep: values.keep, writers, searchers };
+  for (const [flag, value] of [
+    ['--files', files ?? 1],
+    ['--sample-s', sampleS],
+  ] as const)
+    if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag}: a whole number ≥ 1\n${USAGE}`);
+  const keep = values.keep;
+  return {
+    seconds,
+    json: values.json,
+    searchOnly,
+    records,
+    keep,
+    writers,
+    searchers,
+    files,
+    sampleS,
+    warmupS,
+  };
 }
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -102,16 +135,25 @@ async function setUp(api: Api, server: LoadServer, records: number): Promise<Wor
   return world;
 }
 
-async function mixed(
-  api: Api,
-  server: LoadServer,
-  world: World,
-  args: Args,
-): Promise<Record<string, number>> {
-  const rssBefore = await server.rssMb();
+const memoryLine = (s: MemorySample | undefined): string =>
+  s === undefined
+    ? ''
+    : ` (heap ${s.heap_used_mb}/${s.heap_total_mb}, ext ${s.external_mb}, index ${s.mirror_mb}, lance cache ${s.lancedb_cache_mb} MB)`;
+
+interface Outcome {
+  readonly report: Record<string, number>;
+  /** Memory samples over the load and after it (mixed load only). */
+  readonly memory?: readonly MemorySample[];
+}
+
+async function mixed(api: Api, server: LoadServer, world: World, args: Args): Promise<Outcome> {
+  const series = new MemorySeries(api, world, server, args.sampleS);
+  const before = await series.sample();
   const cpu = await cpuMark(server);
+  const files = args.files === undefined ? 'new files' : `overwriting ${args.files} files each`;
   say(
-    `load: ${args.seconds} s, ${args.writers} writers, 2 session posters, ${args.searchers} searchers; server RSS ${rssBefore.toFixed(0)} MB`,
+    `load: ${args.seconds} s, ${args.writers} writers (${files}), 2 session posters, ${args.searchers} searchers; ` +
+      `server RSS ${before.rss_mb.toFixed(0)} MB (in-memory index ${before.mirror_mb} MB)`,
   );
   const started = performance.now();
   const result = await runMixed(
@@ -126,6 +168,7 @@ async function mixed(
       maxProbes: 8,
       probeGraceS: 5,
       run: Date.now().toString(36),
+      files: args.files,
     },
     (state) => {
       const t = (performance.now() - started) / 1000;
@@ -135,7 +178,8 @@ async function mixed(
           say(
             `t=${t.toFixed(0)}s writes ${state.acked} (${(state.acked / t).toFixed(0)}/s) · messages ${state.messages} · ` +
               `searches ${state.searches} (${(state.searches / t).toFixed(1)}/s) · 429 ${load.s429} · 503 ${load.s503} · ` +
-              `5xx ${load.s5xx} · queue ${index?.queue_depth ?? '?'} · lag ${index?.index_lag_s?.toFixed(1) ?? '?'} s · rss ${rss.toFixed(0)} MB`,
+              `5xx ${load.s5xx} · queue ${index?.queue_depth ?? '?'} · lag ${index?.index_lag_s?.toFixed(1) ?? '?'} s · rss ${rss.toFixed(0)} MB` +
+              memoryLine(series.samples.at(-1)),
           );
         },
         () => undefined,
@@ -146,12 +190,13 @@ async function mixed(
   const wait = result.endedAt + 5000 - performance.now();
   if (wait > 0) await sleep(wait);
   say(`check: is each of the ${result.acked.length} acknowledged writes findable (from 5 s after the load)?`);
-  const missing = await notFindable(api, result.acked, 8);
+  const missing = await notFindable(api, latestPerFile(result.acked), 8);
   await sleep(5000);
-  const rssAfter = await server.rssMb();
+  series.stop();
+  const after = await series.sample();
   const load = sum(api, LOAD_KINDS);
   const lags = [...result.lags, ...result.unresolved];
-  return {
+  const report = {
     seconds: args.seconds,
     search_p50_ms: round(percentile(result.searchMs, 50)),
     search_p99_ms: round(percentile(result.searchMs, 99)),
@@ -171,18 +216,14 @@ async function mixed(
     lag_p99_s: round(percentile(lags, 99), 2),
     lag_max_s: round(lags.length === 0 ? Number.NaN : lags.reduce((a, b) => Math.max(a, b)), 2),
     not_findable: missing.length,
-    rss_before_mb: round(rssBefore, 0),
-    rss_after_mb: round(rssAfter, 0),
+    ...beforeAfter(before, after),
+    ...afterWarmup(series.samples, args.warmupS),
     ...cpuS,
   };
+  return { report, memory: series.samples };
 }
 
-async function searchOnly(
-  api: Api,
-  server: LoadServer,
-  world: World,
-  args: Args,
-): Promise<Record<string, number>> {
+async function searchOnly(api: Api, server: LoadServer, world: World, args: Args): Promise<Outcome> {
   const rssBefore = await server.rssMb();
   const cpu = await cpuMark(server);
   say(`search-only: ${args.seconds} s, 32 searchers over ${args.records} documents`);
@@ -204,7 +245,7 @@ async function searchOnly(
   clearInterval(timer);
   const cpuS = await cpu();
   const load = api.tally('searcher');
-  return {
+  const report = {
     seconds: args.seconds,
     records: args.records,
     search_p50_ms: round(percentile(samples, 50)),
@@ -220,6 +261,7 @@ async function searchOnly(
     rss_after_mb: round(await server.rssMb(), 0),
     ...cpuS,
   };
+  return { report };
 }
 
 function table(report: Record<string, number>, api: Api): string {
@@ -243,14 +285,15 @@ async function main(): Promise<number> {
   const api = new Api(server.base);
   try {
     const world = await setUp(api, server, args.records);
-    const report = args.searchOnly
+    const { report, memory } = args.searchOnly
       ? await searchOnly(api, server, world, args)
       : await mixed(api, server, world, args);
     process.stdout.write(`${table(report, api)}\n`);
     if (args.json !== undefined) {
       const tallies = Object.fromEntries(api.tallies);
       const mode = args.searchOnly ? 'search-only' : 'mixed';
-      await writeFile(args.json, `${JSON.stringify({ mode, ...report, answers: tallies }, null, 2)}\n`);
+      const json = { mode, files: args.files ?? null, ...report, answers: tallies, memory: memory ?? [] };
+      await writeFile(args.json, `${JSON.stringify(json, null, 2)}\n`);
     }
     return EXIT.ok;
   } finally {

@@ -42,6 +42,9 @@ const EnvSchema = z.object({
   MAX_SEARCH_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
   SEARCH_MEMORY_MB: z.coerce.number().int().min(0).max(4096).default(3072),
   SEARCH_THREADS: z.coerce.number().int().min(0).max(16).optional(),
+  LANCEDB_INDEX_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(32),
+  LANCEDB_METADATA_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(32),
+  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
   REQUEST_TIMEOUT_S: seconds(60),
   HEADERS_TIMEOUT_S: seconds(20),
   KEEPALIVE_TIMEOUT_S: seconds(5),
@@ -75,6 +78,14 @@ export interface Config {
   readonly searchMemoryBytes: number;
   /** Worker threads sharing large in-memory scans (default: one fewer than the cores, at most 3). */
   readonly searchThreads: number;
+  /** Bytes of LanceDB's index cache (index pages) and metadata cache (manifests, file footers). */
+  readonly lancedbIndexCacheBytes: number;
+  readonly lancedbMetadataCacheBytes: number;
+  /**
+   * How far V8 lets its heap grow past the live data before the next full collection, in percent
+   * (0: V8's own choice, up to 4× the live data under load).
+   */
+  readonly heapGrowthPercent: number;
   /** A request's headers and body must arrive within this (slow clients get 408 and are cut off). */
   readonly requestTimeoutMs: number;
   /** A request's headers must arrive within this (at most `requestTimeoutMs`). */
@@ -128,6 +139,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxSearchQueue: e.MAX_SEARCH_QUEUE,
     searchMemoryBytes: e.SEARCH_MEMORY_MB * MIB,
     searchThreads: e.SEARCH_THREADS ?? Math.max(0, Math.min(3, availableParallelism() - 1)),
+    lancedbIndexCacheBytes: e.LANCEDB_INDEX_CACHE_MB * MIB,
+    lancedbMetadataCacheBytes: e.LANCEDB_METADATA_CACHE_MB * MIB,
+    heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
     requestTimeoutMs: e.REQUEST_TIMEOUT_S * 1000,
     headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
     keepAliveTimeoutMs: e.KEEPALIVE_TIMEOUT_S * 1000,

@@ -11,6 +11,7 @@ import type { IndexGuard, IndexState } from './index/guard.js';
 import type { IndexPipeline } from './index/pipeline.js';
 import type { IndexStore } from './index/store.js';
 import { eq, type RequestContext } from './policy/index.js';
+import { processMemory } from './process-memory.js';
 import { describeFault } from './storage/faults.js';
 import { probeWritable } from './storage/probe.js';
 
@@ -95,7 +96,8 @@ export class Observer {
     const { pipeline, store, guard } = this.deps;
     const index: IndexState = await guard.state();
     const status = await pipeline.status();
-    if (ctx.role === 'root') return { index, ...status, search_memory: store.memoryStatus() };
+    if (ctx.role === 'root')
+      return { index, ...status, search_memory: store.memoryStatus(), process_memory: processMemory() };
     const records = await store.countRows(eq('account_id', ctx.effective.account_id));
     const { queue_depth, index_lag_s, embedder, indexing_paused } = status;
     return { index, queue_depth, index_lag_s, records, embedder, indexing_paused };

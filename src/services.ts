@@ -80,6 +80,7 @@ export async function openIndex(
     reset,
     memoryBudgetBytes: config.searchMemoryBytes,
     searchThreads: config.searchThreads,
+    cacheBytes: { index: config.lancedbIndexCacheBytes, metadata: config.lancedbMetadataCacheBytes },
     log,
   });
   await clearResetPending(config.dataDir);

@@ -41,6 +41,8 @@ export interface MixedOptions {
   /** Keep probing this long after the load stops. */
   readonly probeGraceS: number;
   readonly run: string;
+  /** Each writer overwrites files 0 … files−1 in turn instead of writing new ones (undefined: new). */
+  readonly files: number | undefined;
 }
 
 const hitList = z.array(z.object({ uri: z.string() }).loose());
@@ -71,6 +73,13 @@ const userScopeByAgent = (account: string): boolean => account === 'load-tf' || 
 
 export function canonicalOf(acked: Pick<Acked, 'identity' | 'uri'>): string {
   return canonical(acked.uri, acked.identity, userScopeByAgent(acked.identity.account));
+}
+
+/** The last acknowledged write of each file (an overwritten file only has its last content to find). */
+export function latestPerFile(acked: readonly Acked[]): Acked[] {
+  const last = new Map<string, Acked>();
+  for (const write of acked) last.set(`${write.identity.account} ${canonicalOf(write)}`, write);
+  return [...last.values()];
 }
 
 export async function runMixed(
@@ -116,7 +125,7 @@ export async function runMixed(
     const client = `w${w}`;
     for (let n = 0; running(); n++) {
       const identity = world.identities[(w + n * options.writers) % world.identities.length] as Identity;
-      const { folder, uri } = fileOf(identity, client, n);
+      const { folder, uri } = fileOf(identity, client, options.files === undefined ? n : n % options.files);
       const token = uniqueToken(options.run, w * 1_000_000 + n);
       const res = await api.call(
         'writer',

@@ -45,6 +45,11 @@ export interface StoreOptions {
   readonly memoryBudgetBytes?: number;
   /** Worker threads that share the mirror's large scans with the calling thread (default 0). */
   readonly searchThreads?: number;
+  /**
+   * Bytes of LanceDB's index cache and metadata cache (LanceDB's defaults, 6 GiB and 1 GiB, let them
+   * grow with every compaction: each one writes new index files, and the old ones stay cached).
+   */
+  readonly cacheBytes?: { readonly index: number; readonly metadata: number };
   /** Where the mirror reports loading and giving up, and compaction failures (default: the app logger). */
   readonly log?: Logger;
   /**
@@ -111,6 +116,7 @@ export class IndexStore {
   created = false;
 
   private constructor(
+    private readonly session: lancedb.Session,
     private readonly db: lancedb.Connection,
     private table: lancedb.Table,
     private readonly schema: Schema,
@@ -127,8 +133,14 @@ export class IndexStore {
 
   /** Opens (or creates) the records table; refuses a table built with another embedder. */
   static async open(options: StoreOptions): Promise<IndexStore> {
+    const caches = options.cacheBytes;
+    const session =
+      caches === undefined
+        ? lancedb.Session.default()
+        : new lancedb.Session(BigInt(caches.index), BigInt(caches.metadata));
     const db = await lancedb.connect(options.uri, {
       readConsistencyInterval: options.readConsistencySeconds ?? 5,
+      session,
     });
     try {
       const names = await db.tableNames();
@@ -143,7 +155,7 @@ export class IndexStore {
       }
       // Our own schema object: the table's comes from LanceDB's copy of apache-arrow.
       const ours = recordSchema(stored.id, stored.dimension);
-      const store = new IndexStore(db, table, ours, stored, options);
+      const store = new IndexStore(session, db, table, ours, stored, options);
       store.created = !exists;
       store.loading = store.loadMirror();
       return store;
@@ -247,9 +259,14 @@ export class IndexStore {
     return this.loading;
   }
 
-  /** What status shows about the in-memory mirror. */
+  /** What status shows about the in-memory mirror, and the MiB LanceDB's caches hold. */
   memoryStatus(): Record<string, unknown> {
-    return this.mirror.describe();
+    return { ...this.mirror.describe(), lancedb_cache_mb: Math.round(this.cacheBytes() / 2 ** 17) / 8 };
+  }
+
+  /** Bytes held by LanceDB's index and metadata caches. */
+  cacheBytes(): number {
+    return Number(this.session.sizeBytes());
   }
 
   /**

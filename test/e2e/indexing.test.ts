@@ -87,6 +87,30 @@ test('GET /system/status reports the queue, the record count and the embedder', 
   expect(status.embedder).toEqual({ id: t.services.embedder.id, dimension: t.services.embedder.dimension });
 });
 
+test("ROOT's status breaks the server's memory down; a USER's does not show it", async () => {
+  const mb = z.number().nonnegative();
+  const root = z
+    .object({
+      process_memory: z.strictObject({
+        rss_mb: mb,
+        heap_used_mb: mb,
+        heap_total_mb: mb,
+        external_mb: mb,
+        array_buffers_mb: mb,
+      }),
+      search_memory: z.object({ memory_mb: mb, budget_mb: mb, lancedb_cache_mb: mb }).loose(),
+    })
+    .parse(
+      z.object({ result: z.unknown() }).parse((await t.root().get('/api/v1/system/status')).body).result,
+    );
+  expect(root.process_memory.rss_mb).toBeGreaterThan(root.process_memory.heap_used_mb);
+  const mine = z
+    .object({ result: z.record(z.string(), z.unknown()) })
+    .parse((await bob.get('/api/v1/system/status').expect(200)).body).result;
+  expect(mine).not.toHaveProperty('process_memory');
+  expect(mine).not.toHaveProperty('search_memory');
+});
+
 test('rm removes a subtree from search', async () => {
   await write(alice, 'viking://resources/gone/a.md', 'Ephemeral wombatyodel9 one.');
   await write(alice, 'viking://resources/gone/deep/b.md', 'Ephemeral wombatyodel9 two.', true);
