@@ -1,14 +1,14 @@
 /**
  * Scan threads of the vector arena: worker threads that share the arena's WebAssembly memory and run
- * the same scoring kernels on part of a large scan while the calling thread scores the rest. The
- * split is fork-join and synchronous — the caller hands each worker a range through a shared control
- * block, scores its own range, then waits for theirs — so a scan stays one uninterrupted call: no
- * write can move or reuse a vector while it runs, and nothing else about the index changes.
+ * the same scoring kernels on parts of a large scan alongside the calling thread. A scan is cut into
+ * chunks that every participant claims one at a time from a shared counter, so the work balances
+ * itself: when a worker is slow to wake or the other cores are busy, the calling thread simply scores
+ * more chunks, and it never waits for more than the chunks already claimed. The call is synchronous —
+ * it returns when every chunk is scored — so no write can move or reuse a vector while it runs.
  *
  * Workers start on the first scan large enough to split (small indexes, like most tests', never
- * start one) and scans run on the calling thread alone until a worker reports ready. A worker that
- * does not answer in time is given up: its range is scored by the caller and later scans no longer
- * use it.
+ * start one). A scan whose claimed chunks are not finished in time is scored again by the caller
+ * alone, and the workers are given up: later scans run on the calling thread.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
@@ -19,63 +19,75 @@ export type Kernel = (addrs: number, n: number, q: number, bytes: number, out: n
 /** Which kernel a worker runs (the worker instantiates the same module, so it knows both). */
 export type KernelName = 'dots' | 'dots8';
 
-/** Scans of at least this many rows are split (below it, waking a worker costs more than it saves). */
+/** Scans of at least this many rows are shared (below it, waking a worker costs more than it saves). */
 export const SPLIT_FROM = 4096;
-/** A worker that takes longer than this for its range is given up (its range is scored here). */
+/** Rows per chunk: at least this many, and at most 64 chunks per scan. */
+const MIN_CHUNK = 512;
+const MAX_CHUNKS = 64;
+/** How long the caller waits for chunks claimed by workers before scoring the scan alone. */
 const WORKER_TIMEOUT_MS = 2000;
 
 export interface ScanThreadsOptions {
   /** Worker threads to use (0: scans always run on the calling thread). */
   readonly count: number;
-  /** How long a worker may take for its range (default {@link WORKER_TIMEOUT_MS}). */
+  /** How long claimed chunks may take (default {@link WORKER_TIMEOUT_MS}). */
   readonly timeoutMs?: number;
-  /** Where a worker given up is reported. */
+  /** Where giving the workers up is reported. */
   readonly log?: Pick<Logger, 'warn'>;
 }
 
-/** Control block slots (int32): job sequence, done sequence, ready flag, kernel and its arguments. */
-const SEQ = 0;
-const DONE = 1;
-const READY = 2;
-const KIND = 3;
-const ADDRS = 4;
-const ROWS = 5;
-const QUERY = 6;
-const BYTES = 7;
-const OUT = 8;
-const SLOTS = 9;
-/** A job sequence of -1 tells the worker to stop. */
+/** Slots (int32) of the shared job block. */
+const SEQ = 0; // bumped for each job (-1: stop)
+const NEXT = 1; // next chunk to claim
+const BUSY = 2; // workers inside a job
+const READY = 3; // workers started
+const KIND = 4;
+const ADDRS = 5;
+const ROWS = 6;
+const QUERY = 7;
+const BYTES = 8;
+const OUT = 9;
+const CHUNK = 10;
+const SLOTS = 11;
+/** NEXT while a job's arguments are being written: no claim can succeed. */
+const CLOSED = 2 ** 30;
 const STOP = -1;
 
-// The worker is plain JavaScript evaluated from this string, so it runs the same way from the
-// compiled build and from the TypeScript sources under test.
+// Plain JavaScript evaluated from this string, so the worker runs the same way from the compiled
+// build and from the TypeScript sources under test.
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { module, memory, control } = workerData;
 const c = new Int32Array(control);
 const { dots, dots8 } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-Atomics.store(c, ${READY}, 1);
+Atomics.add(c, ${READY}, 1);
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
   Atomics.wait(c, ${SEQ}, seen);
   seen = Atomics.load(c, ${SEQ});
   if (seen === ${STOP}) break;
-  (c[${KIND}] === 1 ? dots8 : dots)(c[${ADDRS}], c[${ROWS}], c[${QUERY}], c[${BYTES}], c[${OUT}]);
-  Atomics.store(c, ${DONE}, seen);
-  Atomics.notify(c, ${DONE});
+  Atomics.add(c, ${BUSY}, 1);
+  for (;;) {
+    const chunk = Atomics.add(c, ${NEXT}, 1);
+    const rows = Atomics.load(c, ${ROWS});
+    const size = Atomics.load(c, ${CHUNK});
+    if (chunk >= ${CLOSED} || chunk * size >= rows) break;
+    const from = chunk * size;
+    const kernel = Atomics.load(c, ${KIND}) === 1 ? dots8 : dots;
+    kernel(Atomics.load(c, ${ADDRS}) + from * 4, Math.min(size, rows - from), Atomics.load(c, ${QUERY}),
+      Atomics.load(c, ${BYTES}), Atomics.load(c, ${OUT}) + from * 4);
+  }
+  Atomics.sub(c, ${BUSY}, 1);
+  Atomics.notify(c, ${BUSY});
 }
 `;
 
-interface ScanWorker {
-  readonly worker: Worker;
-  readonly control: Int32Array;
-  alive: boolean;
-}
-
 export class ScanThreads {
-  private workers: ScanWorker[] | null = null;
+  private readonly control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+  private workers: Worker[] | null = null;
   private started: Promise<void> | null = null;
+  private alive = true;
 
   /**
    * @param module the compiled kernel module (importing a shared memory), run by each worker
@@ -85,48 +97,44 @@ export class ScanThreads {
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
     private readonly options: ScanThreadsOptions,
-  ) {}
-
-  /** Workers ready to take a range now. */
-  private ready(): ScanWorker[] {
-    void this.start();
-    return (this.workers ?? []).filter((w) => w.alive && Atomics.load(w.control, READY) === 1);
+  ) {
+    Atomics.store(this.control, NEXT, CLOSED);
   }
 
-  /** Starts the workers (once); resolves when each has reported ready or stopped. */
+  /** Workers started and not given up. */
+  get active(): number {
+    return this.alive && this.workers !== null ? Atomics.load(this.control, READY) : 0;
+  }
+
+  /** Starts the workers (once); resolves when each has started or stopped. */
   start(): Promise<void> {
     this.started ??= this.spawn();
     return this.started;
   }
 
   private async spawn(): Promise<void> {
-    const workers: ScanWorker[] = [];
-    this.workers = workers;
-    for (let i = 0; i < this.options.count; i++) {
-      const control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { module: this.module, memory: this.memory, control: control.buffer },
-      });
-      const entry: ScanWorker = { worker, control, alive: true };
-      worker.on('error', (error) => this.giveUp(entry, error));
-      worker.on('exit', () => (entry.alive = false));
-      // A blocked worker must not keep the process alive.
+    const workerData = { module: this.module, memory: this.memory, control: this.control.buffer };
+    const workers = Array.from({ length: this.options.count }, () => {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+      worker.on('error', (error) => this.giveUp(error));
+      worker.on('exit', (code) => this.giveUp(new Error(`scan worker exited with code ${code}`)));
+      // A waiting worker must not keep the process alive.
       worker.unref();
-      workers.push(entry);
-    }
+      return worker;
+    });
+    this.workers = workers;
     await Promise.all(
       workers.map(
-        ({ worker }) => new Promise<void>((resolve) => worker.once('message', resolve).once('exit', resolve)),
+        (w) =>
+          new Promise<void>((resolve) => w.once('message', () => resolve()).once('exit', () => resolve())),
       ),
     );
   }
 
   /**
-   * Runs `kernel` (named `name`) over rows [0, n) of the address list, in ranges shared between the
-   * calling thread and the ready workers; returns when every range is scored: true, or false when a
-   * worker was given up meanwhile (it may still write into `out` until it stops: the caller must not
-   * reuse that memory).
+   * Runs `kernel` (named `name`) over rows [0, n) of the address list, chunks shared with the
+   * workers; returns when every row is scored: true, or false when the workers were given up
+   * meanwhile (one may still write into `out` until it stops: the caller must not reuse that memory).
    */
   run(
     name: KernelName,
@@ -137,84 +145,69 @@ export class ScanThreads {
     bytes: number,
     out: number,
   ): boolean {
-    const helpers = this.options.count > 0 && n >= SPLIT_FROM ? this.ready() : [];
-    if (helpers.length === 0) {
+    if (this.options.count === 0 || n < SPLIT_FROM || !this.alive) {
       kernel(addrs, n, q, bytes, out);
       return true;
     }
-    const size = Math.ceil(n / (helpers.length + 1));
-    const jobs = helpers.map((w, i) => {
-      const from = size * (i + 1);
-      const rows = Math.max(0, Math.min(n, from + size) - from);
-      const c = w.control;
-      c[KIND] = name === 'dots8' ? 1 : 0;
-      c[ADDRS] = addrs + from * 4;
-      c[ROWS] = rows;
-      c[QUERY] = q;
-      c[BYTES] = bytes;
-      c[OUT] = out + from * 4;
-      const seq = nextSeq(c);
-      Atomics.store(c, SEQ, seq);
-      Atomics.notify(c, SEQ);
-      return { w, seq, from, rows };
-    });
-    kernel(addrs, Math.min(size, n), q, bytes, out);
-    let complete = true;
-    for (const { w, seq, from, rows } of jobs) {
-      if (this.await(w, seq)) continue;
-      kernel(addrs + from * 4, rows, q, bytes, out + from * 4);
-      complete = false;
+    void this.start();
+    if (this.active === 0) {
+      kernel(addrs, n, q, bytes, out);
+      return true;
     }
-    return complete;
+    const c = this.control;
+    const size = Math.max(MIN_CHUNK, Math.ceil(n / MAX_CHUNKS));
+    c[KIND] = name === 'dots8' ? 1 : 0;
+    c[ADDRS] = addrs;
+    c[ROWS] = n;
+    c[QUERY] = q;
+    c[BYTES] = bytes;
+    c[OUT] = out;
+    c[CHUNK] = size;
+    Atomics.store(c, NEXT, 0);
+    const seq = Atomics.load(c, SEQ);
+    Atomics.store(c, SEQ, seq >= 2 ** 31 - 2 ? 1 : seq + 1);
+    Atomics.notify(c, SEQ);
+    for (;;) {
+      const chunk = Atomics.add(c, NEXT, 1);
+      if (chunk * size >= n) break;
+      const from = chunk * size;
+      kernel(addrs + from * 4, Math.min(size, n - from), q, bytes, out + from * 4);
+    }
+    const finished = this.awaitWorkers();
+    Atomics.store(c, NEXT, CLOSED);
+    if (finished) return true;
+    kernel(addrs, n, q, bytes, out);
+    return false;
   }
 
-  /** Waits for a worker's job; false (and the worker given up) when it does not finish in time. */
-  private await(w: ScanWorker, seq: number): boolean {
+  /** Waits until no worker is inside the job; false (and the workers given up) past the timeout. */
+  private awaitWorkers(): boolean {
     const timeout = this.options.timeoutMs ?? WORKER_TIMEOUT_MS;
     const deadline = performance.now() + timeout;
-    for (;;) {
-      const done = Atomics.load(w.control, DONE);
-      if (done === seq) return true;
+    for (let busy = Atomics.load(this.control, BUSY); busy > 0; busy = Atomics.load(this.control, BUSY)) {
       const left = deadline - performance.now();
-      if (left <= 0 || !w.alive) {
-        this.giveUp(w, new Error(`scan worker did not answer within ${timeout} ms`));
+      if (left <= 0) {
+        this.giveUp(new Error(`scan chunks not finished within ${timeout} ms`));
         return false;
       }
-      Atomics.wait(w.control, DONE, done, Math.min(left, 50));
+      Atomics.wait(this.control, BUSY, busy, left);
     }
+    return true;
   }
 
-  private giveUp(w: ScanWorker, error: unknown): void {
-    if (!w.alive) return;
-    w.alive = false;
-    this.options.log?.warn(
-      { err: error },
-      'scan worker given up; its share of scans runs on the main thread',
-    );
-    void w.worker.terminate();
+  private giveUp(error: unknown): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.options.log?.warn({ err: error }, 'scan threads given up; scans run on the calling thread');
+    void this.close();
   }
 
   /** Stops the workers. */
   async close(): Promise<void> {
+    this.alive = false;
     const workers = this.workers ?? [];
-    this.workers = [];
-    this.started = Promise.resolve();
-    for (const w of workers) {
-      w.alive = false;
-      Atomics.store(w.control, SEQ, STOP);
-      Atomics.notify(w.control, SEQ);
-    }
-    await Promise.all(workers.map((w) => w.worker.terminate()));
+    Atomics.store(this.control, SEQ, STOP);
+    Atomics.notify(this.control, SEQ);
+    await Promise.all(workers.map((w) => w.terminate()));
   }
-
-  /** Threads currently scoring with the caller (for status). */
-  get active(): number {
-    return (this.workers ?? []).filter((w) => w.alive && Atomics.load(w.control, READY) === 1).length;
-  }
-}
-
-/** The next job sequence of a worker: positive, never the stop value. */
-function nextSeq(c: Int32Array): number {
-  const last = Atomics.load(c, SEQ);
-  return last >= 2 ** 31 - 2 ? 1 : last + 1;
 }
