@@ -23,7 +23,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { createApp } from '../src/http/app.js';
 import { buildServices, type Services } from '../src/services.js';
 import { parseArgs, USAGE, type BenchArgs } from './bench/args.js';
-import { makeLayout, planCorpus, type CorpusPlan, type Layout } from './bench/corpus.js';
+import { makeLayout, planCorpus } from './bench/corpus.js';
 import { httpRunner, registerTenants, serve } from './bench/http.js';
 import { loadCorpus, readyAfterLoad } from './bench/load.js';
 import {
@@ -31,6 +31,7 @@ import {
   percentile,
   round,
   sequential,
+  variantLine,
   type Budget,
   type Runner,
   type VariantStats,
@@ -47,7 +48,7 @@ import {
 import { variants } from './bench/runners.js';
 import { measureServer, type ServerStats } from './bench/server.js';
 import { GroundTruth } from './bench/truth.js';
-import { extendPlan, recount, singleWrites, type WriteStats } from './bench/writes.js';
+import { measureAfterWrites, type WritesCorpus, type WriteStats } from './bench/writes.js';
 import { EXIT, runScript, scriptLogger } from './lib/cli.js';
 
 /** Time budgets per class: enough for every query on the fast paths, bounded on the slow ones at 1M. */
@@ -56,6 +57,8 @@ const BASELINE: Budget = { latencyMs: 45_000, qpsMs: 15_000 };
 const HTTP_LATENCY_MS = 30_000;
 /** Every class again after the single writes: the planned path only, on shorter budgets. */
 const AFTER_WRITES: Budget = { latencyMs: 30_000, qpsMs: 10_000 };
+/** No single write starts after this (the report says how many were made). */
+const WRITES_BUDGET_MS = 8 * 60_000;
 const SERVER_READY_TIMEOUT_MS = 10 * 60_000;
 /** `npm start`'s entry (from dist/scripts/bench.js, where the built benchmark runs). */
 const START = fileURLToPath(new URL('../../scripts/start.mjs', import.meta.url));
@@ -75,20 +78,15 @@ function rssSampler(): { peakMb: () => number; stop: () => void } {
   };
 }
 
-function noteVariant(name: string, variant: string, v: VariantStats): void {
-  const counts =
-    v.matchingMismatches === 0
-      ? ''
-      : ` — WARNING: ${v.matchingMismatches} answers reported a matching count other than the ground truth's`;
-  note(`${name} ${variant}: p50 ${v.p50_ms} ms, recall ${v.recall_at_10}, ${v.queries} queries${counts}`);
-}
+const noteVariant = (name: string, variant: string, v: VariantStats): void =>
+  note(variantLine(name, variant, v));
 
 async function measureInProcess(
   runners: Record<'planned' | 'baseline', Runner>,
   byClass: ReadonlyMap<string, BenchQuery[]>,
   truth: GroundTruth,
 ): Promise<ClassResult[]> {
-  const exact = (q: BenchQuery) => truth.top[q.index]!.best;
+  const exact = (q: BenchQuery) => truth.exact(q);
   const results: ClassResult[] = [];
   for (const name of CLASS_NAMES) {
     const qs = byClass.get(name) ?? [];
@@ -142,41 +140,7 @@ async function measureHttp(
   }
 }
 
-/**
- * `writes` single-record upserts after the first measurement, then the planned path of every class
- * again, against ground truth and matching counts that include the new records.
- */
-async function measureAfterWrites(
-  services: Services,
-  corpus: Corpus,
-  writes: number,
-  seed: number,
-  run: Runner,
-  results: ClassResult[],
-): Promise<{ writes: WriteStats; results: ClassResult[] }> {
-  const { layout, plan, queries, truth } = corpus;
-  const extended = extendPlan(plan, writes, seed);
-  truth.extend(extended);
-  note(`${writes} single writes (one store.upsert each)`);
-  const stats = await singleWrites(services.store, layout, extended, truth, plan.records, seed, note);
-  note(`single writes: ${stats.records_per_s} records/s, p50 ${stats.p50_ms} ms, p99 ${stats.p99_ms} ms`);
-  const now = recount(queries, extended);
-  const exact = (q: BenchQuery) => truth.top[q.index]!.best;
-  const out: ClassResult[] = [];
-  for (const result of results) {
-    const qs = now.filter((q) => q.cls === result.name);
-    const after_writes = await measureVariant(run, qs, exact, AFTER_WRITES);
-    noteVariant(result.name, 'after writes', after_writes);
-    out.push({ ...result, after_writes });
-  }
-  return { writes: stats, results: out };
-}
-
-interface Corpus {
-  readonly layout: Layout;
-  readonly plan: CorpusPlan;
-  readonly queries: readonly BenchQuery[];
-  readonly truth: GroundTruth;
+interface Corpus extends WritesCorpus {
   readonly byClass: ReadonlyMap<string, BenchQuery[]>;
 }
 
@@ -209,7 +173,7 @@ async function inProcess(args: BenchArgs, config: Config, root: string, corpus: 
     );
     const runners = variants(services.store, queries, log);
     const probes = CLASS_NAMES.flatMap((name) => byClass.get(name)?.slice(0, 1) ?? []);
-    const exact = (q: BenchQuery) => truth.top[q.index]!.best;
+    const exact = (q: BenchQuery) => truth.exact(q);
     const ready = await readyAfterLoad(services.store, probes, runners.planned, exact, load.endedAt, note);
     const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
     note(
@@ -224,14 +188,8 @@ async function inProcess(args: BenchArgs, config: Config, root: string, corpus: 
       peak_rss_mb: Math.round(rss.peakMb()),
     };
     if (args.writes === 0) return { results, ingest, writes: null, users };
-    const after = await measureAfterWrites(
-      services,
-      corpus,
-      args.writes,
-      args.seed,
-      runners.planned,
-      results,
-    );
+    const writes = { count: args.writes, seed: args.seed, budgetMs: WRITES_BUDGET_MS, measure: AFTER_WRITES };
+    const after = await measureAfterWrites(services.store, corpus, writes, runners.planned, results, note);
     return { results: after.results, ingest, writes: after.writes, users };
   } finally {
     rss.stop();

@@ -53,6 +53,11 @@ export class GroundTruth {
     this.top = queries.map(() => new TopK(k));
   }
 
+  /** The exact top k of a query (URIs, best first) over the records visited so far. */
+  exact(q: { readonly index: number }): readonly string[] {
+    return this.top[q.index]!.best;
+  }
+
   /** Takes a plan with more records (the same folders, the first records unchanged) for later visits. */
   extend(plan: CorpusPlan): void {
     if (plan.folders.length !== this.plan.folders.length || plan.records < this.plan.records) {

@@ -4,6 +4,7 @@
  * force over every record — and, on a real IndexStore, that the planned search path finds the
  * written records with full recall against that truth.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { makeLayout, planCorpus, buildBatch, type CorpusPlan } from '../../scripts/bench/corpus.js';
 import { loadCorpus } from '../../scripts/bench/load.js';
 import { measureVariant } from '../../scripts/bench/measure.js';
@@ -11,7 +12,8 @@ import { CLASS_NAMES, makeQueries, readersByFolder, type BenchQuery } from '../.
 import { DIM, Rng } from '../../scripts/bench/rng.js';
 import { variants } from '../../scripts/bench/runners.js';
 import { GroundTruth } from '../../scripts/bench/truth.js';
-import { extendPlan, recount, singleWrites } from '../../scripts/bench/writes.js';
+import { extendPlan, measureAfterWrites, recount, singleWrites } from '../../scripts/bench/writes.js';
+import type { ClassResult } from '../../scripts/bench/report.js';
 import type { IndexRecord } from '../../src/index/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { logger } from '../../src/log.js';
@@ -101,7 +103,7 @@ describe('single writes and the ground truth', () => {
     const extended = extendPlan(plan, WRITES, SEED);
     truth.extend(extended);
     const store = collector();
-    const stats = await singleWrites(store, layout, extended, truth, RECORDS, SEED, quiet);
+    const stats = await singleWrites(store, layout, extended, truth, RECORDS, SEED, 60_000, quiet);
 
     expect(stats.records).toBe(WRITES);
     expect(store.records).toHaveLength(WRITES);
@@ -114,6 +116,34 @@ describe('single writes and the ground truth', () => {
     for (const q of queries) expect(truth.top[q.index]!.best).toEqual(bruteForce(q, extended, all));
     // The writes changed some answers: the truth is not the one of the load alone.
     expect(queries.some((q) => before[q.index]!.join() !== truth.top[q.index]!.best.join())).toBe(true);
+  });
+
+  test('writes stop at their budget; the plan of what was written matches the truth', async () => {
+    const { plan: fresh, queries: qs, truth: t } = corpus();
+    const loaded = buildBatch(layout, fresh, new Rng(1), 0, RECORDS, (i, draft, vectors, offset) =>
+      t.visit(i, draft, vectors, offset),
+    );
+    t.extend(extendPlan(fresh, WRITES, SEED));
+    const store = collector();
+    const slow = async (batch: readonly IndexRecord[]) => {
+      await sleep(5);
+      await store.upsert(batch);
+    };
+    const notes: string[] = [];
+    const full = extendPlan(fresh, WRITES, SEED);
+    const stats = await singleWrites({ upsert: slow }, layout, full, t, RECORDS, SEED, 50, (n) =>
+      notes.push(n),
+    );
+    expect(stats.records).toBeGreaterThan(0);
+    expect(stats.records).toBeLessThan(WRITES);
+    expect(store.records).toHaveLength(stats.records);
+    expect(notes.join()).toMatch(/stopped by their 0.05 s budget/);
+    const written = extendPlan(fresh, stats.records, SEED);
+    const all = [...loaded, ...store.records];
+    for (const q of recount(qs, written)) {
+      expect(t.top[q.index]!.best).toEqual(bruteForce(q, written, all));
+      expect(q.matching).toBe(Array.from(written.folderOf).filter((f) => q.folders.includes(f)).length);
+    }
   });
 
   test('recount gives each query the records of its folders, written ones included', () => {
@@ -145,20 +175,44 @@ test('on a real store, every class finds the written records with full recall', 
   });
   try {
     await loadCorpus(store, layout, plan, truth, SEED, quiet);
-    const extended = extendPlan(plan, 150, SEED);
-    truth.extend(extended);
-    await singleWrites(store, layout, extended, truth, plan.records, SEED, quiet);
     const { planned } = variants(store, queries, logger);
-    const now = recount(queries, extended);
     const budget = { latencyMs: 10_000, qpsMs: 0 };
+    const results: ClassResult[] = [];
     for (const name of CLASS_NAMES) {
-      const qs = now.filter((q) => q.cls === name);
-      const stats = await measureVariant(planned, qs, (q) => truth.top[q.index]!.best, budget);
+      const first = await measureVariant(
+        planned,
+        queries.filter((q) => q.cls === name),
+        (q) => truth.exact(q),
+        budget,
+      );
+      results.push({
+        name,
+        matching_median: 0,
+        planned: first,
+        baseline: first,
+        http: null,
+        http_hybrid: null,
+        after_writes: null,
+      });
+    }
+    const writes = { count: 60, seed: SEED, budgetMs: 60_000, measure: budget };
+    const after = await measureAfterWrites(
+      store,
+      { layout, plan, queries, truth },
+      writes,
+      planned,
+      results,
+      quiet,
+    );
+
+    expect(after.writes.records).toBe(60);
+    expect(await store.countRows()).toBe(plan.records + 60);
+    for (const { name, after_writes } of after.results) {
       expect({
         name,
-        recall: stats.recall_at_10,
-        short: stats.short,
-        mismatches: stats.matchingMismatches,
+        recall: after_writes?.recall_at_10,
+        short: after_writes?.short,
+        mismatches: after_writes?.matchingMismatches,
       }).toEqual({ name, recall: 1, short: 0, mismatches: 0 });
     }
   } finally {
