@@ -56,16 +56,11 @@ describe('reportJson', () => {
       server,
     });
     expect(report.writes).toEqual({ records: 10_000, records_per_s: 40.5, p50_ms: 18, p99_ms: 140 });
+    // The server's http latency is flattened like the classes': its query count beside it.
+    const { http, ...figures } = server;
     expect(report.server).toEqual({
-      records: 1_010_000,
-      listening_s: 3.1,
-      startup_s: 61.2,
-      mirror: 'ready',
-      mirror_mb: 2100,
-      rss_mb: 3000,
-      rss_after_queries_mb: 3050,
-      peak_rss_mb: 3300,
-      http: { p50_ms: 11, p99_ms: 25 },
+      ...figures,
+      http: { p50_ms: http.p50_ms, p99_ms: http.p99_ms },
       http_queries: 200,
     });
     const [cls] = report.classes;
