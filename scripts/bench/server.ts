@@ -63,20 +63,27 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close': after the exit and after its output has been read, so the tail is complete.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const onOutput = (chunk: Buffer): void => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-TAIL_CHARS);
-      for (const line of text.split('\n')) if (line.trim() !== '') options.onLine?.(line);
-      const base = /listening on (http:\/\/\S+)/.exec(text)?.[1];
+    const onLine = (line: string): void => {
+      tail = `${tail}${line}\n`.slice(-TAIL_CHARS);
+      if (line.trim() !== '') options.onLine?.(line);
+      const base = /listening on (http:\/\/\S+)/.exec(line)?.[1];
       if (base !== undefined && child.pid !== undefined) {
         const listeningS = (performance.now() - spawnedAt) / 1000;
         resolve({ pid: child.pid, base, spawnedAt, listeningS, stop: () => stop(child, exited) });
       }
     };
-    child.stdout.on('data', onOutput);
-    child.stderr.on('data', onOutput);
+    for (const stream of [child.stdout, child.stderr]) {
+      let partial = '';
+      stream.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        lines.forEach(onLine);
+      });
+      stream.on('end', () => partial !== '' && onLine(partial));
+    }
     child.once('error', reject);
     void exited.then((code) =>
       reject(new Error(`the server exited (code ${code}) before listening: ${tail}`)),
