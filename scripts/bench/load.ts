@@ -74,7 +74,7 @@ export async function loadCorpus(
  * of every loaded record): then all records are searchable. Seconds since `loadEnded`.
  */
 export async function readyAfterLoad(
-  store: IndexStore,
+  store: Pick<IndexStore, 'optimize'>,
   probes: readonly BenchQuery[],
   run: Runner,
   exact: (q: BenchQuery) => readonly string[],
