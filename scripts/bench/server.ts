@@ -82,7 +82,9 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
         partial = lines.pop() ?? '';
         lines.forEach(onLine);
       });
-      stream.on('end', () => partial !== '' && onLine(partial));
+      stream.on('end', () => {
+        if (partial !== '') onLine(partial);
+      });
     }
     child.once('error', reject);
     void exited.then((code) =>
