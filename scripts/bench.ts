@@ -3,23 +3,25 @@
  * loaded through the project's own wiring (buildServices, store.upsert), queried by five classes
  * (root, account, user, private, session) in-process through SearchService — the planned path and
  * the previous release's baseline, same table, same queries — with recall against exact ground truth
- * computed by the benchmark itself, then over HTTP with the same identities.
+ * computed by the benchmark itself, then over HTTP with the same identities. Then further single
+ * writes and every class measured again, and last the real server alone in its own process on the
+ * same data (startup time, RSS).
  *
  *   npm run bench -- [--records N] [--queries Q] [--json FILE] [--no-http] [--seed S]
+ *                    [--writes W] [--no-server]
  *
- * stdout: the table per class, then the one-line summary (last line). stderr: phases and progress.
+ * stdout: the table per class, the later phases, then the one-line summary (last line).
+ * stderr: phases and progress.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
 import { createApp } from '../src/http/app.js';
-import type { Embedder } from '../src/index/embedder.js';
-import type { Logger } from '../src/log.js';
 import { buildServices, type Services } from '../src/services.js';
-import { SearchService, type SearchDeps, type SearchResult } from '../src/search/service.js';
 import { parseArgs, USAGE, type BenchArgs } from './bench/args.js';
 import { makeLayout, planCorpus } from './bench/corpus.js';
 import { httpRunner, registerTenants, serve } from './bench/http.js';
@@ -29,21 +31,37 @@ import {
   percentile,
   round,
   sequential,
-  type Answer,
+  variantLine,
   type Budget,
   type Runner,
   type VariantStats,
 } from './bench/measure.js';
 import { CLASS_NAMES, makeQueries, readersByFolder, type BenchQuery } from './bench/queries.js';
-import { humanTable, reportJson, summaryLine, type ClassResult, type Ingest } from './bench/report.js';
-import { DIM } from './bench/rng.js';
+import {
+  humanTable,
+  laterPhases,
+  reportJson,
+  summaryLine,
+  type ClassResult,
+  type Ingest,
+} from './bench/report.js';
+import { variants } from './bench/runners.js';
+import { measureServer, type ServerStats } from './bench/server.js';
 import { GroundTruth } from './bench/truth.js';
+import { measureAfterWrites, type WritesCorpus, type WriteStats } from './bench/writes.js';
 import { EXIT, runScript, scriptLogger } from './lib/cli.js';
 
 /** Time budgets per class: enough for every query on the fast paths, bounded on the slow ones at 1M. */
 const PLANNED: Budget = { latencyMs: 90_000, qpsMs: 20_000 };
 const BASELINE: Budget = { latencyMs: 45_000, qpsMs: 15_000 };
 const HTTP_LATENCY_MS = 30_000;
+/** Every class again after the single writes: the planned path only, on shorter budgets. */
+const AFTER_WRITES: Budget = { latencyMs: 30_000, qpsMs: 10_000 };
+/** No single write starts after this (the report says how many were made). */
+const WRITES_BUDGET_MS = 8 * 60_000;
+const SERVER_READY_TIMEOUT_MS = 10 * 60_000;
+/** `npm start`'s entry (from dist/scripts/bench.js, where the built benchmark runs). */
+const START = fileURLToPath(new URL('../../scripts/start.mjs', import.meta.url));
 
 const started = performance.now();
 const note = (message: string): void => {
@@ -60,75 +78,15 @@ function rssSampler(): { peakMb: () => number; stop: () => void } {
   };
 }
 
-/** An embedder that maps `q:<index>` to that query's vector: the benchmark gives vectors directly. */
-function lookupEmbedder(queries: readonly BenchQuery[]): Embedder {
-  return {
-    id: 'bench:lookup',
-    dimension: DIM,
-    embed: (texts) =>
-      Promise.resolve(
-        texts.map((t) => {
-          const q = queries[Number(t.slice(2))];
-          if (!t.startsWith('q:') || q === undefined) throw new Error(`unknown benchmark query ${t}`);
-          return q.vector;
-        }),
-      ),
-  };
-}
-
-/** `explain.plan`: its name, matching count and the time of each stage of the vector query. */
-function planOf(result: SearchResult): Pick<Answer, 'plan' | 'matching' | 'stages_ms'> {
-  const plan = result.explain?.plan;
-  return {
-    plan: plan?.name ?? 'unknown',
-    matching: plan?.matching ?? null,
-    stages_ms: plan?.stages_ms ?? {},
-  };
-}
-
-function serviceRunner(service: SearchService): Runner {
-  return async (q: BenchQuery): Promise<Answer> => {
-    const request = {
-      query: `q:${q.index}`,
-      target_uri: q.target,
-      limit: 10,
-      mode: 'vector',
-      explain: true,
-    } as const;
-    const result = await service.search(q.ctx, request);
-    const hits = [...result.memories, ...result.resources, ...result.skills, ...result.sessions];
-    return { uris: hits.map((h) => h.uri), ...planOf(result) };
-  };
-}
-
-/** The default service, and one forced onto the previous release's path (`plan: 'baseline'`). */
-function variants(
-  services: Services,
-  queries: readonly BenchQuery[],
-  log: Logger,
-): Record<'planned' | 'baseline', Runner> {
-  const deps: SearchDeps = { index: services.store, embedder: lookupEmbedder(queries), log };
-  const baseline: SearchDeps = { ...deps, plan: 'baseline' };
-  return {
-    planned: serviceRunner(new SearchService(deps)),
-    baseline: serviceRunner(new SearchService(baseline)),
-  };
-}
-
-function noteVariant(name: string, variant: string, v: VariantStats): void {
-  const counts =
-    v.matchingMismatches === 0
-      ? ''
-      : ` — WARNING: ${v.matchingMismatches} answers reported a matching count other than the ground truth's`;
-  note(`${name} ${variant}: p50 ${v.p50_ms} ms, recall ${v.recall_at_10}, ${v.queries} queries${counts}`);
-}
+const noteVariant = (name: string, variant: string, v: VariantStats): void =>
+  note(variantLine(name, variant, v));
 
 async function measureInProcess(
   runners: Record<'planned' | 'baseline', Runner>,
   byClass: ReadonlyMap<string, BenchQuery[]>,
   truth: GroundTruth,
 ): Promise<ClassResult[]> {
-  const exact = (q: BenchQuery) => truth.top[q.index]!.best;
+  const exact = (q: BenchQuery) => truth.exact(q);
   const results: ClassResult[] = [];
   for (const name of CLASS_NAMES) {
     const qs = byClass.get(name) ?? [];
@@ -140,15 +98,27 @@ async function measureInProcess(
       qs.map((q) => q.matching),
       50,
     );
-    results.push({ name, matching_median, planned, baseline, http: null, http_hybrid: null });
+    const measured = { name, matching_median, planned, baseline };
+    results.push({ ...measured, http: null, http_hybrid: null, after_writes: null });
   }
   return results;
 }
 
+/** Sequential latency of a class's queries over HTTP (USER classes with the user's own key). */
+async function httpLatency(
+  base: string,
+  keys: Keys,
+  queries: readonly BenchQuery[],
+  mode: 'vector' | 'hybrid',
+): Promise<{ p50_ms: number; p99_ms: number; queries: number }> {
+  const run = httpRunner(base, keys.root, keys.users, mode);
+  const { samples, count } = await sequential(run, queries, HTTP_LATENCY_MS);
+  return { p50_ms: round(percentile(samples, 50)), p99_ms: round(percentile(samples, 99)), queries: count };
+}
+
 async function measureHttp(
   services: Services,
-  rootKey: string,
-  userKeys: ReadonlyMap<number, string>,
+  keys: Keys,
   byClass: ReadonlyMap<string, BenchQuery[]>,
   results: ClassResult[],
 ): Promise<ClassResult[]> {
@@ -156,18 +126,10 @@ async function measureHttp(
   try {
     const out: ClassResult[] = [];
     for (const result of results) {
-      const latency = async (mode: 'vector' | 'hybrid') => {
-        const run = httpRunner(server.base, rootKey, userKeys, mode);
-        const { samples, count } = await sequential(run, byClass.get(result.name) ?? [], HTTP_LATENCY_MS);
-        return {
-          p50_ms: round(percentile(samples, 50)),
-          p99_ms: round(percentile(samples, 99)),
-          queries: count,
-        };
-      };
-      const http = await latency('vector');
+      const qs = byClass.get(result.name) ?? [];
+      const http = await httpLatency(server.base, keys, qs, 'vector');
       // Hybrid (vector + full text, the API's default mode) on the user class: the 1.3× target.
-      const http_hybrid = result.name === 'user' ? await latency('hybrid') : null;
+      const http_hybrid = result.name === 'user' ? await httpLatency(server.base, keys, qs, 'hybrid') : null;
       note(`${result.name} http: p50 ${http.p50_ms} ms, ${http.queries} queries`);
       if (http_hybrid !== null) note(`${result.name} http hybrid: p50 ${http_hybrid.p50_ms} ms`);
       out.push({ ...result, http, http_hybrid });
@@ -178,8 +140,86 @@ async function measureHttp(
   }
 }
 
-async function run(args: BenchArgs): Promise<number> {
+interface Corpus extends WritesCorpus {
+  readonly byClass: ReadonlyMap<string, BenchQuery[]>;
+}
+
+interface Keys {
+  readonly root: string;
+  readonly users: ReadonlyMap<number, string>;
+}
+
+interface InProcess {
+  readonly results: ClassResult[];
+  readonly ingest: Ingest;
+  readonly writes: WriteStats | null;
+  readonly users: ReadonlyMap<number, string>;
+}
+
+/** Every phase on the in-process services; they are closed (the DATA_DIR unlocked) at the end. */
+async function inProcess(args: BenchArgs, config: Config, root: string, corpus: Corpus): Promise<InProcess> {
   const rss = rssSampler();
+  const log = scriptLogger(config);
+  const { layout, plan, queries, truth, byClass } = corpus;
+  const services = await buildServices(config, log);
+  try {
+    const users = await registerTenants(services.accounts, layout);
+    await services.pipeline.waitIdle(); // account creation queues a purge of the account's region
+    note('accounts and users registered; loading');
+    const load = await loadCorpus(services.store, layout, plan, truth, args.seed, note);
+    note(
+      `loaded in ${load.wallS.toFixed(1)} s (upsert ${load.upsertS.toFixed(1)} s, ` +
+        `${Math.round(load.recordsPerS)} records/s excluding generation and embedding)`,
+    );
+    const runners = variants(services.store, queries, log);
+    const probes = CLASS_NAMES.flatMap((name) => byClass.get(name)?.slice(0, 1) ?? []);
+    const exact = (q: BenchQuery) => truth.exact(q);
+    const ready = await readyAfterLoad(services.store, probes, runners.planned, exact, load.endedAt, note);
+    const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
+    note(
+      `ready ${ready.toFixed(1)} s after the load; RSS ${rssMb} MB, peak so far ${Math.round(rss.peakMb())} MB`,
+    );
+    let results = await measureInProcess(runners, byClass, truth);
+    const keys = { root, users };
+    if (args.http) results = await measureHttp(services, keys, byClass, results);
+    const ingest = {
+      records_per_s: Math.round(load.recordsPerS),
+      ready_after_load_s: round(ready, 1),
+      peak_rss_mb: Math.round(rss.peakMb()),
+    };
+    if (args.writes === 0) return { results, ingest, writes: null, users };
+    const writes = { count: args.writes, seed: args.seed, budgetMs: WRITES_BUDGET_MS, measure: AFTER_WRITES };
+    const after = await measureAfterWrites(services.store, corpus, writes, runners.planned, results, note);
+    return { results: after.results, ingest, writes: after.writes, users };
+  } finally {
+    rss.stop();
+    await services.close();
+  }
+}
+
+/** The real server alone on the benchmark's data: startup, RSS, the user class over HTTP. */
+async function serverAlone(dir: string, keys: Keys, corpus: Corpus): Promise<ServerStats> {
+  note('starting the server alone (npm start) on the benchmark data');
+  const user = corpus.byClass.get('user') ?? [];
+  const options = {
+    entry: START,
+    dataDir: dir,
+    rootKey: keys.root,
+    searchMemoryMb: process.env['SEARCH_MEMORY_MB'],
+    searchThreads: process.env['SEARCH_THREADS'],
+    onLine: (line: string) => process.stderr.write(`  server: ${line}\n`),
+  };
+  const stats = await measureServer(
+    options,
+    SERVER_READY_TIMEOUT_MS,
+    (base) => httpLatency(base, keys, user, 'vector'),
+    note,
+  );
+  note(`server: RSS ${stats.rss_after_queries_mb} MB after the queries, peak ${stats.peak_rss_mb} MB`);
+  return stats;
+}
+
+async function run(args: BenchArgs): Promise<number> {
   const layout = makeLayout(args.seed);
   const plan = planCorpus(layout, args.records, args.seed);
   const { queries, reps } = makeQueries(layout, plan, args.queries, args.seed);
@@ -198,48 +238,31 @@ async function run(args: BenchArgs): Promise<number> {
     SEARCH_MEMORY_MB: process.env['SEARCH_MEMORY_MB'],
     SEARCH_THREADS: process.env['SEARCH_THREADS'],
   });
-  const log = scriptLogger(config);
-  const services = await buildServices(config, log);
-  let results: ClassResult[];
-  let ingest: Ingest;
+  const corpus = { layout, plan, queries, truth, byClass };
+  let measured: InProcess;
+  let server: ServerStats | null;
   try {
-    const userKeys = await registerTenants(services.accounts, layout);
-    await services.pipeline.waitIdle(); // account creation queues a purge of the account's region
-    note('accounts and users registered; loading');
-    const load = await loadCorpus(services.store, layout, plan, truth, args.seed, note);
-    note(
-      `loaded in ${load.wallS.toFixed(1)} s (upsert ${load.upsertS.toFixed(1)} s, ` +
-        `${Math.round(load.recordsPerS)} records/s excluding generation and embedding)`,
-    );
-    const runners = variants(services, queries, log);
-    const probes = CLASS_NAMES.flatMap((name) => byClass.get(name)?.slice(0, 1) ?? []);
-    const ready = await readyAfterLoad(services.store, probes, runners.planned, load.endedAt, note);
-    const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
-    note(
-      `ready ${ready.toFixed(1)} s after the load; RSS ${rssMb} MB, peak so far ${Math.round(rss.peakMb())} MB`,
-    );
-    results = await measureInProcess(runners, byClass, truth);
-    if (args.http) results = await measureHttp(services, rootKey, userKeys, byClass, results);
-    ingest = {
-      records_per_s: Math.round(load.recordsPerS),
-      ready_after_load_s: round(ready, 1),
-      peak_rss_mb: Math.round(rss.peakMb()),
-    };
+    measured = await inProcess(args, config, rootKey, corpus);
+    const keys = { root: rootKey, users: measured.users };
+    server = args.server ? await serverAlone(dir, keys, corpus) : null;
   } finally {
-    rss.stop();
-    await services.close();
     await rm(dir, { recursive: true, force: true });
   }
-  const report = reportJson(args.records, args.queries, ingest, results);
+  const { results, ingest, writes } = measured;
+  const report = reportJson({
+    records: args.records,
+    queries: args.queries,
+    ingest,
+    classes: results,
+    writes,
+    server,
+  });
   if (args.json !== undefined) {
     await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);
     note(`report written to ${args.json}`);
   }
   process.stdout.write(`${humanTable(results)}\n\n`);
-  process.stdout.write(
-    `records/s excludes embedding and corpus generation; peak RSS ${ingest.peak_rss_mb} MB is the whole ` +
-      `process, which also holds the corpus plan and ground truth\n`,
-  );
+  process.stdout.write(`${laterPhases(args.records, writes, server)}\n`);
   process.stdout.write(`${summaryLine(args.records, results)}\n`);
   return EXIT.ok;
 }

@@ -7,11 +7,16 @@ export interface BenchArgs {
   readonly json: string | undefined;
   readonly http: boolean;
   readonly seed: number;
+  /** Single writes after the first measurement (0: none, and no measurement after them). */
+  readonly writes: number;
+  /** Measure the server alone in its own process at the end. */
+  readonly server: boolean;
 }
 
 export const USAGE =
   'usage: npm run bench -- [--records N] [--queries Q] [--json FILE] [--no-http] [--seed S]\n' +
-  '  defaults: --records 1000000 --queries 200 --seed 42';
+  '                        [--writes W] [--no-server]\n' +
+  '  defaults: --records 1000000 --queries 200 --seed 42 --writes 10000';
 
 function count(name: string, value: string | undefined, min: number): number {
   const n = Number(value?.replaceAll('_', ''));
@@ -25,6 +30,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
   let json: string | undefined;
   let http = true;
   let seed = 42;
+  let writes = 10_000;
+  let server = true;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] ?? '').split(/=(.*)/s, 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i];
@@ -45,6 +52,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
       case '--seed':
         seed = count(flag, value(), 0);
         break;
+      case '--writes':
+        writes = count(flag, value(), 0);
+        break;
+      case '--no-server':
+        server = false;
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -52,5 +65,5 @@ export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
         throw new UsageError(`unknown argument ${flag}\n${USAGE}`);
     }
   }
-  return { records, queries, json, http, seed };
+  return { records, queries, json, http, seed, writes, server };
 }

@@ -147,3 +147,12 @@ export async function measureVariant(
     matchingMismatches,
   };
 }
+
+/** The progress line of one variant on one class (a matching count the plan disagrees on is a warning). */
+export function variantLine(name: string, variant: string, v: VariantStats): string {
+  const counts =
+    v.matchingMismatches === 0
+      ? ''
+      : ` — WARNING: ${v.matchingMismatches} answers reported a matching count other than the ground truth's`;
+  return `${name} ${variant}: p50 ${v.p50_ms} ms, recall ${v.recall_at_10}, ${v.queries} queries${counts}`;
+}

@@ -1,10 +1,14 @@
 /**
  * The benchmark report: the JSON document with BENCHMARK.md's field names (plus how many queries each
- * bounded variant measured), the human table per class and the one-line summary printed last.
+ * bounded variant measured, the classes measured again after the single writes, and the server
+ * measured alone), the human table per class, the lines of the later phases and the one-line summary
+ * printed last.
  */
 import { availableParallelism } from 'node:os';
 import { K, type LatencyStats, type VariantStats } from './measure.js';
 import type { ClassName } from './queries.js';
+import type { ServerStats } from './server.js';
+import type { WriteStats } from './writes.js';
 
 export interface ClassResult {
   readonly name: ClassName;
@@ -14,6 +18,8 @@ export interface ClassResult {
   readonly http: (LatencyStats & { readonly queries: number }) | null;
   /** Over HTTP in hybrid mode (user class only). */
   readonly http_hybrid: (LatencyStats & { readonly queries: number }) | null;
+  /** The planned path again after the single writes, against ground truth that includes them. */
+  readonly after_writes: VariantStats | null;
 }
 
 export interface Ingest {
@@ -22,12 +28,18 @@ export interface Ingest {
   readonly peak_rss_mb: number;
 }
 
-export function reportJson(
-  records: number,
-  queries: number,
-  ingest: Ingest,
-  classes: readonly ClassResult[],
-) {
+export interface Report {
+  readonly records: number;
+  readonly queries: number;
+  readonly ingest: Ingest;
+  readonly classes: readonly ClassResult[];
+  /** The single writes after the load (null with `--writes 0`). */
+  readonly writes: WriteStats | null;
+  /** The server alone, in its own process (null with `--no-server`). */
+  readonly server: ServerStats | null;
+}
+
+export function reportJson({ records, queries, ingest, classes, writes, server }: Report) {
   return {
     records,
     queries,
@@ -35,6 +47,15 @@ export function reportJson(
     node: process.version,
     cpus: availableParallelism(),
     ingest,
+    writes,
+    server:
+      server === null
+        ? null
+        : {
+            ...server,
+            http: { p50_ms: server.http.p50_ms, p99_ms: server.http.p99_ms },
+            http_queries: server.http.queries,
+          },
     classes: classes.map((c) => ({
       name: c.name,
       matching_median: c.matching_median,
@@ -44,9 +65,11 @@ export function reportJson(
       ...(c.http_hybrid === null
         ? {}
         : { http_hybrid: { p50_ms: c.http_hybrid.p50_ms, p99_ms: c.http_hybrid.p99_ms } }),
+      after_writes: c.after_writes === null ? null : pick(c.after_writes, true),
       planned_queries: c.planned.queries,
       baseline_queries: c.baseline.queries,
       ...(c.http === null ? {} : { http_queries: c.http.queries }),
+      ...(c.after_writes === null ? {} : { after_writes_queries: c.after_writes.queries }),
     })),
   };
 }
@@ -95,6 +118,7 @@ export function humanTable(classes: readonly ClassResult[]): string {
         .join(', '),
     ];
     rows.push(variant('planned', c.planned), variant('baseline', c.baseline));
+    if (c.after_writes !== null) rows.push(variant('after writes', c.after_writes));
     for (const [path, http] of [
       ['http', c.http],
       ['http hybrid', c.http_hybrid],
@@ -112,6 +136,30 @@ export function humanTable(classes: readonly ClassResult[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** The results of the phases after the class table: the single writes and the server alone. */
+export function laterPhases(records: number, writes: WriteStats | null, server: ServerStats | null): string {
+  const lines = [
+    `records/s excludes embedding and corpus generation; peak RSS is the benchmark's whole process, ` +
+      `which also holds the corpus plan and ground truth`,
+  ];
+  if (writes !== null) {
+    lines.push(
+      `single writes: ${writes.records} records, one store.upsert each: ${fmt(writes.records_per_s)} records/s, ` +
+        `p50 ${fmt(writes.p50_ms, 2)} ms, p99 ${fmt(writes.p99_ms, 2)} ms ('after writes' rows: measured after them)`,
+    );
+  }
+  if (server !== null) {
+    lines.push(
+      `server alone (own process, ${records + (writes?.records ?? 0)} records, mirror ${server.mirror} with ` +
+        `${server.records} records, ${server.mirror_mb} MB): listening ${fmt(server.listening_s, 2)} s, ` +
+        `ready ${fmt(server.startup_s, 2)} s after spawn; RSS ${server.rss_mb} MB when ready, ` +
+        `${server.rss_after_queries_mb} MB after ${server.http.queries} user HTTP queries ` +
+        `(p50 ${fmt(server.http.p50_ms, 2)} ms, p99 ${fmt(server.http.p99_ms, 2)} ms), peak ${server.peak_rss_mb} MB`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** `search bench: records=N user p50=… ms recall=… | root p50=… ms | … | speedup vs baseline (user p50) …×` */

@@ -1,7 +1,9 @@
 /**
  * Exact ground truth, computed while the corpus streams past: every record is scored against each
  * query that may read it (the per-folder reader lists of queries.ts) and kept in that query's top k.
- * Also checks that each record's owner fields are those of its folder, so the grouping is exact.
+ * Records written after the load (writes.ts) are visited the same way once the plan is extended, so
+ * the truth then covers them too. Also checks that each record's owner fields are those of its
+ * folder, so the grouping is exact.
  */
 import type { RecordDraft } from '../../src/index/records.js';
 import type { FilterRecord } from '../../src/policy/index.js';
@@ -42,13 +44,26 @@ export class GroundTruth {
   private readonly checked = new Set<number>();
 
   constructor(
-    private readonly plan: CorpusPlan,
+    private plan: CorpusPlan,
     private readonly queries: readonly BenchQuery[],
     private readonly readers: readonly Int32Array[],
     private readonly reps: readonly FilterRecord[],
     k: number,
   ) {
     this.top = queries.map(() => new TopK(k));
+  }
+
+  /** The exact top k of a query (URIs, best first) over the records visited so far. */
+  exact(q: { readonly index: number }): readonly string[] {
+    return this.top[q.index]!.best;
+  }
+
+  /** Takes a plan with more records (the same folders, the first records unchanged) for later visits. */
+  extend(plan: CorpusPlan): void {
+    if (plan.folders.length !== this.plan.folders.length || plan.records < this.plan.records) {
+      throw new Error('an extended plan keeps the folders and adds records');
+    }
+    this.plan = plan;
   }
 
   /** Scores record `i` (its vector at `offset` in `vectors`) for every query that may read it. */
