@@ -57,6 +57,13 @@ export class MemoryIndex {
   private groupOf: Array<Group | undefined> = [];
   private posOf: Int32Array = new Int32Array(1024);
   private readonly text = new FullTextIndex();
+  /** Bumped by every change of what a filter can match. */
+  private version = 0;
+  /**
+   * The slots the last filter collected, while nothing changed since: both paths of a hybrid search
+   * ask for the same filter (the same frozen expression), the second one gets them at the cost of a copy.
+   */
+  private last: { readonly filter: Expr; readonly version: number; readonly slots: Int32Array } | null = null;
   private collected: Int32Array = new Int32Array(1024);
 
   private constructor(
@@ -135,6 +142,7 @@ export class MemoryIndex {
 
   /** Puts a slot holding a record's vector into its part, group and lookups. */
   private link(slot: number, row: MemoryRow, place: Place): void {
+    this.version += 1;
     let groups = this.accounts.get(row.account_id);
     if (groups === undefined) this.accounts.set(row.account_id, (groups = new Map<string, Group>()));
     let group = groups.get(place.groupKey);
@@ -169,6 +177,7 @@ export class MemoryIndex {
 
   /** Takes a slot out of its part, group, URI lookup and the full-text index, and frees it. */
   private unlink(slot: number): void {
+    this.version += 1;
     const part = this.partOf[slot] as Part;
     const group = this.groupOf[slot] as Group;
     const row = this.rows[slot] as MemoryRow;
@@ -245,6 +254,19 @@ export class MemoryIndex {
 
   /** Collects the slots matching `filter` into `this.collected`; returns how many. */
   private collect(filter: Expr): number {
+    const last = this.last;
+    if (last !== null && last.filter === filter && last.version === this.version) {
+      if (last.slots.length > this.collected.length) this.collected = new Int32Array(last.slots.length);
+      this.collected.set(last.slots);
+      return last.slots.length;
+    }
+    const n = this.gather(filter);
+    this.last = { filter, version: this.version, slots: this.collected.slice(0, n) };
+    return n;
+  }
+
+  /** Finds the slots matching `filter` (into `this.collected`); returns how many. */
+  private gather(filter: Expr): number {
     let n = 0;
     const add = (slot: number): void => {
       if (n === this.collected.length) this.collected = grow(this.collected, n * 2);
