@@ -33,6 +33,16 @@ export interface Analyzed {
   readonly lengths: Int32Array;
 }
 
+/** A query's terms (ids, with their idf), the admitted slots, and where its best hits go. */
+interface TextQuery {
+  readonly terms: readonly number[];
+  readonly idfs: readonly number[];
+  readonly avg: number;
+  readonly slots: Int32Array;
+  readonly n: number;
+  readonly top: TopHits;
+}
+
 /** How a query reads the index: `auto` picks the side with fewer entries to read. */
 export type TextPlan = 'auto' | 'postings' | 'forward';
 
@@ -163,21 +173,14 @@ export class FullTextIndex {
     const perRecord = (this.forward.top - this.forward.garbage) / 2 / Math.max(1, this.docs);
     const forwardCost = n * perRecord * (1 + terms.length / 4);
     const forward = plan === 'forward' || (plan === 'auto' && forwardCost < postingsCost);
-    const top = new TopHits(k);
-    if (forward) this.searchForward(terms, idfs, avg, slots, n, top);
-    else this.searchPostings(terms, idfs, avg, slots, n, top);
-    return top.sorted();
+    const run: TextQuery = { terms, idfs, avg, slots, n, top: new TopHits(k) };
+    if (forward) this.searchForward(run);
+    else this.searchPostings(run);
+    return run.top.sorted();
   }
 
   /** Scores every admitted record from its own term list. */
-  private searchForward(
-    terms: readonly number[],
-    idfs: readonly number[],
-    avg: number,
-    slots: Int32Array,
-    n: number,
-    top: TopHits,
-  ): void {
+  private searchForward({ terms, idfs, avg, slots, n, top }: TextQuery): void {
     const q = terms.length;
     const tfs = new Int32Array(q);
     const data = this.forward.data;
@@ -207,14 +210,7 @@ export class FullTextIndex {
   }
 
   /** Walks the postings of the query's words, keeping the admitted records' entries. */
-  private searchPostings(
-    terms: readonly number[],
-    idfs: readonly number[],
-    avg: number,
-    slots: Int32Array,
-    n: number,
-    top: TopHits,
-  ): void {
+  private searchPostings({ terms, idfs, avg, slots, n, top }: TextQuery): void {
     this.stamp = (this.stamp + 1) | 0;
     for (let i = 0; i < n; i++) {
       const slot = slots[i] as number;
