@@ -91,8 +91,9 @@ async function main(): Promise<void> {
       if (!only.has(variant)) continue;
       const perS = records / (ms[variant] / 1000);
       const ratio = only.has('append') ? ` (${(ms[variant] / ms.append).toFixed(2)}× append's time)` : '';
+      const perRecord = (cpu[variant] / records).toFixed(1);
       process.stdout.write(
-        `${variant.padEnd(7)} ${Math.round(perS).toLocaleString('en')} records/s${ratio}\n`,
+        `${variant.padEnd(7)} ${Math.round(perS).toLocaleString('en')} records/s${ratio}, CPU ${perRecord} µs/record\n`,
       );
     }
   } finally {
