@@ -217,7 +217,7 @@ export class Mirror {
         );
       }
     } catch (error) {
-      for (const prepared of chunks) index.discard(prepared);
+      index.discard(...chunks);
       this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'write failed', error);
       return null;
     }
@@ -228,7 +228,7 @@ export class Mirror {
   commit(staged: Staged | null): void {
     if (staged === null || this.ready !== staged.index) return;
     try {
-      for (const prepared of staged.chunks) staged.index.commit(prepared);
+      staged.index.commit(...staged.chunks);
     } catch (error) {
       this.giveUp('write failed', error);
     }
@@ -237,7 +237,7 @@ export class Mirror {
   /** Gives back what {@link prepare} reserved, for records LanceDB did not accept. */
   discard(staged: Staged | null): void {
     if (staged === null || this.ready !== staged.index) return;
-    for (const prepared of staged.chunks) staged.index.discard(prepared);
+    staged.index.discard(...staged.chunks);
   }
 
   /** Mirrors deleted records (after LanceDB deleted them). */

@@ -102,6 +102,7 @@ test('records added in one batch, replaced by records sharing their words, and a
   both.docs.set(3, 'alpha beta');
   index.settle();
   index.discard(index.analyze(['zanzibar alpha']));
+  index.settle();
   both.check('alpha beta gamma zanzibar', 10, () => true);
   expect(index.search('zanzibar', 10, Int32Array.of(1, 2, 3), 3)).toEqual([]);
 });

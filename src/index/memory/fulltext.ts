@@ -147,13 +147,15 @@ export class FullTextIndex {
     this.postings.settle();
   }
 
-  /** Forgets the new terms of an analysis whose records were never added (a failed write). */
+  /**
+   * Forgets the new terms of an analysis whose records were never added (a failed write). Call
+   * {@link settle} after (once, after every analysis of the write is discarded).
+   */
   discard(analyzed: Analyzed): void {
     const pairs = analyzed.offsets[analyzed.offsets.length - 1] as number;
     const ids: number[] = [];
     for (let p = 0; p < pairs; p++) ids.push(analyzed.terms[2 * p] as number);
     this.postings.drop(ids);
-    this.postings.settle();
   }
 
   /**

@@ -65,3 +65,21 @@ test('a prepared batch is invisible until committed, and a discarded one leaves 
   expect(index.count(filter)).toBe(2);
   expect(index.fullText('beta', filter, 10)).toHaveLength(2);
 });
+
+test('batches committed together: a word a replaced record of the first leaves is kept for the second', async () => {
+  const index = await MemoryIndex.create(8, 64 * 2 ** 20);
+  put(index, 'a', 'viking://resources/r.md', 'foo');
+  const prepare = (uri: string, text: string) => {
+    const [{ text: body, ...row }] = fileRecords('a', uri, text, P, times) as [
+      ReturnType<typeof fileRecords>[0],
+    ];
+    return index.prepare([row], [new Float32Array(8).fill(1)], [body]);
+  };
+  // The first replaces the only record holding `foo`; the second adds another one holding it.
+  index.commit(prepare('viking://resources/r.md', 'bar'), prepare('viking://resources/s.md', 'foo'));
+  put(index, 'a', 'viking://resources/t.md', 'qux');
+  const uris = (query: string) => index.fullText(query, eq('account_id', 'a'), 10).map((h) => h.row.uri);
+  expect(uris('foo')).toEqual(['viking://resources/s.md']);
+  expect(uris('bar')).toEqual(['viking://resources/r.md']);
+  expect(uris('qux')).toEqual(['viking://resources/t.md']);
+});

@@ -119,25 +119,33 @@ export class MemoryIndex {
     return { rows, slots, places: rows.map((row) => places.of(row)), text: this.text.analyze(texts) };
   }
 
-  /** Makes prepared records visible, replacing the records of the same ids. */
-  commit(prepared: Prepared): void {
-    const { rows, slots, places, text } = prepared;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as MemoryRow;
-      const slot = slots[i] as number;
-      const old = this.byId.get(row.id);
-      this.link(slot, row, places[i] as Place);
-      // Added before the old text goes, so words both share are never forgotten in between.
-      this.text.add(slot, text, i);
-      if (old !== undefined) this.unlink(old);
+  /**
+   * Makes prepared records visible, replacing the records of the same ids. Batches prepared together
+   * are committed together: a word a replaced record of one leaves behind may be held by a record of
+   * another, so words are forgotten only after all of them.
+   */
+  commit(...batches: readonly Prepared[]): void {
+    for (const { rows, slots, places, text } of batches) {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as MemoryRow;
+        const slot = slots[i] as number;
+        const old = this.byId.get(row.id);
+        this.link(slot, row, places[i] as Place);
+        // Added before the old text goes, so words both share are never forgotten in between.
+        this.text.add(slot, text, i);
+        if (old !== undefined) this.unlink(old);
+      }
     }
     this.text.settle();
   }
 
   /** Gives back what {@link prepare} reserved, for records that will not be committed. */
-  discard(prepared: Prepared): void {
-    for (const slot of prepared.slots) this.arena.free(slot);
-    this.text.discard(prepared.text);
+  discard(...batches: readonly Prepared[]): void {
+    for (const { slots, text } of batches) {
+      for (const slot of slots) this.arena.free(slot);
+      this.text.discard(text);
+    }
+    this.text.settle();
   }
 
   /** Puts a slot holding a record's vector into its part, group and lookups. */
