@@ -5,11 +5,21 @@
  * budget. It assumes this process is the table's only writer (the DATA_DIR lock): writes by another
  * process to the same table are not seen.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { HIT_COLUMNS, type HitRow } from '../policy/index.js';
 import { ArenaFullError } from './memory/arena.js';
-import { MemoryIndex, type MemoryRow } from './memory/index.js';
+import { MemoryIndex, type MemoryRow, type Prepared } from './memory/index.js';
 import type { IndexRecord } from './records.js';
+
+/** Records the mirror prepares between two turns of the event loop. */
+const STAGE_CHUNK = 1000;
+
+/** Upserted records prepared for the mirror, not yet visible in it. */
+export interface Staged {
+  readonly index: MemoryIndex;
+  readonly chunks: readonly Prepared[];
+}
 
 /** `ready`: answers searches; `loading`: being filled from the table; `off`: disabled or given up. */
 export type MirrorState = 'ready' | 'loading' | 'off';
@@ -168,15 +178,51 @@ export class Mirror {
     }
   }
 
-  /** Mirrors upserted records (after LanceDB accepted them). */
-  put(records: readonly IndexRecord[]): void {
+  /**
+   * Does the mirror's work for upserted records while LanceDB writes them — in chunks, yielding to
+   * the event loop between them so the write (and searches) go on meanwhile — without making them
+   * visible: {@link commit} does that once LanceDB accepted them, {@link discard} if it did not.
+   */
+  async prepare(records: readonly IndexRecord[]): Promise<Staged | null> {
     const index = this.ready;
-    if (index === null) return;
+    if (index === null) return null;
+    const chunks: Prepared[] = [];
     try {
-      for (const r of records) index.put(mirrorRow(r, this.strings), r.vector, r.text);
+      for (let from = 0; from < records.length; from += STAGE_CHUNK) {
+        if (from > 0) await setImmediate();
+        if (this.ready !== index) return null;
+        const chunk = records.slice(from, from + STAGE_CHUNK);
+        const rows = chunk.map((r) => mirrorRow(r, this.strings));
+        chunks.push(
+          index.prepare(
+            rows,
+            chunk.map((r) => r.vector),
+            chunk.map((r) => r.text),
+          ),
+        );
+      }
     } catch (error) {
+      index.discard(...chunks);
       this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'write failed', error);
+      return null;
     }
+    return { index, chunks };
+  }
+
+  /** Makes prepared records visible (after LanceDB accepted them). */
+  commit(staged: Staged | null): void {
+    if (staged === null || this.ready !== staged.index) return;
+    try {
+      staged.index.commit(...staged.chunks);
+    } catch (error) {
+      this.giveUp('write failed', error);
+    }
+  }
+
+  /** Gives back what {@link prepare} reserved, for records LanceDB did not accept. */
+  discard(staged: Staged | null): void {
+    if (staged === null || this.ready !== staged.index) return;
+    staged.index.discard(...staged.chunks);
   }
 
   /** Mirrors deleted records (after LanceDB deleted them). */
@@ -218,14 +264,12 @@ function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number, stri
   const vectors = readVectors(batch.getChild('vector'), dimension);
   const texts = readColumn(batch.getChild('text'), batch.numRows);
   if (vectors.length !== batch.numRows) throw new Error('vector column length differs from the batch');
+  const rows: MemoryRow[] = [];
   for (let i = 0; i < batch.numRows; i++) {
     const row: Record<string, unknown> = {};
     HIT_COLUMNS.forEach((name, c) => (row[name] = columns[c]?.[i]));
-    const text = texts[i];
-    index.put(
-      mirrorRow(row as unknown as MemoryRow, strings),
-      vectors[i] as Float32Array,
-      typeof text === 'string' ? text : '',
-    );
+    rows.push(mirrorRow(row as unknown as MemoryRow, strings));
   }
+  const text = texts.map((t) => (typeof t === 'string' ? t : ''));
+  index.commit(index.prepare(rows, vectors, text));
 }

@@ -271,28 +271,45 @@ export class IndexStore {
 
   /**
    * Inserts or replaces records by `id`; a batch holding one id twice stores its last record only
-   * (LanceDB would insert both). With the mirror ready, records it does not hold are new and are
-   * appended; only the others are merged (a merge reads the id index, an append does not).
+   * (LanceDB would insert both). The mirror prepares the records while LanceDB writes them and shows
+   * them once LanceDB accepted them: a search never finds a record the table does not hold.
    */
   async upsert(batch: readonly IndexRecord[]): Promise<void> {
     if (batch.length === 0) return;
     const records = lastPerId(batch);
     await this.writeLock.run('write', async () => {
       await this.assertPresent();
-      const memory = this.mirror.ready;
-      const fresh = memory === null ? [] : records.filter((r) => !memory.has(r.id));
-      const known = memory === null ? records : records.filter((r) => memory.has(r.id));
-      if (fresh.length > 0) await this.table.add(this.arrow(fresh));
-      if (known.length > 0) {
-        await this.table
-          .mergeInsert('id')
-          .whenMatchedUpdateAll()
-          .whenNotMatchedInsertAll()
-          .execute(this.arrow(known));
+      const written = this.write(records);
+      // Handled here so a failure while the mirror prepares is not reported as unhandled.
+      void written.catch(() => undefined);
+      const staged = await this.mirror.prepare(records);
+      try {
+        await written;
+      } catch (error) {
+        this.mirror.discard(staged);
+        throw error;
       }
-      this.mirror.put(records);
+      this.mirror.commit(staged);
     });
     this.wrote();
+  }
+
+  /**
+   * Writes records to the table. With the mirror ready, records it does not hold are new and are
+   * appended; only the others are merged (a merge reads the id index, an append does not).
+   */
+  private async write(records: readonly IndexRecord[]): Promise<void> {
+    const memory = this.mirror.ready;
+    const fresh = memory === null ? [] : records.filter((r) => !memory.has(r.id));
+    const known = memory === null ? records : records.filter((r) => memory.has(r.id));
+    if (fresh.length > 0) await this.table.add(this.arrow(fresh));
+    if (known.length > 0) {
+      await this.table
+        .mergeInsert('id')
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(this.arrow(known));
+    }
   }
 
   /** Deletes every record matching a policy-core expression (nothing to write when none matches). */

@@ -99,6 +99,34 @@ describe.each(MODES)('%s', (_mode, memoryBudgetBytes) => {
     expect(hits.map((h) => h.uri)).toEqual(['viking://resources/new.md']);
   });
 
+  test('a write LanceDB refuses leaves nothing behind, in the table or in the mirror', async () => {
+    const before = await store.countRows();
+    const good = records('acme', 'viking://resources/refused.md', 'unacceptably fresh words');
+    const bad = records('acme', 'viking://resources/bad.md', 'bad').map((r) => ({
+      ...r,
+      vector: new Float32Array(3),
+    }));
+    await expect(store.upsert([...good, ...bad])).rejects.toThrow();
+    expect(await store.countRows()).toBe(before);
+    expect(await store.fullTextSearch('unacceptably', eq('account_id', 'acme'), 10)).toEqual([]);
+    await store.upsert(good);
+    const hits = await store.fullTextSearch('unacceptably', eq('account_id', 'acme'), 10);
+    expect(hits.map((h) => h.uri)).toEqual(['viking://resources/refused.md']);
+    await store.deleteWhere(and(eq('account_id', 'acme'), eq('uri', 'viking://resources/refused.md')));
+  });
+
+  test('a batch larger than what the mirror prepares at a time is found whole', async () => {
+    const batch = Array.from({ length: 2_500 }, (_, i) =>
+      records('bulk', `viking://resources/b/${i}.md`, `bulk item${i}`),
+    ).flat();
+    await store.upsert(batch);
+    expect(await store.countRows(eq('account_id', 'bulk'))).toBe(2_500);
+    const hits = await store.fullTextSearch('item1234', eq('account_id', 'bulk'), 3);
+    expect(hits[0]?.uri).toBe('viking://resources/b/1234.md');
+    await store.deleteWhere(and(eq('account_id', 'bulk'), subtree('viking://')));
+    expect(await store.countRows(eq('account_id', 'bulk'))).toBe(0);
+  });
+
   test('vector search with a where filter never returns rows outside it', async () => {
     const where = and(eq('account_id', 'acme'), subtree('viking://user/bob'));
     const { rows: hits, plan: used } = await store.vectorSearch(

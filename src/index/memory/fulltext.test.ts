@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { FullTextIndex, tokenize } from './fulltext.js';
+import { hasCjk } from '../terms.js';
+import { FullTextIndex, tokenize, type TextPlan } from './fulltext.js';
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'Zanzibar', 'x1', 'ünï', 'é'];
 
@@ -35,6 +36,38 @@ const opArb = fc.oneof(
   fc.record({ kind: fc.constant('remove' as const), slot: fc.nat(30) }),
 );
 
+const PLANS: readonly TextPlan[] = ['auto', 'postings', 'forward'];
+
+/** A full-text index and the plain texts it should hold, changed together. */
+class Both {
+  readonly index = new FullTextIndex();
+  readonly docs = new Map<number, string>();
+
+  set(slot: number, text: string | null): void {
+    if (this.docs.has(slot)) {
+      this.index.remove(slot);
+      this.docs.delete(slot);
+    }
+    if (text !== null) {
+      this.index.add(slot, this.index.analyze([text]), 0);
+      this.docs.set(slot, text);
+    }
+    this.index.settle();
+  }
+
+  /** Every plan's answer, checked against the reference and (bit for bit) against each other. */
+  check(query: string, k: number, admitted: (slot: number) => boolean): void {
+    const slots = Int32Array.from([...this.docs.keys()].filter(admitted));
+    const want = reference(this.docs, query, k, admitted);
+    const answers = PLANS.map((plan) => this.index.search(query, k, slots, slots.length, plan));
+    for (const got of answers) {
+      expect(got.map((h) => h.slot)).toEqual(want.map((h) => h.slot));
+      got.forEach((h, i) => expect(h.score).toBeCloseTo(want[i]?.score ?? NaN, 9));
+      expect(got).toEqual(answers[0]);
+    }
+  }
+}
+
 test('BM25 over the live documents, restricted to the admitted ones, after any adds and removes', () => {
   fc.assert(
     fc.property(
@@ -43,26 +76,74 @@ test('BM25 over the live documents, restricted to the admitted ones, after any a
       fc.integer({ min: 1, max: 10 }),
       fc.nat(3),
       (ops, query, k, modulo) => {
-        const index = new FullTextIndex();
-        const docs = new Map<number, string>();
-        for (const op of ops) {
-          if (docs.has(op.slot)) {
-            index.remove(op.slot);
-            docs.delete(op.slot);
-          }
-          if (op.kind === 'add') {
-            index.add(op.slot, op.words.join(' '));
-            docs.set(op.slot, op.words.join(' '));
-          }
-        }
-        const admitted = (slot: number) => modulo === 0 || slot % (modulo + 1) !== 0;
-        const got = index.search(query.join(' '), k, admitted);
-        const want = reference(docs, query.join(' '), k, admitted);
-        expect(got.map((h) => h.slot)).toEqual(want.map((h) => h.slot));
-        got.forEach((h, i) => expect(h.score).toBeCloseTo(want[i]?.score ?? NaN, 9));
+        const both = new Both();
+        for (const op of ops) both.set(op.slot, op.kind === 'add' ? op.words.join(' ') : null);
+        both.check(query.join(' '), k, (slot) => modulo === 0 || slot % (modulo + 1) !== 0);
       },
     ),
     { numRuns: 300 },
+  );
+});
+
+test('records added in one batch, replaced by records sharing their words, and a discarded analysis', () => {
+  const both = new Both();
+  const index = both.index;
+  const texts = ['alpha beta', 'beta gamma gamma', 'alpha'];
+  const analyzed = index.analyze(texts);
+  texts.forEach((text, i) => {
+    index.add(i, analyzed, i);
+    both.docs.set(i, text);
+  });
+  index.settle();
+  // A replacement is added before the old record goes: the words they share must survive.
+  index.add(3, index.analyze(['alpha beta']), 0);
+  index.remove(0);
+  both.docs.delete(0);
+  both.docs.set(3, 'alpha beta');
+  index.settle();
+  index.discard(index.analyze(['zanzibar alpha']));
+  index.settle();
+  both.check('alpha beta gamma zanzibar', 10, () => true);
+  expect(index.search('zanzibar', 10, Int32Array.of(1, 2, 3), 3)).toEqual([]);
+});
+
+test('heavy churn (pool compaction and tombstone sweeps) keeps the answers exact', () => {
+  const both = new Both();
+  let seed = 7;
+  const next = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) | 0) >>> 8) % n;
+  for (let round = 0; round < 12_000; round++) {
+    const slot = next(2_000);
+    const text = Array.from({ length: 1 + next(6) }, () => WORDS[next(WORDS.length)] as string);
+    both.set(slot, next(4) === 0 ? null : [...text, `u${round}`].join(' '));
+  }
+  both.check('alpha gamma Zanzibar', 25, (slot) => slot % 3 !== 0);
+  both.check('x1 é', 25, () => true);
+});
+
+const ASCII_ALPHABET = 'aZ09_ -,.\t!'.split('');
+
+test('the ASCII word cutter gives the words of the Unicode regular expression', () => {
+  const text = fc.oneof(
+    fc.string(),
+    fc.string({ unit: fc.constantFrom(...ASCII_ALPHABET), maxLength: 120 }),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+  );
+  fc.assert(
+    fc.property(text, (t) => {
+      const want = new Map<string, number>();
+      let length = 0;
+      for (const [word] of t.toLowerCase().matchAll(/[\p{L}\p{N}_]+/gu)) {
+        if (word.length > 40) continue;
+        length += 1;
+        want.set(word, (want.get(word) ?? 0) + 1);
+      }
+      const got = tokenize(t);
+      if (!hasCjk(t)) {
+        expect([...got.terms]).toEqual([...want]);
+        expect(got.length).toBe(length);
+      }
+    }),
+    { numRuns: 500 },
   );
 });
 

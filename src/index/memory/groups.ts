@@ -75,6 +75,36 @@ export function newBucket(r: GroupedFields, root: string): Bucket {
   return { known: { account_id: r.account_id, scope: r.scope }, root, groups: new Map(), size: 0 };
 }
 
+/** Where a record belongs (see {@link placeOf}). */
+export type Place = ReturnType<typeof placeOf>;
+
+/**
+ * {@link placeOf} for many records at once: records of one folder with the same scope, owners, type
+ * and level have the same place, so a batch computes it once per folder instead of once per record.
+ */
+export class PlaceCache {
+  private readonly byFolder = new Map<string, Array<{ readonly r: GroupedFields; readonly place: Place }>>();
+
+  of(r: GroupedFields): Place {
+    const folder = r.uri.slice(0, r.uri.lastIndexOf('/'));
+    let known = this.byFolder.get(folder);
+    if (known === undefined) this.byFolder.set(folder, (known = []));
+    for (const { r: o, place } of known) {
+      if (
+        o.scope === r.scope &&
+        o.owner_user_id === r.owner_user_id &&
+        o.owner_agent_id === r.owner_agent_id &&
+        o.context_type === r.context_type &&
+        o.level === r.level
+      )
+        return place;
+    }
+    const place = placeOf(r);
+    known.push({ r, place });
+    return place;
+  }
+}
+
 export function newGroup(r: GroupedFields, root: string): Group {
   const known: FilterRecord = {
     account_id: r.account_id,

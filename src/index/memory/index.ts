@@ -8,8 +8,19 @@
  */
 import { decide, evaluate, uriCandidates, type Expr, type HitRow } from '../../policy/index.js';
 import { ArenaFullError, VectorArena } from './arena.js';
-import { FullTextIndex } from './fulltext.js';
-import { newBucket, newGroup, newPart, placeOf, type Bucket, type Group, type Part } from './groups.js';
+import { FullTextIndex, type Analyzed } from './fulltext.js';
+import { grow } from './pool.js';
+import {
+  newBucket,
+  newGroup,
+  newPart,
+  PlaceCache,
+  placeOf,
+  type Bucket,
+  type Group,
+  type Part,
+  type Place,
+} from './groups.js';
 import { SlotSorter } from './sort.js';
 
 /** A stored record as the index keeps it: the fields of a hit (its text and vector are kept apart). */
@@ -28,6 +39,14 @@ export interface MemorySearchResult {
   /** Whether the int8 copies were scanned first (exact refinement of the candidates follows). */
   readonly quantized: boolean;
   readonly stages_ms: { readonly filter: number; readonly score: number };
+}
+
+/** Records made ready by {@link MemoryIndex.prepare}, not yet visible. */
+export interface Prepared {
+  readonly rows: readonly MemoryRow[];
+  readonly slots: Int32Array;
+  readonly places: readonly Place[];
+  readonly text: Analyzed;
 }
 
 /** Scans of at least this many records sort their slots first (cheaper than the scattered reads). */
@@ -49,9 +68,13 @@ export class MemoryIndex {
   private groupOf: Array<Group | undefined> = [];
   private posOf: Int32Array = new Int32Array(1024);
   private readonly text = new FullTextIndex();
-  /** Per slot: the number of the last full-text query that admitted it. */
-  private marks: Int32Array = new Int32Array(1024);
-  private stamp = 0;
+  /** Bumped by every change of what a filter can match. */
+  private version = 0;
+  /**
+   * The slots the last filter collected, while nothing changed since: both paths of a hybrid search
+   * ask for the same filter (the same frozen expression), the second one gets them at the cost of a copy.
+   */
+  private last: { readonly filter: Expr; readonly version: number; readonly slots: Int32Array } | null = null;
   private collected: Int32Array = new Int32Array(1024);
   private readonly sorter = new SlotSorter();
 
@@ -89,20 +112,75 @@ export class MemoryIndex {
 
   /** Inserts or replaces a record (by id) with its vector and text. Throws ArenaFullError past the budget. */
   put(row: MemoryRow, vector: Float32Array, text: string): void {
-    this.remove(row.id);
-    if (this.bytes + ROW_OVERHEAD_BYTES > this.budgetBytes) throw new ArenaFullError(this.budgetBytes);
-    const slot = this.arena.alloc(row.account_id);
-    this.arena.set(slot, vector);
-    this.text.add(slot, text);
-    const { bucketKey, groupKey, partKey, groupRoot, partRoot } = placeOf(row);
+    this.commit(this.prepare([row], [vector], [text]));
+  }
+
+  /**
+   * The work of inserting records, done before they become visible: their vectors stored in fresh
+   * slots (normalised, int8 copies), their texts cut into terms, their places in the grouping found.
+   * Nothing a search reads changes until {@link commit}; {@link discard} undoes it. Throws
+   * ArenaFullError past the budget (nothing then stays reserved).
+   */
+  prepare(rows: readonly MemoryRow[], vectors: readonly Float32Array[], texts: readonly string[]): Prepared {
+    if (this.bytes + rows.length * ROW_OVERHEAD_BYTES > this.budgetBytes)
+      throw new ArenaFullError(this.budgetBytes);
+    const slots = new Int32Array(rows.length);
+    const places = new PlaceCache();
+    let done = 0;
+    try {
+      for (; done < rows.length; done++) {
+        const row = rows[done] as MemoryRow;
+        const slot = this.arena.alloc(row.account_id);
+        slots[done] = slot;
+        this.arena.set(slot, vectors[done] as Float32Array);
+      }
+    } catch (error) {
+      for (let i = 0; i < done; i++) this.arena.free(slots[i] as number);
+      throw error;
+    }
+    return { rows, slots, places: rows.map((row) => places.of(row)), text: this.text.analyze(texts) };
+  }
+
+  /**
+   * Makes prepared records visible, replacing the records of the same ids. Batches prepared together
+   * are committed together: a word a replaced record of one leaves behind may be held by a record of
+   * another, so words are forgotten only after all of them.
+   */
+  commit(...batches: readonly Prepared[]): void {
+    for (const { rows, slots, places, text } of batches) {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as MemoryRow;
+        const slot = slots[i] as number;
+        const old = this.byId.get(row.id);
+        this.link(slot, row, places[i] as Place);
+        // Added before the old text goes, so words both share are never forgotten in between.
+        this.text.add(slot, text, i);
+        if (old !== undefined) this.unlink(old);
+      }
+    }
+    this.text.settle();
+  }
+
+  /** Gives back what {@link prepare} reserved, for records that will not be committed. */
+  discard(...batches: readonly Prepared[]): void {
+    for (const { slots, text } of batches) {
+      for (const slot of slots) this.arena.free(slot);
+      this.text.discard(text);
+    }
+    this.text.settle();
+  }
+
+  /** Puts a slot holding a record's vector into its part, group and lookups. */
+  private link(slot: number, row: MemoryRow, place: Place): void {
+    this.version += 1;
     let buckets = this.accounts.get(row.account_id);
     if (buckets === undefined) this.accounts.set(row.account_id, (buckets = new Map<string, Bucket>()));
-    let bucket = buckets.get(bucketKey);
-    if (bucket === undefined) buckets.set(bucketKey, (bucket = newBucket(row, groupRoot)));
-    let group = bucket.groups.get(groupKey);
-    if (group === undefined) bucket.groups.set(groupKey, (group = newGroup(row, groupRoot)));
-    let part = group.parts.get(partKey);
-    if (part === undefined) group.parts.set(partKey, (part = newPart(group, row, partRoot)));
+    let bucket = buckets.get(place.bucketKey);
+    if (bucket === undefined) buckets.set(place.bucketKey, (bucket = newBucket(row, place.groupRoot)));
+    let group = bucket.groups.get(place.groupKey);
+    if (group === undefined) bucket.groups.set(place.groupKey, (group = newGroup(row, place.groupRoot)));
+    let part = group.parts.get(place.partKey);
+    if (part === undefined) group.parts.set(place.partKey, (part = newPart(group, row, place.partRoot)));
     if (part.count === part.slots.length) part.slots = grow(part.slots, part.count * 2);
     if (slot >= this.posOf.length) this.posOf = grow(this.posOf, Math.max(slot + 1, this.posOf.length * 2));
     part.slots[part.count] = slot;
@@ -126,6 +204,14 @@ export class MemoryIndex {
   remove(id: string): void {
     const slot = this.byId.get(id);
     if (slot === undefined) return;
+    this.byId.delete(id);
+    this.unlink(slot);
+    this.text.settle();
+  }
+
+  /** Takes a slot out of its part, group, URI lookup and the full-text index, and frees it. */
+  private unlink(slot: number): void {
+    this.version += 1;
     const part = this.partOf[slot] as Part;
     const group = this.groupOf[slot] as Group;
     const bucket = this.bucketOf[slot] as Bucket;
@@ -154,7 +240,6 @@ export class MemoryIndex {
     this.partOf[slot] = undefined;
     this.bucketOf[slot] = undefined;
     this.groupOf[slot] = undefined;
-    this.byId.delete(id);
     this.text.remove(slot);
     this.arena.free(slot);
   }
@@ -201,20 +286,26 @@ export class MemoryIndex {
   /** The k best BM25 matches of the query's words among the records matching `filter`. */
   fullText(query: string, filter: Expr, k: number): Array<{ row: MemoryRow; score: number }> {
     const n = this.collect(filter);
-    this.stamp = (this.stamp + 1) | 0;
-    for (let i = 0; i < n; i++) {
-      const slot = this.collected[i] as number;
-      if (slot >= this.marks.length) this.marks = grow(this.marks, Math.max(slot + 1, this.marks.length * 2));
-      this.marks[slot] = this.stamp;
-    }
-    const admitted = (slot: number): boolean => this.marks[slot] === this.stamp;
     return this.text
-      .search(query, k, admitted)
+      .search(query, k, this.collected, n)
       .map(({ slot, score }) => ({ row: this.rows[slot] as MemoryRow, score }));
   }
 
   /** Collects the slots matching `filter` into `this.collected`; returns how many. */
   private collect(filter: Expr): number {
+    const last = this.last;
+    if (last !== null && last.filter === filter && last.version === this.version) {
+      if (last.slots.length > this.collected.length) this.collected = new Int32Array(last.slots.length);
+      this.collected.set(last.slots);
+      return last.slots.length;
+    }
+    const n = this.gather(filter);
+    this.last = { filter, version: this.version, slots: this.collected.slice(0, n) };
+    return n;
+  }
+
+  /** Finds the slots matching `filter` (into `this.collected`); returns how many. */
+  private gather(filter: Expr): number {
     let n = 0;
     const add = (slot: number): void => {
       if (n === this.collected.length) this.collected = grow(this.collected, n * 2);
@@ -262,10 +353,4 @@ export class MemoryIndex {
     }
     return n;
   }
-}
-
-function grow(array: Int32Array, size: number): Int32Array {
-  const bigger = new Int32Array(size);
-  bigger.set(array);
-  return bigger;
 }

@@ -1,0 +1,148 @@
+/**
+ * The term dictionary and postings of the in-memory full-text index. A term is a small integer; its
+ * postings are one region of an {@link IntPool} holding entries of three ints — slot, the slot's
+ * generation when the entry was written (another one now means a tombstone) and the term frequency —
+ * that doubles in place of a copy when full. Per-term counts live in typed arrays.
+ */
+import { grow, IntPool } from './pool.js';
+
+/** Ints per postings entry: slot, generation, term frequency. */
+export const ENTRY = 3;
+
+export class Postings {
+  private readonly ids = new Map<string, number>();
+  private readonly termOf: Array<string | undefined> = [];
+  private readonly freeIds: number[] = [];
+  /** Per term: live documents holding it, its region's start, capacity and entries (live and dead). */
+  live: Int32Array = new Int32Array(1024);
+  start: Int32Array = new Int32Array(1024);
+  private cap: Int32Array = new Int32Array(1024);
+  length: Int32Array = new Int32Array(1024);
+  pool = new IntPool();
+  /** Entries held (live and dead), for the memory estimate. */
+  entries = 0;
+  /** Terms whose last live document went, forgotten at the next {@link settle}. */
+  private readonly dead: number[] = [];
+
+  /** A term's id, or -1 if no document holds it (nor is about to). */
+  find(term: string): number {
+    return this.ids.get(term) ?? -1;
+  }
+
+  /** A term's id, created (with no postings yet) when new. */
+  idOf(term: string): number {
+    const known = this.ids.get(term);
+    if (known !== undefined) return known;
+    const id = this.freeIds.pop() ?? this.termOf.length;
+    if (id >= this.live.length) {
+      const size = this.live.length * 2;
+      this.live = grow(this.live, size);
+      this.start = grow(this.start, size);
+      this.cap = grow(this.cap, size);
+      this.length = grow(this.length, size);
+    }
+    this.ids.set(term, id);
+    this.termOf[id] = term;
+    return id;
+  }
+
+  /** Number of term ids ever handed out (the bound of per-term scratch arrays). */
+  get idLimit(): number {
+    return this.termOf.length;
+  }
+
+  /** Appends an entry to a term's postings. */
+  append(term: number, slot: number, gen: number, tf: number): void {
+    const used = this.length[term] as number;
+    if (used === this.cap[term]) this.relocate(term, Math.max(1, used * 2));
+    const at = (this.start[term] as number) + used * ENTRY;
+    const data = this.pool.data;
+    data[at] = slot;
+    data[at + 1] = gen;
+    data[at + 2] = tf;
+    this.length[term] = used + 1;
+    this.live[term] = (this.live[term] as number) + 1;
+    this.entries += 1;
+  }
+
+  /**
+   * One live document less holds the term: past half tombstones its postings are swept; at zero the
+   * term is forgotten by the next {@link settle} (not at once: a write in progress may still hold its
+   * id, e.g. a record replaced by one with the same words).
+   */
+  release(term: number, gens: Int32Array): void {
+    const live = (this.live[term] as number) - 1;
+    this.live[term] = live;
+    if (live === 0) this.dead.push(term);
+    else if ((this.length[term] as number) - live > live) this.sweep(term, gens);
+  }
+
+  /** Marks terms to forget at the next {@link settle} if no live document holds them then. */
+  drop(terms: Iterable<number>): void {
+    for (const term of terms) if (this.live[term] === 0) this.dead.push(term);
+  }
+
+  /** Forgets the terms no live document holds any more (their ids may be handed out again). */
+  settle(): void {
+    for (const term of this.dead) this.forget(term);
+    this.dead.length = 0;
+  }
+
+  private forget(term: number): void {
+    const name = this.termOf[term];
+    if (this.live[term] !== 0 || name === undefined) return;
+    this.entries -= this.length[term] as number;
+    this.pool.release((this.cap[term] as number) * ENTRY);
+    this.cap[term] = 0;
+    this.length[term] = 0;
+    this.ids.delete(name);
+    this.termOf[term] = undefined;
+    this.freeIds.push(term);
+  }
+
+  /** Drops a term's tombstones (entries whose generation is no longer their slot's). */
+  private sweep(term: number, gens: Int32Array): void {
+    const data = this.pool.data;
+    const from = this.start[term] as number;
+    const end = from + (this.length[term] as number) * ENTRY;
+    let kept = from;
+    for (let at = from; at < end; at += ENTRY) {
+      if (data[at + 1] !== gens[data[at] as number]) continue;
+      data[kept] = data[at] as number;
+      data[kept + 1] = data[at + 1] as number;
+      data[kept + 2] = data[at + 2] as number;
+      kept += ENTRY;
+    }
+    const left = (kept - from) / ENTRY;
+    this.entries -= (this.length[term] as number) - left;
+    this.length[term] = left;
+  }
+
+  /** Moves a term's postings to a region of `capacity` entries (compacting the pool when due). */
+  private relocate(term: number, capacity: number): void {
+    if (this.pool.wasteful) this.compact();
+    const start = this.pool.reserve(capacity * ENTRY);
+    const from = this.start[term] as number;
+    const data = this.pool.data;
+    data.copyWithin(start, from, from + (this.length[term] as number) * ENTRY);
+    this.pool.release((this.cap[term] as number) * ENTRY);
+    this.start[term] = start;
+    this.cap[term] = capacity;
+  }
+
+  /** Copies every term's postings into a fresh pool, leaving the garbage behind. */
+  private compact(): void {
+    const old = this.pool;
+    const fresh = new IntPool(2 * (old.top - old.garbage));
+    for (let term = 0; term < this.termOf.length; term++) {
+      const used = this.length[term] as number;
+      if (this.cap[term] === 0) continue;
+      const start = fresh.reserve(Math.max(used, 1) * ENTRY);
+      const from = this.start[term] as number;
+      fresh.data.set(old.data.subarray(from, from + used * ENTRY), start);
+      this.start[term] = start;
+      this.cap[term] = Math.max(used, 1);
+    }
+    this.pool = fresh;
+  }
+}

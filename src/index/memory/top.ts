@@ -1,0 +1,76 @@
+/**
+ * The k best (slot, score) pairs of a stream, best first — higher score, then the lower slot — kept
+ * in a binary heap of k entries with the worst on top, instead of sorting every candidate.
+ */
+
+export interface TextHit {
+  readonly slot: number;
+  readonly score: number;
+}
+
+export class TopHits {
+  private readonly slots: number[] = [];
+  private readonly scores: number[] = [];
+
+  constructor(private readonly k: number) {}
+
+  /** Whether entry a ranks below entry b. */
+  private worse(a: number, b: number): boolean {
+    const sa = this.scores[a] as number;
+    const sb = this.scores[b] as number;
+    return sa < sb || (sa === sb && (this.slots[a] as number) > (this.slots[b] as number));
+  }
+
+  offer(slot: number, score: number): void {
+    const size = this.slots.length;
+    if (size < this.k) {
+      this.slots.push(slot);
+      this.scores.push(score);
+      this.up(size);
+      return;
+    }
+    const worst = this.scores[0] as number;
+    if (score < worst || (score === worst && slot > (this.slots[0] as number))) return;
+    this.slots[0] = slot;
+    this.scores[0] = score;
+    this.down(0);
+  }
+
+  /** The entries kept, best first. */
+  sorted(): TextHit[] {
+    return this.slots
+      .map((slot, i) => ({ slot, score: this.scores[i] as number }))
+      .sort((a, b) => b.score - a.score || a.slot - b.slot);
+  }
+
+  private swap(i: number, j: number): void {
+    const slot = this.slots[i] as number;
+    const score = this.scores[i] as number;
+    this.slots[i] = this.slots[j] as number;
+    this.scores[i] = this.scores[j] as number;
+    this.slots[j] = slot;
+    this.scores[j] = score;
+  }
+
+  private up(start: number): void {
+    for (let c = start; c > 0;) {
+      const parent = (c - 1) >> 1;
+      if (!this.worse(c, parent)) return;
+      this.swap(c, parent);
+      c = parent;
+    }
+  }
+
+  private down(start: number): void {
+    const size = this.slots.length;
+    for (let i = start; ;) {
+      const l = 2 * i + 1;
+      let m = i;
+      if (l < size && this.worse(l, m)) m = l;
+      if (l + 1 < size && this.worse(l + 1, m)) m = l + 1;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+}
