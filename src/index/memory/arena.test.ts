@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { topK, VectorArena } from './arena.js';
+import { VectorArena } from './arena.js';
+import { topK } from './top.js';
 
 /** Vectors around a few centres (near-ties are the hard case for bounds), some zero, some tiny. */
 const worldArb = fc.record({

@@ -1,79 +1,16 @@
 /**
  * The vector arena of the in-memory index: unit vectors (float32, and an int8 copy of each) kept in
- * one WebAssembly linear memory, and SIMD kernels that score a query against any list of slots.
+ * one WebAssembly linear memory, scored against a query by the SIMD kernels (kernel.ts) for any list
+ * of slots, large lists shared with scan threads (threads.ts).
  * Slots are allocated from blocks owned by one pool (an account), so the vectors a query scans lie
  * together and are read as streams — scattered rows cost about 2.5× as much here.
  */
-import wabtInit from 'wabt';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { ScanThreads, type Kernel } from './threads.js';
-
-/**
- * `dots(addrs, n, q, bytes, out)`: for i < n, out[i] = Σ mem[addrs[i] + j] · mem[q + j] over `bytes`
- * bytes of f32 (a multiple of 32: two 4-lane accumulators per step).
- * `dots8(addrs, n, q, bytes, out)`: the same over `bytes` int8 values (a multiple of 16) against an
- * int16 query, into int32 sums.
- */
-const KERNEL_WAT = `(module
-  (import "env" "memory" (memory 1 65536 shared))
-  (func (export "dots") (param $addrs i32) (param $n i32) (param $q i32) (param $bytes i32) (param $out i32)
-    (local $i i32) (local $j i32) (local $p i32) (local $a v128) (local $b v128)
-    (block $done (loop $rows
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $p (i32.load (i32.add (local.get $addrs) (i32.shl (local.get $i) (i32.const 2)))))
-      (local.set $a (v128.const i32x4 0 0 0 0))
-      (local.set $b (v128.const i32x4 0 0 0 0))
-      (local.set $j (i32.const 0))
-      (block $end (loop $cols
-        (br_if $end (i32.ge_u (local.get $j) (local.get $bytes)))
-        (local.set $a (f32x4.add (local.get $a) (f32x4.mul
-          (v128.load (i32.add (local.get $p) (local.get $j)))
-          (v128.load (i32.add (local.get $q) (local.get $j))))))
-        (local.set $b (f32x4.add (local.get $b) (f32x4.mul
-          (v128.load offset=16 (i32.add (local.get $p) (local.get $j)))
-          (v128.load offset=16 (i32.add (local.get $q) (local.get $j))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 32)))
-        (br $cols)))
-      (local.set $a (f32x4.add (local.get $a) (local.get $b)))
-      (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-        (f32.add
-          (f32.add (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 1 (local.get $a)))
-          (f32.add (f32x4.extract_lane 2 (local.get $a)) (f32x4.extract_lane 3 (local.get $a)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rows))))
-  (func (export "dots8") (param $addrs i32) (param $n i32) (param $q i32) (param $bytes i32) (param $out i32) (result i32)
-    (local $i i32) (local $j i32) (local $p i32) (local $v v128) (local $a v128) (local $f i32) (local $t i32)
-    (block $done (loop $rows
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $p (i32.load (i32.add (local.get $addrs) (i32.shl (local.get $i) (i32.const 2)))))
-      (if (i32.lt_u (i32.add (local.get $i) (i32.const 8)) (local.get $n)) (then
-        (local.set $f (i32.load (i32.add (local.get $addrs) (i32.shl (i32.add (local.get $i) (i32.const 8)) (i32.const 2)))))
-        (local.set $t (i32.add (local.get $t) (i32.add
-          (i32.add (i32.load8_u (local.get $f)) (i32.load8_u offset=64 (local.get $f)))
-          (i32.add (i32.add (i32.load8_u offset=128 (local.get $f)) (i32.load8_u offset=192 (local.get $f)))
-                   (i32.add (i32.load8_u offset=256 (local.get $f)) (i32.load8_u offset=320 (local.get $f)))))))))
-      (local.set $a (v128.const i32x4 0 0 0 0))
-      (local.set $j (i32.const 0))
-      (block $end (loop $cols
-        (br_if $end (i32.ge_u (local.get $j) (local.get $bytes)))
-        (local.set $v (v128.load (i32.add (local.get $p) (local.get $j))))
-        (local.set $a (i32x4.add (local.get $a) (i32x4.dot_i16x8_s
-          (i16x8.extend_low_i8x16_s (local.get $v))
-          (v128.load (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 1)))))))
-        (local.set $a (i32x4.add (local.get $a) (i32x4.dot_i16x8_s
-          (i16x8.extend_high_i8x16_s (local.get $v))
-          (v128.load offset=16 (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 1)))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $cols)))
-      (i32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-        (i32.add
-          (i32.add (i32x4.extract_lane 0 (local.get $a)) (i32x4.extract_lane 1 (local.get $a)))
-          (i32.add (i32x4.extract_lane 2 (local.get $a)) (i32x4.extract_lane 3 (local.get $a)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rows)))
-    (local.get $t))
-)`;
+import { compileKernel, type Kernel } from './kernel.js';
+import { grow } from './pool.js';
+import { ScanThreads } from './threads.js';
+import { topK } from './top.js';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;
@@ -94,21 +31,6 @@ export interface Scored {
   readonly score: number;
 }
 
-let kernelModule: Promise<WebAssembly.Module> | null = null;
-
-function compileKernel(): Promise<WebAssembly.Module> {
-  kernelModule ??= (async () => {
-    const wabt = await wabtInit();
-    const parsed = wabt.parseWat('kernel.wat', KERNEL_WAT, { simd: true, threads: true });
-    try {
-      return await WebAssembly.compile(parsed.toBinary({}).buffer);
-    } finally {
-      parsed.destroy();
-    }
-  })();
-  return kernelModule;
-}
-
 /** Thrown when storing one more vector would pass the arena's byte budget. */
 export class ArenaFullError extends AppError {
   constructor(budget: number) {
@@ -123,12 +45,6 @@ interface Pool {
   base8: number;
   used: number;
   size: number;
-}
-
-function growInt32(array: Int32Array, size: number): Int32Array {
-  const bigger = new Int32Array(size);
-  bigger.set(array);
-  return bigger;
 }
 
 export class VectorArena {
@@ -232,8 +148,8 @@ export class VectorArena {
     }
     const slot = this.nextSlot++;
     if (slot === this.addr.length) {
-      this.addr = growInt32(this.addr, slot * 2);
-      this.addr8 = growInt32(this.addr8, slot * 2);
+      this.addr = grow(this.addr, slot * 2);
+      this.addr8 = grow(this.addr8, slot * 2);
       const scales = new Float32Array(slot * 2);
       scales.set(this.scales);
       this.scales = scales;
@@ -430,49 +346,4 @@ export class VectorArena {
     this.brk = end;
     return start;
   }
-}
-
-/** Indexes of the k highest scores, best first (equal scores: the lower index first). */
-export function topK(scores: Float32Array, n: number, k: number): number[] {
-  // A min-heap of the best k so far, ordered worst first: (lower score, then higher index) is worse.
-  const heap: number[] = [];
-  const worse = (a: number, b: number): boolean => {
-    const sa = scores[a] as number;
-    const sb = scores[b] as number;
-    return sa < sb || (sa === sb && a > b);
-  };
-  const swap = (i: number, j: number): void => {
-    const t = heap[i] as number;
-    heap[i] = heap[j] as number;
-    heap[j] = t;
-  };
-  const down = (start: number): void => {
-    for (let i = start; ;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && worse(heap[l] as number, heap[m] as number)) m = l;
-      if (r < heap.length && worse(heap[r] as number, heap[m] as number)) m = r;
-      if (m === i) return;
-      swap(i, m);
-      i = m;
-    }
-  };
-  for (let i = 0; i < n; i++) {
-    const s = scores[i] as number;
-    if (Number.isNaN(s)) continue;
-    if (heap.length < k) {
-      heap.push(i);
-      for (let c = heap.length - 1; c > 0;) {
-        const parent = (c - 1) >> 1;
-        if (!worse(heap[c] as number, heap[parent] as number)) break;
-        swap(c, parent);
-        c = parent;
-      }
-    } else if (worse(heap[0] as number, i)) {
-      heap[0] = i;
-      down(0);
-    }
-  }
-  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
 }

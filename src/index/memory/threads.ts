@@ -12,9 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
-
-/** Kernel signature shared by `dots` and `dots8`: score `n` rows whose addresses start at `addrs`. */
-export type Kernel = (addrs: number, n: number, q: number, bytes: number, out: number) => unknown;
+import type { Kernel } from './kernel.js';
 
 /** Which kernel a worker runs (the worker instantiates the same module, so it knows both). */
 export type KernelName = 'dots' | 'dots8';

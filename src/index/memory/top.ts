@@ -1,6 +1,7 @@
 /**
  * The k best (slot, score) pairs of a stream, best first — higher score, then the lower slot — kept
- * in a binary heap of k entries with the worst on top, instead of sorting every candidate.
+ * in a binary heap of k entries with the worst on top, instead of sorting every candidate. Used by
+ * full-text search (slots) and by the vector arena (positions in a scored list).
  */
 
 export interface TextHit {
@@ -73,4 +74,15 @@ export class TopHits {
       i = m;
     }
   }
+}
+
+/** Indexes of the k highest of `scores[0..n)`, best first (equal scores: the lower index first; NaN never). */
+export function topK(scores: Float32Array, n: number, k: number): number[] {
+  if (k <= 0) return [];
+  const top = new TopHits(k);
+  for (let i = 0; i < n; i++) {
+    const score = scores[i] as number;
+    if (!Number.isNaN(score)) top.offer(i, score);
+  }
+  return top.sorted().map((hit) => hit.slot);
 }
