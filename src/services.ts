@@ -25,6 +25,7 @@ import { IndexPipeline } from './index/pipeline.js';
 import { accountsOnDisk } from './index/reindex.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
+import { AppError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { Observer } from './observer.js';
 import { PackService, type PackLimits } from './pack/service.js';
@@ -135,7 +136,7 @@ export interface Services {
    * A consistent copy of the whole store into the new folder `dest`, taken while serving: changes
    * wait (write gate), the indexer pauses between batches and compaction settles during the copy.
    */
-  backup(dest: string): Promise<BackupManifest>;
+  backup(ctx: RequestContext, dest: string): Promise<BackupManifest>;
   /**
    * Stops the pipeline (pending jobs stay in the journal), records the index's version, closes the
    * index, releases DATA_DIR.
@@ -252,8 +253,9 @@ async function assemble(
     },
   });
   const gate = new WriteGate();
-  const backup = (dest: string): Promise<BackupManifest> =>
-    gate.snapshot(async () => {
+  const backup = async (ctx: RequestContext, dest: string): Promise<BackupManifest> => {
+    if (ctx.role !== 'root') throw new AppError('PERMISSION_DENIED', 'backups are for ROOT only');
+    return gate.snapshot(async () => {
       const resume = await pipeline.pause();
       try {
         await store.settled();
@@ -265,6 +267,7 @@ async function assemble(
         resume();
       }
     });
+  };
   const deps: AppDeps = {
     config,
     accounts,

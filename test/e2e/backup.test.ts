@@ -147,7 +147,7 @@ test('an index outside DATA_DIR is copied and restored to the configured LANCEDB
   };
   await services.vfs.write(ctx, { uri: 'viking://resources/apart.md', content: 'narwhal apart', wait: true });
   const dest = join(work.path, 'apart-copy');
-  await services.backup(dest);
+  await services.backup(ctx, dest);
   await services.close();
   const to = place('apart-restored');
   await restoreBackup(dest, to);

@@ -27,8 +27,8 @@ export type StatusSource = (ctx: RequestContext) => Promise<Record<string, unkno
  */
 export type WaitIdle = (account_id: string | null, timeoutMs: number) => Promise<void>;
 
-/** Copies the whole store into the new folder `dest`; resolves to what the backup records. */
-export type Backup = (dest: string) => Promise<Record<string, unknown>>;
+/** Copies the whole store into the new folder `dest` (ROOT only); resolves to what the backup records. */
+export type Backup = (ctx: RequestContext, dest: string) => Promise<Record<string, unknown>>;
 
 const backupBody = z.object({
   dest: z
@@ -114,11 +114,9 @@ export function systemRouter(
       example: { body: { dest: '/var/backups/vikingscope-2026-11-29' } },
     },
     async (req, res, input) => {
-      if (contextOf(req).role !== 'root')
-        throw new AppError('PERMISSION_DENIED', 'backups are for ROOT only');
       const { dest } = input.body();
       if (backup === undefined) throw new AppError('FAILED_PRECONDITION', 'this server cannot take backups');
-      sendOk(res, { dest, ...(await backup(dest)) });
+      sendOk(res, { dest, ...(await backup(contextOf(req), dest)) });
     },
   );
   const startedAt = Date.now();
