@@ -71,10 +71,11 @@ export class MemoryIndex {
   /** Bumped by every change of what a filter can match. */
   private version = 0;
   /**
-   * The slots the last filter collected, while nothing changed since: both paths of a hybrid search
-   * ask for the same filter (the same frozen expression), the second one gets them at the cost of a copy.
+   * The filter whose matching slots `collected` holds, while nothing changed since: both paths of a
+   * hybrid search ask for the same filter (the same frozen expression), the second one reuses them.
+   * Only {@link gather} writes `collected`; a scan may sort it in place, which keeps the same slots.
    */
-  private last: { readonly filter: Expr; readonly version: number; readonly slots: Int32Array } | null = null;
+  private last: { readonly filter: Expr; readonly version: number; readonly count: number } | null = null;
   private collected: Int32Array = new Int32Array(1024);
   private readonly sorter = new SlotSorter();
 
@@ -294,13 +295,9 @@ export class MemoryIndex {
   /** Collects the slots matching `filter` into `this.collected`; returns how many. */
   private collect(filter: Expr): number {
     const last = this.last;
-    if (last !== null && last.filter === filter && last.version === this.version) {
-      if (last.slots.length > this.collected.length) this.collected = new Int32Array(last.slots.length);
-      this.collected.set(last.slots);
-      return last.slots.length;
-    }
+    if (last !== null && last.filter === filter && last.version === this.version) return last.count;
     const n = this.gather(filter);
-    this.last = { filter, version: this.version, slots: this.collected.slice(0, n) };
+    this.last = { filter, version: this.version, count: n };
     return n;
   }
 
