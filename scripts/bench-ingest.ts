@@ -3,12 +3,14 @@
  * each batch fed in turn to four variants on their own tables, so every variant sees the same machine
  * load (the variants alternate batch by batch):
  *
- * - `upsert`: `IndexStore.upsert` with the in-memory mirror on (what `npm run bench` times);
+ * - `upsert`: `IndexStore.upsert` with the in-memory mirror on;
+ * - `bulk`: the same inside one `IndexStore.bulkLoad` over the whole run (what `npm run bench` times):
+ *   the mirror is set aside, and its rebuild from the table afterwards is reported on its own line;
  * - `append`: the same records as one Arrow batch appended to a bare LanceDB table (LanceDB's share);
  * - `arrow`: building that Arrow batch only;
  * - `mirror`: the mirror's own work only (`MemoryIndex.prepare` and `commit` of the batch).
  *
- *   npm run bench:ingest -- [--records N] [--batch B] [--only upsert,append,arrow,mirror]
+ *   npm run bench:ingest -- [--records N] [--batch B] [--only upsert,bulk,append,arrow,mirror]
  *
  * Prints records/s per variant (records / time inside the variant's call), the ratio to `append`, and
  * the process's CPU time per record inside the call (all threads: LanceDB writes on its own), which a
@@ -27,7 +29,7 @@ import { IndexStore } from '../src/index/store.js';
 import { buildBatch, makeLayout, planCorpus } from './bench/corpus.js';
 import { DIM, Rng } from './bench/rng.js';
 
-const VARIANTS = ['upsert', 'append', 'arrow', 'mirror'] as const;
+const VARIANTS = ['upsert', 'bulk', 'append', 'arrow', 'mirror'] as const;
 type Variant = (typeof VARIANTS)[number];
 const EMBEDDER = { id: 'bench:ingest', dimension: DIM };
 const BUDGET = 3 * 2 ** 30;
@@ -51,12 +53,23 @@ async function main(): Promise<void> {
     log,
   });
   await store.whenLoaded();
+  const bulkStore = await IndexStore.open({
+    uri: join(dir, 'bulk'),
+    embedder: EMBEDDER,
+    memoryBudgetBytes: BUDGET,
+    optimizeEvery: Number.MAX_SAFE_INTEGER,
+    log,
+  });
+  await bulkStore.whenLoaded();
+  let endBulk = (): void => undefined;
+  const bulkDone = bulkStore.bulkLoad(() => new Promise<void>((resolve) => (endBulk = resolve)));
   const db = await lancedb.connect(join(dir, 'bare'));
   const schema = recordSchema(EMBEDDER.id, DIM);
   const bare = await db.createEmptyTable('records', schema);
   const memory = await MemoryIndex.create(DIM, BUDGET);
   const run: Record<Variant, (batch: IndexRecord[]) => Promise<unknown>> = {
     upsert: (batch) => store.upsert(batch),
+    bulk: (batch) => bulkStore.upsert(batch),
     append: (batch) => bare.add(toArrowTable(schema, batch, DIM)),
     arrow: (batch) => Promise.resolve(toArrowTable(schema, batch, DIM)),
     mirror: (batch) => {
@@ -69,8 +82,8 @@ async function main(): Promise<void> {
       return Promise.resolve(memory.commit(prepared));
     },
   };
-  const ms: Record<Variant, number> = { upsert: 0, append: 0, arrow: 0, mirror: 0 };
-  const cpu: Record<Variant, number> = { upsert: 0, append: 0, arrow: 0, mirror: 0 };
+  const ms: Record<Variant, number> = { upsert: 0, bulk: 0, append: 0, arrow: 0, mirror: 0 };
+  const cpu: Record<Variant, number> = { upsert: 0, bulk: 0, append: 0, arrow: 0, mirror: 0 };
   const layout = makeLayout(42);
   const plan = planCorpus(layout, records, 42);
   const rng = new Rng(42 ^ 0xbec7);
@@ -87,6 +100,11 @@ async function main(): Promise<void> {
         ms[variant] += performance.now() - t0;
       }
     }
+    endBulk();
+    await bulkDone;
+    const t0 = performance.now();
+    await bulkStore.whenLoaded();
+    const rebuildS = (performance.now() - t0) / 1000;
     for (const variant of VARIANTS) {
       if (!only.has(variant)) continue;
       const perS = records / (ms[variant] / 1000);
@@ -96,7 +114,13 @@ async function main(): Promise<void> {
         `${variant.padEnd(7)} ${Math.round(perS).toLocaleString('en')} records/s${ratio}, CPU ${perRecord} µs/record\n`,
       );
     }
+    if (only.has('bulk')) {
+      const state = String(bulkStore.memoryStatus()['state']);
+      process.stdout.write(`bulk's mirror rebuilt from the table in ${rebuildS.toFixed(1)} s (${state})\n`);
+    }
   } finally {
+    endBulk();
+    await bulkStore.close();
     bare.close();
     db.close();
     await store.close();

@@ -41,21 +41,24 @@ export async function loadCorpus(
   const start = performance.now();
   let upsertMs = 0;
   try {
-    for (let from = 0; from < plan.records; from += BATCH) {
-      const to = Math.min(plan.records, from + BATCH);
-      const batch = buildBatch(layout, plan, rng, from, to, (i, draft, vectors, offset) =>
-        truth.visit(i, draft, vectors, offset),
-      );
-      const t0 = performance.now();
-      await store.upsert(batch);
-      upsertMs += performance.now() - t0;
-      bar.update(to);
-      // The bar draws only on a terminal; elsewhere a line per tenth of the load.
-      const tenth = Math.ceil(plan.records / 10);
-      if (!process.stderr.isTTY && Math.floor(to / tenth) > Math.floor(from / tenth)) {
-        note(`loaded ${to} records (upsert ${(upsertMs / 1000).toFixed(1)} s so far)`);
+    // A bulk load: the in-memory mirror is set aside and rebuilt from the table when it ends.
+    await store.bulkLoad(async () => {
+      for (let from = 0; from < plan.records; from += BATCH) {
+        const to = Math.min(plan.records, from + BATCH);
+        const batch = buildBatch(layout, plan, rng, from, to, (i, draft, vectors, offset) =>
+          truth.visit(i, draft, vectors, offset),
+        );
+        const t0 = performance.now();
+        await store.upsert(batch);
+        upsertMs += performance.now() - t0;
+        bar.update(to);
+        // The bar draws only on a terminal; elsewhere a line per tenth of the load.
+        const tenth = Math.ceil(plan.records / 10);
+        if (!process.stderr.isTTY && Math.floor(to / tenth) > Math.floor(from / tenth)) {
+          note(`loaded ${to} records (upsert ${(upsertMs / 1000).toFixed(1)} s so far)`);
+        }
       }
-    }
+    });
   } finally {
     bar.stop();
   }
@@ -69,20 +72,24 @@ export async function loadCorpus(
 }
 
 /**
- * Optimizes, then probes the first query of every class until each returns a full answer
+ * Optimizes and waits for the in-memory mirror's rebuild (both start when the bulk load ends), then
+ * probes the first query of every class until each returns a full answer
  * (min(k, matching) hits) holding the exact top k (recall ≥ 0.99 against `exact`, the ground truth
  * of every loaded record): then all records are searchable. Seconds since `loadEnded`.
  */
 export async function readyAfterLoad(
-  store: Pick<IndexStore, 'optimize'>,
+  store: Pick<IndexStore, 'optimize' | 'whenLoaded'>,
   probes: readonly BenchQuery[],
   run: Runner,
   exact: (q: BenchQuery) => readonly string[],
   loadEnded: number,
   note: (message: string) => void,
 ): Promise<number> {
-  await store.optimize();
-  note(`optimize() done after ${((performance.now() - loadEnded) / 1000).toFixed(1)} s`);
+  const since = () => ((performance.now() - loadEnded) / 1000).toFixed(1);
+  await Promise.all([
+    store.optimize().then(() => note(`optimize() done after ${since()} s`)),
+    store.whenLoaded().then(() => note(`in-memory mirror rebuilt after ${since()} s`)),
+  ]);
   for (;;) {
     const pending: string[] = [];
     for (const q of probes) {

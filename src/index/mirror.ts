@@ -21,8 +21,11 @@ export interface Staged {
   readonly chunks: readonly Prepared[];
 }
 
-/** `ready`: answers searches; `loading`: being filled from the table; `off`: disabled or given up. */
-export type MirrorState = 'ready' | 'loading' | 'off';
+/**
+ * `ready`: answers searches; `loading`: being filled from the table; `deferred`: set aside during a
+ * bulk load (rebuilt from the table when it ends); `off`: disabled or given up.
+ */
+export type MirrorState = 'ready' | 'loading' | 'deferred' | 'off';
 
 /** One copy of each shared string value (a million rows would otherwise hold a million copies). */
 class Interner {
@@ -223,6 +226,17 @@ export class Mirror {
   discard(staged: Staged | null): void {
     if (staged === null || this.ready !== staged.index) return;
     staged.index.discard(...staged.chunks);
+  }
+
+  /**
+   * Sets the mirror aside for a bulk load: searches use LanceDB until it is rebuilt from the table
+   * ({@link load}). Returns the ids it held (the table's, as of now), or null when it was not ready.
+   */
+  defer(): ((id: string) => boolean) | null {
+    const index = this.ready;
+    if (this.current === 'off') return null;
+    this.current = 'deferred';
+    return index === null ? null : (id) => index.has(id);
   }
 
   /** Mirrors deleted records (after LanceDB deleted them). */

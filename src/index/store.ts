@@ -109,6 +109,9 @@ export class IndexStore {
   private readonly writeLock = new KeyedMutex();
   private readonly mirror: Mirror;
   private loading: Promise<void> = Promise.resolve();
+  /** While a bulk load runs: the ids the table held when it began (null: unknown), and those it wrote. */
+  private bulk: { readonly held: ((id: string) => boolean) | null; readonly written: Set<string> } | null =
+    null;
   private lostListener: (() => void) | null = null;
   /** Set once a write found the table gone; cleared by {@link recreate}. */
   private isLost = false;
@@ -295,13 +298,53 @@ export class IndexStore {
   }
 
   /**
-   * Writes records to the table. With the mirror ready, records it does not hold are new and are
+   * Runs `load` (which writes through {@link upsert} and {@link deleteWhere}) as a bulk load: the
+   * mirror is set aside, so a write is LanceDB's append alone, and searches meanwhile use LanceDB's
+   * exact scan (they find every record written). When `load` settles the mirror is rebuilt from the
+   * table in the background, as at open ({@link whenLoaded} resolves once it is ready); searches use
+   * LanceDB until then.
+   */
+  async bulkLoad<T>(load: () => Promise<T>): Promise<T> {
+    await this.loading;
+    await this.writeLock.run('write', async () => {
+      if (this.bulk !== null) throw new Error('a bulk load is already running');
+      // Without a ready mirror the table's ids are known only when it is empty.
+      const held = this.mirror.defer() ?? ((await this.table.countRows()) === 0 ? () => false : null);
+      this.bulk = { held, written: new Set() };
+    });
+    try {
+      return await load();
+    } finally {
+      await this.writeLock.run('write', () => {
+        this.bulk = null;
+        return Promise.resolve();
+      });
+      if (this.mirror.state === 'deferred') this.loading = this.loadMirror();
+    }
+  }
+
+  /**
+   * Whether the table may hold a record of `id`: the mirror knows when it is ready, a bulk load from
+   * the ids the table held when it began and those it wrote since; null when nothing knows.
+   */
+  private mayHold(): ((id: string) => boolean) | null {
+    const memory = this.mirror.ready;
+    if (memory !== null) return (id) => memory.has(id);
+    const bulk = this.bulk;
+    const held = bulk?.held;
+    if (bulk === null || held === null || held === undefined) return null;
+    return (id) => bulk.written.has(id) || held(id);
+  }
+
+  /**
+   * Writes records to the table. Records the table cannot hold yet (see {@link mayHold}) are
    * appended; only the others are merged (a merge reads the id index, an append does not).
    */
   private async write(records: readonly IndexRecord[]): Promise<void> {
-    const memory = this.mirror.ready;
-    const fresh = memory === null ? [] : records.filter((r) => !memory.has(r.id));
-    const known = memory === null ? records : records.filter((r) => memory.has(r.id));
+    const mayHold = this.mayHold();
+    const fresh = mayHold === null ? [] : records.filter((r) => !mayHold(r.id));
+    const known = mayHold === null ? records : records.filter((r) => mayHold(r.id));
+    for (const r of records) this.bulk?.written.add(r.id);
     if (fresh.length > 0) await this.table.add(this.arrow(fresh));
     if (known.length > 0) {
       await this.table

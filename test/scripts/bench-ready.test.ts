@@ -13,9 +13,12 @@ const exact = (q: BenchQuery) =>
   Array.from({ length: Math.min(10, q.matching) }, (_, i) => `q${q.index}-${i}`);
 const answer = (uris: readonly string[]): Answer => ({ uris, plan: 'memory', matching: null, stages_ms: {} });
 
-test('ready waits for optimize, then for full answers holding the exact top 10', async () => {
+test('ready waits for optimize and the mirror rebuild, then for full answers holding the exact top 10', async () => {
   const events: string[] = [];
-  const store = { optimize: () => Promise.resolve(void events.push('optimize')) };
+  const store = {
+    optimize: () => Promise.resolve(void events.push('optimize')),
+    whenLoaded: () => Promise.resolve(void events.push('mirror')),
+  };
   const probes = [probe(0, 'user', 500), probe(1, 'session', 3)];
   let round = 0;
   const run = (q: BenchQuery) => {
@@ -29,6 +32,7 @@ test('ready waits for optimize, then for full answers holding the exact top 10',
   const seconds = await readyAfterLoad(store, probes, run, exact, performance.now(), () => undefined);
   expect(events).toEqual([
     'optimize',
+    'mirror',
     ...['probe user', 'probe session'],
     ...['probe user', 'probe session'],
     ...['probe user', 'probe session'],
