@@ -152,7 +152,9 @@ async function run(services: Services, args: BulkArgs): Promise<number> {
   try {
     const recordsBefore = await services.store.countRows();
     const started = performance.now();
-    const tally = await execute(services, args, job, signals);
+    // A bulk load: records are appended without the in-memory mirror's work; the mirror is rebuilt
+    // from the table afterwards (nothing searches meanwhile: the server is stopped).
+    const tally = await services.store.bulkLoad(() => execute(services, args, job, signals));
     const status = await services.pipeline.status();
     const summary = summarize(tally, {
       seconds: (performance.now() - started) / 1000,

@@ -111,8 +111,12 @@ async function main(argv: readonly string[]): Promise<number> {
       messages: indexedMessages(sessionReader(config.dataDir)),
     });
     try {
-      await pipeline.start();
-      await drain(pipeline, targets.length);
+      // A bulk load: the rebuilt records are appended without the in-memory mirror's work (nothing
+      // searches here; the server loads its mirror from the table when it starts).
+      await store.bulkLoad(async () => {
+        await pipeline.start();
+        await drain(pipeline, targets.length);
+      });
       const { failed_jobs } = await pipeline.status();
       if (failed_jobs > 0) {
         process.stderr.write(`reindex: ${failed_jobs} job(s) failed (see the log); run it again\n`);

@@ -170,7 +170,12 @@ export class Mirror {
       const { dimension, budgetBytes, threads, log } = this.options;
       const index = await MemoryIndex.create(dimension, budgetBytes, { threads, log });
       await this.replace(index);
-      for await (const batch of batches) addBatch(index, batch, dimension, this.strings);
+      for await (const batch of batches) {
+        // Closed (or replaced) meanwhile: the rest of the table is not read.
+        if (this.index !== index) return;
+        addBatch(index, batch, dimension, this.strings);
+      }
+      if (this.index !== index) return;
       this.current = 'ready';
       this.options.log.info(
         { records: index.size, memory_mb: Math.round(index.bytes / 2 ** 20), ms: Date.now() - started },

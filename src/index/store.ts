@@ -478,11 +478,11 @@ export class IndexStore {
     return toArrowTable(this.schema, searchable, this.embedder.dimension);
   }
 
-  /** Waits for background work (mirror load, compaction), then closes the table. */
+  /** Stops the mirror (a load in progress ends at its next batch), waits for compaction, closes the table. */
   async close(): Promise<void> {
+    await this.mirror.close();
     await this.loading;
     await this.settled();
-    await this.mirror.close();
     this.table.close();
     this.db.close();
   }
