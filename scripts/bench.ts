@@ -60,8 +60,12 @@ const AFTER_WRITES: Budget = { latencyMs: 30_000, qpsMs: 10_000 };
 /** No single write starts after this (the report says how many were made). */
 const WRITES_BUDGET_MS = 8 * 60_000;
 const SERVER_READY_TIMEOUT_MS = 10 * 60_000;
-/** `npm start`'s entry (from dist/scripts/bench.js, where the built benchmark runs). */
-const START = fileURLToPath(new URL('../../scripts/start.mjs', import.meta.url));
+/**
+ * The server module `npm start` runs (from dist/scripts/bench.js, where the built benchmark runs),
+ * started directly so that the pid measured is the server's; serverEnv() adds the allocator settings
+ * `npm start` adds.
+ */
+const START = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
 const started = performance.now();
 const note = (message: string): void => {

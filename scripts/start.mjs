@@ -1,8 +1,11 @@
-// `npm start`: builds the TypeScript sources when dist/ is missing or older than src/, then starts the server.
-import { execFileSync } from 'node:child_process';
+// `npm start`: builds the TypeScript sources when dist/ is missing or older than src/, then runs the
+// server as a child process with the glibc malloc settings of src/allocator.ts (glibc reads them only
+// at process start). Signals are passed on; the exit code is the server's.
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entry = join(root, 'dist', 'src', 'main.js');
@@ -34,4 +37,15 @@ if (!existsSync(entry)) {
   process.stdout.write('server not built yet: src/main.ts does not exist\n');
   process.exit(0);
 }
-await import(entry);
+const { withAllocatorEnv } = await import(pathToFileURL(join(root, 'dist', 'src', 'allocator.js')).href);
+const server = spawn(process.execPath, [...process.execArgv, entry, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: withAllocatorEnv(process.env),
+});
+// The server shuts down on its first SIGINT/SIGTERM (a terminal's Ctrl-C reaches both processes).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => server.kill(signal));
+server.on('error', (error) => {
+  process.stderr.write(`could not start the server: ${error.message}\n`);
+  process.exit(1);
+});
+server.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));

@@ -4,6 +4,7 @@
  * arenas) and WebAssembly memory are in `rss_mb` only; the in-memory index's own share is
  * `search_memory.memory_mb`.
  */
+import { allocatorSettings } from './allocator.js';
 
 export interface ProcessMemory {
   readonly rss_mb: number;
@@ -12,6 +13,8 @@ export interface ProcessMemory {
   /** C++ objects bound to JS objects, Buffers and ArrayBuffers included. */
   readonly external_mb: number;
   readonly array_buffers_mb: number;
+  /** The glibc malloc settings the process was started with (src/allocator.ts); null: glibc's default. */
+  readonly allocator: Record<string, string | null>;
 }
 
 const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
@@ -25,5 +28,6 @@ export function processMemory(): ProcessMemory {
     heap_total_mb: mb(usage.heapTotal),
     external_mb: mb(usage.external),
     array_buffers_mb: mb(usage.arrayBuffers),
+    allocator: allocatorSettings(),
   };
 }

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ALLOCATOR_ENV } from '../../src/allocator.js';
 import { round } from './measure.js';
 
 const POLL_MS = 100;
@@ -16,7 +17,7 @@ const STOP_TIMEOUT_MS = 30_000;
 const TAIL_CHARS = 4_000;
 
 export interface ServerOptions {
-  /** The module node runs (scripts/start.mjs, as `npm start`; a compiled src/main.js in tests). */
+  /** The module node runs (the compiled src/main.js, which `npm start` runs). */
   readonly entry: string;
   readonly dataDir: string;
   readonly rootKey: string;
@@ -44,7 +45,9 @@ export interface RunningServer {
  * the caller's shell can point it at a real store.
  */
 export function serverEnv(options: ServerOptions): Record<string, string> {
+  // The allocator settings `npm start` gives the server (src/allocator.ts).
   const env: Record<string, string> = {
+    ...ALLOCATOR_ENV,
     PATH: process.env['PATH'] ?? '',
     DATA_DIR: options.dataDir,
     ROOT_API_KEY: options.rootKey,

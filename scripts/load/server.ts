@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { withAllocatorEnv } from '../../src/allocator.js';
 
 export interface LoadServer {
   readonly pid: number;
@@ -89,7 +90,8 @@ export async function startServer(env: Readonly<Record<string, string>>): Promis
   const log = createWriteStream(logFile);
   const child = spawn(process.execPath, [MAIN], {
     cwd: REPO,
-    env: {
+    // As `npm start` starts it: with the allocator settings of src/allocator.ts.
+    env: withAllocatorEnv({
       ...process.env,
       LOG_LEVEL: 'warn',
       EMBEDDER: process.env['EMBEDDER'] ?? 'builtin',
@@ -98,7 +100,7 @@ export async function startServer(env: Readonly<Record<string, string>>): Promis
       ROOT_API_KEY: rootKey,
       HOST: '127.0.0.1',
       PORT: String(port),
-    },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ALLOCATOR_ENV } from '../../src/allocator.js';
 import { loadConfig } from '../../src/config.js';
 import { fileRecords } from '../../src/index/records.js';
 import { logger } from '../../src/log.js';
@@ -136,6 +137,7 @@ test("the server's environment names only the benchmark's store", () => {
       searchThreads: '1',
     });
     expect(env).toEqual({
+      ...ALLOCATOR_ENV,
       PATH: process.env['PATH'] ?? '',
       DATA_DIR: '/tmp/bench',
       ROOT_API_KEY: 'k',

@@ -1,0 +1,92 @@
+/**
+ * `npm start` (scripts/start.mjs): runs the compiled server as its child with the glibc allocator
+ * settings of src/allocator.ts (an operator's own value wins), passes SIGTERM on, and exits with the
+ * server's code once the server has shut down.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { copyFileSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ALLOCATOR_ENV } from '../../src/allocator.js';
+import { lockDataDir } from '../../src/storage/lock.js';
+import { buildProject, REPO_ROOT, type Build } from '../helpers/compiled.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const ROOT_KEY = 'start-test-root-key-0123456789abcdef';
+const work = tempDir('vs-start-');
+let build: Build;
+
+beforeAll(() => {
+  build = buildProject();
+}, 120_000);
+afterAll(() => {
+  work.remove();
+  build.remove();
+});
+
+/** A project root holding start.mjs and the compiled build as its dist/ (older src/: no rebuild). */
+function launcherRoot(): string {
+  const root = join(work.path, 'project');
+  mkdirSync(join(root, 'scripts'), { recursive: true });
+  mkdirSync(join(root, 'src'));
+  utimesSync(join(root, 'src'), new Date(0), new Date(0));
+  copyFileSync(join(REPO_ROOT, 'scripts', 'start.mjs'), join(root, 'scripts', 'start.mjs'));
+  symlinkSync(build.path, join(root, 'dist'), 'dir');
+  return root;
+}
+
+test('npm start runs the server with the allocator settings, passes SIGTERM on and exits with its code', async () => {
+  const root = launcherRoot();
+  const dataDir = join(work.path, 'data');
+  const child = spawn(process.execPath, [join(root, 'scripts', 'start.mjs')], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      DATA_DIR: dataDir,
+      ROOT_API_KEY: ROOT_KEY,
+      EMBEDDER: 'builtin',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      MALLOC_TRIM_THRESHOLD_: '4194304',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a failed test can stop the launcher and the server together.
+    detached: true,
+  });
+  try {
+    await startAndStop(child, dataDir);
+  } finally {
+    if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  }
+}, 90_000);
+
+async function startAndStop(child: ChildProcessByStdio<null, Readable, Readable>, dataDir: string) {
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  let base: string | undefined;
+  while (base === undefined && Date.now() < deadline) {
+    base = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (base === undefined) throw new Error(`the server did not start:\n${output}`);
+
+  const response = await fetch(`${base}/api/v1/system/status`, { headers: { 'x-api-key': ROOT_KEY } });
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as {
+    result: { process_memory: { allocator: Record<string, string | null> } };
+  };
+  expect(body.result.process_memory.allocator).toEqual({
+    MALLOC_ARENA_MAX: ALLOCATOR_ENV['MALLOC_ARENA_MAX'],
+    MALLOC_MMAP_THRESHOLD_: ALLOCATOR_ENV['MALLOC_MMAP_THRESHOLD_'],
+    MALLOC_TRIM_THRESHOLD_: '4194304',
+  });
+
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  // The server itself has exited too: its DATA_DIR lock can be taken.
+  const unlock = await lockDataDir(dataDir);
+  await unlock();
+}
