@@ -22,6 +22,7 @@ import {
 } from '../policy/index.js';
 import { KeyedMutex } from '../storage/atomic.js';
 import { META_EMBEDDER_DIMENSION, META_EMBEDDER_ID, recordSchema, toArrowTable } from './arrow.js';
+import { IdHashSet } from './id-set.js';
 import { Mirror } from './mirror.js';
 import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
 import type { IndexRecord, RecordDraft } from './records.js';
@@ -110,7 +111,7 @@ export class IndexStore {
   private readonly mirror: Mirror;
   private loading: Promise<void> = Promise.resolve();
   /** While a bulk load runs: the ids the table held when it began (null: unknown), and those it wrote. */
-  private bulk: { readonly held: ((id: string) => boolean) | null; readonly written: Set<string> } | null =
+  private bulk: { readonly held: ((id: string) => boolean) | null; readonly written: IdHashSet } | null =
     null;
   private lostListener: (() => void) | null = null;
   /** Set once a write found the table gone; cleared by {@link recreate}. */
@@ -310,7 +311,7 @@ export class IndexStore {
       if (this.bulk !== null) throw new Error('a bulk load is already running');
       // Without a ready mirror the table's ids are known only when it is empty.
       const held = this.mirror.defer() ?? ((await this.table.countRows()) === 0 ? () => false : null);
-      this.bulk = { held, written: new Set() };
+      this.bulk = { held, written: new IdHashSet() };
     });
     try {
       return await load();
@@ -333,7 +334,7 @@ export class IndexStore {
     const bulk = this.bulk;
     const held = bulk?.held;
     if (bulk === null || held === null || held === undefined) return null;
-    return (id) => bulk.written.has(id) || held(id);
+    return (id) => bulk.written.mayHold(id) || held(id);
   }
 
   /**
