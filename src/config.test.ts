@@ -23,8 +23,8 @@ describe('loadConfig', () => {
       searchMemoryBytes: 3072 * 1024 * 1024,
       // One fewer than the cores (the calling thread scans too), at most 3.
       searchThreads: Math.max(0, Math.min(3, availableParallelism() - 1)),
-      lancedbIndexCacheBytes: 32 * 1024 * 1024,
-      lancedbMetadataCacheBytes: 32 * 1024 * 1024,
+      lancedbIndexCacheBytes: 8 * 1024 * 1024,
+      lancedbMetadataCacheBytes: 8 * 1024 * 1024,
       heapGrowthPercent: 50,
       requestTimeoutMs: 60_000,
       headersTimeoutMs: 20_000,

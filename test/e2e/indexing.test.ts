@@ -97,6 +97,7 @@ test("ROOT's status breaks the server's memory down; a USER's does not show it",
         heap_total_mb: mb,
         external_mb: mb,
         array_buffers_mb: mb,
+        allocator: z.record(z.string(), z.string().nullable()),
       }),
       search_memory: z.object({ memory_mb: mb, budget_mb: mb, lancedb_cache_mb: mb }).loose(),
     })
