@@ -331,10 +331,9 @@ export class IndexStore {
   private mayHold(): ((id: string) => boolean) | null {
     const memory = this.mirror.ready;
     if (memory !== null) return (id) => memory.has(id);
-    const bulk = this.bulk;
-    const held = bulk?.held;
-    if (bulk === null || held === null || held === undefined) return null;
-    return (id) => bulk.written.mayHold(id) || held(id);
+    if (this.bulk === null || this.bulk.held === null) return null;
+    const { held, written } = this.bulk;
+    return (id) => written.mayHold(id) || held(id);
   }
 
   /**
@@ -343,9 +342,12 @@ export class IndexStore {
    */
   private async write(records: readonly IndexRecord[]): Promise<void> {
     const mayHold = this.mayHold();
-    const fresh = mayHold === null ? [] : records.filter((r) => !mayHold(r.id));
-    const known = mayHold === null ? records : records.filter((r) => mayHold(r.id));
-    for (const r of records) this.bulk?.written.add(r.id);
+    const fresh: IndexRecord[] = [];
+    const known: IndexRecord[] = [];
+    for (const r of records) {
+      (mayHold !== null && !mayHold(r.id) ? fresh : known).push(r);
+      this.bulk?.written.add(r.id);
+    }
     if (fresh.length > 0) await this.table.add(this.arrow(fresh));
     if (known.length > 0) {
       await this.table
