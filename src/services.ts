@@ -71,6 +71,11 @@ export async function openIndex(
       embedder: config.embedder,
       ...(config.embeddingModel === undefined ? {} : { model: config.embeddingModel }),
       cacheDir: MODEL_CACHE_DIR,
+      openai: {
+        baseUrl: config.embeddingBaseUrl,
+        apiKey: config.embeddingApiKey,
+        dimension: config.embeddingDimension,
+      },
       indexed,
       log,
     }));
