@@ -37,21 +37,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startFakeModelServer(): Promise<FakeModelServer> {
   const builtin = createBuiltinEmbedder();
   const hanging = new Set<() => void>();
-  let server!: Server;
-  const fake: FakeModelServer = {
-    baseUrl: '',
-    requests: [],
-    failures: [],
-    dimension: null,
-    chat: () => '{"memories": []}',
-    close: () =>
-      new Promise((resolve) => {
-        for (const end of hanging) end();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  server = createServer((req, res) => {
+  const server: Server = createServer((req, res) => {
     void (async () => {
       const text = await readBody(req);
       const body = JSON.parse(text) as Record<string, unknown>;
@@ -87,6 +73,19 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       res.writeHead(404).end('{}');
     })();
   });
+  const fake: FakeModelServer = {
+    baseUrl: '',
+    requests: [],
+    failures: [],
+    dimension: null,
+    chat: () => '{"memories": []}',
+    close: () =>
+      new Promise((resolve) => {
+        for (const end of hanging) end();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return Object.assign(fake, { baseUrl: `http://127.0.0.1:${port}/v1` });

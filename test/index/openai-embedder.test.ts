@@ -136,7 +136,8 @@ test('a service on EMBEDDER=openai indexes and finds through the model server', 
       .send({ uri: 'viking://resources/notes/zebra.md', content: 'zebras graze at dawn', wait: true })
       .expect(200);
     const found = await alice.post('/api/v1/search/find').send({ query: 'zebras graze' }).expect(200);
-    expect(found.body.result.resources[0]).toMatchObject({ uri: 'viking://resources/notes/zebra.md' });
+    const { result } = found.body as { result: { resources: { uri: string }[] } };
+    expect(result.resources[0]).toMatchObject({ uri: 'viking://resources/notes/zebra.md' });
     expect(server.requests.some((r) => r.path === '/v1/embeddings')).toBe(true);
   } finally {
     await app.close();
