@@ -1,0 +1,135 @@
+/**
+ * A session's memory extraction as background work (SPEC 15): the commit writes the archive with a
+ * pending `.extraction.json` in it (one atomic rename), then a task extracts from the archived
+ * messages and replaces the marker with the result or the failure. A crash in between leaves the
+ * marker pending, and {@link SessionExtraction.resume} runs it again at start; memory files are
+ * named by their content, so running again never writes a memory twice. A failing model leaves the
+ * archive as it was and the task `failed` with the reason.
+ */
+import { isAppError, messageOf } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ExtractionResult } from '../memories/extractor.js';
+import type { SourceMessage } from '../memories/attribute.js';
+import type { NamespacePolicy, RequestContext } from '../policy/index.js';
+import { SESSION_EXTRACTION_FILE } from '../storage/names.js';
+import type { TaskRegistry, TaskView } from '../tasks/registry.js';
+import { archiveName, HISTORY_DIR, MESSAGES_FILE, parseMessages, type SessionFiles } from './files.js';
+import type { StoredMessage } from './schema.js';
+import { messageText } from './summary.js';
+import { join } from 'node:path';
+
+export const EXTRACTION_FILE = SESSION_EXTRACTION_FILE;
+export const PENDING_MARKER = `${JSON.stringify({ status: 'pending' })}\n`;
+
+/** What extraction needs from the wiring: the model-backed extractor and the task registry. */
+export interface ExtractionDeps {
+  readonly extract: (input: {
+    account_id: string;
+    session_id: string;
+    policy: NamespacePolicy;
+    messages: readonly SourceMessage[];
+  }) => Promise<ExtractionResult>;
+  readonly tasks: TaskRegistry;
+  readonly log: Logger;
+}
+
+export function sourceMessages(messages: readonly StoredMessage[]): SourceMessage[] {
+  return messages.map((m) => ({
+    id: m.id,
+    role: m.role,
+    role_id: m.role_id,
+    actor_context: m.actor_context,
+    text: messageText(m),
+  }));
+}
+
+export class SessionExtraction {
+  /** Archives being extracted now (`account/session/archive`): a resume never runs one twice at once. */
+  private readonly running = new Set<string>();
+
+  constructor(
+    private readonly deps: ExtractionDeps,
+    private readonly files: SessionFiles,
+  ) {}
+
+  /** Starts the task extracting a committed archive; answers the task. */
+  startArchive(ctx: RequestContext, session_id: string, archive: string): TaskView {
+    const account = ctx.effective.account_id;
+    return this.deps.tasks.start(ctx, 'session_commit', `viking://session/${session_id}`, () =>
+      this.runArchive(account, session_id, archive, ctx.policy),
+    );
+  }
+
+  /** Starts the task extracting the live messages (`POST /sessions/{id}/extract`). */
+  startLive(ctx: RequestContext, session_id: string, messages: readonly StoredMessage[]): TaskView {
+    const account_id = ctx.effective.account_id;
+    return this.deps.tasks.start(ctx, 'session_extract', `viking://session/${session_id}`, async () => ({
+      ...(await this.deps.extract({
+        account_id,
+        session_id,
+        policy: ctx.policy,
+        messages: sourceMessages(messages),
+      })),
+    }));
+  }
+
+  /**
+   * Runs every archive extraction a crash left pending (called once at start, in the background).
+   * @returns how many were run
+   */
+  async resume(
+    accounts: readonly string[],
+    policyOf: (a: string) => Promise<NamespacePolicy>,
+  ): Promise<number> {
+    let ran = 0;
+    for (const account of accounts) {
+      for (const session_id of await this.files.sessionIds(account)) {
+        for (const n of await this.files.archiveNumbers(account, session_id)) {
+          const marker = await this.files.readArchiveFile(account, session_id, n, EXTRACTION_FILE);
+          if (marker.trim() !== PENDING_MARKER.trim()) continue;
+          ran += 1;
+          await this.runArchive(account, session_id, archiveName(n), await policyOf(account)).catch(
+            (error: unknown) =>
+              this.deps.log.warn(
+                { account, session_id, reason: messageOf(error) },
+                'memory extraction failed',
+              ),
+          );
+        }
+      }
+    }
+    return ran;
+  }
+
+  private markerPath(account: string, session_id: string, archive: string): string {
+    return join(this.files.dir(account, session_id), HISTORY_DIR, archive, EXTRACTION_FILE);
+  }
+
+  private async runArchive(
+    account_id: string,
+    session_id: string,
+    archive: string,
+    policy: NamespacePolicy,
+  ): Promise<Record<string, unknown>> {
+    const key = `${account_id}/${session_id}/${archive}`;
+    if (this.running.has(key)) return { skipped: 'already running' };
+    this.running.add(key);
+    const marker = this.markerPath(account_id, session_id, archive);
+    try {
+      const n = Number(archive.slice('archive_'.length));
+      const text = await this.files.readArchiveFile(account_id, session_id, n, MESSAGES_FILE);
+      const messages = sourceMessages(parseMessages(text, key));
+      const result = await this.deps.extract({ account_id, session_id, policy, messages });
+      await this.files.writeFile(account_id, marker, `${JSON.stringify({ status: 'completed', result })}\n`);
+      return { archive, ...result };
+    } catch (error) {
+      const reason = isAppError(error) ? error.message : 'internal error';
+      await this.files
+        .writeFile(account_id, marker, `${JSON.stringify({ status: 'failed', error: reason })}\n`)
+        .catch(() => undefined);
+      throw error;
+    } finally {
+      this.running.delete(key);
+    }
+  }
+}
