@@ -11,6 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fullApp, type Client, type FullApp } from '../helpers/full-app.js';
+import { callOk, httpClient, listen } from '../helpers/mcp.js';
 import { startFakeModelServer, type ChatRequest, type FakeModelServer } from '../helpers/openai-server.js';
 
 const shownSchema = z.object({
@@ -296,3 +297,30 @@ test('an extraction a crash interrupted runs at the next start, once; running ag
     await (reopened ?? app).close();
   }
 }, 120_000);
+
+test('the MCP tools commit and extract as the caller, with the same attribution', async () => {
+  const app = await fullApp({ env: llmEnv(), accounts: [{ account_id: 'acme', users: ['alice', 'bob'] }] });
+  const server = await listen(app.app);
+  const key = app.keys.get('acme/bob') ?? '';
+  const mcp = await httpClient(server.url, { Authorization: `Bearer ${key}`, 'X-OpenViking-Agent': 'a2' });
+  try {
+    const { bob } = await converse(app);
+    const extracted = z
+      .object({ task_id: z.string() })
+      .parse(await callOk(mcp, 'extract_memories', { session_id: 's1' }));
+    const task = await waitTask(bob, extracted.task_id);
+    expect(task).toMatchObject({
+      status: 'completed',
+      result: { per_owner: { 'viking://user/alice': 2, 'viking://user/bob': 2 } },
+    });
+    const committed = z
+      .object({ task_id: z.string(), archived: z.literal(true) })
+      .parse(await callOk(mcp, 'commit_session', { session_id: 's1' }));
+    // The same messages again: every memory merges into the file it already has.
+    expect(await waitTask(bob, committed.task_id)).toMatchObject({ result: { created: 0, unchanged: 6 } });
+  } finally {
+    await mcp.close();
+    await server.close();
+    await app.close();
+  }
+});
