@@ -225,7 +225,18 @@ async function assemble(
     waitIndexed,
     ...(chat === null
       ? {}
-      : { extraction: { tasks, log, extract: (input) => extractMemories({ chat, vfs }, input) } }),
+      : {
+          extraction: {
+            tasks,
+            log,
+            extract: (input) => extractMemories({ chat, vfs }, input),
+            readable: (ctx, uri) =>
+              vfs.stat(ctx, uri).then(
+                () => true,
+                () => false,
+              ),
+          },
+        }),
   });
   if (chat !== null) {
     const names = accounts.listAccounts().map((a) => a.account_id);

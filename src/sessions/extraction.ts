@@ -17,6 +17,7 @@ import { archiveName, HISTORY_DIR, MESSAGES_FILE, parseMessages, type SessionFil
 import type { StoredMessage } from './schema.js';
 import { messageText } from './summary.js';
 import { join } from 'node:path';
+import { z } from 'zod';
 
 export const EXTRACTION_FILE = SESSION_EXTRACTION_FILE;
 export const PENDING_MARKER = `${JSON.stringify({ status: 'pending' })}\n`;
@@ -31,7 +32,22 @@ export interface ExtractionDeps {
   }) => Promise<ExtractionResult>;
   readonly tasks: TaskRegistry;
   readonly log: Logger;
+  /** Whether the caller may read `uri` (listings of memories show only those). */
+  readonly readable: (ctx: RequestContext, uri: string) => Promise<boolean>;
 }
+
+/** One archive's extraction as `GET sessions/{id}/memories` shows it to a caller. */
+export interface ArchiveMemories {
+  readonly archive_id: string;
+  readonly status: string;
+  /** The memory files of this archive the caller may read, by owner scope root. */
+  readonly memories: Record<string, string[]>;
+}
+
+const markerSchema = z.object({
+  status: z.string(),
+  result: z.object({ uris: z.array(z.string()).default([]) }).optional(),
+});
 
 export function sourceMessages(messages: readonly StoredMessage[]): SourceMessage[] {
   return messages.map((m) => ({
@@ -41,6 +57,12 @@ export function sourceMessages(messages: readonly StoredMessage[]): SourceMessag
     actor_context: m.actor_context,
     text: messageText(m),
   }));
+}
+
+/** `viking://user/U[/agent/A]` or `viking://agent/G[/user/U]` of a memory URI: what precedes `/memories/`. */
+function ownerRootOf(uri: string): string {
+  const at = uri.indexOf('/memories/');
+  return at < 0 ? uri : uri.slice(0, at);
 }
 
 export class SessionExtraction {
@@ -99,6 +121,25 @@ export class SessionExtraction {
       }
     }
     return ran;
+  }
+
+  /** Each archive's extraction state and the memories it wrote that the caller may read. */
+  async listFor(ctx: RequestContext, session_id: string): Promise<ArchiveMemories[]> {
+    const account = ctx.effective.account_id;
+    const out: ArchiveMemories[] = [];
+    for (const n of await this.files.archiveNumbers(account, session_id)) {
+      const text = await this.files.readArchiveFile(account, session_id, n, EXTRACTION_FILE);
+      const marker = text === '' ? null : markerSchema.safeParse(JSON.parse(text) as unknown);
+      if (marker === null || !marker.success) continue;
+      const memories: Record<string, string[]> = {};
+      for (const uri of marker.data.result?.uris ?? []) {
+        if (!(await this.deps.readable(ctx, uri))) continue;
+        const root = ownerRootOf(uri);
+        (memories[root] ??= []).push(uri);
+      }
+      out.push({ archive_id: archiveName(n), status: marker.data.status, memories });
+    }
+    return out;
   }
 
   private markerPath(account: string, session_id: string, archive: string): string {

@@ -14,7 +14,13 @@ import { validateId, type NamespacePolicy, type RequestContext } from '../policy
 import { readArchive, type SessionArchive } from './archives.js';
 import { buildContext, type SessionContext } from './context.js';
 import { ABSTRACT_FILE, MESSAGES_FILE, OVERVIEW_FILE, archiveName, sessionUri } from './files.js';
-import { EXTRACTION_FILE, PENDING_MARKER, SessionExtraction, type ExtractionDeps } from './extraction.js';
+import {
+  EXTRACTION_FILE,
+  PENDING_MARKER,
+  SessionExtraction,
+  type ArchiveMemories,
+  type ExtractionDeps,
+} from './extraction.js';
 import { newMessage, newMessages } from './new-message.js';
 import { sessionReader, type MessageRecord, type SessionReader } from './reader.js';
 import type { AuthMode } from './role-id.js';
@@ -275,6 +281,16 @@ export class SessionService implements SessionReader {
     const messages = await files.readMessagesAt(files.messagesPath(ctx.effective.account_id, session_id));
     const task = this.extraction.startLive(ctx, session_id, messages);
     return { session_id, status: 'accepted', task_id: task.task_id };
+  }
+
+  /** `GET sessions/{id}/memories`: per archive, the extracted memories the caller may read, by owner. */
+  async memories(
+    ctx: RequestContext,
+    id: string,
+  ): Promise<{ session_id: string; archives: ArchiveMemories[] }> {
+    const session_id = validateId(id, 'session_id');
+    await this.requireMeta(ctx, session_id);
+    return { session_id, archives: (await this.extraction?.listFor(ctx, session_id)) ?? [] };
   }
 
   /** Runs the archive extractions a crash left pending (at start; see extraction.ts). */

@@ -191,6 +191,18 @@ describe.each(POLICIES)('policy user-split=$u agent-split=$a', (policy) => {
         expect(bobText).toContain('they met');
         expect(`${aliceText}${bobText}`).not.toContain('invented');
 
+        // The session's memory listing shows each caller only what it may read: its own and its agent's.
+        for (const [client, own] of [
+          [bob, [r.bob, r.a2]],
+          [alice, [r.alice, r.a1]],
+        ] as const) {
+          const listed = await client.get('/api/v1/sessions/s1/memories').expect(200);
+          const archives = (listed.body as { result: { archives: { status: string; memories: object }[] } })
+            .result.archives;
+          expect(archives).toHaveLength(1);
+          expect(archives[0]?.status).toBe('completed');
+          expect(Object.keys(archives[0]?.memories ?? {}).sort()).toEqual([...own].sort());
+        }
         // Bob can neither read nor find alice's memories, and the reverse.
         for (const uri of aliceFiles) {
           const res = await bob.get('/api/v1/content/read').query({ uri });

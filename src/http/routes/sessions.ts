@@ -155,5 +155,15 @@ export function sessionsRouter(service: SessionService): Router {
     },
     async (req, res) => sendOk(res, await service.extract(contextOf(req), idParam(req))),
   );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/sessions/:id/memories',
+      tag,
+      summary: 'Per archive, the memories extraction wrote that the caller may read, by owner',
+    },
+    async (req, res) => sendOk(res, await service.memories(contextOf(req), idParam(req))),
+  );
   return router;
 }
