@@ -37,13 +37,17 @@ const answerSchema = z.object({
       }),
     )
     .max(MAX_MEMORIES),
+  /** A summary of the conversation: an archive's `.abstract.md` and `.overview.md` when given. */
+  abstract: z.string().max(2000).optional(),
+  overview: z.string().max(20_000).optional(),
 });
 
 const INSTRUCTIONS = `You extract long-term memories from a conversation.
 Answer only JSON: {"memories": [{"category": "...", "abstract": "one line", "content": "the memory", "source_message_ids": ["msg_..."]}]}.
 Categories about a human user: ${USER_CATEGORIES.join(', ')}. Categories about an assistant agent's experience: ${AGENT_CATEGORIES.join(', ')}.
 Cite in source_message_ids the message_id of every message the memory is drawn from. Do not invent ids.
-Write each memory about one person or agent only. Answer {"memories": []} when there is nothing worth keeping.`;
+Write each memory about one person or agent only. Use "memories": [] when there is nothing worth keeping.
+Also summarise the conversation: "abstract" (one sentence) and "overview" (a few lines of Markdown).`;
 
 export interface ExtractionResult {
   readonly messages: number;
@@ -58,6 +62,12 @@ export interface ExtractionResult {
   readonly dropped: DroppedMemory[];
   /** Messages left out of the prompt (only the newest {@link MAX_MESSAGES} are shown). */
   readonly messages_skipped: number;
+}
+
+/** The model's summary of the conversation, when it gave one. */
+export interface ModelSummary {
+  readonly abstract: string;
+  readonly overview: string;
 }
 
 export interface ExtractorDeps {
@@ -94,7 +104,7 @@ export async function extractMemories(
     policy: NamespacePolicy;
     messages: readonly SourceMessage[];
   },
-): Promise<ExtractionResult> {
+): Promise<{ result: ExtractionResult; summary: ModelSummary | null }> {
   const shown = input.messages.slice(-MAX_MESSAGES);
   const answer = answerSchema.safeParse(
     shown.length === 0 ? { memories: [] } : await deps.chat(promptOf(shown)),
@@ -125,5 +135,7 @@ export async function extractMemories(
     count(result.per_owner, memory.root);
     if (!result.uris.includes(uri)) result.uris.push(uri);
   }
-  return result;
+  const { abstract = '', overview = '' } = answer.data;
+  const summary = abstract.trim() === '' || overview.trim() === '' ? null : { abstract, overview };
+  return { result, summary };
 }

@@ -8,12 +8,20 @@
  */
 import { isAppError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { ExtractionResult } from '../memories/extractor.js';
+import type { ExtractionResult, ModelSummary } from '../memories/extractor.js';
 import type { SourceMessage } from '../memories/attribute.js';
 import type { NamespacePolicy, RequestContext } from '../policy/index.js';
 import { SESSION_EXTRACTION_FILE } from '../storage/names.js';
 import type { TaskRegistry, TaskView } from '../tasks/registry.js';
-import { archiveName, HISTORY_DIR, MESSAGES_FILE, parseMessages, type SessionFiles } from './files.js';
+import {
+  ABSTRACT_FILE,
+  archiveName,
+  HISTORY_DIR,
+  MESSAGES_FILE,
+  OVERVIEW_FILE,
+  parseMessages,
+  type SessionFiles,
+} from './files.js';
 import type { StoredMessage } from './schema.js';
 import { messageText } from './summary.js';
 import { join } from 'node:path';
@@ -29,7 +37,7 @@ export interface ExtractionDeps {
     session_id: string;
     policy: NamespacePolicy;
     messages: readonly SourceMessage[];
-  }) => Promise<ExtractionResult>;
+  }) => Promise<{ result: ExtractionResult; summary: ModelSummary | null }>;
   readonly tasks: TaskRegistry;
   readonly log: Logger;
   /** Whether the caller may read `uri` (listings of memories show only those). */
@@ -65,6 +73,9 @@ function ownerRootOf(uri: string): string {
   return at < 0 ? uri : uri.slice(0, at);
 }
 
+/** Tells the indexer that an archive's summary files were rewritten. */
+export type SummaryWritten = (account_id: string, uri: string) => Promise<unknown>;
+
 export class SessionExtraction {
   /** Archives being extracted now (`account/session/archive`): a resume never runs one twice at once. */
   private readonly running = new Set<string>();
@@ -72,6 +83,7 @@ export class SessionExtraction {
   constructor(
     private readonly deps: ExtractionDeps,
     private readonly files: SessionFiles,
+    private readonly summaryWritten: SummaryWritten,
   ) {}
 
   /** Starts the task extracting a committed archive; answers the task. */
@@ -85,14 +97,15 @@ export class SessionExtraction {
   /** Starts the task extracting the live messages (`POST /sessions/{id}/extract`). */
   startLive(ctx: RequestContext, session_id: string, messages: readonly StoredMessage[]): TaskView {
     const account_id = ctx.effective.account_id;
-    return this.deps.tasks.start(ctx, 'session_extract', `viking://session/${session_id}`, async () => ({
-      ...(await this.deps.extract({
+    return this.deps.tasks.start(ctx, 'session_extract', `viking://session/${session_id}`, async () => {
+      const { result } = await this.deps.extract({
         account_id,
         session_id,
         policy: ctx.policy,
         messages: sourceMessages(messages),
-      })),
-    }));
+      });
+      return { ...result };
+    });
   }
 
   /**
@@ -142,6 +155,19 @@ export class SessionExtraction {
     return out;
   }
 
+  /** Replaces the archive's extractive summaries with the model's (the extractive ones stay otherwise). */
+  private async writeSummary(account_id: string, session_id: string, archive: string, summary: ModelSummary) {
+    const dir = join(this.files.dir(account_id, session_id), HISTORY_DIR, archive);
+    const archiveUri = `viking://session/${session_id}/${HISTORY_DIR}/${archive}`;
+    for (const [file, text] of [
+      [ABSTRACT_FILE, summary.abstract],
+      [OVERVIEW_FILE, summary.overview],
+    ] as const) {
+      await this.files.writeFile(account_id, join(dir, file), `${text.trim()}\n`);
+      await this.summaryWritten(account_id, `${archiveUri}/${file}`);
+    }
+  }
+
   private markerPath(account: string, session_id: string, archive: string): string {
     return join(this.files.dir(account, session_id), HISTORY_DIR, archive, EXTRACTION_FILE);
   }
@@ -160,7 +186,8 @@ export class SessionExtraction {
       const n = Number(archive.slice('archive_'.length));
       const text = await this.files.readArchiveFile(account_id, session_id, n, MESSAGES_FILE);
       const messages = sourceMessages(parseMessages(text, key));
-      const result = await this.deps.extract({ account_id, session_id, policy, messages });
+      const { result, summary } = await this.deps.extract({ account_id, session_id, policy, messages });
+      if (summary !== null) await this.writeSummary(account_id, session_id, archive, summary);
       await this.files.writeFile(account_id, marker, `${JSON.stringify({ status: 'completed', result })}\n`);
       return { archive, ...result };
     } catch (error) {

@@ -95,7 +95,11 @@ export class SessionService implements SessionReader {
     this.store = new SessionStore(deps.dataDir);
     this.reader = sessionReader(deps.dataDir);
     this.extraction =
-      deps.extraction === undefined ? null : new SessionExtraction(deps.extraction, this.store.files);
+      deps.extraction === undefined
+        ? null
+        : new SessionExtraction(deps.extraction, this.store.files, (account, uri) =>
+            deps.hooks.fileWritten(account, uri),
+          );
   }
 
   async create(

@@ -60,7 +60,11 @@ function modelAnswer(request: ChatRequest): string {
       source_message_ids: messages.filter((m) => m.role === 'assistant').map((m) => m.message_id),
     },
   );
-  return JSON.stringify({ memories });
+  return JSON.stringify({
+    memories,
+    abstract: `model abstract of ${messages.length} messages`,
+    overview: '## Model overview\n- tea and coffee',
+  });
 }
 
 const POLICIES = [
@@ -191,6 +195,14 @@ describe.each(POLICIES)('policy user-split=$u agent-split=$a', (policy) => {
         expect(bobText).toContain('they met');
         expect(`${aliceText}${bobText}`).not.toContain('invented');
 
+        // The model's summary replaced the archive's extractive one.
+        const archive = await by.get('/api/v1/sessions/s1/archives/archive_001').expect(200);
+        expect(archive.body).toMatchObject({
+          result: {
+            abstract: 'model abstract of 4 messages\n',
+            overview: expect.stringContaining('Model overview'),
+          },
+        });
         // The session's memory listing shows each caller only what it may read: its own and its agent's.
         for (const [client, own] of [
           [bob, [r.bob, r.a2]],
@@ -239,6 +251,8 @@ test('a failing model leaves the archive and fails the task with the reason; ext
     expect(task).toMatchObject({ status: 'failed', error: expect.stringContaining('not the JSON') });
     const archive = await alice.get('/api/v1/sessions/s1/archives/archive_001').expect(200);
     expect(JSON.stringify(archive.body)).toContain('alice likes green tea');
+    // The extractive summary stays when the model fails.
+    expect(JSON.stringify(archive.body)).not.toContain('model abstract');
     // 500s past the retries: failed, naming the setting.
     await alice
       .post('/api/v1/sessions/s1/messages')
