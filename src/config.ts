@@ -30,8 +30,14 @@ const EnvSchema = z.object({
   ROOT_API_KEY: z.string().min(1).optional(),
   AUTH_MODE: z.enum(['api_key', 'trusted']).default('api_key'),
   LANCEDB_URI: z.string().min(1).optional(),
-  EMBEDDER: z.enum(['auto', 'builtin', 'transformers']).default('auto'),
+  EMBEDDER: z.enum(['auto', 'builtin', 'transformers', 'openai']).default('auto'),
   EMBEDDING_MODEL: z.string().min(1).optional(),
+  EMBEDDING_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  EMBEDDING_API_KEY: z.string().min(1).optional(),
+  EMBEDDING_DIMENSION: z.coerce.number().int().min(1).max(65_536).optional(),
+  LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_MODEL: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   MAX_BODY_BYTES: byteCount(10 * MIB),
   MAX_FILE_BYTES: byteCount(10 * MIB),
@@ -60,8 +66,14 @@ export interface Config {
   /** The resolved mode: `AUTH_MODE=api_key` without `ROOT_API_KEY` is `dev`. */
   readonly authMode: AuthMode;
   readonly lancedbUri: string;
-  readonly embedder: 'auto' | 'builtin' | 'transformers';
+  readonly embedder: 'auto' | 'builtin' | 'transformers' | 'openai';
   readonly embeddingModel: string | undefined;
+  /** `EMBEDDER=openai`: the OpenAI-compatible server, its key and the vectors' length (SPEC 15). */
+  readonly embeddingBaseUrl: string | undefined;
+  readonly embeddingApiKey: string | undefined;
+  readonly embeddingDimension: number | undefined;
+  /** The chat model of memory extraction (SPEC 15); null: no model, commit only archives. */
+  readonly llm: LlmSettings | null;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly maxBodyBytes: number;
   readonly maxFileBytes: number;
@@ -98,6 +110,29 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
 }
 
+/** An OpenAI-compatible chat model: `LLM_BASE_URL`, `LLM_API_KEY`, `LLM_MODEL`. */
+export interface LlmSettings {
+  readonly baseUrl: string;
+  readonly apiKey: string | undefined;
+  readonly model: string;
+}
+
+/** Settings that only make sense together: the names of what is missing, as problems. */
+function missingTogether(e: z.output<typeof EnvSchema>): string[] {
+  const problems: string[] = [];
+  if (e.EMBEDDER === 'openai') {
+    if (e.EMBEDDING_BASE_URL === undefined)
+      problems.push('EMBEDDING_BASE_URL: required with EMBEDDER=openai');
+    if (e.EMBEDDING_MODEL === undefined) problems.push('EMBEDDING_MODEL: required with EMBEDDER=openai');
+  }
+  if ((e.LLM_BASE_URL === undefined) !== (e.LLM_MODEL === undefined)) {
+    problems.push(
+      `${e.LLM_BASE_URL === undefined ? 'LLM_BASE_URL' : 'LLM_MODEL'}: required with the other LLM_ settings`,
+    );
+  }
+  return problems;
+}
+
 /** Thrown for an invalid environment; the message names every bad variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -119,6 +154,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const problems = missingTogether(e);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   const authMode: AuthMode = e.AUTH_MODE === 'trusted' ? 'trusted' : e.ROOT_API_KEY ? 'api_key' : 'dev';
   return Object.freeze({
     port: e.PORT,
@@ -129,6 +166,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     lancedbUri: e.LANCEDB_URI ?? join(e.DATA_DIR, 'lancedb'),
     embedder: e.EMBEDDER,
     embeddingModel: e.EMBEDDING_MODEL,
+    embeddingBaseUrl: e.EMBEDDING_BASE_URL,
+    embeddingApiKey: e.EMBEDDING_API_KEY,
+    embeddingDimension: e.EMBEDDING_DIMENSION,
+    llm:
+      e.LLM_BASE_URL === undefined || e.LLM_MODEL === undefined
+        ? null
+        : { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL },
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxFileBytes: e.MAX_FILE_BYTES,

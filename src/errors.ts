@@ -55,6 +55,16 @@ interface Retry {
   readonly retry_after_s?: number;
 }
 
+/** A model server (SPEC 15) and the setting that names it. */
+interface ModelServer {
+  readonly setting?: string;
+  readonly url?: string;
+  readonly status?: number;
+  /** Vector lengths: the configured or first-seen one, and the one answered. */
+  readonly expected?: number;
+  readonly got?: number;
+}
+
 interface DetailsOfCode {
   INVALID_ARGUMENT: Subject &
     Move & {
@@ -83,19 +93,20 @@ interface DetailsOfCode {
   NOT_FOUND: Subject & { readonly route?: string; readonly index?: number };
   ALREADY_EXISTS: Subject & { readonly dest?: string };
   CONFLICT: Subject;
-  FAILED_PRECONDITION: Subject & {
-    /** An embedding model that cannot be loaded. */
-    readonly model?: string;
-    /** Embedder identities: the one an index was built with (`indexed`, `stored`), the configured one. */
-    readonly indexed?: Embedder;
-    readonly stored?: Embedder | null;
-    readonly configured?: Embedder;
-    /** A DATA_DIR locked by another process. */
-    readonly data_dir?: string;
-    readonly holder_pid?: number;
-    readonly path?: string;
-    readonly errno?: string;
-  };
+  FAILED_PRECONDITION: Subject &
+    ModelServer & {
+      /** An embedding model that cannot be loaded. */
+      readonly model?: string;
+      /** Embedder identities: the one an index was built with (`indexed`, `stored`), the configured one. */
+      readonly indexed?: Embedder;
+      readonly stored?: Embedder | null;
+      readonly configured?: Embedder;
+      /** A DATA_DIR locked by another process. */
+      readonly data_dir?: string;
+      readonly holder_pid?: number;
+      readonly path?: string;
+      readonly errno?: string;
+    };
   PAYLOAD_TOO_LARGE: Subject & {
     readonly max_bytes?: number;
     readonly limit?: number;
@@ -107,8 +118,8 @@ interface DetailsOfCode {
       readonly indexing_paused?: string;
     };
   INTERNAL: Subject & { readonly indexed?: boolean };
-  UNAVAILABLE: Subject & Retry & { readonly checks?: unknown };
-  DEADLINE_EXCEEDED: { readonly timeout_s?: number; readonly url?: string };
+  UNAVAILABLE: Subject & Retry & ModelServer & { readonly checks?: unknown };
+  DEADLINE_EXCEEDED: ModelServer & { readonly timeout_s?: number };
   /** `reason` is the fault's kind (`disk_full`, …), `errno` the system's name for it (`ENOSPC`). */
   INSUFFICIENT_STORAGE: { readonly reason: string; readonly errno: string };
 }

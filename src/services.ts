@@ -25,7 +25,7 @@ import { IndexPipeline } from './index/pipeline.js';
 import { accountsOnDisk } from './index/reindex.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
-import { AppError } from './errors.js';
+import { AppError, messageOf } from './errors.js';
 import { Metrics } from './metrics.js';
 import { Observer } from './observer.js';
 import { PackService, type PackLimits } from './pack/service.js';
@@ -35,6 +35,8 @@ import { ResourceService } from './resources/service.js';
 import { SearchService } from './search/service.js';
 import { indexedMessages, sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
+import { extractMemories } from './memories/extractor.js';
+import { createChat } from './models/chat.js';
 import { SkillService } from './skills/service.js';
 import { WriteGate } from './storage/gate.js';
 import { describeFault, storageFaultOf } from './storage/faults.js';
@@ -71,6 +73,11 @@ export async function openIndex(
       embedder: config.embedder,
       ...(config.embeddingModel === undefined ? {} : { model: config.embeddingModel }),
       cacheDir: MODEL_CACHE_DIR,
+      openai: {
+        baseUrl: config.embeddingBaseUrl,
+        apiKey: config.embeddingApiKey,
+        dimension: config.embeddingDimension,
+      },
       indexed,
       log,
     }));
@@ -209,13 +216,37 @@ async function assemble(
   await pipeline.start();
   uploads.start();
   await guard.atStart(onDisk);
+  const chat = config.llm === null ? null : createChat(config.llm);
   const sessions = new SessionService({
     dataDir,
     hooks,
     isRegisteredUser: (a, u) => accounts.isRegisteredUser(a, u),
     authMode: config.authMode,
     waitIndexed,
+    ...(chat === null
+      ? {}
+      : {
+          extraction: {
+            tasks,
+            log,
+            extract: (input) => extractMemories({ chat, vfs }, input),
+            readable: (ctx, uri) =>
+              vfs.stat(ctx, uri).then(
+                () => true,
+                () => false,
+              ),
+          },
+        }),
   });
+  if (chat !== null) {
+    const names = accounts.listAccounts().map((a) => a.account_id);
+    sessions
+      .resumeExtractions(names, (a) => accounts.policyOf(a))
+      .then(
+        (n) => n > 0 && log.info({ extractions: n }, 'resumed memory extractions a restart interrupted'),
+        (error: unknown) => log.warn({ reason: messageOf(error) }, 'resuming memory extractions failed'),
+      );
+  }
   const metrics = new Metrics({
     indexStatus: () => pipeline.status(),
     searchLoad: () => admission.stats(),

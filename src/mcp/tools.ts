@@ -155,6 +155,22 @@ function writeTools(s: McpServices): ToolDef[] {
         s.sessions.addMessage(ctx, session_id, parseInput(messageBodySchema, defined(message), 'message')),
     }),
     tool({
+      name: 'commit_session',
+      description:
+        "Archive a shared session's live messages; with a language model configured, extract their memories as a task — each memory lands with the participant whose messages it cites.",
+      input: { session_id: z.string().min(1), keep_recent_count: count.max(10_000).default(0) },
+      readOnly: false,
+      run: (ctx, a) => s.sessions.commit(ctx, a.session_id, { keep_recent_count: a.keep_recent_count }),
+    }),
+    tool({
+      name: 'extract_memories',
+      description:
+        "Extract memories from a shared session's live messages as a task (needs a language model); each lands with the participant whose messages it cites.",
+      input: { session_id: z.string().min(1) },
+      readOnly: false,
+      run: (ctx, a) => s.sessions.extract(ctx, a.session_id),
+    }),
+    tool({
       name: 'forget',
       description: "Remove a file or folder inside the caller's own user or agent scope.",
       input: { uri, recursive: z.boolean().default(false) },

@@ -35,6 +35,7 @@ export async function newMessage(
     ...(body.peer_id == null ? {} : { peer_id: body.peer_id }),
     parts: normaliseParts(session_id, body),
     created_at: new Date(body.created_at ?? Date.now()).toISOString(),
+    actor_context: { user_id: ctx.effective.user_id, agent_id: ctx.effective.agent_id },
   };
 }
 

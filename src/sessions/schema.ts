@@ -111,6 +111,8 @@ export const storedMessageSchema = z.object({
   peer_id: z.string().optional(),
   parts: z.array(partSchema),
   created_at: z.string(),
+  /** The effective user and agent of the request that wrote it (SPEC 15); absent on older messages. */
+  actor_context: z.object({ user_id: z.string(), agent_id: z.string() }).optional(),
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 

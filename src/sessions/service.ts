@@ -10,10 +10,17 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { MessageFile } from '../fs/session-messages.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type ContentHooks, type WaitIndexed } from '../hooks.js';
-import { validateId, type RequestContext } from '../policy/index.js';
+import { validateId, type NamespacePolicy, type RequestContext } from '../policy/index.js';
 import { readArchive, type SessionArchive } from './archives.js';
 import { buildContext, type SessionContext } from './context.js';
 import { ABSTRACT_FILE, MESSAGES_FILE, OVERVIEW_FILE, archiveName, sessionUri } from './files.js';
+import {
+  EXTRACTION_FILE,
+  PENDING_MARKER,
+  SessionExtraction,
+  type ArchiveMemories,
+  type ExtractionDeps,
+} from './extraction.js';
 import { newMessage, newMessages } from './new-message.js';
 import { sessionReader, type MessageRecord, type SessionReader } from './reader.js';
 import type { AuthMode } from './role-id.js';
@@ -48,6 +55,8 @@ export interface SessionServiceDeps {
   authMode: AuthMode;
   /** Awaited after a message with `wait: true`: the indexer has applied its job. */
   waitIndexed?: WaitIndexed;
+  /** Memory extraction by a language model (SPEC 15); absent: commit only archives. */
+  extraction?: ExtractionDeps;
 }
 
 export interface SessionUser {
@@ -64,10 +73,12 @@ export interface AppendResult {
 export interface CommitResult {
   session_id: string;
   status: 'accepted';
-  /** Always null: there is no background task (OpenViking clients poll /tasks only when set). */
-  task_id: null;
+  /** The memory extraction task (`GET /tasks/{id}`), or null when none was started. */
+  task_id: string | null;
   archived: boolean;
   archive_uri: string | null;
+  /** `started` (a task), `skipped` (no language model configured) or `nothing` (nothing archived). */
+  extraction: 'started' | 'skipped' | 'nothing';
 }
 
 function userOf(ctx: RequestContext): SessionUser {
@@ -78,10 +89,17 @@ function userOf(ctx: RequestContext): SessionUser {
 export class SessionService implements SessionReader {
   private readonly store: SessionStore;
   private readonly reader: SessionReader;
+  private readonly extraction: SessionExtraction | null;
 
   constructor(private readonly deps: SessionServiceDeps) {
     this.store = new SessionStore(deps.dataDir);
     this.reader = sessionReader(deps.dataDir);
+    this.extraction =
+      deps.extraction === undefined
+        ? null
+        : new SessionExtraction(deps.extraction, this.store.files, (account, uri) =>
+            deps.hooks.fileWritten(account, uri),
+          );
   }
 
   async create(
@@ -218,7 +236,8 @@ export class SessionService implements SessionReader {
 
   /**
    * Moves the live messages, all but the newest `keep_recent_count`, into the next
-   * `history/archive_NNN` with extractive summaries.
+   * `history/archive_NNN` with extractive summaries; with a language model configured, starts the
+   * extraction of the archived messages' memories as a task.
    */
   async commit(
     ctx: RequestContext,
@@ -228,14 +247,62 @@ export class SessionService implements SessionReader {
     const session_id = validateId(id, 'session_id');
     const { account_id: account, user_id } = ctx.effective;
     this.deps.hooks.admit?.(account);
-    const archive = await this.store.commit(account, session_id, user_id, keep_recent_count);
-    const accepted = { session_id, status: 'accepted', task_id: null } as const;
-    if (archive === null) return { ...accepted, archived: false, archive_uri: null };
+    const extra = this.extraction === null ? {} : { [EXTRACTION_FILE]: PENDING_MARKER };
+    const archive = await this.store.commit(account, session_id, user_id, keep_recent_count, extra);
+    const accepted = { session_id, status: 'accepted' } as const;
+    if (archive === null) {
+      return { ...accepted, task_id: null, archived: false, archive_uri: null, extraction: 'nothing' };
+    }
     const archive_uri = `${sessionUri(session_id)}/history/${archive}`;
     for (const file of [MESSAGES_FILE, OVERVIEW_FILE, ABSTRACT_FILE]) {
       await this.deps.hooks.fileWritten(account, `${archive_uri}/${file}`);
     }
-    return { ...accepted, archived: true, archive_uri };
+    const task = this.extraction?.startArchive(ctx, session_id, archive) ?? null;
+    return {
+      ...accepted,
+      task_id: task?.task_id ?? null,
+      archived: true,
+      archive_uri,
+      extraction: task === null ? 'skipped' : 'started',
+    };
+  }
+
+  /** `POST /sessions/{id}/extract`: extracts the live messages' memories as a task. */
+  async extract(
+    ctx: RequestContext,
+    id: string,
+  ): Promise<{ session_id: string; status: 'accepted'; task_id: string }> {
+    const session_id = validateId(id, 'session_id');
+    await this.requireMeta(ctx, session_id);
+    if (this.extraction === null) {
+      throw new AppError(
+        'FAILED_PRECONDITION',
+        'memory extraction needs a language model: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY if it needs one)',
+        { session_id },
+      );
+    }
+    const { files } = this.store;
+    const messages = await files.readMessagesAt(files.messagesPath(ctx.effective.account_id, session_id));
+    const task = this.extraction.startLive(ctx, session_id, messages);
+    return { session_id, status: 'accepted', task_id: task.task_id };
+  }
+
+  /** `GET sessions/{id}/memories`: per archive, the extracted memories the caller may read, by owner. */
+  async memories(
+    ctx: RequestContext,
+    id: string,
+  ): Promise<{ session_id: string; archives: ArchiveMemories[] }> {
+    const session_id = validateId(id, 'session_id');
+    await this.requireMeta(ctx, session_id);
+    return { session_id, archives: (await this.extraction?.listFor(ctx, session_id)) ?? [] };
+  }
+
+  /** Runs the archive extractions a crash left pending (at start; see extraction.ts). */
+  resumeExtractions(
+    accounts: readonly string[],
+    policyOf: (a: string) => Promise<NamespacePolicy>,
+  ): Promise<number> {
+    return this.extraction?.resume(accounts, policyOf) ?? Promise.resolve(0);
   }
 
   /** SessionMessageReader: a stored message as pretty JSON text, or null. */

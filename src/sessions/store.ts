@@ -109,8 +109,17 @@ export class SessionStore {
    * Archives the live messages except the newest `keep`, with extractive summaries. Returns the
    * archive's name, or null if there was nothing new to archive.
    */
-  commit(account: string, session_id: string, caller: string, keep: number): Promise<string | null> {
-    return this.locked(account, session_id, () => this.commitLocked(account, session_id, caller, keep));
+  /** `extra`: further files of the new archive, written with it (e.g. extraction's pending marker). */
+  commit(
+    account: string,
+    session_id: string,
+    caller: string,
+    keep: number,
+    extra: Record<string, string> = {},
+  ): Promise<string | null> {
+    return this.locked(account, session_id, () =>
+      this.commitLocked(account, session_id, caller, keep, extra),
+    );
   }
 
   private key(account: string, session_id: string): string {
@@ -175,6 +184,7 @@ export class SessionStore {
     session_id: string,
     caller: string,
     keep: number,
+    extra: Record<string, string>,
   ): Promise<string | null> {
     const meta = (await this.metaLocked(account, session_id, caller)) ?? sessionNotFound(session_id);
     const path = this.files.messagesPath(account, session_id);
@@ -196,6 +206,7 @@ export class SessionStore {
         [OVERVIEW_FILE]: section === '' ? overview : `${overview}\n${section}`,
         [ABSTRACT_FILE]: abstractOf(fresh),
         ...(usedText === '' ? {} : { [USED_FILE]: usedText }),
+        ...extra,
       });
       if (usedText !== '') await this.files.writeFile(account, usedPath, '');
     }

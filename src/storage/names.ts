@@ -4,8 +4,8 @@
  *
  * - internal: `_system` at the account root, temporary files of atomic writes and lock files
  *   (`.….lock`). Never listed, never indexed, refused as URI segments for writes.
- * - bookkeeping: a session's `.meta.json` and `.used.jsonl` (contexts used, waiting for the next
- *   commit). Listed as hidden files, never indexed (a session's messages are indexed from its
+ * - bookkeeping: a session's `.meta.json`, `.used.jsonl` (contexts used, waiting for the next
+ *   commit) and an archive's `.extraction.json` (memory extraction state). Listed as hidden files, never indexed (a session's messages are indexed from its
  *   `messages.jsonl`, parsed by the sessions module).
  * - everything else is content: listed and indexed.
  */
@@ -17,6 +17,8 @@ const LOCK_PATTERN = /^\..*\.lock$/;
 /** A session's metadata file (SPEC 8) and its log of used contexts. */
 export const SESSION_META_FILE = '.meta.json';
 export const SESSION_USED_FILE = '.used.jsonl';
+/** An archive's memory extraction state (pending, then its result or failure; SPEC 15). */
+export const SESSION_EXTRACTION_FILE = '.extraction.json';
 
 /** Whether a directory entry named `name` is internal (hidden from every listing, never indexed). */
 export function isInternalName(name: string, atAccountRoot: boolean): boolean {
@@ -29,6 +31,7 @@ export function isContentFileUri(uri: string): boolean {
   const slash = uri.lastIndexOf('/');
   const name = uri.slice(slash + 1);
   if (isInternalName(name, uri.slice(0, slash) === 'viking:/')) return false;
-  const bookkeeping = name === SESSION_META_FILE || name === SESSION_USED_FILE;
+  const bookkeeping =
+    name === SESSION_META_FILE || name === SESSION_USED_FILE || name === SESSION_EXTRACTION_FILE;
   return !(uri.startsWith('viking://session/') && bookkeeping);
 }

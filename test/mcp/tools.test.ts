@@ -54,6 +54,8 @@ test('lists every tool with its input schema', async () => {
     'write',
     'remember',
     'add_message',
+    'commit_session',
+    'extract_memories',
     'forget',
   ]);
   const find = tools.find((t) => t.name === 'find');

@@ -29,6 +29,7 @@ test('committing with no live messages archives nothing', async () => {
     task_id: null,
     archived: false,
     archive_uri: null,
+    extraction: 'nothing',
   });
   expect(await fx.service.get(ctxOf('user'), 's1')).toMatchObject({ commit_count: 0 });
   expect(fx.hooks.calls).toEqual([]);
@@ -53,6 +54,7 @@ test('commit moves live messages into archive_001 with extractive summaries', as
     task_id: null,
     archived: true,
     archive_uri: 'viking://session/s1/history/archive_001',
+    extraction: 'skipped',
   });
   const archive = sessionPath(fx.dataDir, 'acme', 's1', 'history', 'archive_001');
   expect((await readdir(archive)).sort()).toEqual(['.abstract.md', '.overview.md', 'messages.jsonl']);

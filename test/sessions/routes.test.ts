@@ -67,6 +67,7 @@ test('the full lifecycle through the routes, in the envelope', async () => {
     task_id: null,
     archived: true,
     archive_uri: 'viking://session/s1/history/archive_001',
+    extraction: 'skipped',
   });
   const after = await request(app).get('/api/v1/sessions/s1/context').set(as());
   expect(env(after).result['latest_archive_overview']).toContain('Hello from bob.');

@@ -162,6 +162,7 @@ describe('messages', () => {
       peer_id: 'carol',
       parts: [{ type: 'text', text: 'Hello there' }],
       created_at: '2026-03-01T08:00:00.000Z',
+      actor_context: { user_id: 'alice', agent_id: 'bot' },
     });
     expect(fx.hooks.calls).toEqual([`messageAdded acme s1 ${String(stored?.['id'])}`]);
   });

@@ -136,12 +136,34 @@ export function sessionsRouter(service: SessionService): Router {
       method: 'post',
       path: '/sessions/:id/commit',
       tag,
-      summary: 'Archive the live messages with extractive summaries',
+      summary:
+        'Archive the live messages with extractive summaries; with a language model configured, extract their memories as a task',
       body: commitSchema,
       bodyName: 'request body',
       example: { body: { keep_recent_count: 2 } },
     },
     async (req, res, input) => sendOk(res, await service.commit(contextOf(req), idParam(req), input.body())),
+  );
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/sessions/:id/extract',
+      tag,
+      summary:
+        "Extract the live messages' memories as a task (needs a language model: LLM_BASE_URL, LLM_MODEL)",
+    },
+    async (req, res) => sendOk(res, await service.extract(contextOf(req), idParam(req))),
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/sessions/:id/memories',
+      tag,
+      summary: 'Per archive, the memories extraction wrote that the caller may read, by owner',
+    },
+    async (req, res) => sendOk(res, await service.memories(contextOf(req), idParam(req))),
   );
   return router;
 }

@@ -7,9 +7,10 @@ import { AppError, assertNever, messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Embedder } from '../embedder.js';
 import { BUILTIN_ID, createBuiltinEmbedder } from './builtin.js';
+import { createOpenAiEmbedder, OPENAI_PREFIX } from './openai.js';
 import { createTransformersEmbedder, DEFAULT_TRANSFORMERS_MODEL } from './transformers.js';
 
-export type EmbedderKind = 'auto' | 'builtin' | 'transformers';
+export type EmbedderKind = 'auto' | 'builtin' | 'transformers' | 'openai';
 
 /** What the existing index records about the embedder that built it. */
 export interface IndexedEmbedder {
@@ -25,6 +26,8 @@ export interface EmbedderOptions {
   cacheDir: string;
   /** The embedder of the existing index, or null/absent for a new index. */
   indexed?: IndexedEmbedder | null;
+  /** `EMBEDDER=openai` (or auto with an index built by it): the server, key and dimension. */
+  openai?: { baseUrl?: string | undefined; apiKey?: string | undefined; dimension?: number | undefined };
   log: Logger;
 }
 
@@ -46,6 +49,25 @@ async function loadTransformers(model: string, cacheDir: string, allowRemote: bo
   }
 }
 
+/** `EMBEDDER=openai`, or auto over an index it built: needs the server's address. */
+function loadOpenAi(model: string | undefined, options: EmbedderOptions): Promise<Embedder> {
+  const baseUrl = options.openai?.baseUrl;
+  if (baseUrl === undefined || model === undefined) {
+    throw new AppError(
+      'FAILED_PRECONDITION',
+      `the OpenAI-compatible embedder needs EMBEDDING_BASE_URL and EMBEDDING_MODEL` +
+        (model === undefined ? '' : ` (the index was built with ${model})`),
+      { setting: 'EMBEDDING_BASE_URL' },
+    );
+  }
+  return createOpenAiEmbedder({
+    baseUrl,
+    apiKey: options.openai?.apiKey,
+    model,
+    dimension: options.openai?.dimension,
+  });
+}
+
 /** auto with an existing index: reuse exactly what built it, or refuse to start. */
 async function embedderOfIndex(indexed: IndexedEmbedder, options: EmbedderOptions): Promise<Embedder> {
   if (indexed.id === BUILTIN_ID) return createBuiltinEmbedder();
@@ -54,6 +76,8 @@ async function embedderOfIndex(indexed: IndexedEmbedder, options: EmbedderOption
     // The user chose this model when the index was built, so fetching it again is allowed.
     return loadTransformers(model, options.cacheDir, true);
   }
+  if (indexed.id.startsWith(OPENAI_PREFIX))
+    return loadOpenAi(indexed.id.slice(OPENAI_PREFIX.length), options);
   throw new AppError(
     'FAILED_PRECONDITION',
     `the index was built with an unknown embedder ${indexed.id}; run \`${REINDEX}\` to rebuild it`,
@@ -99,6 +123,9 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
       break;
     case 'transformers':
       embedder = await loadTransformers(options.model ?? DEFAULT_TRANSFORMERS_MODEL, options.cacheDir, true);
+      break;
+    case 'openai':
+      embedder = await loadOpenAi(options.model, options);
       break;
     case 'auto':
       embedder = options.indexed
