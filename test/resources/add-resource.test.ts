@@ -120,12 +120,21 @@ test('a zip of a folder keeps its structure, skips what cannot be imported, and 
     'kb/guides/logo.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]),
     'kb/.git/config': strToU8('[core]'),
     'kb/node_modules/x/index.js': strToU8('module.exports = 1;'),
+    'kb/.env': strToU8('DB_PASSWORD=narwhalsecret'),
+    // What macOS's Archive Utility adds beside the folder: skipped, and kb/ is still the root.
+    '__MACOSX/kb/._README.md': strToU8('resource fork'),
   });
   const result = recordOf(await add(alice, zip, 'upload.zip', { ignore_dirs: 'drafts' }));
   expect(result).toMatchObject({ root_uri: 'viking://resources/kb', meta: { format: 'zip', documents: 2 } });
+  // Everything left out is listed (issue 28): hidden files, dependency folders, unsupported files.
   expect(result['warnings']).toEqual([
+    'skipped kb/.git/: hidden folder, never imported',
+    'skipped kb/node_modules/: folder of dependencies or tool metadata, never imported',
+    'skipped kb/.env: hidden file, never imported',
+    'skipped __MACOSX/: folder of dependencies or tool metadata, never imported',
     expect.stringContaining('skipped guides/logo.png: unsupported file type: PNG image'),
   ]);
+  expect(await searchUris(root, { query: 'narwhalsecret', mode: 'fulltext' })).toEqual([]);
   const tree = await resourceTree();
   expect(tree.filter((u) => u.startsWith('viking://resources/kb/'))).toEqual([
     'viking://resources/kb/.abstract.md',
