@@ -206,6 +206,15 @@ test('a USER may name viking://resources as to or parent: only the files below i
   expect([foreign.status, errorCodeOf(foreign)]).toEqual([403, 'PERMISSION_DENIED']);
 });
 
+test("a parent that does not exist yet is created (the README's own example on a fresh store)", async () => {
+  const res = await add(alice, 'Gannet field notes', 'gannet.md', { parent: 'viking://resources/web' });
+  expect(recordOf(res)['root_uri']).toBe('viking://resources/web/gannet');
+  expect(await read(alice, 'viking://resources/web/gannet/gannet.md')).toBe('Gannet field notes');
+  // …but not where the caller may not write: refused before anything is fetched or written.
+  const foreign = await add(alice, 'x', 'x.md', { parent: 'viking://user/bob/new-folder' });
+  expect([foreign.status, errorCodeOf(foreign)]).toEqual([403, 'PERMISSION_DENIED']);
+});
+
 test('bad input gets a clear 4xx and writes nothing', async () => {
   const before = await resourceTree();
   const cases: [Uint8Array | string, string, Record<string, unknown>, number, string][] = [
@@ -239,7 +248,7 @@ test('bad input gets a clear 4xx and writes nothing', async () => {
       'no file that can be imported',
     ],
     ['x', 'x.md', { to: 'viking://resources/a', parent: 'viking://resources' }, 400, "'to' and 'parent'"],
-    ['x', 'x.md', { parent: 'viking://resources/missing-folder' }, 404, 'no such file'],
+    ['x', 'x.md', { parent: 'viking://resources/kb/README.md' }, 412, "'parent' is not a folder"],
     ['x', 'x.md', { watch_interval: 5 }, 400, 'not supported'],
   ];
   for (const [data, name, body, status, message] of cases) {
