@@ -53,11 +53,13 @@ async function main(argv: readonly string[]): Promise<number> {
     unlock = await lockDataDir(config.dataDir);
   } catch (error) {
     if (!isAppError(error) || detailsOf(error, 'FAILED_PRECONDITION')?.holder_pid === undefined) throw error;
+    process.stderr.write(`the server holds ${resolve(config.dataDir)}: asking it to write the backup…\n`);
     const result = await askServer(config, target);
     process.stdout.write(`backup of the running server written to ${target}\n${JSON.stringify(result)}\n`);
     return EXIT.ok;
   }
   try {
+    process.stderr.write(`backing up ${resolve(config.dataDir)} into ${target}…\n`);
     const manifest = await writeBackup(config, target);
     process.stdout.write(`backup written to ${target}\n${JSON.stringify(manifest)}\n`);
     return EXIT.ok;

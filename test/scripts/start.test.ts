@@ -72,6 +72,11 @@ async function startAndStop(child: ChildProcessByStdio<null, Readable, Readable>
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (base === undefined) throw new Error(`the server did not start:\n${output}`);
+  // Issue 28: the start-up lines say where the console and the API reference are.
+  while (!output.includes('API reference:') && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(output).toContain(`web console: ${base}/console/\nAPI reference: ${base}/docs\n`);
 
   const response = await fetch(`${base}/api/v1/system/status`, { headers: { 'x-api-key': ROOT_KEY } });
   expect(response.status).toBe(200);
