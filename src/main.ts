@@ -36,6 +36,13 @@ async function main(): Promise<void> {
     throw error;
   });
   shutdownOn(served, services, logger);
+  // Started by `npm start` (scripts/start.mjs) with an IPC channel as a lifeline: when the launcher
+  // dies without passing a signal on (npm killed, a SIGKILL), the channel closes and the server shuts
+  // down as on SIGTERM instead of living on, holding the port and the DATA_DIR lock.
+  if (process.channel !== undefined) {
+    process.channel.unref();
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  }
   const address = served.server.address();
   const where =
     typeof address === 'object' && address !== null
