@@ -35,7 +35,26 @@ function endpoint(env) {
   }
 }
 
-const remote = new StreamableHTTPClientTransport(endpoint(process.env), {
+/**
+ * The relay's account of a failed request: an unreachable server is named by its URL (fetch only
+ * says "fetch failed"), and the server's demand for identity headers is translated into this
+ * relay's variables, which are what its user sets.
+ */
+function explain(error, url) {
+  const text = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+  if (text === 'fetch failed' || cause?.code !== undefined) {
+    const reason = cause?.code ?? cause?.message ?? text;
+    return `cannot reach the VikingScope server at ${url} (${reason}): start it (npm start) or set VIKINGSCOPE_URL`;
+  }
+  if (/X-OpenViking-(Account|User)/.test(text)) {
+    return `${text} (vikingscope-mcp sends VIKINGSCOPE_ACCOUNT and VIKINGSCOPE_USER as these headers: set them)`;
+  }
+  return text;
+}
+
+const url = endpoint(process.env);
+const remote = new StreamableHTTPClientTransport(url, {
   requestInit: { headers: requestHeaders(process.env) },
 });
 const local = new StdioServerTransport();
@@ -44,7 +63,11 @@ const local = new StdioServerTransport();
 local.onmessage = (message) => {
   remote.send(message).catch((error) => {
     if (message.id === undefined) return;
-    void local.send({ jsonrpc: '2.0', id: message.id, error: { code: -32000, message: error.message } });
+    void local.send({
+      jsonrpc: '2.0',
+      id: message.id,
+      error: { code: -32000, message: explain(error, url) },
+    });
   });
 };
 remote.onmessage = (message) => {
@@ -53,7 +76,7 @@ remote.onmessage = (message) => {
   if (typeof version === 'string') remote.setProtocolVersion(version);
   void local.send(message);
 };
-remote.onerror = (error) => process.stderr.write(`vikingscope-mcp: ${error.message}\n`);
+remote.onerror = (error) => process.stderr.write(`vikingscope-mcp: ${explain(error, url)}\n`);
 local.onclose = () => void remote.close().finally(() => process.exit(0));
 
 await remote.start();

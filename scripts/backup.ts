@@ -11,6 +11,7 @@ import { detailsOf, isAppError } from '../src/errors.js';
 import { lockDataDir } from '../src/storage/lock.js';
 import { writeBackup } from '../src/storage/snapshot.js';
 import { EXIT, UsageError, runScript } from './lib/cli.js';
+import { requireStore } from './lib/store.js';
 
 const USAGE = 'usage: npm run backup -- DEST';
 
@@ -38,20 +39,27 @@ async function askServer(config: Config, dest: string): Promise<unknown> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
   const [dest, ...extra] = argv;
   if (dest === undefined || dest.startsWith('-') || extra.length > 0) throw new UsageError(USAGE);
   const target = resolve(dest);
   const config = loadConfig();
+  await requireStore(config, 'npm run backup -- DEST');
   let unlock: () => Promise<void>;
   try {
     unlock = await lockDataDir(config.dataDir);
   } catch (error) {
     if (!isAppError(error) || detailsOf(error, 'FAILED_PRECONDITION')?.holder_pid === undefined) throw error;
+    process.stderr.write(`the server holds ${resolve(config.dataDir)}: asking it to write the backup…\n`);
     const result = await askServer(config, target);
     process.stdout.write(`backup of the running server written to ${target}\n${JSON.stringify(result)}\n`);
     return EXIT.ok;
   }
   try {
+    process.stderr.write(`backing up ${resolve(config.dataDir)} into ${target}…\n`);
     const manifest = await writeBackup(config, target);
     process.stdout.write(`backup written to ${target}\n${JSON.stringify(manifest)}\n`);
     return EXIT.ok;

@@ -10,6 +10,7 @@
  * Killed at any moment, the jobs left are resumed by the next start of the server or of this script,
  * and searches of the accounts not yet rebuilt answer 503 until then.
  */
+import { resolve } from 'node:path';
 import { AccountStore } from '../src/accounts/store.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { detailsOf, isAppError } from '../src/errors.js';
@@ -24,10 +25,16 @@ import { indexedMessages, sessionReader } from '../src/sessions/reader.js';
 import { lockDataDir } from '../src/storage/lock.js';
 import { progressBar } from './lib/progress.js';
 import { EXIT, UsageError, runScript, scriptLogger } from './lib/cli.js';
+import { requireStore } from './lib/store.js';
 
-const USAGE = 'usage: npm run reindex -- [account] [--reset]';
+const USAGE = `usage: npm run reindex -- [account] [--reset]
+  (no argument)  rebuild every account on disk (from scratch if the embedder changed)
+  account        rebuild that account only
+  --reset        drop the index and rebuild every account
+The server must be stopped; configured like it (DATA_DIR, LANCEDB_URI, EMBEDDER…).`;
 
-function parseArgs(argv: readonly string[]): { account: string | undefined; reset: boolean } {
+function parseArgs(argv: readonly string[]): { account: string | undefined; reset: boolean } | 'help' {
+  if (argv.includes('--help') || argv.includes('-h')) return 'help';
   const unknown = argv.filter((a) => a.startsWith('-') && a !== '--reset');
   const names = argv.filter((a) => !a.startsWith('-'));
   if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]}\n${USAGE}`);
@@ -85,9 +92,24 @@ async function drain(pipeline: IndexPipeline, total: number): Promise<void> {
   }
 }
 
+/** The accounts to rebuild: the one named (exit 2 if DATA_DIR has no such account) or all on disk. */
+async function targetsOf(dataDir: string, account: string | undefined): Promise<string[]> {
+  const onDisk = await accountsOnDisk(dataDir);
+  if (account === undefined || onDisk.includes(account)) return account === undefined ? onDisk : [account];
+  throw new UsageError(
+    `account '${account}' not found in DATA_DIR ${resolve(dataDir)} (accounts there: ${onDisk.join(', ') || 'none'})`,
+  );
+}
+
 async function main(argv: readonly string[]): Promise<number> {
-  const { account, reset: resetAsked } = parseArgs(argv);
+  const args = parseArgs(argv);
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  const { account, reset: resetAsked } = args;
   const config = loadConfig();
+  await requireStore(config, `npm run reindex${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`);
   const log = scriptLogger(config);
   const unlock = await lockDataDir(config.dataDir);
   try {
@@ -96,7 +118,7 @@ async function main(argv: readonly string[]): Promise<number> {
       registry: config.authMode === 'api_key',
       hooks: NO_HOOKS,
     });
-    const targets = account === undefined ? await accountsOnDisk(config.dataDir) : [account];
+    const targets = await targetsOf(config.dataDir, account);
     const { embedder, store, reset } = await openAndJournal(config, log, targets, {
       reset: resetAsked,
       whole: account === undefined,

@@ -12,9 +12,14 @@ import { EXIT, UsageError, runScript } from './lib/cli.js';
 const USAGE = 'usage: npm run restore -- SRC [DATA_DIR]';
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
   const [src, dataDir, ...extra] = argv;
   if (src === undefined || src.startsWith('-') || extra.length > 0) throw new UsageError(USAGE);
   const config = loadConfig(dataDir === undefined ? process.env : { ...process.env, DATA_DIR: dataDir });
+  process.stderr.write(`restoring ${src} into ${config.dataDir}…\n`);
   const manifest = await restoreBackup(src, config);
   process.stdout.write(
     `restored the backup of ${manifest.created_at} into ${config.dataDir} (index: ${config.lancedbUri})\n`,

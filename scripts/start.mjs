@@ -1,6 +1,7 @@
 // `npm start`: builds the TypeScript sources when dist/ is missing or older than src/, then runs the
 // server as a child process with the glibc malloc settings of src/allocator.ts (glibc reads them only
-// at process start). Signals are passed on; the exit code is the server's.
+// at process start). Signals are passed on; the exit code is the server's; if this process is killed
+// outright (npm stopped, SIGKILL) the server sees its IPC channel close and shuts down.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -38,8 +39,9 @@ if (!existsSync(entry)) {
   process.exit(0);
 }
 const { withAllocatorEnv } = await import(pathToFileURL(join(root, 'dist', 'src', 'allocator.js')).href);
+// The IPC channel is the server's lifeline: it closes when this process dies, however it dies.
 const server = spawn(process.execPath, [...process.execArgv, entry, ...process.argv.slice(2)], {
-  stdio: 'inherit',
+  stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   env: withAllocatorEnv(process.env),
 });
 // The server shuts down on its first SIGINT/SIGTERM (a terminal's Ctrl-C reaches both processes).

@@ -11,7 +11,7 @@ import { buildServices } from './services.js';
 const MODE_TEXT: Record<Config['authMode'], string> = {
   api_key: 'api_key (ROOT_API_KEY set; requests need an API key)',
   trusted: 'trusted (identity from X-OpenViking-* headers set by a gateway)',
-  dev: 'DEV MODE (no ROOT_API_KEY: every request is ROOT, admin API disabled; loopback only)',
+  dev: 'DEV MODE (no ROOT_API_KEY: every request is ROOT, admin API disabled; loopback only; start with ROOT_API_KEY=<secret> for keys and the admin API)',
 };
 
 async function main(): Promise<void> {
@@ -36,13 +36,21 @@ async function main(): Promise<void> {
     throw error;
   });
   shutdownOn(served, services, logger);
+  // Started by `npm start` (scripts/start.mjs) with an IPC channel as a lifeline: when the launcher
+  // dies without passing a signal on (npm killed, a SIGKILL), the channel closes and the server shuts
+  // down as on SIGTERM instead of living on, holding the port and the DATA_DIR lock.
+  if (process.channel !== undefined) {
+    process.channel.unref();
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  }
   const address = served.server.address();
   const where =
     typeof address === 'object' && address !== null
       ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       : config.host;
   process.stdout.write(
-    `VikingScope listening on http://${where}\nauth mode: ${MODE_TEXT[config.authMode]}\nembedder: ${services.embedder.id}\n`,
+    `VikingScope listening on http://${where}\nauth mode: ${MODE_TEXT[config.authMode]}\nembedder: ${services.embedder.id}\n` +
+      `web console: http://${where}/console/\nAPI reference: http://${where}/docs\n`,
   );
   logger.info(
     { host: config.host, port: config.port, authMode: config.authMode, embedder: services.embedder.id },

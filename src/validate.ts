@@ -1,5 +1,10 @@
-/** Parsing untrusted input with zod: failures become 400 INVALID_ARGUMENT naming the failing fields. */
-import type { z } from 'zod';
+/**
+ * Parsing untrusted input with zod: failures become 400 INVALID_ARGUMENT naming the failing fields.
+ * Unknown fields pass (OpenViking's clients send fields we accept and ignore on purpose), but when a
+ * body fails, its unknown fields are named too, with the known field they look like: a typo (`q` for
+ * `query`) then says what went wrong instead of only "query: required".
+ */
+import { z } from 'zod';
 import { AppError, type FieldError } from './errors.js';
 
 /** The failing fields of a zod error, for `details.fields`. */
@@ -14,9 +19,48 @@ export function fieldsOf(error: z.ZodError): FieldError[] {
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what = 'request'): z.output<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new AppError('INVALID_ARGUMENT', `invalid ${what}`, { fields: fieldsOf(parsed.error) });
+    const unknown = unknownFields(schema, value);
+    const named = unknown.map((f) => `'${f.field}'`).join(', ');
+    const message = unknown.length === 0 ? `invalid ${what}` : `invalid ${what} (unknown field ${named})`;
+    throw new AppError('INVALID_ARGUMENT', message, { fields: [...fieldsOf(parsed.error), ...unknown] });
   }
   return parsed.data;
+}
+
+/** Edit distance of two short names (field names: a plain dynamic programme is enough). */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      next.push(Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + cost));
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/** The known field an unknown one most likely meant: a prefix of it (`q` → `query`) or a near miss. */
+function meant(field: string, known: readonly string[]): string | undefined {
+  const lower = field.toLowerCase();
+  const prefixed = known.find((k) => k.startsWith(lower));
+  if (prefixed !== undefined) return prefixed;
+  const scored = known.map((k) => ({ k, d: distance(lower, k) })).sort((x, y) => x.d - y.d)[0];
+  return scored !== undefined && scored.d <= Math.max(1, Math.floor(field.length / 3)) ? scored.k : undefined;
+}
+
+/** Top-level fields of an object body that `schema` (an object schema) does not know. */
+function unknownFields(schema: z.ZodType, value: unknown): FieldError[] {
+  if (!(schema instanceof z.ZodObject) || typeof value !== 'object' || value === null) return [];
+  const known = Object.keys(schema.shape);
+  return Object.keys(value)
+    .filter((field) => !known.includes(field))
+    .map((field) => {
+      const guess = meant(field, known);
+      const message = guess === undefined ? 'unknown field' : `unknown field; did you mean '${guess}'?`;
+      return { field, message };
+    });
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * Where bulk documents come from: a folder tree (one document per regular file, below the target)
- * or a JSONL file (one `{"uri", "content"}` per line). Each document has a stable key (its relative
+ * Where bulk documents come from: a folder tree (one document per regular file, below the target;
+ * hidden files and folders and dependency folders are skipped and reported, by the import rule
+ * shared with add_resource and pack import, src/resources/import-rule.ts) or a JSONL file (one `{"uri", "content"}` per line). Each document has a stable key (its relative
  * path, or its line number) and a fingerprint of its content, so a checkpoint can tell a document
  * already imported from one that changed since. Content is loaded lazily, one document at a time.
  */
@@ -12,11 +13,16 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { messageOf } from '../../src/errors.js';
 import { isIndexableText } from '../../src/fs/text.js';
+import { ImportSkips, skipWarning, type ImportSkip } from '../../src/resources/import-rule.js';
 
 /** Why a document was not written: deliberate skips, or a failure with its error code. */
 export type Outcome =
   | { readonly kind: 'text'; readonly content: string; readonly bytes: number }
-  | { readonly kind: 'skipped'; readonly reason: 'binary' | 'too_large'; readonly message: string }
+  | {
+      readonly kind: 'skipped';
+      readonly reason: 'binary' | 'too_large' | ImportSkip['reason'];
+      readonly message: string;
+    }
   | { readonly kind: 'failed'; readonly code: string; readonly message: string };
 
 export interface SourceDoc {
@@ -46,16 +52,32 @@ const tooLarge = (bytes: number, max: number): Outcome => ({
   message: `${bytes} bytes is over MAX_FILE_BYTES (${max})`,
 });
 
-/** Regular files below `dir` in path order; symlinks are not followed (they could leave the tree). */
-async function walk(dir: string, out: string[]): Promise<string[]> {
+/**
+ * Regular files below `dir` in path order; symlinks are not followed (they could leave the tree).
+ * What the import rule skips is recorded in `skips` (a skipped folder is not entered).
+ */
+async function walk(root: string, dir: string, out: string[], skips: ImportSkips): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(path, out);
-    else if (entry.isFile()) out.push(path);
+    const rel = relative(root, path).split(sep).join('/');
+    if (entry.isDirectory()) {
+      if (skips.take(`${rel}/`)) await walk(root, path, out, skips);
+    } else if (entry.isFile() && skips.take(rel)) out.push(path);
   }
   return out;
+}
+
+/** A skipped file or folder as a document of the run: listed in the summary, never written. */
+function skippedDoc(target: string, skip: ImportSkip): SourceDoc {
+  const outcome: Outcome = { kind: 'skipped', reason: skip.reason, message: skipWarning(skip) };
+  return {
+    key: skip.path,
+    uri: joinUri(target, skip.path),
+    fingerprint: '',
+    load: () => Promise.resolve(outcome),
+  };
 }
 
 async function loadFile(path: string, size: number, maxBytes: number): Promise<Outcome> {
@@ -69,11 +91,13 @@ async function loadFile(path: string, size: number, maxBytes: number): Promise<O
 
 /** Every regular file below `root`, in path order. */
 export async function folderSource(root: string, target: string, maxBytes: number): Promise<Source> {
-  const files = await walk(root, []);
+  const skips = new ImportSkips();
+  const files = await walk(root, root, [], skips);
   return {
     kind: 'folder',
-    total: files.length,
+    total: files.length + skips.skips.length,
     async *docs() {
+      for (const skip of skips.skips) yield skippedDoc(target, skip);
       for (const path of files) {
         const key = relative(root, path).split(sep).join('/');
         const uri = joinUri(target, key);

@@ -17,6 +17,8 @@ import type { RequestContext } from '../policy/types.js';
 import type { WriteGate } from '../storage/gate.js';
 import { authMiddleware, resolveContext } from './auth.js';
 import { bodyReader } from './body.js';
+import { requireJsonBody } from './content-type.js';
+import { homeRouter } from './home.js';
 import { consoleRouter } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { changeGate } from './gate.js';
@@ -81,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
     docsRouter(() => documented),
   );
   mount('/console', consoleRouter());
+  mount('', homeRouter());
   const api: Mount[] = [
     { path: '/api/v1/admin', router: adminRouter(new AdminService(deps.accounts)) },
     {
@@ -90,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
     ...(deps.routers ?? []).map((router) => ({ path: '/api/v1', router })),
   ];
   app.use('/api/v1', unknownRouteGuard(api));
+  app.use(requireJsonBody());
   app.use(bodyReader(deps.config.maxBodyBytes));
   // MCP tool calls may write (write, remember, add_message, forget): they pass the gate too.
   if (deps.gate !== undefined) app.use(['/api/v1', '/mcp'], changeGate(deps.gate));

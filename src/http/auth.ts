@@ -156,7 +156,14 @@ async function trustedContext(deps: AuthDeps, req: Request, kind: RouteClass): P
 }
 
 async function devContext(deps: AuthDeps, req: Request, kind: RouteClass): Promise<RequestContext> {
-  if (kind === 'admin') throw new AppError('PERMISSION_DENIED', 'the admin API is disabled in dev mode');
+  if (kind === 'admin') {
+    // The quick start runs in dev mode: say how to reach the admin API rather than only that it is off.
+    throw new AppError(
+      'PERMISSION_DENIED',
+      'the admin API is disabled in dev mode (no ROOT_API_KEY): restart the server with ROOT_API_KEY set, e.g. `ROOT_API_KEY=<a long secret> npm start`, and send that key as X-API-Key',
+      { hint: 'set ROOT_API_KEY' },
+    );
+  }
   const headers = identityHeaders(req);
   const account_id = headers.account ?? DEFAULT_ID;
   const effective: Identity = { account_id, user_id: headers.user ?? DEFAULT_ID, agent_id: headers.agent };

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { AppError, isAppError, type ErrorDetails } from '../errors.js';
 import type { Vfs } from '../fs/index.js';
 import { resolveUri, type RequestContext } from '../policy/index.js';
+import { ImportSkips } from '../resources/import-rule.js';
 import { readZip } from '../resources/zip.js';
 import { relPathOf, rootNameOf, zipPathOf } from './layout.js';
 
@@ -92,8 +93,12 @@ export class PackService {
     return { filename: `${base}.ovpack`, data: zipSync(files, { level: 6 }) };
   }
 
-  /** Unpacks an uploaded `.ovpack` below `parent`; answers the canonical URI of the pack's root. */
-  async import(ctx: RequestContext, body: PackImportBody): Promise<{ uri: string }> {
+  /**
+   * Unpacks an uploaded `.ovpack` below `parent`; answers the canonical URI of the pack's root and
+   * what the shared import rule left out (hidden files other than the folder summaries, dependency
+   * folders), one warning each.
+   */
+  async import(ctx: RequestContext, body: PackImportBody): Promise<{ uri: string; warnings: string[] }> {
     const parent = resolveUri(body.parent, ctx.effective, ctx.policy);
     const { limits } = this.deps;
     const entries = readZip(await this.deps.readUpload(ctx, body.temp_file_id), {
@@ -103,7 +108,9 @@ export class PackService {
     });
     const base = rootNameOf(entries.map((e) => e.path));
     const root = resolveUri(`${parent.uri}/${base}`, null, ctx.policy);
-    const files = entries.map((entry) => {
+    const skips = new ImportSkips();
+    const kept = entries.filter((entry) => skips.take(relPathOf(entry.path), { keepSummaries: true }));
+    const files = kept.map((entry) => {
       const rel = relPathOf(entry.path);
       return { uri: rel === '' ? root.uri : `${root.uri}/${rel}`, content: textOf(entry.path, entry.data) };
     });
@@ -121,7 +128,7 @@ export class PackService {
       if (!existed) await this.deps.vfs.rm(ctx, root.uri, true).catch(() => undefined);
       throw error;
     }
-    return { uri: root.uri };
+    return { uri: root.uri, warnings: skips.warnings() };
   }
 
   /** Whether `uri` exists (400/403 if the caller may not address or read it). */

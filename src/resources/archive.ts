@@ -1,17 +1,15 @@
 /**
  * The documents of an uploaded zip archive, the way OpenViking's directory import picks them: a single
- * top-level folder becomes the resource root; hidden files and folders, dependency folders and
- * `ignore_dirs` are skipped; `include` / `exclude` filter by name (an `exclude` pattern ending in `/`
+ * top-level folder becomes the resource root; hidden files and folders and dependency folders are
+ * skipped and listed in the warnings (the shared rule of import-rule.ts); `ignore_dirs` are skipped; `include` / `exclude` filter by name (an `exclude` pattern ending in `/`
  * is a path prefix); `preserve_structure: false` flattens the tree. Files that cannot be converted
  * (unsupported binary, broken PDF) are skipped with a warning instead of failing the whole import.
  */
 import { AppError, isAppError } from '../errors.js';
 import { globToRegExp } from '../fs/patterns.js';
 import { convertFile, type Converted } from './convert.js';
+import { ImportSkips } from './import-rule.js';
 import type { ZipEntry } from './zip.js';
-
-/** Folders never imported from an archive (besides hidden ones), as in OpenViking's IGNORE_DIRS. */
-const IGNORED_DIRS = new Set(['node_modules', '__pycache__', 'venv', 'site-packages']);
 
 export interface ArchiveOptions {
   /** Comma-separated folder names or relative paths. */
@@ -46,14 +44,15 @@ function commonRoot(entries: readonly ZipEntry[]): string | null {
   return entries.every((e) => e.path.startsWith(`${first}/`)) ? first : null;
 }
 
-/** Why a file (path relative to the root) is skipped, or null to import it. Silent, like OpenViking's scan. */
+/**
+ * Why a file (path relative to the root) is left out by the caller's own filters, or null to import
+ * it. Silent, like OpenViking's scan: the caller asked for these.
+ */
 function skipReason(path: string, options: ArchiveOptions): string | null {
   const segments = path.split('/');
   const name = segments[segments.length - 1] ?? '';
   const dirs = segments.slice(0, -1);
   const ignored = patterns(options.ignore_dirs).map((p) => p.replace(/^\.\//, '').replace(/\/$/, ''));
-  if (segments.some((s) => s.startsWith('.'))) return 'hidden';
-  if (dirs.some((d) => IGNORED_DIRS.has(d))) return 'ignored folder';
   if (ignored.some((p) => dirs.includes(p) || path.startsWith(`${p}/`))) return 'ignore_dirs';
   const include = patterns(options.include);
   if (include.length > 0 && !include.some((p) => globToRegExp(p).test(name))) return 'not included';
@@ -71,11 +70,15 @@ export async function archiveDocuments(
   entries: readonly ZipEntry[],
   options: ArchiveOptions,
 ): Promise<ArchiveDocuments> {
-  const rootFolder = commonRoot(entries);
+  // The shared rule first, on whole paths, so that tool metadata beside the one top-level folder
+  // (`__MACOSX/`) does not hide that folder from commonRoot.
+  const skips = new ImportSkips();
+  const taken = entries.filter((entry) => skips.take(entry.path));
+  const rootFolder = commonRoot(taken);
   const warnings: string[] = [];
   const docs: { path: string; converted: Converted }[] = [];
   const seen = new Set<string>();
-  for (const entry of entries) {
+  for (const entry of taken) {
     const relative = rootFolder === null ? entry.path : entry.path.slice(rootFolder.length + 1);
     if (skipReason(relative, options) !== null) continue;
     const slash = relative.lastIndexOf('/');
@@ -95,5 +98,5 @@ export async function archiveDocuments(
     seen.add(path);
     docs.push({ path, converted });
   }
-  return { docs, rootFolder, warnings };
+  return { docs, rootFolder, warnings: [...skips.warnings(), ...warnings] };
 }

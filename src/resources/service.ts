@@ -138,10 +138,18 @@ export class ResourceService {
     return uri === RESOURCES_ROOT ? uri : resolveWritable(ctx, uri).uri;
   }
 
-  /** `parent` must be an existing folder the caller may see (the files below it are checked when written). */
+  /**
+   * `parent` is an existing folder the caller may see (the files below it are checked when written),
+   * or a folder that does not exist yet and that the caller may write: the writes create it, as
+   * `content/write` creates a file's parents (a fresh store has no `viking://resources/web`).
+   */
   private async requireFolder(ctx: RequestContext, parent: string): Promise<string> {
     const { uri } = resolveUri(parent, ctx.effective, ctx.policy);
-    const info = await this.options.vfs.stat(ctx, uri);
+    const info = await this.options.vfs.stat(ctx, uri).catch((error: unknown) => {
+      if (isNotFound(error)) return null;
+      throw error;
+    });
+    if (info === null) return resolveWritable(ctx, uri).uri;
     if (!info.isDir) throw new AppError('FAILED_PRECONDITION', "'parent' is not a folder", { uri });
     return uri;
   }

@@ -5,6 +5,9 @@ test.each([
   ['```js\ncode()\n```\nAfter the code', 'After the code.'],
   ['- item one\n- item two', 'item one. item two.'],
   ['', ''],
+  // Issue 28: underscores inside names stay; emphasis marks go.
+  ['Call pg_last_wal_replay_lsn() on the _replica_.', 'Call pg_last_wal_replay_lsn() on the replica.'],
+  ['__Bold__ and *strong* and `MAX_FILE_BYTES`', 'Bold and strong and MAX_FILE_BYTES.'],
 ])('leadText(%j) = %j', (text, lead) => {
   expect(leadText(text)).toBe(lead);
 });

@@ -33,7 +33,10 @@ export function leadText(text: string, max = LEAD_CHARS): string {
     if (/^\s*(```|~~~)/.test(raw)) inFence = !inFence;
     const line = raw
       .replace(/^\s*(#{1,6}|>|[-*+]|\d+\.)\s+/, '')
-      .replace(/[*_`]/g, '')
+      .replace(/[*`]/g, '')
+      // Underscores are emphasis only around a phrase (`_word_`, `__bold__`); inside a name
+      // (`pg_last_wal_replay_lsn()`) they are part of it.
+      .replace(/(^|\W)(_{1,2})(?=\S)(.+?)(?<=\S)\2(?!\w)/g, '$1$3')
       .trim();
     if (inFence || line === '' || /^(```|~~~|[-=|: ]+$)/.test(line)) continue;
     lines.push(/[.!?:;]$/.test(line) ? line : `${line}.`);

@@ -66,7 +66,11 @@ export const searchBody = z.object({
   limit: limit.default(10),
   node_limit: limit.nullish(),
   score_threshold: z.number().finite().nullish(),
-  context_type: z.union([contextType, z.array(contextType).min(1)]).nullish(),
+  context_type: z
+    .union([contextType, z.array(contextType).min(1)], {
+      error: `expected one of ${contextType.options.map((t) => `'${t}'`).join(', ')}, or a list of them`,
+    })
+    .nullish(),
   mode: z.enum(['vector', 'fulltext', 'hybrid']).default('hybrid'),
   since: instant(false).nullish(),
   until: instant(true).nullish(),

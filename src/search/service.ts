@@ -52,6 +52,12 @@ export interface SearchRequest {
   /** One subtree, or several (OpenViking's list form): hits come from any of them. */
   readonly target_uri?: string | readonly string[] | undefined;
   readonly limit: number;
+  /**
+   * The least relevance a hit needs, in the unit of the mode's own measure: cosine similarity for
+   * `vector`, BM25 for `fulltext`. In `hybrid` it is the cosine similarity the vector path needs
+   * (OpenViking's meaning), while full-text word matches stay: the fused rank score says where a hit
+   * ranks, not how relevant it is, so a threshold on it would cut by position.
+   */
   readonly score_threshold?: number | undefined;
   readonly context_type?: readonly ContextType[] | undefined;
   readonly mode: SearchMode;
@@ -167,17 +173,17 @@ export class SearchService {
     for (const hit of new Map(lists.flatMap((l) => l.items.map((h) => [h.id, h] as const))).values()) {
       if (!this.verify(ctx, filter, hit)) rejected.add(hit.id);
     }
+    const threshold = request.score_threshold;
     const checked = lists.map(({ reason, items }) => ({
       reason,
-      items: uniqueById(items).filter((h) => !rejected.has(h.id)),
+      items: uniqueById(items).filter(
+        (h) => !rejected.has(h.id) && relevant(reason, h, request.mode, threshold),
+      ),
     }));
     const dropped = rejected.size;
     const ranked =
       request.mode === 'hybrid' ? reciprocalRankFusion(checked, (h) => h.id) : single(checked[0]);
-    const threshold = request.score_threshold;
-    const hits = bestPerKey(ranked, (h) => h.uri)
-      .filter((r) => threshold === undefined || r.score >= threshold)
-      .slice(0, request.limit);
+    const hits = bestPerKey(ranked, (h) => h.uri).slice(0, request.limit);
     const result = group(hits, await this.peersOf(ctx.effective.account_id, hits));
     if (request.explain === true) {
       const target_uri = targets.length === 0 ? null : targets.map((t) => t.uri).join(',');
@@ -316,11 +322,25 @@ function uniqueById(items: readonly IndexHit[]): IndexHit[] {
   });
 }
 
+/** A retrieval path's own measure of a row: cosine similarity (vector) or BM25 (full text). */
+function measureOf(item: IndexHit): number {
+  return item._distance !== undefined ? 1 - item._distance : (item._score ?? 0);
+}
+
+/**
+ * Whether a row of one retrieval path meets `score_threshold` (see {@link SearchRequest}): its own
+ * measure must reach it, except full-text rows in hybrid mode, which matched the query's words.
+ */
+function relevant(reason: string, item: IndexHit, mode: SearchMode, threshold: number | undefined): boolean {
+  if (threshold === undefined || (mode === 'hybrid' && reason === 'fulltext')) return true;
+  return measureOf(item) >= threshold;
+}
+
 function single(list: Pick<RankedList, 'reason' | 'items'> | undefined): Ranked<IndexHit>[] {
   if (list === undefined) return [];
   return list.items.map((item) => ({
     item,
-    score: item._distance !== undefined ? 1 - item._distance : (item._score ?? 0),
+    score: measureOf(item),
     reasons: [list.reason],
   }));
 }

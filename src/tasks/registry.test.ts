@@ -67,3 +67,14 @@ test('finished tasks expire after a day', async () => {
   tasks.start(alice, 't', null, () => new Promise(() => undefined));
   expect(() => tasks.get(alice, done.task_id)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
 });
+
+test('task times are epoch seconds (OpenViking) and the same instants in ISO 8601', () => {
+  const tasks = new TaskRegistry({ now: () => Date.UTC(2026, 11, 6, 2, 30, 0, 500) });
+  const started = tasks.start(alice, 'add_resource', 'viking://resources/t', () => new Promise(() => {}));
+  expect(started).toMatchObject({
+    created_at: 1796524200.5,
+    updated_at: 1796524200.5,
+    created_at_iso: '2026-12-06T02:30:00.500Z',
+    updated_at_iso: '2026-12-06T02:30:00.500Z',
+  });
+});

@@ -17,16 +17,19 @@ export interface TaskView {
   readonly task_id: string;
   readonly task_type: string;
   readonly status: TaskStatus;
-  /** Epoch seconds. */
+  /** Epoch seconds, as OpenViking's clients read them. */
   readonly created_at: number;
   readonly updated_at: number;
+  /** The same instants in ISO 8601 (UTC), like every other time of the API (and OpenViking's `*_iso`). */
+  readonly created_at_iso: string;
+  readonly updated_at_iso: string;
   readonly resource_id: string | null;
   readonly result: Record<string, unknown> | null;
   readonly error: string | null;
   readonly error_code: string | null;
 }
 
-interface Task extends TaskView {
+interface Task extends Omit<TaskView, 'created_at_iso' | 'updated_at_iso'> {
   readonly owner: string;
 }
 
@@ -45,9 +48,23 @@ function ownerOf(ctx: RequestContext): string {
   return `${ctx.effective.account_id}\u0000${ctx.effective.user_id}`;
 }
 
+const iso = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();
+
 function view(task: Task): TaskView {
   const { task_id, task_type, status, created_at, updated_at, resource_id, result, error, error_code } = task;
-  return { task_id, task_type, status, created_at, updated_at, resource_id, result, error, error_code };
+  const times = { created_at_iso: iso(created_at), updated_at_iso: iso(updated_at) };
+  return {
+    task_id,
+    task_type,
+    status,
+    created_at,
+    updated_at,
+    ...times,
+    resource_id,
+    result,
+    error,
+    error_code,
+  };
 }
 
 export class TaskRegistry {

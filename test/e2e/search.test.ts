@@ -112,19 +112,48 @@ test('limit caps the hits across all groups, keeping the best', async () => {
   expect(hybrid.total).toBe(3);
 });
 
-test.each(MODES)('score_threshold drops hits scoring below it (%s)', async (mode) => {
-  const all = scoresOf(allHits(await search(alice, { query: 'searchtoken', mode, limit: 50 })));
-  expect(all.length).toBeGreaterThan(2);
-  const sorted = [...all].sort((a, b) => b - a);
-  const threshold = sorted[Math.floor(sorted.length / 2)] ?? 0;
-  const kept = allHits(
-    await search(alice, { query: 'searchtoken', mode, limit: 50, score_threshold: threshold }),
-  );
-  expect(kept.length).toBe(all.filter((s) => s >= threshold).length);
-  expect(kept.length).toBeLessThan(all.length);
-  for (const hit of kept) expect(hit.score).toBeGreaterThanOrEqual(threshold);
-  const none = await search(alice, { query: 'searchtoken', mode, score_threshold: (sorted[0] ?? 0) + 1 });
-  expect(none.total).toBe(0);
+test.each(['vector', 'fulltext'] as const)(
+  'score_threshold drops hits scoring below it (%s)',
+  async (mode) => {
+    const all = scoresOf(allHits(await search(alice, { query: 'searchtoken', mode, limit: 50 })));
+    expect(all.length).toBeGreaterThan(2);
+    const sorted = [...all].sort((a, b) => b - a);
+    const threshold = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    const kept = allHits(
+      await search(alice, { query: 'searchtoken', mode, limit: 50, score_threshold: threshold }),
+    );
+    expect(kept.length).toBe(all.filter((s) => s >= threshold).length);
+    expect(kept.length).toBeLessThan(all.length);
+    for (const hit of kept) expect(hit.score).toBeGreaterThanOrEqual(threshold);
+    const none = await search(alice, { query: 'searchtoken', mode, score_threshold: (sorted[0] ?? 0) + 1 });
+    expect(none.total).toBe(0);
+  },
+);
+
+// Issue 28: the fused rank score says where a hit ranks, not how relevant it is; in hybrid mode the
+// threshold is the cosine similarity the vector path needs, and the full-text word matches stay.
+test('in hybrid mode score_threshold is a cosine similarity; word matches stay', async () => {
+  const all = allHits(await search(alice, { query: 'searchtoken', limit: 50 }));
+  const vectorOnly = all.filter((h) => h.match_reason === 'vector');
+  const words = all.filter((h) => h.match_reason.includes('fulltext')).map((h) => h.uri);
+  expect(vectorOnly.length).toBeGreaterThan(0);
+  expect(words.length).toBeGreaterThan(0);
+  // Above any cosine: only the word matches are left (a threshold on the fused score left none).
+  const strict = allHits(await search(alice, { query: 'searchtoken', limit: 50, score_threshold: 1.01 }));
+  expect(strict.map((h) => h.uri).sort()).toEqual([...words].sort());
+  // At the lowest cosine: nothing is dropped.
+  const loose = await search(alice, { query: 'searchtoken', limit: 50, score_threshold: -1 });
+  expect(
+    allHits(loose)
+      .map((h) => h.uri)
+      .sort(),
+  ).toEqual(all.map((h) => h.uri).sort());
+  // The vector path's own measure decides for its hits: the same cut as in vector mode.
+  const vector = allHits(await search(alice, { query: 'searchtoken', mode: 'vector', limit: 50 }));
+  const cut = [...scoresOf(vector)].sort((a, b) => b - a)[Math.floor(vector.length / 2)] ?? 0;
+  const kept = allHits(await search(alice, { query: 'searchtoken', limit: 50, score_threshold: cut }));
+  const similar = vector.filter((h) => h.score >= cut).map((h) => h.uri);
+  expect(kept.map((h) => h.uri).sort()).toEqual([...new Set([...words, ...similar])].sort());
 });
 
 test('context_type narrows to the chosen groups', async () => {

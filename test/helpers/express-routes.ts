@@ -31,7 +31,8 @@ function join(prefix: string, path: unknown): string {
 function walk(stack: readonly Layer[], prefix: string, routes: FoundRoute[], routers: Router[]): void {
   for (const layer of stack) {
     if (layer.route !== undefined) {
-      const path = join(prefix, layer.route.path);
+      // The top-level `GET /` is '/', not ''.
+      const path = join(prefix, layer.route.path) || '/';
       for (const [method, on] of Object.entries(layer.route.methods)) {
         if (on && method !== '_all') routes.push({ method, path });
       }

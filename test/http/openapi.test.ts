@@ -145,6 +145,21 @@ describe('examples', () => {
         },
       ]),
     );
+    // Issue 28: the upload's multipart body is described, so generated clients and "Try it out" can send it.
+    expect(document.paths['/api/v1/resources/temp_upload']?.post).toMatchObject({
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              properties: { file: { type: 'string', format: 'binary' } },
+              required: ['file'],
+            },
+          },
+        },
+      },
+    });
     const session = document.paths['/api/v1/sessions/{id}']?.get as {
       parameters: { name?: string; in?: string }[];
     };

@@ -89,7 +89,7 @@ describe('pack export and import', () => {
     const { files } = await exportPack(alice, 'viking://resources/docs');
     const pack = zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)])));
     const res = await importPack(alice, pack, 'viking://resources/restored');
-    expect(resultOf(res)).toEqual({ uri: 'viking://resources/restored/docs' });
+    expect(resultOf(res)).toEqual({ uri: 'viking://resources/restored/docs', warnings: [] });
     const read = await alice
       .get('/api/v1/content/read')
       .query({ uri: 'viking://resources/restored/docs/sub/b.md' });
@@ -106,6 +106,27 @@ describe('pack export and import', () => {
     expect(again.status).toBe(409);
     expect(errorCodeOf(again)).toBe('ALREADY_EXISTS');
     expect((await importPack(alice, pack, 'viking://resources/restored', true)).status).toBe(200);
+  });
+
+  test('an import skips hidden files (not the folder summaries) and dependency folders, and lists them', async () => {
+    const pack = zipSync({
+      'kit/a.md': strToU8('kit readme'),
+      'kit/_._abstract.md': strToU8('The kit'),
+      'kit/_._env': strToU8('SECRET=hunter2'),
+      'kit/node_modules/p/index.md': strToU8('dependency'),
+    });
+    const res = await importPack(alice, pack, 'viking://resources/imported-kit');
+    expect(resultOf(res)).toEqual({
+      uri: 'viking://resources/imported-kit/kit',
+      warnings: [
+        'skipped .env: hidden file, never imported',
+        'skipped node_modules/: folder of dependencies or tool metadata, never imported',
+      ],
+    });
+    expect(await tree(alice, 'viking://resources/imported-kit/kit')).toEqual([
+      'viking://resources/imported-kit/kit/.abstract.md',
+      'viking://resources/imported-kit/kit/a.md',
+    ]);
   });
 
   test('a single file exports as a one-entry pack and imports back as a file', async () => {

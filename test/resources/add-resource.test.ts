@@ -120,12 +120,21 @@ test('a zip of a folder keeps its structure, skips what cannot be imported, and 
     'kb/guides/logo.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]),
     'kb/.git/config': strToU8('[core]'),
     'kb/node_modules/x/index.js': strToU8('module.exports = 1;'),
+    'kb/.env': strToU8('DB_PASSWORD=narwhalsecret'),
+    // What macOS's Archive Utility adds beside the folder: skipped, and kb/ is still the root.
+    '__MACOSX/kb/._README.md': strToU8('resource fork'),
   });
   const result = recordOf(await add(alice, zip, 'upload.zip', { ignore_dirs: 'drafts' }));
   expect(result).toMatchObject({ root_uri: 'viking://resources/kb', meta: { format: 'zip', documents: 2 } });
+  // Everything left out is listed (issue 28): hidden files, dependency folders, unsupported files.
   expect(result['warnings']).toEqual([
+    'skipped kb/.git/: hidden folder, never imported',
+    'skipped kb/node_modules/: folder of dependencies or tool metadata, never imported',
+    'skipped kb/.env: hidden file, never imported',
+    'skipped __MACOSX/: folder of dependencies or tool metadata, never imported',
     expect.stringContaining('skipped guides/logo.png: unsupported file type: PNG image'),
   ]);
+  expect(await searchUris(root, { query: 'narwhalsecret', mode: 'fulltext' })).toEqual([]);
   const tree = await resourceTree();
   expect(tree.filter((u) => u.startsWith('viking://resources/kb/'))).toEqual([
     'viking://resources/kb/.abstract.md',
@@ -197,6 +206,15 @@ test('a USER may name viking://resources as to or parent: only the files below i
   expect([foreign.status, errorCodeOf(foreign)]).toEqual([403, 'PERMISSION_DENIED']);
 });
 
+test("a parent that does not exist yet is created (the README's own example on a fresh store)", async () => {
+  const res = await add(alice, 'Gannet field notes', 'gannet.md', { parent: 'viking://resources/web' });
+  expect(recordOf(res)['root_uri']).toBe('viking://resources/web/gannet');
+  expect(await read(alice, 'viking://resources/web/gannet/gannet.md')).toBe('Gannet field notes');
+  // …but not where the caller may not write: refused before anything is fetched or written.
+  const foreign = await add(alice, 'x', 'x.md', { parent: 'viking://user/bob/new-folder' });
+  expect([foreign.status, errorCodeOf(foreign)]).toEqual([403, 'PERMISSION_DENIED']);
+});
+
 test('bad input gets a clear 4xx and writes nothing', async () => {
   const before = await resourceTree();
   const cases: [Uint8Array | string, string, Record<string, unknown>, number, string][] = [
@@ -230,7 +248,7 @@ test('bad input gets a clear 4xx and writes nothing', async () => {
       'no file that can be imported',
     ],
     ['x', 'x.md', { to: 'viking://resources/a', parent: 'viking://resources' }, 400, "'to' and 'parent'"],
-    ['x', 'x.md', { parent: 'viking://resources/missing-folder' }, 404, 'no such file'],
+    ['x', 'x.md', { parent: 'viking://resources/kb/README.md' }, 412, "'parent' is not a folder"],
     ['x', 'x.md', { watch_interval: 5 }, 400, 'not supported'],
   ];
   for (const [data, name, body, status, message] of cases) {

@@ -25,8 +25,8 @@ afterAll(() => {
 });
 
 /** A project root holding start.mjs and the compiled build as its dist/ (older src/: no rebuild). */
-function launcherRoot(): string {
-  const root = join(work.path, 'project');
+function launcherRoot(name = 'project'): string {
+  const root = join(work.path, name);
   mkdirSync(join(root, 'scripts'), { recursive: true });
   mkdirSync(join(root, 'src'));
   utimesSync(join(root, 'src'), new Date(0), new Date(0));
@@ -72,6 +72,11 @@ async function startAndStop(child: ChildProcessByStdio<null, Readable, Readable>
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (base === undefined) throw new Error(`the server did not start:\n${output}`);
+  // Issue 28: the start-up lines say where the console and the API reference are.
+  while (!output.includes('API reference:') && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(output).toContain(`web console: ${base}/console/\nAPI reference: ${base}/docs\n`);
 
   const response = await fetch(`${base}/api/v1/system/status`, { headers: { 'x-api-key': ROOT_KEY } });
   expect(response.status).toBe(200);
@@ -90,3 +95,55 @@ async function startAndStop(child: ChildProcessByStdio<null, Readable, Readable>
   const unlock = await lockDataDir(dataDir);
   await unlock();
 }
+
+// Issue 28: killing the launcher itself (npm's child, or `kill -9` of it) must not leave the server
+// running with the port and the DATA_DIR lock: the server's IPC lifeline closes and it shuts down.
+test('a launcher killed outright takes the server down with it', async () => {
+  const root = launcherRoot('project-killed');
+  const dataDir = join(work.path, 'data-killed');
+  const child = spawn(process.execPath, [join(root, 'scripts', 'start.mjs')], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      DATA_DIR: dataDir,
+      ROOT_API_KEY: ROOT_KEY,
+      EMBEDDER: 'builtin',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    const deadline = Date.now() + 60_000;
+    let base: string | undefined;
+    while (base === undefined && Date.now() < deadline) {
+      base = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (base === undefined) throw new Error(`the server did not start:\n${output}`);
+    child.kill('SIGKILL');
+    // The server lets go of its port and its lock once it has shut down.
+    let down = false;
+    while (!down && Date.now() < deadline) {
+      down = await fetch(`${base}/health`).then(
+        () => false,
+        () => true,
+      );
+      if (!down) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(down).toBe(true);
+    const unlock = await lockDataDir(dataDir);
+    await unlock();
+  } finally {
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}, 90_000);

@@ -156,6 +156,16 @@ function operationId(method: string, path: string): string {
   return method + path.replace(/[^A-Za-z0-9]+(.)?/g, (_match, next?: string) => (next ?? '').toUpperCase());
 }
 
+/** A multipart upload of one file in form field `field` (so generated clients and "Try it out" can send it). */
+function uploadBody(field: string): Json {
+  const schema = {
+    type: 'object',
+    properties: { [field]: { type: 'string', format: 'binary' } },
+    required: [field],
+  };
+  return { requestBody: { required: true, content: { 'multipart/form-data': { schema } } } };
+}
+
 function operation(prefix: string, doc: RouteDoc): Json {
   const access = doc.access ?? 'tenant';
   const success =
@@ -163,20 +173,22 @@ function operation(prefix: string, doc: RouteDoc): Json {
       ? { 'application/json': { schema: okEnvelope(doc) } }
       : { [doc.produces]: { schema: { type: 'string' } } };
   const body =
-    doc.body === undefined
-      ? {}
-      : {
-          requestBody: {
-            // Bodies whose schema accepts nothing at all (create session, commit) are optional.
-            required: !doc.body.safeParse(undefined).success,
-            content: {
-              'application/json': {
-                schema: inputSchemaOf(doc.body),
-                ...(doc.example?.body === undefined ? {} : { example: doc.example.body }),
+    doc.upload !== undefined
+      ? uploadBody(doc.upload)
+      : doc.body === undefined
+        ? {}
+        : {
+            requestBody: {
+              // Bodies whose schema accepts nothing at all (create session, commit) are optional.
+              required: !doc.body.safeParse(undefined).success,
+              content: {
+                'application/json': {
+                  schema: inputSchemaOf(doc.body),
+                  ...(doc.example?.body === undefined ? {} : { example: doc.example.body }),
+                },
               },
             },
-          },
-        };
+          };
   return {
     operationId: operationId(doc.method, joinPath(prefix, doc.path)),
     tags: [doc.tag],

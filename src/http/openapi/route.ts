@@ -36,6 +36,8 @@ export interface RouteDoc<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   readonly bodyName?: string;
   /** The `result` of the success envelope, when the route has a schema for it. */
   readonly result?: z.ZodType;
+  /** The form field of a `multipart/form-data` upload the route takes (its request body). */
+  readonly upload?: string;
   /** Media type of a successful answer that is not the JSON envelope (`text/html`, `text/plain`). */
   readonly produces?: string;
   readonly example?: { readonly query?: z.input<Q>; readonly body?: z.input<B> };

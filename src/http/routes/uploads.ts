@@ -67,6 +67,7 @@ export function uploadsRouter(store: UploadStore, maxBytes: number): Router {
       path: '/resources/temp_upload',
       tag: 'resources',
       summary: 'Upload a file (multipart/form-data, field "file") for an hour; answers its temp_file_id',
+      upload: 'file',
     },
     async (req: Request, res) => {
       const file = req.file;
