@@ -1,18 +1,43 @@
-/** grep and glob over the filesystem, walking only what the caller may read (SPEC 10). */
+/**
+ * grep and glob over the filesystem, walking only what the caller may read (SPEC 10). The work of one
+ * request is bounded (files, bytes, matching time, matches; patterns are linear-time, see patterns.ts)
+ * and grep gives the event loop back every few milliseconds, so other requests wait at most a slice.
+ */
 import { readFile } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RequestContext, ResolvedUri } from '../policy/index.js';
 import { AppError } from '../errors.js';
 import { resolveReadable } from './access.js';
-import { compileGrepPattern, globToRegExp } from './patterns.js';
+import { compileGlob, compileGrepPattern, type Matcher } from './patterns.js';
 import { pathOf, requireStat, statOrNull, type FsCore } from './store.js';
 import { isIndexableText } from './text.js';
 import { walk } from './walk.js';
 
 export const DEFAULT_SEARCH_LIMIT = 256;
-/** Files a single grep reads at most (bounds the work of one request). */
-export const MAX_FILES_SCANNED = 20_000;
+
+/** What one grep may spend (README "Pattern limits"); tests pass smaller ones. */
+export interface GrepLimits {
+  /** Files read at most. */
+  readonly files: number;
+  /** Bytes of text read at most, over all files. */
+  readonly bytes: number;
+  /** Milliseconds of matching at most (slices added up, waits for I/O and other requests excluded). */
+  readonly matchMs: number;
+  /** Lines returned at most, whatever `node_limit` asks. */
+  readonly matches: number;
+  /** Longest stretch of matching before grep lets other requests run. */
+  readonly sliceMs: number;
+}
+
+export const GREP_LIMITS: GrepLimits = {
+  files: 20_000,
+  bytes: 256 * 1024 * 1024,
+  matchMs: 10_000,
+  matches: 10_000,
+  sliceMs: 10,
+};
 /** Longest line prefix a regex is run on (bounds the work per line). */
-const MAX_LINE_CHARS = 8192;
+export const MAX_LINE_CHARS = 8192;
 
 export interface GrepRequest {
   uri: string;
@@ -53,12 +78,22 @@ async function* filesUnder(
   }
 }
 
-/** Windows of up to `size` files, at most `maxFiles` in all. */
-async function* windows(files: AsyncIterable<GrepFile>, size: number, maxFiles: number) {
-  let window: GrepFile[] = [];
+/** The first `max` files; `cap.reached` once a further one was seen. */
+async function* firstFiles(files: AsyncIterable<GrepFile>, max: number, cap: { reached: boolean }) {
   let taken = 0;
   for await (const file of files) {
-    if (taken++ >= maxFiles) break;
+    if (taken++ >= max) {
+      cap.reached = true;
+      return;
+    }
+    yield file;
+  }
+}
+
+/** Windows of up to `size` files. */
+async function* windows(files: AsyncIterable<GrepFile>, size: number) {
+  let window: GrepFile[] = [];
+  for await (const file of files) {
     window.push(file);
     if (window.length < size) continue;
     yield window;
@@ -67,41 +102,94 @@ async function* windows(files: AsyncIterable<GrepFile>, size: number, maxFiles: 
   if (window.length > 0) yield window;
 }
 
-/** A file's text if it is a text file within the size limit, else null (binary, too large, gone). */
-async function textOf(path: string, maxBytes: number): Promise<string | null> {
+/** A text file's content within the size limit, else null (binary, too large, gone). */
+async function textOf(path: string, maxBytes: number): Promise<Buffer | null> {
   const info = await statOrNull(path);
   if (info === null || !info.isFile() || info.size > maxBytes) return null;
   const content = await readFile(path).catch(() => null);
-  return content === null || !isIndexableText(content) ? null : content.toString('utf8');
+  return content === null || !isIndexableText(content) ? null : content;
 }
 
-function matchLines(text: string, uri: string, regex: RegExp, out: GrepMatch[], limit: number) {
+/** The state of one grep: its matches and what it has spent. */
+interface Scan {
+  readonly regex: Matcher;
+  readonly limits: GrepLimits;
+  readonly limit: number;
+  readonly matches: GrepMatch[];
+  bytes: number;
+  spentMs: number;
+  sliceStart: number;
+  /** A limit of GrepLimits (not `node_limit`) stopped the walk before its end. */
+  truncated: boolean;
+}
+
+/** Lets other requests run; the slice's time counts against the scan's budget. */
+async function pause(scan: Scan): Promise<void> {
+  scan.spentMs += performance.now() - scan.sliceStart;
+  await nextTurn();
+  scan.sliceStart = performance.now();
+  if (scan.spentMs >= scan.limits.matchMs) scan.truncated = true;
+}
+
+async function matchLines(scan: Scan, uri: string, text: string): Promise<void> {
   const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length && out.length < limit; i++) {
+  for (let i = 0; i < lines.length && scan.matches.length < scan.limit && !scan.truncated; i++) {
     const line = lines[i] as string;
-    if (regex.test(line.slice(0, MAX_LINE_CHARS))) out.push({ uri, line: i + 1, content: line });
+    if (scan.regex.test(line.slice(0, MAX_LINE_CHARS))) {
+      scan.matches.push({ uri, line: i + 1, content: line });
+    }
+    if (performance.now() - scan.sliceStart >= scan.limits.sliceMs) await pause(scan);
   }
+}
+
+/** Matches a window of files in order; false once the scan must stop (a limit reached). */
+async function scanWindow(scan: Scan, window: GrepFile[], contents: (Buffer | null)[]): Promise<boolean> {
+  for (const [i, file] of window.entries()) {
+    const content = contents[i];
+    if (content == null) continue;
+    scan.bytes += content.length;
+    if (scan.bytes > scan.limits.bytes) scan.truncated = true;
+    if (scan.truncated) return false;
+    await matchLines(scan, file.uri, content.toString('utf8'));
+    if (scan.truncated || scan.matches.length >= scan.limit) return false;
+  }
+  return true;
 }
 
 /**
  * Lines matching a regex in the readable text files at or below `uri`, in walk order. Binary files
- * are skipped; the walk stops once `nodeLimit` lines matched or MAX_FILES_SCANNED files were read.
+ * are skipped; the walk stops once `nodeLimit` (at most `limits.matches`) lines matched, or, with
+ * `truncated: true`, once the files, bytes or matching time of `limits` were spent.
  */
-export async function grep(core: FsCore, ctx: RequestContext, request: GrepRequest) {
+export async function grep(
+  core: FsCore,
+  ctx: RequestContext,
+  request: GrepRequest,
+  limits: GrepLimits = GREP_LIMITS,
+) {
   const resolved = resolveReadable(ctx, request.uri);
   const regex = compileGrepPattern(request.pattern, request.caseInsensitive ?? false);
-  const limit = request.nodeLimit ?? DEFAULT_SEARCH_LIMIT;
-  const matches: GrepMatch[] = [];
-  if (limit <= 0) return { matches, count: 0 };
-  for await (const window of windows(filesUnder(core, ctx, resolved), READ_WINDOW, MAX_FILES_SCANNED)) {
-    const texts = await Promise.all(window.map((file) => textOf(file.path, core.maxFileBytes)));
-    window.forEach((file, i) => {
-      const text = texts[i];
-      if (text != null) matchLines(text, file.uri, regex, matches, limit);
-    });
-    if (matches.length >= limit) break;
+  const limit = Math.min(request.nodeLimit ?? DEFAULT_SEARCH_LIMIT, limits.matches);
+  const scan: Scan = {
+    regex,
+    limits,
+    limit,
+    matches: [],
+    bytes: 0,
+    spentMs: 0,
+    sliceStart: 0,
+    truncated: false,
+  };
+  if (limit <= 0) return { matches: scan.matches, count: 0 };
+  const cap = { reached: false };
+  const files = firstFiles(filesUnder(core, ctx, resolved), limits.files, cap);
+  for await (const window of windows(files, READ_WINDOW)) {
+    const contents = await Promise.all(window.map((file) => textOf(file.path, core.maxFileBytes)));
+    scan.sliceStart = performance.now();
+    if (!(await scanWindow(scan, window, contents))) break;
   }
-  return { matches, count: matches.length };
+  const result = { matches: scan.matches, count: scan.matches.length };
+  return scan.truncated || cap.reached ? { ...result, truncated: true } : result;
 }
 
 export interface GlobRequest {
@@ -113,7 +201,7 @@ export interface GlobRequest {
 /** Canonical URIs of the readable entries below `uri` whose relative path matches the glob. */
 export async function glob(core: FsCore, ctx: RequestContext, request: GlobRequest) {
   const resolved = resolveReadable(ctx, request.uri ?? 'viking://');
-  const regex = globToRegExp(request.pattern);
+  const matcher = compileGlob(request.pattern);
   const info = await requireStat(core, ctx, resolved);
   if (!info.isDirectory()) throw new AppError('FAILED_PRECONDITION', 'not a folder', { uri: resolved.uri });
   const limit = request.nodeLimit ?? DEFAULT_SEARCH_LIMIT;
@@ -125,7 +213,7 @@ export async function glob(core: FsCore, ctx: RequestContext, request: GlobReque
   const path = pathOf(core, ctx, resolved);
   for await (const entry of walk(ctx, resolved, path, { maxDepth, showHidden: true })) {
     if (matches.length >= limit) break;
-    if (regex.test(entry.rel)) matches.push(entry.resolved.uri);
+    if (matcher.test(entry.rel)) matches.push(entry.resolved.uri);
   }
   return { matches, count: matches.length };
 }

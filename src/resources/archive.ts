@@ -6,7 +6,7 @@
  * (unsupported binary, broken PDF) are skipped with a warning instead of failing the whole import.
  */
 import { AppError, isAppError } from '../errors.js';
-import { globToRegExp } from '../fs/patterns.js';
+import { compileGlob } from '../fs/patterns.js';
 import { convertFile, type Converted } from './convert.js';
 import type { ZipEntry } from './zip.js';
 
@@ -56,9 +56,9 @@ function skipReason(path: string, options: ArchiveOptions): string | null {
   if (dirs.some((d) => IGNORED_DIRS.has(d))) return 'ignored folder';
   if (ignored.some((p) => dirs.includes(p) || path.startsWith(`${p}/`))) return 'ignore_dirs';
   const include = patterns(options.include);
-  if (include.length > 0 && !include.some((p) => globToRegExp(p).test(name))) return 'not included';
+  if (include.length > 0 && !include.some((p) => compileGlob(p).test(name))) return 'not included';
   for (const p of patterns(options.exclude)) {
-    if (p.endsWith('/') ? path.startsWith(p) : globToRegExp(p).test(name)) return 'excluded';
+    if (p.endsWith('/') ? path.startsWith(p) : compileGlob(p).test(name)) return 'excluded';
   }
   return null;
 }
