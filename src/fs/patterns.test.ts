@@ -1,35 +1,8 @@
 import fc from 'fast-check';
+import { RE2JS } from 're2js';
 import { isAppError } from '../errors.js';
+import { legacyGlob } from '../../scripts/bench/legacy-glob.js';
 import { compileGlob, compileGrepPattern, MAX_PATTERN_LENGTH, MAX_PROGRAM_SIZE } from './patterns.js';
-
-/** The glob compiler before the linear engine (backtracking RegExp), as the reference for normal patterns. */
-function legacyGlob(pattern: string): RegExp {
-  const escape = (char: string) => (/[.*+?^${}()|[\]\\/]/.test(char) ? `\\${char}` : char);
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i] as string;
-    const atNameStart = i === 0 || pattern[i - 1] === '/';
-    const noDot = atNameStart ? '(?!\\.)' : '';
-    const next2 = pattern[i + 2];
-    if (
-      char === '*' &&
-      pattern[i + 1] === '*' &&
-      atNameStart &&
-      (next2 === '/' || i + 2 === pattern.length)
-    ) {
-      out += next2 === '/' ? '(?:(?!\\.)[^/]+/)*' : '(?:(?!\\.)[^/]+(?:/(?!\\.)[^/]+)*)?';
-      i += next2 === '/' ? 2 : 1;
-    } else if (char === '*') out += `${noDot}[^/]*`;
-    else if (char === '?') out += `${noDot}[^/]`;
-    else if (char === '{' && pattern.indexOf('}', i) >= 0) {
-      const end = pattern.indexOf('}', i);
-      const options = pattern.slice(i + 1, end).split(',');
-      out += `(?:${options.map((o) => [...o].map(escape).join('')).join('|')})`;
-      i = end;
-    } else out += escape(char);
-  }
-  return new RegExp(`^${out}$`, 'u');
-}
 
 const GLOB_CASES: [string, string, boolean][] = [
   ['**/*.md', 'a.md', true],
@@ -134,6 +107,53 @@ test.each(GREP_CASES)(
     expect(new RegExp(pattern, insensitive ? 'iu' : 'u').test(line)).toBe(expected);
   },
 );
+
+test('grep: only literal alternations run on RegExp; everything else on the linear engine', () => {
+  for (const literal of ['TODO', 'error|warning', '^## ', 'end$|^start', 'a\\.b\\(c\\)', 'viking://x']) {
+    expect(compileGrepPattern(literal, true)).toBeInstanceOf(RegExp);
+  }
+  for (const other of [
+    '(a|a)*b',
+    '((a+))+b',
+    '.*.*.*.*x',
+    'a.b',
+    '[ab]',
+    'a?',
+    'x{2}',
+    'a^b',
+    'a$b',
+    '\\d',
+    '\\bx',
+  ]) {
+    expect(compileGrepPattern(other, false)).not.toBeInstanceOf(RegExp);
+  }
+});
+
+test('grep: literal alternations answer as RE2 does (with and without case folding)', () => {
+  const pattern = fc
+    .array(fc.constantFrom('a', 'K', 'k', 's', 'S', 'é', 'É', '|', '^', '$', '\\.', '.', ' '), {
+      minLength: 1,
+      maxLength: 6,
+    })
+    .map((parts) => parts.join(''));
+  const text = fc
+    .array(fc.constantFrom('a', 'A', 'k', 'K', '\u212a', 's', '\u017f', 'é', 'É', '.', ' ', 'x'), {
+      maxLength: 8,
+    })
+    .map((parts) => parts.join(''));
+  fc.assert(
+    fc.property(pattern, text, fc.boolean(), (p, t, insensitive) => {
+      let reference: RE2JS;
+      try {
+        reference = RE2JS.compile(RE2JS.translateRegExp(p), insensitive ? RE2JS.CASE_INSENSITIVE : 0);
+      } catch {
+        return true; // refused by both (checked elsewhere)
+      }
+      return compileGrepPattern(p, insensitive).test(t) === reference.test(t);
+    }),
+    { numRuns: 5000 },
+  );
+});
 
 test('grep: the issue’s attack patterns finish (linear engine) with the right answer', () => {
   // Each takes 2^40 (or 8192^4) steps with a backtracking RegExp; jest's timeout bounds this test.
