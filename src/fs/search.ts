@@ -102,12 +102,25 @@ async function* windows(files: AsyncIterable<GrepFile>, size: number) {
   if (window.length > 0) yield window;
 }
 
-/** A text file's content within the size limit, else null (binary, too large, gone). */
-async function textOf(path: string, maxBytes: number): Promise<Buffer | null> {
-  const info = await statOrNull(path);
-  if (info === null || !info.isFile() || info.size > maxBytes) return null;
+/** Files larger than this are read when their turn comes, not ahead with the window (memory). */
+const READ_AHEAD_MAX_BYTES = 1024 * 1024;
+
+/** A file grep may read: its size, and its content if small enough to read ahead. */
+type Pending = { readonly size: number; content: Buffer | null } | null;
+
+/** A text file's content (null: binary, unreadable or gone). */
+async function textOf(path: string): Promise<Buffer | null> {
   const content = await readFile(path).catch(() => null);
   return content === null || !isIndexableText(content) ? null : content;
+}
+
+/** A regular file within the size limit (read ahead if small), else null. */
+async function pendingOf(path: string, maxBytes: number): Promise<Pending> {
+  const info = await statOrNull(path);
+  if (info === null || !info.isFile() || info.size > maxBytes) return null;
+  if (info.size > READ_AHEAD_MAX_BYTES) return { size: info.size, content: null };
+  const content = await textOf(path);
+  return content === null ? null : { size: content.length, content };
 }
 
 /** The state of one grep: its matches and what it has spent. */
@@ -131,26 +144,51 @@ async function pause(scan: Scan): Promise<void> {
   if (scan.spentMs >= scan.limits.matchMs) scan.truncated = true;
 }
 
-async function matchLines(scan: Scan, uri: string, text: string): Promise<void> {
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length && scan.matches.length < scan.limit && !scan.truncated; i++) {
-    const line = lines[i] as string;
-    if (scan.regex.test(line.slice(0, MAX_LINE_CHARS))) {
-      scan.matches.push({ uri, line: i + 1, content: line });
+/**
+ * Where the bytes of a line to match end: enough for MAX_LINE_CHARS UTF-16 units (each takes at
+ * least one byte and at most three, or four for two), so a character cut at this end is past them.
+ */
+const MAX_LINE_BYTES = 3 * MAX_LINE_CHARS;
+
+/** Matches the lines of a file; each line is decoded on its own, within the scan's slices. */
+async function matchLines(scan: Scan, uri: string, content: Buffer): Promise<void> {
+  // As `text.split(/\r?\n/)`, including the (possibly empty) piece after the last newline.
+  for (let start = 0, line = 1; start <= content.length; line++) {
+    if (scan.matches.length >= scan.limit || scan.truncated) return;
+    const newline = content.indexOf(10, start);
+    const next = newline < 0 ? content.length + 1 : newline + 1;
+    let end = newline < 0 ? content.length : newline;
+    if (end > start && content[end - 1] === 13 && newline >= 0) end--;
+    const head = content.toString('utf8', start, Math.min(end, start + MAX_LINE_BYTES));
+    if (scan.regex.test(head.slice(0, MAX_LINE_CHARS))) {
+      scan.matches.push({
+        uri,
+        line,
+        content: end - start > MAX_LINE_BYTES ? content.toString('utf8', start, end) : head,
+      });
     }
+    start = next;
     if (performance.now() - scan.sliceStart >= scan.limits.sliceMs) await pause(scan);
   }
 }
 
 /** Matches a window of files in order; false once the scan must stop (a limit reached). */
-async function scanWindow(scan: Scan, window: GrepFile[], contents: (Buffer | null)[]): Promise<boolean> {
+async function scanWindow(scan: Scan, window: GrepFile[], pending: Pending[]): Promise<boolean> {
   for (const [i, file] of window.entries()) {
-    const content = contents[i];
-    if (content == null) continue;
-    scan.bytes += content.length;
+    const found = pending[i];
+    if (found == null) continue;
+    scan.bytes += found.size;
     if (scan.bytes > scan.limits.bytes) scan.truncated = true;
     if (scan.truncated) return false;
-    await matchLines(scan, file.uri, content.toString('utf8'));
+    let content = found.content;
+    found.content = null; // let it go once matched
+    if (content === null) {
+      // A large file, read now: waiting for the disk is not matching time.
+      scan.spentMs += performance.now() - scan.sliceStart;
+      content = await textOf(file.path);
+      scan.sliceStart = performance.now();
+    }
+    if (content !== null) await matchLines(scan, file.uri, content);
     if (scan.truncated || scan.matches.length >= scan.limit) return false;
   }
   return true;
@@ -184,9 +222,11 @@ export async function grep(
   const cap = { reached: false };
   const files = firstFiles(filesUnder(core, ctx, resolved), limits.files, cap);
   for await (const window of windows(files, READ_WINDOW)) {
-    const contents = await Promise.all(window.map((file) => textOf(file.path, core.maxFileBytes)));
+    const pending = await Promise.all(window.map((file) => pendingOf(file.path, core.maxFileBytes)));
     scan.sliceStart = performance.now();
-    if (!(await scanWindow(scan, window, contents))) break;
+    const more = await scanWindow(scan, window, pending);
+    scan.spentMs += performance.now() - scan.sliceStart;
+    if (!more) break;
   }
   const result = { matches: scan.matches, count: scan.matches.length };
   return scan.truncated || cap.reached ? { ...result, truncated: true } : result;

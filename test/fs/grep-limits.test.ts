@@ -76,3 +76,44 @@ test('grep gives the event loop back between slices, and its time budget stops i
   const stopped = await grepIn('viking://resources/lines.md', 'match', { sliceMs: 0, matchMs: 0 });
   expect(stopped).toEqual({ matches: [], count: 0, truncated: true });
 });
+
+test.each([
+  ['crlf', 'one\r\ntwo\r\n', '^two$'],
+  ['lone cr kept', 'a\rb\nc', 'a\rb'],
+  ['empty last line', 'x\n', '^$'],
+  ['no newline', 'only', 'only'],
+  ['empty lines', '\n\nz\n\n', '^$'],
+  ['multibyte', 'é\n😀 ok\nfin', '😀'],
+])('lines are split and numbered as text.split(/\\r?\\n/) did (%s)', async (_, content, pattern) => {
+  await fs.vfs.write(alice, { uri: 'viking://resources/t.md', content });
+  const found = await grepIn('viking://resources/t.md', pattern, {});
+  const expected = content
+    .split(/\r?\n/)
+    .map((line, i) => ({ uri: 'viking://resources/t.md', line: i + 1, content: line }))
+    .filter((m) => new RegExp(pattern, 'u').test(m.content));
+  expect(found).toEqual({ matches: expected, count: expected.length });
+});
+
+test('long lines: the first 8,192 characters are matched, the whole line returned', async () => {
+  const long = `${'é'.repeat(8191)}X${'y'.repeat(30_000)}Z`;
+  await fs.vfs.write(alice, { uri: 'viking://resources/long.md', content: `${long}\nshort X\n` });
+  const x = await grepIn('viking://resources/long.md', 'X', {});
+  expect(x.matches.map((m) => [m.line, m.content])).toEqual([
+    [1, long],
+    [2, 'short X'],
+  ]);
+  expect((await grepIn('viking://resources/long.md', 'Z', {})).count).toBe(0);
+});
+
+test('a large file (read when its turn comes, not ahead) is matched in walk order', async () => {
+  await fs.vfs.write(alice, { uri: 'viking://resources/many/a.md', content: 'hit a\n' });
+  const big = `${'filler line\n'.repeat(150_000)}hit big\n`; // 1.8 MB
+  await fs.vfs.write(alice, { uri: 'viking://resources/many/b.md', content: big });
+  await fs.vfs.write(alice, { uri: 'viking://resources/many/c.md', content: 'hit c\n' });
+  const found = await grepIn('viking://resources/many', 'hit', {});
+  expect(found.matches.map((m) => [m.uri.split('/').pop(), m.line])).toEqual([
+    ['a.md', 1],
+    ['b.md', 150_001],
+    ['c.md', 1],
+  ]);
+});
