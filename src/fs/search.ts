@@ -1,18 +1,43 @@
-/** grep and glob over the filesystem, walking only what the caller may read (SPEC 10). */
+/**
+ * grep and glob over the filesystem, walking only what the caller may read (SPEC 10). The work of one
+ * request is bounded (files, bytes, matching time, matches; patterns are linear-time, see patterns.ts)
+ * and grep gives the event loop back every few milliseconds, so other requests wait at most a slice.
+ */
 import { readFile } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RequestContext, ResolvedUri } from '../policy/index.js';
 import { AppError } from '../errors.js';
 import { resolveReadable } from './access.js';
-import { compileGrepPattern, globToRegExp } from './patterns.js';
+import { compileGlob, compileGrepPattern, type Matcher } from './patterns.js';
 import { pathOf, requireStat, statOrNull, type FsCore } from './store.js';
 import { isIndexableText } from './text.js';
 import { walk } from './walk.js';
 
 export const DEFAULT_SEARCH_LIMIT = 256;
-/** Files a single grep reads at most (bounds the work of one request). */
-export const MAX_FILES_SCANNED = 20_000;
+
+/** What one grep may spend (README "Pattern limits"); tests pass smaller ones. */
+export interface GrepLimits {
+  /** Files read at most. */
+  readonly files: number;
+  /** Bytes of text read at most, over all files. */
+  readonly bytes: number;
+  /** Milliseconds of matching at most (slices added up, waits for I/O and other requests excluded). */
+  readonly matchMs: number;
+  /** Lines returned at most, whatever `node_limit` asks. */
+  readonly matches: number;
+  /** Longest stretch of matching before grep lets other requests run. */
+  readonly sliceMs: number;
+}
+
+export const GREP_LIMITS: GrepLimits = {
+  files: 20_000,
+  bytes: 256 * 1024 * 1024,
+  matchMs: 10_000,
+  matches: 10_000,
+  sliceMs: 10,
+};
 /** Longest line prefix a regex is run on (bounds the work per line). */
-const MAX_LINE_CHARS = 8192;
+export const MAX_LINE_CHARS = 8192;
 
 export interface GrepRequest {
   uri: string;
@@ -53,12 +78,22 @@ async function* filesUnder(
   }
 }
 
-/** Windows of up to `size` files, at most `maxFiles` in all. */
-async function* windows(files: AsyncIterable<GrepFile>, size: number, maxFiles: number) {
-  let window: GrepFile[] = [];
+/** The first `max` files; `cap.reached` once a further one was seen. */
+async function* firstFiles(files: AsyncIterable<GrepFile>, max: number, cap: { reached: boolean }) {
   let taken = 0;
   for await (const file of files) {
-    if (taken++ >= maxFiles) break;
+    if (taken++ >= max) {
+      cap.reached = true;
+      return;
+    }
+    yield file;
+  }
+}
+
+/** Windows of up to `size` files. */
+async function* windows(files: AsyncIterable<GrepFile>, size: number) {
+  let window: GrepFile[] = [];
+  for await (const file of files) {
     window.push(file);
     if (window.length < size) continue;
     yield window;
@@ -67,41 +102,134 @@ async function* windows(files: AsyncIterable<GrepFile>, size: number, maxFiles: 
   if (window.length > 0) yield window;
 }
 
-/** A file's text if it is a text file within the size limit, else null (binary, too large, gone). */
-async function textOf(path: string, maxBytes: number): Promise<string | null> {
-  const info = await statOrNull(path);
-  if (info === null || !info.isFile() || info.size > maxBytes) return null;
+/** Files larger than this are read when their turn comes, not ahead with the window (memory). */
+const READ_AHEAD_MAX_BYTES = 1024 * 1024;
+
+/** A file grep may read: its size, and its content if small enough to read ahead. */
+type Pending = { readonly size: number; content: Buffer | null } | null;
+
+/** A text file's content (null: binary, unreadable or gone). */
+async function textOf(path: string): Promise<Buffer | null> {
   const content = await readFile(path).catch(() => null);
-  return content === null || !isIndexableText(content) ? null : content.toString('utf8');
+  return content === null || !isIndexableText(content) ? null : content;
 }
 
-function matchLines(text: string, uri: string, regex: RegExp, out: GrepMatch[], limit: number) {
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length && out.length < limit; i++) {
-    const line = lines[i] as string;
-    if (regex.test(line.slice(0, MAX_LINE_CHARS))) out.push({ uri, line: i + 1, content: line });
+/** A regular file within the size limit (read ahead if small), else null. */
+async function pendingOf(path: string, maxBytes: number): Promise<Pending> {
+  const info = await statOrNull(path);
+  if (info === null || !info.isFile() || info.size > maxBytes) return null;
+  if (info.size > READ_AHEAD_MAX_BYTES) return { size: info.size, content: null };
+  const content = await textOf(path);
+  return content === null ? null : { size: content.length, content };
+}
+
+/** The state of one grep: its matches and what it has spent. */
+interface Scan {
+  readonly regex: Matcher;
+  readonly limits: GrepLimits;
+  readonly limit: number;
+  readonly matches: GrepMatch[];
+  bytes: number;
+  spentMs: number;
+  sliceStart: number;
+  /** A limit of GrepLimits (not `node_limit`) stopped the walk before its end. */
+  truncated: boolean;
+}
+
+/** Lets other requests run; the slice's time counts against the scan's budget. */
+async function pause(scan: Scan): Promise<void> {
+  scan.spentMs += performance.now() - scan.sliceStart;
+  await nextTurn();
+  scan.sliceStart = performance.now();
+  if (scan.spentMs >= scan.limits.matchMs) scan.truncated = true;
+}
+
+/**
+ * Where the bytes of a line to match end: enough for MAX_LINE_CHARS UTF-16 units (each takes at
+ * least one byte and at most three, or four for two), so a character cut at this end is past them.
+ */
+const MAX_LINE_BYTES = 3 * MAX_LINE_CHARS;
+
+/** Matches the lines of a file; each line is decoded on its own, within the scan's slices. */
+async function matchLines(scan: Scan, uri: string, content: Buffer): Promise<void> {
+  // As `text.split(/\r?\n/)`, including the (possibly empty) piece after the last newline.
+  for (let start = 0, line = 1; start <= content.length; line++) {
+    if (scan.matches.length >= scan.limit || scan.truncated) return;
+    const newline = content.indexOf(10, start);
+    const next = newline < 0 ? content.length + 1 : newline + 1;
+    let end = newline < 0 ? content.length : newline;
+    if (end > start && content[end - 1] === 13 && newline >= 0) end--;
+    const head = content.toString('utf8', start, Math.min(end, start + MAX_LINE_BYTES));
+    if (scan.regex.test(head.slice(0, MAX_LINE_CHARS))) {
+      scan.matches.push({
+        uri,
+        line,
+        content: end - start > MAX_LINE_BYTES ? content.toString('utf8', start, end) : head,
+      });
+    }
+    start = next;
+    if (performance.now() - scan.sliceStart >= scan.limits.sliceMs) await pause(scan);
   }
+}
+
+/** Matches a window of files in order; false once the scan must stop (a limit reached). */
+async function scanWindow(scan: Scan, window: GrepFile[], pending: Pending[]): Promise<boolean> {
+  for (const [i, file] of window.entries()) {
+    const found = pending[i];
+    if (found == null) continue;
+    scan.bytes += found.size;
+    if (scan.bytes > scan.limits.bytes) scan.truncated = true;
+    if (scan.truncated) return false;
+    let content = found.content;
+    found.content = null; // let it go once matched
+    if (content === null) {
+      // A large file, read now: waiting for the disk is not matching time.
+      scan.spentMs += performance.now() - scan.sliceStart;
+      content = await textOf(file.path);
+      scan.sliceStart = performance.now();
+    }
+    if (content !== null) await matchLines(scan, file.uri, content);
+    if (scan.truncated || scan.matches.length >= scan.limit) return false;
+  }
+  return true;
 }
 
 /**
  * Lines matching a regex in the readable text files at or below `uri`, in walk order. Binary files
- * are skipped; the walk stops once `nodeLimit` lines matched or MAX_FILES_SCANNED files were read.
+ * are skipped; the walk stops once `nodeLimit` (at most `limits.matches`) lines matched, or, with
+ * `truncated: true`, once the files, bytes or matching time of `limits` were spent.
  */
-export async function grep(core: FsCore, ctx: RequestContext, request: GrepRequest) {
+export async function grep(
+  core: FsCore,
+  ctx: RequestContext,
+  request: GrepRequest,
+  limits: GrepLimits = GREP_LIMITS,
+) {
   const resolved = resolveReadable(ctx, request.uri);
   const regex = compileGrepPattern(request.pattern, request.caseInsensitive ?? false);
-  const limit = request.nodeLimit ?? DEFAULT_SEARCH_LIMIT;
-  const matches: GrepMatch[] = [];
-  if (limit <= 0) return { matches, count: 0 };
-  for await (const window of windows(filesUnder(core, ctx, resolved), READ_WINDOW, MAX_FILES_SCANNED)) {
-    const texts = await Promise.all(window.map((file) => textOf(file.path, core.maxFileBytes)));
-    window.forEach((file, i) => {
-      const text = texts[i];
-      if (text != null) matchLines(text, file.uri, regex, matches, limit);
-    });
-    if (matches.length >= limit) break;
+  const limit = Math.min(request.nodeLimit ?? DEFAULT_SEARCH_LIMIT, limits.matches);
+  const scan: Scan = {
+    regex,
+    limits,
+    limit,
+    matches: [],
+    bytes: 0,
+    spentMs: 0,
+    sliceStart: 0,
+    truncated: false,
+  };
+  if (limit <= 0) return { matches: scan.matches, count: 0 };
+  const cap = { reached: false };
+  const files = firstFiles(filesUnder(core, ctx, resolved), limits.files, cap);
+  for await (const window of windows(files, READ_WINDOW)) {
+    const pending = await Promise.all(window.map((file) => pendingOf(file.path, core.maxFileBytes)));
+    scan.sliceStart = performance.now();
+    const more = await scanWindow(scan, window, pending);
+    scan.spentMs += performance.now() - scan.sliceStart;
+    if (!more) break;
   }
-  return { matches, count: matches.length };
+  const result = { matches: scan.matches, count: scan.matches.length };
+  return scan.truncated || cap.reached ? { ...result, truncated: true } : result;
 }
 
 export interface GlobRequest {
@@ -113,7 +241,7 @@ export interface GlobRequest {
 /** Canonical URIs of the readable entries below `uri` whose relative path matches the glob. */
 export async function glob(core: FsCore, ctx: RequestContext, request: GlobRequest) {
   const resolved = resolveReadable(ctx, request.uri ?? 'viking://');
-  const regex = globToRegExp(request.pattern);
+  const matcher = compileGlob(request.pattern);
   const info = await requireStat(core, ctx, resolved);
   if (!info.isDirectory()) throw new AppError('FAILED_PRECONDITION', 'not a folder', { uri: resolved.uri });
   const limit = request.nodeLimit ?? DEFAULT_SEARCH_LIMIT;
@@ -125,7 +253,7 @@ export async function glob(core: FsCore, ctx: RequestContext, request: GlobReque
   const path = pathOf(core, ctx, resolved);
   for await (const entry of walk(ctx, resolved, path, { maxDepth, showHidden: true })) {
     if (matches.length >= limit) break;
-    if (regex.test(entry.rel)) matches.push(entry.resolved.uri);
+    if (matcher.test(entry.rel)) matches.push(entry.resolved.uri);
   }
   return { matches, count: matches.length };
 }

@@ -6,7 +6,7 @@
  * (unsupported binary, broken PDF) are skipped with a warning instead of failing the whole import.
  */
 import { AppError, isAppError } from '../errors.js';
-import { globToRegExp } from '../fs/patterns.js';
+import { compileGlob } from '../fs/patterns.js';
 import { convertFile, type Converted } from './convert.js';
 import { ImportSkips } from './import-rule.js';
 import type { ZipEntry } from './zip.js';
@@ -55,9 +55,9 @@ function skipReason(path: string, options: ArchiveOptions): string | null {
   const ignored = patterns(options.ignore_dirs).map((p) => p.replace(/^\.\//, '').replace(/\/$/, ''));
   if (ignored.some((p) => dirs.includes(p) || path.startsWith(`${p}/`))) return 'ignore_dirs';
   const include = patterns(options.include);
-  if (include.length > 0 && !include.some((p) => globToRegExp(p).test(name))) return 'not included';
+  if (include.length > 0 && !include.some((p) => compileGlob(p).test(name))) return 'not included';
   for (const p of patterns(options.exclude)) {
-    if (p.endsWith('/') ? path.startsWith(p) : globToRegExp(p).test(name)) return 'excluded';
+    if (p.endsWith('/') ? path.startsWith(p) : compileGlob(p).test(name)) return 'excluded';
   }
   return null;
 }

@@ -156,7 +156,7 @@ test('grep finds lines only in readable files; bad patterns are 400', async () =
   const rootHits = await fs.vfs.grep(root, { uri: 'viking://user', pattern: 'secret' });
   expect(rootHits.count).toBe(2);
   expect(await codeOf(fs.vfs.grep(alice, { uri: 'viking://', pattern: '(' }))).toBe('INVALID_ARGUMENT');
-  expect(await codeOf(fs.vfs.grep(alice, { uri: 'viking://', pattern: '(a+)+$' }))).toBe('INVALID_ARGUMENT');
+  expect(await codeOf(fs.vfs.grep(alice, { uri: 'viking://', pattern: '(a)\\1' }))).toBe('INVALID_ARGUMENT');
   expect(await codeOf(fs.vfs.grep(alice, { uri: 'viking://user/bob', pattern: 'x' }))).toBe(
     'PERMISSION_DENIED',
   );
