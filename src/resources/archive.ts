@@ -3,11 +3,14 @@
  * top-level folder becomes the resource root; hidden files and folders, dependency folders and
  * `ignore_dirs` are skipped; `include` / `exclude` filter by name (an `exclude` pattern ending in `/`
  * is a path prefix); `preserve_structure: false` flattens the tree. Files that cannot be converted
- * (unsupported binary, broken PDF) are skipped with a warning instead of failing the whole import.
+ * (unsupported binary, broken PDF: a 400) are skipped with a warning instead of failing the whole
+ * import; a file past a document limit (413: pages, time, memory) or a 429 fails the import, so an
+ * archive of many costly documents cannot hold the parse workers for long.
  */
 import { AppError, isAppError } from '../errors.js';
 import { globToRegExp } from '../fs/patterns.js';
 import { convertFile, type Converted } from './convert.js';
+import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './parse-jobs.js';
 import type { ZipEntry } from './zip.js';
 
 /** Folders never imported from an archive (besides hidden ones), as in OpenViking's IGNORE_DIRS. */
@@ -70,6 +73,7 @@ function skipReason(path: string, options: ArchiveOptions): string | null {
 export async function archiveDocuments(
   entries: readonly ZipEntry[],
   options: ArchiveOptions,
+  limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
 ): Promise<ArchiveDocuments> {
   const rootFolder = commonRoot(entries);
   const warnings: string[] = [];
@@ -80,8 +84,9 @@ export async function archiveDocuments(
     if (skipReason(relative, options) !== null) continue;
     const slash = relative.lastIndexOf('/');
     const folder = options.preserve_structure === false || slash < 0 ? '' : relative.slice(0, slash + 1);
-    const converted = await convertFile(relative.slice(slash + 1), entry.data).catch((error: unknown) => {
-      if (!isAppError(error)) throw error;
+    const name = relative.slice(slash + 1);
+    const converted = await convertFile(name, entry.data, '', limits).catch((error: unknown) => {
+      if (!isAppError(error) || error.code !== 'INVALID_ARGUMENT') throw error;
       warnings.push(`skipped ${relative}: ${error.message}`);
       return null;
     });
