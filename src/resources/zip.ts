@@ -164,7 +164,7 @@ function checkEntry(entry: CentralEntry, limits: ZipLimits): void {
   }
 }
 
-/** The regular files of the central directory, checked; and where the directory starts. */
+/** The regular files of the central directory (names checked), and where the directory starts. */
 function listEntries(r: Reader, limits: ZipLimits): { entries: CentralEntry[]; directory: number } {
   const end = findEndOfDirectory(r);
   const count = r.u16(end + 10);
@@ -176,22 +176,28 @@ function listEntries(r: Reader, limits: ZipLimits): { entries: CentralEntry[]; d
   if (offset > end) throw invalid('corrupt central directory');
   const entries: CentralEntry[] = [];
   const seen = new Set<string>();
-  let total = 0;
   for (let i = 0, at = offset; i < count; i++) {
     const { entry, next } = readCentral(r, at);
     at = next;
     if (entry === null) continue;
     if (seen.has(entry.name)) throw invalid('duplicate entry', entry.name);
     seen.add(entry.name);
+    entries.push(entry);
+  }
+  return { entries, directory: offset };
+}
+
+/** Each entry's limits, and the total of their declared sizes. */
+function checkLimits(entries: readonly CentralEntry[], limits: ZipLimits): void {
+  let total = 0;
+  for (const entry of entries) {
     checkEntry(entry, limits);
     total += entry.size;
     if (total > limits.maxTotalBytes) {
       const max = limits.maxTotalBytes;
       throw tooLarge(`an archive may expand to at most ${max} bytes`, { max_bytes: max });
     }
-    entries.push(entry);
   }
-  return { entries, directory: offset };
 }
 
 /** Where an entry's data starts; its local header and data must lie before the central directory. */
@@ -293,6 +299,7 @@ export async function readZip(
     const r = new Reader(bytes);
     const { entries, directory } = listEntries(r, limits);
     const placed = placeEntries(r, entries, directory);
+    checkLimits(placed, limits);
     if (placed.length === 0) return [];
     const datas = await inflateAll(bytes, placed, limits, (n) => (inflated = n));
     return placed.map((entry, i) => ({ path: entry.name, data: datas[i] as Uint8Array }));
