@@ -64,8 +64,9 @@ async function whileHealthPolled(attack: () => PromiseLike<{ status: number; bod
   };
 }
 
-test('a zip of 25 entries pointing at one 10 MiB stream is a 400 without inflating (add_resource)', async () => {
-  const bomb = overlappingZip(25, 10 * MIB);
+test('a zip of 250 entries pointing at one 1 MiB stream is a 400 without inflating (add_resource)', async () => {
+  // Within every other limit (entries of MAX_FILE_BYTES, 250 MiB in all): the old reader inflated it.
+  const bomb = overlappingZip(250, MIB);
   const temp_file_id = await upload(bomb, 'bomb.zip');
   const rss = process.memoryUsage().rss;
   const out = await whileHealthPolled(() =>
@@ -82,7 +83,8 @@ test('a zip of 25 entries pointing at one 10 MiB stream is a 400 without inflati
 });
 
 test('the same zip is a 400 at pack import too', async () => {
-  const temp_file_id = await upload(overlappingZip(25, 10 * MIB), 'bomb.ovpack');
+  // Within the pack limits (64 MiB in all), so only the overlap can refuse it.
+  const temp_file_id = await upload(overlappingZip(60, MIB), 'bomb.ovpack');
   const out = await whileHealthPolled(() =>
     alice.post('/api/v1/pack/import').send({ temp_file_id, parent: 'viking://resources' }),
   );
