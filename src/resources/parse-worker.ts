@@ -30,6 +30,9 @@ export const PARSE_WORKER_SOURCE = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const paths = workerData.modules;
+// A library's stray rejection must not kill the worker (and fail another task): each task awaits
+// its own work and reports its own errors.
+process.on('unhandledRejection', () => undefined);
 
 class Refusal extends Error {
   constructor(facts) { super(facts.refused); this.facts = facts; }

@@ -76,3 +76,11 @@ test('a blocked worker does not block the event loop', async () => {
   expect(performance.now() - started).toBeLessThan(250);
   await busy;
 });
+
+test('a task that waits for a worker longer than maxWaitMs is refused as `busy`', async () => {
+  const p = pool({ size: 1, maxQueue: 4, maxWaitMs: 100 });
+  const running = p.run({ spin: 600 }, { timeoutMs: 5000 });
+  await expect(p.run({ echo: 'late' }, { timeoutMs: 5000 })).rejects.toMatchObject({ kind: 'busy' });
+  expect(p.load).toEqual({ running: 1, queued: 0 });
+  await expect(running).resolves.toMatchObject({ ok: true });
+});

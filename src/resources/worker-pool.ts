@@ -1,8 +1,8 @@
 /**
  * A small pool of worker threads for work whose cost an uploader controls (inflating archives,
  * reading PDFs, converting HTML), so that work never runs on the event loop every tenant shares.
- * Bounded on every side: at most `size` tasks run at once and `maxQueue` wait (past that a task is
- * refused at once); each task has a deadline, and a worker past it is terminated — the only way to
+ * Bounded on every side: at most `size` tasks run at once and `maxQueue` wait, each at most
+ * `maxWaitMs` (past either a task is refused as `busy`); each task has a deadline, and a worker past it is terminated — the only way to
  * stop synchronous work — and replaced by a fresh one on the next task; each worker's heap is capped
  * with `resourceLimits`, so a task that needs more kills only its own worker.
  *
@@ -20,6 +20,8 @@ export interface WorkerPoolOptions {
   readonly size: number;
   /** Tasks waiting for a worker; past it {@link WorkerPool.run} fails with `busy`. */
   readonly maxQueue: number;
+  /** How long a task may wait for a worker before it fails with `busy` (default 10 s). */
+  readonly maxWaitMs?: number;
   /** Heap of each worker (V8's old generation), in MiB. */
   readonly memoryMb: number;
 }
@@ -30,6 +32,8 @@ export interface TaskOptions {
   /** Buffers moved to the worker instead of copied (the caller must not use them afterwards). */
   readonly transfer?: readonly ArrayBuffer[];
 }
+
+const DEFAULT_MAX_WAIT_MS = 10_000;
 
 /** Why a task produced no answer: past its deadline, out of memory, the worker died, or no room. */
 export type PoolFailureKind = 'deadline' | 'memory' | 'crashed' | 'busy';
@@ -52,6 +56,8 @@ interface Pending {
   readonly options: TaskOptions;
   readonly resolve: (reply: TaskReply) => void;
   readonly reject: (error: Error) => void;
+  /** Fails the task if no worker takes it in time. */
+  waiting?: NodeJS.Timeout;
 }
 
 interface Slot {
@@ -76,8 +82,14 @@ export class WorkerPool {
       return Promise.reject(new PoolFailure('busy', 'too many conversions are waiting'));
     }
     return new Promise<TaskReply>((resolve, reject) => {
-      this.queue.push({ task, options, resolve, reject });
+      const pending: Pending = { task, options, resolve, reject };
+      this.queue.push(pending);
       this.dispatch();
+      if (!this.queue.includes(pending)) return;
+      pending.waiting = setTimeout(() => {
+        this.queue.splice(this.queue.indexOf(pending), 1);
+        reject(new PoolFailure('busy', 'no worker was free in time'));
+      }, this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
     });
   }
 
@@ -89,7 +101,10 @@ export class WorkerPool {
   /** Terminates every worker; waiting and running tasks fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) pending.reject(new PoolFailure('crashed', 'pool closed'));
+    for (const pending of this.queue.splice(0)) {
+      clearTimeout(pending.waiting);
+      pending.reject(new PoolFailure('crashed', 'pool closed'));
+    }
     await Promise.all(this.slots.splice(0).map((slot) => this.kill(slot, 'crashed', 'pool closed')));
   }
 
@@ -104,6 +119,7 @@ export class WorkerPool {
       const slot = this.idleSlot();
       if (slot === null) return;
       const pending = this.queue.shift() as Pending;
+      clearTimeout(pending.waiting);
       const id = this.nextId++;
       const timer = setTimeout(() => {
         const ms = pending.options.timeoutMs;
