@@ -4,13 +4,14 @@
  * `ignore_dirs` are skipped; `include` / `exclude` filter by name (an `exclude` pattern ending in `/`
  * is a path prefix); `preserve_structure: false` flattens the tree. Files that cannot be converted
  * (unsupported binary, broken PDF: a 400) are skipped with a warning instead of failing the whole
- * import; a file past a document limit (413: pages, time, memory) or a 429 fails the import, so an
- * archive of many costly documents cannot hold the parse workers for long.
+ * import; a file past a document limit (413: pages, time, memory) or a 429 fails the import, and
+ * all conversions of one archive share one time budget (`archiveTimeoutMs`), so an archive of many
+ * costly documents cannot hold the parse workers for long.
  */
 import { AppError, isAppError } from '../errors.js';
 import { globToRegExp } from '../fs/patterns.js';
 import { convertFile, type Converted } from './convert.js';
-import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './parse-jobs.js';
+import { archiveBudget, DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './parse-jobs.js';
 import type { ZipEntry } from './zip.js';
 
 /** Folders never imported from an archive (besides hidden ones), as in OpenViking's IGNORE_DIRS. */
@@ -79,13 +80,15 @@ export async function archiveDocuments(
   const warnings: string[] = [];
   const docs: { path: string; converted: Converted }[] = [];
   const seen = new Set<string>();
+  const budget = archiveBudget(limits);
   for (const entry of entries) {
     const relative = rootFolder === null ? entry.path : entry.path.slice(rootFolder.length + 1);
     if (skipReason(relative, options) !== null) continue;
     const slash = relative.lastIndexOf('/');
     const folder = options.preserve_structure === false || slash < 0 ? '' : relative.slice(0, slash + 1);
     const name = relative.slice(slash + 1);
-    const converted = await convertFile(name, entry.data, '', limits).catch((error: unknown) => {
+    const converted = await convertFile(name, entry.data, '', budget.next()).catch((error: unknown) => {
+      budget.check();
       if (!isAppError(error) || error.code !== 'INVALID_ARGUMENT') throw error;
       warnings.push(`skipped ${relative}: ${error.message}`);
       return null;

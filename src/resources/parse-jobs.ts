@@ -20,6 +20,8 @@ export interface DocumentLimits {
   readonly maxHtmlDepth: number;
   /** How long converting one document may take (413 past it). */
   readonly timeoutMs: number;
+  /** How long converting all the documents of one archive may take (413 past it). */
+  readonly archiveTimeoutMs: number;
 }
 
 export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
@@ -27,7 +29,43 @@ export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
   maxTextBytes: 10 * 1024 * 1024,
   maxHtmlDepth: 1000,
   timeoutMs: 20_000,
+  archiveTimeoutMs: 60_000,
 };
+
+/** The time budget the conversions of one archive share (see {@link archiveBudget}). */
+export interface ArchiveBudget {
+  /** The limits of the next document: its deadline is at most what is left (413 if nothing is). */
+  next(): DocumentLimits;
+  /** Throws the archive's 413 once the budget is spent (a conversion it cut short fails as such). */
+  check(): void;
+}
+
+/**
+ * One budget for all the conversions of an archive, so an archive of many costly documents cannot
+ * hold the workers for documents × timeoutMs.
+ */
+export function archiveBudget(limits: DocumentLimits): ArchiveBudget {
+  const until = performance.now() + limits.archiveTimeoutMs;
+  const left = () => Math.ceil(until - performance.now());
+  const check = () => {
+    if (left() > 0) return;
+    const seconds = limits.archiveTimeoutMs / 1000;
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `converting the documents of an archive may take at most ${seconds} s`,
+      {
+        timeout_s: seconds,
+      },
+    );
+  };
+  return {
+    next: () => {
+      check();
+      return { ...limits, timeoutMs: Math.min(limits.timeoutMs, left()) };
+    },
+    check,
+  };
+}
 
 /** Heap of each parse worker: a task needing more is refused (413) without touching the server's. */
 export const WORKER_MEMORY_MB = 256;
