@@ -83,6 +83,8 @@ interface DetailsOfCode {
       readonly status?: number;
       readonly warnings?: readonly string[];
       readonly dest?: string;
+      /** A limit of a document's shape (e.g. how deep HTML may nest). */
+      readonly limit?: number;
       /** The position of the failing item in a batch. */
       readonly index?: number;
     };
@@ -111,6 +113,11 @@ interface DetailsOfCode {
     readonly max_bytes?: number;
     readonly limit?: number;
     readonly entry?: string;
+    /** A document (or archive) that took too long or too much memory to read, and those bounds. */
+    readonly file?: string;
+    readonly pages?: number;
+    readonly timeout_s?: number;
+    readonly max_memory_mb?: number;
   };
   RESOURCE_EXHAUSTED: Subject &
     Retry & {

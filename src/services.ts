@@ -31,6 +31,7 @@ import { Observer } from './observer.js';
 import { PackService, type PackLimits } from './pack/service.js';
 import type { RequestContext } from './policy/index.js';
 import { SearchAdmission } from './search/admission.js';
+import { DEFAULT_DOCUMENT_LIMITS } from './resources/parse-jobs.js';
 import { ResourceService } from './resources/service.js';
 import { SearchService } from './search/service.js';
 import { indexedMessages, sessionReader } from './sessions/reader.js';
@@ -282,6 +283,8 @@ async function assemble(
       maxEntryBytes: config.maxFileBytes,
       maxTotalBytes: config.maxUploadBytes * 4,
     },
+    // A PDF's text is stored as one file: past MAX_FILE_BYTES it could not be written anyway.
+    documents: { ...DEFAULT_DOCUMENT_LIMITS, maxTextBytes: config.maxFileBytes },
   });
   const gate = new WriteGate();
   const backup = async (ctx: RequestContext, dest: string): Promise<BackupManifest> => {

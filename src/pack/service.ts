@@ -4,7 +4,8 @@
  * caller's context: an export walks only what the caller may read; an import checks every target
  * (shape, visibility, write rules, size) before its first write and writes nothing outside
  * `{parent}/{pack root}`. Uploaded archives are read by the defensive zip reader (zip-slip, absolute
- * paths, links, oversized or too many entries are refused with 400/413).
+ * paths, links, oversized, overlapping or too many entries are refused with 400/413; inflating runs
+ * in a parse worker with a deadline).
  */
 import { zipSync, type Zippable } from 'fflate';
 import { z } from 'zod';
@@ -101,7 +102,7 @@ export class PackService {
   async import(ctx: RequestContext, body: PackImportBody): Promise<{ uri: string; warnings: string[] }> {
     const parent = resolveUri(body.parent, ctx.effective, ctx.policy);
     const { limits } = this.deps;
-    const entries = readZip(await this.deps.readUpload(ctx, body.temp_file_id), {
+    const entries = await readZip(await this.deps.readUpload(ctx, body.temp_file_id), {
       maxEntries: limits.maxEntries,
       maxEntryBytes: limits.maxEntryBytes,
       maxTotalBytes: limits.maxTotalBytes,

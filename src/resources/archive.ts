@@ -3,12 +3,16 @@
  * top-level folder becomes the resource root; hidden files and folders and dependency folders are
  * skipped and listed in the warnings (the shared rule of import-rule.ts); `ignore_dirs` are skipped; `include` / `exclude` filter by name (an `exclude` pattern ending in `/`
  * is a path prefix); `preserve_structure: false` flattens the tree. Files that cannot be converted
- * (unsupported binary, broken PDF) are skipped with a warning instead of failing the whole import.
+ * (unsupported binary, broken PDF: a 400) are skipped with a warning instead of failing the whole
+ * import; a file past a document limit (413: pages, time, memory) or a 429 fails the import, and
+ * all conversions of one archive share one time budget (`archiveTimeoutMs`), so an archive of many
+ * costly documents cannot hold the parse workers for long.
  */
 import { AppError, isAppError } from '../errors.js';
 import { compileGlob } from '../fs/patterns.js';
 import { convertFile, type Converted } from './convert.js';
 import { ImportSkips } from './import-rule.js';
+import { archiveBudget, DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './parse-jobs.js';
 import type { ZipEntry } from './zip.js';
 
 export interface ArchiveOptions {
@@ -69,6 +73,7 @@ function skipReason(path: string, options: ArchiveOptions): string | null {
 export async function archiveDocuments(
   entries: readonly ZipEntry[],
   options: ArchiveOptions,
+  limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
 ): Promise<ArchiveDocuments> {
   // The shared rule first, on whole paths, so that tool metadata beside the one top-level folder
   // (`__MACOSX/`) does not hide that folder from commonRoot.
@@ -78,13 +83,16 @@ export async function archiveDocuments(
   const warnings: string[] = [];
   const docs: { path: string; converted: Converted }[] = [];
   const seen = new Set<string>();
+  const budget = archiveBudget(limits);
   for (const entry of taken) {
     const relative = rootFolder === null ? entry.path : entry.path.slice(rootFolder.length + 1);
     if (skipReason(relative, options) !== null) continue;
     const slash = relative.lastIndexOf('/');
     const folder = options.preserve_structure === false || slash < 0 ? '' : relative.slice(0, slash + 1);
-    const converted = await convertFile(relative.slice(slash + 1), entry.data).catch((error: unknown) => {
-      if (!isAppError(error)) throw error;
+    const name = relative.slice(slash + 1);
+    const converted = await convertFile(name, entry.data, '', budget.next()).catch((error: unknown) => {
+      budget.check();
+      if (!isAppError(error) || error.code !== 'INVALID_ARGUMENT') throw error;
       warnings.push(`skipped ${relative}: ${error.message}`);
       return null;
     });

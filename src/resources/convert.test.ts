@@ -1,5 +1,7 @@
-import { tinyPdf } from '../../test/helpers/pdf.js';
+import { deepHtml } from '../../test/helpers/hostile-files.js';
+import { sharedContentPdf, textLines, tinyPdf } from '../../test/helpers/pdf.js';
 import { convertFile } from './convert.js';
+import { DEFAULT_DOCUMENT_LIMITS } from './parse-jobs.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
@@ -47,4 +49,65 @@ test.each([
     details: { type },
   });
   await expect(convertFile(name, data)).rejects.toThrow(`unsupported file type: ${type}`);
+});
+
+describe('document limits (issue 23: PDF page amplification, deep HTML)', () => {
+  const limits = { ...DEFAULT_DOCUMENT_LIMITS, maxPdfPages: 100, maxTextBytes: 20_000 };
+
+  test('a PDF whose pages share one content stream is refused at the page limit, before extracting', async () => {
+    const pdf = sharedContentPdf(200, textLines('shared', 5));
+    await expect(convertFile('pages.pdf', pdf, '', limits)).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'a PDF may have at most 100 pages (pages.pdf)',
+      details: { file: 'pages.pdf', limit: 100, pages: 200 },
+    });
+  });
+
+  test('the text is checked after each page: past the output limit the PDF is a 413 naming it', async () => {
+    // 50 pages of ~2 KB of text each: the limit (20 KB) is passed on page 10 or so.
+    const pdf = sharedContentPdf(50, textLines('amplified text line of the shared stream', 50));
+    const started = performance.now();
+    await expect(convertFile('big.pdf', pdf, '', limits)).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      details: { file: 'big.pdf', max_bytes: 20_000 },
+    });
+    // The whole document converts to ~100 KB: the refusal does not wait for it.
+    const whole = await convertFile('big.pdf', pdf, '', { ...limits, maxTextBytes: 1e9 });
+    expect(whole.content.length).toBeGreaterThan(90_000);
+    expect(performance.now() - started).toBeLessThan(30_000);
+  });
+
+  test('a PDF that takes longer than the deadline is a 413 naming it; the next one converts', async () => {
+    const pdf = sharedContentPdf(300, textLines('slow page text', 400));
+    await expect(
+      convertFile('slow.pdf', pdf, '', { ...limits, maxPdfPages: 1000, maxTextBytes: 1e9, timeoutMs: 100 }),
+    ).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', details: { file: 'slow.pdf', timeout_s: 0.1 } });
+    const after = await convertFile('after.pdf', tinyPdf('still working'), '', limits);
+    expect(after.content).toContain('still working');
+  });
+
+  test.each([
+    ['nested divs', deepHtml(5000)],
+    ['self-closed divs (HTML ignores the slash)', '<div/>'.repeat(5000)],
+    ['deeper than the text scan can tell (implied tbody)', '<table><tr><td>'.repeat(300)],
+  ])('HTML with %s is a 400 naming the depth limit', async (_name, html) => {
+    await expect(
+      convertFile('deep.html', bytes(html), '', { ...limits, maxHtmlDepth: 1000 }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'HTML may nest elements at most 1000 levels deep (deep.html)',
+      details: { file: 'deep.html', limit: 1000 },
+    });
+  });
+
+  test.each([
+    ['unclosed list items', `<ul>${'<li>item'.repeat(3000)}</ul>`],
+    ['unclosed paragraphs', '<p>para'.repeat(3000)],
+    ['self-closed SVG elements', `<svg>${'<path d="M0 0"/>'.repeat(3000)}</svg><p>after</p>`],
+    ['a script full of tags', `<script>${'<div>'.repeat(3000)}</script><p>text</p>`],
+    ['nesting just within the limit', deepHtml(900)],
+  ])('HTML with %s converts', async (_name, html) => {
+    const converted = await convertFile('ok.html', bytes(html), '', { ...limits, maxHtmlDepth: 1000 });
+    expect(converted.format).toBe('html');
+  });
 });

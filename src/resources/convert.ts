@@ -1,12 +1,13 @@
 /**
  * What add_resource stores for one source file. Text (Markdown, plain text, source code, JSON, YAML,
  * CSV — any valid UTF-8 without NUL bytes) is stored as it is; HTML is converted to Markdown with
- * turndown and PDF to its text with pdf-parse, both stored as `<name>.md`. Any other binary file is
- * unsupported, and the error names its type (from its magic bytes, else its extension).
+ * turndown and PDF to its text with pdf-parse, both stored as `<name>.md`; both conversions run in a
+ * parse worker within {@link DocumentLimits} (parse-jobs.ts). Any other binary file is unsupported,
+ * and the error names its type (from its magic bytes, else its extension).
  */
-import type TurndownService from 'turndown';
-import { AppError, messageOf } from '../errors.js';
+import { AppError } from '../errors.js';
 import { isIndexableText } from '../fs/text.js';
+import { DEFAULT_DOCUMENT_LIMITS, htmlToMarkdown, pdfToText, type DocumentLimits } from './parse-jobs.js';
 
 /** A converted file: the name to store it under and its text. */
 export interface Converted {
@@ -72,18 +73,6 @@ function unsupported(name: string, bytes: Uint8Array): AppError {
   );
 }
 
-let turndown: Promise<TurndownService> | undefined;
-
-/** The HTML converter, loaded on first use (turndown and pdf-parse stay out of the server's startup). */
-function htmlToMarkdown(): Promise<TurndownService> {
-  turndown ??= import('turndown').then(({ default: Turndown }) => {
-    const service = new Turndown({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
-    service.remove(['script', 'style', 'noscript', 'template', 'head', 'title', 'iframe', 'object', 'embed']);
-    return service;
-  });
-  return turndown;
-}
-
 function isPdf(name: string, bytes: Uint8Array, mediaType: string): boolean {
   return (
     PDF_EXTENSIONS.has(extensionOf(name)) ||
@@ -100,36 +89,26 @@ function isHtml(name: string, mediaType: string): boolean {
   );
 }
 
-async function pdfText(name: string, bytes: Uint8Array): Promise<string> {
-  // pdf-parse may take ownership of (transfer) the buffer it is given, so it gets a copy.
-  const { PDFParse } = await import('pdf-parse');
-  const parser = new PDFParse({ data: Uint8Array.from(bytes) });
-  try {
-    const { text } = await parser.getText({ pageJoiner: '' });
-    return text;
-  } catch (error) {
-    throw new AppError('INVALID_ARGUMENT', `could not read the PDF ${name}: ${messageOf(error)}`, {
-      file: name,
-    });
-  } finally {
-    await parser.destroy();
-  }
-}
-
 /**
  * Converts one file; `mediaType` is the HTTP content type of a fetched URL ('' otherwise).
  * @example await convertFile('a.html', strToU8('<h1>A</h1>'), '') // { name: 'a.md', content: '# A', format: 'html' }
  */
-export async function convertFile(name: string, bytes: Uint8Array, mediaType = ''): Promise<Converted> {
+export async function convertFile(
+  name: string,
+  bytes: Uint8Array,
+  mediaType = '',
+  limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
+): Promise<Converted> {
   if (isPdf(name, bytes, mediaType)) {
-    return { name: asMarkdownName(name, PDF_EXTENSIONS), content: await pdfText(name, bytes), format: 'pdf' };
+    const content = await pdfToText(name, bytes, limits);
+    return { name: asMarkdownName(name, PDF_EXTENSIONS), content, format: 'pdf' };
   }
   if (!isIndexableText(bytes)) throw unsupported(name, bytes);
   const text = new TextDecoder().decode(bytes);
   if (isHtml(name, mediaType)) {
     return {
       name: asMarkdownName(name, HTML_EXTENSIONS),
-      content: `${(await htmlToMarkdown()).turndown(text)}\n`,
+      content: `${await htmlToMarkdown(name, text, limits)}\n`,
       format: 'html',
     };
   }

@@ -18,6 +18,7 @@ import type { UploadStore } from '../uploads/store.js';
 import { archiveDocuments } from './archive.js';
 import { convertFile, stemOf, type Converted } from './convert.js';
 import { fetchUrl, type FetchOptions } from './fetch-url.js';
+import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './parse-jobs.js';
 import type { AddResourceRequest } from './request.js';
 import { folderSummaries } from './summary.js';
 import { looksLikeZip, readZip, type ZipLimits } from './zip.js';
@@ -36,6 +37,8 @@ export interface ResourceServiceOptions {
   /** URL fetching limits (`maxBytes`, `allowPrivate`, …). */
   readonly fetch: FetchOptions;
   readonly zip: ZipLimits;
+  /** Bounds of converting a PDF or HTML document (defaults: DEFAULT_DOCUMENT_LIMITS). */
+  readonly documents?: DocumentLimits;
 }
 
 /** Where the bytes came from. */
@@ -178,8 +181,10 @@ export class ResourceService {
 
   private async plan(source: Source, request: AddResourceRequest): Promise<Planned> {
     const name = request.source_name ?? source.name;
+    const limits = this.options.documents ?? DEFAULT_DOCUMENT_LIMITS;
     if (looksLikeZip(source.data) && !OFFICE_ZIPS.test(source.name)) {
-      const archive = await archiveDocuments(readZip(source.data, this.options.zip), request);
+      const entries = await readZip(source.data, this.options.zip);
+      const archive = await archiveDocuments(entries, request, limits);
       if (archive.docs.length === 0) {
         throw new AppError('INVALID_ARGUMENT', 'the archive holds no file that can be imported', {
           warnings: archive.warnings,
@@ -188,7 +193,7 @@ export class ResourceService {
       const rootName = segmentName(archive.rootFolder ?? stemOf(name));
       return { rootName, docs: archive.docs, warnings: archive.warnings, format: 'zip' };
     }
-    const converted = await convertFile(segmentName(name), source.data, source.mediaType);
+    const converted = await convertFile(segmentName(name), source.data, source.mediaType, limits);
     return {
       rootName: segmentName(stemOf(name)),
       docs: [{ path: converted.name, converted }],

@@ -2,12 +2,18 @@
  * A defensive zip reader for uploaded archives (add_resource folders, pack import). It reads the
  * central directory itself so it can refuse, before inflating anything: encrypted entries, symbolic
  * links and other special files, absolute paths, `..` (zip-slip), backslashes and control characters
- * in names, duplicate names, ZIP64, too many entries, and entries or totals over the limits. Entries
- * are inflated with fflate into buffers of their declared size (a lying size cannot grow memory) and
- * checked against their CRC-32, so a truncated or corrupt archive is an error, never partial data.
+ * in names, duplicate names, ZIP64, too many entries, entries or totals over the limits, entries that
+ * expand more than `maxRatio` times, and entries whose local header or compressed data lie outside
+ * the archive or overlap another's (the classic zip bomb points many entries at one deflated stream).
+ * Inflating happens in a parse worker (parse-jobs.ts) with a deadline: streaming, each entry into a
+ * buffer of its declared size and stopped as soon as it would pass it (a lying size cannot grow
+ * memory), the total checked as it grows, and each entry checked against its CRC-32, so a truncated
+ * or corrupt archive is an error, never partial data. fflate inflates (already used to write packs):
+ * small, no dependencies, with a streaming inflater that hands over output as it goes.
  */
-import { inflateSync } from 'fflate';
+import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { runTask, TaskRefused, type Refusal } from './parse-jobs.js';
 
 export interface ZipLimits {
   readonly maxEntries: number;
@@ -15,7 +21,17 @@ export interface ZipLimits {
   readonly maxEntryBytes: number;
   /** Largest sum of uncompressed entries (413 above). */
   readonly maxTotalBytes: number;
+  /** How many times its compressed size an entry larger than 64 KiB may expand (413 above). */
+  readonly maxRatio?: number;
+  /** How long inflating the whole archive may take (413 past it). */
+  readonly timeoutMs?: number;
 }
+
+/** Defaults of the optional limits. */
+export const DEFAULT_MAX_RATIO = 200;
+export const DEFAULT_ZIP_TIMEOUT_MS = 20_000;
+/** Entries up to this size may expand any number of times (a small file of blanks compresses well). */
+const RATIO_FREE_BYTES = 64 * 1024;
 
 /** A regular file of the archive: its `/`-separated relative path and its bytes. */
 export interface ZipEntry {
@@ -32,6 +48,11 @@ interface CentralEntry {
   readonly localOffset: number;
 }
 
+/** An entry with where its compressed data starts. */
+interface PlacedEntry extends CentralEntry {
+  readonly dataStart: number;
+}
+
 const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
@@ -39,18 +60,6 @@ const UNIX_HOST = 3;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
-
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = (CRC_TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 function invalid(message: string, entry?: string): AppError {
   return new AppError(
@@ -128,7 +137,35 @@ function readCentral(r: Reader, at: number): { entry: CentralEntry | null; next:
   return { entry, next };
 }
 
-function listEntries(r: Reader, limits: ZipLimits): CentralEntry[] {
+function tooLarge(
+  message: string,
+  details: { entry?: string; max_bytes?: number; limit?: number },
+): AppError {
+  return new AppError('PAYLOAD_TOO_LARGE', message, details);
+}
+
+/** An entry's own limits: a known method, its size, and how far it expands. */
+function checkEntry(entry: CentralEntry, limits: ZipLimits): void {
+  const { name } = entry;
+  if (entry.method !== 0 && entry.method !== 8) {
+    throw invalid(`compression method ${entry.method} is not supported`, name);
+  }
+  if (entry.method === 0 && entry.size !== entry.compressedSize) throw invalid('corrupt sizes', name);
+  if (entry.size > limits.maxEntryBytes) {
+    const max = limits.maxEntryBytes;
+    throw tooLarge(`an archive entry may hold at most ${max} bytes`, { entry: name, max_bytes: max });
+  }
+  const ratio = limits.maxRatio ?? DEFAULT_MAX_RATIO;
+  if (entry.size > RATIO_FREE_BYTES && entry.size > ratio * entry.compressedSize) {
+    throw tooLarge(`an archive entry may expand at most ${ratio} times its compressed size`, {
+      entry: name,
+      limit: ratio,
+    });
+  }
+}
+
+/** The regular files of the central directory (names checked), and where the directory starts. */
+function listEntries(r: Reader, limits: ZipLimits): { entries: CentralEntry[]; directory: number } {
   const end = findEndOfDirectory(r);
   const count = r.u16(end + 10);
   const offset = r.u32(end + 16);
@@ -136,65 +173,139 @@ function listEntries(r: Reader, limits: ZipLimits): CentralEntry[] {
   if (count > limits.maxEntries) {
     throw invalid(`more than ${limits.maxEntries} entries`);
   }
+  if (offset > end) throw invalid('corrupt central directory');
   const entries: CentralEntry[] = [];
   const seen = new Set<string>();
-  let total = 0;
   for (let i = 0, at = offset; i < count; i++) {
     const { entry, next } = readCentral(r, at);
     at = next;
     if (entry === null) continue;
     if (seen.has(entry.name)) throw invalid('duplicate entry', entry.name);
     seen.add(entry.name);
-    if (entry.size > limits.maxEntryBytes) {
-      throw new AppError(
-        'PAYLOAD_TOO_LARGE',
-        `an archive entry may hold at most ${limits.maxEntryBytes} bytes`,
-        {
-          entry: entry.name,
-          max_bytes: limits.maxEntryBytes,
-        },
-      );
-    }
-    total += entry.size;
-    if (total > limits.maxTotalBytes) {
-      throw new AppError(
-        'PAYLOAD_TOO_LARGE',
-        `an archive may expand to at most ${limits.maxTotalBytes} bytes`,
-        {
-          max_bytes: limits.maxTotalBytes,
-        },
-      );
-    }
     entries.push(entry);
   }
-  return entries;
+  return { entries, directory: offset };
 }
 
-function inflateEntry(r: Reader, entry: CentralEntry): Uint8Array {
-  if (r.u32(entry.localOffset) !== LOCAL) throw invalid('corrupt local header', entry.name);
-  const start = entry.localOffset + 30 + r.u16(entry.localOffset + 26) + r.u16(entry.localOffset + 28);
-  const compressed = r.slice(start, entry.compressedSize);
-  let data: Uint8Array;
-  if (entry.method === 0) data = compressed;
-  else if (entry.method === 8) {
-    try {
-      data = inflateSync(compressed, { out: new Uint8Array(entry.size) });
-    } catch {
-      throw invalid('corrupt compressed data', entry.name);
+/** Each entry's limits, and the total of their declared sizes. */
+function checkLimits(entries: readonly CentralEntry[], limits: ZipLimits): void {
+  let total = 0;
+  for (const entry of entries) {
+    checkEntry(entry, limits);
+    total += entry.size;
+    if (total > limits.maxTotalBytes) {
+      const max = limits.maxTotalBytes;
+      throw tooLarge(`an archive may expand to at most ${max} bytes`, { max_bytes: max });
     }
-  } else throw invalid(`compression method ${entry.method} is not supported`, entry.name);
-  if (data.length !== entry.size || crc32(data) !== entry.crc) throw invalid('checksum mismatch', entry.name);
-  return data;
+  }
+}
+
+/** Where an entry's data starts; its local header and data must lie before the central directory. */
+function place(r: Reader, entry: CentralEntry, directory: number): PlacedEntry {
+  const at = entry.localOffset;
+  if (at + 30 > directory || r.u32(at) !== LOCAL) throw invalid('corrupt local header', entry.name);
+  const dataStart = at + 30 + r.u16(at + 26) + r.u16(at + 28);
+  if (dataStart + entry.compressedSize > directory) {
+    throw invalid('entry data lies outside the archive', entry.name);
+  }
+  return { ...entry, dataStart };
+}
+
+/**
+ * The entries with their data's place, refused if any two overlap (local header or data): without
+ * overlaps the work of inflating is bounded by the archive's own size times the ratio limit.
+ */
+function placeEntries(r: Reader, entries: readonly CentralEntry[], directory: number): PlacedEntry[] {
+  const placed = entries.map((entry) => place(r, entry, directory));
+  const byOffset = [...placed].sort((a, b) => a.localOffset - b.localOffset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const previous = byOffset[i - 1] as PlacedEntry;
+    const entry = byOffset[i] as PlacedEntry;
+    if (entry.localOffset < previous.dataStart + previous.compressedSize) {
+      throw invalid('entries overlap', entry.name);
+    }
+  }
+  return placed;
+}
+
+const inflatedSchema = z.object({
+  // Arrays made in the worker: checked as views, not with instanceof (another realm under tests).
+  datas: z.array(z.custom<Uint8Array>((v) => ArrayBuffer.isView(v))),
+  inflated: z.number(),
+});
+
+/** The error of an entry the worker refused while inflating. */
+function inflateError(refusal: Refusal, entries: readonly PlacedEntry[], limits: ZipLimits): AppError {
+  const name = refusal.entry === undefined ? undefined : entries[refusal.entry]?.name;
+  switch (refusal.refused) {
+    case 'total_size':
+      return tooLarge(`an archive may expand to at most ${limits.maxTotalBytes} bytes`, {
+        max_bytes: limits.maxTotalBytes,
+      });
+    case 'entry_size':
+      return invalid('an entry expands past its declared size', name);
+    case 'checksum':
+      return invalid('checksum mismatch', name);
+    default:
+      return invalid('corrupt compressed data', name);
+  }
+}
+
+/** Inflates the placed entries in a parse worker; reports the bytes inflated (also when refused). */
+async function inflateAll(
+  bytes: Uint8Array,
+  entries: readonly PlacedEntry[],
+  limits: ZipLimits,
+  report: (inflated: number) => void,
+): Promise<Uint8Array[]> {
+  const task = {
+    kind: 'inflate' as const,
+    bytes,
+    maxTotalBytes: limits.maxTotalBytes,
+    entries: entries.map((e) => ({
+      start: e.dataStart,
+      compressedSize: e.compressedSize,
+      size: e.size,
+      method: e.method,
+      crc: e.crc,
+    })),
+  };
+  try {
+    const { datas, inflated } = inflatedSchema.parse(
+      await runTask(task, 'the archive', { timeoutMs: limits.timeoutMs ?? DEFAULT_ZIP_TIMEOUT_MS }),
+    );
+    report(inflated);
+    return datas;
+  } catch (error) {
+    if (!(error instanceof TaskRefused)) throw error;
+    report(error.refusal.inflated ?? 0);
+    throw inflateError(error.refusal, entries, limits);
+  }
 }
 
 /**
  * Every regular file of a zip archive, in central-directory order; folders are implied by paths.
  * Throws INVALID_ARGUMENT (corrupt or unsafe archive) or PAYLOAD_TOO_LARGE before returning anything.
- * @example readZip(zipSync({ 'a/b.md': strToU8('# B') }), limits) // [{ path: 'a/b.md', data }]
+ * `onInflated` learns how many bytes were inflated (0 when refused before inflating).
+ * @example await readZip(zipSync({ 'a/b.md': strToU8('# B') }), limits) // [{ path: 'a/b.md', data }]
  */
-export function readZip(bytes: Uint8Array, limits: ZipLimits): ZipEntry[] {
-  const r = new Reader(bytes);
-  return listEntries(r, limits).map((entry) => ({ path: entry.name, data: inflateEntry(r, entry) }));
+export async function readZip(
+  bytes: Uint8Array,
+  limits: ZipLimits,
+  onInflated?: (bytes: number) => void,
+): Promise<ZipEntry[]> {
+  let inflated = 0;
+  try {
+    const r = new Reader(bytes);
+    const { entries, directory } = listEntries(r, limits);
+    const placed = placeEntries(r, entries, directory);
+    checkLimits(placed, limits);
+    if (placed.length === 0) return [];
+    const datas = await inflateAll(bytes, placed, limits, (n) => (inflated = n));
+    return placed.map((entry, i) => ({ path: entry.name, data: datas[i] as Uint8Array }));
+  } finally {
+    onInflated?.(inflated);
+  }
 }
 
 /** Whether bytes start like a zip archive (a local header, or the end record of an empty one). */

@@ -1,0 +1,208 @@
+/**
+ * The parsing tasks run in worker threads (worker-pool.ts, parse-worker.ts), and the one place their
+ * outcomes become AppErrors: each limit a document or archive meets is a 4xx naming that limit, a
+ * task past its deadline or out of memory is a 413 naming that bound, and too many conversions at
+ * once a 429. The pool is one per process, started on first use; its workers exit with the process.
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import { PARSE_WORKER_SOURCE, workerModules } from './parse-worker.js';
+import { PoolFailure, WorkerPool } from './worker-pool.js';
+
+/** The bounds of converting one document (README "Archive and document limits"). */
+export interface DocumentLimits {
+  /** Pages of a PDF (413 above). */
+  readonly maxPdfPages: number;
+  /** Bytes of text a PDF may give, checked after each page (413 above). */
+  readonly maxTextBytes: number;
+  /** How deep HTML elements may nest (400 above). */
+  readonly maxHtmlDepth: number;
+  /** How long converting one document may take (413 past it). */
+  readonly timeoutMs: number;
+  /** How long converting all the documents of one archive may take (413 past it). */
+  readonly archiveTimeoutMs: number;
+}
+
+export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
+  maxPdfPages: 2000,
+  maxTextBytes: 10 * 1024 * 1024,
+  maxHtmlDepth: 1000,
+  timeoutMs: 20_000,
+  archiveTimeoutMs: 60_000,
+};
+
+/** The time budget the conversions of one archive share (see {@link archiveBudget}). */
+export interface ArchiveBudget {
+  /** The limits of the next document: its deadline is at most what is left (413 if nothing is). */
+  next(): DocumentLimits;
+  /** Throws the archive's 413 once the budget is spent (a conversion it cut short fails as such). */
+  check(): void;
+}
+
+/**
+ * One budget for all the conversions of an archive, so an archive of many costly documents cannot
+ * hold the workers for documents × timeoutMs.
+ */
+export function archiveBudget(limits: DocumentLimits): ArchiveBudget {
+  const until = performance.now() + limits.archiveTimeoutMs;
+  const left = () => Math.ceil(until - performance.now());
+  const check = () => {
+    if (left() > 0) return;
+    const seconds = limits.archiveTimeoutMs / 1000;
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `converting the documents of an archive may take at most ${seconds} s`,
+      {
+        timeout_s: seconds,
+      },
+    );
+  };
+  return {
+    next: () => {
+      check();
+      return { ...limits, timeoutMs: Math.min(limits.timeoutMs, left()) };
+    },
+    check,
+  };
+}
+
+/** Heap of each parse worker: a task needing more is refused (413) without touching the server's. */
+export const WORKER_MEMORY_MB = 256;
+/** Conversions waiting for a worker before more are refused with 429. */
+const MAX_QUEUE = 32;
+
+let pool: WorkerPool | undefined;
+
+function parsePool(): WorkerPool {
+  pool ??= new WorkerPool({
+    source: PARSE_WORKER_SOURCE,
+    workerData: { modules: workerModules() },
+    // One core stays for the event loop.
+    size: Math.max(1, Math.min(4, availableParallelism() - 1)),
+    maxQueue: MAX_QUEUE,
+    memoryMb: WORKER_MEMORY_MB,
+  });
+  return pool;
+}
+
+/** What a worker reported as a refusal (see parse-worker.ts). */
+const refusalSchema = z.object({
+  refused: z.string(),
+  entry: z.number().optional(),
+  page: z.number().optional(),
+  pages: z.number().optional(),
+  inflated: z.number().optional(),
+  message: z.string().optional(),
+});
+export type Refusal = z.infer<typeof refusalSchema>;
+
+/** A task's refusal by the worker (the caller names the limit). */
+export class TaskRefused extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(`refused: ${refusal.refused}`);
+    this.name = 'TaskRefused';
+  }
+}
+
+/** The error of a pool failure: `what` is the thing converted ("the PDF a.pdf", "the archive"). */
+function poolError(failure: PoolFailure, what: string, timeoutMs: number, file?: string): AppError {
+  const subject = file === undefined ? {} : { file };
+  switch (failure.kind) {
+    case 'deadline':
+      return new AppError('PAYLOAD_TOO_LARGE', `${what} took longer than ${timeoutMs / 1000} s to read`, {
+        ...subject,
+        timeout_s: timeoutMs / 1000,
+      });
+    case 'memory':
+      return new AppError('PAYLOAD_TOO_LARGE', `${what} needs more than ${WORKER_MEMORY_MB} MiB to read`, {
+        ...subject,
+        max_memory_mb: WORKER_MEMORY_MB,
+      });
+    case 'busy':
+      return new AppError('RESOURCE_EXHAUSTED', 'too many documents are being converted; retry shortly', {
+        retry_after_s: 1,
+      });
+    case 'crashed':
+      return new AppError('INTERNAL', `${what} could not be read: ${failure.message}`);
+  }
+}
+
+/**
+ * Runs one task in a parse worker: its value, or TaskRefused, or the AppError of a pool failure.
+ * @example await runTask({ kind: 'html', text, maxDepth: 1000 }, 'the HTML a.html', { timeoutMs: 20_000 })
+ */
+export async function runTask(
+  task: { readonly kind: 'inflate' | 'pdf' | 'html' } & Record<string, unknown>,
+  what: string,
+  options: { timeoutMs: number; file?: string },
+): Promise<unknown> {
+  try {
+    const reply = await parsePool().run(task, { timeoutMs: options.timeoutMs });
+    if (reply.ok) return reply.value;
+    throw new TaskRefused(refusalSchema.parse(reply.error));
+  } catch (error) {
+    if (error instanceof PoolFailure) throw poolError(error, what, options.timeoutMs, options.file);
+    throw error;
+  }
+}
+
+/** The Markdown of an HTML text, converted in a worker within `limits`. */
+export async function htmlToMarkdown(name: string, text: string, limits: DocumentLimits): Promise<string> {
+  const task = { kind: 'html' as const, text, maxDepth: limits.maxHtmlDepth };
+  try {
+    return z.string().parse(await runTask(task, `the HTML ${name}`, { ...limits, file: name }));
+  } catch (error) {
+    if (!(error instanceof TaskRefused)) throw error;
+    if (error.refusal.refused === 'depth') {
+      const max = limits.maxHtmlDepth;
+      throw new AppError('INVALID_ARGUMENT', `HTML may nest elements at most ${max} levels deep (${name})`, {
+        file: name,
+        limit: max,
+      });
+    }
+    throw new AppError('INVALID_ARGUMENT', `could not convert the HTML ${name}: ${error.refusal.refused}`, {
+      file: name,
+    });
+  }
+}
+
+/** The text of a PDF, page by page in a worker within `limits`. */
+export async function pdfToText(name: string, bytes: Uint8Array, limits: DocumentLimits): Promise<string> {
+  const task = {
+    kind: 'pdf' as const,
+    bytes,
+    maxPages: limits.maxPdfPages,
+    maxTextBytes: limits.maxTextBytes,
+  };
+  try {
+    return z.string().parse(await runTask(task, `the PDF ${name}`, { ...limits, file: name }));
+  } catch (error) {
+    if (!(error instanceof TaskRefused)) throw error;
+    const { refused, pages, message } = error.refusal;
+    if (refused === 'pages') {
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `a PDF may have at most ${limits.maxPdfPages} pages (${name})`,
+        {
+          file: name,
+          limit: limits.maxPdfPages,
+          ...(pages === undefined ? {} : { pages }),
+        },
+      );
+    }
+    if (refused === 'text_size') {
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `the text of a PDF may be at most ${limits.maxTextBytes} bytes (${name})`,
+        {
+          file: name,
+          max_bytes: limits.maxTextBytes,
+        },
+      );
+    }
+    throw new AppError('INVALID_ARGUMENT', `could not read the PDF ${name}: ${message ?? refused}`, {
+      file: name,
+    });
+  }
+}
