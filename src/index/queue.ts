@@ -97,6 +97,12 @@ export class JobQueue {
     return first === undefined ? null : (this.enqueuedAt.get(first.seq) ?? null);
   }
 
+  /** When the oldest pending job `accept` selects was enqueued (ms since the epoch), or null if none. */
+  oldestEnqueuedAtOf(accept: (job: Job) => boolean): number | null {
+    const first = this.pending.find((e) => accept(e.job));
+    return first === undefined ? null : (this.enqueuedAt.get(first.seq) ?? null);
+  }
+
   /** The highest sequence number finished so far (acknowledged, here or before a restart). */
   get ackedSeq(): number {
     return this.acked;

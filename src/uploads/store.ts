@@ -2,7 +2,8 @@
  * Temporary uploads (`POST /api/v1/resources/temp_upload`): a file a client sends once and then names
  * by its `temp_file_id` in a later request (add_resource, add_skill, pack import). Files live under
  * `{DATA_DIR}/uploads/{account_id}/` with a JSON sidecar holding the original name; they belong to the
- * account that uploaded them (another account's id is NOT_FOUND, like an unknown or expired one) and
+ * user that uploaded them (another user's or account's id is NOT_FOUND, like an unknown or expired
+ * one; ROOT or an ADMIN acting as that user sees it, as they see the rest of that user's view) and
  * expire an hour after the upload. Expired files are swept on every access and by a timer.
  */
 import { randomBytes } from 'node:crypto';
@@ -115,8 +116,8 @@ export class UploadStore {
   }
 
   /**
-   * The caller's account's upload `id`. A malformed id is INVALID_ARGUMENT; an unknown, expired or
-   * other account's one is NOT_FOUND.
+   * The caller's upload `id` (the effective user's). A malformed id is INVALID_ARGUMENT; an unknown,
+   * expired, other user's or other account's one is NOT_FOUND.
    */
   async open(ctx: RequestContext, id: unknown): Promise<Upload> {
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
@@ -127,7 +128,7 @@ export class UploadStore {
     await this.sweepOnAccess();
     const path = join(this.dir, ctx.effective.account_id, id);
     const meta = await this.readMeta(path);
-    if (meta === null) {
+    if (meta === null || meta.user_id !== ctx.effective.user_id) {
       throw new AppError('NOT_FOUND', 'no such upload (unknown or expired)', { temp_file_id: id });
     }
     const filename = meta.original_filename === '' ? id : meta.original_filename;

@@ -2,8 +2,10 @@
  * Two side doors closed after the security review: system status shows non-ROOT callers only their
  * own account's volume, and dev mode (every request is ROOT) refuses requests to non-loopback hosts.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { fullApp } from '../helpers/full-app.js';
+import { GatedEmbedder } from '../helpers/gated-embedder.js';
 import { makeApp } from '../helpers/http-app.js';
 
 test('status: ROOT sees the whole index, a user only its account and no failure counters', async () => {
@@ -32,6 +34,38 @@ test('status: ROOT sees the whole index, a user only its account and no failure 
     expect(root.result['records']).toBe(4);
     expect(root.result['integrity_errors']).toBe(0);
   } finally {
+    await t.close();
+  }
+});
+
+test("status: a user's queue_depth and index_lag_s are its account's, not another tenant's backlog", async () => {
+  const gated = new GatedEmbedder();
+  const t = await fullApp({
+    accounts: [{ account_id: 'acme', users: ['alice'] }, { account_id: 'globex' }],
+    embedder: gated,
+  });
+  try {
+    gated.close('busygate');
+    const globex = t.client({ account: 'globex', user: 'admin' });
+    await globex
+      .post('/api/v1/content/write')
+      .send({ uri: 'viking://resources/busy.md', content: 'busygate' })
+      .expect(200);
+    await gated.reached('busygate');
+    await globex.post('/api/v1/content/write').send({ uri: 'viking://resources/more.md', content: 'x' });
+    await sleep(30);
+    type Status = { result: { queue_depth: number; index_lag_s: number } };
+    const root = (await t.root().get('/api/v1/system/status').expect(200)).body as Status;
+    expect(root.result.queue_depth).toBeGreaterThanOrEqual(1);
+    expect(root.result.index_lag_s).toBeGreaterThan(0);
+    const alice = t.client({ account: 'acme', user: 'alice' });
+    const mine = (await alice.get('/api/v1/system/status').expect(200)).body as Status;
+    expect(mine.result).toMatchObject({ queue_depth: 0, index_lag_s: 0 });
+    const theirs = (await globex.get('/api/v1/system/status').expect(200)).body as Status;
+    expect(theirs.result.queue_depth).toBeGreaterThanOrEqual(1);
+    expect(theirs.result.index_lag_s).toBeGreaterThan(0);
+  } finally {
+    gated.open('busygate');
     await t.close();
   }
 });
