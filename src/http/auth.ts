@@ -175,13 +175,35 @@ export function resolveContext(deps: AuthDeps, req: Request, kind: RouteClass): 
   }
 }
 
+/** Whether `origin` (an Origin header) names the server the request was addressed to (`host`). */
+function isSameOrigin(origin: string, host: string): boolean {
+  try {
+    const from = new URL(origin);
+    if (from.protocol !== 'http:' && from.protocol !== 'https:') return false;
+    return from.host === new URL(`${from.protocol}//${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Dev mode trusts every request as ROOT, so it answers only requests addressed to a loopback host:
- * a web page that rebinds its own domain to 127.0.0.1 (DNS rebinding) sends its own Host and is refused.
+ * Dev mode trusts every request as ROOT, so it answers only requests addressed to a loopback host
+ * (a web page that rebinds its own domain to 127.0.0.1 by DNS sends its own Host and is refused),
+ * and only same-origin ones: a page elsewhere may still send "simple" cross-site requests (form,
+ * text/plain or multipart POSTs) to 127.0.0.1, and the browser marks them with its own Origin. A
+ * request without Host (HTTP/1.0) cannot be checked and is refused too.
  */
-function assertLoopbackHost(req: Request): void {
-  if (!isLoopbackHost(req.hostname)) {
+function assertDevRequest(req: Request): void {
+  const host = req.headers.host;
+  if (host === undefined || host === '' || !isLoopbackHost(req.hostname ?? '')) {
     throw new AppError('PERMISSION_DENIED', 'dev mode only answers requests to a loopback host name');
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !isSameOrigin(origin, host)) {
+    throw new AppError(
+      'PERMISSION_DENIED',
+      "dev mode refuses cross-site requests (Origin is not this server's)",
+    );
   }
 }
 
@@ -192,7 +214,7 @@ function assertLoopbackHost(req: Request): void {
 export function authMiddleware(deps: AuthDeps, fixedKind?: RouteClass): RequestHandler {
   return async (req, _res, next) => {
     const kind = fixedKind ?? routeClassOf(req.path);
-    if (deps.config.authMode === 'dev') assertLoopbackHost(req);
+    if (deps.config.authMode === 'dev') assertDevRequest(req);
     const ctx = await resolveContext(deps, req, kind);
     setContext(req, ctx);
     if (kind === 'tenant') {

@@ -2,6 +2,7 @@
  * Two side doors closed after the security review: system status shows non-ROOT callers only their
  * own account's volume, and dev mode (every request is ROOT) refuses requests to non-loopback hosts.
  */
+import { connect, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { fullApp } from '../helpers/full-app.js';
@@ -79,4 +80,45 @@ test('dev mode answers loopback host names only (no DNS rebinding)', async () =>
   const evil = await request(t.app).get('/api/v1/system/status').set('Host', 'evil.example:1933');
   expect(evil.status).toBe(403);
   expect(evil.body).toMatchObject({ status: 'error', error: { code: 'PERMISSION_DENIED' } });
+});
+
+test('dev mode refuses cross-site simple requests (form, text/plain, multipart) and serves same-origin ones', async () => {
+  const t = await makeApp({ env: { ROOT_API_KEY: '' } });
+  const evil = 'http://evil.example';
+  const post = () => request(t.app).post('/api/v1/probe/echo').set('Host', '127.0.0.1:1933');
+  const attempts = [
+    post().set('Origin', evil).set('Content-Type', 'text/plain').send('{"name":"x","count":1}'),
+    post().set('Origin', evil).type('form').send({ name: 'x', count: '1' }),
+    post().set('Origin', evil).attach('file', Buffer.from('x'), 'x.txt'),
+    post().set('Origin', 'null').set('Content-Type', 'text/plain').send('x'),
+    post().set('Origin', 'http://127.0.0.1:8080').set('Content-Type', 'text/plain').send('x'),
+  ];
+  for (const attempt of attempts) {
+    const res = await attempt;
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ error: { code: 'PERMISSION_DENIED' } });
+  }
+  expect(t.contexts).toHaveLength(0);
+  const same = await post().set('Origin', 'http://127.0.0.1:1933').send({ name: 'x', count: 1 });
+  expect(same.status).toBe(200);
+  const noOrigin = await post().send({ name: 'y', count: 2 });
+  expect(noOrigin.status).toBe(200);
+});
+
+test('dev mode answers an HTTP/1.0 request without Host with 403, not 500', async () => {
+  const t = await makeApp({ env: { ROOT_API_KEY: '' } });
+  const server = t.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.write('GET /api/v1/system/status HTTP/1.0\r\n\r\n');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await new Promise((resolve) => socket.on('close', resolve));
+    const answer = Buffer.concat(chunks).toString();
+    expect(answer).toMatch(/^HTTP\/1\.[01] 403 /);
+    expect(answer).toContain('PERMISSION_DENIED');
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
