@@ -12,6 +12,7 @@ import { isLoopbackHost, type Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { validateAgentId, validateId, validateUserIdForRegistration } from '../policy/ids.js';
 import { DEFAULT_POLICY, type Identity, type RequestContext } from '../policy/types.js';
+import { hasBody } from './body.js';
 import { setContext } from './context.js';
 
 export interface AuthDeps {
@@ -208,14 +209,23 @@ function assertDevRequest(req: Request): void {
 }
 
 /**
- * The auth middleware for `/api/v1`; `fixedKind` sets the route class of a route outside it
- * (`GET /metrics` authenticates like the system routes).
+ * The auth middleware for `/api/v1` and `/mcp`, run before the body is read (it needs headers only);
+ * `fixedKind` sets the route class of a route outside /api/v1 (`GET /metrics` authenticates like
+ * the system routes, `/mcp` like a tenant route).
  */
 export function authMiddleware(deps: AuthDeps, fixedKind?: RouteClass): RequestHandler {
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const kind = fixedKind ?? routeClassOf(req.path);
-    if (deps.config.authMode === 'dev') assertDevRequest(req);
-    const ctx = await resolveContext(deps, req, kind);
+    let ctx: RequestContext;
+    try {
+      if (deps.config.authMode === 'dev') assertDevRequest(req);
+      ctx = await resolveContext(deps, req, kind);
+    } catch (error) {
+      // The body of a refused request is never read: close the connection after the answer rather
+      // than let the server read and discard whatever the client still sends.
+      if (hasBody(req)) res.setHeader('Connection', 'close');
+      throw error;
+    }
     setContext(req, ctx);
     if (kind === 'tenant') {
       if (!deps.accounts.registry) await deps.accounts.prepare(ctx.effective.account_id);
