@@ -10,6 +10,7 @@ import { lstat, mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { settlesWithin } from '../deadline.js';
 import { AppError, errnoOf, isAppError } from '../errors.js';
+import { DIR_MODE } from './modes.js';
 
 /** Kernel and device trees: not storage, and some (procfs) make Node's mkdir loop. */
 const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
@@ -85,7 +86,8 @@ async function prepare(dest: string, storeDirs: readonly string[]): Promise<Prep
     });
   }
   const temp = join(parent, `.${rest.at(-1) ?? 'backup'}.partial-${randomBytes(4).toString('hex')}`);
-  await mkdir(temp);
+  // The copy holds every tenant's data: owner-only like DATA_DIR.
+  await mkdir(temp, DIR_MODE);
   return { target: join(real, ...rest), temp };
 }
 

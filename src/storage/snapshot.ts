@@ -22,6 +22,7 @@ import { AppError, errnoOf } from '../errors.js';
 import { VERSION } from '../version.js';
 import { TEMP_PREFIX } from './atomic.js';
 import { isInside, prepareBackupDest } from './backup-dest.js';
+import { FILE_MODE } from './modes.js';
 import { LOCK_FILE } from './lock.js';
 
 const FORMAT = 'vikingscope-backup';
@@ -136,7 +137,9 @@ export async function writeBackup(
       created_at: new Date().toISOString(),
       version: VERSION,
     };
-    await writeFile(join(temp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeFile(join(temp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, {
+      mode: FILE_MODE,
+    });
     await rename(temp, target);
     return manifest;
   } catch (error) {

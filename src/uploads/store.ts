@@ -12,6 +12,7 @@ import { extname, join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { RequestContext } from '../policy/index.js';
+import { DIR_MODE, FILE_MODE, restrictFile } from '../storage/modes.js';
 
 /** How long an upload stays usable (OpenViking's temp uploads also expire after an hour). */
 export const UPLOAD_TTL_MS = 60 * 60 * 1000;
@@ -74,7 +75,7 @@ export class UploadStore {
   /** The folder multer writes incoming files to (created on demand). */
   async incomingDir(): Promise<string> {
     const dir = join(this.dir, INCOMING);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
     return dir;
   }
 
@@ -91,7 +92,7 @@ export class UploadStore {
     const filename = cleanName(originalName);
     const temp_file_id = `upload_${randomBytes(16).toString('hex')}${extensionOf(filename)}`;
     const folder = join(this.dir, ctx.effective.account_id);
-    await mkdir(folder, { recursive: true });
+    await mkdir(folder, { recursive: true, mode: DIR_MODE });
     const size = (await stat(incomingPath)).size;
     const meta: z.infer<typeof Meta> = {
       original_filename: filename,
@@ -99,7 +100,9 @@ export class UploadStore {
       uploaded_at: this.now(),
       user_id: ctx.effective.user_id,
     };
-    await writeFile(join(folder, temp_file_id + META_SUFFIX), JSON.stringify(meta));
+    await writeFile(join(folder, temp_file_id + META_SUFFIX), JSON.stringify(meta), { mode: FILE_MODE });
+    // multer created the file with the process's default mode.
+    await restrictFile(incomingPath);
     await rename(incomingPath, join(folder, temp_file_id));
     return { temp_file_id };
   }
@@ -111,7 +114,7 @@ export class UploadStore {
     originalName?: string,
   ): Promise<{ temp_file_id: string }> {
     const incoming = join(await this.incomingDir(), randomBytes(16).toString('hex'));
-    await writeFile(incoming, data);
+    await writeFile(incoming, data, { mode: FILE_MODE });
     return this.adopt(ctx, incoming, originalName);
   }
 
