@@ -23,8 +23,9 @@ function alive(pid: number): boolean {
 /** Takes the lock of `dataDir`; resolves to its release function. */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   await mkdir(dataDir, { recursive: true, mode: DIR_MODE });
-  // A DATA_DIR made before files were owner-only (or by hand) becomes owner-only too.
-  await restrictDir(dataDir);
+  // A DATA_DIR made before files were owner-only (or by hand) becomes owner-only too; one the
+  // process does not own (a mounted volume's root) keeps its mode rather than stop the server.
+  await restrictDir(dataDir).catch(() => undefined);
   const path = join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
