@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       headersTimeoutMs: 20_000,
       keepAliveTimeoutMs: 5_000,
       maxConnections: 1024,
+      maxConnectionsPerClient: 64,
+      firstRequestTimeoutMs: 5_000,
       shutdownTimeoutMs: 10_000,
     });
   });
@@ -61,6 +63,8 @@ describe('loadConfig', () => {
       HEADERS_TIMEOUT_S: '45',
       KEEPALIVE_TIMEOUT_S: '2.5',
       MAX_CONNECTIONS: '10',
+      MAX_CONNECTIONS_PER_CLIENT: '4',
+      FIRST_REQUEST_TIMEOUT_S: '1.5',
       SHUTDOWN_TIMEOUT_S: '3',
     });
     expect(config).toMatchObject({
@@ -90,6 +94,8 @@ describe('loadConfig', () => {
       headersTimeoutMs: 30_000,
       keepAliveTimeoutMs: 2_500,
       maxConnections: 10,
+      maxConnectionsPerClient: 4,
+      firstRequestTimeoutMs: 1_500,
       shutdownTimeoutMs: 3_000,
     });
   });
@@ -122,6 +128,8 @@ describe('loadConfig', () => {
     [{ MAX_SEARCH_QUEUE: '-1' }, 'MAX_SEARCH_QUEUE'],
     [{ REQUEST_TIMEOUT_S: '0' }, 'REQUEST_TIMEOUT_S'],
     [{ MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS'],
+    [{ MAX_CONNECTIONS_PER_CLIENT: '0' }, 'MAX_CONNECTIONS_PER_CLIENT'],
+    [{ FIRST_REQUEST_TIMEOUT_S: '-1' }, 'FIRST_REQUEST_TIMEOUT_S'],
     [{ SHUTDOWN_TIMEOUT_S: 'never' }, 'SHUTDOWN_TIMEOUT_S'],
   ])('%j is a ConfigError naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

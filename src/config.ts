@@ -55,6 +55,8 @@ const EnvSchema = z.object({
   HEADERS_TIMEOUT_S: seconds(20),
   KEEPALIVE_TIMEOUT_S: seconds(5),
   MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+  MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(1_000_000).default(64),
+  FIRST_REQUEST_TIMEOUT_S: seconds(5),
   SHUTDOWN_TIMEOUT_S: seconds(10),
 });
 
@@ -106,6 +108,10 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   /** Open connections at most; further ones are refused until some close. */
   readonly maxConnections: number;
+  /** Open connections of one client address (an IPv6 client: its /64) at most; further ones are closed. */
+  readonly maxConnectionsPerClient: number;
+  /** A new connection's first request headers must arrive within this (at most `headersTimeoutMs`). */
+  readonly firstRequestTimeoutMs: number;
   /** Bound of a graceful shutdown: in-flight requests, then the index batch in progress. */
   readonly shutdownTimeoutMs: number;
 }
@@ -190,6 +196,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
     keepAliveTimeoutMs: e.KEEPALIVE_TIMEOUT_S * 1000,
     maxConnections: e.MAX_CONNECTIONS,
+    maxConnectionsPerClient: Math.min(e.MAX_CONNECTIONS_PER_CLIENT, e.MAX_CONNECTIONS),
+    firstRequestTimeoutMs:
+      Math.min(e.FIRST_REQUEST_TIMEOUT_S, e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_S * 1000,
   });
 }

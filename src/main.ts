@@ -7,6 +7,7 @@ import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.j
 import { logger } from './log.js';
 import { serve, shutdownOn } from './serve.js';
 import { buildServices } from './services.js';
+import { restrictUmask } from './storage/modes.js';
 
 const MODE_TEXT: Record<Config['authMode'], string> = {
   api_key: 'api_key (ROOT_API_KEY set; requests need an API key)',
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   // V8 reads this factor at every full collection; by default a busy server's heap grows to about
   // four times its live data and is seldom given back.
   if (config.heapGrowthPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowthPercent}`);
+  // Owner-only files and folders also for what libraries write (LanceDB, multer, backups).
+  restrictUmask();
   const services = await buildServices(config, logger);
   const served = await serve(services).catch(async (error: unknown) => {
     await services.close();

@@ -89,8 +89,8 @@ export class Observer {
 
   /**
    * The extra fields of `/system/status`: ROOT sees the whole index; everyone else sees the
-   * embedder, the queue, the index's state and its own account's record count — not other tenants'
-   * volumes or the failure counters.
+   * embedder, the index's state and its own account's queue depth, index lag and record count — not
+   * other tenants' volumes or write activity, nor the failure counters.
    */
   async status(ctx: RequestContext): Promise<Record<string, unknown>> {
     const { pipeline, store, guard } = this.deps;
@@ -99,7 +99,8 @@ export class Observer {
     if (ctx.role === 'root')
       return { index, ...status, search_memory: store.memoryStatus(), process_memory: processMemory() };
     const records = await store.countRows(eq('account_id', ctx.effective.account_id));
-    const { queue_depth, index_lag_s, embedder, indexing_paused } = status;
+    const { queue_depth, index_lag_s } = pipeline.queueFor(ctx.effective.account_id);
+    const { embedder, indexing_paused } = status;
     return { index, queue_depth, index_lag_s, records, embedder, indexing_paused };
   }
 

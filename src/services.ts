@@ -289,18 +289,22 @@ async function assemble(
   const gate = new WriteGate();
   const backup = async (ctx: RequestContext, dest: string): Promise<BackupManifest> => {
     if (ctx.role !== 'root') throw new AppError('PERMISSION_DENIED', 'backups are for ROOT only');
-    return gate.snapshot(async () => {
-      const resume = await pipeline.pause();
-      try {
-        await store.settled();
-        log.info({ dest }, 'backup started');
-        const manifest = await writeBackup(config, dest);
-        log.info({ dest }, 'backup written');
-        return manifest;
-      } finally {
-        resume();
-      }
-    });
+    // The gate is held for the copy only: the destination is checked and made before, never while
+    // the tenants' writes wait.
+    const hold = (copy: () => Promise<void>) =>
+      gate.snapshot(async () => {
+        const resume = await pipeline.pause();
+        try {
+          await store.settled();
+          log.info({ dest }, 'backup started');
+          await copy();
+        } finally {
+          resume();
+        }
+      });
+    const manifest = await writeBackup(config, dest, { hold });
+    log.info({ dest }, 'backup written');
+    return manifest;
   };
   const deps: AppDeps = {
     config,

@@ -15,6 +15,7 @@ import type { ContentHooks } from '../hooks.js';
 import { validateId, validateUserIdForRegistration } from '../policy/ids.js';
 import { DEFAULT_POLICY, type NamespacePolicy } from '../policy/types.js';
 import { KeyedMutex } from '../storage/atomic.js';
+import { DIR_MODE } from '../storage/modes.js';
 import { accountDir } from '../storage/paths.js';
 import { generateKey, keyMatches, keyPrefixOf, storedKeyOf } from './keys.js';
 import { loadAccounts, saveSetting, saveUsers, type AccountRecord, type UserRecord } from './persist.js';
@@ -136,7 +137,7 @@ export class AccountStore {
     await this.mutex.run(account_id, async () => {
       this.record(account_id);
       const trash = join(this.options.dataDir, 'trash', `${account_id}-${Date.now()}`);
-      await mkdir(join(this.options.dataDir, 'trash'), { recursive: true });
+      await mkdir(join(this.options.dataDir, 'trash'), { recursive: true, mode: DIR_MODE });
       // Rename first: the account disappears from disk in one step, then the copy is removed.
       await rename(accountDir(this.options.dataDir, account_id), trash).catch((error: unknown) => {
         if (errnoOf(error) !== 'ENOENT') throw error;

@@ -12,6 +12,7 @@ import {
   type RequestContext,
 } from '../policy/index.js';
 import { mkdirWithin } from '../storage/atomic.js';
+import { DIR_MODE } from '../storage/modes.js';
 import { accountDir, pathOfUri } from '../storage/paths.js';
 
 const USER_PRESETS = ['memories/preferences', 'memories/entities', 'memories/events'];
@@ -20,9 +21,11 @@ const AGENT_PRESETS = ['memories/cases', 'memories/patterns', 'skills', 'instruc
 /** Creates `viking://resources`, `viking://user`, `viking://agent`, `viking://session`. Idempotent. */
 export async function initAccount(dataDir: string, account_id: string): Promise<void> {
   validateId(account_id, 'account_id');
-  await mkdir(accountDir(dataDir, account_id), { recursive: true });
+  await mkdir(accountDir(dataDir, account_id), { recursive: true, mode: DIR_MODE });
   await Promise.all(
-    SCOPES.map((scope) => mkdir(pathOfUri(dataDir, account_id, `viking://${scope}`), { recursive: true })),
+    SCOPES.map((scope) =>
+      mkdir(pathOfUri(dataDir, account_id, `viking://${scope}`), { recursive: true, mode: DIR_MODE }),
+    ),
   );
 }
 

@@ -2,12 +2,12 @@
  * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
  * Order: request metrics, public health routes, ROOT-only /metrics, /openapi.json and /docs, the web
  * console's static files (it signs in through /api/v1 like any client), the 404 for unknown /api/v1
- * routes (before authentication), body reader, the write gate (backups; /api/v1 and /mcp), /mcp, auth
- * on /api/v1, admin and system routers, the tenant routers supplied by the other services, then the
- * 404 envelope and the error handler. Every API router is mounted through `mount`, which also hands
+ * routes (before authentication), auth on /api/v1 and /mcp (from headers, before any body byte is
+ * read), body reader, the write gate (backups; /api/v1 and /mcp), /mcp, admin and system routers, the
+ * tenant routers supplied by the other services, then the 404 envelope and the error handler. Every API router is mounted through `mount`, which also hands
  * its route declarations to the OpenAPI document.
  */
-import express, { type Express, type Request, type Router } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
 import { AdminService } from '../accounts/admin.js';
 import type { AccountStore } from '../accounts/store.js';
 import type { Config } from '../config.js';
@@ -20,6 +20,7 @@ import { bodyReader } from './body.js';
 import { requireJsonBody } from './content-type.js';
 import { homeRouter } from './home.js';
 import { consoleRouter } from './console.js';
+import { contextOf } from './context.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { changeGate } from './gate.js';
 import { unknownRouteGuard, type Mount } from './known-routes.js';
@@ -63,6 +64,17 @@ export interface AppDeps {
   readonly backup?: Backup;
 }
 
+/** Runs `handler` for the mount path itself (`/mcp`), not for paths below it (those are 404s). */
+function onlyExact(handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.path === '/' ? handler(req, res, next) : next());
+}
+
+/** The /mcp route's guard: authentication ran before the body reader, so a context must be set. */
+const requireContext: RequestHandler = (req, _res, next) => {
+  contextOf(req);
+  next();
+};
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -93,12 +105,14 @@ export function createApp(deps: AppDeps): Express {
     ...(deps.routers ?? []).map((router) => ({ path: '/api/v1', router })),
   ];
   app.use('/api/v1', unknownRouteGuard(api));
+  // Authentication reads headers only: a caller without a valid key never gets its body read.
+  app.use('/api/v1', authMiddleware(auth));
+  if (deps.mcp !== undefined) app.use('/mcp', onlyExact(authMiddleware(auth, 'tenant')));
   app.use(requireJsonBody());
   app.use(bodyReader(deps.config.maxBodyBytes));
   // MCP tool calls may write (write, remember, add_message, forget): they pass the gate too.
   if (deps.gate !== undefined) app.use(['/api/v1', '/mcp'], changeGate(deps.gate));
-  if (deps.mcp !== undefined) mount('', mcpRouter(deps.mcp, authMiddleware(auth, 'tenant')));
-  app.use('/api/v1', authMiddleware(auth));
+  if (deps.mcp !== undefined) mount('', mcpRouter(deps.mcp, requireContext));
   for (const { path, router } of api) mount(path, router);
   app.use(notFoundHandler);
   app.use(errorHandler);

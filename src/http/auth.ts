@@ -12,6 +12,7 @@ import { isLoopbackHost, type Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { validateAgentId, validateId, validateUserIdForRegistration } from '../policy/ids.js';
 import { DEFAULT_POLICY, type Identity, type RequestContext } from '../policy/types.js';
+import { hasBody } from './body.js';
 import { setContext } from './context.js';
 
 export interface AuthDeps {
@@ -182,25 +183,56 @@ export function resolveContext(deps: AuthDeps, req: Request, kind: RouteClass): 
   }
 }
 
-/**
- * Dev mode trusts every request as ROOT, so it answers only requests addressed to a loopback host:
- * a web page that rebinds its own domain to 127.0.0.1 (DNS rebinding) sends its own Host and is refused.
- */
-function assertLoopbackHost(req: Request): void {
-  if (!isLoopbackHost(req.hostname)) {
-    throw new AppError('PERMISSION_DENIED', 'dev mode only answers requests to a loopback host name');
+/** Whether `origin` (an Origin header) names the server the request was addressed to (`host`). */
+function isSameOrigin(origin: string, host: string): boolean {
+  try {
+    const from = new URL(origin);
+    if (from.protocol !== 'http:' && from.protocol !== 'https:') return false;
+    return from.host === new URL(`${from.protocol}//${host}`).host;
+  } catch {
+    return false;
   }
 }
 
 /**
- * The auth middleware for `/api/v1`; `fixedKind` sets the route class of a route outside it
- * (`GET /metrics` authenticates like the system routes).
+ * Dev mode trusts every request as ROOT, so it answers only requests addressed to a loopback host
+ * (a web page that rebinds its own domain to 127.0.0.1 by DNS sends its own Host and is refused),
+ * and only same-origin ones: a page elsewhere may still send "simple" cross-site requests (form,
+ * text/plain or multipart POSTs) to 127.0.0.1, and the browser marks them with its own Origin. A
+ * request without Host (HTTP/1.0) cannot be checked and is refused too.
+ */
+function assertDevRequest(req: Request): void {
+  const host = req.headers.host;
+  if (host === undefined || host === '' || !isLoopbackHost(req.hostname ?? '')) {
+    throw new AppError('PERMISSION_DENIED', 'dev mode only answers requests to a loopback host name');
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !isSameOrigin(origin, host)) {
+    throw new AppError(
+      'PERMISSION_DENIED',
+      "dev mode refuses cross-site requests (Origin is not this server's)",
+    );
+  }
+}
+
+/**
+ * The auth middleware for `/api/v1` and `/mcp`, run before the body is read (it needs headers only);
+ * `fixedKind` sets the route class of a route outside /api/v1 (`GET /metrics` authenticates like
+ * the system routes, `/mcp` like a tenant route).
  */
 export function authMiddleware(deps: AuthDeps, fixedKind?: RouteClass): RequestHandler {
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const kind = fixedKind ?? routeClassOf(req.path);
-    if (deps.config.authMode === 'dev') assertLoopbackHost(req);
-    const ctx = await resolveContext(deps, req, kind);
+    let ctx: RequestContext;
+    try {
+      if (deps.config.authMode === 'dev') assertDevRequest(req);
+      ctx = await resolveContext(deps, req, kind);
+    } catch (error) {
+      // The body of a refused request is never read: close the connection after the answer rather
+      // than let the server read and discard whatever the client still sends.
+      if (hasBody(req)) res.setHeader('Connection', 'close');
+      throw error;
+    }
     setContext(req, ctx);
     if (kind === 'tenant') {
       if (!deps.accounts.registry) await deps.accounts.prepare(ctx.effective.account_id);

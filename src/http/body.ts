@@ -1,12 +1,16 @@
 /**
- * Request body reading with a hard size limit (SPEC 12). A body whose Content-Length, or whose bytes
- * read so far, exceed the limit is answered with 413 at once; the rest of the upload is drained (up
- * to a cap, after which the connection is closed) so the client can read the answer. JSON bodies are
- * parsed into `req.body`; a request without a body gets `{}`. A `multipart/form-data` body is left
- * unread for the route that accepts uploads, which applies its own limit (see {@link refuseDeclaredOver}).
+ * Request body reading with a hard size limit (SPEC 12), run only after the caller is authenticated.
+ * A body whose Content-Length, or whose bytes read so far, exceed the limit is answered with 413 at
+ * once; the rest of the upload is drained (up to a cap, after which the connection is closed) so the
+ * client can read the answer. The limit is MAX_BODY_BYTES for the routes that carry file or message
+ * content ({@link CONTENT_ROUTES}) and {@link SMALL_BODY_BYTES} for every other. JSON bodies are
+ * checked for their number of keys, values and nesting (src/http/json-bounds.ts), then parsed into
+ * `req.body`; a request without a body gets `{}`. A `multipart/form-data` body is left unread for the
+ * route that accepts uploads, which applies its own limit (see {@link refuseDeclaredOver}).
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors.js';
+import { assertJsonBounds } from './json-bounds.js';
 
 /** How much of an oversized upload we are willing to read and discard to keep the connection usable. */
 const DRAIN_CAP_BYTES = 64 * 1024 * 1024;
@@ -17,7 +21,26 @@ function declaredLength(req: Request): number | undefined {
   return Number(header);
 }
 
-function hasBody(req: Request): boolean {
+/** Body limit of the routes that carry no file or message content. */
+export const SMALL_BODY_BYTES = 1024 * 1024;
+
+/** Routes whose JSON carries file or message content: they may use all of MAX_BODY_BYTES. */
+const CONTENT_ROUTES: readonly RegExp[] = [
+  /^\/api\/v1\/content\/write\/?$/i,
+  /^\/api\/v1\/skills\/?$/i,
+  /^\/api\/v1\/sessions\/[^/]+\/messages(\/batch)?\/?$/i,
+  /^\/mcp\/?$/i,
+];
+
+function limitFor(req: Request, maxBodyBytes: number): number {
+  const path = req.originalUrl.split('?')[0] ?? '';
+  return CONTENT_ROUTES.some((route) => route.test(path))
+    ? maxBodyBytes
+    : Math.min(maxBodyBytes, SMALL_BODY_BYTES);
+}
+
+/** Whether the request announces a body (a length or a transfer encoding). */
+export function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || (declaredLength(req) ?? 0) > 0;
 }
 
@@ -89,6 +112,7 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
 
 function parseJson(raw: Buffer): unknown {
   if (raw.length === 0) return {};
+  assertJsonBounds(raw);
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch {
@@ -115,11 +139,15 @@ export function refuseDeclaredOver(limit: number): RequestHandler {
   };
 }
 
-/** Middleware reading the body with `limit` bytes at most. */
-export function bodyReader(limit: number): RequestHandler {
+/**
+ * Middleware reading the body: `maxBodyBytes` at most on the content routes, {@link SMALL_BODY_BYTES}
+ * (or `maxBodyBytes` if smaller) on the others.
+ */
+export function bodyReader(maxBodyBytes: number): RequestHandler {
   return async (req, res, next) => {
     req.body = {};
     if (!hasBody(req) || isMultipart(req)) return next();
+    const limit = limitFor(req, maxBodyBytes);
     checkDeclared(req, res, limit);
     checkEncoding(req);
     const raw = await readBody(req, limit);

@@ -1,17 +1,24 @@
 /**
  * The listening HTTP server around an express app: limits against slow or too many clients
- * (request, header and keep-alive timeouts, a connection cap) and a graceful drain for shutdown —
+ * (request, header and keep-alive timeouts, a connection cap, a per-client connection cap and a short
+ * deadline for a new connection's first request) and a graceful drain for shutdown —
  * stop accepting, let in-flight requests finish with `Connection: close`, close idle keep-alive
  * sockets, and cut whatever is still open when the deadline passes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
 import { settlesWithin } from '../deadline.js';
 
 export type ServerLimits = Pick<
   Config,
-  'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'
+  | 'requestTimeoutMs'
+  | 'headersTimeoutMs'
+  | 'keepAliveTimeoutMs'
+  | 'maxConnections'
+  | 'maxConnectionsPerClient'
+  | 'firstRequestTimeoutMs'
 >;
 
 export interface Served {
@@ -29,6 +36,64 @@ function checkingIntervalMs(limits: ServerLimits): number {
   return Math.max(50, Math.min(1000, limits.headersTimeoutMs / 4));
 }
 
+/**
+ * Who a connection counts against: its IPv4 address (also when mapped into IPv6), or the /64 of an
+ * IPv6 address, since one host usually holds a whole /64.
+ */
+export function clientOf(address: string | undefined): string {
+  if (address === undefined) return '?';
+  const bare = address.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  if (!bare.includes(':')) return bare;
+  const [head = '', tail = ''] = bare.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = [
+    ...left,
+    ...new Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'),
+    ...right,
+  ];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
+}
+
+const FIRST_REQUEST = Symbol('vikingscope.firstRequest');
+type Tracked = Socket & { [FIRST_REQUEST]?: NodeJS.Timeout | undefined };
+
+/**
+ * One client may hold `maxConnectionsPerClient` connections (further ones are closed at once), and a
+ * new connection that has not sent its first request's headers within `firstRequestTimeoutMs` is
+ * closed: a client opening sockets and sending nothing cannot hold the server's connection slots
+ * for the whole headers timeout. (MAX_CONNECTIONS still caps all clients together.)
+ */
+function guardConnections(server: Server, limits: ServerLimits): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Tracked) => {
+    const client = clientOf(socket.remoteAddress);
+    const count = (open.get(client) ?? 0) + 1;
+    if (count > limits.maxConnectionsPerClient) {
+      socket.destroy();
+      return;
+    }
+    open.set(client, count);
+    socket[FIRST_REQUEST] = setTimeout(() => socket.destroy(), limits.firstRequestTimeoutMs).unref();
+    socket.once('close', () => {
+      clearTimeout(socket[FIRST_REQUEST]);
+      const left = (open.get(client) ?? 1) - 1;
+      if (left > 0) open.set(client, left);
+      else open.delete(client);
+    });
+  });
+  server.on('request', (req: IncomingMessage) => {
+    const socket = req.socket as Tracked;
+    clearTimeout(socket[FIRST_REQUEST]);
+    socket[FIRST_REQUEST] = undefined;
+  });
+}
+
 /** Creates the server for `app` with `limits`, listening on `port` and `host`. */
 export function listen(app: Express, limits: ServerLimits, port: number, host: string): Promise<Served> {
   const server = createServer({
@@ -38,6 +103,7 @@ export function listen(app: Express, limits: ServerLimits, port: number, host: s
     connectionsCheckingInterval: checkingIntervalMs(limits),
   });
   server.maxConnections = limits.maxConnections;
+  guardConnections(server, limits);
   const inflight = new Set<ServerResponse>();
   let draining = false;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -245,6 +245,18 @@ export class IndexPipeline implements ContentHooks {
     return this.queue?.pendingSeqs((job) => job.account === account_id).length ?? 0;
   }
 
+  /**
+   * The queue as one account sees it: its own pending jobs and the age of its oldest one, so a tenant
+   * learns nothing of another tenant's write activity from status.
+   */
+  queueFor(account_id: string): { queue_depth: number; index_lag_s: number } {
+    const mine = (job: Job) => job.account === account_id;
+    if (this.queue === null) return { queue_depth: 0, index_lag_s: 0 };
+    const oldestAt = this.queue.oldestEnqueuedAtOf(mine);
+    const depth = this.queue.pendingSeqs(mine).length;
+    return { queue_depth: depth, index_lag_s: round3(this.lag.lagS({ depth, oldestAt })) };
+  }
+
   /** Resolves once every job accepted so far is done (or the pipeline stopped). */
   waitIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();

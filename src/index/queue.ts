@@ -11,6 +11,7 @@ import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../storage/atomic.js';
+import { DIR_MODE, FILE_MODE } from '../storage/modes.js';
 
 const jobSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), account: z.string(), uri: z.string() }),
@@ -67,10 +68,10 @@ export class JobQueue {
   /** Opens the journal and loads every job not yet acknowledged (the replay after a crash). */
   static async open(dataDir: string): Promise<JobQueue> {
     const dir = queueDir(dataDir);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
     const acked = await readAck(dir);
     const entries = await readJournal(join(dir, 'queue.jsonl'));
-    const handle = await open(join(dir, 'queue.jsonl'), 'a');
+    const handle = await open(join(dir, 'queue.jsonl'), 'a', FILE_MODE);
     const queue = new JobQueue(dir, handle);
     queue.journalBytes = (await handle.stat()).size;
     queue.pending.push(...entries.filter((e) => e.seq > acked));
@@ -94,6 +95,12 @@ export class JobQueue {
   /** When the oldest pending job was enqueued (ms since the epoch), or null if none is pending. */
   get oldestEnqueuedAt(): number | null {
     const first = this.pending[0];
+    return first === undefined ? null : (this.enqueuedAt.get(first.seq) ?? null);
+  }
+
+  /** When the oldest pending job `accept` selects was enqueued (ms since the epoch), or null if none. */
+  oldestEnqueuedAtOf(accept: (job: Job) => boolean): number | null {
+    const first = this.pending.find((e) => accept(e.job));
     return first === undefined ? null : (this.enqueuedAt.get(first.seq) ?? null);
   }
 

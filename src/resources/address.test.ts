@@ -25,6 +25,17 @@ test.each([
   '::ffff:10.0.0.1',
   '64:ff9b::a00:1',
   '2002:c0a8:0101::1',
+  // IPv4-compatible, IPv4-translated and local-use NAT64 forms (issue 23)
+  '::127.0.0.1',
+  '::7f00:1',
+  '::10.0.0.1',
+  '::169.254.169.254',
+  '::ffff:0:127.0.0.1',
+  '::ffff:0:7f00:1',
+  '::ffff:0:a9fe:a9fe',
+  '64:ff9b:1::a00:1',
+  '64:ff9b:1::808:808',
+  '64:ff9b:1:ffff::1',
   'not-an-ip',
 ])('%s is refused', (address) => {
   expect(isPublicAddress(address)).toBe(false);
@@ -37,6 +48,9 @@ test.each([
   '2606:4700:4700::1111',
   '::ffff:8.8.8.8',
   '2002:0808:0808::1',
+  '::ffff:0:8.8.8.8',
+  '64:ff9b::808:808',
+  '64:ff9b:2::1',
 ])('%s is public', (address) => {
   expect(isPublicAddress(address)).toBe(true);
 });

@@ -2,7 +2,9 @@
  * Which IP addresses add_resource may fetch from: public unicast only, unless the operator allows
  * private targets (`ALLOW_PRIVATE_URLS`). Loopback, private (RFC 1918, ULA), carrier-grade NAT,
  * link-local, unspecified, multicast, reserved and documentation ranges are refused, in IPv4 and
- * IPv6; IPv6 forms that embed an IPv4 address (mapped, NAT64, 6to4) are judged by that address.
+ * IPv6; IPv6 forms that embed an IPv4 address (mapped, translated, compatible, NAT64, 6to4) are judged
+ * by that address, and local-use NAT64 (`64:ff9b:1::/48`, RFC 8215) is refused whole: its translator
+ * is by definition inside the operator's network and may place the IPv4 address anywhere.
  * Applied to the addresses a host name resolves to, never to the name itself.
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
@@ -28,6 +30,7 @@ const BLOCKED_V4: readonly [string, number][] = [
 const BLOCKED_V6: readonly [string, number][] = [
   ['::', 128],
   ['::1', 128],
+  ['64:ff9b:1::', 48],
   ['100::', 64],
   ['2001:db8::', 32],
   ['fc00::', 7],
@@ -56,16 +59,21 @@ function ipv6Bytes(address: string): number[] {
   return [...left, ...new Array<number>(16 - left.length - right.length).fill(0), ...right];
 }
 
-/** The IPv4 address an IPv6 address embeds (mapped `::ffff:0:0/96`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`). */
+const MAPPED = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
+/** SIIT's IPv4-translated form `::ffff:0:a.b.c.d` (RFC 6145). */
+const TRANSLATED = [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0];
+/** The deprecated IPv4-compatible form `::a.b.c.d` (RFC 4291 2.5.5.1). */
+const COMPATIBLE = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const NAT64 = [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/**
+ * The IPv4 address an IPv6 address embeds in its last 32 bits (mapped `::ffff:0:0/96`, translated
+ * `::ffff:0:0:0/96`, compatible `::/96`, NAT64 `64:ff9b::/96`) or in bits 16–48 (6to4 `2002::/16`).
+ */
 function embeddedV4(address: string): string | null {
   const b = ipv6Bytes(address);
   const prefix = (bytes: number[]) => bytes.every((v, i) => b[i] === v);
-  if (
-    prefix([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]) ||
-    prefix([0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0])
-  ) {
-    return b.slice(12, 16).join('.');
-  }
+  if ([MAPPED, TRANSLATED, COMPATIBLE, NAT64].some(prefix)) return b.slice(12, 16).join('.');
   if (prefix([0x20, 0x02])) return b.slice(2, 6).join('.');
   return null;
 }

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { fetchUrl } from './fetch-url.js';
 
 let server: Server;
@@ -74,5 +74,54 @@ test('without ALLOW_PRIVATE_URLS loopback targets are refused, by literal and by
   const closed = { maxBytes: 1000, allowPrivate: false };
   for (const url of [`${base}/doc.md`, `http://localhost:${port}/doc.md`, `http://[::1]:${port}/doc.md`]) {
     await expect(fetchUrl(url, closed)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+  }
+});
+
+test('a refused target does not say what the host name resolves to', async () => {
+  const port = (server.address() as AddressInfo).port;
+  const closed = { maxBytes: 1000, allowPrivate: false };
+  const failure = await fetchUrl(`http://localhost:${port}/doc.md`, closed).catch((e: unknown) => e);
+  expect(failure).toMatchObject({ code: 'PERMISSION_DENIED', details: { host: 'localhost' } });
+  expect(JSON.stringify(failure)).not.toMatch(/127\.0\.0\.1|::1/);
+  expect((failure as { details: object }).details).not.toHaveProperty('address');
+});
+
+test('a body cut off by the deadline (no Content-Length, close-delimited) fails with 504, never returns', async () => {
+  // HTTP/1.0-style answer: the body ends when the connection closes, so only the deadline ends it.
+  const sockets = new Set<Socket>();
+  const dripper = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('data', () => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\npartial');
+      const timer = setInterval(() => socket.write('.'), 20);
+      socket.on('close', () => clearInterval(timer));
+    });
+  });
+  await new Promise<void>((resolve) => dripper.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(dripper.address() as AddressInfo).port}/drip`;
+    await expect(fetchUrl(url, { ...open, timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+    });
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => dripper.close(resolve));
+  }
+});
+
+test('a chunked body the remote abandons half-way fails, never returns', async () => {
+  const aborting = createTcpServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', () => {
+      socket.end('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n7\r\npartial\r\n');
+    });
+  });
+  await new Promise<void>((resolve) => aborting.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(aborting.address() as AddressInfo).port}/cut`;
+    await expect(fetchUrl(url, open)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  } finally {
+    await new Promise((resolve) => aborting.close(resolve));
   }
 });

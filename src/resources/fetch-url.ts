@@ -36,10 +36,10 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
-function refused(host: string, address: string): AppError {
+/** Names the host only: the address it resolved to would tell a tenant about internal DNS names. */
+function refused(host: string): AppError {
   return new AppError('PERMISSION_DENIED', 'the URL resolves to a loopback, private or link-local address', {
     host,
-    address,
     hint: 'an operator may allow private targets with ALLOW_PRIVATE_URLS=true',
   });
 }
@@ -49,7 +49,7 @@ function guardedLookup(hostname: string, options: LookupOptions, callback: Looku
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error !== null) return callback(error, []);
     const bad = addresses.find((a) => !isPublicAddress(a.address));
-    if (bad !== undefined) return callback(refused(hostname, bad.address), []);
+    if (bad !== undefined) return callback(refused(hostname), []);
     const first = addresses[0];
     if (options.all === true || first === undefined) return callback(null, addresses);
     callback(null, first.address, first.family);
@@ -74,7 +74,7 @@ function parseTarget(raw: string): URL {
 
 function request(url: URL, options: FetchOptions, signal: AbortSignal): Promise<IncomingMessage> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!options.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host)) throw refused(host, host);
+  if (!options.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host)) throw refused(host);
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.request(url, {
@@ -89,7 +89,12 @@ function request(url: URL, options: FetchOptions, signal: AbortSignal): Promise<
   });
 }
 
-function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * Reads the answer's body. A body without Content-Length ends when the connection closes — also when
+ * our deadline closes it — so an end after the abort, or before the framing's end, is a failure, never
+ * a complete document.
+ */
+function readBody(res: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
   const declared = Number(res.headers['content-length'] ?? NaN);
   if (declared > maxBytes) {
     res.destroy();
@@ -105,7 +110,12 @@ function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
         reject(tooLarge(maxBytes));
       } else chunks.push(chunk);
     });
-    res.on('end', () => resolve(Buffer.concat(chunks)));
+    res.on('end', () => {
+      if (signal.aborted) reject(new Error('the deadline cut the body off'));
+      else if (!res.complete)
+        reject(new Error('the remote closed the connection before the end of the body'));
+      else resolve(Buffer.concat(chunks));
+    });
     res.on('error', reject);
   });
 }
@@ -150,7 +160,7 @@ async function follow(start: URL, options: FetchOptions, signal: AbortSignal): P
       throw new AppError('INVALID_ARGUMENT', `unsupported content-encoding '${encoding}'`, { url: url.href });
     }
     const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    return { data: await readBody(res, options.maxBytes), contentType, url: url.href };
+    return { data: await readBody(res, options.maxBytes, signal), contentType, url: url.href };
   }
 }
 

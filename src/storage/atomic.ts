@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { AppError, errnoOf } from '../errors.js';
+import { DIR_MODE, FILE_MODE } from './modes.js';
 
 /** Prefix of temporary files; listings must hide names starting with it. */
 export const TEMP_PREFIX = '.vs-tmp-';
@@ -23,14 +24,14 @@ export async function mkdirWithin(root: string, dir: string): Promise<void> {
     throw new Error(`${dir} is not below ${root}`);
   }
   try {
-    await mkdir(dir);
+    await mkdir(dir, DIR_MODE);
   } catch (error) {
     if (errnoOf(error) === 'EEXIST') return;
     if (errnoOf(error) !== 'ENOENT') throw error;
     const parent = dirname(dir);
     if (parent === root) throw new AppError('NOT_FOUND', 'the account no longer exists');
     await mkdirWithin(root, parent);
-    await mkdir(dir).catch((again: unknown) => {
+    await mkdir(dir, DIR_MODE).catch((again: unknown) => {
       if (errnoOf(again) !== 'EEXIST') throw again;
     });
   }
@@ -50,11 +51,11 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: WriteOptions = {},
 ): Promise<void> {
-  if (options.within === undefined) await mkdir(dirname(path), { recursive: true });
+  if (options.within === undefined) await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
   else if (dirname(path) !== options.within) await mkdirWithin(options.within, dirname(path));
   const temp = join(dirname(path), `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
   try {
-    const handle = await open(temp, 'w', 0o600);
+    const handle = await open(temp, 'w', FILE_MODE);
     try {
       await handle.writeFile(data);
       await handle.sync();

@@ -4,6 +4,7 @@
  * process is taken over.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { DIR_MODE, FILE_MODE, restrictDir } from './modes.js';
 import { join } from 'node:path';
 import { AppError, errnoOf } from '../errors.js';
 
@@ -21,11 +22,14 @@ function alive(pid: number): boolean {
 
 /** Takes the lock of `dataDir`; resolves to its release function. */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: DIR_MODE });
+  // A DATA_DIR made before files were owner-only (or by hand) becomes owner-only too; one the
+  // process does not own (a mounted volume's root) keeps its mode rather than stop the server.
+  await restrictDir(dataDir).catch(() => undefined);
   const path = join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      await writeFile(path, String(process.pid), { flag: 'wx' });
+      await writeFile(path, String(process.pid), { flag: 'wx', mode: FILE_MODE });
       return () => rm(path, { force: true });
     } catch (error) {
       if (errnoOf(error) !== 'EEXIST') throw error;

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
+import { FILE_MODE } from './modes.js';
 import { join } from 'node:path';
 import { TEMP_PREFIX } from './atomic.js';
 import { storageFaultOf, type StorageFault } from './faults.js';
@@ -12,7 +13,7 @@ import { storageFaultOf, type StorageFault } from './faults.js';
 export async function probeWritable(dir: string): Promise<StorageFault | null> {
   const path = join(dir, `${TEMP_PREFIX}probe-${randomBytes(6).toString('hex')}`);
   try {
-    await writeFile(path, '.', { flag: 'wx' });
+    await writeFile(path, '.', { flag: 'wx', mode: FILE_MODE });
   } catch (error) {
     await rm(path, { force: true }).catch(() => undefined);
     const fault = storageFaultOf(error);

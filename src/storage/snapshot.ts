@@ -9,15 +9,20 @@
  *   lancedb/        the LanceDB folder
  *
  * Both directions build into a temporary sibling and rename it into place at the end, so an
- * interrupted backup or restore leaves no half-written destination.
+ * interrupted backup or restore leaves no half-written destination. A backup's destination is checked
+ * and prepared first (src/storage/backup-dest.ts), and only the copy runs at the snapshot moment,
+ * bounded by a deadline.
  */
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import { settlesWithin } from '../deadline.js';
 import { AppError, errnoOf } from '../errors.js';
 import { VERSION } from '../version.js';
 import { TEMP_PREFIX } from './atomic.js';
+import { isInside, prepareBackupDest } from './backup-dest.js';
+import { FILE_MODE } from './modes.js';
 import { LOCK_FILE } from './lock.js';
 
 const FORMAT = 'vikingscope-backup';
@@ -46,11 +51,6 @@ function localIndexDir(lancedbUri: string): string {
   return resolve(lancedbUri.replace(/^file:\/\//, ''));
 }
 
-function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`);
-}
-
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -74,38 +74,79 @@ async function copyTree(from: string, to: string, skip: (path: string) => boolea
   });
 }
 
+/** How long the destination may take to be checked and prepared (a hung mount answers 504). */
+const PREPARE_TIMEOUT_MS = 10_000;
+/** How long the copy itself may take (while a server holds its write gate for it). */
+const COPY_TIMEOUT_MS = 10 * 60_000;
+
+export interface BackupOptions {
+  /**
+   * Runs `copy` at the snapshot moment (a server holds its write gate and pauses its indexer); only
+   * the copy of the store runs inside it — checking and preparing the destination come before,
+   * writing the manifest and renaming the folder into place after.
+   */
+  readonly hold?: (copy: () => Promise<void>) => Promise<void>;
+  readonly prepareTimeoutMs?: number;
+  readonly copyTimeoutMs?: number;
+}
+
+/** Copies DATA_DIR (without its lock, temporary files and the index) and the index into `temp`. */
+async function copyStore(dataDir: string, indexDir: string, temp: string): Promise<void> {
+  const skip = (path: string): boolean =>
+    path === join(dataDir, LOCK_FILE) || path === indexDir || basename(path).startsWith(TEMP_PREFIX);
+  await copyTree(dataDir, join(temp, 'data'), skip);
+  if (await exists(indexDir)) await copyTree(indexDir, join(temp, 'lancedb'));
+}
+
 /**
- * Copies the store at `location` into the new folder `dest` (it must not exist yet).
+ * `copy` within `timeoutMs`, else DEADLINE_EXCEEDED at once (the hold ends, so a server's writes go
+ * on); a copy still running then is removed once it ends, never renamed into place.
+ */
+async function bounded(copy: Promise<void>, temp: string, timeoutMs: number): Promise<void> {
+  if (await settlesWithin(copy, timeoutMs)) return copy;
+  void copy.finally(() => rm(temp, { recursive: true, force: true })).catch(() => undefined);
+  throw new AppError('DEADLINE_EXCEEDED', `the backup copy took longer than ${timeoutMs / 1000} s`, {
+    timeout_s: timeoutMs / 1000,
+  });
+}
+
+/**
+ * Copies the store at `location` into the new folder `dest` (see src/storage/backup-dest.ts for the
+ * folders refused).
  * @returns the manifest written.
  */
-export async function writeBackup(location: StoreLocation, dest: string): Promise<BackupManifest> {
+export async function writeBackup(
+  location: StoreLocation,
+  dest: string,
+  options: BackupOptions = {},
+): Promise<BackupManifest> {
   const dataDir = resolve(location.dataDir);
   const indexDir = localIndexDir(location.lancedbUri);
-  const target = resolve(dest);
-  if (await exists(target))
-    throw new AppError('ALREADY_EXISTS', `${target} already exists`, { dest: target });
-  if (target === dataDir || isInside(target, dataDir) || isInside(target, indexDir))
-    throw new AppError('INVALID_ARGUMENT', 'the backup cannot go inside the store it copies', {
-      dest: target,
-    });
-  const temp = siblingOf(target, 'partial');
+  const prepareMs = options.prepareTimeoutMs ?? PREPARE_TIMEOUT_MS;
+  const { target, temp } = await prepareBackupDest(dest, [dataDir, indexDir], prepareMs);
+  const hold = options.hold ?? ((copy) => copy());
+  let copying: Promise<void> | undefined;
   try {
-    await mkdir(temp, { recursive: true });
-    const skip = (path: string): boolean =>
-      path === join(dataDir, LOCK_FILE) || path === indexDir || basename(path).startsWith(TEMP_PREFIX);
-    await copyTree(dataDir, join(temp, 'data'), skip);
-    if (await exists(indexDir)) await copyTree(indexDir, join(temp, 'lancedb'));
+    await hold(() => {
+      copying = copyStore(dataDir, indexDir, temp);
+      return bounded(copying, temp, options.copyTimeoutMs ?? COPY_TIMEOUT_MS);
+    });
     const manifest: BackupManifest = {
       format: FORMAT,
       format_version: 1,
       created_at: new Date().toISOString(),
       version: VERSION,
     };
-    await writeFile(join(temp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeFile(join(temp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, {
+      mode: FILE_MODE,
+    });
     await rename(temp, target);
     return manifest;
   } catch (error) {
-    await rm(temp, { recursive: true, force: true });
+    // A copy cut off by its deadline removes its folder itself once it ends.
+    if (copying === undefined || (await settlesWithin(copying, 0))) {
+      await rm(temp, { recursive: true, force: true });
+    }
     throw unwritable(error, target);
   }
 }

@@ -2,7 +2,8 @@
  * Temporary uploads (`POST /api/v1/resources/temp_upload`): a file a client sends once and then names
  * by its `temp_file_id` in a later request (add_resource, add_skill, pack import). Files live under
  * `{DATA_DIR}/uploads/{account_id}/` with a JSON sidecar holding the original name; they belong to the
- * account that uploaded them (another account's id is NOT_FOUND, like an unknown or expired one) and
+ * user that uploaded them (another user's or account's id is NOT_FOUND, like an unknown or expired
+ * one; ROOT or an ADMIN acting as that user sees it, as they see the rest of that user's view) and
  * expire an hour after the upload. Expired files are swept on every access and by a timer.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import { extname, join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { RequestContext } from '../policy/index.js';
+import { DIR_MODE, FILE_MODE, restrictFile } from '../storage/modes.js';
 
 /** How long an upload stays usable (OpenViking's temp uploads also expire after an hour). */
 export const UPLOAD_TTL_MS = 60 * 60 * 1000;
@@ -73,7 +75,7 @@ export class UploadStore {
   /** The folder multer writes incoming files to (created on demand). */
   async incomingDir(): Promise<string> {
     const dir = join(this.dir, INCOMING);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
     return dir;
   }
 
@@ -90,7 +92,7 @@ export class UploadStore {
     const filename = cleanName(originalName);
     const temp_file_id = `upload_${randomBytes(16).toString('hex')}${extensionOf(filename)}`;
     const folder = join(this.dir, ctx.effective.account_id);
-    await mkdir(folder, { recursive: true });
+    await mkdir(folder, { recursive: true, mode: DIR_MODE });
     const size = (await stat(incomingPath)).size;
     const meta: z.infer<typeof Meta> = {
       original_filename: filename,
@@ -98,7 +100,9 @@ export class UploadStore {
       uploaded_at: this.now(),
       user_id: ctx.effective.user_id,
     };
-    await writeFile(join(folder, temp_file_id + META_SUFFIX), JSON.stringify(meta));
+    await writeFile(join(folder, temp_file_id + META_SUFFIX), JSON.stringify(meta), { mode: FILE_MODE });
+    // multer created the file with the process's default mode.
+    await restrictFile(incomingPath);
     await rename(incomingPath, join(folder, temp_file_id));
     return { temp_file_id };
   }
@@ -110,13 +114,13 @@ export class UploadStore {
     originalName?: string,
   ): Promise<{ temp_file_id: string }> {
     const incoming = join(await this.incomingDir(), randomBytes(16).toString('hex'));
-    await writeFile(incoming, data);
+    await writeFile(incoming, data, { mode: FILE_MODE });
     return this.adopt(ctx, incoming, originalName);
   }
 
   /**
-   * The caller's account's upload `id`. A malformed id is INVALID_ARGUMENT; an unknown, expired or
-   * other account's one is NOT_FOUND.
+   * The caller's upload `id` (the effective user's). A malformed id is INVALID_ARGUMENT; an unknown,
+   * expired, other user's or other account's one is NOT_FOUND.
    */
   async open(ctx: RequestContext, id: unknown): Promise<Upload> {
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
@@ -127,7 +131,7 @@ export class UploadStore {
     await this.sweepOnAccess();
     const path = join(this.dir, ctx.effective.account_id, id);
     const meta = await this.readMeta(path);
-    if (meta === null) {
+    if (meta === null || meta.user_id !== ctx.effective.user_id) {
       throw new AppError('NOT_FOUND', 'no such upload (unknown or expired)', { temp_file_id: id });
     }
     const filename = meta.original_filename === '' ? id : meta.original_filename;

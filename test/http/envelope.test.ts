@@ -131,12 +131,12 @@ describe('body size limit (default 10 MiB)', () => {
     expectErrorEnvelope(res.body, 'PAYLOAD_TOO_LARGE');
   });
 
-  test('the limit is checked before authentication, the server stays usable after it', async () => {
+  test('authentication comes first (issue 23): no key is a 401 whatever the body; the server stays usable', async () => {
     await request(t.app)
       .post('/api/v1/probe/echo')
       .set('Content-Type', 'application/json')
       .send(`"${'y'.repeat(10 * 1024 * 1024 + 10)}"`)
-      .expect(413);
+      .expect(401);
     await request(t.app).get('/health').expect(200);
   });
 });

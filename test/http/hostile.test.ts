@@ -101,7 +101,14 @@ describe('hostile input', () => {
             host: '127.0.0.1',
             method: 'POST',
             path: '/api/v1/probe/echo',
-            headers: { 'Content-Type': 'application/json', 'Content-Length': String(200 * 1024 * 1024) },
+            headers: {
+              'Content-Type': 'application/json',
+              'Content-Length': String(200 * 1024 * 1024),
+              // The caller is authenticated first (issue 23), from headers only; then the length.
+              'X-API-Key': ROOT_KEY,
+              'X-OpenViking-Account': 'default',
+              'X-OpenViking-User': 'default',
+            },
           },
           (res) => {
             let text = '';

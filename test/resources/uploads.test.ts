@@ -4,6 +4,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import request from 'supertest';
 import { z } from 'zod';
 import { errorCodeOf, fullApp, type FullApp } from '../helpers/full-app.js';
 
@@ -13,7 +14,7 @@ let full: FullApp;
 beforeAll(async () => {
   full = await fullApp({
     accounts: [
-      { account_id: 'acme', users: ['alice'] },
+      { account_id: 'acme', users: ['alice', 'bob'] },
       { account_id: 'other', users: ['olga'] },
     ],
     env: { MAX_UPLOAD_BYTES: String(LIMIT) },
@@ -90,4 +91,30 @@ test('a request without a file is 400', async () => {
     .post('/api/v1/resources/temp_upload')
     .attach('upload', Buffer.from('x'), 'x.txt');
   expect(wrongField.status).toBe(400);
+});
+
+test("an upload is its uploader's: another user of the account gets 404; an ADMIN acting as the uploader may use it", async () => {
+  const upload = () =>
+    full
+      .client({ account: 'acme', user: 'alice' })
+      .post('/api/v1/resources/temp_upload')
+      .attach('file', Buffer.from('# Alice only\n'), 'alice.md');
+  const id = idOf((await upload()).body);
+  const bob = full.client({ account: 'acme', user: 'bob' });
+  const stolen = await bob
+    .post('/api/v1/resources')
+    .send({ temp_file_id: id, to: 'viking://resources/stolen', wait: true });
+  expect(stolen.status).toBe(404);
+  expect(errorCodeOf(stolen)).toBe('NOT_FOUND');
+  await expect(full.services.uploads.open(ctxOf('acme', 'bob'), id)).rejects.toMatchObject({
+    code: 'NOT_FOUND',
+  });
+  // The ADMIN acting as alice sees alice's view, her uploads included.
+  const asAlice = await request(full.app)
+    .post('/api/v1/resources')
+    .set('X-API-Key', full.keys.get('acme/admin') ?? '')
+    .set('X-OpenViking-Account', 'acme')
+    .set('X-OpenViking-User', 'alice')
+    .send({ temp_file_id: id, to: 'viking://resources/by-admin', wait: true });
+  expect(asAlice.status).toBe(200);
 });

@@ -1,15 +1,45 @@
 /**
  * `GET /openapi.json` (the generated document) and `GET /docs` (a Swagger UI reference page). The
- * page and all its assets come from the installed swagger-ui-dist package, served by us, so it works
- * offline; the document is built once, on first request, from the routes mounted at that point.
+ * page is ours; its script and stylesheet come from the installed swagger-ui-dist package, served by
+ * us, so it works offline. Only the few files the page uses are served (not the package's stock
+ * index.html, whose initializer loads a public demo document), each with the console's security
+ * headers: a Content-Security-Policy allowing nothing but this origin (no inline code, no framing).
+ * The document is built once, on first request, from the routes mounted at that point.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import express, { Router } from 'express';
+import { dirname, join } from 'node:path';
+import { Router, type Response } from 'express';
+import { AppError } from '../../errors.js';
+import { CONSOLE_CSP } from '../console.js';
+import { paramOf } from '../context.js';
 import { openApiDocument, type MountedRoutes } from './document.js';
 import { route } from './route.js';
 
 const ASSETS_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+
+/** The console's policy, plus `data:` images (Swagger UI's stylesheet draws its icons with them). */
+const DOCS_CSP = CONSOLE_CSP.replace("img-src 'self'", "img-src 'self' data:");
+
+/** Swagger UI's files the page uses, by name, read on first request. */
+const ASSETS: Readonly<Record<string, string>> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+};
+
+/** Starts Swagger UI on our document (a file of its own: the policy allows no inline script). */
+const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });
+`;
+
+function secured(res: Response, type: string): Response {
+  res.setHeader('Content-Security-Policy', DOCS_CSP);
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  return res.type(type);
+}
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -22,9 +52,7 @@ const PAGE = `<!doctype html>
   <body>
     <div id="swagger-ui"></div>
     <script src="/docs/swagger-ui-bundle.js"></script>
-    <script>
-      window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });
-    </script>
+    <script src="/docs/init.js"></script>
   </body>
 </html>
 `;
@@ -59,9 +87,31 @@ export function docsRouter(mounted: () => readonly MountedRoutes[]): Router {
       produces: 'text/html',
     },
     (_req, res) => {
-      res.type('html').send(PAGE);
+      secured(res, 'html').send(PAGE);
     },
   );
-  router.use('/docs', express.static(ASSETS_DIR, { index: false, fallthrough: true }));
+  const files = new Map<string, Buffer>();
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/docs/:file',
+      tag: 'reference',
+      summary: "The reference page's script, Swagger UI's script and stylesheet, its icon",
+      access: 'public',
+      produces: 'text/plain',
+    },
+    (req, res) => {
+      const name = paramOf(req, 'file');
+      if (name === 'init.js') {
+        secured(res, 'text/javascript; charset=utf-8').send(INIT);
+        return;
+      }
+      if (!Object.hasOwn(ASSETS, name)) throw new AppError('NOT_FOUND', `no reference file '${name}'`);
+      let body = files.get(name);
+      if (body === undefined) files.set(name, (body = readFileSync(join(ASSETS_DIR, name))));
+      secured(res, ASSETS[name] ?? 'application/octet-stream').send(body);
+    },
+  );
   return router;
 }
