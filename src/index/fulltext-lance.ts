@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 import { and, compileWhere, eq, HIT_COLUMNS, type Expr, type ScoredRow } from '../policy/index.js';
 import { recordSchema, toArrowTable } from './arrow.js';
 import { rank, type Counted } from './memory/bm25.js';
-import { MAX_TOKEN_CHARS, queryTerms, tokenize } from './memory/tokens.js';
+import { MAX_TOKEN_CHARS, queryTerms, words } from './memory/tokens.js';
 import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
 import { searchableText } from './terms.js';
 
@@ -127,7 +127,8 @@ async function refold(
  * The k best BM25 matches of the query's words among the records matching `filter` (statistics over
  * those records: memory/bm25.ts), best first, equal scores by id — the in-memory index's answer.
  * Every admitted record holding a query word is read (its text cut again): exact, not top-k of
- * LanceDB's ranking, which uses other statistics.
+ * LanceDB's ranking, which uses other statistics. Rows stay in Arrow form; only the k best become
+ * hits.
  */
 export async function lanceFullText(
   table: lancedb.Table,
@@ -141,21 +142,32 @@ export async function lanceFullText(
   const n = await table.countRows(where);
   if (n === 0) return [];
   // At most n records match (a write landing between the count and the query can only be missed).
-  const rows: unknown[] = await table
+  const rows = await table
     .query()
     .fullTextSearch(new lancedb.MatchQuery(terms.join(' '), 'text'))
     .where(where)
     .select([...HIT_COLUMNS, 'text', '_score'])
     .limit(n)
-    .toArray();
-  const matches: Array<Counted<ScoredRow>> = [];
-  for (const raw of rows) {
-    const text = z.string().parse((raw as { text?: unknown }).text);
-    const { terms: counts, length } = tokenize(text);
-    const tfs = terms.map((term) => counts.get(term) ?? 0);
-    if (tfs.every((tf) => tf === 0)) continue;
-    const hit = parseHit(raw);
-    matches.push({ item: hit, key: hit.id, length, tfs });
+    .toArrow();
+  const ids = rows.getChild('id');
+  const texts = rows.getChild('text');
+  const position = new Map(terms.map((term, j) => [term, j]));
+  const matches: Array<Counted<number>> = [];
+  for (let i = 0; i < rows.numRows; i++) {
+    const all = words(z.string().parse(texts?.get(i)));
+    const tfs = new Int32Array(terms.length);
+    let found = false;
+    for (const word of all) {
+      const j = position.get(word);
+      if (j === undefined) continue;
+      tfs[j] = (tfs[j] as number) + 1;
+      found = true;
+    }
+    // A candidate the tokenizer does not confirm is not a match.
+    if (found) matches.push({ item: i, key: z.string().parse(ids?.get(i)), length: all.length, tfs });
   }
-  return rank(matches, terms.length, n, k).map(({ item, score }) => ({ ...item, _score: score }));
+  return rank(matches, terms.length, n, k).map(({ item, score }) => ({
+    ...parseHit(rows.get(item)),
+    _score: score,
+  }));
 }

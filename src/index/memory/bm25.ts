@@ -48,10 +48,13 @@ export interface Counted<T> {
  */
 export function rank<T>(matches: readonly Counted<T>[], terms: number, n: number, k: number): Scored<T>[] {
   if (matches.length === 0 || k <= 0) return [];
-  const idfs: number[] = [];
+  const df = new Int32Array(terms);
   let total = 0;
-  for (let j = 0; j < terms; j++) idfs.push(idf(n, matches.filter((m) => (m.tfs[j] ?? 0) > 0).length));
-  for (const m of matches) total += m.length;
+  for (const m of matches) {
+    total += m.length;
+    for (let j = 0; j < terms; j++) if ((m.tfs[j] ?? 0) > 0) df[j] = (df[j] as number) + 1;
+  }
+  const idfs = Array.from(df, (d) => idf(n, d));
   const avg = total / matches.length;
   return matches
     .map(({ item, key, length, tfs }) => {
