@@ -42,12 +42,14 @@ interface TextQuery {
 }
 
 /**
- * The admitted records holding a query word: `slots[i]` holds term j `tfs[i·q + j]` times (0: not at
- * all); `df[j]` records hold term j; `total` is the sum of their lengths.
+ * The admitted records holding a query word: `slots[i]` (i < count) holds term j `tfs[i·q + j]`
+ * times (0: not at all); `df[j]` records hold term j; `total` is the sum of their lengths. The
+ * arrays are the index's scratch, reused by the next query.
  */
 interface Matches {
-  readonly slots: number[];
-  readonly tfs: number[];
+  slots: Int32Array;
+  tfs: Int32Array;
+  count: number;
   readonly df: Int32Array;
   total: number;
 }
@@ -67,6 +69,9 @@ export class FullTextIndex {
   private forward = new IntPool();
   /** Per slot, during a postings walk: its position in the matches plus one (0: not matched yet). */
   private matchOf: Int32Array = new Int32Array(1024);
+  /** Scratch of {@link Matches}, kept between queries. */
+  private matchSlots: Int32Array = new Int32Array(1024);
+  private matchTfs: Int32Array = new Int32Array(1024);
   /** The slots a query admits, one bit each (cleared after every query). */
   private admitted: Uint32Array = new Uint32Array(32);
   /** Per term id, while analysing one text: its count so far. */
@@ -185,25 +190,43 @@ export class FullTextIndex {
   }
 
   /** Scores the matches (memory/bm25.ts, summed over the terms in query order) into `top`. */
-  private score({ slots, tfs, df, total }: Matches, q: number, n: number, top: TopHits): TextHit[] {
-    if (slots.length === 0) return [];
-    const avg = total / slots.length;
+  private score({ slots, tfs, count, df, total }: Matches, q: number, n: number, top: TopHits): TextHit[] {
+    if (count === 0) return [];
+    const avg = total / count;
     const idfs = Array.from(df, (d) => idf(n, d));
-    slots.forEach((slot, i) => {
+    for (let i = 0; i < count; i++) {
+      const slot = slots[i] as number;
       let score = 0;
       for (let j = 0; j < q; j++) {
         const tf = tfs[i * q + j] as number;
         if (tf > 0) score += weight(idfs[j] as number, tf, this.lengths[slot] as number, avg);
       }
       top.offer(slot, score);
-    });
+    }
     return top.sorted();
+  }
+
+  /** Empty matches for a query of q terms, on the scratch arrays. */
+  private matches(q: number): Matches {
+    return { slots: this.matchSlots, tfs: this.matchTfs, count: 0, df: new Int32Array(q), total: 0 };
+  }
+
+  /** Appends a matched slot (its counts zeroed); returns its position. */
+  private addMatch(found: Matches, slot: number, q: number): number {
+    const m = found.count;
+    if (m === found.slots.length) found.slots = this.matchSlots = grow(found.slots, 2 * m);
+    if ((m + 1) * q > found.tfs.length) found.tfs = this.matchTfs = grow(found.tfs, 2 * (m + 1) * q);
+    found.slots[m] = slot;
+    found.tfs.fill(0, m * q, (m + 1) * q);
+    found.total += this.lengths[slot] as number;
+    found.count = m + 1;
+    return m;
   }
 
   /** Reads every admitted record's own term list. */
   private matchForward({ terms, slots, n }: TextQuery): Matches {
     const q = terms.length;
-    const found: Matches = { slots: [], tfs: [], df: new Int32Array(q), total: 0 };
+    const found = this.matches(q);
     const tfs = new Int32Array(q);
     const data = this.forward.data;
     for (let i = 0; i < n; i++) {
@@ -220,10 +243,9 @@ export class FullTextIndex {
         }
       }
       if (!hit) continue;
-      found.slots.push(slot);
-      found.total += this.lengths[slot] as number;
+      const m = this.addMatch(found, slot, q);
       for (let j = 0; j < q; j++) {
-        found.tfs.push(tfs[j] as number);
+        found.tfs[m * q + j] = tfs[j] as number;
         if (tfs[j] !== 0) found.df[j] = (found.df[j] as number) + 1;
         tfs[j] = 0;
       }
@@ -240,7 +262,7 @@ export class FullTextIndex {
       this.admitted[slot >> 5] = (this.admitted[slot >> 5] as number) | (1 << (slot & 31));
     }
     const q = terms.length;
-    const found: Matches = { slots: [], tfs: [], df: new Int32Array(q), total: 0 };
+    const found = this.matches(q);
     const admitted = this.admitted;
     const data = this.postings.pool.data;
     terms.forEach((term, j) => {
@@ -252,18 +274,15 @@ export class FullTextIndex {
           continue;
         let m = (this.matchOf[slot] as number) - 1;
         if (m < 0) {
-          m = found.slots.length;
+          m = this.addMatch(found, slot, q);
           this.matchOf[slot] = m + 1;
-          found.slots.push(slot);
-          found.total += this.lengths[slot] as number;
-          for (let t = 0; t < q; t++) found.tfs.push(0);
         }
         found.tfs[m * q + j] = data[at + 2] as number;
         found.df[j] = (found.df[j] as number) + 1;
       }
     });
     for (let i = 0; i < n; i++) admitted[(slots[i] as number) >> 5] = 0;
-    for (const slot of found.slots) this.matchOf[slot] = 0;
+    for (let i = 0; i < found.count; i++) this.matchOf[found.slots[i] as number] = 0;
     return found;
   }
 
