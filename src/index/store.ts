@@ -27,7 +27,8 @@ import { Mirror } from './mirror.js';
 import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
 import type { IndexRecord, RecordDraft } from './records.js';
 import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
-import { hasCjk, searchableText } from './terms.js';
+import { ensureFullTextIndex, ftsIndexOptions, lanceFullText } from './fulltext-lance.js';
+import { searchableText } from './terms.js';
 
 export interface EmbedderIdentity {
   readonly id: string;
@@ -64,9 +65,9 @@ export const TABLE_NAME = 'records';
 
 /** The LanceDB index of each kind the column table names (full text on `text`, scalar on filters). */
 const INDEX_CONFIG = {
-  fts: () => lancedb.Index.fts(),
-  bitmap: () => lancedb.Index.bitmap(),
-  btree: () => lancedb.Index.btree(),
+  fts: ftsIndexOptions,
+  bitmap: () => ({ config: lancedb.Index.bitmap() }),
+  btree: () => ({ config: lancedb.Index.btree() }),
 } as const;
 export const REINDEX_COMMAND = 'npm run reindex -- --reset';
 
@@ -159,6 +160,7 @@ export class IndexStore {
       }
       // Our own schema object: the table's comes from LanceDB's copy of apache-arrow.
       const ours = recordSchema(stored.id, stored.dimension);
+      if (exists) await ensureFullTextIndex(table, stored, options.log ?? logger);
       const store = new IndexStore(session, db, table, ours, stored, options);
       store.created = !exists;
       store.loading = store.loadMirror();
@@ -188,7 +190,7 @@ export class IndexStore {
     // Indexes build fine on an empty table and are then kept current by optimize().
     for (const column of COLUMN_NAMES) {
       const { index }: Column = COLUMNS[column];
-      if (index !== undefined) await table.createIndex(column, { config: INDEX_CONFIG[index]() });
+      if (index !== undefined) await table.createIndex(column, INDEX_CONFIG[index]());
     }
     return table;
   }
@@ -424,21 +426,15 @@ export class IndexStore {
   }
 
   /**
-   * Best BM25 matches of `query` in `text` among records matching `filter` (a prefilter): from the
-   * mirror's inverted index when it is ready, else LanceDB's full-text index.
+   * Best BM25 matches of `query` in `text` among records matching `filter` (statistics over those
+   * records): from the mirror's inverted index when it is ready, else LanceDB's full-text index as a
+   * candidate finder (fulltext-lance.ts) — the same hits and scores either way.
    */
   async fullTextSearch(query: string, filter: Expr, k: number): Promise<ScoredRow[]> {
     const memory = this.mirror.ready;
     if (memory !== null)
       return memory.fullText(query, filter, k).map(({ row, score }) => ({ ...row, _score: score }));
-    const rows: unknown[] = await this.table
-      .query()
-      .fullTextSearch(new lancedb.MatchQuery(searchableText(query), 'text'))
-      .where(compileWhere(filter))
-      .select([...HIT_COLUMNS, '_score'])
-      .limit(k)
-      .toArray();
-    return rows.map(parseHit);
+    return lanceFullText(this.table, query, filter, k);
   }
 
   /**
@@ -477,7 +473,10 @@ export class IndexStore {
 
   /** Records as an Arrow table; the `text` column holds the searchable form its FTS index needs. */
   private arrow(records: readonly IndexRecord[]) {
-    const searchable = records.map((r) => (hasCjk(r.text) ? { ...r, text: searchableText(r.text) } : r));
+    const searchable = records.map((r) => {
+      const text = searchableText(r.text);
+      return text === r.text ? r : { ...r, text };
+    });
     return toArrowTable(this.schema, searchable, this.embedder.dimension);
   }
 

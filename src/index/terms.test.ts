@@ -8,6 +8,9 @@ describe('searchableText', () => {
     ['猫', '猫'],
     ['API接口v2版本', 'API 接口 v2 版本'],
     ['The quick  brown fox', 'The quick  brown fox'],
+    ['the ﬁle ｆｕｌｌ', 'the file full'],
+    ['İstanbul ΟΔΟΣ οδος', 'istanbul ΟΔΟΣ οδοσ'],
+    ['cafe\u0301 ＡＰＩ接口', 'café API 接口'],
   ])('%j → %j', (text, expected) => {
     expect(searchableText(text)).toBe(expected);
   });

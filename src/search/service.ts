@@ -6,6 +6,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AppError } from '../errors.js';
 import type { Embedder } from '../index/embedder.js';
+import { queryTerms } from '../index/memory/tokens.js';
 import type { PlanReport, RequestedPlan } from '../index/planner.js';
 import type { Logger } from '../log.js';
 import {
@@ -101,7 +102,6 @@ export interface SearchResult {
     stages_ms: Record<string, number>;
   };
 }
-const WORD = /[\p{L}\p{N}_]+/gu;
 const GROUP: Record<string, keyof Omit<SearchResult, 'total' | 'explain'>> = {
   memory: 'memories',
   resource: 'resources',
@@ -159,31 +159,9 @@ export class SearchService {
       targets.length === 0 ? and() : or(...targets.map(targetExpr)),
       optionsExpr(request),
     );
-    const fetch = Math.min(Math.max(request.limit * 4, 20), 4000);
     const queued = performance.now();
-    const lists = await this.queries(() => this.retrieve(request, filter, fetch)).catch(
-      async (error: unknown) => {
-        await this.deps.available?.(ctx, true);
-        throw error;
-      },
-    );
+    const { lists, hits, dropped } = await this.collect(ctx, request, filter);
     const retrieved = performance.now();
-    // Each record is checked once, even when both retrieval paths returned it.
-    const rejected = new Set<string>();
-    for (const hit of new Map(lists.flatMap((l) => l.items.map((h) => [h.id, h] as const))).values()) {
-      if (!this.verify(ctx, filter, hit)) rejected.add(hit.id);
-    }
-    const threshold = request.score_threshold;
-    const checked = lists.map(({ reason, items }) => ({
-      reason,
-      items: uniqueById(items).filter(
-        (h) => !rejected.has(h.id) && relevant(reason, h, request.mode, threshold),
-      ),
-    }));
-    const dropped = rejected.size;
-    const ranked =
-      request.mode === 'hybrid' ? reciprocalRankFusion(checked, (h) => h.id) : single(checked[0]);
-    const hits = bestPerKey(ranked, (h) => h.uri).slice(0, request.limit);
     const result = group(hits, await this.peersOf(ctx.effective.account_id, hits));
     if (request.explain === true) {
       const target_uri = targets.length === 0 ? null : targets.map((t) => t.uri).join(',');
@@ -201,6 +179,48 @@ export class SearchService {
       };
     }
     return result;
+  }
+
+  /**
+   * The best hit per URI, at most `limit`, never fewer while more URIs match: the index returns
+   * records (a long file's chunks can fill a whole fetch), so when the URIs of a full fetch fall short
+   * the fetch is repeated four times deeper, until `limit` URIs, exhaustion (a list shorter than
+   * asked), or a depth past which no record could pass the score threshold.
+   */
+  private async collect(
+    ctx: RequestContext,
+    request: SearchRequest,
+    filter: Expr,
+  ): Promise<{ lists: RankedList[]; hits: Ranked<IndexHit>[]; dropped: number }> {
+    // Each record is checked once, even when both paths (or several fetches) returned it.
+    const verified = new Map<string, boolean>();
+    let fetch = Math.min(Math.max(request.limit * 4, 20), 4000);
+    for (;;) {
+      const k = fetch;
+      const lists = await this.queries(() => this.retrieve(request, filter, k)).catch(
+        async (error: unknown) => {
+          await this.deps.available?.(ctx, true);
+          throw error;
+        },
+      );
+      for (const hit of lists.flatMap((l) => l.items))
+        if (!verified.has(hit.id)) verified.set(hit.id, this.verify(ctx, filter, hit));
+      const threshold = request.score_threshold;
+      const checked = lists.map(({ reason, items }) => ({
+        reason,
+        items: uniqueById(items).filter(
+          (h) => verified.get(h.id) === true && relevant(reason, h, request.mode, threshold),
+        ),
+      }));
+      const ranked =
+        request.mode === 'hybrid' ? reciprocalRankFusion(checked, (h) => h.id) : single(checked[0]);
+      const hits = bestPerKey(ranked, (h) => h.uri);
+      if (hits.length >= request.limit || !deeper(lists, k, request.mode, threshold)) {
+        const dropped = [...verified.values()].filter((ok) => !ok).length;
+        return { lists, hits: hits.slice(0, request.limit), dropped };
+      }
+      fetch = k * 4;
+    }
   }
 
   /** `peer_id` of the message hits that have one, by record id (one lookup per session). */
@@ -264,8 +284,9 @@ export class SearchService {
 
   private async fullTextPath(query: string, filter: Expr, k: number): Promise<RankedList> {
     const started = performance.now();
-    const words = query.match(WORD) ?? [];
-    const items = words.length === 0 ? [] : await this.deps.index.fullTextSearch(words.join(' '), filter, k);
+    // The index cuts the query itself (the one tokenizer); a query without words finds nothing.
+    const items =
+      queryTerms(query).length === 0 ? [] : await this.deps.index.fullTextSearch(query, filter, k);
     return { reason: 'fulltext', items, ms: performance.now() - started };
   }
 
@@ -310,6 +331,23 @@ function optionsExpr(request: SearchRequest): Expr {
       ? and()
       : or(...levels.map((level) => and(cmp('level', '>=', level), cmp('level', '<=', level)))),
   );
+}
+
+/**
+ * Whether fetching deeper than `k` records per path could add a hit: some list came back full, and a
+ * record below depth k could still reach the threshold — in one list the measure only falls, so once
+ * the last record fetched is below it none deeper passes; in hybrid, full-text matches always count.
+ */
+function deeper(
+  lists: readonly RankedList[],
+  k: number,
+  mode: SearchMode,
+  threshold: number | undefined,
+): boolean {
+  if (!lists.some((l) => l.items.length >= k)) return false;
+  if (threshold === undefined || mode === 'hybrid') return true;
+  const last = lists[0]?.items.at(-1);
+  return last === undefined || measureOf(last) >= threshold;
 }
 
 /** A ranked list with each record once (its best rank): a record must never be counted twice. */

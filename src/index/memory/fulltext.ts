@@ -1,30 +1,25 @@
 /**
  * The in-memory full-text index: an inverted index of the mirror's records (words as cut by
- * {@link words}) ranked by BM25 (k1 1.2, b 0.75, statistics over the whole index), plus a forward
+ * {@link words}) ranked by BM25 with statistics over the records a query admits (memory/bm25.ts: the
+ * same scores as the LanceDB path, and none moved by records the caller cannot read), plus a forward
  * index — each record's distinct terms with their counts — so a query restricted to the records its
  * filter admits can be answered from whichever side is smaller: the postings of the query's words, or
  * the term lists of the admitted records (a user's twelve thousand records against the hundred
- * thousand entries a common word has at a million records). Both give the same scores, bit for bit:
- * the same expression summed over the query's words in the same order.
+ * thousand entries a common word has at a million records). Both find the admitted records holding a
+ * query word with their counts, then score them with the same expression summed over the query's
+ * words in the same order: the same scores, bit for bit.
  * Texts are analysed (cut into term ids) apart from being added, so a write can do that work before
  * its records become visible. Removed records leave tombstones in the postings, swept when a term
  * holds more dead than live entries.
  */
+import { idf, weight } from './bm25.js';
 import { grow, IntPool } from './pool.js';
 import { ENTRY, Postings } from './postings.js';
 import { TopHits, type TextHit } from './top.js';
-import { words } from './tokens.js';
+import { queryTerms, words } from './tokens.js';
 
 export { tokenize } from './tokens.js';
 export type { TextHit } from './top.js';
-
-const K1 = 1.2;
-const B = 0.75;
-
-/** The BM25 weight of one term in one record (the one expression both search paths use). */
-function weight(idf: number, tf: number, length: number, avg: number): number {
-  return (idf * (tf * (K1 + 1))) / (tf + K1 * (1 - B + (B * length) / avg));
-}
 
 /** Texts cut into term ids: record i's (term, count) pairs are `terms[2·offsets[i] .. 2·offsets[i+1])`. */
 export interface Analyzed {
@@ -39,14 +34,24 @@ export interface Analyzed {
  */
 const RECORD_COST = 32;
 
-/** A query's terms (ids, with their idf), the admitted slots, and where its best hits go. */
+/** A query's terms (ids) and the admitted slots. */
 interface TextQuery {
   readonly terms: readonly number[];
-  readonly idfs: readonly number[];
-  readonly avg: number;
   readonly slots: Int32Array;
   readonly n: number;
-  readonly top: TopHits;
+}
+
+/**
+ * The admitted records holding a query word: `slots[i]` (i < count) holds term j `tfs[i·q + j]`
+ * times (0: not at all); `df[j]` records hold term j; `total` is the sum of their lengths. The
+ * arrays are the index's scratch, reused by the next query.
+ */
+interface Matches {
+  slots: Int32Array;
+  tfs: Int32Array;
+  count: number;
+  readonly df: Int32Array;
+  total: number;
 }
 
 /** How a query reads the index: `auto` picks the side with fewer entries to read. */
@@ -62,9 +67,11 @@ export class FullTextIndex {
   private forwardStart: Int32Array = new Int32Array(1024);
   private forwardCount: Int32Array = new Int32Array(1024);
   private forward = new IntPool();
-  private docs = 0;
-  private totalLength = 0;
-  private scores = new Float64Array(1024);
+  /** Per slot, during a postings walk: its position in the matches plus one (0: not matched yet). */
+  private matchOf: Int32Array = new Int32Array(1024);
+  /** Scratch of {@link Matches}, kept between queries. */
+  private matchSlots: Int32Array = new Int32Array(1024);
+  private matchTfs: Int32Array = new Int32Array(1024);
   /** The slots a query admits, one bit each (cleared after every query). */
   private admitted: Uint32Array = new Uint32Array(32);
   /** Per term id, while analysing one text: its count so far. */
@@ -123,8 +130,6 @@ export class FullTextIndex {
     const length = analyzed.lengths[i] as number;
     this.lengths[slot] = length;
     this.present[slot] = 1;
-    this.docs += 1;
-    this.totalLength += length;
   }
 
   /** Forgets the text of `slot`; its postings entries become tombstones. Call {@link settle} after. */
@@ -138,8 +143,6 @@ export class FullTextIndex {
     this.forward.release(2 * count);
     this.forwardCount[slot] = 0;
     this.present[slot] = 0;
-    this.docs -= 1;
-    this.totalLength -= this.lengths[slot] as number;
   }
 
   /** Forgets terms no record holds any more (after removes, and after adds that replaced records). */
@@ -160,70 +163,107 @@ export class FullTextIndex {
 
   /**
    * The k best BM25 matches of the query's words among `slots[0..n)`, best first (equal scores: the
-   * lower slot first). `plan` forces a side (tests compare them); `auto` reads the smaller one.
+   * slot `tie` puts first, else the lower). `plan` forces a side (tests compare them); `auto` reads
+   * the smaller one.
    */
-  search(query: string, k: number, slots: Int32Array, n: number, plan: TextPlan = 'auto'): TextHit[] {
+  search(
+    query: string,
+    k: number,
+    slots: Int32Array,
+    n: number,
+    plan: TextPlan = 'auto',
+    tie?: (a: number, b: number) => number,
+  ): TextHit[] {
     const terms: number[] = [];
     let postingsCost = 0;
-    for (const word of new Set(words(query))) {
+    for (const word of queryTerms(query)) {
       const term = this.postings.find(word);
       if (term < 0 || this.postings.live[term] === 0) continue;
       terms.push(term);
       postingsCost += this.postings.length[term] as number;
     }
     if (terms.length === 0 || n === 0 || k <= 0) return [];
-    const avg = this.docs === 0 ? 1 : this.totalLength / this.docs;
-    const idfs = terms.map((t) => {
-      const live = this.postings.live[t] as number;
-      return Math.log(1 + (this.docs - live + 0.5) / (live + 0.5));
-    });
     const forward = plan === 'forward' || (plan === 'auto' && n * RECORD_COST < postingsCost);
-    const run: TextQuery = { terms, idfs, avg, slots, n, top: new TopHits(k) };
-    if (forward) this.searchForward(run);
-    else this.searchPostings(run);
-    return run.top.sorted();
+    const run: TextQuery = { terms, slots, n };
+    const matches = forward ? this.matchForward(run) : this.matchPostings(run);
+    return this.score(matches, terms.length, n, new TopHits(k, tie));
   }
 
-  /** Scores every admitted record from its own term list. */
-  private searchForward({ terms, idfs, avg, slots, n, top }: TextQuery): void {
+  /** Scores the matches (memory/bm25.ts, summed over the terms in query order) into `top`. */
+  private score({ slots, tfs, count, df, total }: Matches, q: number, n: number, top: TopHits): TextHit[] {
+    if (count === 0) return [];
+    const avg = total / count;
+    const idfs = Array.from(df, (d) => idf(n, d));
+    for (let i = 0; i < count; i++) {
+      const slot = slots[i] as number;
+      let score = 0;
+      for (let j = 0; j < q; j++) {
+        const tf = tfs[i * q + j] as number;
+        if (tf > 0) score += weight(idfs[j] as number, tf, this.lengths[slot] as number, avg);
+      }
+      top.offer(slot, score);
+    }
+    return top.sorted();
+  }
+
+  /** Empty matches for a query of q terms, on the scratch arrays. */
+  private matches(q: number): Matches {
+    return { slots: this.matchSlots, tfs: this.matchTfs, count: 0, df: new Int32Array(q), total: 0 };
+  }
+
+  /** Appends a matched slot (its counts zeroed); returns its position. */
+  private addMatch(found: Matches, slot: number, q: number): number {
+    const m = found.count;
+    if (m === found.slots.length) found.slots = this.matchSlots = grow(found.slots, 2 * m);
+    if ((m + 1) * q > found.tfs.length) found.tfs = this.matchTfs = grow(found.tfs, 2 * (m + 1) * q);
+    found.slots[m] = slot;
+    found.tfs.fill(0, m * q, (m + 1) * q);
+    found.total += this.lengths[slot] as number;
+    found.count = m + 1;
+    return m;
+  }
+
+  /** Reads every admitted record's own term list. */
+  private matchForward({ terms, slots, n }: TextQuery): Matches {
     const q = terms.length;
+    const found = this.matches(q);
     const tfs = new Int32Array(q);
     const data = this.forward.data;
     for (let i = 0; i < n; i++) {
       const slot = slots[i] as number;
       const start = this.forwardStart[slot] as number;
       const end = start + 2 * (this.forwardCount[slot] as number);
-      let found = false;
+      let hit = false;
       for (let at = start; at < end; at += 2) {
         const term = data[at] as number;
         for (let j = 0; j < q; j++) {
           if (terms[j] !== term) continue;
           tfs[j] = data[at + 1] as number;
-          found = true;
+          hit = true;
         }
       }
-      if (!found) continue;
-      let score = 0;
+      if (!hit) continue;
+      const m = this.addMatch(found, slot, q);
       for (let j = 0; j < q; j++) {
-        const tf = tfs[j] as number;
-        if (tf === 0) continue;
-        score += weight(idfs[j] as number, tf, this.lengths[slot] as number, avg);
+        found.tfs[m * q + j] = tfs[j] as number;
+        if (tfs[j] !== 0) found.df[j] = (found.df[j] as number) + 1;
         tfs[j] = 0;
       }
-      top.offer(slot, score);
     }
+    return found;
   }
 
   /** Walks the postings of the query's words, keeping the admitted records' entries. */
-  private searchPostings({ terms, idfs, avg, slots, n, top }: TextQuery): void {
+  private matchPostings({ terms, slots, n }: TextQuery): Matches {
     // One bit per slot: 128 KB at a million records stays in cache, unlike an int per slot.
     for (let i = 0; i < n; i++) {
       const slot = slots[i] as number;
       if (slot >> 5 >= this.admitted.length) this.admitted = growBits(this.admitted, (slot >> 5) + 1);
       this.admitted[slot >> 5] = (this.admitted[slot >> 5] as number) | (1 << (slot & 31));
     }
+    const q = terms.length;
+    const found = this.matches(q);
     const admitted = this.admitted;
-    const touched: number[] = [];
     const data = this.postings.pool.data;
     terms.forEach((term, j) => {
       const from = this.postings.start[term] as number;
@@ -232,16 +272,18 @@ export class FullTextIndex {
         const slot = data[at] as number;
         if (((admitted[slot >> 5] ?? 0) & (1 << (slot & 31))) === 0 || data[at + 1] !== this.gens[slot])
           continue;
-        if (this.scores[slot] === 0) touched.push(slot);
-        const w = weight(idfs[j] as number, data[at + 2] as number, this.lengths[slot] as number, avg);
-        this.scores[slot] = (this.scores[slot] as number) + w;
+        let m = (this.matchOf[slot] as number) - 1;
+        if (m < 0) {
+          m = this.addMatch(found, slot, q);
+          this.matchOf[slot] = m + 1;
+        }
+        found.tfs[m * q + j] = data[at + 2] as number;
+        found.df[j] = (found.df[j] as number) + 1;
       }
     });
     for (let i = 0; i < n; i++) admitted[(slots[i] as number) >> 5] = 0;
-    for (const slot of touched) {
-      top.offer(slot, this.scores[slot] as number);
-      this.scores[slot] = 0;
-    }
+    for (let i = 0; i < found.count; i++) this.matchOf[found.slots[i] as number] = 0;
+    return found;
   }
 
   /** Copies the live term lists into a fresh pool, leaving removed records' lists behind. */
@@ -269,9 +311,7 @@ export class FullTextIndex {
     const present = new Uint8Array(size);
     present.set(this.present);
     this.present = present;
-    const scores = new Float64Array(size);
-    scores.set(this.scores);
-    this.scores = scores;
+    this.matchOf = grow(this.matchOf, size);
   }
 }
 

@@ -284,11 +284,16 @@ export class MemoryIndex {
     return { hits, matching: n, quantized, stages_ms };
   }
 
-  /** The k best BM25 matches of the query's words among the records matching `filter`. */
+  /**
+   * The k best BM25 matches of the query's words among the records matching `filter` (statistics
+   * over those records; equal scores: the lower id first, as on the LanceDB path).
+   */
   fullText(query: string, filter: Expr, k: number): Array<{ row: MemoryRow; score: number }> {
     const n = this.collect(filter);
+    const id = (slot: number): string => (this.rows[slot] as MemoryRow).id;
+    const tie = (a: number, b: number): number => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
     return this.text
-      .search(query, k, this.collected, n)
+      .search(query, k, this.collected, n, 'auto', tie)
       .map(({ slot, score }) => ({ row: this.rows[slot] as MemoryRow, score }));
   }
 

@@ -1,31 +1,53 @@
 /**
- * The words full-text search indexes and matches: the lower-cased runs of letters, digits and `_` of
- * a text's searchable form (CJK runs split into bigrams, src/index/terms.ts), at most 40 characters.
+ * The one tokenizer of full-text search, for both backends (the in-memory index and LanceDB's
+ * full-text index, whose options are set to cut the same words: src/index/fulltext-lance.ts).
+ * A text's words are the runs of letters and digits (Unicode `Alphabetic` and `N`, the definition of
+ * LanceDB's `simple` tokenizer) of its searchable form (src/index/terms.ts: NFKC, `İ` and `ς` folded,
+ * CJK runs cut into bigrams), lower-cased. Deliberately:
+ * - `_` and other punctuation separate words: `foo_bar` is `foo` and `bar` (identifiers' parts are
+ *   found; a query `foo_bar` ranks the records holding both first);
+ * - no stemming and no stop words: `running` does not find `run`, and `the` is a word like any other;
+ * - accents are kept: `café` and `cafe` are different words (folding them would merge distinct words
+ *   in many languages: `año`/`ano`, `müll`/`mull`);
+ * - words of more than 40 characters (code points, not bytes: a long Cyrillic word is kept) are left
+ *   out (ids, base64 blobs): they would only bloat the postings.
  * ASCII text — nearly all of it — is cut by a loop over character codes, without a regular
  * expression or a match object per word; any other text goes through the Unicode regular expression.
  * Both give the same words for ASCII text (a property test checks it).
  */
-import { searchableText } from '../terms.js';
+import { hasNonAscii, searchableText } from '../terms.js';
 
-/** The Unicode definition of a word character run; the reference for every text. */
-export const WORD = /[\p{L}\p{N}_]+/gu;
-/** Longer tokens are not indexed (ids, base64 blobs): they would only bloat the postings. */
+/** The Unicode definition of a word: a run of letters and digits. */
+export const WORD = /[\p{Alphabetic}\p{N}]+/gu;
+/** Longer words (in code points) are not indexed. */
 export const MAX_TOKEN_CHARS = 40;
-/** A character other than printable ASCII, tab or line breaks: the text goes through the regular expression. */
-const NON_ASCII = /[^\t-~]/;
 
-/** Whether an ASCII code is a word character: a-z, A-Z, 0-9 or `_`. */
+/** Whether an ASCII code is a word character: a-z, A-Z or 0-9. */
 function wordCode(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 95;
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
 }
 
-/** The words of a text in order, repeats included (the tokens longer than the limit left out). */
+/** Whether a word is short enough to index (UTF-16 units bound code points from above). */
+function indexable(word: string): boolean {
+  if (word.length <= MAX_TOKEN_CHARS) return true;
+  let points = 0;
+  for (let i = 0; i < word.length; i++) {
+    // A surrogate pair is one code point.
+    if ((word.codePointAt(i) as number) > 0xffff) i++;
+    if (++points > MAX_TOKEN_CHARS) return false;
+  }
+  return true;
+}
+
+/** The words of a text in order, repeats included (the words longer than the limit left out). */
 export function words(text: string): string[] {
   const out: string[] = [];
-  if (NON_ASCII.test(text)) {
-    for (const match of searchableText(text).toLowerCase().matchAll(WORD)) {
-      if (match[0].length <= MAX_TOKEN_CHARS) out.push(match[0]);
-    }
+  if (hasNonAscii(text)) {
+    // Lower-casing makes `ς` from a final `Σ`: folded again.
+    const lower = searchableText(text)
+      .toLowerCase()
+      .replace(/\u03c2/g, '\u03c3');
+    for (const match of lower.matchAll(WORD)) if (indexable(match[0])) out.push(match[0]);
     return out;
   }
   const lower = text.toLowerCase();
@@ -38,6 +60,11 @@ export function words(text: string): string[] {
     if (i > start && i - start <= MAX_TOKEN_CHARS) out.push(lower.slice(start, i));
   }
   return out;
+}
+
+/** The distinct words of a text, in order of first occurrence (a query's terms). */
+export function queryTerms(text: string): string[] {
+  return [...new Set(words(text))];
 }
 
 /** The distinct words of a text with their counts, and its length in words. */

@@ -1,6 +1,6 @@
 /**
- * The k best (slot, score) pairs of a stream, best first — higher score, then the lower slot — kept
- * in a binary heap of k entries with the worst on top, instead of sorting every candidate. Used by
+ * The k best (slot, score) pairs of a stream, best first — higher score, then the lower slot (or the
+ * one a given order puts first) — kept in a binary heap of k entries with the worst on top, instead of sorting every candidate. Used by
  * full-text search (slots) and by the vector arena (positions in a scored list).
  */
 
@@ -13,13 +13,17 @@ export class TopHits {
   private readonly slots: number[] = [];
   private readonly scores: number[] = [];
 
-  constructor(private readonly k: number) {}
+  /** `tie` orders slots of equal scores (negative: the first one ranks higher). */
+  constructor(
+    private readonly k: number,
+    private readonly tie: (a: number, b: number) => number = (a, b) => a - b,
+  ) {}
 
   /** Whether entry a ranks below entry b. */
   private worse(a: number, b: number): boolean {
     const sa = this.scores[a] as number;
     const sb = this.scores[b] as number;
-    return sa < sb || (sa === sb && (this.slots[a] as number) > (this.slots[b] as number));
+    return sa < sb || (sa === sb && this.tie(this.slots[a] as number, this.slots[b] as number) > 0);
   }
 
   offer(slot: number, score: number): void {
@@ -31,7 +35,7 @@ export class TopHits {
       return;
     }
     const worst = this.scores[0] as number;
-    if (score < worst || (score === worst && slot > (this.slots[0] as number))) return;
+    if (score < worst || (score === worst && this.tie(slot, this.slots[0] as number) > 0)) return;
     this.slots[0] = slot;
     this.scores[0] = score;
     this.down(0);
@@ -41,7 +45,7 @@ export class TopHits {
   sorted(): TextHit[] {
     return this.slots
       .map((slot, i) => ({ slot, score: this.scores[i] as number }))
-      .sort((a, b) => b.score - a.score || a.slot - b.slot);
+      .sort((a, b) => b.score - a.score || this.tie(a.slot, b.slot));
   }
 
   private swap(i: number, j: number): void {
