@@ -22,6 +22,7 @@ import {
   type Place,
 } from './groups.js';
 import { SlotSorter } from './sort.js';
+import { UriLists } from './uris.js';
 
 /** A stored record as the index keeps it: the fields of a hit (its text and vector are kept apart). */
 export type MemoryRow = HitRow;
@@ -60,8 +61,8 @@ const POSTING_BYTES = 14;
 export class MemoryIndex {
   private readonly accounts = new Map<string, Map<string, Bucket>>();
   private readonly byId = new Map<string, number>();
-  /** The slots of each URI (a number for one record, an array for several: chunks, levels). */
-  private readonly byUri = new Map<string, number | number[]>();
+  /** The slots of each URI (chunks, levels), O(1) to change whatever a file holds. */
+  private readonly byUri = new UriLists();
   private rows: Array<MemoryRow | undefined> = [];
   private partOf: Array<Part | undefined> = [];
   private bucketOf: Array<Bucket | undefined> = [];
@@ -194,11 +195,7 @@ export class MemoryIndex {
     this.bucketOf[slot] = bucket;
     this.groupOf[slot] = group;
     this.byId.set(row.id, slot);
-    const same = this.byUri.get(row.uri);
-    this.byUri.set(
-      row.uri,
-      same === undefined ? slot : typeof same === 'number' ? [same, slot] : [...same, slot],
-    );
+    this.byUri.add(row.uri, slot);
   }
 
   /** Removes a record by id (nothing if absent). */
@@ -233,10 +230,7 @@ export class MemoryIndex {
       buckets?.delete(place.bucketKey);
       if (buckets?.size === 0) this.accounts.delete(row.account_id);
     }
-    const same = this.byUri.get(row.uri);
-    const rest = typeof same === 'number' || same === undefined ? [] : same.filter((s) => s !== slot);
-    if (rest.length === 0) this.byUri.delete(row.uri);
-    else this.byUri.set(row.uri, rest.length === 1 ? (rest[0] as number) : rest);
+    this.byUri.remove(row.uri, slot);
     this.rows[slot] = undefined;
     this.partOf[slot] = undefined;
     this.bucketOf[slot] = undefined;
@@ -317,11 +311,10 @@ export class MemoryIndex {
     const uris = uriCandidates(filter);
     if (uris !== null) {
       // Only records with these URIs can match: look them up instead of visiting groups.
-      for (const uri of new Set(uris)) {
-        const slots = this.byUri.get(uri);
-        for (const slot of typeof slots === 'number' ? [slots] : (slots ?? []))
+      for (const uri of new Set(uris))
+        this.byUri.forEach(uri, (slot) => {
           if (evaluate(filter, this.rows[slot] as MemoryRow)) add(slot);
-      }
+        });
       return n;
     }
     for (const [account_id, buckets] of this.accounts) {
