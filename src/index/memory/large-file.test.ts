@@ -10,9 +10,10 @@ const URI = 'viking://resources/big.md';
  * per-URI bookkeeping, which short texts leave as the larger part of the work.
  */
 function bigFile(chunks: number) {
-  const [{ text: _t, ...base }] = fileRecords('acme', URI, 'x', P, { created_at: 1, updated_at: 2 }) as [
-    ReturnType<typeof fileRecords>[0],
-  ];
+  // The draft's own one-word text rides along in the rows, unread.
+  const base = fileRecords('acme', URI, 'x', P, { created_at: 1, updated_at: 2 })[0] as ReturnType<
+    typeof fileRecords
+  >[0];
   const rows = Array.from({ length: chunks }, (_, i) => ({ ...base, id: `${base.id}-${i}`, chunk_index: i }));
   const vectors = rows.map((_, i) => Float32Array.from({ length: 8 }, (_v, j) => ((i + j) % 7) - 3));
   return { rows, vectors, texts: rows.map((_, i) => `w${i}`) };
