@@ -43,6 +43,8 @@ export class VectorArena {
   /** Next free byte of the linear memory (blocks and scratch are bump-allocated). */
   private brk = 0;
   private readonly blocks: SlotBlocks;
+  /** Bytes its owner holds outside the linear memory: the budget bounds both together. */
+  outside: () => number = () => 0;
   /** Bytes per stored int8 copy: the dimension rounded up to the kernel's step of 16. */
   private readonly stride8: number;
   /** Largest int16 query component such that no int32 sum of `stride8` products overflows. */
@@ -309,11 +311,12 @@ export class VectorArena {
   private reserve(size: number): number {
     const start = Math.ceil(this.brk / 16) * 16;
     const end = start + size;
-    if (end > this.budget) throw new ArenaFullError(this.budget);
+    const limit = this.budget - this.outside();
+    if (end > limit) throw new ArenaFullError(this.budget);
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       // Grow in steps of up to 64 MiB (half the size so far), not block by block.
-      const wanted = Math.max(end, Math.min(have + Math.min(have / 2, 64 * 2 ** 20), this.budget));
+      const wanted = Math.max(end, Math.min(have + Math.min(have / 2, 64 * 2 ** 20), limit));
       this.memory.grow(Math.ceil((wanted - have) / PAGE));
       this.f32 = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);
