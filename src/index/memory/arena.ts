@@ -111,9 +111,12 @@ export class VectorArena {
     return this.threads.close();
   }
 
-  /** Bytes of linear memory in use. */
+  /**
+   * Bytes of linear memory handed out (blocks and scratch). The memory is grown ahead of them, but
+   * pages not yet handed out are never written, so they take address space, not resident memory.
+   */
   get bytes(): number {
-    return this.memory.buffer.byteLength;
+    return this.brk;
   }
 
   /** A slot for one more vector of account `pool` (space freed by any account is reused). */

@@ -168,10 +168,11 @@ export class MemoryIndex {
    * ArenaFullError past the budget (nothing then stays reserved).
    */
   prepare(rows: readonly MemoryRow[], vectors: readonly Float32Array[], texts: readonly string[]): Prepared {
-    const copies = rows.map((row) => this.kept.copy(row));
+    const batch = new Map<string, string>();
+    const copies = rows.map((row) => this.kept.copy(row, batch));
     const text = this.text.analyze(texts);
     let cost = (text.terms.length / 2) * POSTING_BYTES;
-    for (const row of copies) cost += RowStore.cost(row) + MAP_ENTRY_BYTES + 8 * POINTER_BYTES;
+    for (const row of copies) cost += this.kept.cost(row) + MAP_ENTRY_BYTES + 8 * POINTER_BYTES;
     if (this.bytes + cost > this.budgetBytes) {
       this.forget(text);
       throw new ArenaFullError(this.budgetBytes);

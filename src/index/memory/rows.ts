@@ -14,8 +14,12 @@ export type MemoryRow = HitRow;
 const ROW_OBJECT_BYTES = 184;
 /** Heap bytes of a Map entry (key, value, chain, and the hash table's share), measured. */
 export const MAP_ENTRY_BYTES = 40;
+/** A shared value's map entry and its { value, refs } record. */
+const SHARED_ENTRY_BYTES = MAP_ENTRY_BYTES + 32;
 /** V8 makes no sliced string shorter than this: shorter ones are copies already. */
 const SLICE_MIN = 13;
+/** A character V8 cannot store in a one-byte string. */
+const WIDE = /[\u0100-\uffff]/;
 
 const SHARED = [
   'account_id',
@@ -32,14 +36,16 @@ const SHARED = [
 /** Heap bytes of a string: header, then one byte a character (ASCII) or two. */
 export function stringBytes(s: string | null): number {
   if (s === null) return 0;
-  const ascii = Buffer.byteLength(s, 'utf8') === s.length;
-  return 16 + Math.ceil((s.length * (ascii ? 1 : 2)) / 8) * 8;
+  return 16 + Math.ceil((s.length * (WIDE.test(s) ? 2 : 1)) / 8) * 8;
 }
 
-/** A string with storage of its own (a slice of a larger string keeps that string alive). */
+/**
+ * A string with storage of its own (a slice of a larger string keeps that string alive). Slicing a
+ * concatenation makes V8 flatten it into a fresh string first: the result refers to that copy only.
+ */
 export function ownCopy<T extends string | null>(s: T): T {
   if (s === null || s.length < SLICE_MIN) return s;
-  return Buffer.from(s, 'utf8').toString('utf8') as T;
+  return `${s} `.slice(0, -1) as T;
 }
 
 export class RowStore {
@@ -53,10 +59,17 @@ export class RowStore {
     return this.count * ROW_OBJECT_BYTES + this.ownBytes + this.sharedBytes;
   }
 
-  /** The row as the index keeps it (shared values the known copies; its own strings copied). */
-  copy(row: MemoryRow): MemoryRow {
-    const known = (s: string | null): string | null =>
-      s === null ? null : (this.shared.get(s)?.value ?? ownCopy(s));
+  /**
+   * The row as the index keeps it (shared values the known copies; its own strings copied).
+   * `batch` holds the copies made for rows prepared together (a file's chunks share a URI).
+   */
+  copy(row: MemoryRow, batch: Map<string, string>): MemoryRow {
+    const known = (s: string | null): string | null => {
+      if (s === null) return null;
+      let value = this.shared.get(s)?.value ?? batch.get(s);
+      if (value === undefined) batch.set(s, (value = ownCopy(s)));
+      return value;
+    };
     return {
       id: ownCopy(row.id),
       account_id: known(row.account_id) as string,
@@ -77,11 +90,14 @@ export class RowStore {
     };
   }
 
-  /** Bytes a copied row adds, at most (its shared values counted as if new). */
-  static cost(row: MemoryRow): number {
+  /** Bytes a copied row adds, at most (a shared value not kept yet counted as new for each row). */
+  cost(row: MemoryRow): number {
     let bytes =
       ROW_OBJECT_BYTES + stringBytes(row.id) + stringBytes(row.abstract) + stringBytes(row.message_id);
-    for (const field of SHARED) bytes += stringBytes(row[field]) + MAP_ENTRY_BYTES;
+    for (const field of SHARED) {
+      const value = row[field];
+      if (value !== null && !this.shared.has(value)) bytes += stringBytes(value) + SHARED_ENTRY_BYTES;
+    }
     return bytes;
   }
 
@@ -96,7 +112,7 @@ export class RowStore {
       if (entry !== undefined) entry.refs += 1;
       else {
         this.shared.set(value, { value, refs: 1 });
-        this.sharedBytes += stringBytes(value) + MAP_ENTRY_BYTES + 32;
+        this.sharedBytes += stringBytes(value) + SHARED_ENTRY_BYTES;
       }
     }
   }
@@ -111,7 +127,7 @@ export class RowStore {
       const entry = this.shared.get(value);
       if (entry === undefined || --entry.refs > 0) continue;
       this.shared.delete(value);
-      this.sharedBytes -= stringBytes(value) + MAP_ENTRY_BYTES + 32;
+      this.sharedBytes -= stringBytes(value) + SHARED_ENTRY_BYTES;
     }
   }
 }
