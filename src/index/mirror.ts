@@ -27,36 +27,26 @@ export interface Staged {
  */
 export type MirrorState = 'ready' | 'loading' | 'deferred' | 'off';
 
-/** One copy of each shared string value (a million rows would otherwise hold a million copies). */
-class Interner {
-  private readonly strings = new Map<string, string>();
-
-  intern<T extends string | null>(value: T): T {
-    if (value === null) return value;
-    const known = this.strings.get(value);
-    if (known !== undefined) return known as T;
-    this.strings.set(value, value);
-    return value;
-  }
-}
-
-/** The mirror row of a record (shared field values interned). */
-function mirrorRow(r: HitRow, strings: Interner): MemoryRow {
+/**
+ * The mirror row of a record: its hit fields alone (the index keeps shared values once, counted by
+ * the rows using them, and copies the rest, so this interns nothing that would outlive the rows).
+ */
+function mirrorRow(r: HitRow): MemoryRow {
   return {
     id: r.id,
-    account_id: strings.intern(r.account_id),
+    account_id: r.account_id,
     uri: r.uri,
-    scope: strings.intern(r.scope),
-    owner_user_id: strings.intern(r.owner_user_id),
-    owner_agent_id: strings.intern(r.owner_agent_id),
-    context_type: strings.intern(r.context_type),
+    scope: r.scope,
+    owner_user_id: r.owner_user_id,
+    owner_agent_id: r.owner_agent_id,
+    context_type: r.context_type,
     level: r.level,
     chunk_index: r.chunk_index,
     abstract: r.abstract,
-    session_id: strings.intern(r.session_id),
+    session_id: r.session_id,
     message_id: r.message_id,
-    role: strings.intern(r.role),
-    role_id: strings.intern(r.role_id),
+    role: r.role,
+    role_id: r.role_id,
     created_at: r.created_at,
     updated_at: r.updated_at,
   };
@@ -130,7 +120,6 @@ export interface MirrorOptions {
 
 export class Mirror {
   private index: MemoryIndex | null = null;
-  private readonly strings = new Interner();
   private current: MirrorState = 'off';
   private reason = 'disabled';
 
@@ -173,7 +162,7 @@ export class Mirror {
       for await (const batch of batches) {
         // Closed (or replaced) meanwhile: the rest of the table is not read.
         if (this.index !== index) return;
-        addBatch(index, batch, dimension, this.strings);
+        addBatch(index, batch, dimension);
       }
       if (this.index !== index) return;
       this.current = 'ready';
@@ -200,7 +189,7 @@ export class Mirror {
         if (from > 0) await setImmediate();
         if (this.ready !== index) return null;
         const chunk = records.slice(from, from + STAGE_CHUNK);
-        const rows = chunk.map((r) => mirrorRow(r, this.strings));
+        const rows = chunk.map((r) => mirrorRow(r));
         chunks.push(
           index.prepare(
             rows,
@@ -278,7 +267,7 @@ export class Mirror {
   }
 }
 
-function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number, strings: Interner): void {
+function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number): void {
   const columns = HIT_COLUMNS.map((name) => readColumn(batch.getChild(name), batch.numRows));
   const vectors = readVectors(batch.getChild('vector'), dimension);
   const texts = readColumn(batch.getChild('text'), batch.numRows);
@@ -287,7 +276,7 @@ function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number, stri
   for (let i = 0; i < batch.numRows; i++) {
     const row: Record<string, unknown> = {};
     HIT_COLUMNS.forEach((name, c) => (row[name] = columns[c]?.[i]));
-    rows.push(mirrorRow(row as unknown as MemoryRow, strings));
+    rows.push(mirrorRow(row as unknown as MemoryRow));
   }
   const text = texts.map((t) => (typeof t === 'string' ? t : ''));
   index.commit(index.prepare(rows, vectors, text));

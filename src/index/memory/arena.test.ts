@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { VectorArena } from './arena.js';
+import { SHARED_UNTIL } from './blocks.js';
 import { topK } from './top.js';
 
 /** Vectors around a few centres (near-ties are the hard case for bounds), some zero, some tiny. */
@@ -57,13 +58,48 @@ test('scores are cosine similarities of the stored vectors, whatever their lengt
   expect(best.map((s) => s.score)).toEqual([1, expect.closeTo(Math.SQRT1_2, 6), 0]);
 });
 
-test('freed slots are reused by their own pool only', async () => {
+test("space freed by one account is reused by another; a large account's rows lie together", async () => {
   const arena = await VectorArena.create(4, 2 ** 20);
   const a = arena.alloc('acme');
   arena.alloc('acme');
   arena.free(a);
-  expect(arena.alloc('globex')).not.toBe(a);
-  expect(arena.alloc('acme')).toBe(a);
+  expect(arena.alloc('globex')).toBe(a);
+  const big = Array.from({ length: 48 }, (_, i) => {
+    arena.alloc(`other${i}`);
+    return arena.alloc('big');
+  });
+  // Past its first SHARED_UNTIL rows, an account's slots (and addresses) run in sequence.
+  const own = big.slice(SHARED_UNTIL);
+  expect(own).toEqual(own.map((_, i) => (own[0] as number) + i));
+});
+
+test('deleting every record of N accounts gives their space back: N more accounts do not grow the arena', async () => {
+  const dimension = 384;
+  const arena = await VectorArena.create(dimension, 512 * 2 ** 20);
+  const vector = new Float32Array(dimension).fill(0.5);
+  const fill = (prefix: string, accounts: number, records: number): number[] => {
+    const slots: number[] = [];
+    for (let a = 0; a < accounts; a++)
+      for (let r = 0; r < records; r++) {
+        const slot = arena.alloc(`${prefix}${a}`);
+        arena.set(slot, vector);
+        slots.push(slot);
+      }
+    return slots;
+  };
+  const first = fill('tenant', 2000, 1);
+  const bytes = arena.bytes;
+  // One record each: the vectors of 2,000 accounts share blocks (4 MiB of rows, not a block each).
+  expect(bytes).toBeLessThan(8 * 2 ** 20);
+  for (const slot of first) arena.free(slot);
+  fill('later', 2000, 1);
+  expect(arena.bytes).toBe(bytes);
+  // The same for accounts large enough to have blocks of their own.
+  const large = fill('large', 3, 3000);
+  const withLarge = arena.bytes;
+  for (const slot of large) arena.free(slot);
+  fill('next', 3, 3000);
+  expect(arena.bytes).toBe(withLarge);
 });
 
 test.each([

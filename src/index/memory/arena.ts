@@ -2,21 +2,18 @@
  * The vector arena of the in-memory index: unit vectors (float32, and an int8 copy of each) kept in
  * one WebAssembly linear memory, scored against a query by the SIMD kernels (kernel.ts) for any list
  * of slots, large lists shared with scan threads (threads.ts).
- * Slots are allocated from blocks owned by one pool (an account), so the vectors a query scans lie
- * together and are read as streams — scattered rows cost about 2.5× as much here.
+ * Slots come from blocks (blocks.ts): an account's vectors beyond its first few lie together in its
+ * own blocks and are read as streams — scattered rows cost about 2.5× as much here.
  */
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { SlotBlocks } from './blocks.js';
 import { compileKernel, type Kernel } from './kernel.js';
-import { grow } from './pool.js';
 import { ScanThreads } from './threads.js';
 import { topK } from './top.js';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;
-/** Slots of a pool's first block; each next block doubles, up to MAX_BLOCK_SLOTS. Blocks never move. */
-const FIRST_BLOCK_SLOTS = 16;
-const MAX_BLOCK_SLOTS = 1024;
 /** Largest int8 component (symmetric quantisation). */
 const Q8 = 127;
 /**
@@ -38,15 +35,6 @@ export class ArenaFullError extends AppError {
   }
 }
 
-/** A pool's slots: those it freed, and its current block (slots in use of `size`). */
-interface Pool {
-  readonly free: number[];
-  base: number;
-  base8: number;
-  used: number;
-  size: number;
-}
-
 export class VectorArena {
   /** Floats per stored vector: the dimension rounded up to the kernel's step of 8. */
   private readonly stride: number;
@@ -54,19 +42,16 @@ export class VectorArena {
   private i32: Int32Array;
   /** Next free byte of the linear memory (blocks and scratch are bump-allocated). */
   private brk = 0;
-  private readonly pools = new Map<string, Pool>();
-  private nextSlot = 0;
-  /** Per slot: the byte address of its float32 vector and of its int8 copy, and its pool. */
-  private addr: Int32Array = new Int32Array(MAX_BLOCK_SLOTS);
-  private addr8: Int32Array = new Int32Array(MAX_BLOCK_SLOTS);
-  private poolOf: Pool[] = [];
+  private readonly blocks: SlotBlocks;
+  /** Bytes its owner holds outside the linear memory: the budget bounds both together. */
+  outside: () => number = () => 0;
   /** Bytes per stored int8 copy: the dimension rounded up to the kernel's step of 16. */
   private readonly stride8: number;
   /** Largest int16 query component such that no int32 sum of `stride8` products overflows. */
   private readonly q16: number;
   private i16: Int16Array;
   /** Per slot: the int8 copy's scale (component = scale × int8 value, up to half a step). */
-  private scales = new Float32Array(MAX_BLOCK_SLOTS);
+  private scales = new Float32Array(1024);
   private scratch = { query: 0, query16: 0, addrs: 0, out: 0, capacity: 0 };
   // Reused per query: allocating them anew made the garbage collector run during queries.
   private bounds = new Float64Array(0);
@@ -86,6 +71,7 @@ export class VectorArena {
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.i16 = new Int16Array(memory.buffer);
+    this.blocks = new SlotBlocks((size) => this.reserve(size), this.stride * 4, this.stride8);
   }
 
   /**
@@ -125,45 +111,40 @@ export class VectorArena {
     return this.threads.close();
   }
 
-  /** Bytes of linear memory in use. */
+  /**
+   * Bytes of linear memory handed out (blocks and scratch). The memory is grown ahead of them, but
+   * pages not yet handed out are never written, so they take address space, not resident memory.
+   */
   get bytes(): number {
-    return this.memory.buffer.byteLength;
+    return this.brk;
   }
 
-  /** A slot for one more vector of `pool` (a slot the pool freed, if any). */
+  /** A slot for one more vector of account `pool` (space freed by any account is reused). */
   alloc(pool: string): number {
-    let owner = this.pools.get(pool);
-    if (owner === undefined)
-      this.pools.set(pool, (owner = { free: [], base: 0, base8: 0, used: 0, size: 0 }));
-    const reused = owner.free.pop();
-    if (reused !== undefined) return reused;
-    if (owner.used === owner.size) {
-      const size = Math.min(Math.max(owner.size * 2, FIRST_BLOCK_SLOTS), MAX_BLOCK_SLOTS);
-      Object.assign(owner, {
-        base: this.reserve(size * this.stride * 4),
-        base8: this.reserve(size * this.stride8),
-        used: 0,
-        size,
-      });
-    }
-    const slot = this.nextSlot++;
-    if (slot === this.addr.length) {
-      this.addr = grow(this.addr, slot * 2);
-      this.addr8 = grow(this.addr8, slot * 2);
-      const scales = new Float32Array(slot * 2);
+    const slot = this.blocks.alloc(pool);
+    if (slot >= this.scales.length) {
+      const scales = new Float32Array(Math.max(slot + 1, this.scales.length * 2));
       scales.set(this.scales);
       this.scales = scales;
     }
-    this.addr[slot] = owner.base + owner.used * this.stride * 4;
-    this.addr8[slot] = owner.base8 + owner.used * this.stride8;
-    this.poolOf[slot] = owner;
-    owner.used += 1;
     return slot;
   }
 
-  /** Gives a slot back to its pool. */
+  /** Gives a slot back (nothing if it is not in use). */
   free(slot: number): void {
-    this.poolOf[slot]?.free.push(slot);
+    this.blocks.free(slot);
+  }
+
+  /** Bytes of linear memory plus the slots' bookkeeping outside it. */
+  get heldBytes(): number {
+    return (
+      this.bytes + this.blocks.bytes + this.scales.byteLength + this.bounds.byteLength + this.lows.byteLength
+    );
+  }
+
+  /** Slot ids in existence (per-slot arrays elsewhere need no more entries than this). */
+  get capacity(): number {
+    return this.blocks.capacity;
   }
 
   /**
@@ -297,11 +278,11 @@ export class VectorArena {
   }
 
   private address(slot: number): number {
-    return this.addr[slot] as number;
+    return this.blocks.addr[slot] as number;
   }
 
   private address8(slot: number): number {
-    return this.addr8[slot] as number;
+    return this.blocks.addr8[slot] as number;
   }
 
   private ensureScratch(n: number): void {
@@ -333,11 +314,12 @@ export class VectorArena {
   private reserve(size: number): number {
     const start = Math.ceil(this.brk / 16) * 16;
     const end = start + size;
-    if (end > this.budget) throw new ArenaFullError(this.budget);
+    const limit = this.budget - this.outside();
+    if (end > limit) throw new ArenaFullError(this.budget);
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       // Grow in steps of up to 64 MiB (half the size so far), not block by block.
-      const wanted = Math.max(end, Math.min(have + Math.min(have / 2, 64 * 2 ** 20), this.budget));
+      const wanted = Math.max(end, Math.min(have + Math.min(have / 2, 64 * 2 ** 20), limit));
       this.memory.grow(Math.ceil((wanted - have) / PAGE));
       this.f32 = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);

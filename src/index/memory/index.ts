@@ -6,7 +6,7 @@
  * LanceDB search, without reading the rows of other namespaces. LanceDB stays the store of record;
  * the store keeps this copy in step with every write.
  */
-import { decide, evaluate, uriCandidates, type Expr, type HitRow } from '../../policy/index.js';
+import { decide, evaluate, uriCandidates, type Expr } from '../../policy/index.js';
 import { ArenaFullError, VectorArena } from './arena.js';
 import { FullTextIndex, type Analyzed } from './fulltext.js';
 import { grow } from './pool.js';
@@ -22,9 +22,11 @@ import {
   type Place,
 } from './groups.js';
 import { SlotSorter } from './sort.js';
+import { MAP_ENTRY_BYTES, RowStore, type MemoryRow } from './rows.js';
+import { UriLists } from './uris.js';
 
 /** A stored record as the index keeps it: the fields of a hit (its text and vector are kept apart). */
-export type MemoryRow = HitRow;
+export type { MemoryRow } from './rows.js';
 
 export interface MemoryHit {
   readonly row: MemoryRow;
@@ -52,21 +54,33 @@ export interface Prepared {
 /** Scans of at least this many records sort their slots first (cheaper than the scattered reads). */
 const SORT_FROM = 2048;
 
-/** Rough bytes of a record besides its vector (row object, strings, maps), for the budget. */
-export const ROW_OVERHEAD_BYTES = 600;
-/** Bytes of a postings entry (slot, generation, term frequency, the term in the record's list). */
-const POSTING_BYTES = 14;
+/**
+ * Bytes of a full-text entry: 3 ints in the postings, 2 in the record's term list, in pools that
+ * grow by doubling and keep relocated regions until compacted, plus the words' dictionary. The
+ * full-text index does not report its own bytes; 53 were measured per entry (bytes.test.ts).
+ */
+const POSTING_BYTES = 60;
+/** Full-text bytes per slot: generation, length, term-list start and count, presence, score. */
+const TEXT_SLOT_BYTES = 25;
+/** What a JS array holds per element (a pointer). */
+const POINTER_BYTES = 8;
+/** Heap bytes of a bucket, group or part (object, its known fields, its map entry). */
+const NODE_BYTES = 400;
 
 export class MemoryIndex {
   private readonly accounts = new Map<string, Map<string, Bucket>>();
   private readonly byId = new Map<string, number>();
-  /** The slots of each URI (a number for one record, an array for several: chunks, levels). */
-  private readonly byUri = new Map<string, number | number[]>();
+  /** The slots of each URI (chunks, levels), O(1) to change whatever a file holds. */
+  private readonly byUri = new UriLists();
   private rows: Array<MemoryRow | undefined> = [];
   private partOf: Array<Part | undefined> = [];
   private bucketOf: Array<Bucket | undefined> = [];
   private groupOf: Array<Group | undefined> = [];
   private posOf: Int32Array = new Int32Array(1024);
+  private readonly kept = new RowStore();
+  /** Buckets, groups and parts in existence, and the bytes of the parts' slot lists. */
+  private nodes = 0;
+  private partBytes = 0;
   private readonly text = new FullTextIndex();
   /** Bumped by every change of what a filter can match. */
   private version = 0;
@@ -82,7 +96,9 @@ export class MemoryIndex {
   private constructor(
     private readonly arena: VectorArena,
     private readonly budgetBytes: number,
-  ) {}
+  ) {
+    arena.outside = () => this.outsideBytes;
+  }
 
   /** An empty index; `threads` worker threads share its large scans (see {@link VectorArena.create}). */
   static async create(
@@ -102,9 +118,38 @@ export class MemoryIndex {
     return this.byId.size;
   }
 
-  /** Bytes the vectors take plus an estimate for the rows and the postings. */
+  /**
+   * Bytes the index holds: the linear memory (vectors, int8 copies, scratch) and, counted from
+   * their lengths, the typed arrays, per-slot arrays, rows, strings and maps outside it; the
+   * full-text index's from its entry and slot counts.
+   */
   get bytes(): number {
-    return this.arena.bytes + this.byId.size * ROW_OVERHEAD_BYTES + this.text.size * POSTING_BYTES;
+    return this.arena.bytes + this.outsideBytes;
+  }
+
+  /** Bytes of the linear memory (vectors, int8 copies, scratch): outside the JS heap. */
+  get linearBytes(): number {
+    return this.arena.bytes;
+  }
+
+  /** What {@link bytes} counts outside the linear memory. */
+  private get outsideBytes(): number {
+    const slots = this.arena.capacity;
+    return (
+      this.arena.heldBytes -
+      this.arena.bytes +
+      this.posOf.byteLength +
+      this.collected.byteLength +
+      this.sorter.bytes +
+      this.byUri.bytes +
+      (this.rows.length + this.partOf.length + this.bucketOf.length + this.groupOf.length) * POINTER_BYTES +
+      this.byId.size * MAP_ENTRY_BYTES +
+      this.kept.bytes +
+      this.nodes * NODE_BYTES +
+      this.partBytes +
+      this.text.size * POSTING_BYTES +
+      slots * TEXT_SLOT_BYTES
+    );
   }
 
   has(id: string): boolean {
@@ -123,23 +168,36 @@ export class MemoryIndex {
    * ArenaFullError past the budget (nothing then stays reserved).
    */
   prepare(rows: readonly MemoryRow[], vectors: readonly Float32Array[], texts: readonly string[]): Prepared {
-    if (this.bytes + rows.length * ROW_OVERHEAD_BYTES > this.budgetBytes)
+    const batch = new Map<string, string>();
+    const copies = rows.map((row) => this.kept.copy(row, batch));
+    const text = this.text.analyze(texts);
+    let cost = (text.terms.length / 2) * POSTING_BYTES;
+    for (const row of copies) cost += this.kept.cost(row) + MAP_ENTRY_BYTES + 8 * POINTER_BYTES;
+    if (this.bytes + cost > this.budgetBytes) {
+      this.forget(text);
       throw new ArenaFullError(this.budgetBytes);
+    }
     const slots = new Int32Array(rows.length);
-    const places = new PlaceCache();
     let done = 0;
     try {
       for (; done < rows.length; done++) {
-        const row = rows[done] as MemoryRow;
-        const slot = this.arena.alloc(row.account_id);
+        const slot = this.arena.alloc((copies[done] as MemoryRow).account_id);
         slots[done] = slot;
         this.arena.set(slot, vectors[done] as Float32Array);
       }
     } catch (error) {
       for (let i = 0; i < done; i++) this.arena.free(slots[i] as number);
+      this.forget(text);
       throw error;
     }
-    return { rows, slots, places: rows.map((row) => places.of(row)), text: this.text.analyze(texts) };
+    const places = new PlaceCache();
+    return { rows: copies, slots, places: copies.map((row) => places.of(row)), text };
+  }
+
+  /** Forgets the new terms of an analysis that will not be added. */
+  private forget(text: Analyzed): void {
+    this.text.discard(text);
+    this.text.settle();
   }
 
   /**
@@ -177,12 +235,21 @@ export class MemoryIndex {
     let buckets = this.accounts.get(row.account_id);
     if (buckets === undefined) this.accounts.set(row.account_id, (buckets = new Map<string, Bucket>()));
     let bucket = buckets.get(place.bucketKey);
-    if (bucket === undefined) buckets.set(place.bucketKey, (bucket = newBucket(row, place.groupRoot)));
+    if (bucket === undefined)
+      buckets.set(place.bucketKey, (bucket = this.node(newBucket(row, place.groupRoot))));
     let group = bucket.groups.get(place.groupKey);
-    if (group === undefined) bucket.groups.set(place.groupKey, (group = newGroup(row, place.groupRoot)));
+    if (group === undefined)
+      bucket.groups.set(place.groupKey, (group = this.node(newGroup(row, place.groupRoot))));
     let part = group.parts.get(place.partKey);
-    if (part === undefined) group.parts.set(place.partKey, (part = newPart(group, row, place.partRoot)));
-    if (part.count === part.slots.length) part.slots = grow(part.slots, part.count * 2);
+    if (part === undefined) {
+      group.parts.set(place.partKey, (part = this.node(newPart(group, row, place.partRoot))));
+      this.partBytes += part.slots.byteLength;
+    }
+    if (part.count === part.slots.length) {
+      this.partBytes -= part.slots.byteLength;
+      part.slots = grow(part.slots, part.count * 2);
+      this.partBytes += part.slots.byteLength;
+    }
     if (slot >= this.posOf.length) this.posOf = grow(this.posOf, Math.max(slot + 1, this.posOf.length * 2));
     part.slots[part.count] = slot;
     this.posOf[slot] = part.count;
@@ -194,11 +261,14 @@ export class MemoryIndex {
     this.bucketOf[slot] = bucket;
     this.groupOf[slot] = group;
     this.byId.set(row.id, slot);
-    const same = this.byUri.get(row.uri);
-    this.byUri.set(
-      row.uri,
-      same === undefined ? slot : typeof same === 'number' ? [same, slot] : [...same, slot],
-    );
+    this.byUri.add(row.uri, slot);
+    this.kept.hold(row);
+  }
+
+  /** Counts a new bucket, group or part in. */
+  private node<T>(node: T): T {
+    this.nodes += 1;
+    return node;
   }
 
   /** Removes a record by id (nothing if absent). */
@@ -226,17 +296,23 @@ export class MemoryIndex {
     group.size -= 1;
     bucket.size -= 1;
     const place = placeOf(row);
-    if (part.count === 0) group.parts.delete(place.partKey);
-    if (group.size === 0) bucket.groups.delete(place.groupKey);
+    if (part.count === 0) {
+      group.parts.delete(place.partKey);
+      this.partBytes -= part.slots.byteLength;
+      this.nodes -= 1;
+    }
+    if (group.size === 0) {
+      bucket.groups.delete(place.groupKey);
+      this.nodes -= 1;
+    }
     if (bucket.size === 0) {
       const buckets = this.accounts.get(row.account_id);
       buckets?.delete(place.bucketKey);
+      this.nodes -= 1;
       if (buckets?.size === 0) this.accounts.delete(row.account_id);
     }
-    const same = this.byUri.get(row.uri);
-    const rest = typeof same === 'number' || same === undefined ? [] : same.filter((s) => s !== slot);
-    if (rest.length === 0) this.byUri.delete(row.uri);
-    else this.byUri.set(row.uri, rest.length === 1 ? (rest[0] as number) : rest);
+    this.byUri.remove(row.uri, slot);
+    this.kept.release(row);
     this.rows[slot] = undefined;
     this.partOf[slot] = undefined;
     this.bucketOf[slot] = undefined;
@@ -322,11 +398,10 @@ export class MemoryIndex {
     const uris = uriCandidates(filter);
     if (uris !== null) {
       // Only records with these URIs can match: look them up instead of visiting groups.
-      for (const uri of new Set(uris)) {
-        const slots = this.byUri.get(uri);
-        for (const slot of typeof slots === 'number' ? [slots] : (slots ?? []))
+      for (const uri of new Set(uris))
+        this.byUri.forEach(uri, (slot) => {
           if (evaluate(filter, this.rows[slot] as MemoryRow)) add(slot);
-      }
+        });
       return n;
     }
     for (const [account_id, buckets] of this.accounts) {

@@ -1,91 +1,55 @@
 /**
  * The scoring kernels of the vector arena: WebAssembly SIMD dot products over a memory shared with
- * the scan threads, written as WebAssembly text and compiled once per process. Both take a list of
- * row addresses, so a scan reads exactly the rows a filter admitted, in the order given.
+ * the scan threads, written as WebAssembly text (kernel.wat), assembled at build time into
+ * kernel-wasm.ts and compiled once per process. Both take a list of row addresses, so a scan reads
+ * exactly the rows a filter admitted, in the order given. The scalar reference kernels below say
+ * what the SIMD ones compute, to the bit; kernel.test.ts holds them to it.
  */
-import wabtInit from 'wabt';
+import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
 
 /** Kernel signature shared by `dots` and `dots8`: score `n` rows whose addresses start at `addrs`. */
 export type Kernel = (addrs: number, n: number, q: number, bytes: number, out: number) => unknown;
-
-/**
- * `dots(addrs, n, q, bytes, out)`: for i < n, out[i] = Σ mem[addrs[i] + j] · mem[q + j] over `bytes`
- * bytes of f32 (a multiple of 32: two 4-lane accumulators per step).
- * `dots8(addrs, n, q, bytes, out)`: the same over `bytes` int8 values (a multiple of 16) against an
- * int16 query, into int32 sums.
- */
-const KERNEL_WAT = `(module
-  (import "env" "memory" (memory 1 65536 shared))
-  (func (export "dots") (param $addrs i32) (param $n i32) (param $q i32) (param $bytes i32) (param $out i32)
-    (local $i i32) (local $j i32) (local $p i32) (local $a v128) (local $b v128)
-    (block $done (loop $rows
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $p (i32.load (i32.add (local.get $addrs) (i32.shl (local.get $i) (i32.const 2)))))
-      (local.set $a (v128.const i32x4 0 0 0 0))
-      (local.set $b (v128.const i32x4 0 0 0 0))
-      (local.set $j (i32.const 0))
-      (block $end (loop $cols
-        (br_if $end (i32.ge_u (local.get $j) (local.get $bytes)))
-        (local.set $a (f32x4.add (local.get $a) (f32x4.mul
-          (v128.load (i32.add (local.get $p) (local.get $j)))
-          (v128.load (i32.add (local.get $q) (local.get $j))))))
-        (local.set $b (f32x4.add (local.get $b) (f32x4.mul
-          (v128.load offset=16 (i32.add (local.get $p) (local.get $j)))
-          (v128.load offset=16 (i32.add (local.get $q) (local.get $j))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 32)))
-        (br $cols)))
-      (local.set $a (f32x4.add (local.get $a) (local.get $b)))
-      (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-        (f32.add
-          (f32.add (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 1 (local.get $a)))
-          (f32.add (f32x4.extract_lane 2 (local.get $a)) (f32x4.extract_lane 3 (local.get $a)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rows))))
-  (func (export "dots8") (param $addrs i32) (param $n i32) (param $q i32) (param $bytes i32) (param $out i32) (result i32)
-    (local $i i32) (local $j i32) (local $p i32) (local $v v128) (local $a v128) (local $f i32) (local $t i32)
-    (block $done (loop $rows
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $p (i32.load (i32.add (local.get $addrs) (i32.shl (local.get $i) (i32.const 2)))))
-      (if (i32.lt_u (i32.add (local.get $i) (i32.const 8)) (local.get $n)) (then
-        (local.set $f (i32.load (i32.add (local.get $addrs) (i32.shl (i32.add (local.get $i) (i32.const 8)) (i32.const 2)))))
-        (local.set $t (i32.add (local.get $t) (i32.add
-          (i32.add (i32.load8_u (local.get $f)) (i32.load8_u offset=64 (local.get $f)))
-          (i32.add (i32.add (i32.load8_u offset=128 (local.get $f)) (i32.load8_u offset=192 (local.get $f)))
-                   (i32.add (i32.load8_u offset=256 (local.get $f)) (i32.load8_u offset=320 (local.get $f)))))))))
-      (local.set $a (v128.const i32x4 0 0 0 0))
-      (local.set $j (i32.const 0))
-      (block $end (loop $cols
-        (br_if $end (i32.ge_u (local.get $j) (local.get $bytes)))
-        (local.set $v (v128.load (i32.add (local.get $p) (local.get $j))))
-        (local.set $a (i32x4.add (local.get $a) (i32x4.dot_i16x8_s
-          (i16x8.extend_low_i8x16_s (local.get $v))
-          (v128.load (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 1)))))))
-        (local.set $a (i32x4.add (local.get $a) (i32x4.dot_i16x8_s
-          (i16x8.extend_high_i8x16_s (local.get $v))
-          (v128.load offset=16 (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 1)))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $cols)))
-      (i32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-        (i32.add
-          (i32.add (i32x4.extract_lane 0 (local.get $a)) (i32x4.extract_lane 1 (local.get $a)))
-          (i32.add (i32x4.extract_lane 2 (local.get $a)) (i32x4.extract_lane 3 (local.get $a)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rows)))
-    (local.get $t))
-)`;
 
 let kernelModule: Promise<WebAssembly.Module> | null = null;
 
 /** The compiled kernel module (it imports `env.memory`, a shared memory of up to 4 GiB). */
 export function compileKernel(): Promise<WebAssembly.Module> {
-  kernelModule ??= (async () => {
-    const wabt = await wabtInit();
-    const parsed = wabt.parseWat('kernel.wat', KERNEL_WAT, { simd: true, threads: true });
-    try {
-      return await WebAssembly.compile(parsed.toBinary({}).buffer);
-    } finally {
-      parsed.destroy();
-    }
-  })();
+  kernelModule ??= WebAssembly.compile(Buffer.from(KERNEL_WASM_BASE64, 'base64'));
   return kernelModule;
+}
+
+/**
+ * What `dots` writes for row i, computed one lane at a time: float i of the row goes to lane i mod 8
+ * (lanes 0-3 one accumulator, 4-7 the other), every product and sum rounded to float32, then the
+ * accumulators added lane-wise and the lanes summed as (0+1)+(2+3).
+ */
+export function referenceDots(
+  memory: ArrayBuffer | SharedArrayBuffer,
+  row: number,
+  q: number,
+  bytes: number,
+): number {
+  const f32 = new Float32Array(memory);
+  const lanes = new Float32Array(8);
+  for (let j = 0; j < bytes / 4; j++) {
+    const product = Math.fround((f32[row / 4 + j] as number) * (f32[q / 4 + j] as number));
+    lanes[j % 8] = Math.fround((lanes[j % 8] as number) + product);
+  }
+  const sum = (l: number): number => Math.fround((lanes[l] as number) + (lanes[l + 4] as number));
+  return Math.fround(Math.fround(sum(0) + sum(1)) + Math.fround(sum(2) + sum(3)));
+}
+
+/** What `dots8` writes for row i: the int32 (wrapping) sum of int8 row values times int16 query values. */
+export function referenceDots8(
+  memory: ArrayBuffer | SharedArrayBuffer,
+  row: number,
+  q: number,
+  bytes: number,
+): number {
+  const i8 = new Int8Array(memory);
+  const i16 = new Int16Array(memory);
+  let sum = 0;
+  for (let j = 0; j < bytes; j++)
+    sum = (sum + Math.imul(i8[row + j] as number, i16[q / 2 + j] as number)) | 0;
+  return sum;
 }

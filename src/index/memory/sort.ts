@@ -12,6 +12,11 @@ export class SlotSorter {
   private counts = new Int32Array(BUCKETS);
   private spare: Int32Array = new Int32Array(0);
 
+  /** Bytes of the buffers. */
+  get bytes(): number {
+    return this.counts.byteLength + this.spare.byteLength;
+  }
+
   /** Sorts `slots[0..n)` (non-negative int32 values) ascending, in place. */
   sort(slots: Int32Array, n: number): void {
     if (n < 2) return;

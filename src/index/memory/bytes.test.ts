@@ -1,0 +1,61 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { NamespacePolicy } from '../../policy/index.js';
+import { fileRecords } from '../records.js';
+import { MemoryIndex, type MemoryRow } from './index.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const P: NamespacePolicy = { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false };
+
+/** JS heap and array-buffer bytes in use after a full collection. */
+function used(): number {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+function row(account: string, uri: string, abstract: string): MemoryRow {
+  // The draft's one-word text rides along; the index keeps only the hit fields.
+  const draft = fileRecords(account, uri, 'x', P, { created_at: 1, updated_at: 2 })[0] as MemoryRow;
+  return { ...draft, abstract };
+}
+
+test('a row keeps its own copy of an abstract sliced from a large text, not the text', async () => {
+  const index = await MemoryIndex.create(8, 64 * 2 ** 20);
+  const before = used();
+  ((): void => {
+    const text = `${'lorem ipsum '.repeat(2_500_000)}${Math.random()}`; // 30 MB
+    index.put(
+      row('acme', 'viking://resources/big.md', text.slice(0, 256)),
+      new Float32Array(8).fill(1),
+      'lorem',
+    );
+  })();
+  expect(used() - before).toBeLessThan(4 * 2 ** 20);
+  await index.close();
+});
+
+test('the bytes the index counts cover what its rows, strings and arrays really hold', async () => {
+  const index = await MemoryIndex.create(8, 512 * 2 ** 20);
+  const before = used();
+  for (let batch = 0; batch < 20; batch++) {
+    const rows: MemoryRow[] = [];
+    const texts: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const n = batch * 1000 + i;
+      const words = Array.from({ length: 40 }, (_, w) => `w${(n * 7 + w * 13) % 5000}`).join(' ');
+      rows.push(row(`tenant${n % 300}`, `viking://resources/docs/f${n}.md`, `${words} ${n}é`.slice(0, 256)));
+      texts.push(words);
+    }
+    const vectors = rows.map(() => new Float32Array(8).fill(1));
+    index.commit(index.prepare(rows, vectors, texts));
+  }
+  const held = used() - before;
+  const counted = index.bytes - index.linearBytes;
+  expect(counted).toBeGreaterThanOrEqual(held);
+  // Honest, not padded: within 2× of what is held.
+  expect(counted).toBeLessThan(2 * held);
+  await index.close();
+});
