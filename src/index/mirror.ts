@@ -1,7 +1,9 @@
 /**
- * The store's in-memory mirror: a {@link MemoryIndex} kept in step with the records table. It is
- * loaded from the table in the background at open, updated by every write of this process after
- * LanceDB accepted it, and given up (searches fall back to LanceDB) when it would pass its memory
+ * The store's in-memory mirror: a {@link MemoryIndex} derived from the records table, never the other
+ * way round. It is loaded from a pinned table version in the background at open (writes go on
+ * meanwhile), caught up by the store from the table ({@link Mirror.patch}) before it answers
+ * searches, updated by every write of this process after LanceDB accepted it, patched from the table
+ * after a failed write, and given up (searches fall back to LanceDB) when it would pass its memory
  * budget. It assumes this process is the table's only writer (the DATA_DIR lock): writes by another
  * process to the same table are not seen.
  */
@@ -22,8 +24,9 @@ export interface Staged {
 }
 
 /**
- * `ready`: answers searches; `loading`: being filled from the table; `deferred`: set aside during a
- * bulk load (rebuilt from the table when it ends); `off`: disabled or given up.
+ * `ready`: answers searches; `loading`: being filled from the table or caught up with the writes made
+ * meanwhile; `deferred`: set aside during a bulk load (rebuilt from the table when it ends); `off`:
+ * disabled or given up.
  */
 export type MirrorState = 'ready' | 'loading' | 'deferred' | 'off';
 
@@ -73,13 +76,13 @@ interface ArrowData {
   readonly children?: readonly ArrowData[];
 }
 
-interface ArrowBatch {
+export interface ArrowBatch {
   readonly numRows: number;
   getChild(name: string): { readonly data: readonly ArrowData[] } | null;
 }
 
 /** One column of a batch as JS values, read from the buffers (per-row `get()` is far slower). */
-function readColumn(column: { readonly data: readonly ArrowData[] } | null, rows: number): unknown[] {
+export function readColumn(column: { readonly data: readonly ArrowData[] } | null, rows: number): unknown[] {
   const out: unknown[] = [];
   for (const data of column?.data ?? []) {
     const offsets = data.valueOffsets;
@@ -133,6 +136,9 @@ export class Mirror {
   private readonly strings = new Interner();
   private current: MirrorState = 'off';
   private reason = 'disabled';
+  /** The index a load filled, until it is caught up and ready. */
+  private filled: MemoryIndex | null = null;
+  private loadStarted = 0;
 
   constructor(private readonly options: MirrorOptions) {}
 
@@ -159,13 +165,14 @@ export class Mirror {
   }
 
   /**
-   * Fills a new index from the table's rows. The caller holds the store's write lock, so nothing
-   * changes the table meanwhile.
+   * Fills a new index from rows of a pinned table version. It does not answer searches yet: the
+   * store catches it up with the writes made meanwhile ({@link patch}), then calls {@link markReady}.
    */
   async load(batches: AsyncIterable<ArrowBatch>): Promise<void> {
     if (this.options.budgetBytes <= 0) return;
     this.current = 'loading';
-    const started = Date.now();
+    this.filled = null;
+    this.loadStarted = Date.now();
     try {
       const { dimension, budgetBytes, threads, log } = this.options;
       const index = await MemoryIndex.create(dimension, budgetBytes, { threads, log });
@@ -175,14 +182,50 @@ export class Mirror {
         if (this.index !== index) return;
         addBatch(index, batch, dimension, this.strings);
       }
-      if (this.index !== index) return;
-      this.current = 'ready';
-      this.options.log.info(
-        { records: index.size, memory_mb: Math.round(index.bytes / 2 ** 20), ms: Date.now() - started },
-        'in-memory search index loaded',
-      );
+      if (this.index === index && this.current === 'loading') this.filled = index;
     } catch (error) {
       this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'load failed', error);
+    }
+  }
+
+  /** Reports the mirror as loading (from before the store pins the version it loads). */
+  starting(): void {
+    if (this.options.budgetBytes > 0 && this.current !== 'ready') this.current = 'loading';
+  }
+
+  /** The index {@link load} filled, while it waits to be caught up (null otherwise). */
+  get loaded(): MemoryIndex | null {
+    return this.current === 'loading' && this.index === this.filled ? this.filled : null;
+  }
+
+  /** Lets the loaded (and caught-up) index answer searches. */
+  markReady(): void {
+    const index = this.loaded;
+    if (index === null) return;
+    this.current = 'ready';
+    this.filled = null;
+    this.options.log.info(
+      {
+        records: index.size,
+        memory_mb: Math.round(index.bytes / 2 ** 20),
+        ms: Date.now() - this.loadStarted,
+      },
+      'in-memory search index loaded',
+    );
+  }
+
+  /**
+   * Makes `index` agree with the table about `ids`: `rows` are the table's current rows of those ids
+   * (read back from it); an id it no longer holds is removed. Synchronous, so no search sees a
+   * half-patched record. Gives the mirror up when the rows do not fit.
+   */
+  patch(index: MemoryIndex, ids: Iterable<string>, rows: readonly ArrowBatch[]): void {
+    if (this.index !== index) return;
+    try {
+      for (const id of ids) index.remove(id);
+      for (const batch of rows) addBatch(index, batch, this.options.dimension, this.strings);
+    } catch (error) {
+      this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'patch failed', error);
     }
   }
 
@@ -233,15 +276,11 @@ export class Mirror {
     staged.index.discard(...staged.chunks);
   }
 
-  /**
-   * Sets the mirror aside for a bulk load: searches use LanceDB until it is rebuilt from the table
-   * ({@link load}). Returns the ids it held (the table's, as of now), or null when it was not ready.
-   */
-  defer(): ((id: string) => boolean) | null {
-    const index = this.ready;
-    if (this.current === 'off') return null;
+  /** Sets the mirror aside for a bulk load: searches use LanceDB until it is rebuilt ({@link load}). */
+  defer(): void {
+    if (this.current === 'off') return;
     this.current = 'deferred';
-    return index === null ? null : (id) => index.has(id);
+    this.filled = null;
   }
 
   /** Mirrors deleted records (after LanceDB deleted them). */

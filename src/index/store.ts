@@ -1,9 +1,12 @@
 /**
  * The LanceDB index store: one `records` table (SPEC 9.2) opened once, with the embedder identity in
- * its schema metadata, scalar and full-text indexes, writes that append new records and merge only
- * existing ones, deletes built from policy expressions, and compaction off the write path. Vector
- * queries are planned: exact from the in-memory mirror of the table when it is ready, else an exact
- * prefiltered LanceDB scan — both get the same filter expression and return the same top k.
+ * its schema metadata, scalar and full-text indexes, writes that merge by id (a bulk load appends the
+ * ids the table itself said it lacks), deletes built from policy expressions and always sent to
+ * LanceDB, account purges that fence off records read before them, and compaction off the write
+ * path. Vector queries are planned: exact from the in-memory mirror of the table when it is ready and
+ * caught up, else an exact prefiltered LanceDB scan — both get the same filter expression and return
+ * the same top k. The mirror never decides what the table holds: it is patched from the table after
+ * a failed write, and loads from a pinned table version while writes go on.
  * Before every write it checks that the table is still there: a table deleted under it (its folder
  * removed) is reported lost instead of being re-created half empty by the next write.
  */
@@ -15,6 +18,7 @@ import {
   COLUMN_NAMES,
   COLUMNS,
   compileWhere,
+  eq,
   HIT_COLUMNS,
   type Column,
   type Expr,
@@ -27,6 +31,7 @@ import { Mirror } from './mirror.js';
 import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
 import type { IndexRecord, RecordDraft } from './records.js';
 import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
+import { MIRROR_COLUMNS, readIds, readRows } from './table-reads.js';
 import { hasCjk, searchableText } from './terms.js';
 
 export interface EmbedderIdentity {
@@ -106,13 +111,17 @@ export function lostError(uri: string): AppError {
 export class IndexStore {
   private writes = 0;
   private maintenance: Promise<void> | null = null;
-  /** Serialises this process's writes and the mirror's load, so the mirror sees them in table order. */
+  /** Serialises this process's writes (and the mirror's catch-up), so the mirror sees them in table order. */
   private readonly writeLock = new KeyedMutex();
   private readonly mirror: Mirror;
   private loading: Promise<void> = Promise.resolve();
-  /** While a bulk load runs: the ids the table held when it began (null: unknown), and those it wrote. */
-  private bulk: { readonly held: ((id: string) => boolean) | null; readonly written: IdHashSet } | null =
-    null;
+  /** While the mirror loads: ids written and delete filters applied since its pinned version. */
+  private missed: { readonly ids: Set<string>; readonly deletes: Expr[] } | null = null;
+  /** Purges so far, and the purge number of each purged account (see {@link purgeAccount}). */
+  private purgeCount = 0;
+  private readonly purges = new Map<string, number>();
+  /** While a bulk load runs: the ids the table held when it began (as the table said), and those it wrote. */
+  private bulk: { readonly held: IdHashSet; readonly written: IdHashSet } | null = null;
   private lostListener: (() => void) | null = null;
   /** Set once a write found the table gone; cleared by {@link recreate}. */
   private isLost = false;
@@ -193,15 +202,62 @@ export class IndexStore {
     return table;
   }
 
-  /** Fills the mirror from the table in the background; writes wait meanwhile, searches use LanceDB. */
+  /**
+   * Fills the mirror from the table in the background; writes go on meanwhile (to LanceDB alone) and
+   * searches use LanceDB until the mirror has loaded and caught up with them.
+   */
   private loadMirror(): Promise<void> {
     if ((this.options.memoryBudgetBytes ?? 0) <= 0) return Promise.resolve();
-    return this.writeLock.run('write', () => this.fillMirror());
+    this.mirror.starting();
+    return this.fillMirror().catch((error: unknown) => this.mirror.giveUp('load failed', error));
   }
 
-  /** Loads the mirror from the table (the caller holds the write lock). */
+  /**
+   * Loads the mirror from the table version current when it starts (a second handle pinned to it), then
+   * catches it up under the write lock with what was written since. The version is read under the lock
+   * so every later write is recorded in {@link missed}.
+   */
   private async fillMirror(): Promise<void> {
-    await this.mirror.load(this.table.query().select([...HIT_COLUMNS, 'text', 'vector']));
+    const version = await this.writeLock.run('write', () => {
+      this.missed = { ids: new Set(), deletes: [] };
+      return this.table.version();
+    });
+    const pinned = await this.db.openTable(TABLE_NAME);
+    try {
+      await pinned.checkout(version);
+      await this.mirror.load(pinned.query().select(MIRROR_COLUMNS));
+    } finally {
+      pinned.close();
+    }
+    await this.writeLock.run('write', () => this.catchUp());
+  }
+
+  /** Under the write lock: re-reads from the table every record written since the load's version. */
+  private async catchUp(): Promise<void> {
+    const missed = this.missed;
+    this.missed = null;
+    const index = this.mirror.loaded;
+    if (index === null || missed === null) return;
+    const ids = new Set(missed.ids);
+    for (const expr of missed.deletes) for (const id of index.matchIds(expr)) ids.add(id);
+    this.mirror.patch(index, ids, await readRows(this.table, ids));
+    this.mirror.markReady();
+  }
+
+  /**
+   * Under the write lock, after a failed write: the mirror re-reads `ids` from the table (the write may
+   * have landed in part, or whole). If even that fails it stops answering and is loaded again.
+   */
+  private async repair(ids: readonly string[]): Promise<void> {
+    const index = this.mirror.ready;
+    if (index === null) return;
+    try {
+      this.mirror.patch(index, ids, await readRows(this.table, ids));
+    } catch (error) {
+      (this.options.log ?? logger).warn({ err: error }, 'mirror repair failed; reloading it from the table');
+      this.mirror.defer();
+      this.loading = this.loading.then(() => this.loadMirror());
+    }
   }
 
   /** Whether the table is still there (its folder may have been removed under the running server). */
@@ -242,8 +298,10 @@ export class IndexStore {
       this.table = await IndexStore.create(this.db, this.embedder);
       this.isLost = false;
       this.created = true;
-      // Still under the lock: no write reaches the old mirror's contents.
-      await this.fillMirror();
+      // Still under the lock: no write reaches the old mirror's contents. The new table is empty.
+      this.missed = null;
+      await this.mirror.load(this.table.query().select(MIRROR_COLUMNS));
+      this.mirror.markReady();
     });
   }
 
@@ -276,13 +334,17 @@ export class IndexStore {
   /**
    * Inserts or replaces records by `id`; a batch holding one id twice stores its last record only
    * (LanceDB would insert both). The mirror prepares the records while LanceDB writes them and shows
-   * them once LanceDB accepted them: a search never finds a record the table does not hold.
+   * them once LanceDB accepted them: a search never finds a record the table does not hold. After a
+   * failed write the mirror re-reads those ids from the table. `readSince` ({@link purgeMark} taken
+   * before the records' sources were read) drops records of accounts purged since.
    */
-  async upsert(batch: readonly IndexRecord[]): Promise<void> {
+  async upsert(batch: readonly IndexRecord[], readSince?: number): Promise<void> {
     if (batch.length === 0) return;
-    const records = lastPerId(batch);
     await this.writeLock.run('write', async () => {
+      const records = this.unfenced(lastPerId(batch), readSince);
+      if (records.length === 0) return;
       await this.assertPresent();
+      for (const r of records) this.missed?.ids.add(r.id);
       const written = this.write(records);
       // Handled here so a failure while the mirror prepares is not reported as unhandled.
       void written.catch(() => undefined);
@@ -291,9 +353,36 @@ export class IndexStore {
         await written;
       } catch (error) {
         this.mirror.discard(staged);
+        await this.repair(records.map((r) => r.id));
         throw error;
       }
       this.mirror.commit(staged);
+    });
+    this.wrote();
+  }
+
+  /** The records not of an account purged after `readSince` (all when it is undefined). */
+  private unfenced(records: readonly IndexRecord[], readSince: number | undefined): readonly IndexRecord[] {
+    if (readSince === undefined || readSince >= this.purgeCount) return records;
+    return records.filter((r) => (this.purges.get(r.account_id) ?? 0) <= readSince);
+  }
+
+  /** The purge count now: an indexing batch takes it before reading its sources (see {@link upsert}). */
+  purgeMark(): number {
+    return this.purgeCount;
+  }
+
+  /**
+   * Deletes every record of an account from the table and the mirror before it resolves, whatever the
+   * indexer is doing, and fences off records of it whose sources were read before (an indexing batch
+   * in flight would otherwise write the old tenant's records back). For an account id re-used after
+   * a delete: nothing of the earlier account may be found by the new one.
+   */
+  async purgeAccount(account_id: string): Promise<void> {
+    await this.writeLock.run('write', async () => {
+      this.purgeCount += 1;
+      this.purges.set(account_id, this.purgeCount);
+      await this.deleteLocked(eq('account_id', account_id));
     });
     this.wrote();
   }
@@ -309,8 +398,9 @@ export class IndexStore {
     await this.loading;
     await this.writeLock.run('write', async () => {
       if (this.bulk !== null) throw new Error('a bulk load is already running');
-      // Without a ready mirror the table's ids are known only when it is empty.
-      const held = this.mirror.defer() ?? ((await this.table.countRows()) === 0 ? () => false : null);
+      this.mirror.defer();
+      // The ids the table holds, as it says (an empty table has none to read).
+      const held = (await this.table.countRows()) === 0 ? new IdHashSet() : await readIds(this.table);
       this.bulk = { held, written: new IdHashSet() };
     });
     try {
@@ -325,28 +415,18 @@ export class IndexStore {
   }
 
   /**
-   * Whether the table may hold a record of `id`: the mirror knows when it is ready, a bulk load from
-   * the ids the table held when it began and those it wrote since; null when nothing knows.
-   */
-  private mayHold(): ((id: string) => boolean) | null {
-    const memory = this.mirror.ready;
-    if (memory !== null) return (id) => memory.has(id);
-    if (this.bulk === null || this.bulk.held === null) return null;
-    const { held, written } = this.bulk;
-    return (id) => written.mayHold(id) || held(id);
-  }
-
-  /**
-   * Writes records to the table. Records the table cannot hold yet (see {@link mayHold}) are
-   * appended; only the others are merged (a merge reads the id index, an append does not).
+   * Writes records to the table: one merge by id, in which LanceDB alone decides which ids it holds.
+   * During a bulk load, ids the table lacked when it began (it said so) and that the load has not
+   * written yet are appended instead (a merge reads the id index, an append does not).
    */
   private async write(records: readonly IndexRecord[]): Promise<void> {
-    const mayHold = this.mayHold();
+    const bulk = this.bulk;
     const fresh: IndexRecord[] = [];
     const known: IndexRecord[] = [];
     for (const r of records) {
-      (mayHold !== null && !mayHold(r.id) ? fresh : known).push(r);
-      this.bulk?.written.add(r.id);
+      const absent = bulk !== null && !bulk.written.mayHold(r.id) && !bulk.held.mayHold(r.id);
+      (absent ? fresh : known).push(r);
+      bulk?.written.add(r.id);
     }
     if (fresh.length > 0) await this.table.add(this.arrow(fresh));
     if (known.length > 0) {
@@ -358,18 +438,25 @@ export class IndexStore {
     }
   }
 
-  /** Deletes every record matching a policy-core expression (nothing to write when none matches). */
+  /** Deletes every record matching a policy-core expression; the delete always goes to LanceDB. */
   async deleteWhere(expr: Expr): Promise<void> {
     if (expr.kind === 'const' && !expr.value) return;
-    const wrote = await this.writeLock.run('write', async () => {
-      const ids = this.mirror.ready?.matchIds(expr) ?? null;
-      if (ids !== null && ids.length === 0) return false;
-      await this.assertPresent();
+    await this.writeLock.run('write', () => this.deleteLocked(expr));
+    this.wrote();
+  }
+
+  /** Under the write lock: deletes in the table, then in the mirror (patched from the table on failure). */
+  private async deleteLocked(expr: Expr): Promise<void> {
+    await this.assertPresent();
+    this.missed?.deletes.push(expr);
+    const ids = this.mirror.ready?.matchIds(expr) ?? [];
+    try {
       await this.table.delete(compileWhere(expr));
-      if (ids !== null) this.mirror.remove(ids);
-      return true;
-    });
-    if (wrote) this.wrote();
+    } catch (error) {
+      await this.repair(ids);
+      throw error;
+    }
+    this.mirror.remove(ids);
   }
 
   /** Records matching an expression (exact: from the mirror when ready, else a LanceDB count). */
@@ -449,8 +536,9 @@ export class IndexStore {
   async optimize(): Promise<void> {
     if (this.maintenance !== null) return this.maintenance;
     this.writes = 0;
-    this.maintenance = this.table
-      .optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) })
+    // After a mirror load: its pinned version must not be pruned while it is read.
+    this.maintenance = this.loading
+      .then(() => this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) }))
       .then(() => undefined)
       .finally(() => (this.maintenance = null));
     return this.maintenance;
