@@ -382,7 +382,7 @@ export class IndexStore {
     await this.writeLock.run('write', async () => {
       this.purgeCount += 1;
       this.purges.set(account_id, this.purgeCount);
-      await this.deleteLocked(eq('account_id', account_id));
+      return this.deleteLocked(eq('account_id', account_id));
     });
     this.wrote();
   }
@@ -438,25 +438,34 @@ export class IndexStore {
     }
   }
 
-  /** Deletes every record matching a policy-core expression; the delete always goes to LanceDB. */
+  /** Deletes every record matching a policy-core expression; the table decides whether any does. */
   async deleteWhere(expr: Expr): Promise<void> {
     if (expr.kind === 'const' && !expr.value) return;
-    await this.writeLock.run('write', () => this.deleteLocked(expr));
-    this.wrote();
+    if (await this.writeLock.run('write', () => this.deleteLocked(expr))) this.wrote();
   }
 
-  /** Under the write lock: deletes in the table, then in the mirror (patched from the table on failure). */
-  private async deleteLocked(expr: Expr): Promise<void> {
+  /**
+   * Under the write lock: deletes in the table, then in the mirror (patched from the table on
+   * failure). Whether the table held any matching record.
+   */
+  private async deleteLocked(expr: Expr): Promise<boolean> {
     await this.assertPresent();
     this.missed?.deletes.push(expr);
     const ids = this.mirror.ready?.matchIds(expr) ?? [];
-    try {
-      await this.table.delete(compileWhere(expr));
-    } catch (error) {
-      await this.repair(ids);
-      throw error;
+    const where = compileWhere(expr);
+    // LanceDB commits a version even for a delete that matches nothing (every batch's stale-chunk
+    // delete): the table, not the mirror, says whether there is anything to delete.
+    const held = (await this.table.countRows(where)) > 0;
+    if (held) {
+      try {
+        await this.table.delete(where);
+      } catch (error) {
+        await this.repair(ids);
+        throw error;
+      }
     }
     this.mirror.remove(ids);
+    return held;
   }
 
   /** Records matching an expression (exact: from the mirror when ready, else a LanceDB count). */
