@@ -26,12 +26,14 @@ import {
 } from '../policy/index.js';
 import { KeyedMutex } from '../storage/atomic.js';
 import { META_EMBEDDER_DIMENSION, META_EMBEDDER_ID, recordSchema, toArrowTable } from './arrow.js';
-import { IdHashSet } from './id-set.js';
+import { BulkIds } from './bulk-ids.js';
+import { Compactor } from './compaction.js';
 import { Mirror } from './mirror.js';
+import { MirrorSync } from './mirror-sync.js';
 import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
 import type { IndexRecord, RecordDraft } from './records.js';
 import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
-import { MIRROR_COLUMNS, readIds, readRows } from './table-reads.js';
+import { PurgeFence } from './purge-fence.js';
 import { hasCjk, searchableText } from './terms.js';
 
 export interface EmbedderIdentity {
@@ -109,19 +111,14 @@ export function lostError(uri: string): AppError {
 }
 
 export class IndexStore {
-  private writes = 0;
-  private maintenance: Promise<void> | null = null;
   /** Serialises this process's writes (and the mirror's catch-up), so the mirror sees them in table order. */
   private readonly writeLock = new KeyedMutex();
   private readonly mirror: Mirror;
-  private loading: Promise<void> = Promise.resolve();
-  /** While the mirror loads: ids written and delete filters applied since its pinned version. */
-  private missed: { readonly ids: Set<string>; readonly deletes: Expr[] } | null = null;
-  /** Purges so far, and the purge number of each purged account (see {@link purgeAccount}). */
-  private purgeCount = 0;
-  private readonly purges = new Map<string, number>();
-  /** While a bulk load runs: the ids the table held when it began (as the table said), and those it wrote. */
-  private bulk: { readonly held: IdHashSet; readonly written: IdHashSet } | null = null;
+  private readonly sync: MirrorSync;
+  private readonly compactor: Compactor;
+  private readonly fence = new PurgeFence();
+  /** While a bulk load runs: the ids the table held when it began, and those the load wrote. */
+  private bulk: BulkIds | null = null;
   private lostListener: (() => void) | null = null;
   /** Set once a write found the table gone; cleared by {@link recreate}. */
   private isLost = false;
@@ -140,6 +137,24 @@ export class IndexStore {
       dimension: embedder.dimension,
       budgetBytes: options.memoryBudgetBytes ?? 0,
       threads: options.searchThreads ?? 0,
+      log: options.log ?? logger,
+    });
+    this.sync = new MirrorSync({
+      mirror: this.mirror,
+      enabled: (options.memoryBudgetBytes ?? 0) > 0,
+      table: () => this.table,
+      pinned: async (version) => {
+        const pinned = await this.db.openTable(TABLE_NAME);
+        await pinned.checkout(version);
+        return pinned;
+      },
+      locked: (fn) => this.writeLock.run('write', fn),
+      log: options.log ?? logger,
+    });
+    this.compactor = new Compactor({
+      table: () => this.table,
+      ready: () => this.sync.whenLoaded(),
+      every: options.optimizeEvery ?? 50,
       log: options.log ?? logger,
     });
   }
@@ -170,7 +185,7 @@ export class IndexStore {
       const ours = recordSchema(stored.id, stored.dimension);
       const store = new IndexStore(session, db, table, ours, stored, options);
       store.created = !exists;
-      store.loading = store.loadMirror();
+      void store.sync.start();
       return store;
     } catch (error) {
       db.close();
@@ -200,64 +215,6 @@ export class IndexStore {
       if (index !== undefined) await table.createIndex(column, { config: INDEX_CONFIG[index]() });
     }
     return table;
-  }
-
-  /**
-   * Fills the mirror from the table in the background; writes go on meanwhile (to LanceDB alone) and
-   * searches use LanceDB until the mirror has loaded and caught up with them.
-   */
-  private loadMirror(): Promise<void> {
-    if ((this.options.memoryBudgetBytes ?? 0) <= 0) return Promise.resolve();
-    this.mirror.starting();
-    return this.fillMirror().catch((error: unknown) => this.mirror.giveUp('load failed', error));
-  }
-
-  /**
-   * Loads the mirror from the table version current when it starts (a second handle pinned to it), then
-   * catches it up under the write lock with what was written since. The version is read under the lock
-   * so every later write is recorded in {@link missed}.
-   */
-  private async fillMirror(): Promise<void> {
-    const version = await this.writeLock.run('write', () => {
-      this.missed = { ids: new Set(), deletes: [] };
-      return this.table.version();
-    });
-    const pinned = await this.db.openTable(TABLE_NAME);
-    try {
-      await pinned.checkout(version);
-      await this.mirror.load(pinned.query().select(MIRROR_COLUMNS));
-    } finally {
-      pinned.close();
-    }
-    await this.writeLock.run('write', () => this.catchUp());
-  }
-
-  /** Under the write lock: re-reads from the table every record written since the load's version. */
-  private async catchUp(): Promise<void> {
-    const missed = this.missed;
-    this.missed = null;
-    const index = this.mirror.loaded;
-    if (index === null || missed === null) return;
-    const ids = new Set(missed.ids);
-    for (const expr of missed.deletes) for (const id of index.matchIds(expr)) ids.add(id);
-    this.mirror.patch(index, ids, await readRows(this.table, ids));
-    this.mirror.markReady();
-  }
-
-  /**
-   * Under the write lock, after a failed write: the mirror re-reads `ids` from the table (the write may
-   * have landed in part, or whole). If even that fails it stops answering and is loaded again.
-   */
-  private async repair(ids: readonly string[]): Promise<void> {
-    const index = this.mirror.ready;
-    if (index === null) return;
-    try {
-      this.mirror.patch(index, ids, await readRows(this.table, ids));
-    } catch (error) {
-      (this.options.log ?? logger).warn({ err: error }, 'mirror repair failed; reloading it from the table');
-      this.mirror.defer();
-      this.loading = this.loading.then(() => this.loadMirror());
-    }
   }
 
   /** Whether the table is still there (its folder may have been removed under the running server). */
@@ -290,7 +247,7 @@ export class IndexStore {
    * Whatever a lost table left behind is dropped.
    */
   async recreate(prepare: () => Promise<unknown>): Promise<void> {
-    await this.loading;
+    await this.sync.whenLoaded();
     await this.writeLock.run('write', async () => {
       await prepare();
       if (await this.listed()) await this.db.dropTable(TABLE_NAME);
@@ -298,10 +255,8 @@ export class IndexStore {
       this.table = await IndexStore.create(this.db, this.embedder);
       this.isLost = false;
       this.created = true;
-      // Still under the lock: no write reaches the old mirror's contents. The new table is empty.
-      this.missed = null;
-      await this.mirror.load(this.table.query().select(MIRROR_COLUMNS));
-      this.mirror.markReady();
+      // Still under the lock: no write reaches the old mirror's contents.
+      await this.sync.emptied();
     });
   }
 
@@ -318,7 +273,7 @@ export class IndexStore {
 
   /** Resolves once the mirror has finished loading (whether it is ready or gave up). */
   whenLoaded(): Promise<void> {
-    return this.loading;
+    return this.sync.whenLoaded();
   }
 
   /** What status shows about the in-memory mirror, and the MiB LanceDB's caches hold. */
@@ -341,10 +296,10 @@ export class IndexStore {
   async upsert(batch: readonly IndexRecord[], readSince?: number): Promise<void> {
     if (batch.length === 0) return;
     await this.writeLock.run('write', async () => {
-      const records = this.unfenced(lastPerId(batch), readSince);
+      const records = this.fence.admit(lastPerId(batch), readSince);
       if (records.length === 0) return;
       await this.assertPresent();
-      for (const r of records) this.missed?.ids.add(r.id);
+      this.sync.writing(records.map((r) => r.id));
       const written = this.write(records);
       // Handled here so a failure while the mirror prepares is not reported as unhandled.
       void written.catch(() => undefined);
@@ -353,7 +308,7 @@ export class IndexStore {
         await written;
       } catch (error) {
         this.mirror.discard(staged);
-        await this.repair(records.map((r) => r.id));
+        await this.sync.repair(records.map((r) => r.id));
         throw error;
       }
       this.mirror.commit(staged);
@@ -361,15 +316,9 @@ export class IndexStore {
     this.wrote();
   }
 
-  /** The records not of an account purged after `readSince` (all when it is undefined). */
-  private unfenced(records: readonly IndexRecord[], readSince: number | undefined): readonly IndexRecord[] {
-    if (readSince === undefined || readSince >= this.purgeCount) return records;
-    return records.filter((r) => (this.purges.get(r.account_id) ?? 0) <= readSince);
-  }
-
   /** The purge count now: an indexing batch takes it before reading its sources (see {@link upsert}). */
   purgeMark(): number {
-    return this.purgeCount;
+    return this.fence.mark();
   }
 
   /**
@@ -380,8 +329,7 @@ export class IndexStore {
    */
   async purgeAccount(account_id: string): Promise<void> {
     await this.writeLock.run('write', async () => {
-      this.purgeCount += 1;
-      this.purges.set(account_id, this.purgeCount);
+      this.fence.purge(account_id);
       return this.deleteLocked(eq('account_id', account_id));
     });
     this.wrote();
@@ -395,13 +343,11 @@ export class IndexStore {
    * LanceDB until then.
    */
   async bulkLoad<T>(load: () => Promise<T>): Promise<T> {
-    await this.loading;
+    await this.sync.whenLoaded();
     await this.writeLock.run('write', async () => {
       if (this.bulk !== null) throw new Error('a bulk load is already running');
       this.mirror.defer();
-      // The ids the table holds, as it says (an empty table has none to read).
-      const held = (await this.table.countRows()) === 0 ? new IdHashSet() : await readIds(this.table);
-      this.bulk = { held, written: new IdHashSet() };
+      this.bulk = await BulkIds.of(this.table);
     });
     try {
       return await load();
@@ -410,7 +356,7 @@ export class IndexStore {
         this.bulk = null;
         return Promise.resolve();
       });
-      if (this.mirror.state === 'deferred') this.loading = this.loadMirror();
+      if (this.mirror.state === 'deferred') void this.sync.start();
     }
   }
 
@@ -423,11 +369,7 @@ export class IndexStore {
     const bulk = this.bulk;
     const fresh: IndexRecord[] = [];
     const known: IndexRecord[] = [];
-    for (const r of records) {
-      const absent = bulk !== null && !bulk.written.mayHold(r.id) && !bulk.held.mayHold(r.id);
-      (absent ? fresh : known).push(r);
-      bulk?.written.add(r.id);
-    }
+    for (const r of records) (bulk?.claim(r.id) === true ? fresh : known).push(r);
     if (fresh.length > 0) await this.table.add(this.arrow(fresh));
     if (known.length > 0) {
       await this.table
@@ -450,7 +392,7 @@ export class IndexStore {
    */
   private async deleteLocked(expr: Expr): Promise<boolean> {
     await this.assertPresent();
-    this.missed?.deletes.push(expr);
+    this.sync.deleting(expr);
     const ids = this.mirror.ready?.matchIds(expr) ?? [];
     const where = compileWhere(expr);
     // LanceDB commits a version even for a delete that matches nothing (every batch's stale-chunk
@@ -460,7 +402,7 @@ export class IndexStore {
       try {
         await this.table.delete(where);
       } catch (error) {
-        await this.repair(ids);
+        await this.sync.repair(ids);
         throw error;
       }
     }
@@ -537,25 +479,14 @@ export class IndexStore {
     return rows.map(parseHit);
   }
 
-  /**
-   * Compacts small fragments, folds new rows into the scalar and full-text indexes (unindexed rows
-   * are still searched, only slower) and prunes versions older than a minute. Waits for a background
-   * run in progress instead of starting a second one.
-   */
-  async optimize(): Promise<void> {
-    if (this.maintenance !== null) return this.maintenance;
-    this.writes = 0;
-    // After a mirror load: its pinned version must not be pruned while it is read.
-    this.maintenance = this.loading
-      .then(() => this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) }))
-      .then(() => undefined)
-      .finally(() => (this.maintenance = null));
-    return this.maintenance;
+  /** Compacts the table now (see {@link Compactor.optimize}). */
+  optimize(): Promise<void> {
+    return this.compactor.optimize();
   }
 
   /** Resolves when no background compaction is running. */
-  async settled(): Promise<void> {
-    await this.maintenance?.catch(() => undefined);
+  settled(): Promise<void> {
+    return this.compactor.settled();
   }
 
   /** Number of data fragments (many small ones mean compaction is due). */
@@ -563,13 +494,9 @@ export class IndexStore {
     return (await this.table.stats()).fragmentStats.numFragments;
   }
 
-  /** Counts a write; every `optimizeEvery` writes a compaction starts in the background. */
+  /** Counts a write towards the next background compaction. */
   private wrote(): void {
-    this.writes += 1;
-    if (this.writes < (this.options.optimizeEvery ?? 50) || this.maintenance !== null) return;
-    this.optimize().catch((error: unknown) =>
-      (this.options.log ?? logger).warn({ err: error }, 'index compaction failed; retried later'),
-    );
+    this.compactor.wrote();
   }
 
   /** Records as an Arrow table; the `text` column holds the searchable form its FTS index needs. */
@@ -581,7 +508,7 @@ export class IndexStore {
   /** Stops the mirror (a load in progress ends at its next batch), waits for compaction, closes the table. */
   async close(): Promise<void> {
     await this.mirror.close();
-    await this.loading;
+    await this.sync.whenLoaded();
     await this.settled();
     this.table.close();
     this.db.close();
