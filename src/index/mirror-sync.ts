@@ -28,8 +28,20 @@ export class MirrorSync {
   private loading: Promise<void> = Promise.resolve();
   /** While the mirror loads: ids written and delete filters applied since its pinned version. */
   private missed: { readonly ids: Set<string>; readonly deletes: Expr[] } | null = null;
+  /** The table version the mirror last agreed with. */
+  private version: number | null = null;
 
   constructor(private readonly deps: MirrorSyncDeps) {}
+
+  /** The table version the mirror reflects; null while it does not answer (loading, set aside, off). */
+  get reflects(): number | null {
+    return this.deps.mirror.ready === null ? null : this.version;
+  }
+
+  /** Under the write lock, after the mirror took in a write: it reflects the table's version now. */
+  async caughtUp(): Promise<void> {
+    if (this.deps.mirror.ready !== null) this.version = await this.deps.table().version();
+  }
 
   /** Resolves once the load in progress (if any) has finished: the mirror is ready, or gave up. */
   whenLoaded(): Promise<void> {
@@ -82,6 +94,7 @@ export class MirrorSync {
     for (const expr of missed.deletes) for (const id of index.matchIds(expr)) ids.add(id);
     this.deps.mirror.patch(index, ids, await readRows(this.deps.table(), ids));
     this.deps.mirror.markReady();
+    await this.caughtUp();
   }
 
   /** Under the write lock, before a write of these ids: recorded while the mirror loads. */
@@ -105,6 +118,7 @@ export class MirrorSync {
     if (index === null) return;
     try {
       mirror.patch(index, ids, await readRows(this.deps.table(), ids));
+      await this.caughtUp();
     } catch (error) {
       log.warn({ err: error }, 'mirror repair failed; reloading it from the table');
       mirror.defer();
@@ -117,5 +131,6 @@ export class MirrorSync {
     this.missed = null;
     await this.deps.mirror.load(this.deps.table().query().select(MIRROR_COLUMNS));
     this.deps.mirror.markReady();
+    await this.caughtUp();
   }
 }

@@ -278,7 +278,11 @@ export class IndexStore {
 
   /** What status shows about the in-memory mirror, and the MiB LanceDB's caches hold. */
   memoryStatus(): Record<string, unknown> {
-    return { ...this.mirror.describe(), lancedb_cache_mb: Math.round(this.cacheBytes() / 2 ** 17) / 8 };
+    return {
+      ...this.mirror.describe(),
+      reflects_version: this.sync.reflects,
+      lancedb_cache_mb: Math.round(this.cacheBytes() / 2 ** 17) / 8,
+    };
   }
 
   /** Bytes held by LanceDB's index and metadata caches. */
@@ -312,6 +316,7 @@ export class IndexStore {
         throw error;
       }
       this.mirror.commit(staged);
+      await this.sync.caughtUp();
     });
     this.wrote();
   }
@@ -407,6 +412,7 @@ export class IndexStore {
       }
     }
     this.mirror.remove(ids);
+    if (held) await this.sync.caughtUp();
     return held;
   }
 

@@ -103,6 +103,7 @@ describe('the mirror never steers the table', () => {
     expect(await tableRows(store, A_URI)).toHaveLength(1);
     expect(await found(store, ACME, 'auto')).toEqual(await found(store, ACME, 'baseline'));
     expect(await store.countRows(ACME)).toBe(2);
+    expect(store.memoryStatus()).toMatchObject({ reflects_version: await store.version() });
   });
 
   test('a write that lands and then reports a failure is patched into the mirror from the table', async () => {
@@ -112,6 +113,7 @@ describe('the mirror never steers the table', () => {
     expect(memory).toEqual(await found(store, ACME, 'baseline'));
     expect([...memory.values()].sort()).toEqual(['alpha second draft', 'bravo secret plan']);
     expect((await store.fullTextSearch('bravo', ACME, 10)).map((r) => r.uri)).toEqual([B_URI]);
+    expect(store.memoryStatus()).toMatchObject({ reflects_version: await store.version() });
   });
 
   test('a delete reaches LanceDB whatever the mirror holds: the deleted text stays gone after a restart', async () => {
@@ -180,7 +182,7 @@ describe('loading the mirror does not hold writes', () => {
       const settled = await Promise.race([Promise.all([wrote, deleted, added]), timeout]);
       clearTimeout(timer);
       expect(settled).toEqual(['written', 'deleted', 'added']);
-      expect(store.memoryStatus()).toMatchObject({ state: 'loading' });
+      expect(store.memoryStatus()).toMatchObject({ state: 'loading', reflects_version: null });
       const during = await store.vectorSearch(embedder.vector('alpha'), ACME, 10);
       expect(during.plan.name).toBe('lance-exact');
       expect(new Set(during.rows.map((r) => r.abstract))).toEqual(
@@ -189,7 +191,11 @@ describe('loading the mirror does not hold writes', () => {
 
       release();
       await store.whenLoaded();
-      expect(store.memoryStatus()).toMatchObject({ state: 'ready', records: 2 });
+      expect(store.memoryStatus()).toMatchObject({
+        state: 'ready',
+        records: 2,
+        reflects_version: await store.version(),
+      });
       const after = await store.vectorSearch(embedder.vector('alpha'), ACME, 10);
       expect(after.plan.name).toBe('memory');
       expect(new Map(after.rows.map((r) => [r.id, r.abstract]))).toEqual(
