@@ -58,8 +58,7 @@ export class MirrorSync {
   }
 
   private load(): Promise<void> {
-    if (!this.deps.enabled) return Promise.resolve();
-    this.deps.mirror.starting();
+    if (!this.deps.enabled || !this.deps.mirror.starting()) return Promise.resolve();
     return this.fill().catch((error: unknown) => {
       this.missed = null;
       this.deps.mirror.giveUp('load failed', error);
@@ -93,8 +92,8 @@ export class MirrorSync {
     const ids = new Set(missed.ids);
     for (const expr of missed.deletes) for (const id of index.matchIds(expr)) ids.add(id);
     this.deps.mirror.patch(index, ids, await readRows(this.deps.table(), ids));
+    this.version = await this.deps.table().version();
     this.deps.mirror.markReady();
-    await this.caughtUp();
   }
 
   /** Under the write lock, before a write of these ids: recorded while the mirror loads. */
@@ -130,7 +129,7 @@ export class MirrorSync {
   async emptied(): Promise<void> {
     this.missed = null;
     await this.deps.mirror.load(this.deps.table().query().select(MIRROR_COLUMNS));
+    this.version = await this.deps.table().version();
     this.deps.mirror.markReady();
-    await this.caughtUp();
   }
 }

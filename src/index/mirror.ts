@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { HIT_COLUMNS, type HitRow } from '../policy/index.js';
 import { ArenaFullError } from './memory/arena.js';
 import { MemoryIndex, type MemoryRow, type Prepared } from './memory/index.js';
+import { readColumn, readVectors, type ArrowBatch } from './arrow-read.js';
 import type { IndexRecord } from './records.js';
 
 /** Records the mirror prepares between two turns of the event loop. */
@@ -65,63 +66,6 @@ function mirrorRow(r: HitRow, strings: Interner): MemoryRow {
   };
 }
 
-/** Column data of a LanceDB result batch (its own apache-arrow copy, read through this shape). */
-interface ArrowData {
-  readonly offset: number;
-  readonly length: number;
-  readonly nullCount: number;
-  readonly nullBitmap?: Uint8Array | null;
-  readonly valueOffsets?: Int32Array | BigInt64Array | null;
-  readonly values?: ArrayLike<number> | null;
-  readonly children?: readonly ArrowData[];
-}
-
-export interface ArrowBatch {
-  readonly numRows: number;
-  getChild(name: string): { readonly data: readonly ArrowData[] } | null;
-}
-
-/** One column of a batch as JS values, read from the buffers (per-row `get()` is far slower). */
-export function readColumn(column: { readonly data: readonly ArrowData[] } | null, rows: number): unknown[] {
-  const out: unknown[] = [];
-  for (const data of column?.data ?? []) {
-    const offsets = data.valueOffsets;
-    const values = data.values;
-    for (let i = 0; i < data.length; i++) {
-      const at = data.offset + i;
-      const valid =
-        data.nullCount === 0 || !data.nullBitmap || ((data.nullBitmap[at >> 3] ?? 0) & (1 << (at & 7))) !== 0;
-      if (!valid || values === null || values === undefined) out.push(null);
-      else if (offsets !== null && offsets !== undefined) {
-        const bytes = values as Uint8Array;
-        const from = Number(offsets[at]);
-        const to = Number(offsets[at + 1]);
-        out.push(Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8'));
-      } else out.push(values[at]);
-    }
-  }
-  if (out.length !== rows) throw new Error(`column has ${out.length} values for ${rows} rows`);
-  return out;
-}
-
-/** The vectors of a batch as views into its fixed-size-list buffer. */
-function readVectors(
-  column: { readonly data: readonly ArrowData[] } | null,
-  dimension: number,
-): Float32Array[] {
-  const out: Float32Array[] = [];
-  for (const data of column?.data ?? []) {
-    const child = data.children?.[0];
-    const values = child?.values;
-    if (!(values instanceof Float32Array) || child === undefined) throw new Error('vector column unreadable');
-    for (let i = 0; i < data.length; i++) {
-      const start = child.offset + (data.offset + i) * dimension;
-      out.push(values.subarray(start, start + dimension));
-    }
-  }
-  return out;
-}
-
 export interface MirrorOptions {
   readonly dimension: number;
   /** Bytes the mirror may use; 0 disables it. */
@@ -139,6 +83,8 @@ export class Mirror {
   /** The index a load filled, until it is caught up and ready. */
   private filled: MemoryIndex | null = null;
   private loadStarted = 0;
+  /** Set by {@link close}: no load starts afterwards. */
+  private closed = false;
 
   constructor(private readonly options: MirrorOptions) {}
 
@@ -169,7 +115,7 @@ export class Mirror {
    * store catches it up with the writes made meanwhile ({@link patch}), then calls {@link markReady}.
    */
   async load(batches: AsyncIterable<ArrowBatch>): Promise<void> {
-    if (this.options.budgetBytes <= 0) return;
+    if (this.options.budgetBytes <= 0 || this.closed) return;
     this.current = 'loading';
     this.filled = null;
     this.loadStarted = Date.now();
@@ -188,9 +134,14 @@ export class Mirror {
     }
   }
 
-  /** Reports the mirror as loading (from before the store pins the version it loads). */
-  starting(): void {
-    if (this.options.budgetBytes > 0 && this.current !== 'ready') this.current = 'loading';
+  /**
+   * Reports the mirror as loading (from before the store pins the version it loads); false when it
+   * is disabled or closed (nothing to load).
+   */
+  starting(): boolean {
+    if (this.options.budgetBytes <= 0 || this.closed) return false;
+    if (this.current !== 'ready') this.current = 'loading';
+    return true;
   }
 
   /** The index {@link load} filled, while it waits to be caught up (null otherwise). */
@@ -304,6 +255,7 @@ export class Mirror {
 
   /** Stops the mirror's scan threads; searches use LanceDB from now on. */
   async close(): Promise<void> {
+    this.closed = true;
     this.current = 'off';
     this.reason = 'closed';
     await this.replace(null);

@@ -6,7 +6,7 @@
 import type * as lancedb from '@lancedb/lancedb';
 import { HIT_COLUMNS, quoteString } from '../policy/index.js';
 import { IdHashSet } from './id-set.js';
-import { readColumn, type ArrowBatch } from './mirror.js';
+import { readColumn, type ArrowBatch } from './arrow-read.js';
 
 /** Ids per `id IN (…)` filter (a filter string of a few tens of KiB). */
 const IDS_PER_QUERY = 500;
