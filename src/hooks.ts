@@ -33,6 +33,11 @@ export interface ContentHooks {
   messageAdded(account_id: string, session_id: string, message_id: string): Promise<IndexTickets>;
   /** An account and all its data were deleted. */
   accountDeleted(account_id: string): Promise<IndexTickets>;
+  /**
+   * Before an account id is (re)used: once this resolves, no index record of an earlier account of that
+   * id exists or can be written back, whatever the indexer's state (none to purge without an index).
+   */
+  purgeAccount?(account_id: string): Promise<void>;
 }
 
 const none = (): Promise<IndexTickets> => Promise.resolve([]);

@@ -206,6 +206,7 @@ async function assemble(
     registry: config.authMode === 'api_key',
     hooks: {
       ...bound(pipeline),
+      purgeAccount: (a) => pipeline.purgeAccount(a),
       accountDeleted: async (a) => {
         vfs.forgetAccount(a);
         await uploads.forgetAccount(a);

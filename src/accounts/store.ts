@@ -118,10 +118,12 @@ export class AccountStore {
       if (this.accounts.has(account_id)) {
         throw new AppError('ALREADY_EXISTS', `account '${account_id}' already exists`, { account_id });
       }
-      // Records an earlier account with this id may have left behind (a crash between removing its
-      // folder and queueing their purge) must not become the new tenant's: the whole account region
-      // is purged before any key exists. The indexer re-reads the region from disk (empty here), and
-      // the new account's writes queue after it, so the purge cannot drop their records.
+      // Records an earlier account with this id left behind (its purge still queued behind a paused or
+      // slow indexer, or lost in a crash) must never become the new tenant's: they are deleted from
+      // the index before any key exists, and an indexing batch that read the old files before cannot
+      // write them back. The queued re-read of the region (empty on disk here) follows as before; the
+      // new account's writes queue after it, so it cannot drop their records.
+      await this.options.hooks.purgeAccount?.(account_id);
       await this.options.hooks.removed(account_id, 'viking://');
       const key = generateKey();
       await this.create(account_id, policy, [newUser(admin_user_id, 'admin', key)]);

@@ -1,7 +1,9 @@
 /**
- * The store's in-memory mirror: a {@link MemoryIndex} kept in step with the records table. It is
- * loaded from the table in the background at open, updated by every write of this process after
- * LanceDB accepted it, and given up (searches fall back to LanceDB) when it would pass its memory
+ * The store's in-memory mirror: a {@link MemoryIndex} derived from the records table, never the other
+ * way round. It is loaded from a pinned table version in the background at open (writes go on
+ * meanwhile), caught up by the store from the table ({@link Mirror.patch}) before it answers
+ * searches, updated by every write of this process after LanceDB accepted it, patched from the table
+ * after a failed write, and given up (searches fall back to LanceDB) when it would pass its memory
  * budget. It assumes this process is the table's only writer (the DATA_DIR lock): writes by another
  * process to the same table are not seen.
  */
@@ -10,6 +12,7 @@ import type { Logger } from '../log.js';
 import { HIT_COLUMNS, type HitRow } from '../policy/index.js';
 import { ArenaFullError } from './memory/arena.js';
 import { MemoryIndex, type MemoryRow, type Prepared } from './memory/index.js';
+import { readColumn, readVectors, type ArrowBatch } from './arrow-read.js';
 import type { IndexRecord } from './records.js';
 
 /** Records the mirror prepares between two turns of the event loop. */
@@ -22,8 +25,9 @@ export interface Staged {
 }
 
 /**
- * `ready`: answers searches; `loading`: being filled from the table; `deferred`: set aside during a
- * bulk load (rebuilt from the table when it ends); `off`: disabled or given up.
+ * `ready`: answers searches; `loading`: being filled from the table or caught up with the writes made
+ * meanwhile; `deferred`: set aside during a bulk load (rebuilt from the table when it ends); `off`:
+ * disabled or given up.
  */
 export type MirrorState = 'ready' | 'loading' | 'deferred' | 'off';
 
@@ -52,63 +56,6 @@ function mirrorRow(r: HitRow): MemoryRow {
   };
 }
 
-/** Column data of a LanceDB result batch (its own apache-arrow copy, read through this shape). */
-interface ArrowData {
-  readonly offset: number;
-  readonly length: number;
-  readonly nullCount: number;
-  readonly nullBitmap?: Uint8Array | null;
-  readonly valueOffsets?: Int32Array | BigInt64Array | null;
-  readonly values?: ArrayLike<number> | null;
-  readonly children?: readonly ArrowData[];
-}
-
-interface ArrowBatch {
-  readonly numRows: number;
-  getChild(name: string): { readonly data: readonly ArrowData[] } | null;
-}
-
-/** One column of a batch as JS values, read from the buffers (per-row `get()` is far slower). */
-function readColumn(column: { readonly data: readonly ArrowData[] } | null, rows: number): unknown[] {
-  const out: unknown[] = [];
-  for (const data of column?.data ?? []) {
-    const offsets = data.valueOffsets;
-    const values = data.values;
-    for (let i = 0; i < data.length; i++) {
-      const at = data.offset + i;
-      const valid =
-        data.nullCount === 0 || !data.nullBitmap || ((data.nullBitmap[at >> 3] ?? 0) & (1 << (at & 7))) !== 0;
-      if (!valid || values === null || values === undefined) out.push(null);
-      else if (offsets !== null && offsets !== undefined) {
-        const bytes = values as Uint8Array;
-        const from = Number(offsets[at]);
-        const to = Number(offsets[at + 1]);
-        out.push(Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8'));
-      } else out.push(values[at]);
-    }
-  }
-  if (out.length !== rows) throw new Error(`column has ${out.length} values for ${rows} rows`);
-  return out;
-}
-
-/** The vectors of a batch as views into its fixed-size-list buffer. */
-function readVectors(
-  column: { readonly data: readonly ArrowData[] } | null,
-  dimension: number,
-): Float32Array[] {
-  const out: Float32Array[] = [];
-  for (const data of column?.data ?? []) {
-    const child = data.children?.[0];
-    const values = child?.values;
-    if (!(values instanceof Float32Array) || child === undefined) throw new Error('vector column unreadable');
-    for (let i = 0; i < data.length; i++) {
-      const start = child.offset + (data.offset + i) * dimension;
-      out.push(values.subarray(start, start + dimension));
-    }
-  }
-  return out;
-}
-
 export interface MirrorOptions {
   readonly dimension: number;
   /** Bytes the mirror may use; 0 disables it. */
@@ -122,6 +69,11 @@ export class Mirror {
   private index: MemoryIndex | null = null;
   private current: MirrorState = 'off';
   private reason = 'disabled';
+  /** The index a load filled, until it is caught up and ready. */
+  private filled: MemoryIndex | null = null;
+  private loadStarted = 0;
+  /** Set by {@link close}: no load starts afterwards. */
+  private closed = false;
 
   constructor(private readonly options: MirrorOptions) {}
 
@@ -148,13 +100,14 @@ export class Mirror {
   }
 
   /**
-   * Fills a new index from the table's rows. The caller holds the store's write lock, so nothing
-   * changes the table meanwhile.
+   * Fills a new index from rows of a pinned table version. It does not answer searches yet: the
+   * store catches it up with the writes made meanwhile ({@link patch}), then calls {@link markReady}.
    */
   async load(batches: AsyncIterable<ArrowBatch>): Promise<void> {
-    if (this.options.budgetBytes <= 0) return;
+    if (this.options.budgetBytes <= 0 || this.closed) return;
     this.current = 'loading';
-    const started = Date.now();
+    this.filled = null;
+    this.loadStarted = Date.now();
     try {
       const { dimension, budgetBytes, threads, log } = this.options;
       const index = await MemoryIndex.create(dimension, budgetBytes, { threads, log });
@@ -164,14 +117,55 @@ export class Mirror {
         if (this.index !== index) return;
         addBatch(index, batch, dimension);
       }
-      if (this.index !== index) return;
-      this.current = 'ready';
-      this.options.log.info(
-        { records: index.size, memory_mb: Math.round(index.bytes / 2 ** 20), ms: Date.now() - started },
-        'in-memory search index loaded',
-      );
+      if (this.index === index && this.current === 'loading') this.filled = index;
     } catch (error) {
       this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'load failed', error);
+    }
+  }
+
+  /**
+   * Reports the mirror as loading (from before the store pins the version it loads); false when it
+   * is disabled or closed (nothing to load).
+   */
+  starting(): boolean {
+    if (this.options.budgetBytes <= 0 || this.closed) return false;
+    if (this.current !== 'ready') this.current = 'loading';
+    return true;
+  }
+
+  /** The index {@link load} filled, while it waits to be caught up (null otherwise). */
+  get loaded(): MemoryIndex | null {
+    return this.current === 'loading' && this.index === this.filled ? this.filled : null;
+  }
+
+  /** Lets the loaded (and caught-up) index answer searches. */
+  markReady(): void {
+    const index = this.loaded;
+    if (index === null) return;
+    this.current = 'ready';
+    this.filled = null;
+    this.options.log.info(
+      {
+        records: index.size,
+        memory_mb: Math.round(index.bytes / 2 ** 20),
+        ms: Date.now() - this.loadStarted,
+      },
+      'in-memory search index loaded',
+    );
+  }
+
+  /**
+   * Makes `index` agree with the table about `ids`: `rows` are the table's current rows of those ids
+   * (read back from it); an id it no longer holds is removed. Synchronous, so no search sees a
+   * half-patched record. Gives the mirror up when the rows do not fit.
+   */
+  patch(index: MemoryIndex, ids: Iterable<string>, rows: readonly ArrowBatch[]): void {
+    if (this.index !== index) return;
+    try {
+      for (const id of ids) index.remove(id);
+      for (const batch of rows) addBatch(index, batch, this.options.dimension);
+    } catch (error) {
+      this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'patch failed', error);
     }
   }
 
@@ -222,15 +216,11 @@ export class Mirror {
     staged.index.discard(...staged.chunks);
   }
 
-  /**
-   * Sets the mirror aside for a bulk load: searches use LanceDB until it is rebuilt from the table
-   * ({@link load}). Returns the ids it held (the table's, as of now), or null when it was not ready.
-   */
-  defer(): ((id: string) => boolean) | null {
-    const index = this.ready;
-    if (this.current === 'off') return null;
+  /** Sets the mirror aside for a bulk load: searches use LanceDB until it is rebuilt ({@link load}). */
+  defer(): void {
+    if (this.current === 'off') return;
     this.current = 'deferred';
-    return index === null ? null : (id) => index.has(id);
+    this.filled = null;
   }
 
   /** Mirrors deleted records (after LanceDB deleted them). */
@@ -254,6 +244,7 @@ export class Mirror {
 
   /** Stops the mirror's scan threads; searches use LanceDB from now on. */
   async close(): Promise<void> {
+    this.closed = true;
     this.current = 'off';
     this.reason = 'closed';
     await this.replace(null);

@@ -190,6 +190,11 @@ export class IndexPipeline implements ContentHooks {
     return this.enqueue({ type: 'account', account: account_id });
   }
 
+  /** Removes the account's records from the index now, not through the queue (see IndexStore.purgeAccount). */
+  purgeAccount(account_id: string): Promise<void> {
+    return this.options.store.purgeAccount(account_id);
+  }
+
   /**
    * Journals a rebuild of each account's records from its files (accounts already being rebuilt are
    * skipped); searches of those accounts answer 503 until their job is applied.

@@ -1,9 +1,12 @@
 /**
  * The LanceDB index store: one `records` table (SPEC 9.2) opened once, with the embedder identity in
- * its schema metadata, scalar and full-text indexes, writes that append new records and merge only
- * existing ones, deletes built from policy expressions, and compaction off the write path. Vector
- * queries are planned: exact from the in-memory mirror of the table when it is ready, else an exact
- * prefiltered LanceDB scan — both get the same filter expression and return the same top k.
+ * its schema metadata, scalar and full-text indexes, writes that merge by id (a bulk load appends the
+ * ids the table itself said it lacks), deletes built from policy expressions and always sent to
+ * LanceDB, account purges that fence off records read before them, and compaction off the write
+ * path. Vector queries are planned: exact from the in-memory mirror of the table when it is ready and
+ * caught up, else an exact prefiltered LanceDB scan — both get the same filter expression and return
+ * the same top k. The mirror never decides what the table holds: it is patched from the table after
+ * a failed write, and loads from a pinned table version while writes go on.
  * Before every write it checks that the table is still there: a table deleted under it (its folder
  * removed) is reported lost instead of being re-created half empty by the next write.
  */
@@ -15,6 +18,7 @@ import {
   COLUMN_NAMES,
   COLUMNS,
   compileWhere,
+  eq,
   HIT_COLUMNS,
   type Column,
   type Expr,
@@ -22,12 +26,15 @@ import {
 } from '../policy/index.js';
 import { KeyedMutex } from '../storage/atomic.js';
 import { META_EMBEDDER_DIMENSION, META_EMBEDDER_ID, recordSchema, toArrowTable } from './arrow.js';
-import { IdHashSet } from './id-set.js';
+import { BulkIds } from './bulk-ids.js';
+import { Compactor } from './compaction.js';
 import { Mirror } from './mirror.js';
+import { MirrorSync } from './mirror-sync.js';
 import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
 import type { IndexRecord, RecordDraft } from './records.js';
 import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
 import { ensureFullTextIndex, ftsIndexOptions, lanceFullText } from './fulltext-lance.js';
+import { PurgeFence } from './purge-fence.js';
 import { searchableText } from './terms.js';
 
 export interface EmbedderIdentity {
@@ -105,15 +112,14 @@ export function lostError(uri: string): AppError {
 }
 
 export class IndexStore {
-  private writes = 0;
-  private maintenance: Promise<void> | null = null;
-  /** Serialises this process's writes and the mirror's load, so the mirror sees them in table order. */
+  /** Serialises this process's writes (and the mirror's catch-up), so the mirror sees them in table order. */
   private readonly writeLock = new KeyedMutex();
   private readonly mirror: Mirror;
-  private loading: Promise<void> = Promise.resolve();
-  /** While a bulk load runs: the ids the table held when it began (null: unknown), and those it wrote. */
-  private bulk: { readonly held: ((id: string) => boolean) | null; readonly written: IdHashSet } | null =
-    null;
+  private readonly sync: MirrorSync;
+  private readonly compactor: Compactor;
+  private readonly fence = new PurgeFence();
+  /** While a bulk load runs: the ids the table held when it began, and those the load wrote. */
+  private bulk: BulkIds | null = null;
   private lostListener: (() => void) | null = null;
   /** Set once a write found the table gone; cleared by {@link recreate}. */
   private isLost = false;
@@ -132,6 +138,24 @@ export class IndexStore {
       dimension: embedder.dimension,
       budgetBytes: options.memoryBudgetBytes ?? 0,
       threads: options.searchThreads ?? 0,
+      log: options.log ?? logger,
+    });
+    this.sync = new MirrorSync({
+      mirror: this.mirror,
+      enabled: (options.memoryBudgetBytes ?? 0) > 0,
+      table: () => this.table,
+      pinned: async (version) => {
+        const pinned = await this.db.openTable(TABLE_NAME);
+        await pinned.checkout(version);
+        return pinned;
+      },
+      locked: (fn) => this.writeLock.run('write', fn),
+      log: options.log ?? logger,
+    });
+    this.compactor = new Compactor({
+      table: () => this.table,
+      ready: () => this.sync.whenLoaded(),
+      every: options.optimizeEvery ?? 50,
       log: options.log ?? logger,
     });
   }
@@ -163,7 +187,7 @@ export class IndexStore {
       if (exists) await ensureFullTextIndex(table, stored, options.log ?? logger);
       const store = new IndexStore(session, db, table, ours, stored, options);
       store.created = !exists;
-      store.loading = store.loadMirror();
+      void store.sync.start();
       return store;
     } catch (error) {
       db.close();
@@ -193,17 +217,6 @@ export class IndexStore {
       if (index !== undefined) await table.createIndex(column, INDEX_CONFIG[index]());
     }
     return table;
-  }
-
-  /** Fills the mirror from the table in the background; writes wait meanwhile, searches use LanceDB. */
-  private loadMirror(): Promise<void> {
-    if ((this.options.memoryBudgetBytes ?? 0) <= 0) return Promise.resolve();
-    return this.writeLock.run('write', () => this.fillMirror());
-  }
-
-  /** Loads the mirror from the table (the caller holds the write lock). */
-  private async fillMirror(): Promise<void> {
-    await this.mirror.load(this.table.query().select([...HIT_COLUMNS, 'text', 'vector']));
   }
 
   /** Whether the table is still there (its folder may have been removed under the running server). */
@@ -236,7 +249,7 @@ export class IndexStore {
    * Whatever a lost table left behind is dropped.
    */
   async recreate(prepare: () => Promise<unknown>): Promise<void> {
-    await this.loading;
+    await this.sync.whenLoaded();
     await this.writeLock.run('write', async () => {
       await prepare();
       if (await this.listed()) await this.db.dropTable(TABLE_NAME);
@@ -245,7 +258,7 @@ export class IndexStore {
       this.isLost = false;
       this.created = true;
       // Still under the lock: no write reaches the old mirror's contents.
-      await this.fillMirror();
+      await this.sync.emptied();
     });
   }
 
@@ -262,12 +275,16 @@ export class IndexStore {
 
   /** Resolves once the mirror has finished loading (whether it is ready or gave up). */
   whenLoaded(): Promise<void> {
-    return this.loading;
+    return this.sync.whenLoaded();
   }
 
   /** What status shows about the in-memory mirror, and the MiB LanceDB's caches hold. */
   memoryStatus(): Record<string, unknown> {
-    return { ...this.mirror.describe(), lancedb_cache_mb: Math.round(this.cacheBytes() / 2 ** 17) / 8 };
+    return {
+      ...this.mirror.describe(),
+      reflects_version: this.sync.reflects,
+      lancedb_cache_mb: Math.round(this.cacheBytes() / 2 ** 17) / 8,
+    };
   }
 
   /** Bytes held by LanceDB's index and metadata caches. */
@@ -278,13 +295,17 @@ export class IndexStore {
   /**
    * Inserts or replaces records by `id`; a batch holding one id twice stores its last record only
    * (LanceDB would insert both). The mirror prepares the records while LanceDB writes them and shows
-   * them once LanceDB accepted them: a search never finds a record the table does not hold.
+   * them once LanceDB accepted them: a search never finds a record the table does not hold. After a
+   * failed write the mirror re-reads those ids from the table. `readSince` ({@link purgeMark} taken
+   * before the records' sources were read) drops records of accounts purged since.
    */
-  async upsert(batch: readonly IndexRecord[]): Promise<void> {
+  async upsert(batch: readonly IndexRecord[], readSince?: number): Promise<void> {
     if (batch.length === 0) return;
-    const records = lastPerId(batch);
     await this.writeLock.run('write', async () => {
+      const records = this.fence.admit(lastPerId(batch), readSince);
+      if (records.length === 0) return;
       await this.assertPresent();
+      this.sync.writing(records.map((r) => r.id));
       const written = this.write(records);
       // Handled here so a failure while the mirror prepares is not reported as unhandled.
       void written.catch(() => undefined);
@@ -293,9 +314,30 @@ export class IndexStore {
         await written;
       } catch (error) {
         this.mirror.discard(staged);
+        await this.sync.repair(records.map((r) => r.id));
         throw error;
       }
       this.mirror.commit(staged);
+      await this.sync.caughtUp();
+    });
+    this.wrote();
+  }
+
+  /** The purge count now: an indexing batch takes it before reading its sources (see {@link upsert}). */
+  purgeMark(): number {
+    return this.fence.mark();
+  }
+
+  /**
+   * Deletes every record of an account from the table and the mirror before it resolves, whatever the
+   * indexer is doing, and fences off records of it whose sources were read before (an indexing batch
+   * in flight would otherwise write the old tenant's records back). For an account id re-used after
+   * a delete: nothing of the earlier account may be found by the new one.
+   */
+  async purgeAccount(account_id: string): Promise<void> {
+    await this.writeLock.run('write', async () => {
+      this.fence.purge(account_id);
+      return this.deleteLocked(eq('account_id', account_id));
     });
     this.wrote();
   }
@@ -308,12 +350,11 @@ export class IndexStore {
    * LanceDB until then.
    */
   async bulkLoad<T>(load: () => Promise<T>): Promise<T> {
-    await this.loading;
+    await this.sync.whenLoaded();
     await this.writeLock.run('write', async () => {
       if (this.bulk !== null) throw new Error('a bulk load is already running');
-      // Without a ready mirror the table's ids are known only when it is empty.
-      const held = this.mirror.defer() ?? ((await this.table.countRows()) === 0 ? () => false : null);
-      this.bulk = { held, written: new IdHashSet() };
+      this.mirror.defer();
+      this.bulk = await BulkIds.of(this.table);
     });
     try {
       return await load();
@@ -322,34 +363,20 @@ export class IndexStore {
         this.bulk = null;
         return Promise.resolve();
       });
-      if (this.mirror.state === 'deferred') this.loading = this.loadMirror();
+      if (this.mirror.state === 'deferred') void this.sync.start();
     }
   }
 
   /**
-   * Whether the table may hold a record of `id`: the mirror knows when it is ready, a bulk load from
-   * the ids the table held when it began and those it wrote since; null when nothing knows.
-   */
-  private mayHold(): ((id: string) => boolean) | null {
-    const memory = this.mirror.ready;
-    if (memory !== null) return (id) => memory.has(id);
-    if (this.bulk === null || this.bulk.held === null) return null;
-    const { held, written } = this.bulk;
-    return (id) => written.mayHold(id) || held(id);
-  }
-
-  /**
-   * Writes records to the table. Records the table cannot hold yet (see {@link mayHold}) are
-   * appended; only the others are merged (a merge reads the id index, an append does not).
+   * Writes records to the table: one merge by id, in which LanceDB alone decides which ids it holds.
+   * During a bulk load, ids the table lacked when it began (it said so) and that the load has not
+   * written yet are appended instead (a merge reads the id index, an append does not).
    */
   private async write(records: readonly IndexRecord[]): Promise<void> {
-    const mayHold = this.mayHold();
+    const bulk = this.bulk;
     const fresh: IndexRecord[] = [];
     const known: IndexRecord[] = [];
-    for (const r of records) {
-      (mayHold !== null && !mayHold(r.id) ? fresh : known).push(r);
-      this.bulk?.written.add(r.id);
-    }
+    for (const r of records) (bulk?.claim(r.id) === true ? fresh : known).push(r);
     if (fresh.length > 0) await this.table.add(this.arrow(fresh));
     if (known.length > 0) {
       await this.table
@@ -360,18 +387,35 @@ export class IndexStore {
     }
   }
 
-  /** Deletes every record matching a policy-core expression (nothing to write when none matches). */
+  /** Deletes every record matching a policy-core expression; the table decides whether any does. */
   async deleteWhere(expr: Expr): Promise<void> {
     if (expr.kind === 'const' && !expr.value) return;
-    const wrote = await this.writeLock.run('write', async () => {
-      const ids = this.mirror.ready?.matchIds(expr) ?? null;
-      if (ids !== null && ids.length === 0) return false;
-      await this.assertPresent();
-      await this.table.delete(compileWhere(expr));
-      if (ids !== null) this.mirror.remove(ids);
-      return true;
-    });
-    if (wrote) this.wrote();
+    if (await this.writeLock.run('write', () => this.deleteLocked(expr))) this.wrote();
+  }
+
+  /**
+   * Under the write lock: deletes in the table, then in the mirror (patched from the table on
+   * failure). Whether the table held any matching record.
+   */
+  private async deleteLocked(expr: Expr): Promise<boolean> {
+    await this.assertPresent();
+    this.sync.deleting(expr);
+    const ids = this.mirror.ready?.matchIds(expr) ?? [];
+    const where = compileWhere(expr);
+    // LanceDB commits a version even for a delete that matches nothing (every batch's stale-chunk
+    // delete): the table, not the mirror, says whether there is anything to delete.
+    const held = (await this.table.countRows(where)) > 0;
+    if (held) {
+      try {
+        await this.table.delete(where);
+      } catch (error) {
+        await this.sync.repair(ids);
+        throw error;
+      }
+    }
+    this.mirror.remove(ids);
+    if (held) await this.sync.caughtUp();
+    return held;
   }
 
   /** Records matching an expression (exact: from the mirror when ready, else a LanceDB count). */
@@ -437,24 +481,14 @@ export class IndexStore {
     return lanceFullText(this.table, query, filter, k);
   }
 
-  /**
-   * Compacts small fragments, folds new rows into the scalar and full-text indexes (unindexed rows
-   * are still searched, only slower) and prunes versions older than a minute. Waits for a background
-   * run in progress instead of starting a second one.
-   */
-  async optimize(): Promise<void> {
-    if (this.maintenance !== null) return this.maintenance;
-    this.writes = 0;
-    this.maintenance = this.table
-      .optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) })
-      .then(() => undefined)
-      .finally(() => (this.maintenance = null));
-    return this.maintenance;
+  /** Compacts the table now (see {@link Compactor.optimize}). */
+  optimize(): Promise<void> {
+    return this.compactor.optimize();
   }
 
   /** Resolves when no background compaction is running. */
-  async settled(): Promise<void> {
-    await this.maintenance?.catch(() => undefined);
+  settled(): Promise<void> {
+    return this.compactor.settled();
   }
 
   /** Number of data fragments (many small ones mean compaction is due). */
@@ -462,13 +496,9 @@ export class IndexStore {
     return (await this.table.stats()).fragmentStats.numFragments;
   }
 
-  /** Counts a write; every `optimizeEvery` writes a compaction starts in the background. */
+  /** Counts a write towards the next background compaction. */
   private wrote(): void {
-    this.writes += 1;
-    if (this.writes < (this.options.optimizeEvery ?? 50) || this.maintenance !== null) return;
-    this.optimize().catch((error: unknown) =>
-      (this.options.log ?? logger).warn({ err: error }, 'index compaction failed; retried later'),
-    );
+    this.compactor.wrote();
   }
 
   /** Records as an Arrow table; the `text` column holds the searchable form its FTS index needs. */
@@ -483,7 +513,7 @@ export class IndexStore {
   /** Stops the mirror (a load in progress ends at its next batch), waits for compaction, closes the table. */
   async close(): Promise<void> {
     await this.mirror.close();
-    await this.loading;
+    await this.sync.whenLoaded();
     await this.settled();
     this.table.close();
     this.db.close();

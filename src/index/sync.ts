@@ -113,12 +113,15 @@ function planOf(jobs: readonly Job[]): { units: Map<string, Unit>; regions: Regi
 
 export class IndexSync {
   private readonly policies = new Map<string, Promise<NamespacePolicy>>();
+  /** The store's purge mark when the batch began, before it read anything (see IndexStore.upsert). */
+  private readSince = 0;
 
   constructor(private readonly deps: SyncDeps) {}
 
   /** Brings the index in line with the filesystem for every region the jobs name. */
   async apply(jobs: readonly Job[]): Promise<void> {
     this.policies.clear();
+    this.readSince = this.deps.store.purgeMark();
     const { units, regions } = planOf(jobs);
     const deletes: Expr[] = [];
     for (const region of regions) {
@@ -168,7 +171,7 @@ export class IndexSync {
       const vectors = await this.deps.embedder.embed(slice.map((d) => d.text));
       slice.forEach((d, j) => records.push({ ...d, vector: vectors[j] ?? new Float32Array() }));
     }
-    await this.deps.store.upsert(records);
+    await this.deps.store.upsert(records, this.readSince);
     await this.deps.store.deleteWhere(or(...stale));
   }
 
