@@ -16,6 +16,7 @@ import { searchRouter } from './http/routes/search.js';
 import { sessionsRouter } from './http/routes/sessions.js';
 import { resourcesRouter } from './http/routes/resources.js';
 import { skillsRouter } from './http/routes/skills.js';
+import { unimplementedRouter } from './http/routes/unimplemented.js';
 import { uploadsRouter } from './http/routes/uploads.js';
 import type { Embedder } from './index/embedder.js';
 import { assertCompatible, createEmbedder } from './index/embedders/select.js';
@@ -35,6 +36,7 @@ import { ResourceService } from './resources/service.js';
 import { SearchService } from './search/service.js';
 import { indexedMessages, sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
+import { SkillCatalog } from './skills/catalog.js';
 import { SkillService } from './skills/service.js';
 import { WriteGate } from './storage/gate.js';
 import { describeFault, storageFaultOf } from './storage/faults.js';
@@ -252,6 +254,10 @@ async function assemble(
       maxTotalBytes: config.maxUploadBytes * 4,
     },
   });
+  const skills = new SkillService(vfs, readUpload);
+  const skillCatalog = new SkillCatalog(vfs, skills, (ctx, request) =>
+    admission.run(() => search.search(ctx, request)),
+  );
   const gate = new WriteGate();
   const backup = async (ctx: RequestContext, dest: string): Promise<BackupManifest> => {
     if (ctx.role !== 'root') throw new AppError('PERMISSION_DENIED', 'backups are for ROOT only');
@@ -277,17 +283,18 @@ async function assemble(
       sessionsRouter(sessions),
       searchRouter(search, admission),
       observerRouter(observer),
-      skillsRouter(new SkillService(vfs, readUpload)),
+      skillsRouter(skills, skillCatalog),
       packRouter(new PackService({ vfs, readUpload, limits: packLimits(config) })),
       uploadsRouter(uploads, config.maxUploadBytes),
       resourcesRouter(resources, tasks),
+      unimplementedRouter(),
     ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
     status: (ctx) => observer.status(ctx),
     ready: () => observer.readiness(),
     metrics,
-    mcp: { vfs, sessions, search, admission },
+    mcp: { vfs, sessions, search, admission, skills: skillCatalog },
     gate,
     backup,
   };
