@@ -29,6 +29,7 @@ import type { Logger } from './log.js';
 import { AppError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { Observer } from './observer.js';
+import { PackBackups } from './pack/backup.js';
 import { PackService, type PackLimits } from './pack/service.js';
 import type { RequestContext } from './policy/index.js';
 import { SearchAdmission } from './search/admission.js';
@@ -254,6 +255,7 @@ async function assemble(
       maxTotalBytes: config.maxUploadBytes * 4,
     },
   });
+  const packs = new PackService({ vfs, readUpload, limits: packLimits(config) });
   const skills = new SkillService(vfs, readUpload);
   const skillCatalog = new SkillCatalog(vfs, skills, (ctx, request) =>
     admission.run(() => search.search(ctx, request)),
@@ -284,7 +286,7 @@ async function assemble(
       searchRouter(search, admission),
       observerRouter(observer),
       skillsRouter(skills, skillCatalog),
-      packRouter(new PackService({ vfs, readUpload, limits: packLimits(config) })),
+      packRouter(packs, new PackBackups(vfs, packs, packLimits(config))),
       uploadsRouter(uploads, config.maxUploadBytes),
       resourcesRouter(resources, tasks),
       unimplementedRouter(),
