@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { Vfs } from './fs/vfs.js';
 import type { ContentHooks, WaitIndexed } from './hooks.js';
 import type { AppDeps } from './http/app.js';
+import { attrsRouter } from './http/routes/attrs.js';
 import { fsRouter } from './http/routes/fs.js';
 import { observerRouter } from './http/routes/observer.js';
 import { packRouter } from './http/routes/pack.js';
@@ -43,6 +44,9 @@ import { WriteGate } from './storage/gate.js';
 import { describeFault, storageFaultOf } from './storage/faults.js';
 import { lockDataDir } from './storage/lock.js';
 import { writeBackup, type BackupManifest } from './storage/snapshot.js';
+import { withTags } from './tags/hooks.js';
+import { TagService } from './tags/service.js';
+import { TagStore } from './tags/store.js';
 import { TaskRegistry } from './tasks/registry.js';
 import { UploadStore } from './uploads/store.js';
 
@@ -185,7 +189,8 @@ async function assemble(
     maxLagS: config.maxIndexLagS,
   });
   // The tenant services get `admit` (backpressure); the account store below does not.
-  const hooks: ContentHooks = pipeline;
+  const tagStore = new TagStore(dataDir);
+  const hooks: ContentHooks = withTags(pipeline, tagStore);
   const waitIndexed: WaitIndexed = (tickets, ms) => pipeline.waitFor(tickets, ms);
   const vfs = new Vfs({
     dataDir,
@@ -203,6 +208,7 @@ async function assemble(
       ...bound(pipeline),
       accountDeleted: async (a) => {
         vfs.forgetAccount(a);
+        tagStore.forgetAccount(a);
         await uploads.forgetAccount(a);
         return pipeline.accountDeleted(a);
       },
@@ -235,6 +241,7 @@ async function assemble(
     onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
     peersOf: (a, s, ids) => reader.peersOf(a, s, ids),
     available: (ctx, recheck) => guard.assertSearchable(ctx.effective.account_id, recheck),
+    taggedUris: (ctx, tags) => tagService.readableWithAll(ctx, tags),
   });
   const admission = new SearchAdmission({
     maxInflight: config.maxSearchInflight,
@@ -255,6 +262,7 @@ async function assemble(
       maxTotalBytes: config.maxUploadBytes * 4,
     },
   });
+  const tagService = new TagService(vfs, tagStore);
   const packs = new PackService({ vfs, readUpload, limits: packLimits(config) });
   const skills = new SkillService(vfs, readUpload);
   const skillCatalog = new SkillCatalog(vfs, skills, (ctx, request) =>
@@ -289,6 +297,7 @@ async function assemble(
       packRouter(packs, new PackBackups(vfs, packs, packLimits(config))),
       uploadsRouter(uploads, config.maxUploadBytes),
       resourcesRouter(resources, tasks),
+      attrsRouter(tagService),
       unimplementedRouter(),
     ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
