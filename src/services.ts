@@ -11,6 +11,7 @@ import type { ContentHooks, WaitIndexed } from './hooks.js';
 import type { AppDeps } from './http/app.js';
 import { attrsRouter } from './http/routes/attrs.js';
 import { fsRouter } from './http/routes/fs.js';
+import { maintenanceRouter } from './http/routes/maintenance.js';
 import { observerRouter } from './http/routes/observer.js';
 import { packRouter } from './http/routes/pack.js';
 import { searchRouter } from './http/routes/search.js';
@@ -28,6 +29,7 @@ import { accountsOnDisk } from './index/reindex.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
 import { AppError } from './errors.js';
+import { MaintenanceService } from './maintenance/service.js';
 import { Metrics } from './metrics.js';
 import { Observer } from './observer.js';
 import { PackBackups } from './pack/backup.js';
@@ -298,6 +300,15 @@ async function assemble(
       uploadsRouter(uploads, config.maxUploadBytes),
       resourcesRouter(resources, tasks),
       attrsRouter(tagService),
+      maintenanceRouter(
+        new MaintenanceService({
+          vfs,
+          scanKeys: (expr, limit) => store.scanKeys(expr, limit),
+          hooks,
+          waitIndexed,
+          tasks,
+        }),
+      ),
       unimplementedRouter(),
     ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
