@@ -307,6 +307,7 @@ async function assemble(
           hooks,
           waitIndexed,
           tasks,
+          setTags: (ctx, body) => tagService.setTags(ctx, body),
         }),
       ),
       unimplementedRouter(),

@@ -15,6 +15,8 @@ import type { Vfs } from '../fs/index.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type ContentHooks, type WaitIndexed } from '../hooks.js';
 import type { RecordKey } from '../index/store.js';
 import { and, subtree, visibilityExpr, type Expr, type RequestContext } from '../policy/index.js';
+import { tag } from '../tags/schema.js';
+import type { SetTagsBody } from '../tags/service.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { compare, type FileFact } from './compare.js';
 
@@ -35,6 +37,9 @@ export const reindexBody = z.object({
   wait: z.boolean().default(true),
   dry_run: z.boolean().default(false),
   recursive: z.boolean().default(true),
+  /** Set on the URI (and, recursively, below it) before reindexing, as `fs/attrs/set_tags` does. */
+  tags: z.array(tag).max(32).nullish(),
+  tag_mode: z.enum(['replace', 'append']).default('replace'),
 });
 export type ReindexBody = z.output<typeof reindexBody>;
 
@@ -44,6 +49,8 @@ export interface MaintenanceDeps {
   readonly hooks: ContentHooks;
   readonly waitIndexed: WaitIndexed;
   readonly tasks: TaskRegistry;
+  /** `fs/attrs/set_tags` (write permission is checked there too). */
+  readonly setTags?: (ctx: RequestContext, body: SetTagsBody) => Promise<unknown>;
 }
 
 interface Plan {
@@ -89,6 +96,12 @@ export class MaintenanceService {
     }
     const target = resolveWritable(ctx, body.uri);
     const plan = await this.plan(ctx, target.uri, body.recursive);
+    if (body.tags != null && !body.dry_run) {
+      if (this.deps.setTags === undefined)
+        throw new AppError('FAILED_PRECONDITION', 'this server keeps no tags');
+      const { tags, tag_mode: mode, recursive } = body;
+      await this.deps.setTags(ctx, { uri: plan.uri, tags, mode, recursive });
+    }
     const run = async (waitMs: number) => {
       const found = compare(plan.files, await this.records(ctx, plan.uri));
       // Without recursion only the folder's own files count: deeper records are not orphans.

@@ -118,6 +118,15 @@ describe('reindex', () => {
     await sdk(t.client(ALICE)).reindex(KB, { dryRun: true }).expect(400);
   });
 
+  test('tags sent with a reindex are set on the subtree', async () => {
+    await sdk(t.client(ALICE))
+      .reindex(KB, { tags: ['kb=yes'] })
+      .expect(200);
+    const attrs = await sdk(t.client(ALICE)).attrs(`${KB}/b.md`).expect(200);
+    expect(at(attrs, 'attrs', 'tags')).toEqual(['kb=yes']);
+    expect(await searchUris(t.client(ALICE), { query: 'quetzal', tags: ['kb=yes'] })).toEqual([`${KB}/b.md`]);
+  });
+
   test('isolation: another user may not reindex what it may not write', async () => {
     await sdk(t.client(BOB)).reindex('viking://user/alice/memories').expect(403);
   });

@@ -104,13 +104,18 @@ export function sdk(client: Client) {
           recursive: o.recursive ?? false,
         }),
       ),
-    reindex: (uri: string, o: { mode?: string; wait?: boolean; dryRun?: boolean } = {}) =>
+    reindex: (
+      uri: string,
+      o: { mode?: string; wait?: boolean; dryRun?: boolean; tags?: string[]; tagMode?: string } = {},
+    ) =>
       client.post('/api/v1/content/reindex').send(
         compact({
           uri: normalizeURI(uri),
           mode: o.mode ?? 'vectors_only',
           wait: o.wait ?? true,
           dry_run: o.dryRun ?? false,
+          tags: o.tags,
+          tag_mode: o.tags === undefined ? undefined : (o.tagMode ?? 'replace'),
         }),
       ),
     checkConsistency: (uri: string) =>
