@@ -56,6 +56,13 @@ export function packRouter(packs: PackService, backups: PackBackups): Router {
     },
     async (req, res, input) => sendOk(res, await packs.import(contextOf(req), input.body())),
   );
+  backupRoutes(router, backups);
+  return router;
+}
+
+/** `pack/backup` and `pack/restore` (ROOT or ADMIN). */
+function backupRoutes(router: Router, backups: PackBackups): void {
+  const tag = 'pack';
   route(
     router,
     {
@@ -88,5 +95,4 @@ export function packRouter(packs: PackService, backups: PackBackups): Router {
     },
     async (req, res, input) => sendOk(res, await backups.restore(contextOf(req), input.body())),
   );
-  return router;
 }

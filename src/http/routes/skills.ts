@@ -26,6 +26,13 @@ const BREW = {
 
 export function skillsRouter(skills: SkillService, catalog: SkillCatalog): Router {
   const router = Router();
+  collectionRoutes(router, skills, catalog);
+  skillRoutes(router, catalog);
+  return router;
+}
+
+/** The routes on the collection: add, list, find, validate. */
+function collectionRoutes(router: Router, skills: SkillService, catalog: SkillCatalog): void {
   route(
     router,
     {
@@ -77,6 +84,10 @@ export function skillsRouter(skills: SkillService, catalog: SkillCatalog): Route
     },
     (_req, res, input) => sendOk(res, catalog.validate(input.body())),
   );
+}
+
+/** The routes on one skill by name: show, replace, delete. */
+function skillRoutes(router: Router, catalog: SkillCatalog): void {
   route(
     router,
     {
@@ -116,5 +127,4 @@ export function skillsRouter(skills: SkillService, catalog: SkillCatalog): Route
     async (req, res, input) =>
       sendOk(res, await catalog.delete(contextOf(req), paramOf(req, 'name'), input.query().target_uri)),
   );
-  return router;
 }
