@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   'DEADLINE_EXCEEDED',
   'INSUFFICIENT_STORAGE',
+  'UNIMPLEMENTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -129,6 +130,8 @@ interface DetailsOfCode {
   DEADLINE_EXCEEDED: ModelServer & { readonly timeout_s?: number };
   /** `reason` is the fault's kind (`disk_full`, …), `errno` the system's name for it (`ENOSPC`). */
   INSUFFICIENT_STORAGE: { readonly reason: string; readonly errno: string };
+  /** An OpenViking feature this server does not implement (`watches`, `snapshots`), and the route asked. */
+  UNIMPLEMENTED: { readonly feature: string; readonly route: string };
 }
 
 /**

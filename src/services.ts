@@ -9,13 +9,16 @@ import type { Config } from './config.js';
 import { Vfs } from './fs/vfs.js';
 import type { ContentHooks, WaitIndexed } from './hooks.js';
 import type { AppDeps } from './http/app.js';
+import { attrsRouter } from './http/routes/attrs.js';
 import { fsRouter } from './http/routes/fs.js';
+import { maintenanceRouter } from './http/routes/maintenance.js';
 import { observerRouter } from './http/routes/observer.js';
 import { packRouter } from './http/routes/pack.js';
 import { searchRouter } from './http/routes/search.js';
 import { sessionsRouter } from './http/routes/sessions.js';
 import { resourcesRouter } from './http/routes/resources.js';
 import { skillsRouter } from './http/routes/skills.js';
+import { unimplementedRouter } from './http/routes/unimplemented.js';
 import { uploadsRouter } from './http/routes/uploads.js';
 import type { Embedder } from './index/embedder.js';
 import { assertCompatible, createEmbedder } from './index/embedders/select.js';
@@ -26,8 +29,10 @@ import { accountsOnDisk } from './index/reindex.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
 import { AppError, messageOf } from './errors.js';
+import { MaintenanceService } from './maintenance/service.js';
 import { Metrics } from './metrics.js';
 import { Observer } from './observer.js';
+import { PackBackups } from './pack/backup.js';
 import { PackService, type PackLimits } from './pack/service.js';
 import type { RequestContext } from './policy/index.js';
 import { SearchAdmission } from './search/admission.js';
@@ -38,11 +43,15 @@ import { indexedMessages, sessionReader } from './sessions/reader.js';
 import { SessionService } from './sessions/service.js';
 import { extractMemories } from './memories/extractor.js';
 import { createChat } from './models/chat.js';
+import { SkillCatalog } from './skills/catalog.js';
 import { SkillService } from './skills/service.js';
 import { WriteGate } from './storage/gate.js';
 import { describeFault, storageFaultOf } from './storage/faults.js';
 import { lockDataDir } from './storage/lock.js';
 import { writeBackup, type BackupManifest } from './storage/snapshot.js';
+import { withTags } from './tags/hooks.js';
+import { TagService } from './tags/service.js';
+import { TagStore } from './tags/store.js';
 import { TaskRegistry } from './tasks/registry.js';
 import { UploadStore } from './uploads/store.js';
 
@@ -190,7 +199,8 @@ async function assemble(
     maxLagS: config.maxIndexLagS,
   });
   // The tenant services get `admit` (backpressure); the account store below does not.
-  const hooks: ContentHooks = pipeline;
+  const tagStore = new TagStore(dataDir);
+  const hooks: ContentHooks = withTags(pipeline, tagStore);
   const waitIndexed: WaitIndexed = (tickets, ms) => pipeline.waitFor(tickets, ms);
   const vfs = new Vfs({
     dataDir,
@@ -209,6 +219,7 @@ async function assemble(
       purgeAccount: (a) => pipeline.purgeAccount(a),
       accountDeleted: async (a) => {
         vfs.forgetAccount(a);
+        tagStore.forgetAccount(a);
         await uploads.forgetAccount(a);
         return pipeline.accountDeleted(a);
       },
@@ -265,6 +276,7 @@ async function assemble(
     onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
     peersOf: (a, s, ids) => reader.peersOf(a, s, ids),
     available: (ctx, recheck) => guard.assertSearchable(ctx.effective.account_id, recheck),
+    taggedUris: (ctx, tags) => tagService.readableWithAll(ctx, tags),
   });
   const admission = new SearchAdmission({
     maxInflight: config.maxSearchInflight,
@@ -287,6 +299,12 @@ async function assemble(
     // A PDF's text is stored as one file: past MAX_FILE_BYTES it could not be written anyway.
     documents: { ...DEFAULT_DOCUMENT_LIMITS, maxTextBytes: config.maxFileBytes },
   });
+  const tagService = new TagService(vfs, tagStore);
+  const packs = new PackService({ vfs, readUpload, limits: packLimits(config) });
+  const skills = new SkillService(vfs, readUpload);
+  const skillCatalog = new SkillCatalog(vfs, skills, (ctx, request) =>
+    admission.run(() => search.search(ctx, request)),
+  );
   const gate = new WriteGate();
   const backup = async (ctx: RequestContext, dest: string): Promise<BackupManifest> => {
     if (ctx.role !== 'root') throw new AppError('PERMISSION_DENIED', 'backups are for ROOT only');
@@ -316,17 +334,29 @@ async function assemble(
       sessionsRouter(sessions),
       searchRouter(search, admission),
       observerRouter(observer),
-      skillsRouter(new SkillService(vfs, readUpload)),
-      packRouter(new PackService({ vfs, readUpload, limits: packLimits(config) })),
+      skillsRouter(skills, skillCatalog),
+      packRouter(packs, new PackBackups(vfs, packs, packLimits(config))),
       uploadsRouter(uploads, config.maxUploadBytes),
       resourcesRouter(resources, tasks),
+      attrsRouter(tagService),
+      maintenanceRouter(
+        new MaintenanceService({
+          vfs,
+          scanKeys: (expr, limit) => store.scanKeys(expr, limit),
+          hooks,
+          waitIndexed,
+          tasks,
+          setTags: (ctx, body) => tagService.setTags(ctx, body),
+        }),
+      ),
+      unimplementedRouter(),
     ],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
     wait: (account, ms) => pipeline.waitForAccount(account, ms),
     status: (ctx) => observer.status(ctx),
     ready: () => observer.readiness(),
     metrics,
-    mcp: { vfs, sessions, search, admission },
+    mcp: { vfs, sessions, search, admission, skills: skillCatalog },
     gate,
     backup,
   };

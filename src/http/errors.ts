@@ -25,6 +25,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   UNAVAILABLE: 503,
   DEADLINE_EXCEEDED: 504,
   INSUFFICIENT_STORAGE: 507,
+  UNIMPLEMENTED: 501,
 };
 
 /** The resource a NOT_FOUND or ALREADY_EXISTS is about, with its type in OpenViking's words. */

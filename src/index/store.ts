@@ -32,10 +32,15 @@ import { Mirror } from './mirror.js';
 import { MirrorSync } from './mirror-sync.js';
 import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
 import type { IndexRecord, RecordDraft } from './records.js';
+import { z } from 'zod';
 import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
 import { ensureFullTextIndex, ftsIndexOptions, lanceFullText } from './fulltext-lance.js';
 import { PurgeFence } from './purge-fence.js';
 import { searchableText } from './terms.js';
+
+/** What {@link IndexStore.scanKeys} answers per record. */
+const recordKey = z.object({ uri: z.string(), scope: z.string(), level: z.number(), updated_at: z.number() });
+export type RecordKey = z.output<typeof recordKey>;
 
 export interface EmbedderIdentity {
   readonly id: string;
@@ -434,6 +439,24 @@ export class IndexStore {
       .limit(limit)
       .toArray();
     return rows.map(parseDraft);
+  }
+
+  /**
+   * The key fields of the records matching an expression — no text, no vector — for maintenance
+   * that compares the index with the filesystem (content/reindex, system/consistency).
+   */
+  async scanKeys(expr: Expr, limit: number): Promise<RecordKey[]> {
+    const rows: unknown[] = await this.table
+      .query()
+      .where(compileWhere(expr))
+      .select(['uri', 'scope', 'level', 'updated_at'])
+      .limit(limit)
+      .toArray();
+    // Arrow rows are proxies: read the four fields by name.
+    return rows.map((row) => {
+      const { uri, scope, level, updated_at } = row as Record<string, unknown>;
+      return recordKey.parse({ uri, scope, level, updated_at });
+    });
   }
 
   /**

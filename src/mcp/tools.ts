@@ -12,6 +12,9 @@ import { searchBody, toSearchRequest } from '../search/request.js';
 import type { SearchService } from '../search/service.js';
 import { MESSAGE_ROLES, messageBodySchema } from '../sessions/schema.js';
 import type { SessionService } from '../sessions/service.js';
+import type { SkillCatalog } from '../skills/catalog.js';
+import { findSkillsBody, getSkillQuery, listSkillsQuery } from '../skills/requests.js';
+import { assertNever } from '../errors.js';
 import { defined, parseInput } from '../validate.js';
 import { resolveOwnScope } from './own-scope.js';
 
@@ -20,6 +23,8 @@ export interface McpServices {
   readonly sessions: SessionService;
   readonly search: SearchService;
   readonly admission: SearchAdmission;
+  /** The caller's skills (list, find, get); without it there is no `skills` tool. */
+  readonly skills?: SkillCatalog;
 }
 
 export interface ToolDef<S extends z.ZodRawShape = z.ZodRawShape> {
@@ -180,6 +185,34 @@ function writeTools(s: McpServices): ToolDef[] {
   ];
 }
 
+/** `skills`: the caller's own skills, as `GET skills`, `POST skills/find` and `GET skills/{name}`. */
+function skillsTool(catalog: SkillCatalog): ToolDef {
+  return tool({
+    name: 'skills',
+    description:
+      "The skills of the caller's agent scope: action `list`, `find` (with `query`) or `get` (with `name`: SKILL.md and its files).",
+    input: {
+      action: z.enum(['list', 'find', 'get']),
+      query: z.string().optional().describe('for find'),
+      name: z.string().optional().describe('for get'),
+      limit: z.number().int().min(1).max(1000).optional(),
+    },
+    readOnly: true,
+    run: (ctx, a) => {
+      switch (a.action) {
+        case 'list':
+          return catalog.list(ctx, parseInput(listSkillsQuery, defined({ node_limit: a.limit })));
+        case 'find':
+          return catalog.find(ctx, parseInput(findSkillsBody, defined({ query: a.query, limit: a.limit })));
+        case 'get':
+          return catalog.get(ctx, a.name ?? '', parseInput(getSkillQuery, {}));
+        default:
+          return assertNever(a.action);
+      }
+    },
+  });
+}
+
 /** Every tool, in the order they are listed to clients. */
 export function mcpTools(services: McpServices): readonly ToolDef[] {
   return [
@@ -187,5 +220,6 @@ export function mcpTools(services: McpServices): readonly ToolDef[] {
     searchTool('search', services),
     ...readTools(services),
     ...writeTools(services),
+    ...(services.skills === undefined ? [] : [skillsTool(services.skills)]),
   ];
 }

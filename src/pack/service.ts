@@ -9,11 +9,12 @@
  */
 import { zipSync, type Zippable } from 'fflate';
 import { z } from 'zod';
-import { AppError, isAppError, type ErrorDetails } from '../errors.js';
+import { AppError, type ErrorDetails } from '../errors.js';
 import type { Vfs } from '../fs/index.js';
 import { resolveUri, type RequestContext } from '../policy/index.js';
 import { ImportSkips } from '../resources/import-rule.js';
-import { readZip } from '../resources/zip.js';
+import { readZip, type ZipEntry } from '../resources/zip.js';
+import { applyConflictPolicy, checkVectorMode, conflictPolicy, exists, vectorMode } from './conflict.js';
 import { relPathOf, rootNameOf, zipPathOf } from './layout.js';
 
 /** Reads an upload of the caller's account by its `temp_file_id`. */
@@ -35,16 +36,33 @@ export interface PackDeps {
 }
 
 /** Bodies of `POST /api/v1/pack/export` and `/pack/import` (declared and parsed by the routes). */
-export const packExportSchema = z.object({ uri: z.string().min(1) });
+export const packExportSchema = z.object({
+  uri: z.string().min(1),
+  // OpenViking's packs may carry vectors; ours never do (an import embeds again): accepted, ignored.
+  include_vectors: z.boolean().optional(),
+});
 export type PackExportBody = z.output<typeof packExportSchema>;
 export const packImportSchema = z.object({
   temp_file_id: z.string().min(1),
   parent: z.string().min(1),
+  /** OpenViking's newer clients; wins over `force` when both are sent. */
+  on_conflict: conflictPolicy.nullish(),
+  vector_mode: vectorMode.nullish(),
+  /** The older clients' spelling: `true` is `on_conflict: "overwrite"`, `false` is `"fail"`. */
   force: z.boolean().default(false),
   // Accepted for OpenViking's clients; every imported file is indexed like any other write.
   vectorize: z.boolean().default(true),
 });
 export type PackImportBody = z.output<typeof packImportSchema>;
+
+/** OpenViking answers `{uri}`; the counts are ours. */
+export interface PackImportResult {
+  uri: string;
+  written: number;
+  skipped: number;
+  /** What the shared import rule left out (hidden files other than folder summaries, dependency folders). */
+  warnings: string[];
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
@@ -94,19 +112,26 @@ export class PackService {
     return { filename: `${base}.ovpack`, data: zipSync(files, { level: 6 }) };
   }
 
-  /**
-   * Unpacks an uploaded `.ovpack` below `parent`; answers the canonical URI of the pack's root and
-   * what the shared import rule left out (hidden files other than the folder summaries, dependency
-   * folders), one warning each.
-   */
-  async import(ctx: RequestContext, body: PackImportBody): Promise<{ uri: string; warnings: string[] }> {
-    const parent = resolveUri(body.parent, ctx.effective, ctx.policy);
+  /** The entries of an uploaded pack, read by the defensive zip reader within the pack limits. */
+  async entries(ctx: RequestContext, temp_file_id: string): Promise<ZipEntry[]> {
     const { limits } = this.deps;
-    const entries = await readZip(await this.deps.readUpload(ctx, body.temp_file_id), {
+    return readZip(await this.deps.readUpload(ctx, temp_file_id), {
       maxEntries: limits.maxEntries,
       maxEntryBytes: limits.maxEntryBytes,
       maxTotalBytes: limits.maxTotalBytes,
     });
+  }
+
+  /**
+   * Unpacks an uploaded `.ovpack` below `parent`; answers the canonical URI of the pack's root (and
+   * how many files were written and skipped). An existing root is a 409 under `fail`; `overwrite`
+   * replaces the pack's files, `skip` writes only those that do not exist yet.
+   */
+  async import(ctx: RequestContext, body: PackImportBody): Promise<PackImportResult> {
+    const parent = resolveUri(body.parent, ctx.effective, ctx.policy);
+    const policy = body.on_conflict ?? (body.force ? 'overwrite' : 'fail');
+    checkVectorMode(body.vector_mode);
+    const entries = await this.entries(ctx, body.temp_file_id);
     const base = rootNameOf(entries.map((e) => e.path));
     const root = resolveUri(`${parent.uri}/${base}`, null, ctx.policy);
     const skips = new ImportSkips();
@@ -115,37 +140,33 @@ export class PackService {
       const rel = relPathOf(entry.path);
       return { uri: rel === '' ? root.uri : `${root.uri}/${rel}`, content: textOf(entry.path, entry.data) };
     });
-    const existed = await this.exists(ctx, root.uri);
-    if (existed && !body.force) {
-      throw new AppError('ALREADY_EXISTS', 'the pack root exists; import with force: true to overwrite', {
-        uri: root.uri,
-      });
+    const existed = await exists(this.deps.vfs, ctx, root.uri);
+    if (existed && policy === 'fail') {
+      throw new AppError(
+        'ALREADY_EXISTS',
+        'the pack root exists; import with on_conflict "overwrite" or "skip"',
+        {
+          uri: root.uri,
+        },
+      );
     }
+    const { write, skipped } = existed
+      ? await applyConflictPolicy(this.deps.vfs, ctx, files, policy)
+      : { write: files, skipped: [] };
     try {
-      await this.deps.vfs.writeMany(ctx, files);
+      await this.deps.vfs.writeMany(ctx, write);
     } catch (error) {
       // writeMany refuses a batch before its first write; a failure while writing (disk full) leaves
       // part of a new import behind, which goes again so a failed import leaves nothing.
       if (!existed) await this.deps.vfs.rm(ctx, root.uri, true).catch(() => undefined);
       throw error;
     }
-    return { uri: root.uri, warnings: skips.warnings() };
-  }
-
-  /** Whether `uri` exists (400/403 if the caller may not address or read it). */
-  private async exists(ctx: RequestContext, uri: string): Promise<boolean> {
-    try {
-      await this.deps.vfs.stat(ctx, uri);
-      return true;
-    } catch (error) {
-      if (isAppError(error) && error.code === 'NOT_FOUND') return false;
-      throw error;
-    }
+    return { uri: root.uri, written: write.length, skipped: skipped.length, warnings: skips.warnings() };
   }
 }
 
 /** An entry's text; the filesystem holds text only, so a binary entry is refused by name. */
-function textOf(path: string, data: Uint8Array): string {
+export function textOf(path: string, data: Uint8Array): string {
   try {
     if (data.includes(0)) throw new TypeError('NUL byte');
     return utf8.decode(data);

@@ -3,6 +3,7 @@
  * MCP tools, and its translation into a {@link SearchRequest}.
  */
 import { z } from 'zod';
+import { searchTags } from '../tags/schema.js';
 import type { SearchRequest } from './service.js';
 
 const MAX_QUERY_CHARS = 8192;
@@ -57,8 +58,8 @@ const level = z
   ])
   .transform((levels) => [...new Set(levels)]);
 
-// `node_limit`, a list `target_uri`, `level` and `time_field` are OpenViking's (FindRequest in its
-// search router). Its other fields (`telemetry`, `tags`, `filter`, `include_provenance`, `image_url`,
+// `node_limit`, a list `target_uri`, `level`, `time_field` and `tags` are OpenViking's (FindRequest in
+// its search router). Its other fields (`telemetry`, `filter`, `include_provenance`, `image_url`,
 // `session_id`) are accepted and ignored, as the README lists.
 export const searchBody = z.object({
   query: z.string().trim().min(1).max(MAX_QUERY_CHARS),
@@ -76,6 +77,7 @@ export const searchBody = z.object({
   until: instant(true).nullish(),
   time_field: z.enum(['updated_at', 'created_at']).nullish(),
   level: level.nullish(),
+  tags: searchTags.nullish(),
   explain: z.boolean().optional(),
 });
 
@@ -93,6 +95,7 @@ export function toSearchRequest(b: z.output<typeof searchBody>): SearchRequest {
     until: b.until ?? undefined,
     time_field: b.time_field ?? undefined,
     levels: b.level ?? undefined,
+    tags: b.tags ?? undefined,
     explain: b.explain,
   };
 }

@@ -68,6 +68,8 @@ export interface SearchRequest {
   readonly time_field?: 'created_at' | 'updated_at' | undefined;
   /** Record levels to search (0 folder abstract, 1 folder overview, 2 file chunk or message); all if absent. */
   readonly levels?: readonly number[] | undefined;
+  /** Only files and folders carrying every one of these tags (an empty list restricts nothing). */
+  readonly tags?: readonly string[] | undefined;
   readonly explain?: boolean | undefined;
 }
 
@@ -132,6 +134,8 @@ export interface SearchDeps {
    * index again at once (after a failed query: a 503 naming the cause rather than a 500).
    */
   readonly available?: (ctx: RequestContext, recheck?: boolean) => Promise<void>;
+  /** The URIs the caller may read that carry every one of `tags` (a search's tag restriction). */
+  readonly taggedUris?: (ctx: RequestContext, tags: readonly string[]) => Promise<readonly string[]>;
 }
 
 const DEFAULT_CONCURRENT_QUERIES = 4;
@@ -158,6 +162,7 @@ export class SearchService {
       visibilityExpr(ctx),
       targets.length === 0 ? and() : or(...targets.map(targetExpr)),
       optionsExpr(request),
+      await this.tagsExpr(ctx, request.tags),
     );
     const queued = performance.now();
     const { lists, hits, dropped } = await this.collect(ctx, request, filter);
@@ -248,6 +253,15 @@ export class SearchService {
       }),
     );
     return peers;
+  }
+
+  /** SPEC 10 step 4 for `tags`: `uri IN (...)`, ANDed, so it only narrows (FALSE if none carry them). */
+  private async tagsExpr(ctx: RequestContext, tags: readonly string[] | undefined): Promise<Expr> {
+    if (tags === undefined || tags.length === 0) return and();
+    if (this.deps.taggedUris === undefined) {
+      throw new AppError('FAILED_PRECONDITION', 'this server keeps no tags to filter on');
+    }
+    return isIn('uri', await this.deps.taggedUris(ctx, tags));
   }
 
   /** SPEC 10 step 2 for each target: normalise, expand, shape-check (400), visibility-check (403). */

@@ -10,7 +10,14 @@ import { AppError } from '../errors.js';
 import type { Vfs } from '../fs/index.js';
 import type { WaitOptions } from '../fs/write-ops.js';
 import type { RequestContext } from '../policy/index.js';
-import { renderSkill, skillAbstract, skillFromData, skillFromMarkdown, skillOverview } from './skill.js';
+import {
+  renderSkill,
+  skillAbstract,
+  skillFromData,
+  skillFromMarkdown,
+  skillOverview,
+  type Skill,
+} from './skill.js';
 
 /** Reads an upload of the caller's account by its `temp_file_id` (404 if it has none such). */
 export type UploadReader = (ctx: RequestContext, temp_file_id: string) => Promise<Buffer>;
@@ -29,6 +36,17 @@ export const addSkillSchema = z
   });
 export type AddSkillBody = z.output<typeof addSkillSchema>;
 
+/** Where a skill's text comes from: inline `data` or an upload's `temp_file_id`. */
+export interface SkillSource {
+  readonly data?: unknown;
+  readonly temp_file_id?: string | null | undefined;
+}
+
+export interface SkillWait {
+  readonly wait?: boolean | null | undefined;
+  readonly timeout?: number | null | undefined;
+}
+
 export interface AddSkillResult {
   status: 'success';
   uri: string;
@@ -45,13 +63,21 @@ export class SkillService {
   ) {}
 
   async add(ctx: RequestContext, body: AddSkillBody): Promise<AddSkillResult> {
-    const skill =
-      typeof body.temp_file_id === 'string'
-        ? skillFromMarkdown(await this.uploadText(ctx, body.temp_file_id))
-        : skillFromData(body.data);
+    return this.install(ctx, await this.parse(ctx, body), body);
+  }
+
+  /** The skill of a request's `data` or uploaded SKILL.md (400 if it is not one). */
+  async parse(ctx: RequestContext, body: SkillSource): Promise<Skill> {
+    return typeof body.temp_file_id === 'string'
+      ? skillFromMarkdown(await this.uploadText(ctx, body.temp_file_id))
+      : skillFromData(body.data);
+  }
+
+  /** Writes a skill's folder in the caller's agent scope (an existing one of that name is replaced). */
+  async install(ctx: RequestContext, skill: Skill, options: SkillWait): Promise<AddSkillResult> {
     const wait: WaitOptions = {};
-    if (body.wait != null) wait.wait = body.wait;
-    if (body.timeout != null) wait.timeout = body.timeout;
+    if (options.wait != null) wait.wait = options.wait;
+    if (options.timeout != null) wait.timeout = options.timeout;
     const folder = `viking://agent/skills/${skill.name}`;
     // SKILL.md first: it is the largest file, so a size refusal leaves nothing written.
     const written = await this.vfs.write(ctx, {

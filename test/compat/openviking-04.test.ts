@@ -102,10 +102,14 @@ describe.each(POLICIES)('policy %s', (name, isolateUser, isolateAgent) => {
     expect(urisOf((await bot2.find('agentword')).result, 'agentword')).toEqual([]);
     const userFiles = urisOf((await bot2.find('userword')).result, 'userword');
     expect(userFiles).toEqual([`${userRoot('bot2')}/memories/prefs.md`]);
-    // Fields the SDK sends that we do not implement are accepted and change nothing.
-    const extra = await bot2.find('userword', { tags: ['x'], filter: { op: 'and', conds: [] } });
+    // `filter`, which we do not implement, is accepted and changes nothing; `tags` filters (issue 26):
+    // nothing is tagged `x`, so nothing is found.
+    const extra = await bot2.find('userword', { filter: { op: 'and', conds: [] } });
     expect(extra.status).toBe(200);
     expect(urisOf(extra.result, 'userword')).toEqual(userFiles);
+    const tagged = await bot2.find('userword', { tags: ['x'] });
+    expect(tagged.status).toBe(200);
+    expect(urisOf(tagged.result, 'userword')).toEqual([]);
   });
 
   test('SDK: messages keep their peer_id through batch, single adds, the messages folder, archives and search', async () => {

@@ -57,6 +57,7 @@ test('lists every tool with its input schema', async () => {
     'commit_session',
     'extract_memories',
     'forget',
+    'skills',
   ]);
   const find = tools.find((t) => t.name === 'find');
   expect(Object.keys(find?.inputSchema.properties ?? {})).toEqual(
@@ -271,4 +272,39 @@ test('a failing tool answers with our error code and no stack trace', async () =
     },
   });
   expect(JSON.stringify(outcome)).not.toMatch(/at .*\.ts:\d+/);
+});
+
+describe('skills tool', () => {
+  beforeAll(async () => {
+    const data = { name: 'sort-mail', description: 'Sorts the quokka mailbox', content: '# Sort\n' };
+    await request(env.app)
+      .post('/api/v1/skills')
+      .set('Authorization', `Bearer ${keyOf('alice')}`)
+      .send({ data, wait: true })
+      .expect(200);
+  });
+
+  // The account shares an agent's scope between users (policy false/false): another agent sees none.
+  test('list, find and get the caller’s own skills; another agent sees none', async () => {
+    expect(await callOk(alice, 'skills', { action: 'list' })).toMatchObject({
+      total: 1,
+      skills: [{ name: 'sort-mail', description: 'Sorts the quokka mailbox' }],
+    });
+    expect(await callOk(alice, 'skills', { action: 'find', query: 'quokka mailbox' })).toMatchObject({
+      skills: [{ name: 'sort-mail' }],
+    });
+    expect(await callOk(alice, 'skills', { action: 'get', name: 'sort-mail' })).toMatchObject({
+      name: 'sort-mail',
+      content: expect.stringContaining('# Sort') as unknown,
+    });
+    const bob = await client({ Authorization: `Bearer ${keyOf('bob')}`, 'X-OpenViking-Agent': 'other' });
+    expect(await callOk(bob, 'skills', { action: 'list' })).toMatchObject({ total: 0 });
+    expect(await callOk(bob, 'skills', { action: 'find', query: 'quokka mailbox' })).toMatchObject({
+      total: 0,
+    });
+    expect(await call(bob, 'skills', { action: 'get', name: 'sort-mail' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+  });
 });

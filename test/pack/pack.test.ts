@@ -89,7 +89,12 @@ describe('pack export and import', () => {
     const { files } = await exportPack(alice, 'viking://resources/docs');
     const pack = zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)])));
     const res = await importPack(alice, pack, 'viking://resources/restored');
-    expect(resultOf(res)).toEqual({ uri: 'viking://resources/restored/docs', warnings: [] });
+    expect(resultOf(res)).toEqual({
+      uri: 'viking://resources/restored/docs',
+      written: 3,
+      skipped: 0,
+      warnings: [],
+    });
     const read = await alice
       .get('/api/v1/content/read')
       .query({ uri: 'viking://resources/restored/docs/sub/b.md' });
