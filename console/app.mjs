@@ -10,6 +10,7 @@ import { browseView, readView, treeView } from './browse.mjs';
 import { errorNode, field, h, link, show } from './dom.mjs';
 import { searchView } from './search.mjs';
 import { sessionView, sessionsView } from './sessions.mjs';
+import { tasksView } from './tasks.mjs';
 
 /** Tenant sections run in an identity's view: ROOT must name the account and user it acts as. */
 const ROUTES = {
@@ -19,6 +20,7 @@ const ROUTES = {
   search: { title: 'Search', tenant: true, render: searchView },
   sessions: { title: 'Sessions', tenant: true, render: sessionsView },
   session: { tenant: true, render: sessionView },
+  tasks: { title: 'Tasks', tenant: true, render: tasksView },
   users: { title: 'Users', admin: true, render: usersView },
   accounts: { title: 'Accounts', root: true, render: accountsView },
 };

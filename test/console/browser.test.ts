@@ -47,7 +47,7 @@ describe('console as a USER (alice)', () => {
   test('signs in: identity from the API, key only in sessionStorage, user sections only', async () => {
     const { page } = w;
     expect(await page.getByTestId('who').textContent()).toBe('alice @ acme · user');
-    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions']);
+    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions', 'Tasks']);
     expect(String(await storedSignIn(page))).toContain(server.keys.alice);
     expect(page.url()).not.toContain(server.keys.alice);
   });
@@ -177,7 +177,7 @@ describe('console as an ADMIN (ada)', () => {
   test('manages the account’s users and keys', async () => {
     const { page } = w;
     expect(await page.getByTestId('who').textContent()).toBe('ada @ acme · admin');
-    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions', 'Users']);
+    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions', 'Tasks', 'Users']);
     await rendered(page, () => page.getByRole('link', { name: 'Users' }).click());
     expect(await userRows(page)).toEqual(['ada', 'alice', 'bob']);
 
@@ -252,7 +252,14 @@ describe('console as ROOT', () => {
     const { page } = w;
     await signIn(page, server.url, DEMO_ROOT_KEY, { account: 'acme', user: 'alice' });
     expect(await page.getByTestId('who').textContent()).toBe('alice @ acme · root');
-    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions', 'Users', 'Accounts']);
+    expect(await texts(page, '#nav a')).toEqual([
+      'Browse',
+      'Search',
+      'Sessions',
+      'Tasks',
+      'Users',
+      'Accounts',
+    ]);
     // ROOT reads everything in the account it acts in (SPEC 4).
     await visit(page, '#/browse?uri=viking://user');
     expect(await texts(page, '[data-testid="folder"]')).toEqual(expect.arrayContaining(['alice/', 'bob/']));

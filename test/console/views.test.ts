@@ -2,7 +2,7 @@
  * The console's views of issue 28 in a real browser, signed in as alice (a USER of acme) on the
  * seeded demo server: a failed search keeps its form, a folder opened as a file offers its listing
  * and a way back, the sessions list shows each session's facts a page at a time, a session page
- * lists every archive, a session folder shows `messages/` instead of its log, and every date has one
+ * lists every archive, the tasks page shows task times, a session folder shows `messages/` instead of its log, and every date has one
  * format. The checks of every console test (no CSP violation, no key in a URL, nothing of bob's
  * private memory in any answer) run at the end as in browser.test.ts.
  */
@@ -10,6 +10,13 @@ import { signIn, type DemoServer } from '../../scripts/lib/console-demo.js';
 import { DATE, finish, openPage, rendered, rows, texts, useDemo, visit, type Watched } from './page.js';
 
 const demo = useDemo();
+
+/** `YYYY-MM-DD HH:MM` of `date` in local time, as the console shows it. */
+function localMinute(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
 let server: DemoServer;
 beforeAll(() => {
   server = demo();
@@ -152,5 +159,32 @@ describe('console views as a USER (alice)', () => {
       expect.stringMatching(DATE),
       expect.stringMatching(DATE),
     ]);
+  });
+
+  test('lists her background tasks with their epoch-second times in the same format', async () => {
+    const { page } = w;
+    const headers = { 'X-API-Key': server.keys.alice };
+    const form = new FormData();
+    form.append('file', new Blob(['# Notes\n\nThe retro notes.'], { type: 'text/markdown' }), 'notes.md');
+    const uploaded = await fetch(`${server.url}/api/v1/resources/temp_upload`, {
+      method: 'POST',
+      headers,
+      body: form,
+    }).then((res) => res.json() as Promise<{ result: { temp_file_id: string } }>);
+    const added = await fetch(`${server.url}/api/v1/resources`, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ temp_file_id: uploaded.result.temp_file_id }),
+    }).then((res) => res.json() as Promise<{ result: { task_id: string } }>);
+    const task = await fetch(`${server.url}/api/v1/tasks/${added.result.task_id}`, { headers }).then(
+      (res) => res.json() as Promise<{ result: { created_at: number; resource_id: string } }>,
+    );
+    await visit(page, '#/tasks');
+    const [row] = await rows(page, 'tasks');
+    expect(row?.slice(0, 3)).toEqual(['add_resource', expect.any(String), task.result.resource_id]);
+    // Epoch seconds, read as seconds: the same local minute the task was created in (this process
+    // and the browser share the machine's time zone).
+    expect(row?.[3]).toBe(localMinute(new Date(task.result.created_at * 1000)));
+    expect(row?.[4]).toMatch(DATE);
   });
 });
