@@ -39,7 +39,7 @@ function pager(page, pages) {
   return h(
     'p',
     { class: 'pager', 'data-testid': 'pager' },
-    to(page - 1, '← newer page'),
+    to(page - 1, '← previous page'),
     ` page ${page} of ${pages} `,
     to(page + 1, 'next page →'),
   );
