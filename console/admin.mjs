@@ -4,7 +4,7 @@
  * shown once, on the page, and never stored by the console.
  */
 import { adminPath, api } from './api.mjs';
-import { field, h, link, secretNotice, table } from './dom.mjs';
+import { field, formatTime, h, link, secretNotice, table } from './dom.mjs';
 
 const yesNo = (flag) => (flag ? 'yes' : 'no');
 
@@ -14,7 +14,7 @@ const ACCOUNT_HEADERS = ['account', 'created', 'users', 'user scope by agent', '
 function accountCells(account, name = account.account_id) {
   return [
     name,
-    account.created_at ?? '',
+    formatTime(account.created_at),
     String(account.user_count ?? ''),
     yesNo(account.isolate_user_scope_by_agent),
     yesNo(account.isolate_agent_scope_by_user),

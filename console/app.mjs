@@ -4,12 +4,13 @@
  * Which sections appear follows the role the API reports for the key; the API still decides what
  * each request may see.
  */
-import { ApiError, api, clearCredentials, credentials, saveCredentials } from './api.mjs';
+import { api, clearCredentials, credentials, saveCredentials } from './api.mjs';
 import { accountsView, usersView } from './admin.mjs';
 import { browseView, readView, treeView } from './browse.mjs';
-import { field, h, link, show } from './dom.mjs';
+import { errorNode, field, h, link, show } from './dom.mjs';
 import { searchView } from './search.mjs';
 import { sessionView, sessionsView } from './sessions.mjs';
+import { tasksView } from './tasks.mjs';
 
 /** Tenant sections run in an identity's view: ROOT must name the account and user it acts as. */
 const ROUTES = {
@@ -19,6 +20,7 @@ const ROUTES = {
   search: { title: 'Search', tenant: true, render: searchView },
   sessions: { title: 'Sessions', tenant: true, render: sessionsView },
   session: { tenant: true, render: sessionView },
+  tasks: { title: 'Tasks', tenant: true, render: tasksView },
   users: { title: 'Users', admin: true, render: usersView },
   accounts: { title: 'Accounts', root: true, render: accountsView },
 };
@@ -40,11 +42,6 @@ function go(route, params) {
 function parseHash() {
   const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
   return { name: path || '', params: new URLSearchParams(query ?? '') };
-}
-
-function errorNode(error) {
-  const code = error instanceof ApiError ? `${error.code}: ` : '';
-  return h('p', { class: 'error', role: 'alert', 'data-testid': 'error' }, code + error.message);
 }
 
 function renderNav(current) {

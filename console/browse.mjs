@@ -2,8 +2,9 @@
  * Browsing the viking:// tree folder by folder (`fs/ls`) or a few levels at once (`fs/tree`), and
  * reading files (`content/read`), as the signed-in identity: the API lists only what it may read.
  */
+/* global history */
 import { api } from './api.mjs';
-import { h, link, table } from './dom.mjs';
+import { errorNode, formatTime, h, link, table } from './dom.mjs';
 
 const ROOT = 'viking://';
 const TREE_LEVELS = 4;
@@ -38,14 +39,34 @@ function entryRow(entry) {
   return [
     h('a', { href, 'data-testid': entry.isDir ? 'folder' : 'file' }, name),
     entry.isDir ? '' : `${entry.size} B`,
-    entry.modTime ? new Date(entry.modTime).toLocaleString() : '',
+    formatTime(entry.modTime),
     entry.abstract,
   ];
 }
 
+/** `viking://session/{S}`: a session's own folder, or null. */
+function sessionFolderOf(uri) {
+  const match = /^viking:\/\/session\/([^/]+)\/?$/.exec(uri);
+  return match === null ? null : `${ROOT}session/${match[1]}`;
+}
+
+/**
+ * A session folder as a reader sees it: its live log `messages.jsonl` is storage (one JSON line per
+ * message), so the listing shows the virtual folder `messages/` instead, where each message is a
+ * file (SPEC 9.1). Entries of other folders pass unchanged.
+ */
+function readerEntries(entries, folder) {
+  const session = sessionFolderOf(folder);
+  if (session === null) return entries;
+  const log = entries.find((entry) => entry.uri === `${session}/messages.jsonl`);
+  if (log === undefined) return entries;
+  const messages = { uri: `${session}/messages`, isDir: true, size: 0, modTime: log.modTime, abstract: '' };
+  return [...entries.filter((entry) => entry !== log), messages];
+}
+
 export async function browseView({ params }) {
   const uri = params.get('uri') || ROOT;
-  const entries = await api('GET', '/api/v1/fs/ls', { query: { uri } });
+  const entries = readerEntries(await api('GET', '/api/v1/fs/ls', { query: { uri } }), uri);
   entries.sort((a, b) => Number(b.isDir) - Number(a.isDir) || a.uri.localeCompare(b.uri));
   return [
     h('h1', {}, 'Browse'),
@@ -60,7 +81,13 @@ export async function browseView({ params }) {
 /** The subtree below `uri` at a glance (`fs/tree`, a few levels), indented by depth. */
 export async function treeView({ params }) {
   const uri = params.get('uri') || ROOT;
-  const entries = await api('GET', '/api/v1/fs/tree', { query: { uri, level_limit: TREE_LEVELS } });
+  const listed = await api('GET', '/api/v1/fs/tree', { query: { uri, level_limit: TREE_LEVELS } });
+  const entries = listed.flatMap((entry) => {
+    const parent = entry.uri.slice(0, entry.uri.lastIndexOf('/'));
+    if (sessionFolderOf(parent) === null || !entry.uri.endsWith('/messages.jsonl')) return [entry];
+    const rel_path = entry.rel_path.replace(/messages\.jsonl$/, 'messages');
+    return readerEntries([entry], parent).map((shown) => ({ ...shown, rel_path }));
+  });
   const items = entries.map((entry) => {
     const depth = Math.min(entry.rel_path.split('/').length - 1, TREE_LEVELS);
     const href = link(entry.isDir ? 'browse' : 'read', { uri: entry.uri });
@@ -70,8 +97,28 @@ export async function treeView({ params }) {
   return [h('h1', {}, 'Tree'), crumbs(uri, true), h('ul', { class: 'tree' }, items)];
 }
 
+/** Why a file could not be read, with the ways on: its folder listing (for a folder) and back. */
+function unreadable(uri, error) {
+  const back = h('button', { type: 'button', onclick: () => history.back() }, 'Back');
+  const folder =
+    error?.code === 'FAILED_PRECONDITION'
+      ? h('a', { href: link('browse', { uri }), 'data-testid': 'browse-instead' }, 'Browse this folder')
+      : null;
+  return [
+    h('h1', {}, nameOf(uri)),
+    crumbs(uri),
+    errorNode(error),
+    h('p', { class: 'actions' }, folder, back),
+  ];
+}
+
 export async function readView({ params }) {
   const uri = params.get('uri') || ROOT;
-  const text = await api('GET', '/api/v1/content/read', { query: { uri } });
+  let text;
+  try {
+    text = await api('GET', '/api/v1/content/read', { query: { uri } });
+  } catch (error) {
+    return unreadable(uri, error);
+  }
   return [h('h1', {}, nameOf(uri)), crumbs(uri), h('pre', { 'data-testid': 'content' }, String(text))];
 }

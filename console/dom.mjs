@@ -87,3 +87,24 @@ export function secretNotice(title, key) {
     h('p', { class: 'muted' }, 'Shown once: copy it now, it cannot be shown again.'),
   );
 }
+
+/** An error of the API (`CODE: message`) or any other error, as an alert the page keeps in place. */
+export function errorNode(error) {
+  const code = typeof error?.code === 'string' ? `${error.code}: ` : '';
+  return h('p', { class: 'error', role: 'alert', 'data-testid': 'error' }, code + String(error?.message));
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/**
+ * The one date format of the console, local time `YYYY-MM-DD HH:MM`, for ISO strings and for epoch
+ * times (tasks give seconds; a number below 1e12 is taken as seconds, above as milliseconds).
+ * Anything that is not a time is shown as it came; nothing as ''.
+ */
+export function formatTime(value) {
+  if (value === null || value === undefined || value === '') return '';
+  const date = typeof value === 'number' ? new Date(value < 1e12 ? value * 1000 : value) : new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}

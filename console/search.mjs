@@ -3,7 +3,7 @@
  * (`#/search?q=…`) so back and forward work. Hits link to the file, folder or session they came from.
  */
 import { api } from './api.mjs';
-import { field, h, link } from './dom.mjs';
+import { errorNode, field, h, link } from './dom.mjs';
 
 const MODES = ['hybrid', 'vector', 'fulltext'];
 const TYPES = ['', 'memory', 'resource', 'skill', 'session'];
@@ -89,7 +89,14 @@ function requestOf(params) {
 export async function searchView({ params, go }) {
   const parts = [h('h1', {}, 'Search'), searchForm(params, go)];
   if (!params.get('q')) return parts;
-  const result = await api('POST', '/api/v1/search/find', { body: requestOf(params) });
+  let result;
+  try {
+    result = await api('POST', '/api/v1/search/find', { body: requestOf(params) });
+  } catch (error) {
+    // The form stays as it was sent (query and options), so the request can be corrected in place.
+    parts.push(errorNode(error));
+    return parts;
+  }
   parts.push(h('p', { class: 'muted', 'data-testid': 'total' }, `${result.total} hit(s)`));
   for (const [key, title] of GROUPS) {
     const hits = result[key] ?? [];

@@ -1,21 +1,63 @@
 /**
- * The account's shared sessions (`GET sessions`) and one session's messages with their actors
- * (`role`, `role_id`), read through `GET sessions/{id}` and `GET sessions/{id}/context`.
+ * The account's shared sessions (`GET sessions`, each with its meta from `GET sessions/{id}`, a page
+ * at a time) and one session's archives (`GET sessions/{id}/archives/{archive_id}`, newest first)
+ * and live messages with their actors (`role`, `role_id`, from `GET sessions/{id}/context`).
  */
 import { api } from './api.mjs';
-import { h, link, table } from './dom.mjs';
+import { errorNode, formatTime, h, link, table } from './dom.mjs';
 
-export async function sessionsView() {
+/** Sessions per page of the list: each costs one meta request. */
+export const SESSIONS_PER_PAGE = 25;
+/** Archives shown at first on a session page (each is one request); a link shows more. */
+const ARCHIVES_SHOWN = 10;
+
+const sessionPath = (id) => `/api/v1/sessions/${encodeURIComponent(id)}`;
+
+function pageOf(params, count) {
+  const pages = Math.max(Math.ceil(count / SESSIONS_PER_PAGE), 1);
+  const page = Number(params.get('page'));
+  return Number.isInteger(page) && page >= 1 ? Math.min(page, pages) : 1;
+}
+
+/** A session's row; a session whose meta cannot be read still shows its id and why. */
+async function sessionRow(session) {
+  const name = h('a', { href: link('session', { id: session.session_id }) }, session.session_id);
+  try {
+    const meta = await api('GET', sessionPath(session.session_id));
+    const people = [...(meta.participant_user_ids ?? []), ...(meta.participant_agent_ids ?? [])];
+    const updated = formatTime(meta.updated_at);
+    return [name, people.join(', '), String(meta.message_count), String(meta.commit_count), updated];
+  } catch (error) {
+    return [name, errorNode(error), '', '', ''];
+  }
+}
+
+function pager(page, pages) {
+  if (pages <= 1) return null;
+  const to = (n, label) =>
+    n < 1 || n > pages ? null : h('a', { href: link('sessions', { page: n }) }, label);
+  return h(
+    'p',
+    { class: 'pager', 'data-testid': 'pager' },
+    to(page - 1, '← previous page'),
+    ` page ${page} of ${pages} `,
+    to(page + 1, 'next page →'),
+  );
+}
+
+export async function sessionsView({ params }) {
   const sessions = await api('GET', '/api/v1/sessions');
+  if (sessions.length === 0) {
+    return [h('h1', {}, 'Sessions'), h('p', { class: 'muted' }, 'No sessions in this account yet.')];
+  }
+  const page = pageOf(params, sessions.length);
+  const shown = sessions.slice((page - 1) * SESSIONS_PER_PAGE, page * SESSIONS_PER_PAGE);
+  const rows = await Promise.all(shown.map(sessionRow));
+  const pages = Math.ceil(sessions.length / SESSIONS_PER_PAGE);
   return [
     h('h1', {}, 'Sessions'),
-    sessions.length === 0
-      ? h('p', { class: 'muted' }, 'No sessions in this account yet.')
-      : table(
-          ['session'],
-          sessions.map((s) => [h('a', { href: link('session', { id: s.session_id }) }, s.session_id)]),
-          'sessions',
-        ),
+    table(['session', 'participants', 'messages', 'commits', 'updated'], rows, 'sessions'),
+    pager(page, pages),
   ];
 }
 
@@ -43,29 +85,72 @@ function messageNode(message) {
   return h(
     'div',
     { class: `message ${message.role === 'user' ? 'user' : ''}`, 'data-testid': 'message' },
-    h('div', { class: 'meta', 'data-testid': 'actor' }, `${actor} · ${message.created_at ?? ''}`),
+    h('div', { class: 'meta', 'data-testid': 'actor' }, `${actor} · ${formatTime(message.created_at)}`),
     (message.parts ?? []).map(partNode),
   );
 }
 
+const archiveName = (n) => `archive_${String(n).padStart(3, '0')}`;
+
+/** One archive: its abstract, and its overview folded away until asked for. */
+function archiveNode(archive) {
+  return h(
+    'div',
+    { class: 'archive', 'data-testid': 'archive' },
+    h('h3', {}, archive.archive_id),
+    h('p', { 'data-testid': 'archive-abstract' }, archive.abstract),
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Overview'),
+      h('pre', { 'data-testid': 'archive-overview' }, archive.overview),
+    ),
+  );
+}
+
+/** The newest `shown` archives, newest first (archive_NNN for NNN = commit_count down to 1). */
+async function archivesSection(id, commits, shown) {
+  if (commits === 0) return null;
+  const numbers = Array.from({ length: Math.min(commits, shown) }, (_, i) => commits - i);
+  const archives = await Promise.all(
+    numbers.map((n) =>
+      api('GET', `${sessionPath(id)}/archives/${archiveName(n)}`).then(archiveNode, (error) =>
+        errorNode(error),
+      ),
+    ),
+  );
+  const more =
+    commits > shown
+      ? h(
+          'a',
+          { href: link('session', { id, archives: shown + ARCHIVES_SHOWN }) },
+          `Older archives (${commits - shown} more)`,
+        )
+      : null;
+  return [h('h2', {}, `Archives (${commits})`), archives, more];
+}
+
 export async function sessionView({ params }) {
   const id = params.get('id') ?? '';
-  const path = `/api/v1/sessions/${encodeURIComponent(id)}`;
-  const [meta, context] = await Promise.all([api('GET', path), api('GET', `${path}/context`)]);
+  const shown = Math.max(Number(params.get('archives')) || ARCHIVES_SHOWN, 1);
+  const [meta, context] = await Promise.all([
+    api('GET', sessionPath(id)),
+    api('GET', `${sessionPath(id)}/context`),
+  ]);
   const facts = [
     ['created by', meta.created_by_user_id],
     ['users', (meta.participant_user_ids ?? []).join(', ')],
     ['agents', (meta.participant_agent_ids ?? []).join(', ')],
     ['messages', meta.message_count],
     ['commits', meta.commit_count],
+    ['created', formatTime(meta.created_at)],
+    ['updated', formatTime(meta.updated_at)],
   ];
   return [
     h('h1', {}, `Session ${id}`),
     h('p', {}, h('a', { href: link('browse', { uri: `viking://session/${id}` }) }, 'files of this session')),
     table(null, facts, 'session-meta', 'facts'),
-    context.latest_archive_overview
-      ? [h('h2', {}, 'Latest archive'), h('pre', {}, context.latest_archive_overview)]
-      : null,
+    await archivesSection(id, Number(meta.commit_count) || 0, shown),
     h('h2', {}, 'Messages'),
     context.messages.length === 0
       ? h('p', { class: 'muted' }, 'No live messages.')

@@ -2,7 +2,8 @@
  * A real VikingScope server on a free loopback port with a temporary DATA_DIR, the builtin embedder
  * and a root key, seeded through the HTTP API with a small account for the web console's browser
  * tests and screenshots: users who each keep a private memory, a shared document, a file whose name
- * and content are HTML, and a shared session with messages from two users and an agent.
+ * and content are HTML, a shared session with messages from two users and an agent, and a session
+ * committed twice (two archives, then one live message).
  */
 import type { Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -92,6 +93,18 @@ async function seedContent(url: string, keys: DemoServer['keys']): Promise<void>
     'X-OpenViking-Agent': 'planner',
   });
   await message(bob, 'user', 'I will announce it.');
+  await seedRetro(alice, bob);
+}
+
+/** `retro`: two commits (archive_001 and archive_002), each archiving different words, then a live message. */
+async function seedRetro(alice: Call, bob: Call): Promise<void> {
+  const say = (as: Call, text: string) =>
+    as('POST', '/api/v1/sessions/retro/messages', { role: 'user', content: text, wait: true });
+  await say(alice, 'The launch checklist was far too long.');
+  await alice('POST', '/api/v1/sessions/retro/commit', {});
+  await say(bob, 'Next quarter we trim the checklist to ten steps.');
+  await bob('POST', '/api/v1/sessions/retro/commit', {});
+  await say(alice, 'Agreed, ten steps.');
 }
 
 /** Starts and seeds the server; `close()` stops it and removes its DATA_DIR. */

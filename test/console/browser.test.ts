@@ -6,107 +6,35 @@
  * a URL; the CSP is never violated; content that looks like HTML stays text.
  */
 import type { Page } from 'playwright-core';
-import { launchChromium, type Chromium } from '../../scripts/lib/chromium.js';
 import {
   BOB_SECRET,
   DEMO_ROOT_KEY,
   HOSTILE_CONTENT,
   HOSTILE_NAME,
   signIn,
-  startDemoServer,
   type DemoServer,
 } from '../../scripts/lib/console-demo.js';
-import { logger } from '../../src/log.js';
+import {
+  DATE,
+  finish,
+  mainText,
+  newPage,
+  openPage,
+  rendered,
+  rows,
+  storedSignIn,
+  texts,
+  useDemo,
+  visit,
+  type PageGlobals,
+  type Watched,
+} from './page.js';
 
+const demo = useDemo();
 let server: DemoServer;
-let browser: Chromium;
-
-beforeAll(async () => {
-  server = await startDemoServer(logger);
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+beforeAll(() => {
+  server = demo();
 });
-
-/** What a page did that a test checks at the end: console errors, dialogs, URLs, API answers. */
-interface Watched {
-  readonly page: Page;
-  readonly problems: string[];
-  readonly urls: string[];
-  readonly apiBodies: Promise<string>[];
-}
-
-async function openPage(): Promise<Watched> {
-  const page = await browser.context.newPage();
-  const watched: Watched = { page, problems: [], urls: [], apiBodies: [] };
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of 40[34]/.test(message.text())) {
-      watched.problems.push(`console: ${message.text()}`);
-    }
-  });
-  page.on('pageerror', (error) => watched.problems.push(`page error: ${error.message}`));
-  page.on('dialog', (dialog) => {
-    watched.problems.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  page.on('request', (req) => watched.urls.push(req.url()));
-  page.on('response', (res) => {
-    // An answer the console did not expect names its request (the console message alone does not).
-    if (res.status() === 401 || res.status() >= 500) {
-      watched.problems.push(`response ${res.status()}: ${res.request().method()} ${res.url()}`);
-    }
-    if (res.url().includes('/api/v1/')) watched.apiBodies.push(res.text().catch(() => ''));
-  });
-  return watched;
-}
-
-/** Runs `action` and waits until the console has rendered a new view (its `data-rendered` stamp). */
-async function rendered(page: Page, action: () => Promise<unknown>): Promise<void> {
-  const before = (await page.locator('#view').getAttribute('data-rendered')) ?? '';
-  await action();
-  await page.locator(`#view[data-rendered]:not([data-rendered=${JSON.stringify(before)}])`).waitFor();
-}
-
-/** The page's globals the tests read (functions passed to `page.evaluate` run in the page). */
-interface PageGlobals {
-  readonly sessionStorage: { getItem(key: string): string | null };
-  readonly __pwned?: unknown;
-}
-
-function storedSignIn(page: Page): Promise<string | null> {
-  return page.evaluate(() =>
-    (globalThis as unknown as PageGlobals).sessionStorage.getItem('vikingscope.console'),
-  );
-}
-
-/** Opens a console address (reloading when the page is already there, which renders it again). */
-async function visit(page: Page, hash: string): Promise<void> {
-  const address = `${server.url}/console/${hash}`;
-  await rendered(page, () => (page.url() === address ? page.reload() : page.goto(address)));
-}
-
-async function texts(page: Page, selector: string): Promise<string[]> {
-  return (await page.locator(selector).allTextContents()).map((text) => text.trim());
-}
-
-async function mainText(page: Page): Promise<string> {
-  return page.locator('main').innerText();
-}
-
-/** The checks every test ends with. */
-async function finish(watched: Watched, key: string): Promise<void> {
-  expect(watched.problems).toEqual([]);
-  expect(watched.urls.filter((url) => url.includes(key))).toEqual([]);
-  // Everything the page loads comes from the server itself (it works offline, without a CDN).
-  expect(watched.urls.filter((url) => !url.startsWith(`${server.url}/`))).toEqual([]);
-  const bodies = await Promise.all(watched.apiBodies);
-  expect(bodies.length).toBeGreaterThan(0);
-  expect(bodies.filter((body) => body.includes(BOB_SECRET))).toEqual([]);
-  await watched.page.close();
-}
 
 describe('console as a USER (alice)', () => {
   let w: Watched;
@@ -119,7 +47,7 @@ describe('console as a USER (alice)', () => {
   test('signs in: identity from the API, key only in sessionStorage, user sections only', async () => {
     const { page } = w;
     expect(await page.getByTestId('who').textContent()).toBe('alice @ acme · user');
-    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions']);
+    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions', 'Tasks']);
     expect(String(await storedSignIn(page))).toContain(server.keys.alice);
     expect(page.url()).not.toContain(server.keys.alice);
   });
@@ -249,7 +177,7 @@ describe('console as an ADMIN (ada)', () => {
   test('manages the account’s users and keys', async () => {
     const { page } = w;
     expect(await page.getByTestId('who').textContent()).toBe('ada @ acme · admin');
-    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions', 'Users']);
+    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions', 'Tasks', 'Users']);
     await rendered(page, () => page.getByRole('link', { name: 'Users' }).click());
     expect(await userRows(page)).toEqual(['ada', 'alice', 'bob']);
 
@@ -309,6 +237,8 @@ describe('console as ROOT', () => {
     await page.locator('[data-testid="accounts"]').waitFor();
     expect(await texts(page, '#nav a')).toEqual(['Users', 'Accounts']);
     expect(await accountRows(page)).toEqual(['acme 3 no no', 'default 0 no no', 'globex 1 yes yes']);
+    const created = (await rows(page, 'accounts')).map((cells) => cells[1]);
+    expect(created.filter((cell) => !DATE.test(cell ?? ''))).toEqual([]);
 
     await page.fill('#new-account', 'initech');
     await page.fill('#new-admin', 'ian');
@@ -322,7 +252,14 @@ describe('console as ROOT', () => {
     const { page } = w;
     await signIn(page, server.url, DEMO_ROOT_KEY, { account: 'acme', user: 'alice' });
     expect(await page.getByTestId('who').textContent()).toBe('alice @ acme · root');
-    expect(await texts(page, '#nav a')).toEqual(['Browse', 'Search', 'Sessions', 'Users', 'Accounts']);
+    expect(await texts(page, '#nav a')).toEqual([
+      'Browse',
+      'Search',
+      'Sessions',
+      'Tasks',
+      'Users',
+      'Accounts',
+    ]);
     // ROOT reads everything in the account it acts in (SPEC 4).
     await visit(page, '#/browse?uri=viking://user');
     expect(await texts(page, '[data-testid="folder"]')).toEqual(expect.arrayContaining(['alice/', 'bob/']));
@@ -343,7 +280,7 @@ describe('the browser enforces the console’s CSP', () => {
   }
 
   test('a script added to a console page at run time does not run', async () => {
-    const page = await browser.context.newPage();
+    const page = await newPage();
     const refused: string[] = [];
     page.on('console', (message) => refused.push(message.text()));
     await page.goto(`${server.url}/console/`);
