@@ -4,6 +4,7 @@
  * them in ATTACKS below.
  */
 import type { Answer, Tenant } from './http.js';
+import { LARGE_FILE_ATTACKS } from './large-file.js';
 import { PATTERN_ATTACKS } from './patterns.js';
 
 export interface AttackContext {
@@ -23,4 +24,4 @@ export interface Attack {
   run(ctx: AttackContext): Promise<Answer>;
 }
 
-export const ATTACKS: readonly Attack[] = [...PATTERN_ATTACKS];
+export const ATTACKS: readonly Attack[] = [...PATTERN_ATTACKS, ...LARGE_FILE_ATTACKS];

@@ -123,6 +123,8 @@ describe('pack export and import', () => {
     const res = await importPack(alice, pack, 'viking://resources/imported-kit');
     expect(resultOf(res)).toEqual({
       uri: 'viking://resources/imported-kit/kit',
+      written: 2,
+      skipped: 0,
       warnings: [
         'skipped .env: hidden file, never imported',
         'skipped node_modules/: folder of dependencies or tool metadata, never imported',

@@ -135,7 +135,16 @@ test('a launcher killed outright takes the server down with it', async () => {
       if (!down) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(down).toBe(true);
-    const unlock = await lockDataDir(dataDir);
+    // ...and its DATA_DIR lock once its shutdown (after the port) has finished.
+    let unlock: (() => Promise<void>) | null = null;
+    while (unlock === null) {
+      try {
+        unlock = await lockDataDir(dataDir);
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
     await unlock();
   } finally {
     if (child.pid !== undefined) {

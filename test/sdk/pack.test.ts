@@ -64,7 +64,7 @@ describe('importOVPack', () => {
     const res = await sdk(alice)
       .importOVPack(await uploadId(alice, pack), 'resources', { onConflict: 'overwrite', vectorMode: 'auto' })
       .expect(200);
-    expect(resultOf(res)).toEqual({ uri: 'viking://resources/docs', written: 2, skipped: 0 });
+    expect(resultOf(res)).toEqual({ uri: 'viking://resources/docs', written: 2, skipped: 0, warnings: [] });
     expect(await read(alice, 'viking://resources/docs/a.md')).toBe('alpha v1');
     expect(await read(alice, 'viking://resources/docs/extra.md')).toBe('kept');
   });
@@ -77,7 +77,7 @@ describe('importOVPack', () => {
     const res = await sdk(alice)
       .importOVPack(await uploadId(alice, pack), 'viking://resources', { onConflict: 'skip' })
       .expect(200);
-    expect(resultOf(res)).toEqual({ uri: 'viking://resources/docs', written: 1, skipped: 2 });
+    expect(resultOf(res)).toEqual({ uri: 'viking://resources/docs', written: 1, skipped: 2, warnings: [] });
     expect(await read(alice, 'viking://resources/docs/a.md')).toBe('alpha v3');
     expect(await read(alice, 'viking://resources/docs/b.md')).toBe('beta v1');
   });

@@ -1,0 +1,31 @@
+/**
+ * Issue 23 item 5 (issue 22 defect 6): a tenant writes a file of `MAX_FILE_BYTES` (10 MiB, ~13k
+ * chunks), then rewrites it — indexing puts every chunk into the in-memory index and takes the old
+ * ones out, work that must not hold other tenants' requests.
+ */
+import type { Attack, AttackContext } from './attacks.js';
+import { send, type Answer } from './http.js';
+
+const URI = 'viking://resources/stall/large/big.md';
+/** Just under 10 MiB of prose-like lines, different words each time so a rewrite changes every chunk. */
+function bigText(seed: string): string {
+  const line = `${seed} the quick brown fox jumps over the lazy dog near the riverbank at dawn\n`;
+  return line.repeat(Math.floor((10 * 1024 * 1024 - 1024) / Buffer.byteLength(line)));
+}
+
+function writeAttack(name: string, seed: string): Attack {
+  return {
+    name,
+    issue: '23.5',
+    prepare: () => Promise.resolve(),
+    async run(ctx: AttackContext): Promise<Answer> {
+      const body = { uri: URI, content: bigText(seed), wait: true, timeout: 300 };
+      return send(ctx.base, ctx.attacker, 'POST', '/api/v1/content/write', body);
+    },
+  };
+}
+
+export const LARGE_FILE_ATTACKS: readonly Attack[] = [
+  writeAttack('write a 10 MiB file (wait until indexed)', 'alpha'),
+  writeAttack('rewrite the 10 MiB file (wait until indexed)', 'bravo'),
+];
