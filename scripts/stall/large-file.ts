@@ -7,10 +7,10 @@ import type { Attack, AttackContext } from './attacks.js';
 import { send, type Answer } from './http.js';
 
 const URI = 'viking://resources/stall/large/big.md';
-/** Just under 10 MiB of prose-like lines, different words each time so a rewrite changes every chunk. */
+/** 9.5 MiB of prose-like lines (within MAX_FILE_BYTES and the body limit), different words each time so a rewrite changes every chunk. */
 function bigText(seed: string): string {
   const line = `${seed} the quick brown fox jumps over the lazy dog near the riverbank at dawn\n`;
-  return line.repeat(Math.floor((10 * 1024 * 1024 - 1024) / Buffer.byteLength(line)));
+  return line.repeat(Math.floor((9.5 * 1024 * 1024) / Buffer.byteLength(line)));
 }
 
 function writeAttack(name: string, seed: string): Attack {
@@ -26,6 +26,6 @@ function writeAttack(name: string, seed: string): Attack {
 }
 
 export const LARGE_FILE_ATTACKS: readonly Attack[] = [
-  writeAttack('write a 10 MiB file (wait until indexed)', 'alpha'),
-  writeAttack('rewrite the 10 MiB file (wait until indexed)', 'bravo'),
+  writeAttack('write a 9.5 MiB file (wait until indexed)', 'alpha'),
+  writeAttack('rewrite the 9.5 MiB file (wait until indexed)', 'bravo'),
 ];

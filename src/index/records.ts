@@ -116,6 +116,28 @@ export function recordUriOfFile(uri: string): string {
   return parent === 'viking:/' ? 'viking://' : parent;
 }
 
+/** A file's passages and how each becomes its record (shared by the two forms below). */
+function fileRecordMaker(
+  account_id: string,
+  uri: string,
+  text: string,
+  policy: NamespacePolicy,
+  times: Times,
+  chunking: ChunkOptions,
+): { passages: string[]; make: (passage: string, chunk_index: number) => RecordDraft } {
+  const level = folderMetaLevel(uri);
+  const resolved = resolveUri(recordUriOfFile(uri), null, policy);
+  const passages = level === null ? chunkText(text, chunking) : text.trim() ? [text] : [];
+  const make = (passage: string, chunk_index: number): RecordDraft => ({
+    ...baseRecord(account_id, resolved, level ?? LEVEL_CHUNK, chunk_index),
+    text: passage,
+    abstract: passage.trim().slice(0, ABSTRACT_CHARS),
+    ...NO_MESSAGE,
+    ...times,
+  });
+  return { passages, make };
+}
+
 /**
  * Records of a text file at a canonical URI: one per chunk (level 2), or a single level 0/1 record of
  * the folder for `.abstract.md`/`.overview.md`. Throws `INVALID_URI` if the URI is not canonical.
@@ -128,16 +150,30 @@ export function fileRecords(
   times: Times,
   chunking: ChunkOptions = DEFAULT_CHUNKING,
 ): RecordDraft[] {
-  const level = folderMetaLevel(uri);
-  const resolved = resolveUri(recordUriOfFile(uri), null, policy);
-  const passages = level === null ? chunkText(text, chunking) : text.trim() ? [text] : [];
-  return passages.map((passage, chunk_index) => ({
-    ...baseRecord(account_id, resolved, level ?? LEVEL_CHUNK, chunk_index),
-    text: passage,
-    abstract: passage.trim().slice(0, ABSTRACT_CHARS),
-    ...NO_MESSAGE,
-    ...times,
-  }));
+  const { passages, make } = fileRecordMaker(account_id, uri, text, policy, times, chunking);
+  return passages.map(make);
+}
+
+/** Passages made into records between turns of the event loop (`pause`) in a large file. */
+const RECORDS_PER_TURN = 1000;
+
+/** {@link fileRecords}, awaiting `pause` every 1,000 records: a 10 MiB file is ~13k of them. */
+export async function fileRecordsInTurns(
+  account_id: string,
+  uri: string,
+  text: string,
+  policy: NamespacePolicy,
+  times: Times,
+  chunking: ChunkOptions,
+  pause: () => Promise<unknown>,
+): Promise<RecordDraft[]> {
+  const { passages, make } = fileRecordMaker(account_id, uri, text, policy, times, chunking);
+  const drafts: RecordDraft[] = [];
+  for (const [chunk_index, passage] of passages.entries()) {
+    if (chunk_index > 0 && chunk_index % RECORDS_PER_TURN === 0) await pause();
+    drafts.push(make(passage, chunk_index));
+  }
+  return drafts;
 }
 
 /** A session message as the index needs it. */

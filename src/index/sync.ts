@@ -4,6 +4,7 @@
  * reordering jobs converges to the same index. Deletes go first, then batched embedding and upserts,
  * then removal of chunks a shorter file no longer has.
  */
+import { setImmediate } from 'node:timers/promises';
 import { assertNever } from '../errors.js';
 import type { Logger } from '../log.js';
 import { and, cmp, eq, or, subtree, type Expr, type NamespacePolicy } from '../policy/index.js';
@@ -11,7 +12,7 @@ import type { Embedder } from './embedder.js';
 import type { Job } from './queue.js';
 import {
   decodeText,
-  fileRecords,
+  fileRecordsInTurns,
   folderMetaLevel,
   LEVEL_CHUNK,
   messageRecords,
@@ -167,6 +168,9 @@ export class IndexSync {
     const size = this.deps.embedBatch ?? 64;
     const records: IndexRecord[] = [];
     for (let i = 0; i < drafts.length; i += size) {
+      // An embedder that computes in-process (the built-in one) resolves at once: without a turn of
+      // the event loop between slices, a large file's thousands of chunks would embed in one block.
+      if (i > 0) await setImmediate();
       const slice = drafts.slice(i, i + size);
       const vectors = await this.deps.embedder.embed(slice.map((d) => d.text));
       slice.forEach((d, j) => records.push({ ...d, vector: vectors[j] ?? new Float32Array() }));
@@ -199,7 +203,16 @@ export class IndexSync {
           .flatMap((m) => messageRecords(unit.account, session_id, m.id, m.message, policy));
         return { drafts, stale: null };
       }
-      const drafts = fileRecords(unit.account, unit.uri, text, policy, file, this.chunking());
+      const chunking = this.chunking();
+      const drafts = await fileRecordsInTurns(
+        unit.account,
+        unit.uri,
+        text,
+        policy,
+        file,
+        chunking,
+        setImmediate,
+      );
       return { drafts, stale: fileRegion(unit.account, unit.uri, drafts.length) };
     } catch (error) {
       // Not a canonical URI under the account's policy: it can never be read, so it is not indexed.
