@@ -130,6 +130,36 @@ async function archivesSection(id, commits, shown) {
   return [h('h2', {}, `Archives (${commits})`), archives, more];
 }
 
+/**
+ * The memories extraction took from this session (`GET sessions/{id}/memories`), per participant:
+ * each owner's scope root with the memory files the signed-in identity may read (no others are sent).
+ */
+async function memoriesSection(id) {
+  const { archives } = await api('GET', `${sessionPath(id)}/memories`);
+  const byOwner = new Map();
+  for (const archive of archives) {
+    for (const [owner, uris] of Object.entries(archive.memories)) {
+      byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...uris]);
+    }
+  }
+  if (byOwner.size === 0) return null;
+  return [
+    h('h2', {}, 'Memories from this session'),
+    [...byOwner].map(([owner, uris]) =>
+      h(
+        'div',
+        { 'data-testid': 'memory-owner' },
+        h('h3', {}, owner),
+        h(
+          'ul',
+          {},
+          [...new Set(uris)].map((uri) => h('li', {}, h('a', { href: link('read', { uri }) }, uri))),
+        ),
+      ),
+    ),
+  ];
+}
+
 export async function sessionView({ params }) {
   const id = params.get('id') ?? '';
   const shown = Math.max(Number(params.get('archives')) || ARCHIVES_SHOWN, 1);
@@ -151,6 +181,7 @@ export async function sessionView({ params }) {
     h('p', {}, h('a', { href: link('browse', { uri: `viking://session/${id}` }) }, 'files of this session')),
     table(null, facts, 'session-meta', 'facts'),
     await archivesSection(id, Number(meta.commit_count) || 0, shown),
+    await memoriesSection(id),
     h('h2', {}, 'Messages'),
     context.messages.length === 0
       ? h('p', { class: 'muted' }, 'No live messages.')
