@@ -19,7 +19,9 @@ import {
   HISTORY_DIR,
   MESSAGES_FILE,
   OVERVIEW_FILE,
+  parseJson,
   parseMessages,
+  sessionUri,
   type SessionFiles,
 } from './files.js';
 import type { StoredMessage } from './schema.js';
@@ -89,7 +91,7 @@ export class SessionExtraction {
   /** Starts the task extracting a committed archive; answers the task. */
   startArchive(ctx: RequestContext, session_id: string, archive: string): TaskView {
     const account = ctx.effective.account_id;
-    return this.deps.tasks.start(ctx, 'session_commit', `viking://session/${session_id}`, () =>
+    return this.deps.tasks.start(ctx, 'session_commit', sessionUri(session_id), () =>
       this.runArchive(account, session_id, archive, ctx.policy),
     );
   }
@@ -97,7 +99,7 @@ export class SessionExtraction {
   /** Starts the task extracting the live messages (`POST /sessions/{id}/extract`). */
   startLive(ctx: RequestContext, session_id: string, messages: readonly StoredMessage[]): TaskView {
     const account_id = ctx.effective.account_id;
-    return this.deps.tasks.start(ctx, 'session_extract', `viking://session/${session_id}`, async () => {
+    return this.deps.tasks.start(ctx, 'session_extract', sessionUri(session_id), async () => {
       const { result } = await this.deps.extract({
         account_id,
         session_id,
@@ -142,8 +144,8 @@ export class SessionExtraction {
     const out: ArchiveMemories[] = [];
     for (const n of await this.files.archiveNumbers(account, session_id)) {
       const text = await this.files.readArchiveFile(account, session_id, n, EXTRACTION_FILE);
-      const marker = text === '' ? null : markerSchema.safeParse(JSON.parse(text) as unknown);
-      if (marker === null || !marker.success) continue;
+      const marker = markerSchema.safeParse(parseJson(text));
+      if (!marker.success) continue;
       const memories: Record<string, string[]> = {};
       for (const uri of marker.data.result?.uris ?? []) {
         if (!(await this.deps.readable(ctx, uri))) continue;
@@ -157,8 +159,8 @@ export class SessionExtraction {
 
   /** Replaces the archive's extractive summaries with the model's (the extractive ones stay otherwise). */
   private async writeSummary(account_id: string, session_id: string, archive: string, summary: ModelSummary) {
-    const dir = join(this.files.dir(account_id, session_id), HISTORY_DIR, archive);
-    const archiveUri = `viking://session/${session_id}/${HISTORY_DIR}/${archive}`;
+    const dir = this.archiveDir(account_id, session_id, archive);
+    const archiveUri = `${sessionUri(session_id)}/${HISTORY_DIR}/${archive}`;
     for (const [file, text] of [
       [ABSTRACT_FILE, summary.abstract],
       [OVERVIEW_FILE, summary.overview],
@@ -168,8 +170,8 @@ export class SessionExtraction {
     }
   }
 
-  private markerPath(account: string, session_id: string, archive: string): string {
-    return join(this.files.dir(account, session_id), HISTORY_DIR, archive, EXTRACTION_FILE);
+  private archiveDir(account: string, session_id: string, archive: string): string {
+    return join(this.files.historyDir(account, session_id), archive);
   }
 
   private async runArchive(
@@ -181,10 +183,10 @@ export class SessionExtraction {
     const key = `${account_id}/${session_id}/${archive}`;
     if (this.running.has(key)) return { skipped: 'already running' };
     this.running.add(key);
-    const marker = this.markerPath(account_id, session_id, archive);
+    const dir = this.archiveDir(account_id, session_id, archive);
+    const marker = join(dir, EXTRACTION_FILE);
     try {
-      const n = Number(archive.slice('archive_'.length));
-      const text = await this.files.readArchiveFile(account_id, session_id, n, MESSAGES_FILE);
+      const text = await this.files.readText(join(dir, MESSAGES_FILE));
       const messages = sourceMessages(parseMessages(text, key));
       const { result, summary } = await this.deps.extract({ account_id, session_id, policy, messages });
       if (summary !== null) await this.writeSummary(account_id, session_id, archive, summary);

@@ -58,7 +58,7 @@ export function parseMessages(text: string, where: string): StoredMessage[] {
 }
 
 /** JSON.parse, with undefined for text that is not JSON (a truncated file). */
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
