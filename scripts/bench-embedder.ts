@@ -4,7 +4,7 @@
  *   npx tsc -p scripts/tsconfig.build.json && node dist/scripts/bench-embedder.js [count]
  *   # or, without building: node --import ./test/helpers/ts-register.mjs scripts/bench-embedder.ts [count]
  */
-import { createBuiltinEmbedder } from '../src/index/embedders/builtin.js';
+import { createBuiltinEmbedder } from '../src/embedders/builtin.js';
 
 const WORDS = (
   'agent user memory session vector search index namespace policy resource skill instruction ' +

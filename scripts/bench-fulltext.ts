@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
-import { fileRecords, type IndexRecord } from '../src/index/records.js';
+import { fileRecords, type IndexRecord } from '../src/indexing/records.js';
 import { IndexStore, TABLE_NAME } from '../src/index/store.js';
 import { logger } from '../src/log.js';
 import { compileWhere, DEFAULT_POLICY, eq, HIT_COLUMNS, type Expr } from '../src/policy/index.js';

@@ -24,7 +24,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { pino } from 'pino';
 import { recordSchema, toArrowTable } from '../src/index/arrow.js';
 import { MemoryIndex } from '../src/index/memory/index.js';
-import type { IndexRecord } from '../src/index/records.js';
+import type { IndexRecord } from '../src/indexing/records.js';
 import { IndexStore } from '../src/index/store.js';
 import { buildBatch, makeLayout, planCorpus } from './bench/corpus.js';
 import { DIM, Rng } from './bench/rng.js';

@@ -11,7 +11,7 @@
  */
 import { DEFAULT_POLICY } from '../src/policy/index.js';
 import { MemoryIndex, type MemoryRow } from '../src/index/memory/index.js';
-import { fileRecords } from '../src/index/records.js';
+import { fileRecords } from '../src/indexing/records.js';
 
 const DIMENSION = 384;
 const MIB = 2 ** 20;

@@ -6,9 +6,9 @@
  * account's figures (its pending jobs, its records), never another tenant's volumes or failures.
  * The same rule decides what `/api/v1/system/status` shows ({@link Observer.status}).
  */
-import type { Embedder } from './index/embedder.js';
-import type { IndexGuard, IndexState } from './index/guard.js';
-import type { IndexPipeline } from './index/pipeline.js';
+import type { Embedder } from './embedders/embedder.js';
+import type { IndexGuard, IndexState } from './indexing/guard.js';
+import type { IndexPipeline } from './indexing/pipeline.js';
 import type { IndexStore } from './index/store.js';
 import { eq, type RequestContext } from './policy/index.js';
 import { processMemory } from './process-memory.js';

@@ -20,12 +20,12 @@ import { resourcesRouter } from './http/routes/resources.js';
 import { skillsRouter } from './http/routes/skills.js';
 import { unimplementedRouter } from './http/routes/unimplemented.js';
 import { uploadsRouter } from './http/routes/uploads.js';
-import type { Embedder } from './index/embedder.js';
-import { assertCompatible, createEmbedder } from './index/embedders/select.js';
-import { IndexGuard } from './index/guard.js';
-import { clearResetPending, resetPending } from './index/marker.js';
-import { IndexPipeline } from './index/pipeline.js';
-import { accountsOnDisk } from './index/reindex.js';
+import type { Embedder } from './embedders/embedder.js';
+import { assertCompatible, createEmbedder } from './embedders/select.js';
+import { IndexGuard } from './indexing/guard.js';
+import { clearResetPending, resetPending } from './indexing/marker.js';
+import { IndexPipeline } from './indexing/pipeline.js';
+import { accountsOnDisk } from './indexing/reindex.js';
 import { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
 import { AppError, messageOf } from './errors.js';
@@ -74,7 +74,7 @@ export async function openIndex(
   log: Logger,
   options: OpenIndexOptions = {},
 ): Promise<{ embedder: Embedder; store: IndexStore }> {
-  // A reset killed before its new table existed is finished first (src/index/marker.ts).
+  // A reset killed before its new table existed is finished first (src/indexing/marker.ts).
   const reset = options.reset === true || (await resetPending(config.dataDir));
   const indexed = reset ? null : await IndexStore.storedIdentity(config.lancedbUri);
   const embedder =

@@ -4,7 +4,12 @@
  * computed up front so queries and ground truth can be chosen before any vector exists, and the
  * streaming construction of record batches with the project's own record constructors.
  */
-import { fileRecords, messageRecords, type IndexRecord, type RecordDraft } from '../../src/index/records.js';
+import {
+  fileRecords,
+  messageRecords,
+  type IndexRecord,
+  type RecordDraft,
+} from '../../src/indexing/records.js';
 import { type NamespacePolicy, type Scope } from '../../src/policy/index.js';
 import { clusteredVector, DIM, randomCentroids, Rng, Zipf } from './rng.js';
 

@@ -3,7 +3,7 @@
  * query text `q:<n>` to query n's vector (vectors given directly, so ground truth applies), as the
  * default service (`planned`) and forced onto the previous release's path (`baseline`).
  */
-import type { Embedder } from '../../src/index/embedder.js';
+import type { Embedder } from '../../src/embedders/embedder.js';
 import type { IndexStore } from '../../src/index/store.js';
 import type { Logger } from '../../src/log.js';
 import { SearchService, type SearchDeps, type SearchResult } from '../../src/search/service.js';

@@ -5,7 +5,7 @@
  * the truth then covers them too. Also checks that each record's owner fields are those of its
  * folder, so the grouping is exact.
  */
-import type { RecordDraft } from '../../src/index/records.js';
+import type { RecordDraft } from '../../src/indexing/records.js';
 import type { FilterRecord } from '../../src/policy/index.js';
 import type { CorpusPlan } from './corpus.js';
 import type { BenchQuery } from './queries.js';

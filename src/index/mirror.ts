@@ -13,7 +13,7 @@ import { HIT_COLUMNS, type HitRow } from '../policy/index.js';
 import { ArenaFullError } from './memory/arena.js';
 import { MemoryIndex, type MemoryRow, type Prepared } from './memory/index.js';
 import { readColumn, readVectors, type ArrowBatch } from './arrow-read.js';
-import type { IndexRecord } from './records.js';
+import type { IndexRecord } from '../policy/index.js';
 
 /** Records the mirror prepares between two turns of the event loop. */
 const STAGE_CHUNK = 1000;

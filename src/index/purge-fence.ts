@@ -4,7 +4,7 @@
  * they may be the earlier account's, read before it was deleted, and would come back for the next
  * account of the same id. A file the new account writes is indexed by its own, later job.
  */
-import type { IndexRecord } from './records.js';
+import type { IndexRecord } from '../policy/index.js';
 
 export class PurgeFence {
   private count = 0;

@@ -31,7 +31,7 @@ import { Compactor } from './compaction.js';
 import { Mirror } from './mirror.js';
 import { MirrorSync } from './mirror-sync.js';
 import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
-import type { IndexRecord, RecordDraft } from './records.js';
+import type { IndexRecord, RecordDraft } from '../policy/index.js';
 import { z } from 'zod';
 import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
 import { ensureFullTextIndex, ftsIndexOptions, lanceFullText } from './fulltext-lance.js';

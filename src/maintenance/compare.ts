@@ -5,7 +5,7 @@
  * index filtered by the same visibility expression (SPEC 4.1) and the subtree. Session scope is left
  * out: sessions are indexed from their messages, not from files. Pure over its two inputs.
  */
-import { folderMetaLevel, LEVEL_CHUNK, recordUriOfFile } from '../index/records.js';
+import { folderMetaLevel, LEVEL_CHUNK, recordUriOfFile } from '../indexing/records.js';
 import type { RecordKey } from '../index/store.js';
 
 /** A file of the subtree (content files only: folders are not indexed by themselves). */

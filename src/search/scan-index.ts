@@ -6,7 +6,7 @@
  * milliseconds without LanceDB.
  */
 import type { PlanReport } from '../index/planner.js';
-import type { IndexRecord } from '../index/records.js';
+import type { IndexRecord } from '../indexing/records.js';
 import { tokenize } from '../index/memory/fulltext.js';
 import { evaluate, hitOf, type Expr } from '../policy/index.js';
 import type { IndexHit, SearchIndex } from './service.js';

@@ -1,5 +1,5 @@
-import { createBuiltinEmbedder } from '../index/embedders/builtin.js';
-import { fileRecords, type IndexRecord } from '../index/records.js';
+import { createBuiltinEmbedder } from '../embedders/builtin.js';
+import { fileRecords, type IndexRecord } from '../indexing/records.js';
 import { logger } from '../log.js';
 import { and, DEFAULT_POLICY, type RequestContext } from '../policy/index.js';
 import { ScanIndex } from './scan-index.js';

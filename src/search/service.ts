@@ -5,7 +5,7 @@
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AppError } from '../errors.js';
-import type { Embedder } from '../index/embedder.js';
+import type { Embedder } from '../embedders/embedder.js';
 import { queryTerms } from '../index/memory/tokens.js';
 import type { PlanReport, RequestedPlan } from '../index/planner.js';
 import type { Logger } from '../log.js';

@@ -4,7 +4,7 @@
  * then the archives, newest first.
  */
 import type { MessageFile, SessionMessageReader } from '../fs/session-messages.js';
-import type { SessionMessageSource } from '../index/messages.js';
+import type { SessionMessageSource } from '../indexing/messages.js';
 import { isValidId } from '../policy/index.js';
 import { MESSAGES_FILE, SessionFiles, parseMessages } from './files.js';
 import type { StoredMessage } from './schema.js';
@@ -204,7 +204,7 @@ export function sessionReader(dataDir: string): SessionReader {
   };
 }
 
-/** The indexer's view of the sessions `reader` reads (the interface is src/index/messages.ts). */
+/** The indexer's view of the sessions `reader` reads (the interface is src/indexing/messages.ts). */
 export function indexedMessages(reader: SessionReader): SessionMessageSource {
   return {
     message: (account_id, session_id, message_id) =>

@@ -5,7 +5,7 @@
  * `{id, dimension, vectors, again}` as JSON.
  */
 import { join } from 'node:path';
-import { createEmbedder } from '../../src/index/embedders/select.js';
+import { createEmbedder } from '../../src/embedders/select.js';
 import { logger } from '../../src/log.js';
 
 const [kind, model, textsJson] = process.argv.slice(2);

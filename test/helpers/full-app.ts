@@ -11,7 +11,7 @@ import request from 'supertest';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
-import type { Embedder } from '../../src/index/embedder.js';
+import type { Embedder } from '../../src/embedders/embedder.js';
 import { logger } from '../../src/log.js';
 import { buildServices, type Services } from '../../src/services.js';
 

@@ -3,7 +3,7 @@
  * gate opens (a slow or stuck tenant's content), and a batch with a poisoned token fails (a job that
  * can never be indexed). Vectors come from the inner embedder, so its index is compatible with it.
  */
-import type { Embedder } from '../../src/index/embedder.js';
+import type { Embedder } from '../../src/embedders/embedder.js';
 import { HashEmbedder } from './test-embedder.js';
 
 interface Gate {

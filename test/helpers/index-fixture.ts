@@ -1,8 +1,8 @@
 /** A real pipeline over a temporary DATA_DIR and LanceDB, with helpers to change files on disk. */
 import { mkdir, rm, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { IndexPipeline, type PipelineOptions } from '../../src/index/pipeline.js';
-import type { MessageSource } from '../../src/index/records.js';
+import { IndexPipeline, type PipelineOptions } from '../../src/indexing/pipeline.js';
+import type { MessageSource } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { logger } from '../../src/log.js';
 import { and, eq, subtree, type NamespacePolicy } from '../../src/policy/index.js';

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBuiltinEmbedder } from '../../src/index/embedders/builtin.js';
+import { createBuiltinEmbedder } from '../../src/embedders/builtin.js';
 
 export interface ChatRequest {
   model: string;

@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config.js';
 import { isAppError } from '../../src/errors.js';
-import type { Embedder } from '../../src/index/embedder.js';
+import type { Embedder } from '../../src/embedders/embedder.js';
 import { logger } from '../../src/log.js';
 import { DEFAULT_POLICY, type RequestContext } from '../../src/policy/index.js';
 import { serve, shutdownOn } from '../../src/serve.js';

@@ -1,6 +1,6 @@
 /** A tiny deterministic embedder for tests: words hashed into 64 buckets, then normalised. */
 import { createHash } from 'node:crypto';
-import type { Embedder } from '../../src/index/embedder.js';
+import type { Embedder } from '../../src/embedders/embedder.js';
 
 export class HashEmbedder implements Embedder {
   readonly id: string;

@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.js';
 import type { ContentHooks } from '../../src/hooks.js';
 import { createApp } from '../../src/http/app.js';
 import { searchRouter } from '../../src/http/routes/search.js';
-import { createBuiltinEmbedder } from '../../src/index/embedders/builtin.js';
+import { createBuiltinEmbedder } from '../../src/embedders/builtin.js';
 import type { PlanReport } from '../../src/index/planner.js';
 import { logger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';

@@ -3,7 +3,7 @@
  * full-text paths: LanceDB's index (no mirror) and the in-memory BM25 index (mirror loaded). Also the
  * mirror loaded from a table written earlier, which reads the stored searchable text back.
  */
-import { fileRecords, type IndexRecord } from '../../src/index/records.js';
+import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { eq, type NamespacePolicy } from '../../src/policy/index.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';

@@ -9,7 +9,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { recordSchema, toArrowTable } from '../../src/index/arrow.js';
 import { FTS_INDEX_NAME } from '../../src/index/fulltext-lance.js';
-import { fileRecords, type IndexRecord } from '../../src/index/records.js';
+import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore, TABLE_NAME } from '../../src/index/store.js';
 import { and, eq, subtree, type Expr, type NamespacePolicy } from '../../src/policy/index.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';

@@ -3,7 +3,7 @@
  * meanwhile every write is found by LanceDB's exact scan, a record written twice is stored once, and
  * the rebuilt mirror answers exactly what the table holds.
  */
-import { fileRecords, type IndexRecord } from '../../src/index/records.js';
+import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { and, eq, type NamespacePolicy } from '../../src/policy/index.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';

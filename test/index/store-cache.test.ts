@@ -6,7 +6,7 @@
 import { jest } from '@jest/globals';
 import { MergeInsertBuilder, type Table } from '@lancedb/lancedb';
 import { Mirror } from '../../src/index/mirror.js';
-import { fileRecords, type IndexRecord } from '../../src/index/records.js';
+import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { and, eq, subtree, type Expr, type NamespacePolicy } from '../../src/policy/index.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';

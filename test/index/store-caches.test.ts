@@ -3,7 +3,7 @@
  * compactions (each compaction writes new index files; with LanceDB's default caches every old one
  * stays cached), and searches still see the latest data.
  */
-import { fileRecords, type IndexRecord } from '../../src/index/records.js';
+import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { and, eq, type NamespacePolicy } from '../../src/policy/index.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';

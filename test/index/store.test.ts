@@ -1,6 +1,6 @@
 /** The LanceDB index store against a real temporary database. */
 import { AppError } from '../../src/errors.js';
-import { fileRecords, messageRecords, type IndexRecord } from '../../src/index/records.js';
+import { fileRecords, messageRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { and, eq, subtree, visibilityExpr, type NamespacePolicy } from '../../src/policy/index.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';

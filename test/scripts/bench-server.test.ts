@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALLOCATOR_ENV } from '../../src/allocator.js';
 import { loadConfig } from '../../src/config.js';
-import { fileRecords } from '../../src/index/records.js';
+import { fileRecords } from '../../src/indexing/records.js';
 import { logger } from '../../src/log.js';
 import { buildServices } from '../../src/services.js';
 import { lockDataDir } from '../../src/storage/lock.js';

@@ -14,7 +14,7 @@ import { variants } from '../../scripts/bench/runners.js';
 import { GroundTruth } from '../../scripts/bench/truth.js';
 import { extendPlan, measureAfterWrites, recount, singleWrites } from '../../scripts/bench/writes.js';
 import type { ClassResult } from '../../scripts/bench/report.js';
-import type { IndexRecord } from '../../src/index/records.js';
+import type { IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { logger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp-dir.js';

@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig } from '../../src/config.js';
-import { createBuiltinEmbedder } from '../../src/index/embedders/builtin.js';
+import { createBuiltinEmbedder } from '../../src/embedders/builtin.js';
 import { logger } from '../../src/log.js';
 import { eq } from '../../src/policy/index.js';
 import { buildServices, type Services } from '../../src/services.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
-import { recordId } from '../../src/index/records.js';
+import { recordId } from '../../src/indexing/records.js';
 import { logger } from '../../src/log.js';
 import { buildServices } from '../../src/services.js';
 import { createAccounts, ROOT_KEY } from './world.js';

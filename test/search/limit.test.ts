@@ -4,7 +4,7 @@
  * mode, with the in-memory mirror and with LanceDB alone. And the score threshold still bounds the
  * answer without fetching the whole account.
  */
-import { fileRecords, type IndexRecord } from '../../src/index/records.js';
+import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import { logger } from '../../src/log.js';
 import { DEFAULT_POLICY, type RequestContext } from '../../src/policy/index.js';

@@ -6,7 +6,7 @@
  * and a store reopened on existing data, are found; a mirror over its budget falls back to LanceDB.
  */
 import fc from 'fast-check';
-import { fileRecords, messageRecords, type IndexRecord } from '../../src/index/records.js';
+import { fileRecords, messageRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
 import {
   and,

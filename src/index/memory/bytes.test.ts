@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { NamespacePolicy } from '../../policy/index.js';
-import { fileRecords } from '../records.js';
+import { fileRecords } from '../../indexing/records.js';
 import { MemoryIndex, type MemoryRow } from './index.js';
 
 setFlagsFromString('--expose-gc');

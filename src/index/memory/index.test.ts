@@ -1,5 +1,5 @@
 import { and, eq, subtree, type NamespacePolicy } from '../../policy/index.js';
-import { fileRecords } from '../records.js';
+import { fileRecords } from '../../indexing/records.js';
 import { MemoryIndex } from './index.js';
 
 const P: NamespacePolicy = { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false };

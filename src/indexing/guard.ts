@@ -2,15 +2,15 @@
  * Keeps the index honest about whether it can be trusted. At start it rebuilds an index that is
  * missing or behind the filesystem; while running it notices the table removed under it and rebuilds
  * it; meanwhile it tells readiness, status and search (503 with Retry-After) the truth. Rebuilds are
- * journaled jobs (src/index/rebuild.ts), so an interrupted one resumes at the next start. "Behind"
- * is judged by the version marker (src/index/marker.ts).
+ * journaled jobs (src/indexing/rebuild.ts), so an interrupted one resumes at the next start. "Behind"
+ * is judged by the version marker (src/indexing/marker.ts).
  */
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { readIndexMarker, saveIndexMarker } from './marker.js';
 import type { IndexPipeline } from './pipeline.js';
 import { accountsOnDisk } from './reindex.js';
-import { INDEX_RETRY_S, lostError, type IndexStore } from './store.js';
+import { INDEX_RETRY_S, lostError, type IndexStore } from '../index/store.js';
 
 /** Probe the table at most this often on the search path (a directory listing on local disk). */
 const PROBE_MS = 1000;

@@ -9,8 +9,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { AppError } from '../../errors.js';
-import type { Embedder } from '../embedder.js';
+import { AppError } from '../errors.js';
+import type { Embedder } from './embedder.js';
 import { l2NormalizeInPlace } from './vector.js';
 
 export const DEFAULT_TRANSFORMERS_MODEL = 'Xenova/all-MiniLM-L6-v2';

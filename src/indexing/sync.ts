@@ -8,7 +8,7 @@ import { setImmediate } from 'node:timers/promises';
 import { assertNever } from '../errors.js';
 import type { Logger } from '../log.js';
 import { and, cmp, eq, or, subtree, type Expr, type NamespacePolicy } from '../policy/index.js';
-import type { Embedder } from './embedder.js';
+import type { Embedder } from '../embedders/embedder.js';
 import type { Job } from './queue.js';
 import {
   decodeText,
@@ -25,7 +25,7 @@ import {
 } from './records.js';
 import type { SessionMessageSource } from './messages.js';
 import { readFileAt, sessionOfMessagesFile, walkFiles } from './source.js';
-import type { IndexStore } from './store.js';
+import type { IndexStore } from '../index/store.js';
 
 /** Units whose files are read at once. */
 const READ_WINDOW = 32;

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { walkFiles } from '../../src/index/source.js';
+import { walkFiles } from '../../src/indexing/source.js';
 import { isContentFileUri, isInternalName } from '../../src/storage/names.js';
 import { pathOfUri } from '../../src/storage/paths.js';
 import { createTestFs, ctxOf, type TestFs } from '../helpers/vfs.js';

@@ -2,7 +2,7 @@
  * Rebuilding the index from the filesystem, the source of truth (SPEC 9.3): which accounts are on
  * disk, and journaling their rebuild for `npm run reindex`. A rebuild job re-reads every indexable
  * file of its account (skipping `_system` and temporary files) and every session message of live
- * and archived `messages.jsonl` files; see src/index/rebuild.ts for how the jobs are applied.
+ * and archived `messages.jsonl` files; see src/indexing/rebuild.ts for how the jobs are applied.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';

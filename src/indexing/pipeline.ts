@@ -6,7 +6,7 @@
  * full, read-only) is not the jobs' fault: the worker pauses and retries with backoff until it
  * clears, dropping nothing ({@link StorageStall}). Requests can wait for their own jobs
  * ({@link IndexPipeline.waitFor}), and writes are refused with RESOURCE_EXHAUSTED while the index lag
- * is over its bound. Rebuilds (src/index/rebuild.ts) are journaled jobs too, applied one account per
+ * is over its bound. Rebuilds (src/indexing/rebuild.ts) are journaled jobs too, applied one account per
  * batch.
  */
 import { settlesWithin } from '../deadline.js';

@@ -8,9 +8,9 @@
  */
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import { AppError } from '../../errors.js';
-import { postJson, type ModelEndpoint } from '../../models/openai-http.js';
-import type { Embedder } from '../embedder.js';
+import { AppError } from '../errors.js';
+import { postJson, type ModelEndpoint } from '../models/openai-http.js';
+import type { Embedder } from './embedder.js';
 import { l2NormalizeInPlace } from './vector.js';
 
 export const OPENAI_PREFIX = 'openai:';

@@ -4,10 +4,10 @@
  * configuration rules, and a search served end to end with its vectors.
  */
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { createBuiltinEmbedder } from '../../src/index/embedders/builtin.js';
-import { dot } from '../../src/index/embedders/vector.js';
-import { createOpenAiEmbedder, OPENAI_BATCH } from '../../src/index/embedders/openai.js';
-import { createEmbedder } from '../../src/index/embedders/select.js';
+import { createBuiltinEmbedder } from '../../src/embedders/builtin.js';
+import { dot } from '../../src/embedders/vector.js';
+import { createOpenAiEmbedder, OPENAI_BATCH } from '../../src/embedders/openai.js';
+import { createEmbedder } from '../../src/embedders/select.js';
 import { logger } from '../../src/log.js';
 import { fullApp } from '../helpers/full-app.js';
 import { startFakeModelServer, type FakeModelServer } from '../helpers/openai-server.js';

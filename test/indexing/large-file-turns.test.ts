@@ -4,8 +4,8 @@
  * thousands of chunks embedded in one block while every other tenant's request waited. A ticker that
  * advances once per turn of the event loop must move between any two embedder calls.
  */
-import { createBuiltinEmbedder } from '../../src/index/embedders/builtin.js';
-import type { Embedder } from '../../src/index/embedder.js';
+import { createBuiltinEmbedder } from '../../src/embedders/builtin.js';
+import type { Embedder } from '../../src/embedders/embedder.js';
 import { fullApp, type FullApp } from '../helpers/full-app.js';
 
 let app: FullApp | undefined;

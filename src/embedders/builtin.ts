@@ -7,7 +7,7 @@
  * (the hash works on UTF-16 code units with 32-bit integer arithmetic), and embeds tens of
  * thousands of short texts per second.
  */
-import type { Embedder } from '../embedder.js';
+import type { Embedder } from './embedder.js';
 import { l2NormalizeInPlace } from './vector.js';
 
 export const BUILTIN_DIMENSION = 384;

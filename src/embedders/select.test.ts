@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { AppError } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import type { Embedder } from '../embedder.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Embedder } from './embedder.js';
 import { BUILTIN_ID } from './builtin.js';
 import { assertCompatible, createEmbedder } from './select.js';
 

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 const [buildDir, dataDir, lanceUri, count] = process.argv.slice(2);
 const load = (path) => import(pathToFileURL(join(buildDir, path)).href);
 const { IndexStore } = await load('src/index/store.js');
-const { IndexPipeline } = await load('src/index/pipeline.js');
+const { IndexPipeline } = await load('src/indexing/pipeline.js');
 const { logger } = await load('src/log.js');
 const { pathOfUri } = await load('src/storage/paths.js');
 

@@ -3,9 +3,9 @@
  * vectors from a different embedder. The id and dimension stored with the index are the contract:
  * mixing vectors of two embedders in one table would make search silently meaningless.
  */
-import { AppError, assertNever, messageOf } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import type { Embedder } from '../embedder.js';
+import { AppError, assertNever, messageOf } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Embedder } from './embedder.js';
 import { BUILTIN_ID, createBuiltinEmbedder } from './builtin.js';
 import { createOpenAiEmbedder, OPENAI_PREFIX } from './openai.js';
 import { createTransformersEmbedder, DEFAULT_TRANSFORMERS_MODEL } from './transformers.js';

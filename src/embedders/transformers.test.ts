@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isAppError } from '../../errors.js';
-import { TINY_DIMENSION, writeTinyModel } from '../../../test/helpers/tiny-model.js';
+import { isAppError } from '../errors.js';
+import { TINY_DIMENSION, writeTinyModel } from '../../test/helpers/tiny-model.js';
 import { resolveModelSource } from './transformers.js';
 
 const run = promisify(execFile);

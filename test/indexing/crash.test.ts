@@ -22,7 +22,7 @@ afterAll(() => build.remove());
 function runChildUntilEnqueued(dataDir: string, lanceUri: string): Promise<void> {
   const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'test/index/crash-child.mjs'), build.path, dataDir, lanceUri, String(COUNT)],
+    [join(REPO_ROOT, 'test/indexing/crash-child.mjs'), build.path, dataDir, lanceUri, String(COUNT)],
     {
       env: { ...process.env, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
