@@ -164,6 +164,29 @@ describe('the registry in PostgreSQL shared by several processes', () => {
     expect(a.listUsers('acme')).toEqual([{ user_id: 'zed', role: 'admin' }]);
   });
 
+  test('every connection killed (as by a PostgreSQL restart): writes are UNAVAILABLE at worst, both recover by themselves', async () => {
+    const a = await startProcess();
+    const b = await startProcess();
+    const aliceKey = await a.createAccount('acme', 'alice', POLICY);
+    await within(1000, () => b.authenticate(aliceKey) !== undefined);
+    await db.pool.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    // A client retrying on 503 as told: nothing but UNAVAILABLE on the way.
+    const codes: unknown[] = [];
+    let bobKey: string | undefined;
+    while (bobKey === undefined) {
+      bobKey = await a.addUser('acme', 'bob', 'user').catch((error: unknown) => {
+        codes.push((error as { code?: unknown }).code);
+        return undefined;
+      });
+      if (codes.length > 20) throw new Error(`no recovery: ${JSON.stringify(codes)}`);
+    }
+    expect(codes.every((code) => code === 'UNAVAILABLE')).toBe(true);
+    const key = bobKey;
+    await within(2000, () => b.authenticate(key)?.user_id === 'bob');
+  });
+
   test('every change bumps registry_version and is announced on registry_changed', async () => {
     const a = await startProcess();
     const before = await db.pool.query<{ version: string }>('SELECT version FROM registry_version');
