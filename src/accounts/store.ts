@@ -1,8 +1,7 @@
 /**
  * The account registry (SPEC 2, 5, 6): accounts, their immutable namespace policy, users, roles and
- * hashed keys. Held in memory, stored through a {@link RegistryStorage}: by default under
- * `{DATA_DIR}/fs/{account}/_system/` with atomic writes, in distributed mode in PostgreSQL (changes
- * made by other processes are reloaded, see sync.ts). Every mutation of an account runs under that
+ * hashed keys. Held in memory, stored through a {@link RegistryStorage} (local files, or PostgreSQL
+ * with changes of other processes reloaded: sync.ts); every mutation of an account runs under that
  * account's mutex and is stored before memory changes, so a failed write changes nothing and
  * concurrent registrations lose none.
  *
@@ -67,13 +66,18 @@ export class AccountStore {
   /** Loads the registry, follows changes made elsewhere, makes sure the `default` account exists. */
   static async open(options: AccountStoreOptions): Promise<AccountStore> {
     const store = new AccountStore(options);
-    await store.sync.start();
-    if (!store.accounts.has(DEFAULT_ACCOUNT)) {
-      // Another process starting at the same time may create it first.
-      await store.create(DEFAULT_ACCOUNT, DEFAULT_POLICY, []).catch(async (error: unknown) => {
-        if (!(error instanceof AppError && error.code === 'ALREADY_EXISTS')) throw error;
-        await store.sync.reload();
-      });
+    try {
+      await store.sync.start();
+      // Another process starting at the same time may create the default account first.
+      if (!store.accounts.has(DEFAULT_ACCOUNT)) {
+        await store.create(DEFAULT_ACCOUNT, DEFAULT_POLICY, []).catch((error: unknown) => {
+          if (!(error instanceof AppError && error.code === 'ALREADY_EXISTS')) throw error;
+          return store.sync.reload();
+        });
+      }
+    } catch (error) {
+      await store.close();
+      throw error;
     }
     return store;
   }
@@ -105,7 +109,7 @@ export class AccountStore {
   /** Creates the account's scope folders if missing (registry-less modes accept any account). */
   async prepare(account_id: string): Promise<void> {
     if (this.prepared.has(account_id)) return;
-    await this.makeScopeDirs(account_id);
+    await initAccount(this.options.dataDir, account_id);
     this.prepared.add(account_id);
   }
 
@@ -272,13 +276,9 @@ export class AccountStore {
       policy: { ...policy },
       users: new Map(users.map((user) => [user.user_id, user])),
     };
-    await this.makeScopeDirs(account_id);
+    await initAccount(this.options.dataDir, account_id);
     const { version } = await this.storage.createAccount(record);
     if (this.sync.committed(version)) this.put(record);
-  }
-
-  private makeScopeDirs(account_id: string): Promise<void> {
-    return initAccount(this.options.dataDir, account_id);
   }
 }
 
