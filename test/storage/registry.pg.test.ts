@@ -187,6 +187,22 @@ describe('the registry in PostgreSQL shared by several processes', () => {
     await within(2000, () => b.authenticate(key)?.user_id === 'bob');
   });
 
+  test('starting while PostgreSQL is unreachable fails with UNAVAILABLE', async () => {
+    const dead = createPool('postgres://postgres@127.0.0.1:1/none', { connectionTimeoutMs: 1000 });
+    try {
+      await expect(
+        AccountStore.open({
+          dataDir: dir.path,
+          registry: true,
+          hooks: NO_HOOKS,
+          storage: new PgRegistryStorage(dead),
+        }),
+      ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    } finally {
+      await dead.end();
+    }
+  });
+
   test('every change bumps registry_version and is announced on registry_changed', async () => {
     const a = await startProcess();
     const before = await db.pool.query<{ version: string }>('SELECT version FROM registry_version');
