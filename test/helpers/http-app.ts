@@ -8,7 +8,8 @@ import { AccountStore } from '../../src/accounts/store.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 import { NO_HOOKS, type ContentHooks } from '../../src/hooks.js';
-import { createApp, type AppDeps } from '../../src/http/app.js';
+import { AdminService } from '../../src/accounts/admin.js';
+import { buildApp, type AppDeps } from '../../src/http/app.js';
 import { contextOf, sendOk } from '../../src/http/context.js';
 import { parseInput } from '../../src/validate.js';
 import type { RequestContext } from '../../src/policy/types.js';
@@ -60,10 +61,10 @@ export async function makeApp(options: TestAppOptions = {}): Promise<TestApp> {
   };
   const accounts = await AccountStore.open({ dataDir, registry: config.authMode === 'api_key', hooks });
   const contexts: RequestContext[] = [];
-  const app = createApp({
+  const app = buildApp({
     config,
     accounts,
-    hooks,
+    admin: new AdminService(accounts),
     routers: [probeRouter()],
     onContext: (ctx) => {
       contexts.push(ctx);

@@ -1,0 +1,88 @@
+/**
+ * The tenant services of the composition root (src/services.ts) that need more than a constructor
+ * call: sessions with memory extraction, and search with its admission control and metrics.
+ */
+import type { Config } from '../config.js';
+import { messageOf } from '../errors.js';
+import type { Logger } from '../log.js';
+import { extractMemories } from '../memories/extractor.js';
+import { Metrics } from '../metrics.js';
+import { createChat } from '../models/chat.js';
+import type { RequestContext } from '../policy/index.js';
+import { SearchAdmission } from '../search/admission.js';
+import { SearchService } from '../search/service.js';
+import { SessionService } from '../sessions/service.js';
+import { TagService } from '../tags/service.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import { late, type Core } from './core.js';
+
+/** Sessions, with memory extraction when a chat model is configured (resuming interrupted ones). */
+export function openSessions(config: Config, log: Logger, core: Core, tasks: TaskRegistry): SessionService {
+  const { accounts, vfs } = core;
+  const chat = config.llm === null ? null : createChat(config.llm);
+  const readable = (ctx: RequestContext, uri: string): Promise<boolean> =>
+    vfs.stat(ctx, uri).then(
+      () => true,
+      () => false,
+    );
+  const sessions = new SessionService({
+    dataDir: config.dataDir,
+    hooks: core.hooks,
+    isRegisteredUser: (a, u) => accounts.isRegisteredUser(a, u),
+    authMode: config.authMode,
+    waitIndexed: core.waitIndexed,
+    ...(chat === null
+      ? {}
+      : { extraction: { tasks, log, extract: (input) => extractMemories({ chat, vfs }, input), readable } }),
+  });
+  if (chat !== null) {
+    const names = accounts.listAccounts().map((a) => a.account_id);
+    sessions
+      .resumeExtractions(names, (a) => accounts.policyOf(a))
+      .then(
+        (n) => n > 0 && log.info({ extractions: n }, 'resumed memory extractions a restart interrupted'),
+        (error: unknown) => log.warn({ reason: messageOf(error) }, 'resuming memory extractions failed'),
+      );
+  }
+  return sessions;
+}
+
+/** Search behind its admission control, the metrics that count both, and the retrieval tags it reads. */
+export interface SearchParts {
+  readonly metrics: Metrics;
+  readonly admission: SearchAdmission;
+  readonly tags: TagService;
+  readonly search: SearchService;
+}
+
+export function openSearch(config: Config, log: Logger, core: Core): SearchParts {
+  const { pipeline, store, embedder, guard } = core;
+  // The metrics read the admission's load; the admission counts its refusals in the metrics.
+  const searchLoad = late<SearchAdmission>('search admission');
+  const metrics = new Metrics({
+    indexStatus: () => pipeline.status(),
+    searchLoad: () => searchLoad.get().stats(),
+    log,
+  });
+  const admission = new SearchAdmission({
+    maxInflight: config.maxSearchInflight,
+    maxQueue: config.maxSearchQueue,
+    onReject: () => metrics.searchesRejected.inc(),
+  });
+  searchLoad.set(admission);
+  const tags = new TagService(core.vfs, core.tagStore);
+  const search = new SearchService({
+    index: store,
+    embedder,
+    log,
+    onIntegrityError: (n) => {
+      pipeline.reportIntegrityErrors(n);
+      metrics.integrityErrors.inc(n);
+    },
+    onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
+    peersOf: (a, s, ids) => core.reader.peersOf(a, s, ids),
+    available: (ctx, recheck) => guard.assertSearchable(ctx.effective.account_id, recheck),
+    taggedUris: (ctx, wanted) => tags.readableWithAll(ctx, wanted),
+  });
+  return { metrics, admission, tags, search };
+}
