@@ -39,7 +39,7 @@ import { consoleRouter } from './console.js';
 import { contextOf } from './context.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { changeGate } from './gate.js';
-import { unknownRouteGuard, type Mount } from './known-routes.js';
+import { routeTable, unknownRouteGuard, type Mount } from './known-routes.js';
 import { markMount, metricsHandler, requestMetrics } from './metrics.js';
 import { adminRouter } from './routes/admin.js';
 import { attrsRouter } from './routes/attrs.js';
@@ -190,16 +190,18 @@ export function buildApp(deps: AppDeps): Express {
     },
     ...(deps.routers ?? []).map((router) => ({ path: '/api/v1', router })),
   ];
-  app.use('/api/v1', unknownRouteGuard(api));
+  const mcp: Mount[] =
+    deps.mcp === undefined ? [] : [{ path: '', router: mcpRouter(deps.mcp, requireContext) }];
+  app.use('/api/v1', unknownRouteGuard(routeTable(api)));
   // Authentication reads headers only: a caller without a valid key never gets its body read.
   app.use('/api/v1', authMiddleware(auth));
   if (deps.mcp !== undefined) app.use('/mcp', onlyExact(authMiddleware(auth, 'tenant')));
   app.use(requireJsonBody());
   app.use(bodyReader(deps.config.maxBodyBytes));
   // MCP tool calls may write (write, remember, add_message, forget): they pass the gate too.
-  if (deps.gate !== undefined) app.use(['/api/v1', '/mcp'], changeGate(deps.gate));
-  if (deps.mcp !== undefined) mount('', mcpRouter(deps.mcp, requireContext));
-  for (const { path, router } of api) mount(path, router);
+  if (deps.gate !== undefined)
+    app.use(['/api/v1', '/mcp'], changeGate(deps.gate, routeTable([...mcp, ...api])));
+  for (const { path, router } of [...mcp, ...api]) mount(path, router);
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
