@@ -14,19 +14,18 @@ import type { IndexPipeline } from './indexing/pipeline.js';
 import type { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
 import { BackupService } from './maintenance/backup.js';
-import { MaintenanceService } from './maintenance/service.js';
+import type { MaintenanceService } from './maintenance/service.js';
 import type { Metrics } from './metrics.js';
 import { Observer } from './observer.js';
-import { PackBackups } from './pack/backup.js';
-import { PackService, type PackLimits } from './pack/service.js';
+import type { PackBackups } from './pack/backup.js';
+import type { PackService } from './pack/service.js';
 import type { RequestContext } from './policy/index.js';
 import type { SearchAdmission } from './search/admission.js';
-import { DEFAULT_DOCUMENT_LIMITS } from './resources/parse-jobs.js';
-import { ResourceService } from './resources/service.js';
+import type { ResourceService } from './resources/service.js';
 import type { SearchService } from './search/service.js';
 import type { SessionService } from './sessions/service.js';
-import { SkillCatalog } from './skills/catalog.js';
-import { SkillService } from './skills/service.js';
+import type { SkillCatalog } from './skills/catalog.js';
+import type { SkillService } from './skills/service.js';
 import { WriteGate } from './storage/gate.js';
 import { describeFault, storageFaultOf } from './storage/faults.js';
 import { lockDataDir } from './storage/lock.js';
@@ -34,19 +33,11 @@ import type { BackupManifest } from './storage/snapshot.js';
 import type { TagService } from './tags/service.js';
 import { TaskRegistry } from './tasks/registry.js';
 import type { UploadStore } from './uploads/store.js';
-import { openCore } from './wiring/core.js';
+import { openCore, type Core } from './wiring/core.js';
 import type { OpenIndexOptions } from './wiring/open-index.js';
-import { openSearch, openSessions } from './wiring/tenants.js';
+import { openContent, openSearch, openSessions } from './wiring/tenants.js';
 
 export { MODEL_CACHE_DIR, openIndex, type OpenIndexOptions } from './wiring/open-index.js';
-
-/** Files an uploaded archive may hold (each at most MAX_FILE_BYTES, all together 4 × MAX_UPLOAD_BYTES). */
-const ZIP_MAX_ENTRIES = 10_000;
-
-/** A pack holds at most as many bytes of files as one upload may hold, so an export can be imported again. */
-function packLimits(config: Config): PackLimits {
-  return { maxEntries: 10_000, maxEntryBytes: config.maxFileBytes, maxTotalBytes: config.maxUploadBytes };
-}
 
 /**
  * Releases the DATA_DIR lock. On a read-only disk the lock file stays: the next start takes over the
@@ -115,6 +106,21 @@ export async function buildServices(
   }
 }
 
+/**
+ * Stops the pipeline (pending jobs stay in the journal), closes the index, releases DATA_DIR. An
+ * abandoned batch may still be writing: the process then exits without closing the table under it.
+ */
+function closer(core: Core, unlock: () => Promise<void>, log: Logger): Services['close'] {
+  return async (deadlineMs) => {
+    core.uploads.stop();
+    if (await core.pipeline.stop(deadlineMs)) {
+      await core.guard.close();
+      await core.store.close();
+    }
+    await release(unlock, log);
+  };
+}
+
 async function assemble(
   config: Config,
   log: Logger,
@@ -122,57 +128,17 @@ async function assemble(
   options: Pick<OpenIndexOptions, 'embedder'>,
 ): Promise<Services> {
   const core = await openCore(config, log, options);
-  const { embedder, store, pipeline, guard, accounts, vfs, uploads, hooks, waitIndexed } = core;
+  const { embedder, store, pipeline, guard, accounts, vfs, uploads } = core;
   const tasks = new TaskRegistry();
   const sessions = openSessions(config, log, core, tasks);
-  const { metrics, admission, tags, search } = openSearch(config, log, core);
+  const searching = openSearch(config, log, core);
+  const content = openContent(config, core, tasks, searching);
   const observer = new Observer({ pipeline, store, embedder, guard, dataDir: config.dataDir });
-  const readUpload = async (ctx: RequestContext, id: string) => (await uploads.read(ctx, id)).data;
-  const resources = new ResourceService({
-    vfs,
-    uploads,
-    tasks,
-    waitIndexed,
-    fetch: { maxBytes: config.maxUploadBytes, allowPrivate: config.allowPrivateUrls },
-    zip: {
-      maxEntries: ZIP_MAX_ENTRIES,
-      maxEntryBytes: config.maxFileBytes,
-      maxTotalBytes: config.maxUploadBytes * 4,
-    },
-    // A PDF's text is stored as one file: past MAX_FILE_BYTES it could not be written anyway.
-    documents: { ...DEFAULT_DOCUMENT_LIMITS, maxTextBytes: config.maxFileBytes },
-  });
-  const packs = new PackService({ vfs, readUpload, limits: packLimits(config) });
-  const skills = new SkillService(vfs, readUpload);
-  const skillCatalog = new SkillCatalog(vfs, skills, (ctx, request) =>
-    admission.run(() => search.search(ctx, request)),
-  );
-  const maintenance = new MaintenanceService({
-    vfs,
-    scanKeys: (expr, limit) => store.scanKeys(expr, limit),
-    hooks,
-    waitIndexed,
-    tasks,
-    setTags: (ctx, body) => tags.setTags(ctx, body),
-  });
   const gate = new WriteGate();
-  const backups = new BackupService({
-    location: config,
-    gate,
-    pauseIndexing: () => pipeline.pause(),
-    indexSettled: () => store.settled(),
-    log,
-  });
-  const close = async (deadlineMs?: number): Promise<void> => {
-    uploads.stop();
-    // An abandoned batch may still be writing: the process exits without closing the table under it.
-    if (await pipeline.stop(deadlineMs)) {
-      await guard.close();
-      await store.close();
-    }
-    await release(unlock, log);
-  };
+  const backups = new BackupService({ location: config, gate, pipeline, store, log });
   return {
+    ...searching,
+    ...content,
     config,
     accounts,
     admin: new AdminService(accounts),
@@ -181,22 +147,12 @@ async function assemble(
     pipeline,
     guard,
     vfs,
-    sessions,
-    search,
-    admission,
-    observer,
-    skills,
-    skillCatalog,
-    packs,
-    packBackups: new PackBackups(vfs, packs, packLimits(config)),
     uploads,
-    resources,
+    sessions,
+    observer,
     tasks,
-    tags,
-    maintenance,
-    metrics,
     gate,
     backup: (ctx, dest) => backups.take(ctx, dest),
-    close,
+    close: closer(core, unlock, log),
   };
 }

@@ -24,13 +24,17 @@ beforeEach(async () => {
   backups = new BackupService({
     location: { dataDir: join(work, 'data'), lancedbUri: join(work, 'index') },
     gate: new WriteGate(),
-    pauseIndexing: () => {
-      steps.push('pause');
-      return Promise.resolve(() => steps.push('resume'));
+    pipeline: {
+      pause: () => {
+        steps.push('pause');
+        return Promise.resolve(() => steps.push('resume'));
+      },
     },
-    indexSettled: () => {
-      steps.push('settled');
-      return Promise.resolve();
+    store: {
+      settled: () => {
+        steps.push('settled');
+        return Promise.resolve();
+      },
     },
     log: logger,
   });

@@ -6,6 +6,8 @@
  * itself is src/storage/snapshot.ts.
  */
 import { AppError } from '../errors.js';
+import type { IndexStore } from '../index/store.js';
+import type { IndexPipeline } from '../indexing/pipeline.js';
 import type { Logger } from '../log.js';
 import type { RequestContext } from '../policy/index.js';
 import type { WriteGate } from '../storage/gate.js';
@@ -15,10 +17,10 @@ export interface BackupDeps {
   readonly location: StoreLocation;
   /** Held exclusive for the copy (every changing request holds it shared). */
   readonly gate: WriteGate;
-  /** Pauses the indexer between batches; resolves to the function that resumes it. */
-  readonly pauseIndexing: () => Promise<() => void>;
-  /** Resolves once the index's background maintenance (compaction) is done. */
-  readonly indexSettled: () => Promise<void>;
+  /** The indexer: `pause` stops it between batches and resolves to the function resuming it. */
+  readonly pipeline: Pick<IndexPipeline, 'pause'>;
+  /** The index: `settled` resolves once its background maintenance (compaction) is done. */
+  readonly store: Pick<IndexStore, 'settled'>;
   readonly log: Logger;
 }
 
@@ -31,9 +33,9 @@ export class BackupService {
     const { gate, log } = this.deps;
     const hold = (copy: () => Promise<void>): Promise<void> =>
       gate.snapshot(async () => {
-        const resume = await this.deps.pauseIndexing();
+        const resume = await this.deps.pipeline.pause();
         try {
-          await this.deps.indexSettled();
+          await this.deps.store.settled();
           log.info({ dest }, 'backup started');
           await copy();
         } finally {

@@ -64,6 +64,31 @@ export interface Core {
   readonly uploads: UploadStore;
 }
 
+/**
+ * The account registry. Its hooks have no `admit` (creating or deleting an account is never refused);
+ * a deleted account is forgotten by the stores that cache per account, then purged from the index.
+ */
+function openAccounts(
+  config: Config,
+  pipeline: IndexPipeline,
+  caches: Pick<Core, 'vfs' | 'tagStore' | 'uploads'>,
+): Promise<AccountStore> {
+  return AccountStore.open({
+    dataDir: config.dataDir,
+    registry: config.authMode === 'api_key',
+    hooks: {
+      ...bound(pipeline),
+      purgeAccount: (a) => pipeline.purgeAccount(a),
+      accountDeleted: async (a) => {
+        caches.vfs.forgetAccount(a);
+        caches.tagStore.forgetAccount(a);
+        await caches.uploads.forgetAccount(a);
+        return pipeline.accountDeleted(a);
+      },
+    },
+  });
+}
+
 export async function openCore(
   config: Config,
   log: Logger,
@@ -74,8 +99,7 @@ export async function openCore(
   // Listed before the account store creates folders: a fresh DATA_DIR has nothing to rebuild.
   const onDisk = await accountsOnDisk(dataDir);
   const reader = sessionReader(dataDir);
-  // The pipeline reads account policies; the account store tells the pipeline what it creates and
-  // deletes. The pipeline gets the store once it is open, before the pipeline starts.
+  // A cycle: the pipeline reads the account store's policies, the store's hooks feed the pipeline.
   const accountStore = late<AccountStore>('the account store');
   const pipeline = new IndexPipeline({
     dataDir,
@@ -97,21 +121,7 @@ export async function openCore(
     waitIndexed,
   });
   const uploads = new UploadStore({ dir: join(dataDir, 'uploads') });
-  // The account store's hooks have no `admit`: creating or deleting an account is never refused.
-  const accounts = await AccountStore.open({
-    dataDir,
-    registry: config.authMode === 'api_key',
-    hooks: {
-      ...bound(pipeline),
-      purgeAccount: (a) => pipeline.purgeAccount(a),
-      accountDeleted: async (a) => {
-        vfs.forgetAccount(a);
-        tagStore.forgetAccount(a);
-        await uploads.forgetAccount(a);
-        return pipeline.accountDeleted(a);
-      },
-    },
-  });
+  const accounts = await openAccounts(config, pipeline, { vfs, tagStore, uploads });
   accountStore.set(accounts);
   const guard = new IndexGuard({ dataDir, lancedbUri: config.lancedbUri, store, pipeline, log });
   await pipeline.start();

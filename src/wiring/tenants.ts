@@ -3,6 +3,13 @@
  * call: sessions with memory extraction, and search with its admission control and metrics.
  */
 import type { Config } from '../config.js';
+import { MaintenanceService } from '../maintenance/service.js';
+import { PackBackups } from '../pack/backup.js';
+import { PackService, type PackLimits } from '../pack/service.js';
+import { DEFAULT_DOCUMENT_LIMITS } from '../resources/parse-jobs.js';
+import { ResourceService } from '../resources/service.js';
+import { SkillCatalog } from '../skills/catalog.js';
+import { SkillService } from '../skills/service.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { extractMemories } from '../memories/extractor.js';
@@ -15,6 +22,14 @@ import { SessionService } from '../sessions/service.js';
 import { TagService } from '../tags/service.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { late, type Core } from './core.js';
+
+/** Files an uploaded archive may hold (each at most MAX_FILE_BYTES, all together 4 × MAX_UPLOAD_BYTES). */
+const ZIP_MAX_ENTRIES = 10_000;
+
+/** A pack holds at most as many bytes of files as one upload may hold, so an export can be imported again. */
+function packLimits(config: Config): PackLimits {
+  return { maxEntries: 10_000, maxEntryBytes: config.maxFileBytes, maxTotalBytes: config.maxUploadBytes };
+}
 
 /** Sessions, with memory extraction when a chat model is configured (resuming interrupted ones). */
 export function openSessions(config: Config, log: Logger, core: Core, tasks: TaskRegistry): SessionService {
@@ -85,4 +100,53 @@ export function openSearch(config: Config, log: Logger, core: Core): SearchParts
     taggedUris: (ctx, wanted) => tags.readableWithAll(ctx, wanted),
   });
   return { metrics, admission, tags, search };
+}
+
+export interface ContentParts {
+  readonly resources: ResourceService;
+  readonly packs: PackService;
+  readonly packBackups: PackBackups;
+  readonly skills: SkillService;
+  readonly skillCatalog: SkillCatalog;
+  readonly maintenance: MaintenanceService;
+}
+
+/** Importing content (resources, packs, skills) and index maintenance, over the filesystem and search. */
+export function openContent(
+  config: Config,
+  core: Core,
+  tasks: TaskRegistry,
+  found: SearchParts,
+): ContentParts {
+  const { vfs, uploads, store, hooks, waitIndexed } = core;
+  const readUpload = async (ctx: RequestContext, id: string) => (await uploads.read(ctx, id)).data;
+  const resources = new ResourceService({
+    vfs,
+    uploads,
+    tasks,
+    waitIndexed,
+    fetch: { maxBytes: config.maxUploadBytes, allowPrivate: config.allowPrivateUrls },
+    zip: {
+      maxEntries: ZIP_MAX_ENTRIES,
+      maxEntryBytes: config.maxFileBytes,
+      maxTotalBytes: config.maxUploadBytes * 4,
+    },
+    // A PDF's text is stored as one file: past MAX_FILE_BYTES it could not be written anyway.
+    documents: { ...DEFAULT_DOCUMENT_LIMITS, maxTextBytes: config.maxFileBytes },
+  });
+  const packs = new PackService({ vfs, readUpload, limits: packLimits(config) });
+  const skills = new SkillService(vfs, readUpload);
+  const skillCatalog = new SkillCatalog(vfs, skills, (ctx, request) =>
+    found.admission.run(() => found.search.search(ctx, request)),
+  );
+  const maintenance = new MaintenanceService({
+    vfs,
+    scanKeys: (expr, limit) => store.scanKeys(expr, limit),
+    hooks,
+    waitIndexed,
+    tasks,
+    setTags: (ctx, body) => found.tags.setTags(ctx, body),
+  });
+  const packBackups = new PackBackups(vfs, packs, packLimits(config));
+  return { resources, packs, packBackups, skills, skillCatalog, maintenance };
 }
