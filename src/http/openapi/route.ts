@@ -30,6 +30,11 @@ export interface RouteDoc<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   readonly description?: string;
   /** Defaults to `tenant`. */
   readonly access?: Access;
+  /**
+   * The route may change stored data: it holds the write gate while it runs, so a backup never sees
+   * its change half-done (src/http/gate.ts). Routes that only read leave it out.
+   */
+  readonly changes?: boolean;
   readonly query?: Q;
   readonly body?: B;
   /** What a 400 for a bad body calls it (`invalid message`); `request` unless set. */

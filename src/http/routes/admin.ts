@@ -28,6 +28,7 @@ function accountRoutes(router: Router, admin: AdminService): void {
     {
       method: 'post',
       path: '/accounts',
+      changes: true,
       tag,
       access,
       summary: 'Create an account with its first admin (ROOT); the key is shown once',
@@ -61,6 +62,7 @@ function accountRoutes(router: Router, admin: AdminService): void {
     {
       method: 'delete',
       path: '/accounts/:id',
+      changes: true,
       tag,
       access,
       summary: 'Delete an account, its files and its index records (ROOT)',
@@ -78,6 +80,7 @@ function userRoutes(router: Router, admin: AdminService): void {
     {
       method: 'post',
       path: '/accounts/:id/users',
+      changes: true,
       tag,
       access,
       summary: 'Register a user (ROOT, its ADMIN); the key is shown once',
@@ -99,6 +102,7 @@ function userRoutes(router: Router, admin: AdminService): void {
     {
       method: 'delete',
       path: '/accounts/:id/users/:uid',
+      changes: true,
       tag,
       access,
       summary: 'Remove a user (ROOT, its ADMIN)',
@@ -113,6 +117,7 @@ function userRoutes(router: Router, admin: AdminService): void {
     {
       method: 'put',
       path: '/accounts/:id/users/:uid/role',
+      changes: true,
       tag,
       access,
       summary: "Change a user's role (ROOT)",
@@ -130,6 +135,7 @@ function userRoutes(router: Router, admin: AdminService): void {
     {
       method: 'post',
       path: '/accounts/:id/users/:uid/key',
+      changes: true,
       tag,
       access,
       summary: "Replace a user's key; the old one stops working",

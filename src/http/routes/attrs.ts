@@ -30,6 +30,7 @@ export function attrsRouter(tags: TagService): Router {
     {
       method: 'post',
       path: '/fs/attrs/set_tags',
+      changes: true,
       tag,
       summary: 'Set retrieval tags of a file or folder the caller may write (search takes `tags`)',
       body: setTagsBody,

@@ -131,6 +131,7 @@ function fsRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'post',
       path: '/fs/mkdir',
+      changes: true,
       tag,
       summary: 'Create a folder (and its parents)',
       body: mkdirBody,
@@ -146,6 +147,7 @@ function fsRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'delete',
       path: '/fs',
+      changes: true,
       tag,
       summary: 'Remove a file or folder (idempotent)',
       query: rmQuery,
@@ -161,6 +163,7 @@ function fsRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'post',
       path: '/fs/mv',
+      changes: true,
       tag,
       summary: 'Move a file or folder within one scope owner',
       body: mvBody,
@@ -195,6 +198,7 @@ function contentRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'post',
       path: '/content/write',
+      changes: true,
       tag,
       summary: 'Create, replace or append to a file (re-indexed)',
       body: writeBody,

@@ -26,6 +26,7 @@ export function resourcesRouter(resources: ResourceService, tasks: TaskRegistry)
     {
       method: 'post',
       path: '/resources',
+      changes: true,
       tag,
       summary: 'Add a file, a zip of a folder or a URL as resources (OpenViking add_resource)',
       body: addResourceSchema,

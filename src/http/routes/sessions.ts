@@ -27,6 +27,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions',
+      changes: true,
       tag,
       summary: 'Create a session (a new uuid without session_id)',
       body: createSessionSchema,
@@ -54,7 +55,13 @@ export function sessionsRouter(service: SessionService): Router {
   );
   route(
     router,
-    { method: 'delete', path: '/sessions/:id', tag, summary: 'Delete a session (ADMIN or ROOT; idempotent)' },
+    {
+      method: 'delete',
+      path: '/sessions/:id',
+      tag,
+      summary: 'Delete a session (ADMIN or ROOT; idempotent)',
+      changes: true,
+    },
     async (req, res) => sendOk(res, await service.delete(contextOf(req), idParam(req))),
   );
   route(
@@ -62,6 +69,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/messages',
+      changes: true,
       tag,
       summary: 'Append a message (creates the session if missing)',
       description: 'USER keys may not send `role_id`: it is derived from the effective identity (SPEC 8.1).',
@@ -77,6 +85,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/messages/batch',
+      changes: true,
       tag,
       summary: 'Append up to 100 messages in order, all or nothing',
       body: batchSchema,
@@ -122,6 +131,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/used',
+      changes: true,
       tag,
       summary: 'Record the contexts and skill a turn used (archived by the next commit)',
       body: usedBodySchema,
@@ -135,6 +145,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/commit',
+      changes: true,
       tag,
       summary:
         'Archive the live messages with extractive summaries; with a language model configured, extract their memories as a task',
@@ -149,6 +160,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/extract',
+      changes: true,
       tag,
       summary:
         "Extract the live messages' memories as a task (needs a language model: LLM_BASE_URL, LLM_MODEL)",

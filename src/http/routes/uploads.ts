@@ -65,6 +65,7 @@ export function uploadsRouter(store: UploadStore, maxBytes: number): Router {
     {
       method: 'post',
       path: '/resources/temp_upload',
+      changes: true,
       tag: 'resources',
       summary: 'Upload a file (multipart/form-data, field "file") for an hour; answers its temp_file_id',
       upload: 'file',
