@@ -16,6 +16,16 @@ import type { SessionService } from '../../sessions/service.js';
 import { usedBodySchema } from '../../sessions/usage.js';
 import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import {
+  appendResult,
+  batchResult,
+  commitResult,
+  contextResult,
+  sessionCreated,
+  sessionDeleted,
+  sessionList,
+  sessionResult,
+} from '../openapi/results.js';
 
 const idParam = (req: Request): string => paramOf(req, 'id');
 const tag = 'sessions';
@@ -27,6 +37,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions',
+      result: sessionCreated,
       tag,
       summary: 'Create a session (a new uuid without session_id)',
       body: createSessionSchema,
@@ -37,7 +48,7 @@ export function sessionsRouter(service: SessionService): Router {
   );
   route(
     router,
-    { method: 'get', path: '/sessions', tag, summary: "The account's sessions" },
+    { method: 'get', path: '/sessions', result: sessionList, tag, summary: "The account's sessions" },
     async (req, res) => sendOk(res, await service.list(contextOf(req))),
   );
   route(
@@ -45,6 +56,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'get',
       path: '/sessions/:id',
+      result: sessionResult,
       tag,
       summary: 'Session meta and the caller',
       query: getSessionQuerySchema,
@@ -54,7 +66,13 @@ export function sessionsRouter(service: SessionService): Router {
   );
   route(
     router,
-    { method: 'delete', path: '/sessions/:id', tag, summary: 'Delete a session (ADMIN or ROOT; idempotent)' },
+    {
+      method: 'delete',
+      path: '/sessions/:id',
+      result: sessionDeleted,
+      tag,
+      summary: 'Delete a session (ADMIN or ROOT; idempotent)',
+    },
     async (req, res) => sendOk(res, await service.delete(contextOf(req), idParam(req))),
   );
   route(
@@ -62,6 +80,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/messages',
+      result: appendResult,
       tag,
       summary: 'Append a message (creates the session if missing)',
       description: 'USER keys may not send `role_id`: it is derived from the effective identity (SPEC 8.1).',
@@ -77,6 +96,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/messages/batch',
+      result: batchResult,
       tag,
       summary: 'Append up to 100 messages in order, all or nothing',
       body: batchSchema,
@@ -109,6 +129,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'get',
       path: '/sessions/:id/context',
+      result: contextResult,
       tag,
       summary: 'Archive summaries and live messages within a token budget',
       query: contextQuerySchema,
@@ -135,6 +156,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/commit',
+      result: commitResult,
       tag,
       summary:
         'Archive the live messages with extractive summaries; with a language model configured, extract their memories as a task',
