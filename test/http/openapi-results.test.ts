@@ -1,7 +1,7 @@
 /**
  * Issue 28: the OpenAPI document types the answers (not `result: {}`), and the types are true — real
  * answers of the running app, for every typed route a client uses first (search, files, sessions,
- * admin, status, tasks, uploads), validate against the document's JSON Schema of that route's 200
+ * admin, status, tasks, uploads and add_resource), validate against the document's JSON Schema of that route's 200
  * answer, as a generated client would read them.
  */
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
@@ -70,6 +70,8 @@ const TYPED = [
   ['get', '/api/v1/system/status'],
   ['get', '/api/v1/tasks'],
   ['get', '/api/v1/tasks/:id'],
+  ['post', '/api/v1/resources'],
+  ['post', '/api/v1/resources/temp_upload'],
 ] as const;
 
 test.each(TYPED)('%s %s has a typed result', (method, route) => {
@@ -186,6 +188,18 @@ test('sessions answer as documented', async () => {
     '/api/v1/sessions/:id/commit',
     c.post(session('/api/v1/sessions/:id/commit')).send({}),
   );
+  const used = { contexts: ['viking://resources/notes/a.md'] };
+  await conforms(
+    'post',
+    '/api/v1/sessions/:id/used',
+    c.post(session('/api/v1/sessions/:id/used')).send(used),
+  );
+  await conforms(
+    'get',
+    '/api/v1/sessions/:id/archives/:archive',
+    c.get(session('/api/v1/sessions/:id/archives/archive_001')),
+  );
+  await conforms('get', '/api/v1/sessions/:id/memories', c.get(session('/api/v1/sessions/:id/memories')));
   // After a commit the context carries the archive's overview; a live message keeps `messages` typed.
   await c.post(session('/api/v1/sessions/:id/messages')).send({ role: 'user', content: 'again' });
   const context = await conforms(
@@ -238,8 +252,18 @@ test('system, tasks and uploads answer as documented', async () => {
     '/api/v1/resources/temp_upload',
     c.post('/api/v1/resources/temp_upload').attach('file', Buffer.from('# Doc\n\nuploaded text'), 'doc.md'),
   );
-  const added = await c.post('/api/v1/resources').send({ temp_file_id: upload.temp_file_id, wait: false });
-  const task_id = String((added.body as { result: { task_id: string } }).result.task_id);
+  const added = await conforms(
+    'post',
+    '/api/v1/resources',
+    c.post('/api/v1/resources').send({ temp_file_id: upload.temp_file_id, wait: false }),
+  );
+  const task_id = String(added.task_id);
+  const again = await c.post('/api/v1/resources/temp_upload').attach('file', Buffer.from('# B\n\nb'), 'b.md');
+  const waited = {
+    temp_file_id: (again.body as { result: { temp_file_id: string } }).result.temp_file_id,
+    wait: true,
+  };
+  await conforms('post', '/api/v1/resources', c.post('/api/v1/resources').send(waited));
   await conforms('get', '/api/v1/tasks/:id', c.get(`/api/v1/tasks/${task_id}`));
   const tasks = await conforms('get', '/api/v1/tasks', c.get('/api/v1/tasks'));
   expect(tasks).toEqual(expect.arrayContaining([expect.objectContaining({ task_id })]));

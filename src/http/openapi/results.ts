@@ -9,7 +9,9 @@ import { z } from 'zod';
 import type { AccountInfo } from '../../accounts/store.js';
 import type { LsEntry, StatResult, TreeEntry } from '../../fs/index.js';
 import { sessionMetaSchema, storedMessageSchema } from '../../sessions/schema.js';
+import type { SessionArchive } from '../../sessions/archives.js';
 import type { SessionContext } from '../../sessions/context.js';
+import type { ArchiveMemories } from '../../sessions/extraction.js';
 import type { AppendResult, CommitResult, SessionUser } from '../../sessions/service.js';
 import type { TaskView } from '../../tasks/registry.js';
 
@@ -150,6 +152,35 @@ export const contextResult = z.object({
   }),
 }) satisfies z.ZodType<SessionContext>;
 
+export const archiveResult = z.object({
+  archive_id: z.string(),
+  abstract: z.string(),
+  overview: z.string(),
+  messages: z.array(storedMessageSchema),
+}) satisfies z.ZodType<SessionArchive>;
+export const usedResult = z.object({
+  session_id: z.string(),
+  contexts_used: z.number().int(),
+  skills_used: z.number().int(),
+});
+export const extractStarted = z.object({
+  session_id: z.string(),
+  status: z.literal('accepted'),
+  task_id: z.string().describe('GET /tasks/{id}'),
+});
+export const memoriesResult = z.object({
+  session_id: z.string(),
+  archives: z.array(
+    z.object({
+      archive_id: z.string(),
+      status: z.string(),
+      memories: z
+        .record(z.string(), z.array(z.string()))
+        .describe('Readable memory URIs by owner scope root'),
+    }),
+  ),
+}) satisfies z.ZodType<{ session_id: string; archives: ArchiveMemories[] }>;
+
 // Admin (SPEC 5).
 export const accountCreated = z.object({
   account_id: z.string(),
@@ -224,4 +255,17 @@ export const task = z.object({
   error_code: z.string().nullable(),
 }) satisfies z.ZodType<TaskView>;
 export const taskList = z.array(task);
+export const resourceAdded = z.object({
+  status: z.literal('success'),
+  errors: z.array(z.string()),
+  warnings: z.array(z.string()).describe('What the import skipped, and why'),
+  source_path: z.string(),
+  root_uri: z.string(),
+  meta: z.object({ format: z.string(), documents: z.number().int(), files: z.number().int() }),
+  queue_status: z
+    .object({ indexed: z.literal(true) })
+    .optional()
+    .describe('With wait: indexed before the answer'),
+  task_id: z.string().optional().describe('Without wait: the indexing task (GET /tasks/{id})'),
+});
 export const uploaded = z.object({ temp_file_id: z.string().describe('Pass it to POST /resources') });

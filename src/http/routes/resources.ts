@@ -10,7 +10,7 @@ import type { ResourceService } from '../../resources/service.js';
 import { TASK_STATUSES, type TaskRegistry } from '../../tasks/registry.js';
 import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
-import { task, taskList } from '../openapi/results.js';
+import { resourceAdded, task, taskList } from '../openapi/results.js';
 
 const listQuery = z.object({
   task_type: z.string().min(1).optional(),
@@ -27,6 +27,7 @@ export function resourcesRouter(resources: ResourceService, tasks: TaskRegistry)
     {
       method: 'post',
       path: '/resources',
+      result: resourceAdded,
       tag,
       summary: 'Add a file, a zip of a folder or a URL as resources (OpenViking add_resource)',
       body: addResourceSchema,

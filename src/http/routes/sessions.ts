@@ -18,13 +18,17 @@ import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
 import {
   appendResult,
+  archiveResult,
   batchResult,
   commitResult,
   contextResult,
+  extractStarted,
+  memoriesResult,
   sessionCreated,
   sessionDeleted,
   sessionList,
   sessionResult,
+  usedResult,
 } from '../openapi/results.js';
 
 const idParam = (req: Request): string => paramOf(req, 'id');
@@ -118,6 +122,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'get',
       path: '/sessions/:id/archives/:archive',
+      result: archiveResult,
       tag,
       summary: "One archive's abstract, overview and messages",
     },
@@ -143,6 +148,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/used',
+      result: usedResult,
       tag,
       summary: 'Record the contexts and skill a turn used (archived by the next commit)',
       body: usedBodySchema,
@@ -171,6 +177,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/extract',
+      result: extractStarted,
       tag,
       summary:
         "Extract the live messages' memories as a task (needs a language model: LLM_BASE_URL, LLM_MODEL)",
@@ -182,6 +189,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'get',
       path: '/sessions/:id/memories',
+      result: memoriesResult,
       tag,
       summary: 'Per archive, the memories extraction wrote that the caller may read, by owner',
     },
