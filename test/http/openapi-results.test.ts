@@ -72,6 +72,8 @@ const TYPED = [
   ['get', '/api/v1/tasks/:id'],
   ['post', '/api/v1/resources'],
   ['post', '/api/v1/resources/temp_upload'],
+  ['get', '/api/v1/fs/attrs'],
+  ['get', '/api/v1/observer/system'],
 ] as const;
 
 test.each(TYPED)('%s %s has a typed result', (method, route) => {
@@ -136,6 +138,10 @@ test('files, content and grep/glob answer as documented', async () => {
     c.post('/api/v1/search/grep').send({ uri: 'viking://resources', pattern: 'hello' }),
   );
   await conforms('post', '/api/v1/search/glob', c.post('/api/v1/search/glob').send({ pattern: '**/*.md' }));
+  await conforms('get', '/api/v1/fs/attrs', c.get('/api/v1/fs/attrs').query({ uri: file }));
+  const tags = { uri: 'viking://resources/notes', tags: ['team=ops'], recursive: true };
+  await conforms('post', '/api/v1/fs/attrs/set_tags', c.post('/api/v1/fs/attrs/set_tags').send(tags));
+  await conforms('get', '/api/v1/fs/attrs', c.get('/api/v1/fs/attrs').query({ uri: file }));
   const to = 'viking://resources/e';
   await conforms(
     'post',
@@ -247,6 +253,14 @@ test('system, tasks and uploads answer as documented', async () => {
   await conforms('get', '/api/v1/system/status', env.root().get('/api/v1/system/status'));
   await conforms('get', '/api/v1/system/status', c.get('/api/v1/system/status'));
   await conforms('post', '/api/v1/system/wait', c.post('/api/v1/system/wait').send({}));
+  // ROOT sees the server's figures; it names an account on tenant routes.
+  const root = env.client({ account: 'acme', user: 'admin', root: true });
+  for (const route of ['/api/v1/observer/queue', '/api/v1/observer/vikingdb', '/api/v1/observer/models']) {
+    for (const caller of [c, root]) await conforms('get', route, caller.get(route));
+  }
+  await conforms('get', '/api/v1/observer/system', c.get('/api/v1/observer/system'));
+  await conforms('get', '/api/v1/observer/system', root.get('/api/v1/observer/system'));
+  await conforms('get', '/api/v1/debug/health', c.get('/api/v1/debug/health'));
   const upload = await conforms(
     'post',
     '/api/v1/resources/temp_upload',

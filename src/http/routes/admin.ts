@@ -22,7 +22,7 @@ import {
   roleSet,
   userCreated,
   userList,
-} from '../openapi/results.js';
+} from '../openapi/results-system.js';
 
 /** A path id, parsed before anything else (a malformed one is a 400 whoever asks). */
 function param(req: Request, name: 'id' | 'uid'): string {

@@ -10,7 +10,7 @@ import type { ResourceService } from '../../resources/service.js';
 import { TASK_STATUSES, type TaskRegistry } from '../../tasks/registry.js';
 import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
-import { resourceAdded, task, taskList } from '../openapi/results.js';
+import { resourceAdded, task, taskList } from '../openapi/results-system.js';
 
 const listQuery = z.object({
   task_type: z.string().min(1).optional(),

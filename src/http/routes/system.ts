@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { RequestContext } from '../../policy/types.js';
 import { contextOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
-import { drained, health, readyResult, statusResult } from '../openapi/results.js';
+import { drained, health, readyResult, statusResult } from '../openapi/results-system.js';
 import { sendError } from '../errors.js';
 
 export type ReadyCheck = () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;

@@ -11,7 +11,7 @@ import type { UploadStore } from '../../uploads/store.js';
 import { refuseDeclaredOver } from '../body.js';
 import { contextOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
-import { uploaded } from '../openapi/results.js';
+import { uploaded } from '../openapi/results-system.js';
 
 /** Room for the multipart framing around the file in a declared Content-Length. */
 const FRAMING_BYTES = 64 * 1024;
