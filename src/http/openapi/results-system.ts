@@ -53,7 +53,7 @@ export const statusResult = z.looseObject({
   auth_mode: z.enum(['api_key', 'trusted']),
   uptime_seconds: z.number().int(),
   role: z.enum(['root', 'admin', 'user']),
-  index: z.string().describe('ok, or missing / rebuilding'),
+  index: z.enum(['ok', 'missing', 'rebuilding']).describe('missing or rebuilding: searches answer 503'),
   queue_depth: z.number().int().describe("Index jobs not yet applied (non-ROOT: its account's)"),
   index_lag_s: z.number(),
   records: z.number().int().describe("Index records (non-ROOT: its account's)"),
