@@ -39,8 +39,10 @@ export interface RouteDoc<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   readonly body?: B;
   /** What a 400 for a bad body calls it (`invalid message`); `request` unless set. */
   readonly bodyName?: string;
-  /** The `result` of the success envelope, when the route has a schema for it. */
+  /** The `result` of the success envelope (results.ts); untyped (`{}`) when absent. */
   readonly result?: z.ZodType;
+  /** The whole JSON answer of a route that does not answer with the envelope (`/health`). */
+  readonly response?: z.ZodType;
   /** The form field of a `multipart/form-data` upload the route takes (its request body). */
   readonly upload?: string;
   /** Media type of a successful answer that is not the JSON envelope (`text/html`, `text/plain`). */
