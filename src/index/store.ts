@@ -1,12 +1,12 @@
 /**
  * The LanceDB index store: one `records` table (SPEC 9.2) opened once, with the embedder identity in
- * its schema metadata, scalar and full-text indexes, writes that append the ids the table itself says
- * it lacks and merge the rest by id (table-write.ts), deletes built from policy expressions and always sent to
- * LanceDB, account purges that fence off records read before them, and compaction off the write
- * path. Vector queries are planned: exact from the in-memory mirror of the table when it is ready and
- * caught up, else an exact prefiltered LanceDB scan — both get the same filter expression and return
- * the same top k. The mirror never decides what the table holds: it is patched from the table after
- * a failed write, and loads from a pinned table version while writes go on.
+ * its schema metadata, scalar and full-text indexes, writes that append the ids the table itself
+ * says it lacks and merge the rest by id (table-write.ts), deletes built from policy expressions and
+ * always sent to LanceDB, account purges that fence off records read before them, and compaction off
+ * the write path. Vector queries are planned: exact from the in-memory mirror of the table when it
+ * is ready and caught up, else an exact prefiltered LanceDB scan — both get the same filter
+ * expression and return the same top k. The mirror never decides what the table holds: it is patched
+ * from the table after a failed write, and loads from a pinned table version while writes go on.
  * Before every write it checks that the table is still there: a table deleted under it (its folder
  * removed) is reported lost instead of being re-created half empty by the next write.
  */
