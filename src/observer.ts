@@ -37,6 +37,8 @@ export interface ObserverDeps {
   readonly guard: IndexGuard;
   /** DATA_DIR, probed with a one-byte write by the readiness check. */
   readonly dataDir: string;
+  /** Search hits dropped by the post-retrieval check since start (`SearchService.integrityErrors`). */
+  readonly integrityErrors?: () => number;
 }
 
 /** `key  value` lines, OpenViking's status is a text table too. */
@@ -96,8 +98,16 @@ export class Observer {
     const { pipeline, store, guard } = this.deps;
     const index: IndexState = await guard.state();
     const status = await pipeline.status();
-    if (ctx.role === 'root')
-      return { index, ...status, search_memory: store.memoryStatus(), process_memory: processMemory() };
+    if (ctx.role === 'root') {
+      const integrity_errors = this.deps.integrityErrors?.() ?? 0;
+      return {
+        index,
+        ...status,
+        integrity_errors,
+        search_memory: store.memoryStatus(),
+        process_memory: processMemory(),
+      };
+    }
     const records = await store.countRows(eq('account_id', ctx.effective.account_id));
     const { queue_depth, index_lag_s } = pipeline.queueFor(ctx.effective.account_id);
     const { embedder, indexing_paused } = status;

@@ -269,10 +269,7 @@ async function assemble(
     index: store,
     embedder,
     log,
-    onIntegrityError: (n) => {
-      pipeline.reportIntegrityErrors(n);
-      metrics.integrityErrors.inc(n);
-    },
+    onIntegrityError: (n) => metrics.integrityErrors.inc(n),
     onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
     peersOf: (a, s, ids) => reader.peersOf(a, s, ids),
     available: (ctx, recheck) => guard.assertSearchable(ctx.effective.account_id, recheck),
@@ -283,7 +280,14 @@ async function assemble(
     maxQueue: config.maxSearchQueue,
     onReject: () => metrics.searchesRejected.inc(),
   });
-  const observer = new Observer({ pipeline, store, embedder, guard, dataDir: config.dataDir });
+  const observer = new Observer({
+    pipeline,
+    store,
+    embedder,
+    guard,
+    dataDir: config.dataDir,
+    integrityErrors: () => search.integrityErrors,
+  });
   const readUpload = async (ctx: RequestContext, id: string) => (await uploads.read(ctx, id)).data;
   const resources = new ResourceService({
     vfs,

@@ -44,7 +44,6 @@ export interface PipelineStatus {
   readonly records: number;
   readonly embedder: { readonly id: string; readonly dimension: number };
   readonly failed_jobs: number;
-  readonly integrity_errors?: number;
   /** Set while a storage fault (disk full, read-only) pauses indexing. */
   readonly indexing_paused: StallStatus | null;
   /** Present while a rebuild is in progress. */
@@ -88,7 +87,6 @@ export class IndexPipeline implements ContentHooks {
   /** Jobs up to this sequence number were replayed at start: nobody waits for them. */
   private replayedUpTo = 0;
   private failedJobs = 0;
-  private integrityErrors = 0;
 
   constructor(private readonly options: PipelineOptions) {
     this.sync = new IndexSync(options);
@@ -278,15 +276,9 @@ export class IndexPipeline implements ContentHooks {
       records: await this.options.store.countRows(),
       embedder: { id: this.options.embedder.id, dimension: this.options.embedder.dimension },
       failed_jobs: this.failedJobs,
-      integrity_errors: this.integrityErrors,
       indexing_paused: this.stall.status,
       ...(rebuild === null ? {} : { rebuild }),
     };
-  }
-
-  /** Counts search hits dropped by the post-retrieval visibility check (reported in status()). */
-  reportIntegrityErrors(count: number): void {
-    this.integrityErrors += count;
   }
 
   private queueState(queue: JobQueue) {

@@ -9,7 +9,7 @@ import type { PlanReport } from '../index/planner.js';
 import type { IndexRecord } from '../indexing/records.js';
 import { tokenize } from '../index/memory/fulltext.js';
 import { evaluate, hitOf, type Expr } from '../policy/index.js';
-import type { IndexHit, SearchIndex } from './service.js';
+import type { IndexHit, SearchIndex } from './types.js';
 
 /** How often `text` holds the query's terms, cut exactly as the real full-text indexes cut them. */
 function matches(text: string, wanted: ReadonlySet<string>): number {
