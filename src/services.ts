@@ -280,14 +280,7 @@ async function assemble(
     maxQueue: config.maxSearchQueue,
     onReject: () => metrics.searchesRejected.inc(),
   });
-  const observer = new Observer({
-    pipeline,
-    store,
-    embedder,
-    guard,
-    dataDir: config.dataDir,
-    integrityErrors: () => search.integrityErrors,
-  });
+  const observer = new Observer({ pipeline, store, embedder, guard, search, dataDir });
   const readUpload = async (ctx: RequestContext, id: string) => (await uploads.read(ctx, id)).data;
   const resources = new ResourceService({
     vfs,
