@@ -1,7 +1,7 @@
 /**
  * The LanceDB index store: one `records` table (SPEC 9.2) opened once, with the embedder identity in
- * its schema metadata, scalar and full-text indexes, writes that merge by id (a bulk load appends the
- * ids the table itself said it lacks), deletes built from policy expressions and always sent to
+ * its schema metadata, scalar and full-text indexes, writes that append the ids the table itself says
+ * it lacks and merge the rest by id (table-write.ts), deletes built from policy expressions and always sent to
  * LanceDB, account purges that fence off records read before them, and compaction off the write
  * path. Vector queries are planned: exact from the in-memory mirror of the table when it is ready and
  * caught up, else an exact prefiltered LanceDB scan — both get the same filter expression and return
@@ -37,6 +37,7 @@ import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
 import { ensureFullTextIndex, ftsIndexOptions, lanceFullText } from './fulltext-lance.js';
 import { PurgeFence } from './purge-fence.js';
 import { searchableText } from './terms.js';
+import { writeRecords, type WritePath } from './table-write.js';
 
 /** What {@link IndexStore.scanKeys} answers per record. */
 const recordKey = z.object({ uri: z.string(), scope: z.string(), level: z.number(), updated_at: z.number() });
@@ -130,6 +131,8 @@ export class IndexStore {
   private isLost = false;
   /** Whether open() created the table (there was none). */
   created = false;
+  /** How writes reach the table; `merge` only to measure or test the old path (table-write.ts). */
+  writePath: WritePath = 'split';
 
   private constructor(
     private readonly session: lancedb.Session,
@@ -373,23 +376,16 @@ export class IndexStore {
   }
 
   /**
-   * Writes records to the table: one merge by id, in which LanceDB alone decides which ids it holds.
-   * During a bulk load, ids the table lacked when it began (it said so) and that the load has not
-   * written yet are appended instead (a merge reads the id index, an append does not).
+   * Writes records to the table (table-write.ts: append the ids it says it lacks, merge the rest).
+   * The mirror only hints which ids to merge without asking: a merge is right either way.
    */
   private async write(records: readonly IndexRecord[]): Promise<void> {
-    const bulk = this.bulk;
-    const fresh: IndexRecord[] = [];
-    const known: IndexRecord[] = [];
-    for (const r of records) (bulk?.claim(r.id) === true ? fresh : known).push(r);
-    if (fresh.length > 0) await this.table.add(this.arrow(fresh));
-    if (known.length > 0) {
-      await this.table
-        .mergeInsert('id')
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute(this.arrow(known));
-    }
+    const memory = this.mirror.ready;
+    await writeRecords(this.table, records, (r) => this.arrow(r), {
+      bulk: this.bulk,
+      path: this.writePath,
+      likelyHeld: (id) => memory?.has(id) === true,
+    });
   }
 
   /** Deletes every record matching a policy-core expression; the table decides whether any does. */
