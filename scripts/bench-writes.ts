@@ -7,10 +7,13 @@
  * write (the first one swaps every round), on the same table and store, with background compaction
  * every 50 writes as in the server, so both see the same table size, fragments and machine load.
  *
- *   npm run bench:writes -- [--records N] [--rounds R] [--mirror-mb M]
+ *   npm run bench:writes -- [--records N] [--rounds R] [--batch B] [--mirror-mb M]
+ *
+ * `--batch B` makes each write B records (B new ids, or B loaded ids rewritten), as an indexing
+ * batch of a large file would be.
  *
  * Prints p50 / p99 / mean ms per path and kind and the ratio merge ÷ split, then checks the table:
- * one row per id (N + R × 2 new ids).
+ * one row per id (N + R × 2 × B new ids).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -42,10 +45,11 @@ function line(label: string, samples: number[]): string {
 async function main(): Promise<void> {
   const records = Number(option('--records', '200000'));
   const rounds = Number(option('--rounds', '300'));
+  const size = Number(option('--batch', '1'));
   const mirrorMb = Number(option('--mirror-mb', '2048'));
   const dir = await mkdtemp(join(tmpdir(), 'vs-writes-'));
   const layout = makeLayout(42);
-  const plan = planCorpus(layout, records + rounds * 2, 42);
+  const plan = planCorpus(layout, records + rounds * 2 * size, 42);
   const store = await IndexStore.open({
     uri: join(dir, 'store'),
     embedder: { id: 'bench:writes', dimension: DIM },
@@ -75,12 +79,15 @@ async function main(): Promise<void> {
       const order = round % 2 === 0 ? PATHS : [...PATHS].reverse();
       for (const path of order) {
         for (const kind of KINDS) {
-          // A new id from the extended plan, or a loaded record's id with a new vector.
-          const at = kind === 'new' ? next++ : writeRng.int(records);
-          const record: IndexRecord = buildBatch(layout, plan, writeRng, at, at + 1, () => undefined)[0]!;
+          // New ids from the extended plan, or loaded records' ids with new vectors.
+          const batch: IndexRecord[] = [];
+          for (let i = 0; i < size; i++) {
+            const at = kind === 'new' ? next++ : writeRng.int(records);
+            batch.push(buildBatch(layout, plan, writeRng, at, at + 1, () => undefined)[0]!);
+          }
           store.writePath = path;
           const started = performance.now();
-          await store.upsert([record]);
+          await store.upsert(batch);
           const key = `${path} ${kind}`;
           samples.set(key, [...(samples.get(key) ?? []), performance.now() - started]);
         }
@@ -106,7 +113,7 @@ async function main(): Promise<void> {
     const rows = await table.countRows();
     table.close();
     db.close();
-    const expected = records + rounds * 2;
+    const expected = records + rounds * 2 * size;
     process.stdout.write(
       `table rows: ${rows} (expected ${expected}: ${rows === expected ? 'one per id' : 'MISMATCH'})\n`,
     );

@@ -6,7 +6,8 @@
  * always sent to LanceDB; account purges fence off records read before them (purge-fence.ts); a bulk
  * load sets the mirror aside (bulk-load.ts); compaction runs off the write path (compaction.ts).
  * Queries are planned (planned-reads.ts): exact from the mirror when it is ready and caught up, else
- * an exact prefiltered LanceDB query — the same filter expression and the same top k either way.
+ * an exact prefiltered LanceDB query — the same filter expression and the same top k either way. The
+ * mirror never decides what the table holds: it loads from a pinned table version (mirror-sync.ts).
  */
 import type * as lancedb from '@lancedb/lancedb';
 import { logger, type Logger } from '../log.js';

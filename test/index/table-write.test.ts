@@ -102,6 +102,13 @@ describe('writeRecords', () => {
     expect(await rows()).toEqual({ count: 2, byId: { a: 'alpha two', b: 'bravo two' } });
   });
 
+  test('a batch of more ids than one query holds is asked in several queries, each id once', async () => {
+    const many = Array.from({ length: 1_201 }, (_, i) => withId(`id-${i}`, `text ${i}`));
+    expect(await write(many.slice(0, 1_200))).toEqual({ appended: 1_200, merged: 0 });
+    expect(await write(many)).toEqual({ appended: 1, merged: 1_200 });
+    expect((await rows()).count).toBe(1_201);
+  });
+
   test("the old path ('merge') merges every record, new or not", async () => {
     await write([withId('a', 'alpha one')]);
     expect(await write([withId('a', 'alpha two'), withId('b', 'bravo')], { path: 'merge' })).toEqual({
