@@ -133,7 +133,14 @@ async function assemble(
   const sessions = openSessions(config, log, core, tasks);
   const searching = openSearch(config, log, core);
   const content = openContent(config, core, tasks, searching);
-  const observer = new Observer({ pipeline, store, embedder, guard, dataDir: config.dataDir });
+  const observer = new Observer({
+    pipeline,
+    store,
+    embedder,
+    guard,
+    search: searching.search,
+    dataDir: config.dataDir,
+  });
   const gate = new WriteGate();
   const backups = new BackupService({ location: config, gate, pipeline, store, log });
   return {

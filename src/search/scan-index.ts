@@ -11,7 +11,7 @@ import { queryTerms, words } from '../index/memory/tokens.js';
 import type { PlanReport } from '../index/planner.js';
 import type { IndexRecord } from '../indexing/records.js';
 import { evaluate, hitOf, type Expr } from '../policy/index.js';
-import type { IndexHit, SearchIndex } from './service.js';
+import type { IndexHit, SearchIndex } from './types.js';
 
 /** A record holding one of the query's `terms` (by position), counted as BM25 needs; null if none. */
 function counted(record: IndexRecord, position: ReadonlyMap<string, number>): Counted<IndexRecord> | null {

@@ -90,10 +90,7 @@ export function openSearch(config: Config, log: Logger, core: Core): SearchParts
     index: store,
     embedder,
     log,
-    onIntegrityError: (n) => {
-      pipeline.reportIntegrityErrors(n);
-      metrics.integrityErrors.inc(n);
-    },
+    onIntegrityError: (n) => metrics.integrityErrors.inc(n),
     onPlan: (plan) => metrics.searchPlans.inc({ plan: plan.name }),
     peersOf: (a, s, ids) => core.reader.peersOf(a, s, ids),
     available: (ctx, recheck) => guard.assertSearchable(ctx.effective.account_id, recheck),
