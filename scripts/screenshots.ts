@@ -18,6 +18,24 @@ async function shoot(page: Page, address: string, name: string, ready: string): 
   process.stdout.write(`${join(OUT, `${name}.png`)}\n`);
 }
 
+/** One background task of `key`'s (an add_resource of an uploaded note), so the tasks page has a row. */
+async function addTask(url: string, key: string): Promise<void> {
+  const form = new FormData();
+  form.append('file', new Blob(['# Retro\n\nWhat went well.'], { type: 'text/markdown' }), 'retro.md');
+  const upload = await fetch(`${url}/api/v1/resources/temp_upload`, {
+    method: 'POST',
+    headers: { 'X-API-Key': key },
+    body: form,
+  });
+  const { result } = (await upload.json()) as { result: { temp_file_id: string } };
+  const added = await fetch(`${url}/api/v1/resources`, {
+    method: 'POST',
+    headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ temp_file_id: result.temp_file_id }),
+  });
+  if (!added.ok) throw new Error(`add_resource answered ${added.status}`);
+}
+
 async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
   const server = await startDemoServer(pino({ level: 'silent' }));
@@ -46,6 +64,8 @@ async function main(): Promise<void> {
       '[data-testid="hit"]',
     );
     await shoot(page, `${server.url}/console/#/session?id=standup`, 'session', '[data-testid="message"]');
+    await addTask(server.url, server.keys.alice);
+    await shoot(page, `${server.url}/console/#/tasks`, 'tasks', '[data-testid="tasks"] tbody tr');
     await signIn(page, server.url, server.keys.ada);
     await shoot(page, `${server.url}/console/#/users`, 'users', '[data-testid="users"]');
     await signIn(page, server.url, DEMO_ROOT_KEY);
