@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       maxConnectionsPerClient: 64,
       firstRequestTimeoutMs: 5_000,
       shutdownTimeoutMs: 10_000,
+      databaseUrl: undefined,
+      role: 'all',
     });
   });
 
@@ -70,6 +72,8 @@ describe('loadConfig', () => {
       MAX_CONNECTIONS_PER_CLIENT: '4',
       FIRST_REQUEST_TIMEOUT_S: '1.5',
       SHUTDOWN_TIMEOUT_S: '3',
+      DATABASE_URL: 'postgres://vs:pw@db.internal:5432/vikingscope',
+      ROLE: 'worker',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -105,7 +109,31 @@ describe('loadConfig', () => {
       maxConnectionsPerClient: 4,
       firstRequestTimeoutMs: 1_500,
       shutdownTimeoutMs: 3_000,
+      databaseUrl: 'postgres://vs:pw@db.internal:5432/vikingscope',
+      role: 'worker',
     });
+  });
+
+  test.each(['postgres://postgres@127.0.0.1:5432/vs', 'postgresql://u:p@[::1]/vs?sslmode=require'])(
+    'DATABASE_URL %s selects distributed mode',
+    (url) => {
+      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    },
+  );
+
+  test.each([
+    ['http://db:5432/vs', 'DATABASE_URL'],
+    ['postgres//db/vs', 'DATABASE_URL'],
+    ['mysql://u:secret-pw@db/vs', 'DATABASE_URL'],
+  ])('a malformed DATABASE_URL %s is a ConfigError naming the setting, not its value', (url, name) => {
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(name);
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/postgres:\/\/ or postgresql:\/\//);
+    expect(() => loadConfig({ DATABASE_URL: url })).not.toThrow(/secret-pw/);
+  });
+
+  test.each(['api', 'worker'])('ROLE=%s without DATABASE_URL is a ConfigError naming ROLE', (role) => {
+    expect(() => loadConfig({ ROLE: role })).toThrow(/ROLE: '\w+' needs DATABASE_URL/);
   });
 
   test.each([
@@ -139,6 +167,7 @@ describe('loadConfig', () => {
     [{ MAX_CONNECTIONS_PER_CLIENT: '0' }, 'MAX_CONNECTIONS_PER_CLIENT'],
     [{ FIRST_REQUEST_TIMEOUT_S: '-1' }, 'FIRST_REQUEST_TIMEOUT_S'],
     [{ SHUTDOWN_TIMEOUT_S: 'never' }, 'SHUTDOWN_TIMEOUT_S'],
+    [{ ROLE: 'leader', DATABASE_URL: 'postgres://db/vs' }, 'ROLE'],
   ])('%j is a ConfigError naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -8,6 +8,10 @@ import { z } from 'zod';
 
 const MIB = 1024 * 1024;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const ROLES = ['all', 'api', 'worker'] as const;
+
+/** What a process of distributed mode does (SPEC 14): HTTP and index jobs, HTTP only, or index jobs only. */
+export type Role = (typeof ROLES)[number];
 
 /** `api_key` with a root key, `trusted` behind a gateway, or `dev` (api_key mode without a root key). */
 export type AuthMode = 'api_key' | 'trusted' | 'dev';
@@ -58,6 +62,11 @@ const EnvSchema = z.object({
   MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(1_000_000).default(64),
   FIRST_REQUEST_TIMEOUT_S: seconds(5),
   SHUTDOWN_TIMEOUT_S: seconds(10),
+  // The message never repeats the value: a connection URL may hold a password.
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  ROLE: z.enum(ROLES).default('all'),
 });
 
 export interface Config {
@@ -114,6 +123,10 @@ export interface Config {
   readonly firstRequestTimeoutMs: number;
   /** Bound of a graceful shutdown: in-flight requests, then the index batch in progress. */
   readonly shutdownTimeoutMs: number;
+  /** PostgreSQL of distributed mode (SPEC 14); undefined: the embedded mode on local files. */
+  readonly databaseUrl: string | undefined;
+  /** What this process does in distributed mode; always `all` in the embedded mode. */
+  readonly role: Role;
 }
 
 /** An OpenAI-compatible chat model: `LLM_BASE_URL`, `LLM_API_KEY`, `LLM_MODEL`. */
@@ -135,6 +148,9 @@ function missingTogether(e: z.output<typeof EnvSchema>): string[] {
     problems.push(
       `${e.LLM_BASE_URL === undefined ? 'LLM_BASE_URL' : 'LLM_MODEL'}: required with the other LLM_ settings`,
     );
+  }
+  if (e.ROLE !== 'all' && e.DATABASE_URL === undefined) {
+    problems.push(`ROLE: '${e.ROLE}' needs DATABASE_URL (distributed mode); one local process does both`);
   }
   return problems;
 }
@@ -200,6 +216,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     firstRequestTimeoutMs:
       Math.min(e.FIRST_REQUEST_TIMEOUT_S, e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_S * 1000,
+    databaseUrl: e.DATABASE_URL,
+    role: e.ROLE,
   });
 }
 

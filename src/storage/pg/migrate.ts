@@ -1,0 +1,63 @@
+/**
+ * Creates and migrates the schema of distributed mode at start (SPEC 14) with node-pg-migrate's
+ * runner over the SQL files in `migrations/pg/` (beside package.json). Files are named
+ * `NNNN_what.sql`: node-pg-migrate orders them by that numeric prefix (1–4 digits are an index,
+ * 17 a UTC timestamp), records each applied name in `schema_migrations`, and refuses to start when
+ * a file sorts before one already applied. Every starter waits for one PostgreSQL advisory lock, so
+ * two processes starting at once apply each migration once: the second finds nothing left to run.
+ */
+import { join } from 'node:path';
+import { runner } from 'node-pg-migrate';
+import { messageOf } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { PACKAGE_DIR } from '../../version.js';
+import { connect, mapPgError, type Pool } from './pool.js';
+
+/** The folder of the SQL migrations. */
+export const MIGRATIONS_DIR = join(PACKAGE_DIR ?? '.', 'migrations', 'pg');
+export const MIGRATIONS_TABLE = 'schema_migrations';
+
+export interface MigrateOptions {
+  readonly dir?: string;
+  readonly log?: Logger;
+}
+
+/**
+ * Applies every migration not applied yet, in one transaction; returns the names applied (empty
+ * when the schema is current). Waits while another process migrates.
+ * @example await migrate(pool, { log }) // ['0001_base'] on a fresh database, then []
+ */
+export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<string[]> {
+  const log = options.log;
+  const client = await connect(pool);
+  let failed: unknown;
+  try {
+    const applied = await runner({
+      dbClient: client,
+      dir: options.dir ?? MIGRATIONS_DIR,
+      migrationsTable: MIGRATIONS_TABLE,
+      direction: 'up',
+      checkOrder: true,
+      singleTransaction: true,
+      advisoryLockMode: 'wait',
+      // The runner writes to the console unless given a logger.
+      logger: {
+        debug: (msg: string) => log?.debug(msg),
+        info: (msg: string) => log?.debug(msg),
+        warn: (msg: string) => log?.warn(msg),
+        error: (msg: string) => log?.error(msg),
+      },
+    });
+    const names = applied.map((migration) => migration.name);
+    if (names.length > 0) log?.info({ applied: names }, 'database schema migrated');
+    return names;
+  } catch (error) {
+    failed = error;
+    const mapped = mapPgError(error);
+    if (mapped !== error) throw mapped;
+    throw new Error(`database migration failed: ${messageOf(error)}`, { cause: error });
+  } finally {
+    // The runner unlocked (or the connection is gone); a failed client is not reused.
+    client.release(failed === undefined ? undefined : new Error(messageOf(failed)));
+  }
+}
