@@ -5,6 +5,7 @@
  * the reference the planned indexes are held to, and it lets the search service's unit tests run in
  * milliseconds without LanceDB.
  */
+import { cosineDistance } from '../embedders/vector.js';
 import type { PlanReport } from '../index/planner.js';
 import type { IndexRecord } from '../indexing/records.js';
 import { tokenize } from '../index/memory/fulltext.js';
@@ -16,20 +17,6 @@ function matches(text: string, wanted: ReadonlySet<string>): number {
   let count = 0;
   for (const [term, tf] of tokenize(text).terms) if (wanted.has(term)) count += tf;
   return count;
-}
-
-function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 1 : 1 - dot / Math.sqrt(na * nb);
 }
 
 export class ScanIndex implements SearchIndex {

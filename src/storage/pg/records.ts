@@ -11,7 +11,14 @@
  * would let a slow transaction commit a lower seq after a faster one, and a reader would skip it).
  * Record writes are batches from the indexing workers, so the lock costs little.
  */
-import { compileSql, COLUMN_NAMES, type Expr, type IndexRecord, type SqlParam } from '../../policy/index.js';
+import {
+  compileSql,
+  COLUMN_NAMES,
+  type Expr,
+  type HitRow,
+  type IndexRecord,
+  type SqlParam,
+} from '../../policy/index.js';
 import { searchableText } from '../../index/terms.js';
 import { int, type SqlClient, type SqlDatabase } from './sql.js';
 
@@ -44,8 +51,8 @@ function text(v: unknown): string {
 }
 const nullable = (v: unknown): string | null => (v === null || v === undefined ? null : text(v));
 
-/** A stored row as a record. */
-export function recordOfRow(row: Record<string, unknown>): IndexRecord {
+/** A stored row's hit columns (what a search hit carries). */
+export function hitOfRow(row: Record<string, unknown>): HitRow {
   return {
     id: text(row['id']),
     account_id: text(row['account_id']),
@@ -54,7 +61,6 @@ export function recordOfRow(row: Record<string, unknown>): IndexRecord {
     owner_user_id: nullable(row['owner_user_id']),
     owner_agent_id: nullable(row['owner_agent_id']),
     context_type: text(row['context_type']),
-    text: text(row['text']),
     abstract: text(row['abstract']),
     session_id: nullable(row['session_id']),
     message_id: nullable(row['message_id']),
@@ -64,6 +70,14 @@ export function recordOfRow(row: Record<string, unknown>): IndexRecord {
     chunk_index: int(row['chunk_index']),
     created_at: int(row['created_at']),
     updated_at: int(row['updated_at']),
+  };
+}
+
+/** A stored row as a record. */
+export function recordOfRow(row: Record<string, unknown>): IndexRecord {
+  return {
+    ...hitOfRow(row),
+    text: text(row['text']),
     vector: Float32Array.from(row['vector'] as number[]),
   };
 }
