@@ -1,25 +1,29 @@
 /**
- * On-disk form of the account registry. Per account, under `{DATA_DIR}/fs/{account}/_system/`:
- * `setting.json` holds the namespace policy exactly as SPEC 2, `users.json` the users with hashed
- * keys. `setting.json` is written last when an account is created, so it marks a complete account.
+ * On-disk form of the account registry (the embedded mode's {@link RegistryStorage}). Per account,
+ * under `{DATA_DIR}/fs/{account}/_system/`: `setting.json` holds the namespace policy exactly as
+ * SPEC 2, `users.json` the users with hashed keys. `setting.json` is written last when an account is
+ * created, so it marks a complete account.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errnoOf, messageOf } from '../errors.js';
 import { isValidId } from '../policy/ids.js';
 import type { NamespacePolicy } from '../policy/types.js';
 import { writeFileAtomic } from '../storage/atomic.js';
-import { systemDir } from '../storage/paths.js';
+import { DIR_MODE } from '../storage/modes.js';
+import { accountDir, systemDir } from '../storage/paths.js';
+import type { Committed, RegistrySnapshot, RegistryStorage, UsersChange } from './registry-storage.js';
 
-const SettingSchema = z.object({
+/** SPEC 2's `setting.json` (also the `settings` of an account row in PostgreSQL). */
+export const SettingSchema = z.object({
   namespace: z.object({
     isolate_user_scope_by_agent: z.boolean(),
     isolate_agent_scope_by_user: z.boolean(),
   }),
 });
 
-const UserSchema = z.object({
+export const UserSchema = z.object({
   user_id: z.string(),
   role: z.enum(['admin', 'user']),
   key_prefix: z.string(),
@@ -105,4 +109,48 @@ export async function loadAccounts(dataDir: string): Promise<AccountRecord[]> {
   }
   const loaded = await Promise.all(names.filter(isValidId).map((name) => loadAccount(dataDir, name)));
   return loaded.filter((record): record is AccountRecord => record !== undefined);
+}
+
+/** The registry in `{DATA_DIR}/fs`, written by this process only (DATA_DIR's lock). */
+export class LocalRegistryStorage implements RegistryStorage {
+  constructor(private readonly dataDir: string) {}
+
+  /** Also removes what an account deletion interrupted by a crash left in `{DATA_DIR}/trash`. */
+  async load(): Promise<RegistrySnapshot> {
+    await rm(join(this.dataDir, 'trash'), { recursive: true, force: true });
+    return { version: 0, accounts: await loadAccounts(this.dataDir) };
+  }
+
+  async createAccount(record: AccountRecord): Promise<Committed> {
+    await saveUsers(this.dataDir, record);
+    await saveSetting(this.dataDir, record.account_id, record.policy);
+    return { version: 0 };
+  }
+
+  /** Copy, change, write: `current` is the truth, as only this process writes. */
+  async updateUsers(
+    current: AccountRecord,
+    change: UsersChange,
+  ): Promise<Committed & { record: AccountRecord }> {
+    const users = new Map(current.users);
+    change(users);
+    const record: AccountRecord = { ...current, users };
+    await saveUsers(this.dataDir, record);
+    return { version: 0, record };
+  }
+
+  /** Renames the account's folder away (gone in one step); `cleanup` removes the copy. */
+  async deleteAccount(account_id: string): Promise<Committed & { readonly cleanup: () => Promise<void> }> {
+    const trash = join(this.dataDir, 'trash', `${account_id}-${Date.now()}`);
+    await mkdir(join(this.dataDir, 'trash'), { recursive: true, mode: DIR_MODE });
+    await rename(accountDir(this.dataDir, account_id), trash).catch((error: unknown) => {
+      if (errnoOf(error) !== 'ENOENT') throw error;
+    });
+    return { version: 0, cleanup: () => rm(trash, { recursive: true, force: true }) };
+  }
+
+  /** Nobody else writes here. */
+  watch(): Promise<() => Promise<void>> {
+    return Promise.resolve(() => Promise.resolve());
+  }
 }

@@ -1,24 +1,24 @@
 /**
  * The account registry (SPEC 2, 5, 6): accounts, their immutable namespace policy, users, roles and
- * hashed keys. Held in memory, persisted under `{DATA_DIR}/fs/{account}/_system/` with atomic writes;
- * every mutation of an account runs under that account's mutex and is written before memory changes,
- * so a failed write changes nothing and concurrent registrations lose none.
+ * hashed keys. Held in memory, stored through a {@link RegistryStorage} (local files, or PostgreSQL
+ * with changes of other processes reloaded: sync.ts); every mutation of an account runs under that
+ * account's mutex and is stored before memory changes, so a failed write changes nothing and
+ * concurrent registrations lose none.
  *
  * Trusted and dev mode have no registry (`registry: false`): every valid account exists, every user
  * counts as registered and the policy is always false/false.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { initAccount } from '../fs/init.js';
-import { AppError, errnoOf } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { ContentHooks } from '../hooks.js';
+import type { Logger } from '../log.js';
 import { validateId, validateUserIdForRegistration } from '../policy/ids.js';
 import { DEFAULT_POLICY, type NamespacePolicy } from '../policy/types.js';
 import { KeyedMutex } from '../storage/atomic.js';
-import { DIR_MODE } from '../storage/modes.js';
-import { accountDir } from '../storage/paths.js';
 import { generateKey, keyMatches, keyPrefixOf, storedKeyOf } from './keys.js';
-import { loadAccounts, saveSetting, saveUsers, type AccountRecord, type UserRecord } from './persist.js';
+import { LocalRegistryStorage, type AccountRecord, type UserRecord } from './persist.js';
+import type { RegistryStorage } from './registry-storage.js';
+import { RegistrySync } from './sync.js';
 
 export const DEFAULT_ACCOUNT = 'default';
 
@@ -44,6 +44,9 @@ export interface AccountStoreOptions {
   /** False in trusted and dev mode (no account registry). */
   readonly registry: boolean;
   readonly hooks: ContentHooks;
+  /** Where the registry is stored (default: the local files under `dataDir`). */
+  readonly storage?: RegistryStorage;
+  readonly log?: Logger;
 }
 
 export class AccountStore {
@@ -52,17 +55,36 @@ export class AccountStore {
   private readonly prepared = new Set<string>();
   /** Key prefix → owners with that prefix; rebuilt after every change of users. */
   private byPrefix = new Map<string, { account_id: string; user_id: string }[]>();
+  private readonly storage: RegistryStorage;
+  private readonly sync: RegistrySync;
 
-  private constructor(private readonly options: AccountStoreOptions) {}
+  private constructor(private readonly options: AccountStoreOptions) {
+    this.storage = options.storage ?? new LocalRegistryStorage(options.dataDir);
+    this.sync = new RegistrySync(this.storage, (records) => this.replaceAll(records), options.log);
+  }
 
-  /** Loads the registry from DATA_DIR and makes sure the `default` account exists. */
+  /** Loads the registry, follows changes made elsewhere, makes sure the `default` account exists. */
   static async open(options: AccountStoreOptions): Promise<AccountStore> {
     const store = new AccountStore(options);
-    await rm(join(options.dataDir, 'trash'), { recursive: true, force: true });
-    for (const record of await loadAccounts(options.dataDir)) store.accounts.set(record.account_id, record);
-    if (!store.accounts.has(DEFAULT_ACCOUNT)) await store.create(DEFAULT_ACCOUNT, DEFAULT_POLICY, []);
-    store.reindex();
+    try {
+      await store.sync.start();
+      // Another process starting at the same time may create the default account first.
+      if (!store.accounts.has(DEFAULT_ACCOUNT)) {
+        await store.create(DEFAULT_ACCOUNT, DEFAULT_POLICY, []).catch((error: unknown) => {
+          if (!(error instanceof AppError && error.code === 'ALREADY_EXISTS')) throw error;
+          return store.sync.reload();
+        });
+      }
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     return store;
+  }
+
+  /** Stops following changes made elsewhere. */
+  close(): Promise<void> {
+    return this.sync.close();
   }
 
   get registry(): boolean {
@@ -87,7 +109,7 @@ export class AccountStore {
   /** Creates the account's scope folders if missing (registry-less modes accept any account). */
   async prepare(account_id: string): Promise<void> {
     if (this.prepared.has(account_id)) return;
-    await this.makeScopeDirs(account_id);
+    await initAccount(this.options.dataDir, account_id);
     this.prepared.add(account_id);
   }
 
@@ -138,16 +160,14 @@ export class AccountStore {
     }
     await this.mutex.run(account_id, async () => {
       this.record(account_id);
-      const trash = join(this.options.dataDir, 'trash', `${account_id}-${Date.now()}`);
-      await mkdir(join(this.options.dataDir, 'trash'), { recursive: true, mode: DIR_MODE });
-      // Rename first: the account disappears from disk in one step, then the copy is removed.
-      await rename(accountDir(this.options.dataDir, account_id), trash).catch((error: unknown) => {
-        if (errnoOf(error) !== 'ENOENT') throw error;
-      });
-      this.accounts.delete(account_id);
+      // Gone from the storage in one step first, then from memory, then what is left is removed.
+      const { version, cleanup } = await this.storage.deleteAccount(account_id);
+      if (this.sync.committed(version)) {
+        this.accounts.delete(account_id);
+        this.reindex();
+      }
       this.prepared.delete(account_id);
-      this.reindex();
-      await rm(trash, { recursive: true, force: true });
+      await cleanup();
     });
     await this.options.hooks.accountDeleted(account_id);
   }
@@ -212,20 +232,29 @@ export class AccountStore {
     return user;
   }
 
-  /** Copy, change, persist, then publish: memory only changes once the file is written. */
+  /** Change, store, then publish: memory only changes once the change is stored. */
   private async updateUsers(
     account_id: string,
     change: (users: Map<string, UserRecord>) => void,
   ): Promise<void> {
     await this.mutex.run(account_id, async () => {
-      const current = this.record(account_id);
-      const users = new Map(current.users);
-      change(users);
-      const next: AccountRecord = { ...current, users };
-      await saveUsers(this.options.dataDir, next);
-      this.accounts.set(account_id, next);
-      this.reindex();
+      const { version, record } = await this.storage.updateUsers(this.record(account_id), change);
+      if (this.sync.committed(version)) this.put(record);
     });
+  }
+
+  private put(record: AccountRecord): void {
+    this.accounts.set(record.account_id, record);
+    this.reindex();
+  }
+
+  /** A registry loaded whole (at start, or changed by another process). */
+  private replaceAll(records: readonly AccountRecord[]): void {
+    this.accounts.clear();
+    for (const record of records) this.accounts.set(record.account_id, record);
+    for (const account_id of this.prepared)
+      if (!this.accounts.has(account_id)) this.prepared.delete(account_id);
+    this.reindex();
   }
 
   private reindex(): void {
@@ -247,15 +276,9 @@ export class AccountStore {
       policy: { ...policy },
       users: new Map(users.map((user) => [user.user_id, user])),
     };
-    await this.makeScopeDirs(account_id);
-    await saveUsers(this.options.dataDir, record);
-    await saveSetting(this.options.dataDir, account_id, record.policy);
-    this.accounts.set(account_id, record);
-    this.reindex();
-  }
-
-  private makeScopeDirs(account_id: string): Promise<void> {
-    return initAccount(this.options.dataDir, account_id);
+    await initAccount(this.options.dataDir, account_id);
+    const { version } = await this.storage.createAccount(record);
+    if (this.sync.committed(version)) this.put(record);
   }
 }
 

@@ -28,15 +28,15 @@ export interface TestDatabase {
 }
 
 /** Runs `sql` on the server's `postgres` database (creating and dropping databases). */
-async function admin(sql: string): Promise<void> {
+async function admin(base: string, sql: string): Promise<void> {
   const client = new pg.Client({
-    connectionString: `${PG_BASE_URL}/postgres`,
+    connectionString: `${base}/postgres`,
     connectionTimeoutMillis: 5000,
   });
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`cannot reach PostgreSQL at ${PG_BASE_URL} (${messageOf(error)}). ${START_HINT}`, {
+    throw new Error(`cannot reach PostgreSQL at ${base} (${messageOf(error)}). ${START_HINT}`, {
       cause: error,
     });
   }
@@ -49,11 +49,12 @@ async function admin(sql: string): Promise<void> {
 
 /** An empty database that nobody else uses; `migrated: false` leaves it without the schema. */
 export async function createTestDatabase(
-  options: { migrated?: boolean; pool?: PoolOptions } = {},
+  options: { migrated?: boolean; pool?: PoolOptions; base?: string } = {},
 ): Promise<TestDatabase> {
+  const base = options.base ?? PG_BASE_URL;
   const name = `vs_test_${process.pid}_${randomBytes(6).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = `${PG_BASE_URL}/${name}`;
+  await admin(base, `CREATE DATABASE ${name}`);
+  const url = `${base}/${name}`;
   const pool = createPool(url, { applicationName: 'vikingscope-test', ...options.pool });
   let dropped = false;
   const drop = async (): Promise<void> => {
@@ -61,7 +62,7 @@ export async function createTestDatabase(
     dropped = true;
     await pool.end();
     // FORCE terminates the connections still open (a test's own clients, a LISTEN).
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   };
   try {
     if (options.migrated !== false) await migrate(pool);

@@ -8,10 +8,11 @@
  */
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
+import pg from 'pg';
 import { messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { PACKAGE_DIR } from '../../version.js';
-import { connect, mapPgError, type Pool } from './pool.js';
+import { mapPgError, type Pool } from './pool.js';
 
 /** The folder of the SQL migrations. */
 export const MIGRATIONS_DIR = join(PACKAGE_DIR ?? '.', 'migrations', 'pg');
@@ -29,9 +30,12 @@ export interface MigrateOptions {
  */
 export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<string[]> {
   const log = options.log;
-  const client = await connect(pool);
-  let failed: unknown;
+  // A connection of its own without the pool's timeouts: waiting for another process's migration,
+  // or a migration itself (an index built over a large table), may take longer than any request.
+  const client = new pg.Client({ ...pool.options, statement_timeout: 0, query_timeout: 0 });
+  client.on('error', () => undefined); // the pending query fails too; that is where it is seen
   try {
+    await client.connect();
     const applied = await runner({
       dbClient: client,
       dir: options.dir ?? MIGRATIONS_DIR,
@@ -52,12 +56,11 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
     if (names.length > 0) log?.info({ applied: names }, 'database schema migrated');
     return names;
   } catch (error) {
-    failed = error;
     const mapped = mapPgError(error);
     if (mapped !== error) throw mapped;
     throw new Error(`database migration failed: ${messageOf(error)}`, { cause: error });
   } finally {
-    // The runner unlocked (or the connection is gone); a failed client is not reused.
-    client.release(failed === undefined ? undefined : new Error(messageOf(failed)));
+    // Ending the session also releases the advisory lock if the runner could not.
+    await client.end().catch(() => undefined);
   }
 }

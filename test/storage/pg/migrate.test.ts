@@ -88,6 +88,17 @@ describe('migrations (SPEC 14: the server creates and migrates its schema at sta
       );
     });
 
+    test("a migration may take longer than the pool's statement timeout", async () => {
+      const impatient = createPool(db.url, { statementTimeoutMs: 100 });
+      try {
+        await writeFile(join(dir, '0001_slow.sql'), 'SELECT pg_sleep(0.5);\nCREATE TABLE slow (id int);\n');
+        await expect(impatient.query('SELECT pg_sleep(0.5)')).rejects.toMatchObject({ code: '57014' });
+        expect(await migrate(impatient, { dir })).toEqual(['0001_slow']);
+      } finally {
+        await impatient.end();
+      }
+    });
+
     test('a failing migration applies nothing of the batch', async () => {
       await writeFile(
         join(dir, '0001_steps.sql'),

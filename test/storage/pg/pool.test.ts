@@ -112,7 +112,9 @@ describe('the PostgreSQL pool (SPEC 14)', () => {
 
     test('query and withTransaction are UNAVAILABLE', async () => {
       await expect(query(dead, 'SELECT 1')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-      await expect(withTransaction(dead, () => Promise.resolve(1))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(withTransaction(dead, () => Promise.resolve(1))).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+      });
     });
 
     test('the HTTP layer answers 503 UNAVAILABLE with Retry-After, never a 500', async () => {
