@@ -20,7 +20,7 @@ import {
   type SqlParam,
 } from '../../policy/index.js';
 import { searchableText } from '../../index/terms.js';
-import { int, type SqlClient, type SqlDatabase } from './sql.js';
+import { int, realArrayLiteral, realArrayOf, type SqlClient, type SqlDatabase } from './sql.js';
 
 export const RECORDS_CHANNEL = 'records_changed';
 /** The advisory lock of record writes (any constant not used elsewhere: "vsidx"). */
@@ -38,6 +38,10 @@ export type Changes =
   | { readonly kind: 'reset'; readonly horizon: number };
 
 const COLUMNS = COLUMN_NAMES.join(', ');
+/** The columns as read: the vector in binary (see realArrayOf). */
+export const READ_COLUMNS = COLUMN_NAMES.map((c) =>
+  c === 'vector' ? 'array_send(vector) AS vector' : c,
+).join(', ');
 const UPDATES = COLUMN_NAMES.filter((c) => c !== 'id')
   .map((c) => `${c} = EXCLUDED.${c}`)
   .join(', ');
@@ -78,14 +82,14 @@ export function recordOfRow(row: Record<string, unknown>): IndexRecord {
   return {
     ...hitOfRow(row),
     text: text(row['text']),
-    vector: Float32Array.from(row['vector'] as number[]),
+    vector: realArrayOf(row['vector']),
   };
 }
 
 /** The parameters of one record, in {@link COLUMN_NAMES} order (the text in its searchable form). */
 function paramsOf(record: IndexRecord): unknown[] {
   return COLUMN_NAMES.map((name) => {
-    if (name === 'vector') return Array.from(record.vector);
+    if (name === 'vector') return realArrayLiteral(record.vector);
     if (name === 'text') return searchableText(record.text);
     return record[name];
   });
@@ -154,7 +158,7 @@ export class PgRecords {
     const { rows } = await this.db.query<Row & { horizon: unknown }>(
       `SELECT h.purged_seq AS horizon, r.* FROM index_records_horizon h
        LEFT JOIN LATERAL (
-         SELECT ${COLUMNS}, seq, deleted FROM index_records WHERE seq > $1 ORDER BY seq LIMIT $2
+         SELECT ${READ_COLUMNS}, seq, deleted FROM index_records WHERE seq > $1 ORDER BY seq LIMIT $2
        ) r ON true`,
       [since, limit],
     );

@@ -16,7 +16,7 @@ import type { PlanName, PlanReport } from '../../index/planner.js';
 import { compileSql, HIT_COLUMNS, type Expr, type ScoredRow, type SqlParam } from '../../policy/index.js';
 import type { IndexHit, SearchIndex } from '../../search/service.js';
 import { hitOfRow } from './records.js';
-import type { SqlClient, SqlDatabase } from './sql.js';
+import { realArrayOf, type SqlClient, type SqlDatabase } from './sql.js';
 
 export interface PgSearchOptions {
   /** Use pgvector's `<=>` (default: whether the table has the `embedding` column). */
@@ -128,16 +128,21 @@ export class PgSearchIndex implements SearchIndex {
   ): Promise<ScoredRow[]> {
     const best: Array<{ id: string; distance: number }> = [];
     const { where, params } = admitted(filter);
-    await this.scan(tx, `SELECT id, vector FROM index_records WHERE ${where}`, params, (row) => {
-      const distance = cosineDistance(vector, Float32Array.from(row['vector'] as number[]));
-      const id = String(row['id']);
-      const worst = best[best.length - 1];
-      if (best.length === k && worst !== undefined && !closer(distance, id, worst)) return;
-      let i = best.length;
-      while (i > 0 && closer(distance, id, best[i - 1] as { id: string; distance: number })) i--;
-      best.splice(i, 0, { id, distance });
-      if (best.length > k) best.pop();
-    });
+    await this.scan(
+      tx,
+      `SELECT id, array_send(vector) AS vector FROM index_records WHERE ${where}`,
+      params,
+      (row) => {
+        const distance = cosineDistance(vector, realArrayOf(row['vector']));
+        const id = String(row['id']);
+        const worst = best[best.length - 1];
+        if (best.length === k && worst !== undefined && !closer(distance, id, worst)) return;
+        let i = best.length;
+        while (i > 0 && closer(distance, id, best[i - 1] as { id: string; distance: number })) i--;
+        best.splice(i, 0, { id, distance });
+        if (best.length > k) best.pop();
+      },
+    );
     const hits = await this.hits(
       tx,
       best.map((b) => b.id),
