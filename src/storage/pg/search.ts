@@ -50,8 +50,12 @@ export class PgSearchIndex implements SearchIndex {
   ) {}
 
   static async open(db: SqlDatabase, options: PgSearchOptions = {}): Promise<PgSearchIndex> {
+    const scanBatch = options.scanBatch ?? 2000;
+    // It is written into FETCH's text: a positive integer only.
+    if (!Number.isSafeInteger(scanBatch) || scanBatch <= 0)
+      throw new Error('scanBatch must be a positive integer');
     const pgvector = options.pgvector ?? (await hasPgvector(db));
-    return new PgSearchIndex(db, pgvector, options.scanBatch ?? 2000);
+    return new PgSearchIndex(db, pgvector, scanBatch);
   }
 
   /** The vector plan this index uses. */

@@ -14,6 +14,7 @@ import { record } from '../../helpers/index-record.js';
 let db: TestDatabase;
 let sql: SqlDatabase;
 let records: PgRecords;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -169,6 +170,39 @@ describe('the catch-up reader', () => {
       const seq = await records.upsert([record('c')]);
       await reader.waitFor(seq);
       expect([...ids].sort()).toEqual(['b', 'c']);
+    } finally {
+      await reader.stop();
+    }
+  });
+
+  test('a LISTEN connection that dies is opened again; changes arrive by polling meanwhile', async () => {
+    const { ids, apply } = cache();
+    const reader = new CatchUp({
+      records,
+      from: await records.lastSeq(),
+      apply,
+      reload: () => Promise.reject(new Error('no reload expected')),
+      subscribe: listenOn(db.pool),
+      pollMs: 100,
+    });
+    const listeners = async () =>
+      (
+        await sql.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+        )
+      ).rows.map((r) => r.pid);
+    await reader.start();
+    try {
+      const [pid] = await listeners();
+      expect(pid).toEqual(expect.any(Number));
+      await sql.query('SELECT pg_terminate_backend($1)', [pid]);
+      await reader.waitFor(await records.upsert([record('after-cut')]));
+      expect(ids.has('after-cut')).toBe(true);
+      const deadline = Date.now() + 3000;
+      let again: number[] = [];
+      while (Date.now() < deadline && (again = await listeners()).length === 0) await sleep(50);
+      expect(again).toHaveLength(1);
+      expect(again[0]).not.toBe(pid);
     } finally {
       await reader.stop();
     }
