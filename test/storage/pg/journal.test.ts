@@ -116,20 +116,21 @@ test("a killed worker's jobs are finished by another once its lease lapses; a li
     all.push(await writer.append(file(i < 3 ? 'acme' : 'globex', `viking://r/${i}`)));
   const child = spawn(
     process.execPath,
-    ['--import', './test/helpers/ts-register.mjs', 'test/storage/pg/journal-child.ts', db.url, '4', '600'],
+    ['--import', './test/helpers/ts-register.mjs', 'test/storage/pg/journal-child.ts', db.url, '4', '1500'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const doomed = JSON.parse(line) as number[];
   expect(doomed).toEqual(all.slice(0, 4));
-  const survivor = new PgJournal(sql, { workerId: 'survivor', leaseMs: 600 });
-  // The child is alive and renews its lease past 600 ms; the jobs it did not take are of its accounts.
-  await sleep(900);
+  const survivor = new PgJournal(sql, { workerId: 'survivor' });
+  // The child is alive and renews its lease (every 500 ms) past its 1.5 s; the jobs it did not take
+  // are of its accounts.
+  await sleep(2000);
   const early = await survivor.take(10);
   expect(early.map((e) => e.seq)).toEqual([]);
   child.kill('SIGKILL');
   await once(child, 'exit');
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 10_000;
   const done: number[] = [];
   while (done.length < 6 && Date.now() < deadline) {
     const batch = await survivor.take(10);
