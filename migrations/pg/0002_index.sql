@@ -31,7 +31,7 @@ CREATE TABLE index_records (
   context_type text COLLATE "C" NOT NULL,
   text text NOT NULL,
   abstract text NOT NULL,
-  session_id text,
+  session_id text COLLATE "C",
   message_id text,
   role text,
   role_id text,
