@@ -1,18 +1,18 @@
 /**
  * The catch-up reader of the index records (SPEC 14): keeps a process's cache of the records (the
  * in-memory index) at the last seq PostgreSQL committed. A notification on `records_changed` (LISTEN
- * on a dedicated connection) makes it read at once; polling every `pollMs` is the safety net for a
- * notification lost with its connection (the subscription is then opened again). Changes are read in
+ * on a dedicated connection, ./listen.ts, which reconnects after a loss) makes it read at once;
+ * polling every `pollMs` is the safety net for notifications lost meanwhile. Changes are read in
  * pages of `batch` and handed to `apply` in seq order; a reader that fell behind purged tombstones
  * calls `reload` instead and goes on from the seq the reload reflects.
  */
-import pg from 'pg';
 import type { Logger } from '../../log.js';
-import { connect, type Pool } from './pool.js';
+import { listen } from './listen.js';
+import type { Pool } from './pool.js';
 import { RECORDS_CHANNEL, type PgRecords, type RecordChange } from './records.js';
 
-/** Subscribes to notifications; `onLost` is called once if the subscription dies. Resolves to its close. */
-export type Subscribe = (onNotify: () => void, onLost: () => void) => Promise<() => Promise<void>>;
+/** Subscribes to notifications (kept alive across connection losses); resolves to its close. */
+export type Subscribe = (onNotify: () => void) => Promise<() => Promise<void>>;
 
 export interface CatchUpOptions {
   readonly records: PgRecords;
@@ -37,8 +37,6 @@ export class CatchUp {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
   private stopped = true;
-  /** Which subscription is current (a lost one clears it only if it still is). */
-  private generation = 0;
   private waiters: Array<{ seq: number; resolve: () => void }> = [];
 
   constructor(private readonly options: CatchUpOptions) {
@@ -53,12 +51,9 @@ export class CatchUp {
   /** Subscribes, catches up once and starts polling. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.resubscribe();
+    await this.subscribe();
     await this.poke();
-    this.timer = setInterval(() => {
-      if (this.unsubscribe === null) void this.resubscribe();
-      void this.poke();
-    }, this.options.pollMs ?? 500);
+    this.timer = setInterval(() => void this.poke(), this.options.pollMs ?? 500);
     this.timer.unref();
   }
 
@@ -124,55 +119,18 @@ export class CatchUp {
     for (const w of ready) w.resolve();
   }
 
-  private async resubscribe(): Promise<void> {
+  private async subscribe(): Promise<void> {
     const subscribe = this.options.subscribe;
-    if (subscribe === undefined || this.stopped) return;
-    const generation = ++this.generation;
+    if (subscribe === undefined) return;
     try {
-      const close = await subscribe(
-        () => void this.poke(),
-        () => {
-          if (this.generation === generation) this.unsubscribe = null;
-        },
-      );
-      if (this.stopped) await close();
-      else this.unsubscribe = close;
+      this.unsubscribe = await subscribe(() => void this.poke());
     } catch (error) {
       this.options.log?.warn({ err: error }, 'cannot LISTEN for index record changes; polling');
     }
   }
 }
 
-/**
- * LISTEN on `channel` over a connection of the pool held for it (released when closed, dropped when
- * it fails).
- */
-export function listenOn(pool: Pool, channel = RECORDS_CHANNEL): Subscribe {
-  return async (onNotify, onLost) => {
-    const client = await connect(pool);
-    let lost = false;
-    const fail = (): void => {
-      if (lost) return;
-      lost = true;
-      client.release(new Error('LISTEN connection lost'));
-      onLost();
-    };
-    client.on('notification', (message: pg.Notification) => {
-      if (message.channel === channel) onNotify();
-    });
-    client.on('error', fail);
-    client.on('end', fail);
-    try {
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-    } catch (error) {
-      fail();
-      throw error;
-    }
-    return async () => {
-      if (lost) return;
-      lost = true;
-      await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
-      client.release();
-    };
-  };
+/** LISTEN on `records_changed` over a dedicated connection made from the pool's settings. */
+export function listenOn(pool: Pool, options: { log?: Logger; retryMs?: number } = {}): Subscribe {
+  return (onNotify) => listen(pool, RECORDS_CHANNEL, () => onNotify(), options);
 }

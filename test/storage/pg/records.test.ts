@@ -182,7 +182,7 @@ describe('the catch-up reader', () => {
       from: await records.lastSeq(),
       apply,
       reload: () => Promise.reject(new Error('no reload expected')),
-      subscribe: listenOn(db.pool),
+      subscribe: listenOn(db.pool, { retryMs: 100 }),
       pollMs: 100,
     });
     const listeners = async () =>
