@@ -126,7 +126,7 @@ async function measureHttp(
   byClass: ReadonlyMap<string, BenchQuery[]>,
   results: ClassResult[],
 ): Promise<ClassResult[]> {
-  const server = await serve(createApp(services.deps));
+  const server = await serve(createApp(services));
   try {
     const out: ClassResult[] = [];
     for (const result of results) {

@@ -1,14 +1,16 @@
 // Size metrics of src/ (issue 16's before/after): lines, files over 300 lines, functions over 40
-// lines and `as` casts (`as const` excluded), counted on the TypeScript syntax tree. Test files are
-// left out. Usage: node scripts/code-metrics.mjs [folder] [--list]
+// lines and `as` casts (`as const` excluded), counted on the TypeScript syntax tree, and each
+// top-level folder's share of the lines (issue 27: none over 20 %; files directly in the folder
+// count as `(top)`). Test files are left out. Usage: node scripts/code-metrics.mjs [folder] [--list]
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import ts from 'typescript';
 
 const root = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'src';
 const list = process.argv.includes('--list');
 const FILE_LINES = 300;
 const FUNCTION_LINES = 40;
+const FOLDER_SHARE = 0.2;
 
 function sources(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -25,12 +27,17 @@ function isCast(node) {
 }
 
 const totals = { files: 0, lines: 0, largeFiles: [], longFunctions: [], casts: 0 };
+/** Lines per top-level folder of `root`. */
+const folders = new Map();
 for (const path of sources(root)) {
   const text = readFileSync(path, 'utf8');
   const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
   const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
   totals.files += 1;
   totals.lines += lines;
+  const parts = relative(root, path).split(sep);
+  const folder = parts.length > 1 ? `${parts[0]}/` : '(top)';
+  folders.set(folder, (folders.get(folder) ?? 0) + lines);
   if (lines > FILE_LINES) totals.largeFiles.push(`${path} (${lines})`);
   const visit = (node) => {
     if (isCast(node)) totals.casts += 1;
@@ -50,3 +57,11 @@ console.log(
     `${totals.longFunctions.length} functions over ${FUNCTION_LINES} lines, ${totals.casts} \`as\` casts`,
 );
 if (list) for (const entry of [...totals.largeFiles, ...totals.longFunctions]) console.log(`  ${entry}`);
+
+const shares = [...folders].sort((a, b) => b[1] - a[1]);
+const over = shares.filter(([, lines]) => lines > totals.lines * FOLDER_SHARE);
+const percent = (lines) => `${((100 * lines) / totals.lines).toFixed(1)} %`;
+console.log(
+  `folders: ${over.length} over ${FOLDER_SHARE * 100} % of the lines; ` +
+    shares.map(([folder, lines]) => `${folder} ${lines} (${percent(lines)})`).join(', '),
+);

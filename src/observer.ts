@@ -10,6 +10,7 @@ import type { Embedder } from './embedders/embedder.js';
 import type { IndexGuard, IndexState } from './indexing/guard.js';
 import type { IndexPipeline } from './indexing/pipeline.js';
 import type { IndexStore } from './index/store.js';
+import type { SearchService } from './search/service.js';
 import { eq, type RequestContext } from './policy/index.js';
 import { processMemory } from './process-memory.js';
 import { describeFault } from './storage/faults.js';
@@ -37,6 +38,8 @@ export interface ObserverDeps {
   readonly guard: IndexGuard;
   /** DATA_DIR, probed with a one-byte write by the readiness check. */
   readonly dataDir: string;
+  /** Counts the search hits dropped by the post-retrieval check (ROOT's `integrity_errors`). */
+  readonly search?: Pick<SearchService, 'integrityErrors'>;
 }
 
 /** `key  value` lines, OpenViking's status is a text table too. */
@@ -96,8 +99,16 @@ export class Observer {
     const { pipeline, store, guard } = this.deps;
     const index: IndexState = await guard.state();
     const status = await pipeline.status();
-    if (ctx.role === 'root')
-      return { index, ...status, search_memory: store.memoryStatus(), process_memory: processMemory() };
+    if (ctx.role === 'root') {
+      const integrity_errors = this.deps.search?.integrityErrors ?? 0;
+      return {
+        index,
+        ...status,
+        integrity_errors,
+        search_memory: store.memoryStatus(),
+        process_memory: processMemory(),
+      };
+    }
     const records = await store.countRows(eq('account_id', ctx.effective.account_id));
     const { queue_depth, index_lag_s } = pipeline.queueFor(ctx.effective.account_id);
     const { embedder, indexing_paused } = status;

@@ -12,7 +12,7 @@ import type { Services } from './services.js';
 /** Serves `services` on the configured port and host. */
 export function serve(services: Services): Promise<Served> {
   const { config } = services;
-  return listen(createApp(services.deps), config, config.port, config.host);
+  return listen(createApp(services), config, config.port, config.host);
 }
 
 /** Drains the server, then closes the services, within the configured deadline. */

@@ -113,7 +113,7 @@ export async function startDemoServer(log: Logger): Promise<DemoServer> {
   const config = loadConfig({ EMBEDDER: 'builtin', ROOT_API_KEY: DEMO_ROOT_KEY, DATA_DIR: dataDir });
   const services = await buildServices(config, log);
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = createApp(services.deps).listen(0, '127.0.0.1', () => resolve(listening));
+    const listening = createApp(services).listen(0, '127.0.0.1', () => resolve(listening));
     listening.once('error', reject);
   });
   const close = async (): Promise<void> => {

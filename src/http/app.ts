@@ -1,20 +1,36 @@
 /**
- * `createApp(deps)`: the express application without a listening socket (tests use it in-process).
- * Order: request metrics, public health routes, ROOT-only /metrics, /openapi.json and /docs, the web
- * console's static files (it signs in through /api/v1 like any client), the 404 for unknown /api/v1
- * routes (before authentication), auth on /api/v1 and /mcp (from headers, before any body byte is
- * read), body reader, the write gate (backups; /api/v1 and /mcp), /mcp, admin and system routers, the
- * tenant routers supplied by the other services, then the 404 envelope and the error handler. Every API router is mounted through `mount`, which also hands
- * its route declarations to the OpenAPI document.
+ * The express application without a listening socket (tests use it in-process).
+ * `createApp(services)` is the whole API: it builds every router from the services the composition
+ * root (src/services.ts) made. `buildApp(deps)` is its shell around given tenant routers (tests mount
+ * a few). Order: request metrics, public health routes, ROOT-only /metrics, /openapi.json and /docs,
+ * the web console's static files (it signs in through /api/v1 like any client), the 404 for unknown
+ * /api/v1 routes (before authentication), auth on /api/v1 and /mcp (from headers, before any body byte
+ * is read), body reader, the write gate (backups; /api/v1 and /mcp), /mcp, admin and system routers,
+ * the tenant routers, then the 404 envelope and the error handler. Every API router is mounted
+ * through `mount`, which also hands its route declarations to the OpenAPI document.
  */
 import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
-import { AdminService } from '../accounts/admin.js';
+import type { AdminService } from '../accounts/admin.js';
 import type { AccountStore } from '../accounts/store.js';
 import type { Config } from '../config.js';
-import type { ContentHooks } from '../hooks.js';
+import type { Vfs } from '../fs/vfs.js';
+import type { IndexPipeline } from '../indexing/pipeline.js';
+import type { MaintenanceService } from '../maintenance/service.js';
 import { Metrics } from '../metrics.js';
+import type { Observer } from '../observer.js';
+import type { PackBackups } from '../pack/backup.js';
+import type { PackService } from '../pack/service.js';
 import type { RequestContext } from '../policy/types.js';
+import type { ResourceService } from '../resources/service.js';
+import type { SearchAdmission } from '../search/admission.js';
+import type { SearchService } from '../search/service.js';
+import type { SessionService } from '../sessions/service.js';
+import type { SkillCatalog } from '../skills/catalog.js';
+import type { SkillService } from '../skills/service.js';
 import type { WriteGate } from '../storage/gate.js';
+import type { TagService } from '../tags/service.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import type { UploadStore } from '../uploads/store.js';
 import { authMiddleware, resolveContext } from './auth.js';
 import { bodyReader } from './body.js';
 import { requireJsonBody } from './content-type.js';
@@ -23,9 +39,20 @@ import { consoleRouter } from './console.js';
 import { contextOf } from './context.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { changeGate } from './gate.js';
-import { unknownRouteGuard, type Mount } from './known-routes.js';
+import { routeTable, unknownRouteGuard, type Mount } from './known-routes.js';
 import { markMount, metricsHandler, requestMetrics } from './metrics.js';
 import { adminRouter } from './routes/admin.js';
+import { attrsRouter } from './routes/attrs.js';
+import { fsRouter } from './routes/fs.js';
+import { maintenanceRouter } from './routes/maintenance.js';
+import { observerRouter } from './routes/observer.js';
+import { packRouter } from './routes/pack.js';
+import { resourcesRouter } from './routes/resources.js';
+import { searchRouter } from './routes/search.js';
+import { sessionsRouter } from './routes/sessions.js';
+import { skillsRouter } from './routes/skills.js';
+import { unimplementedRouter } from './routes/unimplemented.js';
+import { uploadsRouter } from './routes/uploads.js';
 import { mcpRouter } from '../mcp/http.js';
 import type { McpServices } from '../mcp/tools.js';
 import type { MountedRoutes } from './openapi/document.js';
@@ -40,10 +67,68 @@ import {
   type WaitIdle,
 } from './routes/system.js';
 
+/** The services the whole API serves (src/services.ts builds them). */
+export interface AppServices {
+  readonly config: Config;
+  readonly accounts: AccountStore;
+  readonly admin: AdminService;
+  readonly vfs: Vfs;
+  readonly sessions: SessionService;
+  readonly search: SearchService;
+  readonly admission: SearchAdmission;
+  readonly observer: Observer;
+  readonly skills: SkillService;
+  readonly skillCatalog: SkillCatalog;
+  readonly packs: PackService;
+  readonly packBackups: PackBackups;
+  readonly uploads: UploadStore;
+  readonly resources: ResourceService;
+  readonly tasks: TaskRegistry;
+  readonly tags: TagService;
+  readonly maintenance: MaintenanceService;
+  readonly pipeline: Pick<IndexPipeline, 'waitForAccount'>;
+  readonly metrics: Metrics;
+  readonly gate: WriteGate;
+  readonly backup: Backup;
+}
+
+/** The whole API over `services`: every router, /mcp, the write gate, status and readiness. */
+export function createApp(services: AppServices): Express {
+  const { config, vfs, sessions, search, admission, observer, skillCatalog } = services;
+  return buildApp({
+    config,
+    accounts: services.accounts,
+    admin: services.admin,
+    routers: [
+      fsRouter(vfs),
+      sessionsRouter(sessions),
+      searchRouter(search, admission),
+      observerRouter(observer),
+      skillsRouter(services.skills, skillCatalog),
+      packRouter(services.packs, services.packBackups),
+      uploadsRouter(services.uploads, config.maxUploadBytes),
+      resourcesRouter(services.resources, services.tasks),
+      attrsRouter(services.tags),
+      maintenanceRouter(services.maintenance),
+      unimplementedRouter(),
+    ],
+    onContext: (ctx) => vfs.ensureIdentity(ctx),
+    wait: (account, ms) => services.pipeline.waitForAccount(account, ms),
+    status: (ctx) => observer.status(ctx),
+    ready: () => observer.readiness(),
+    metrics: services.metrics,
+    mcp: { vfs, sessions, search, admission, skills: skillCatalog },
+    gate: services.gate,
+    backup: services.backup,
+  });
+}
+
+/** What {@link buildApp} serves: the admin and system routes, and the tenant routers given. */
 export interface AppDeps {
   readonly config: Config;
   readonly accounts: AccountStore;
-  readonly hooks: ContentHooks;
+  /** Serves /api/v1/admin. */
+  readonly admin: AdminService;
   /** Tenant routers, mounted under /api/v1 after the auth middleware. */
   readonly routers?: readonly Router[];
   /** Awaited after a tenant request's context is resolved (the filesystem creates scope folders). */
@@ -75,7 +160,8 @@ const requireContext: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function createApp(deps: AppDeps): Express {
+/** The app around `deps.routers`, with the admin, system, public and documentation routes. */
+export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -97,23 +183,25 @@ export function createApp(deps: AppDeps): Express {
   mount('/console', consoleRouter());
   mount('', homeRouter());
   const api: Mount[] = [
-    { path: '/api/v1/admin', router: adminRouter(new AdminService(deps.accounts)) },
+    { path: '/api/v1/admin', router: adminRouter(deps.admin) },
     {
       path: '/api/v1/system',
       router: systemRouter(deps.config.authMode, deps.status, deps.wait, deps.backup),
     },
     ...(deps.routers ?? []).map((router) => ({ path: '/api/v1', router })),
   ];
-  app.use('/api/v1', unknownRouteGuard(api));
+  const mcp: Mount[] =
+    deps.mcp === undefined ? [] : [{ path: '', router: mcpRouter(deps.mcp, requireContext) }];
+  app.use('/api/v1', unknownRouteGuard(routeTable(api)));
   // Authentication reads headers only: a caller without a valid key never gets its body read.
   app.use('/api/v1', authMiddleware(auth));
   if (deps.mcp !== undefined) app.use('/mcp', onlyExact(authMiddleware(auth, 'tenant')));
   app.use(requireJsonBody());
   app.use(bodyReader(deps.config.maxBodyBytes));
   // MCP tool calls may write (write, remember, add_message, forget): they pass the gate too.
-  if (deps.gate !== undefined) app.use(['/api/v1', '/mcp'], changeGate(deps.gate));
-  if (deps.mcp !== undefined) mount('', mcpRouter(deps.mcp, requireContext));
-  for (const { path, router } of api) mount(path, router);
+  if (deps.gate !== undefined)
+    app.use(['/api/v1', '/mcp'], changeGate(deps.gate, routeTable([...mcp, ...api])));
+  for (const { path, router } of [...mcp, ...api]) mount(path, router);
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -5,10 +5,9 @@
  * never to the client.
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { z } from 'zod';
-import { AppError, detailsOf, isAppError, type ErrorCode, type Subject } from '../errors.js';
+import { AppError, detailsOf, type ErrorCode, type Subject } from '../errors.js';
 import { logger } from '../log.js';
-import { storageError, storageFaultOf } from '../storage/faults.js';
+import { toAppError } from '../to-app-error.js';
 
 export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   INVALID_ARGUMENT: 400,
@@ -61,31 +60,6 @@ export function sendError(res: Response, error: AppError): void {
   }
   const body = { code: error.code, message: error.message, details: clientDetails(error) };
   res.status(STATUS_OF[error.code]).json({ status: 'error', result: null, error: body });
-}
-
-/** Errors from other libraries that carry an HTTP status (body parsing and the like). */
-const HttpLikeError = z.object({ status: z.number().int(), type: z.string().optional() });
-
-/** Converts anything thrown into an AppError; undefined means "unexpected" (logged as INTERNAL). */
-export function toAppError(error: unknown): AppError | undefined {
-  if (isAppError(error)) return error;
-  // Client input is parsed with parseInput (400 naming the fields); a ZodError that reaches here
-  // came from inside the server (a row read from LanceDB, a journal job): not the client's fault.
-  if (error instanceof z.ZodError) {
-    return new AppError('INTERNAL', 'internal error');
-  }
-  const fault = storageFaultOf(error);
-  if (fault !== null) return storageError(fault);
-  const http = HttpLikeError.safeParse(error);
-  if (http.success && http.data.status >= 400 && http.data.status < 500) {
-    if (http.data.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'request body too large');
-    return new AppError(
-      'INVALID_ARGUMENT',
-      'invalid request',
-      http.data.type ? { type: http.data.type } : {},
-    );
-  }
-  return undefined;
 }
 
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {

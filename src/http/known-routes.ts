@@ -1,45 +1,48 @@
 /**
- * Which requests some route serves, decided before authentication: an unknown route is a 404
- * `NOT_FOUND` with `details.route` for every caller (SPEC 5), not a 401/400 from the auth middleware
- * or a 404 a client cannot tell from "file not found". The answer comes from the mounted routers
- * themselves (their route layers), so there is no second list of routes to keep in step.
+ * Which declared route serves a request, decided before authentication from the route declarations
+ * (src/http/openapi/route.ts) of the mounted routers — the same list the OpenAPI document is made of,
+ * so there is no second list to keep in step. Paths are matched with path-to-regexp, with the options
+ * express's router uses (case-insensitive, an optional trailing slash, parameters decoded).
+ *
+ * Two readers: an unknown route is a 404 `NOT_FOUND` with `details.route` for every caller (SPEC 5),
+ * not a 401/400 from the auth middleware or a 404 a client cannot tell from "file not found"; and the
+ * write gate (./gate.ts) holds the requests whose route declares `changes`.
  */
 import type { RequestHandler, Router } from 'express';
+import { match, type MatchFunction } from 'path-to-regexp';
 import { AppError } from '../errors.js';
+import { routesOf, type RouteDoc } from './openapi/route.js';
 
-/** A router mounted at an absolute path prefix (`/api/v1/admin`). */
+/** A router mounted at an absolute path prefix (`/api/v1/admin`; `` for the top level). */
 export interface Mount {
   readonly path: string;
   readonly router: Router;
 }
 
-/**
- * The parts of express's router layers we read (router 2.x): `match` tests a path against the layer,
- * `route.methods` lists a route's verbs, and a nested router keeps its own `stack`.
- */
-interface LayerView {
-  readonly route?: { readonly methods: Readonly<Record<string, boolean | undefined>> } | undefined;
-  readonly handle?: { readonly stack?: unknown } | undefined;
-  match(path: string): false | { readonly path: string };
+/** The declared routes of some mounted routers, looked up by method and absolute path. */
+export interface RouteTable {
+  /** The declaration serving `method` and `path` (no query string), or undefined. */
+  find(method: string, path: string): RouteDoc | undefined;
 }
 
-function layersOf(router: { readonly stack?: unknown }): LayerView[] {
-  return Array.isArray(router.stack) ? (router.stack as LayerView[]) : [];
+interface Declared {
+  readonly doc: RouteDoc;
+  readonly matches: MatchFunction<object>;
 }
 
-function handlesMethod(methods: Readonly<Record<string, boolean | undefined>>, method: string): boolean {
-  const name = method.toLowerCase();
-  return methods._all === true || methods[name] === true || (name === 'head' && methods.get === true);
+/** A parameter that is not valid percent-encoding is the client's error, as in express's router. */
+function decodeParam(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new AppError('INVALID_ARGUMENT', 'invalid request');
+  }
 }
 
-function serves(layers: readonly LayerView[], method: string, path: string): boolean {
-  return layers.some((layer) => {
-    const match = layer.match(path);
-    if (match === false) return false;
-    if (layer.route !== undefined) return handlesMethod(layer.route.methods, method);
-    const nested = layer.handle === undefined ? [] : layersOf(layer.handle);
-    return nested.length > 0 && serves(nested, method, path.slice(match.path.length) || '/');
-  });
+function declared(doc: RouteDoc): Declared {
+  // express drops a declared trailing slash and accepts one on any request.
+  const path = doc.path === '/' ? doc.path : doc.path.replace(/\/+$/, '');
+  return { doc, matches: match(path, { sensitive: false, end: true, trailing: true, decode: decodeParam }) };
 }
 
 /** The path below `prefix` ('/' for the prefix itself), or null if `path` is not under it. */
@@ -50,19 +53,38 @@ function below(prefix: string, path: string): string | null {
   return lower.startsWith(`${base}/`) ? path.slice(prefix.length) : null;
 }
 
-/** Whether a mounted router has a route for `method` and the absolute `path`. */
-export function isKnownRoute(mounts: readonly Mount[], method: string, path: string): boolean {
-  return mounts.some((mount) => {
-    const rest = below(mount.path, path);
-    return rest !== null && serves(layersOf(mount.router), method, rest);
-  });
+/** Whether a route declared for `declared` answers `method` (a GET route answers HEAD too). */
+function answers(declared: string, method: string): boolean {
+  const name = method.toLowerCase();
+  return declared === name || (name === 'head' && declared === 'get');
 }
 
-/** Middleware answering 404 NOT_FOUND (with `details.route`) for requests no mounted route serves. */
-export function unknownRouteGuard(mounts: readonly Mount[]): RequestHandler {
+/** The table of the routes declared in `mounts` (read once: routers are complete when mounted). */
+export function routeTable(mounts: readonly Mount[]): RouteTable {
+  const table = mounts.map(({ path, router }) => ({ prefix: path, routes: routesOf(router).map(declared) }));
+  return {
+    find(method, path) {
+      for (const { prefix, routes } of table) {
+        const rest = below(prefix, path);
+        if (rest === null) continue;
+        const found = routes.find((r) => answers(r.doc.method, method) && r.matches(rest) !== false);
+        if (found !== undefined) return found.doc;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** The request's path as the client sent it, without the query string. */
+export function requestPath(url: string): string {
+  return url.split('?')[0] ?? '';
+}
+
+/** Middleware answering 404 NOT_FOUND (with `details.route`) for requests no declared route serves. */
+export function unknownRouteGuard(routes: RouteTable): RequestHandler {
   return (req, _res, next) => {
-    const path = req.originalUrl.split('?')[0] ?? '';
-    if (isKnownRoute(mounts, req.method, path)) return next();
+    const path = requestPath(req.originalUrl);
+    if (routes.find(req.method, path) !== undefined) return next();
     const route = `${req.method} ${path}`;
     throw new AppError('NOT_FOUND', `no route for ${route}`, { route });
   };

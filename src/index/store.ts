@@ -1,119 +1,44 @@
 /**
- * The LanceDB index store: one `records` table (SPEC 9.2) opened once, with the embedder identity in
- * its schema metadata, scalar and full-text indexes, writes that merge by id (a bulk load appends the
- * ids the table itself said it lacks), deletes built from policy expressions and always sent to
- * LanceDB, account purges that fence off records read before them, and compaction off the write
- * path. Vector queries are planned: exact from the in-memory mirror of the table when it is ready and
- * caught up, else an exact prefiltered LanceDB scan — both get the same filter expression and return
- * the same top k. The mirror never decides what the table holds: it is patched from the table after
- * a failed write, and loads from a pinned table version while writes go on.
- * Before every write it checks that the table is still there: a table deleted under it (its folder
- * removed) is reported lost instead of being re-created half empty by the next write.
+ * The index store: the LanceDB records table ({@link LanceTable}, the store of record) combined with
+ * its in-memory mirror. Writes go to the table under one write lock (the ids it lacks appended, the
+ * rest merged by id: table-write.ts) and reach the mirror in two phases (mirrored-writes.ts), so a
+ * search never finds a record the table does not hold. Deletes are built from policy expressions and
+ * always sent to LanceDB; account purges fence off records read before them (purge-fence.ts); a bulk
+ * load sets the mirror aside (bulk-load.ts); compaction runs off the write path (compaction.ts).
+ * Queries are planned (planned-reads.ts): exact from the mirror when it is ready and caught up, else
+ * an exact prefiltered LanceDB query — the same filter expression and the same top k either way. The
+ * mirror never decides what the table holds: it loads from a pinned table version (mirror-sync.ts).
  */
-import * as lancedb from '@lancedb/lancedb';
-import type { Schema } from 'apache-arrow';
-import { AppError } from '../errors.js';
+import type * as lancedb from '@lancedb/lancedb';
 import { logger, type Logger } from '../log.js';
-import {
-  COLUMN_NAMES,
-  COLUMNS,
-  compileWhere,
-  eq,
-  HIT_COLUMNS,
-  type Column,
-  type Expr,
-  type ScoredRow,
-} from '../policy/index.js';
+import { eq, type Expr, type IndexRecord, type RecordDraft, type ScoredRow } from '../policy/index.js';
 import { KeyedMutex } from '../storage/atomic.js';
-import { META_EMBEDDER_DIMENSION, META_EMBEDDER_ID, recordSchema, toArrowTable } from './arrow.js';
-import { BulkIds } from './bulk-ids.js';
+import { BulkLoad } from './bulk-load.js';
 import { Compactor } from './compaction.js';
+import type { EmbedderIdentity } from './identity.js';
+import { LanceTable, type RecordKey, type TableOptions } from './lance-table.js';
 import { Mirror } from './mirror.js';
 import { MirrorSync } from './mirror-sync.js';
-import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
-import type { IndexRecord, RecordDraft } from '../policy/index.js';
-import { z } from 'zod';
-import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
-import { ensureFullTextIndex, ftsIndexOptions, lanceFullText } from './fulltext-lance.js';
+import { MirroredWrites } from './mirrored-writes.js';
+import { PlannedReads, type VectorResult } from './planned-reads.js';
+import type { RequestedPlan } from './planner.js';
 import { PurgeFence } from './purge-fence.js';
-import { searchableText } from './terms.js';
+import type { WritePath } from './table-write.js';
 
-/** What {@link IndexStore.scanKeys} answers per record. */
-const recordKey = z.object({ uri: z.string(), scope: z.string(), level: z.number(), updated_at: z.number() });
-export type RecordKey = z.output<typeof recordKey>;
+export type { EmbedderIdentity } from './identity.js';
+export { REINDEX_COMMAND } from './identity.js';
+export { INDEX_RETRY_S, lostError, TABLE_NAME, type RecordKey } from './lance-table.js';
+export type { VectorResult } from './planned-reads.js';
 
-export interface EmbedderIdentity {
-  readonly id: string;
-  readonly dimension: number;
-}
-
-export interface StoreOptions {
-  /** LANCEDB_URI: a local folder or any URI LanceDB accepts. */
-  readonly uri: string;
-  readonly embedder: EmbedderIdentity;
-  /** Drop an existing table first (a full rebuild, e.g. after changing the embedder). */
-  readonly reset?: boolean;
+export interface StoreOptions extends TableOptions {
   /** Compact and refresh indexes in the background after this many writes (default 50). */
   readonly optimizeEvery?: number;
   /** Bytes the in-memory mirror may use (default 0: searches use LanceDB only). */
   readonly memoryBudgetBytes?: number;
   /** Worker threads that share the mirror's large scans with the calling thread (default 0). */
   readonly searchThreads?: number;
-  /**
-   * Bytes of LanceDB's index cache and metadata cache (LanceDB's defaults, 6 GiB and 1 GiB, let them
-   * grow with every compaction: each one writes new index files, and the old ones stay cached).
-   */
-  readonly cacheBytes?: { readonly index: number; readonly metadata: number };
   /** Where the mirror reports loading and giving up, and compaction failures (default: the app logger). */
   readonly log?: Logger;
-  /**
-   * How often (seconds) reads look for commits by other processes, e.g. a `npm run reindex` or
-   * another server on shared storage (default 5; 0 = every read).
-   */
-  readonly readConsistencySeconds?: number;
-}
-
-export const TABLE_NAME = 'records';
-
-/** The LanceDB index of each kind the column table names (full text on `text`, scalar on filters). */
-const INDEX_CONFIG = {
-  fts: ftsIndexOptions,
-  bitmap: () => ({ config: lancedb.Index.bitmap() }),
-  btree: () => ({ config: lancedb.Index.btree() }),
-} as const;
-export const REINDEX_COMMAND = 'npm run reindex -- --reset';
-
-/** A vector query's rows and how they were found. */
-export interface VectorResult {
-  readonly rows: ScoredRow[];
-  readonly plan: PlanReport;
-}
-
-/** The embedder identity recorded in a table's schema, or null if it carries none. */
-function identityOf(schema: Schema): EmbedderIdentity | null {
-  const id = schema.metadata.get(META_EMBEDDER_ID);
-  const dimension = Number(schema.metadata.get(META_EMBEDDER_DIMENSION));
-  return id === undefined || !Number.isInteger(dimension) ? null : { id, dimension };
-}
-
-function mismatch(stored: EmbedderIdentity | null, wanted: EmbedderIdentity): AppError {
-  const was = stored === null ? 'an unknown embedder' : `${stored.id} (dimension ${stored.dimension})`;
-  return new AppError(
-    'FAILED_PRECONDITION',
-    `the index was built with ${was} but the configured embedder is ${wanted.id} ` +
-      `(dimension ${wanted.dimension}); rebuild it with \`${REINDEX_COMMAND}\``,
-    { stored, configured: wanted },
-  );
-}
-
-/** Retry-After of searches refused while the index is missing or being rebuilt. */
-export const INDEX_RETRY_S = 5;
-
-/** UNAVAILABLE: the index table was removed under the running server (it is rebuilt). */
-export function lostError(uri: string): AppError {
-  return new AppError('UNAVAILABLE', `the search index at ${uri} is missing; it is being rebuilt`, {
-    retry_after_s: INDEX_RETRY_S,
-  });
 }
 
 export class IndexStore {
@@ -122,130 +47,97 @@ export class IndexStore {
   private readonly mirror: Mirror;
   private readonly sync: MirrorSync;
   private readonly compactor: Compactor;
+  private readonly reads: PlannedReads;
   private readonly fence = new PurgeFence();
-  /** While a bulk load runs: the ids the table held when it began, and those the load wrote. */
-  private bulk: BulkIds | null = null;
-  private lostListener: (() => void) | null = null;
-  /** Set once a write found the table gone; cleared by {@link recreate}. */
-  private isLost = false;
-  /** Whether open() created the table (there was none). */
-  created = false;
+  private readonly bulk: BulkLoad;
+  private readonly writes: MirroredWrites;
+  /** How writes reach the table; `merge` only to measure or test the old path (table-write.ts). */
+  writePath: WritePath = 'split';
 
   private constructor(
-    private readonly session: lancedb.Session,
-    private readonly db: lancedb.Connection,
-    private table: lancedb.Table,
-    private readonly schema: Schema,
-    readonly embedder: EmbedderIdentity,
-    private readonly options: StoreOptions,
+    private readonly lance: LanceTable,
+    options: StoreOptions,
   ) {
-    this.mirror = new Mirror({
-      dimension: embedder.dimension,
-      budgetBytes: options.memoryBudgetBytes ?? 0,
-      threads: options.searchThreads ?? 0,
-      log: options.log ?? logger,
-    });
+    const log = options.log ?? logger;
+    const budgetBytes = options.memoryBudgetBytes ?? 0;
+    const { dimension } = lance.embedder;
+    const locked = <T>(fn: () => Promise<T>): Promise<T> => this.writeLock.run('write', fn);
+    this.mirror = new Mirror({ dimension, budgetBytes, threads: options.searchThreads ?? 0, log });
+    this.reads = new PlannedReads(this.mirror, lance);
     this.sync = new MirrorSync({
       mirror: this.mirror,
-      enabled: (options.memoryBudgetBytes ?? 0) > 0,
+      enabled: budgetBytes > 0,
       table: () => this.table,
-      pinned: async (version) => {
-        const pinned = await this.db.openTable(TABLE_NAME);
-        await pinned.checkout(version);
-        return pinned;
-      },
-      locked: (fn) => this.writeLock.run('write', fn),
-      log: options.log ?? logger,
+      pinned: (version) => lance.pinned(version),
+      locked,
+      log,
+    });
+    this.bulk = new BulkLoad({ mirror: this.mirror, sync: this.sync, table: () => this.table, locked });
+    this.writes = new MirroredWrites({
+      table: lance,
+      mirror: this.mirror,
+      sync: this.sync,
+      bulk: this.bulk,
+      path: () => this.writePath,
     });
     this.compactor = new Compactor({
       table: () => this.table,
       ready: () => this.sync.whenLoaded(),
       every: options.optimizeEvery ?? 50,
-      log: options.log ?? logger,
+      log,
     });
+  }
+
+  /** The current LanceDB handle (for the mirror's reads, bulk ids and compaction). */
+  private get table(): lancedb.Table {
+    return this.lance.handle;
   }
 
   /** Opens (or creates) the records table; refuses a table built with another embedder. */
   static async open(options: StoreOptions): Promise<IndexStore> {
-    const caches = options.cacheBytes;
-    const session =
-      caches === undefined
-        ? lancedb.Session.default()
-        : new lancedb.Session(BigInt(caches.index), BigInt(caches.metadata));
-    const db = await lancedb.connect(options.uri, {
-      readConsistencyInterval: options.readConsistencySeconds ?? 5,
-      session,
-    });
+    const table = await LanceTable.open(options);
     try {
-      const names = await db.tableNames();
-      if (names.includes(TABLE_NAME) && options.reset === true) await db.dropTable(TABLE_NAME);
-      const exists = names.includes(TABLE_NAME) && options.reset !== true;
-      const table = exists ? await db.openTable(TABLE_NAME) : await IndexStore.create(db, options.embedder);
-      const schema = await table.schema();
-      const stored = identityOf(schema);
-      if (stored?.id !== options.embedder.id || stored.dimension !== options.embedder.dimension) {
-        table.close();
-        throw mismatch(stored, options.embedder);
-      }
-      // Our own schema object: the table's comes from LanceDB's copy of apache-arrow.
-      const ours = recordSchema(stored.id, stored.dimension);
-      if (exists) await ensureFullTextIndex(table, stored, options.log ?? logger);
-      const store = new IndexStore(session, db, table, ours, stored, options);
-      store.created = !exists;
+      const store = new IndexStore(table, options);
       void store.sync.start();
       return store;
     } catch (error) {
-      db.close();
+      table.close();
       throw error;
     }
   }
 
   /** The embedder identity stored with an existing index, or null if there is no index yet. */
-  static async storedIdentity(uri: string): Promise<EmbedderIdentity | null> {
-    const db = await lancedb.connect(uri);
-    try {
-      if (!(await db.tableNames()).includes(TABLE_NAME)) return null;
-      const table = await db.openTable(TABLE_NAME);
-      const identity = identityOf(await table.schema());
-      table.close();
-      return identity;
-    } finally {
-      db.close();
-    }
+  static storedIdentity(uri: string): Promise<EmbedderIdentity | null> {
+    return LanceTable.storedIdentity(uri);
   }
 
-  private static async create(db: lancedb.Connection, embedder: EmbedderIdentity): Promise<lancedb.Table> {
-    const table = await db.createEmptyTable(TABLE_NAME, recordSchema(embedder.id, embedder.dimension));
-    // Indexes build fine on an empty table and are then kept current by optimize().
-    for (const column of COLUMN_NAMES) {
-      const { index }: Column = COLUMNS[column];
-      if (index !== undefined) await table.createIndex(column, INDEX_CONFIG[index]());
-    }
-    return table;
+  get embedder(): EmbedderIdentity {
+    return this.lance.embedder;
+  }
+
+  /** Whether open() (or {@link recreate}) created the table (there was none). */
+  get created(): boolean {
+    return this.lance.created;
   }
 
   /** Whether the table is still there (its folder may have been removed under the running server). */
-  async present(): Promise<boolean> {
-    return !this.isLost && (await this.listed());
-  }
-
-  private async listed(): Promise<boolean> {
-    return (await this.db.tableNames()).includes(TABLE_NAME);
+  present(): Promise<boolean> {
+    return this.lance.present();
   }
 
   /** True once a write found the table gone, until {@link recreate}. */
   get lost(): boolean {
-    return this.isLost;
+    return this.lance.lost;
   }
 
   /** Called (once per loss) when a write finds the table gone. */
   onLost(listener: () => void): void {
-    this.lostListener = listener;
+    this.lance.onLost(listener);
   }
 
   /** The table's version (it grows with every commit; a re-created table starts again at 1). */
   version(): Promise<number> {
-    return this.table.version();
+    return this.lance.version();
   }
 
   /**
@@ -257,25 +149,10 @@ export class IndexStore {
     await this.sync.whenLoaded();
     await this.writeLock.run('write', async () => {
       await prepare();
-      if (await this.listed()) await this.db.dropTable(TABLE_NAME);
-      this.table.close();
-      this.table = await IndexStore.create(this.db, this.embedder);
-      this.isLost = false;
-      this.created = true;
+      await this.lance.recreate();
       // Still under the lock: no write reaches the old mirror's contents.
       await this.sync.emptied();
     });
-  }
-
-  /** Inside the write lock: refuses to write to a table that is gone (and reports the loss once). */
-  private async assertPresent(): Promise<void> {
-    if (!this.isLost && (await this.listed())) return;
-    if (!this.isLost) {
-      this.isLost = true;
-      (this.options.log ?? logger).error({ uri: this.options.uri }, 'the index table is gone');
-      this.lostListener?.();
-    }
-    throw lostError(this.options.uri);
   }
 
   /** Resolves once the mirror has finished loading (whether it is ready or gave up). */
@@ -294,7 +171,7 @@ export class IndexStore {
 
   /** Bytes held by LanceDB's index and metadata caches. */
   cacheBytes(): number {
-    return Number(this.session.sizeBytes());
+    return this.lance.cacheBytes();
   }
 
   /**
@@ -309,23 +186,9 @@ export class IndexStore {
     await this.writeLock.run('write', async () => {
       const records = this.fence.admit(lastPerId(batch), readSince);
       if (records.length === 0) return;
-      await this.assertPresent();
-      this.sync.writing(records.map((r) => r.id));
-      const written = this.write(records);
-      // Handled here so a failure while the mirror prepares is not reported as unhandled.
-      void written.catch(() => undefined);
-      const staged = await this.mirror.prepare(records);
-      try {
-        await written;
-      } catch (error) {
-        this.mirror.discard(staged);
-        await this.sync.repair(records.map((r) => r.id));
-        throw error;
-      }
-      this.mirror.commit(staged);
-      await this.sync.caughtUp();
+      await this.writes.upsert(records);
     });
-    this.wrote();
+    this.compactor.wrote();
   }
 
   /** The purge count now: an indexing batch takes it before reading its sources (see {@link upsert}). */
@@ -342,166 +205,54 @@ export class IndexStore {
   async purgeAccount(account_id: string): Promise<void> {
     await this.writeLock.run('write', async () => {
       this.fence.purge(account_id);
-      return this.deleteLocked(eq('account_id', account_id));
+      return this.writes.delete(eq('account_id', account_id));
     });
-    this.wrote();
+    this.compactor.wrote();
   }
 
   /**
    * Runs `load` (which writes through {@link upsert} and {@link deleteWhere}) as a bulk load: the
-   * mirror is set aside, so a write is LanceDB's append alone, and searches meanwhile use LanceDB's
-   * exact scan (they find every record written). When `load` settles the mirror is rebuilt from the
-   * table in the background, as at open ({@link whenLoaded} resolves once it is ready); searches use
-   * LanceDB until then.
+   * mirror is set aside meanwhile and rebuilt in the background after ({@link whenLoaded} resolves
+   * once it is ready; searches use LanceDB until then). See bulk-load.ts.
    */
-  async bulkLoad<T>(load: () => Promise<T>): Promise<T> {
-    await this.sync.whenLoaded();
-    await this.writeLock.run('write', async () => {
-      if (this.bulk !== null) throw new Error('a bulk load is already running');
-      this.mirror.defer();
-      this.bulk = await BulkIds.of(this.table);
-    });
-    try {
-      return await load();
-    } finally {
-      await this.writeLock.run('write', () => {
-        this.bulk = null;
-        return Promise.resolve();
-      });
-      if (this.mirror.state === 'deferred') void this.sync.start();
-    }
-  }
-
-  /**
-   * Writes records to the table: one merge by id, in which LanceDB alone decides which ids it holds.
-   * During a bulk load, ids the table lacked when it began (it said so) and that the load has not
-   * written yet are appended instead (a merge reads the id index, an append does not).
-   */
-  private async write(records: readonly IndexRecord[]): Promise<void> {
-    const bulk = this.bulk;
-    const fresh: IndexRecord[] = [];
-    const known: IndexRecord[] = [];
-    for (const r of records) (bulk?.claim(r.id) === true ? fresh : known).push(r);
-    if (fresh.length > 0) await this.table.add(this.arrow(fresh));
-    if (known.length > 0) {
-      await this.table
-        .mergeInsert('id')
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute(this.arrow(known));
-    }
+  bulkLoad<T>(load: () => Promise<T>): Promise<T> {
+    return this.bulk.run(load);
   }
 
   /** Deletes every record matching a policy-core expression; the table decides whether any does. */
   async deleteWhere(expr: Expr): Promise<void> {
     if (expr.kind === 'const' && !expr.value) return;
-    if (await this.writeLock.run('write', () => this.deleteLocked(expr))) this.wrote();
-  }
-
-  /**
-   * Under the write lock: deletes in the table, then in the mirror (patched from the table on
-   * failure). Whether the table held any matching record.
-   */
-  private async deleteLocked(expr: Expr): Promise<boolean> {
-    await this.assertPresent();
-    this.sync.deleting(expr);
-    const ids = this.mirror.ready?.matchIds(expr) ?? [];
-    const where = compileWhere(expr);
-    // LanceDB commits a version even for a delete that matches nothing (every batch's stale-chunk
-    // delete): the table, not the mirror, says whether there is anything to delete.
-    const held = (await this.table.countRows(where)) > 0;
-    if (held) {
-      try {
-        await this.table.delete(where);
-      } catch (error) {
-        await this.sync.repair(ids);
-        throw error;
-      }
-    }
-    this.mirror.remove(ids);
-    if (held) await this.sync.caughtUp();
-    return held;
+    if (await this.writeLock.run('write', () => this.writes.delete(expr))) this.compactor.wrote();
   }
 
   /** Records matching an expression (exact: from the mirror when ready, else a LanceDB count). */
-  async countRows(expr?: Expr): Promise<number> {
-    const memory = this.mirror.ready;
-    if (memory !== null) return expr === undefined ? memory.size : memory.count(expr);
-    return expr === undefined ? this.table.countRows() : this.table.countRows(compileWhere(expr));
+  countRows(expr?: Expr): Promise<number> {
+    return this.reads.countRows(expr);
   }
 
   /** Records matching an expression, in no particular order (maintenance and tests). */
-  async scan(expr: Expr, limit = 100_000): Promise<RecordDraft[]> {
-    const rows: unknown[] = await this.table
-      .query()
-      .where(compileWhere(expr))
-      .select(DRAFT_COLUMNS)
-      .limit(limit)
-      .toArray();
-    return rows.map(parseDraft);
+  scan(expr: Expr, limit?: number): Promise<RecordDraft[]> {
+    return this.lance.scan(expr, limit);
   }
 
-  /**
-   * The key fields of the records matching an expression — no text, no vector — for maintenance
-   * that compares the index with the filesystem (content/reindex, system/consistency).
-   */
-  async scanKeys(expr: Expr, limit: number): Promise<RecordKey[]> {
-    const rows: unknown[] = await this.table
-      .query()
-      .where(compileWhere(expr))
-      .select(['uri', 'scope', 'level', 'updated_at'])
-      .limit(limit)
-      .toArray();
-    // Arrow rows are proxies: read the four fields by name.
-    return rows.map((row) => {
-      const { uri, scope, level, updated_at } = row as Record<string, unknown>;
-      return recordKey.parse({ uri, scope, level, updated_at });
-    });
+  /** The key fields of the records matching an expression (see {@link LanceTable.scanKeys}). */
+  scanKeys(expr: Expr, limit: number): Promise<RecordKey[]> {
+    return this.lance.scanKeys(expr, limit);
   }
 
-  /**
-   * The k records nearest to `vector` (cosine) among those matching `filter`, exactly, by the plan
-   * the planner picks: the in-memory mirror when it is ready, else a prefiltered LanceDB scan.
-   */
-  async vectorSearch(
+  /** The k records nearest to `vector` among those matching `filter`, exactly (see {@link PlannedReads}). */
+  vectorSearch(
     vector: Float32Array,
     filter: Expr,
     k: number,
-    requested: RequestedPlan = 'auto',
+    requested?: RequestedPlan,
   ): Promise<VectorResult> {
-    const memory = this.mirror.ready;
-    const name = choosePlan({ requested, mirror: memory === null ? this.mirror.state : 'ready' });
-    if (name === 'memory' && memory !== null) {
-      const { hits, matching, quantized, stages_ms } = memory.search(vector, filter, k, quantizeFor);
-      const rows = hits.map(({ row, distance }) => ({ ...row, _distance: distance }));
-      return { rows, plan: { name: quantized ? 'memory-int8' : name, matching, stages_ms } };
-    }
-    const started = performance.now();
-    const rows: unknown[] = await this.table
-      .query()
-      .nearestTo(vector)
-      .distanceType('cosine')
-      .where(compileWhere(filter))
-      .select([...HIT_COLUMNS, '_distance'])
-      .limit(k)
-      .toArray();
-    const parsed = rows.map(parseHit);
-    return {
-      rows: parsed,
-      plan: { name, matching: null, stages_ms: { lancedb: performance.now() - started } },
-    };
+    return this.reads.vectorSearch(vector, filter, k, requested);
   }
 
-  /**
-   * Best BM25 matches of `query` in `text` among records matching `filter` (statistics over those
-   * records): from the mirror's inverted index when it is ready, else LanceDB's full-text index as a
-   * candidate finder (fulltext-lance.ts) — the same hits and scores either way.
-   */
-  async fullTextSearch(query: string, filter: Expr, k: number): Promise<ScoredRow[]> {
-    const memory = this.mirror.ready;
-    if (memory !== null)
-      return memory.fullText(query, filter, k).map(({ row, score }) => ({ ...row, _score: score }));
-    return lanceFullText(this.table, query, filter, k);
+  /** Best BM25 matches of `query` among records matching `filter` (see {@link PlannedReads}). */
+  fullTextSearch(query: string, filter: Expr, k: number): Promise<ScoredRow[]> {
+    return this.reads.fullTextSearch(query, filter, k);
   }
 
   /** Compacts the table now (see {@link Compactor.optimize}). */
@@ -515,22 +266,8 @@ export class IndexStore {
   }
 
   /** Number of data fragments (many small ones mean compaction is due). */
-  async fragmentCount(): Promise<number> {
-    return (await this.table.stats()).fragmentStats.numFragments;
-  }
-
-  /** Counts a write towards the next background compaction. */
-  private wrote(): void {
-    this.compactor.wrote();
-  }
-
-  /** Records as an Arrow table; the `text` column holds the searchable form its FTS index needs. */
-  private arrow(records: readonly IndexRecord[]) {
-    const searchable = records.map((r) => {
-      const text = searchableText(r.text);
-      return text === r.text ? r : { ...r, text };
-    });
-    return toArrowTable(this.schema, searchable, this.embedder.dimension);
+  fragmentCount(): Promise<number> {
+    return this.lance.fragmentCount();
   }
 
   /** Stops the mirror (a load in progress ends at its next batch), waits for compaction, closes the table. */
@@ -538,8 +275,7 @@ export class IndexStore {
     await this.mirror.close();
     await this.sync.whenLoaded();
     await this.settled();
-    this.table.close();
-    this.db.close();
+    this.lance.close();
   }
 }
 

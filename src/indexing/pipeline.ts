@@ -1,77 +1,29 @@
 /**
  * The indexing pipeline (SPEC 9.3): the content hooks enqueue durable jobs, one worker takes them in
- * large batches and applies them with {@link IndexSync}. A failing batch is retried, then split in
- * halves until the failing jobs are isolated; a single job that keeps failing is logged and dropped
- * (a re-index repairs it) — except a rebuild job, which is journaled again. A storage fault (disk
- * full, read-only) is not the jobs' fault: the worker pauses and retries with backoff until it
- * clears, dropping nothing ({@link StorageStall}). Requests can wait for their own jobs
- * ({@link IndexPipeline.waitFor}), and writes are refused with RESOURCE_EXHAUSTED while the index lag
- * is over its bound. Rebuilds (src/indexing/rebuild.ts) are journaled jobs too, applied one account per
- * batch.
+ * large batches and applies them with {@link IndexSync} through a {@link BatchRunner} (retries, halving
+ * down to the failing job, a storage fault waited out with {@link StorageStall}). Requests can wait
+ * for their own jobs ({@link IndexPipeline.waitFor}), and writes are refused with RESOURCE_EXHAUSTED
+ * while the index lag is over its bound. Rebuilds (src/indexing/rebuild.ts) are journaled jobs too,
+ * applied one account per batch.
  */
 import { settlesWithin } from '../deadline.js';
-import { AppError, assertNever } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { ContentHooks, IndexTickets } from '../hooks.js';
-import { storageFaultOf } from '../storage/faults.js';
+import { BatchRunner } from './batches.js';
 import { LagMeter } from './lag.js';
-import { JobQueue, type Job, type QueueEntry } from './queue.js';
-import { batchOf, isRebuild, rebuildJob, RebuildTracker, type RebuildStatus } from './rebuild.js';
-import { messageUri } from './records.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_MAX_LAG_S,
+  type PipelineOptions,
+  type PipelineStatus,
+} from './options.js';
+import { JobQueue, type Job } from './queue.js';
+import { batchOf, rebuildJob, RebuildTracker } from './rebuild.js';
 import { DEFAULT_STALL_MAX_MS, StorageStall, type StallStatus } from './stall.js';
-import { IndexSync, type SyncDeps } from './sync.js';
+import { IndexSync } from './sync.js';
 import { JobWaiters } from './waiters.js';
 
-/** What the worker needs to sync the index (SyncDeps) plus the queue's batching and retry settings. */
-export interface PipelineOptions extends SyncDeps {
-  /** Jobs per batch (default 512): a backlog drains in few index writes. */
-  readonly batchSize?: number;
-  /** Attempts per batch and per single job before giving up (default 3). */
-  readonly maxAttempts?: number;
-  /** Base delay between attempts in ms (default 200, multiplied by the attempt number). */
-  readonly retryDelayMs?: number;
-  /** MAX_INDEX_LAG_S: writes are refused while the index lag would exceed it (default 5). */
-  readonly maxLagS?: number;
-  /** Longest wait between tries while a storage fault pauses indexing, in ms (default 30 s). */
-  readonly maxStallMs?: number;
-}
-
-export interface PipelineStatus {
-  readonly queue_depth: number;
-  /** Age in seconds of the oldest job not yet applied (0 when the queue is empty). */
-  readonly index_lag_s: number;
-  /** Jobs per second over the last batches (null before the first batch). */
-  readonly drain_rate: number | null;
-  readonly records: number;
-  readonly embedder: { readonly id: string; readonly dimension: number };
-  readonly failed_jobs: number;
-  readonly integrity_errors?: number;
-  /** Set while a storage fault (disk full, read-only) pauses indexing. */
-  readonly indexing_paused: StallStatus | null;
-  /** Present while a rebuild is in progress. */
-  readonly rebuild?: RebuildStatus;
-}
-
-export const DEFAULT_BATCH_SIZE = 512;
-export const DEFAULT_MAX_LAG_S = 5;
-
-/** The URI a job is about, for the error of a failed wait. */
-function jobUri(job: Job): string {
-  switch (job.type) {
-    case 'file':
-    case 'remove':
-      return job.uri;
-    case 'move':
-      return job.to;
-    case 'message':
-      return messageUri(job.session_id, job.message_id);
-    case 'account':
-      return 'viking://';
-    default:
-      return assertNever(job);
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export type { PipelineOptions, PipelineStatus } from './options.js';
 
 export class IndexPipeline implements ContentHooks {
   private queue: JobQueue | null = null;
@@ -80,6 +32,7 @@ export class IndexPipeline implements ContentHooks {
   private readonly lag: LagMeter;
   private readonly stall: StorageStall;
   private readonly rebuilds: RebuildTracker;
+  private readonly batches: BatchRunner;
   private worker: Promise<void> | null = null;
   private stopping = false;
   /** Holders of {@link pause}: while any, no new batch starts. */
@@ -87,8 +40,6 @@ export class IndexPipeline implements ContentHooks {
   private idleWaiters: Array<() => void> = [];
   /** Jobs up to this sequence number were replayed at start: nobody waits for them. */
   private replayedUpTo = 0;
-  private failedJobs = 0;
-  private integrityErrors = 0;
 
   constructor(private readonly options: PipelineOptions) {
     this.sync = new IndexSync(options);
@@ -99,6 +50,17 @@ export class IndexPipeline implements ContentHooks {
       log: options.log,
     });
     this.rebuilds = new RebuildTracker(options.log);
+    this.batches = new BatchRunner({
+      apply: (jobs) => this.sync.apply(jobs),
+      stall: this.stall,
+      waiters: this.waiters,
+      log: options.log,
+      maxAttempts: options.maxAttempts,
+      retryDelayMs: options.retryDelayMs,
+      stopping: () => this.stopping,
+      replayedUpTo: () => this.replayedUpTo,
+      requeue: (job) => this.enqueue(job),
+    });
   }
 
   /** Opens the journal and replays every job accepted but not finished before a crash. */
@@ -277,16 +239,10 @@ export class IndexPipeline implements ContentHooks {
       drain_rate: rate === null ? null : Math.round(rate * 10) / 10,
       records: await this.options.store.countRows(),
       embedder: { id: this.options.embedder.id, dimension: this.options.embedder.dimension },
-      failed_jobs: this.failedJobs,
-      integrity_errors: this.integrityErrors,
+      failed_jobs: this.batches.failedJobs,
       indexing_paused: this.stall.status,
       ...(rebuild === null ? {} : { rebuild }),
     };
-  }
-
-  /** Counts search hits dropped by the post-retrieval visibility check (reported in status()). */
-  reportIntegrityErrors(count: number): void {
-    this.integrityErrors += count;
   }
 
   private queueState(queue: JobQueue) {
@@ -328,105 +284,13 @@ export class IndexPipeline implements ContentHooks {
       const started = Date.now();
       const batch = batchOf(queue.peek(this.options.batchSize ?? DEFAULT_BATCH_SIZE));
       // Interrupted by stop(): leave the batch in the journal for the next start.
-      if (!(await this.process(batch, this.maxAttempts()))) break;
+      if (!(await this.batches.run(batch))) break;
       const last = batch[batch.length - 1];
       if (last === undefined) break;
-      if (!(await this.acknowledge(queue, last.seq))) break;
+      if (!(await this.batches.acknowledge(queue, last.seq))) break;
       this.lag.record(batch.length, Date.now() - started);
       this.waiters.finished(last.seq);
       this.rebuilds.finished(last.seq);
-    }
-  }
-
-  /**
-   * Acknowledges the jobs up to `seq`, trying again (with the stall's backoff) until it is written;
-   * the batch is applied already, so it is not applied again. False if stop() came first.
-   */
-  private async acknowledge(queue: JobQueue, seq: number): Promise<boolean> {
-    for (;;) {
-      try {
-        await queue.ack(seq);
-        this.stall.clear();
-        return true;
-      } catch (error) {
-        if (this.stopping) return false;
-        const fault = storageFaultOf(error);
-        if (fault !== null) await this.stall.backoff(fault);
-        else {
-          this.options.log.error({ err: error }, 'could not acknowledge index jobs; retrying');
-          await sleep(this.options.retryDelayMs ?? 200);
-        }
-        if (this.stopping) return false;
-      }
-    }
-  }
-
-  private maxAttempts(): number {
-    return this.options.maxAttempts ?? 3;
-  }
-
-  /**
-   * Applies a batch; never throws. False if stop() interrupted it before it was done. A failing batch
-   * is split in halves (each tried once before it is split again) down to single jobs, which get every
-   * attempt: one bad job costs a few extra writes, not one write per job of the batch.
-   */
-  private async process(batch: readonly QueueEntry[], attempts: number): Promise<boolean> {
-    if (
-      await this.attempt(
-        batch.map((e) => e.job),
-        attempts,
-      )
-    )
-      return true;
-    if (this.stopping) return false;
-    if (batch.length === 1) {
-      await this.giveUp(batch);
-      return true;
-    }
-    const middle = Math.ceil(batch.length / 2);
-    for (const half of [batch.slice(0, middle), batch.slice(middle)]) {
-      if (!(await this.process(half, half.length === 1 ? this.maxAttempts() : 1))) return false;
-    }
-    return true;
-  }
-
-  /** Tries `jobs` up to `attempts` times; tries that hit a storage fault are not counted. */
-  private async attempt(jobs: readonly Job[], attempts: number): Promise<boolean> {
-    for (let n = 1; n <= attempts;) {
-      try {
-        await this.sync.apply(jobs);
-        this.stall.clear();
-        return true;
-      } catch (error) {
-        if (this.stopping) return false;
-        const fault = storageFaultOf(error);
-        if (fault !== null) {
-          await this.stall.backoff(fault);
-          if (this.stopping) return false;
-          continue;
-        }
-        this.options.log.warn({ err: error, jobs: jobs.length, attempt: n }, 'index batch failed');
-        if (n < attempts) await sleep((this.options.retryDelayMs ?? 200) * n);
-        n++;
-      }
-    }
-    return false;
-  }
-
-  private async giveUp(entries: readonly QueueEntry[]): Promise<void> {
-    this.failedJobs += entries.length;
-    for (const entry of entries) {
-      this.options.log.error({ job: entry.job }, 'index job dropped after retries');
-      if (entry.seq > this.replayedUpTo)
-        this.waiters.drop(entry.seq, { account: entry.job.account, uri: jobUri(entry.job) });
-      // A dropped rebuild would leave the account's records incomplete without a trace: it is
-      // journaled again before the old job is acknowledged (the account keeps answering 503), and
-      // retried after the jobs behind it.
-      if (isRebuild(entry.job)) {
-        await this.enqueue(entry.job).catch((error: unknown) =>
-          this.options.log.error({ err: error, job: entry.job }, 'could not journal the rebuild again'),
-        );
-      }
     }
   }
 }

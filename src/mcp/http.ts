@@ -29,6 +29,8 @@ export function mcpRouter(services: McpServices, auth: RequestHandler): Router {
     method: 'post',
     path: '/mcp',
     tag,
+    // Tool calls may write (write, remember, add_message, forget).
+    changes: true,
     summary: 'MCP Streamable HTTP endpoint (stateless; JSON-RPC 2.0)',
     description: `Tools: ${tools.map((t) => t.name).join(', ')}. Send \`Accept: application/json, text/event-stream\`.`,
     body: rpcBody,

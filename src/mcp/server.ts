@@ -6,9 +6,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../errors.js';
-import { toAppError } from '../http/errors.js';
 import { logger } from '../log.js';
 import type { RequestContext } from '../policy/index.js';
+import { toAppError } from '../to-app-error.js';
 import { VERSION } from '../version.js';
 import type { ToolDef } from './tools.js';
 

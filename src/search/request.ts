@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { searchTags } from '../tags/schema.js';
-import type { SearchRequest } from './service.js';
+import type { SearchRequest } from './types.js';
 
 const MAX_QUERY_CHARS = 8192;
 const MAX_TARGETS = 64;

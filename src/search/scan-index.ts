@@ -1,22 +1,31 @@
 /**
- * `ScanIndex`: the simplest correct `SearchIndex`. It keeps its records in an array and answers both
+ * `ScanIndex`: the simplest correct `SearchIndex`. It keeps its records in a map and answers both
  * query primitives by evaluating the filter on every record with the policy core's `evaluate`, then
- * ranking by exact cosine distance, or by how often the record's text holds the query's words. It is
- * the reference the planned indexes are held to, and it lets the search service's unit tests run in
- * milliseconds without LanceDB.
+ * ranking by exact cosine distance, or by BM25 over the admitted records with the reference ranking
+ * both real full-text backends compute (memory/bm25.ts: same scores, equal scores by id). It is the
+ * reference the planned indexes are held to (test/helpers/search-index-cases.ts), and it lets the
+ * search service's unit tests run in milliseconds without LanceDB.
  */
 import { cosineDistance } from '../embedders/vector.js';
+import { rank, type Counted } from '../index/memory/bm25.js';
+import { queryTerms, words } from '../index/memory/tokens.js';
 import type { PlanReport } from '../index/planner.js';
 import type { IndexRecord } from '../indexing/records.js';
-import { tokenize } from '../index/memory/fulltext.js';
 import { evaluate, hitOf, type Expr } from '../policy/index.js';
-import type { IndexHit, SearchIndex } from './service.js';
+import type { IndexHit, SearchIndex } from './types.js';
 
-/** How often `text` holds the query's terms, cut exactly as the real full-text indexes cut them. */
-function matches(text: string, wanted: ReadonlySet<string>): number {
-  let count = 0;
-  for (const [term, tf] of tokenize(text).terms) if (wanted.has(term)) count += tf;
-  return count;
+/** A record holding one of the query's `terms` (by position), counted as BM25 needs; null if none. */
+function counted(record: IndexRecord, position: ReadonlyMap<string, number>): Counted<IndexRecord> | null {
+  const all = words(record.text);
+  const tfs = new Int32Array(position.size);
+  let found = false;
+  for (const word of all) {
+    const j = position.get(word);
+    if (j === undefined) continue;
+    tfs[j] = (tfs[j] as number) + 1;
+    found = true;
+  }
+  return found ? { item: record, key: record.id, length: all.length, tfs } : null;
 }
 
 export class ScanIndex implements SearchIndex {
@@ -25,6 +34,11 @@ export class ScanIndex implements SearchIndex {
   /** Inserts or replaces records by id. */
   put(records: readonly IndexRecord[]): void {
     for (const record of records) this.records.set(record.id, record);
+  }
+
+  /** Deletes the records matching `filter`. */
+  deleteWhere(filter: Expr): void {
+    for (const [id, record] of this.records) if (evaluate(filter, record)) this.records.delete(id);
   }
 
   vectorSearch(
@@ -44,13 +58,11 @@ export class ScanIndex implements SearchIndex {
   }
 
   fullTextSearch(query: string, filter: Expr, k: number): Promise<readonly IndexHit[]> {
-    const wanted = new Set(tokenize(query).terms.keys());
-    const hits = [...this.records.values()]
-      .filter((r) => evaluate(filter, r))
-      .map((r) => ({ ...hitOf(r), _score: matches(r.text, wanted) }))
-      .filter((h) => h._score > 0)
-      .sort((a, b) => b._score - a._score)
-      .slice(0, k);
-    return Promise.resolve(hits);
+    const terms = queryTerms(query);
+    const position = new Map(terms.map((term, j) => [term, j]));
+    const admitted = [...this.records.values()].filter((r) => evaluate(filter, r));
+    const matches = admitted.flatMap((r) => counted(r, position) ?? []);
+    const ranked = rank(matches, terms.length, admitted.length, k);
+    return Promise.resolve(ranked.map(({ item, score }) => ({ ...hitOf(item), _score: score })));
   }
 }

@@ -168,6 +168,7 @@ describe('search over the reference index (ScanIndex, no LanceDB)', () => {
     ]);
     expect(result.explain?.dropped).toBe(2); // bob's memory and the other account's guide
     expect(dropped).toEqual([1, 1]);
+    expect(service.integrityErrors).toBe(2); // the count ROOT's system status reports
     expect(result.explain?.filter).toContain("account_id = 'acme'");
   });
 

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { AppError, isAppError } from '../errors.js';
 import type { Vfs } from '../fs/index.js';
 import { canRead, resolveUri, type RequestContext } from '../policy/index.js';
-import type { SearchRequest, SearchResult } from '../search/service.js';
+import type { SearchRequest, SearchResult } from '../search/types.js';
 import {
   skillFileKind,
   type FindSkillsBody,

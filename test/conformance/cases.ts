@@ -1,7 +1,7 @@
 /**
- * The visibility conformance table (SPEC 3–4): the repository's copy of
- * ../shared/conformance/namespace-cases.json, its types and grouping helpers, and the golden SQL the
- * policy core compiles for each (policy, identity) of the table.
+ * The visibility conformance table (SPEC 3–4): the repository's copy of the shared contract's cases
+ * (test/conformance/cases/, kept equal to ../shared/conformance by copy.test.ts), its types and
+ * grouping helpers, and the golden SQL the policy core compiles for each (policy, identity) of the table.
  */
 import { readFileSync } from 'node:fs';
 import type { NamespacePolicy, RequestContext, Role } from '../../src/policy/index.js';
@@ -28,8 +28,11 @@ export interface Case {
   readonly expect: { readonly error: string } | Resolved;
 }
 
-export const CASES_FILE = new URL('./namespace-cases.json', import.meta.url);
-export const SHARED_CASES_FILE = new URL('../../../shared/conformance/namespace-cases.json', import.meta.url);
+/** The repository's copy of ../shared/conformance: what the runners read (the repository stands alone). */
+export const CASES_DIR = new URL('./cases/', import.meta.url);
+/** The shared contract, next to the repository when it is checked out in the project's layout. */
+export const SHARED_DIR = new URL('../../../shared/conformance/', import.meta.url);
+export const CASES_FILE = new URL('namespace-cases.json', CASES_DIR);
 export const GOLDEN_SQL_FILE = new URL('./golden-sql.json', import.meta.url);
 
 export const cases: readonly Case[] = (JSON.parse(readFileSync(CASES_FILE, 'utf8')) as { cases: Case[] })

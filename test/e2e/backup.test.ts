@@ -39,7 +39,7 @@ afterAll(() => work.remove());
 async function open(dataDir: string): Promise<{ services: Services; app: Express }> {
   const config = loadConfig({ ROOT_API_KEY: ROOT_KEY, DATA_DIR: dataDir, EMBEDDER: 'builtin' });
   const services = await buildServices(config, logger);
-  return { services, app: createApp(services.deps) };
+  return { services, app: createApp(services) };
 }
 
 const backup = (app: Express, dest: string, key = ROOT_KEY) =>

@@ -1,6 +1,6 @@
 /**
  * The fully wired service for end-to-end tests: `buildServices` on a temporary DATA_DIR with the
- * built-in embedder, `createApp(services.deps)`, accounts and users created through the admin API
+ * built-in embedder, `createApp(services)`, accounts and users created through the admin API
  * with real keys, and supertest agents that carry a caller's key and identity headers.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -78,7 +78,7 @@ export async function fullApp(options: FullAppOptions = {}): Promise<FullApp> {
     logger,
     options.embedder === undefined ? {} : { embedder: options.embedder },
   );
-  const app = createApp(services.deps);
+  const app = createApp(services);
   const keys = new Map<string, string>();
   const root = (): Client => request.agent(app).set('X-API-Key', ROOT_KEY);
   try {

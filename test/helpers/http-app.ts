@@ -2,14 +2,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Router, type Express } from 'express';
+import { Router, type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AccountStore } from '../../src/accounts/store.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 import { NO_HOOKS, type ContentHooks } from '../../src/hooks.js';
-import { createApp, type AppDeps } from '../../src/http/app.js';
+import { AdminService } from '../../src/accounts/admin.js';
+import { buildApp, type AppDeps } from '../../src/http/app.js';
 import { contextOf, sendOk } from '../../src/http/context.js';
+import { route } from '../../src/http/openapi/route.js';
 import { parseInput } from '../../src/validate.js';
 import type { RequestContext } from '../../src/policy/types.js';
 
@@ -26,18 +28,25 @@ export interface TestApp {
   readonly deletedAccounts: string[];
 }
 
-/** Routes a tenant router might have: echo the context, throw each kind of error, parse a body. */
+/**
+ * Routes a tenant router might have: echo the context, throw each kind of error, parse a body. They
+ * are declared with `route` like every real route (only declared routes are known to the app).
+ */
 export function probeRouter(): Router {
   const router = Router();
-  router.get('/probe/whoami', (req, res) => sendOk(res, contextOf(req)));
+  const get = (path: string, handler: (req: Request, res: Response) => unknown): void =>
+    route(router, { method: 'get', path, tag: 'probe', summary: 'test probe' }, handler);
+  get('/probe/whoami', (req, res) => sendOk(res, contextOf(req)));
   const echo = z.object({ name: z.string().min(1), count: z.number().int() });
-  router.post('/probe/echo', (req, res) => sendOk(res, parseInput(echo, req.body)));
+  route(router, { method: 'post', path: '/probe/echo', tag: 'probe', summary: 'test probe' }, (req, res) =>
+    sendOk(res, parseInput(echo, req.body)),
+  );
   // A schema failing inside the server (as a bad row read from the index would).
-  router.get('/probe/internal-zod', () => echo.parse({ name: 'from the index', count: 'not a number' }));
-  router.get('/probe/app-error', () => {
+  get('/probe/internal-zod', () => echo.parse({ name: 'from the index', count: 'not a number' }));
+  get('/probe/app-error', () => {
     throw new AppError('FAILED_PRECONDITION', 'nope', { path: 'probe' });
   });
-  router.get('/probe/crash', () => Promise.reject(new Error('secret internal detail')));
+  get('/probe/crash', () => Promise.reject(new Error('secret internal detail')));
   return router;
 }
 
@@ -60,10 +69,10 @@ export async function makeApp(options: TestAppOptions = {}): Promise<TestApp> {
   };
   const accounts = await AccountStore.open({ dataDir, registry: config.authMode === 'api_key', hooks });
   const contexts: RequestContext[] = [];
-  const app = createApp({
+  const app = buildApp({
     config,
     accounts,
-    hooks,
+    admin: new AdminService(accounts),
     routers: [probeRouter()],
     onContext: (ctx) => {
       contexts.push(ctx);

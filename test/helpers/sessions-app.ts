@@ -1,15 +1,16 @@
 /**
- * The real app (createApp: auth, body reader, error handler) with the session and filesystem routers
+ * The real app shell (buildApp: auth, body reader, error handler) with the session and filesystem routers
  * on a temporary DATA_DIR, for session HTTP tests. The Vfs reads message URIs through the service.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
+import { AdminService } from '../../src/accounts/admin.js';
 import { AccountStore } from '../../src/accounts/store.js';
 import { loadConfig } from '../../src/config.js';
 import { Vfs } from '../../src/fs/index.js';
-import { createApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/http/app.js';
 import { fsRouter } from '../../src/http/routes/fs.js';
 import { sessionsRouter } from '../../src/http/routes/sessions.js';
 import { SessionService } from '../../src/sessions/service.js';
@@ -37,10 +38,10 @@ export async function sessionsApp(vars: Record<string, string>): Promise<Session
     isRegisteredUser: (a, u) => accounts.isRegisteredUser(a, u),
   });
   const vfs = new Vfs({ dataDir, hooks, maxFileBytes: 1 << 20, sessionMessages: sessions });
-  const app = createApp({
+  const app = buildApp({
     config,
     accounts,
-    hooks,
+    admin: new AdminService(accounts),
     routers: [sessionsRouter(sessions), fsRouter(vfs)],
     onContext: (ctx) => vfs.ensureIdentity(ctx),
   });

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
+import { AdminService } from '../../src/accounts/admin.js';
 import { AccountStore } from '../../src/accounts/store.js';
 import { loadConfig } from '../../src/config.js';
 import type { ContentHooks } from '../../src/hooks.js';
-import { createApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/http/app.js';
 import { searchRouter } from '../../src/http/routes/search.js';
 import { createBuiltinEmbedder } from '../../src/embedders/builtin.js';
 import type { PlanReport } from '../../src/index/planner.js';
@@ -77,7 +78,13 @@ beforeEach(async () => {
     onReject: () => metrics.searchesRejected.inc(),
   });
   const service = new SearchService({ index, embedder: createBuiltinEmbedder(), log: logger });
-  app = createApp({ config, accounts, hooks: noHooks, routers: [searchRouter(service, admission)], metrics });
+  app = buildApp({
+    config,
+    accounts,
+    admin: new AdminService(accounts),
+    routers: [searchRouter(service, admission)],
+    metrics,
+  });
 });
 
 afterEach(async () => {

@@ -179,7 +179,6 @@ test('status reports depth, lag, drain rate, records and the embedder', async ()
     records: 1,
     embedder: { id: 'test:hash-64', dimension: 64 },
     failed_jobs: 0,
-    integrity_errors: 0,
     indexing_paused: null,
   });
 });

@@ -98,13 +98,13 @@ test.each<[string[], Moment]>([
   const services = await open(gated);
   try {
     await gated.reached(GATE);
-    const ready = await services.deps.ready?.();
+    const ready = await services.observer.readiness();
     expect(ready).toEqual({ ok: false, checks: { index: 'rebuilding', indexer: 'ok', storage: 'ok' } });
     await expect(services.guard.assertSearchable('a2')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     gated.open(GATE);
     await services.pipeline.waitIdle();
     expect(await counts(services)).toEqual(expected);
-    expect((await services.deps.ready?.())?.ok).toBe(true);
+    expect((await services.observer.readiness()).ok).toBe(true);
     await expect(services.guard.assertSearchable('a2')).resolves.toBeUndefined();
   } finally {
     gated.open(GATE);

@@ -42,7 +42,7 @@ beforeAll(async () => {
     loadConfig({ ROOT_API_KEY: ROOT_KEY, DATA_DIR: dir, EMBEDDER: 'builtin' }),
     logger,
   );
-  app = createApp(services.deps);
+  app = createApp(services);
   const [a, g] = await createAccounts(app, [
     { isolate_user_scope_by_agent: true, isolate_agent_scope_by_user: false },
     { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false },

@@ -20,7 +20,7 @@ test('a record whose URI is not canonical is never returned and is counted', asy
     logger,
   );
   try {
-    const app = createApp(services.deps);
+    const app = createApp(services);
     const [acme] = await createAccounts(app, [
       { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false },
     ]);

@@ -26,7 +26,7 @@ beforeAll(async () => {
     loadConfig({ ROOT_API_KEY: ROOT_KEY, DATA_DIR: dir, EMBEDDER: 'builtin' }),
     logger,
   );
-  app = createApp(services.deps);
+  app = createApp(services);
 });
 
 afterAll(async () => {

@@ -27,6 +27,13 @@ export function inputSchemaOf(schema: z.ZodType): Json {
   return json;
 }
 
+/** The JSON Schema of what a route answers (`io: 'output'`: what the schema's values look like). */
+function outputSchemaOf(schema: z.ZodType): Json {
+  const json: Json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
+  delete json.$schema;
+  return json;
+}
+
 function ref(kind: 'schemas' | 'parameters' | 'responses', name: string): Json {
   return { $ref: `#/components/${kind}/${name}` };
 }
@@ -91,7 +98,8 @@ function components(): Json {
 }
 
 function okEnvelope(doc: RouteDoc): Json {
-  const result = doc.result === undefined ? {} : inputSchemaOf(doc.result);
+  if (doc.response !== undefined) return outputSchemaOf(doc.response);
+  const result = doc.result === undefined ? {} : outputSchemaOf(doc.result);
   return {
     type: 'object',
     required: ['status', 'result', 'error'],
@@ -99,12 +107,12 @@ function okEnvelope(doc: RouteDoc): Json {
   };
 }
 
-/** `/sessions/:id` → `/sessions/{id}`. */
 /** A mounted route's full path (a router's `/` is its mount point itself, as express matches it). */
 function joinPath(prefix: string, path: string): string {
   return path === '/' && prefix !== '' ? prefix : prefix + path;
 }
 
+/** `/sessions/:id` → `/sessions/{id}`. */
 export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }

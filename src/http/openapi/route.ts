@@ -30,12 +30,19 @@ export interface RouteDoc<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   readonly description?: string;
   /** Defaults to `tenant`. */
   readonly access?: Access;
+  /**
+   * The route may change stored data: it holds the write gate while it runs, so a backup never sees
+   * its change half-done (src/http/gate.ts). Routes that only read leave it out.
+   */
+  readonly changes?: boolean;
   readonly query?: Q;
   readonly body?: B;
   /** What a 400 for a bad body calls it (`invalid message`); `request` unless set. */
   readonly bodyName?: string;
-  /** The `result` of the success envelope, when the route has a schema for it. */
+  /** The `result` of the success envelope (results.ts); untyped (`{}`) when absent. */
   readonly result?: z.ZodType;
+  /** The whole JSON answer of a route that does not answer with the envelope (`/health`). */
+  readonly response?: z.ZodType;
   /** The form field of a `multipart/form-data` upload the route takes (its request body). */
   readonly upload?: string;
   /** Media type of a successful answer that is not the JSON envelope (`text/html`, `text/plain`). */

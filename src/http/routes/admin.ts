@@ -13,6 +13,16 @@ import {
 import { validateId } from '../../policy/ids.js';
 import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import {
+  accountCreated,
+  accountInfo,
+  accountList,
+  deleted,
+  keyReplaced,
+  roleSet,
+  userCreated,
+  userList,
+} from '../openapi/results-system.js';
 
 /** A path id, parsed before anything else (a malformed one is a 400 whoever asks). */
 function param(req: Request, name: 'id' | 'uid'): string {
@@ -28,6 +38,8 @@ function accountRoutes(router: Router, admin: AdminService): void {
     {
       method: 'post',
       path: '/accounts',
+      changes: true,
+      result: accountCreated,
       tag,
       access,
       summary: 'Create an account with its first admin (ROOT); the key is shown once',
@@ -48,12 +60,26 @@ function accountRoutes(router: Router, admin: AdminService): void {
   );
   route(
     router,
-    { method: 'get', path: '/accounts', tag, access, summary: 'All accounts with their policies (ROOT)' },
+    {
+      method: 'get',
+      path: '/accounts',
+      result: accountList,
+      tag,
+      access,
+      summary: 'All accounts with their policies (ROOT)',
+    },
     (req, res) => sendOk(res, admin.root(contextOf(req)).listAccounts()),
   );
   route(
     router,
-    { method: 'get', path: '/accounts/:id', tag, access, summary: 'One account (ROOT, its ADMIN)' },
+    {
+      method: 'get',
+      path: '/accounts/:id',
+      result: accountInfo,
+      tag,
+      access,
+      summary: 'One account (ROOT, its ADMIN)',
+    },
     (req, res) => sendOk(res, admin.account(contextOf(req), param(req, 'id')).info()),
   );
   route(
@@ -61,6 +87,8 @@ function accountRoutes(router: Router, admin: AdminService): void {
     {
       method: 'delete',
       path: '/accounts/:id',
+      changes: true,
+      result: deleted,
       tag,
       access,
       summary: 'Delete an account, its files and its index records (ROOT)',
@@ -78,6 +106,8 @@ function userRoutes(router: Router, admin: AdminService): void {
     {
       method: 'post',
       path: '/accounts/:id/users',
+      changes: true,
+      result: userCreated,
       tag,
       access,
       summary: 'Register a user (ROOT, its ADMIN); the key is shown once',
@@ -91,7 +121,14 @@ function userRoutes(router: Router, admin: AdminService): void {
   );
   route(
     router,
-    { method: 'get', path: '/accounts/:id/users', tag, access, summary: "An account's users and roles" },
+    {
+      method: 'get',
+      path: '/accounts/:id/users',
+      result: userList,
+      tag,
+      access,
+      summary: "An account's users and roles",
+    },
     (req, res) => sendOk(res, admin.account(contextOf(req), param(req, 'id')).users()),
   );
   route(
@@ -99,6 +136,8 @@ function userRoutes(router: Router, admin: AdminService): void {
     {
       method: 'delete',
       path: '/accounts/:id/users/:uid',
+      changes: true,
+      result: deleted,
       tag,
       access,
       summary: 'Remove a user (ROOT, its ADMIN)',
@@ -113,6 +152,8 @@ function userRoutes(router: Router, admin: AdminService): void {
     {
       method: 'put',
       path: '/accounts/:id/users/:uid/role',
+      changes: true,
+      result: roleSet,
       tag,
       access,
       summary: "Change a user's role (ROOT)",
@@ -130,6 +171,8 @@ function userRoutes(router: Router, admin: AdminService): void {
     {
       method: 'post',
       path: '/accounts/:id/users/:uid/key',
+      changes: true,
+      result: keyReplaced,
       tag,
       access,
       summary: "Replace a user's key; the old one stops working",

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { setTagsBody, type TagService } from '../../tags/service.js';
 import { contextOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import { attrsResult, tagsSet } from '../openapi/results.js';
 
 const attrsQuery = z.object({ uri: z.string().min(1) });
 
@@ -18,6 +19,7 @@ export function attrsRouter(tags: TagService): Router {
     {
       method: 'get',
       path: '/fs/attrs',
+      result: attrsResult,
       tag,
       summary: 'The attributes (tags) of a file or folder the caller may read',
       query: attrsQuery,
@@ -30,6 +32,8 @@ export function attrsRouter(tags: TagService): Router {
     {
       method: 'post',
       path: '/fs/attrs/set_tags',
+      changes: true,
+      result: tagsSet,
       tag,
       summary: 'Set retrieval tags of a file or folder the caller may write (search takes `tags`)',
       body: setTagsBody,

@@ -8,6 +8,7 @@ import type { Vfs } from '../../fs/index.js';
 import type { WaitOptions } from '../../fs/write-ops.js';
 import { defined } from '../../validate.js';
 import { route } from '../openapi/route.js';
+import * as results from '../openapi/results.js';
 import { contextOf, sendOk } from '../context.js';
 
 const flag = z.union([z.boolean(), z.stringbool()]);
@@ -76,6 +77,7 @@ function fsRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'get',
       path: '/fs/ls',
+      result: results.lsResult,
       tag,
       summary: 'List the children the caller may read',
       query: lsQuery,
@@ -98,6 +100,7 @@ function fsRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'get',
       path: '/fs/tree',
+      result: results.treeResult,
       tag,
       summary: 'Flat list of a subtree (readable entries only)',
       query: treeQuery,
@@ -119,6 +122,7 @@ function fsRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'get',
       path: '/fs/stat',
+      result: results.statResult,
       tag,
       summary: 'Name, size, kind and modification time',
       query: uriQuery,
@@ -131,6 +135,8 @@ function fsRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'post',
       path: '/fs/mkdir',
+      changes: true,
+      result: results.mkdirResult,
       tag,
       summary: 'Create a folder (and its parents)',
       body: mkdirBody,
@@ -146,6 +152,8 @@ function fsRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'delete',
       path: '/fs',
+      changes: true,
+      result: results.rmResult,
       tag,
       summary: 'Remove a file or folder (idempotent)',
       query: rmQuery,
@@ -161,6 +169,8 @@ function fsRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'post',
       path: '/fs/mv',
+      changes: true,
+      result: results.mvResult,
       tag,
       summary: 'Move a file or folder within one scope owner',
       body: mvBody,
@@ -180,6 +190,7 @@ function contentRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'get',
       path: '/content/read',
+      result: results.textResult,
       tag,
       summary: 'Text of a file, sliced by lines',
       query: readQuery,
@@ -195,6 +206,8 @@ function contentRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'post',
       path: '/content/write',
+      changes: true,
+      result: results.writeResult,
       tag,
       summary: 'Create, replace or append to a file (re-indexed)',
       body: writeBody,
@@ -213,6 +226,7 @@ function contentRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'get',
       path: '/content/abstract',
+      result: results.textResult,
       tag,
       summary: "A folder's .abstract.md",
       query: uriQuery,
@@ -225,6 +239,7 @@ function contentRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'get',
       path: '/content/overview',
+      result: results.textResult,
       tag,
       summary: "A folder's .overview.md",
       query: uriQuery,
@@ -241,6 +256,7 @@ function searchRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'post',
       path: '/search/grep',
+      result: results.grepResult,
       tag,
       summary: 'Lines matching a regular expression, in readable files',
       body: grepBody,
@@ -262,6 +278,7 @@ function searchRoutes(router: Router, vfs: Vfs): void {
     {
       method: 'post',
       path: '/search/glob',
+      result: results.globResult,
       tag,
       summary: 'Readable URIs matching a glob pattern',
       body: globBody,

@@ -14,6 +14,7 @@ export function maintenanceRouter(maintenance: MaintenanceService): Router {
     {
       method: 'post',
       path: '/content/reindex',
+      changes: true,
       tag: 'content',
       summary: 'Re-embed the files below a URI the caller may write (a task for large subtrees)',
       body: reindexBody,
@@ -27,6 +28,7 @@ export function maintenanceRouter(maintenance: MaintenanceService): Router {
     {
       method: 'post',
       path: '/system/consistency',
+      changes: true,
       tag: 'system',
       summary: 'Compare the files below a URI with their index records and queue fixes for what differs',
       body: consistencyBody,

@@ -41,6 +41,7 @@ export function packRouter(packs: PackService, backups: PackBackups): Router {
     {
       method: 'post',
       path: '/pack/import',
+      changes: true,
       tag,
       summary: 'Import an uploaded .ovpack below a folder the caller may write',
       body: packImportSchema,
@@ -87,6 +88,7 @@ function backupRoutes(router: Router, backups: PackBackups): void {
     {
       method: 'post',
       path: '/pack/restore',
+      changes: true,
       tag,
       summary: 'ROOT or ADMIN: write an uploaded backup back in place (on_conflict fail, overwrite or skip)',
       body: packRestoreSchema,

@@ -10,6 +10,7 @@ import type { ResourceService } from '../../resources/service.js';
 import { TASK_STATUSES, type TaskRegistry } from '../../tasks/registry.js';
 import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import { resourceAdded, task, taskList } from '../openapi/results-system.js';
 
 const listQuery = z.object({
   task_type: z.string().min(1).optional(),
@@ -26,6 +27,8 @@ export function resourcesRouter(resources: ResourceService, tasks: TaskRegistry)
     {
       method: 'post',
       path: '/resources',
+      changes: true,
+      result: resourceAdded,
       tag,
       summary: 'Add a file, a zip of a folder or a URL as resources (OpenViking add_resource)',
       body: addResourceSchema,
@@ -35,7 +38,7 @@ export function resourcesRouter(resources: ResourceService, tasks: TaskRegistry)
   );
   route(
     router,
-    { method: 'get', path: '/tasks/:id', tag, summary: 'One background task of the caller' },
+    { method: 'get', path: '/tasks/:id', result: task, tag, summary: 'One background task of the caller' },
     (req, res) => sendOk(res, tasks.get(contextOf(req), paramOf(req, 'id'))),
   );
   route(
@@ -43,6 +46,7 @@ export function resourcesRouter(resources: ResourceService, tasks: TaskRegistry)
     {
       method: 'get',
       path: '/tasks',
+      result: taskList,
       tag,
       summary: "The caller's background tasks, newest first",
       query: listQuery,

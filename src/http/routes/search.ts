@@ -9,6 +9,7 @@ import { searchBody, toSearchRequest } from '../../search/request.js';
 import type { SearchService } from '../../search/service.js';
 import { contextOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import { searchResult } from '../openapi/results.js';
 
 /** Aborts when the client goes away before its answer is sent (a queued search is then skipped). */
 function clientGone(res: Response): AbortSignal {
@@ -28,6 +29,7 @@ export function searchRouter(service: SearchService, admission: SearchAdmission)
       tag: 'search',
       summary: 'Semantic, full-text or hybrid search over what the caller may read',
       body: searchBody,
+      result: searchResult,
       example: {
         body: { query: 'release plan', target_uri: 'viking://resources', limit: 5, mode: 'hybrid' },
       },

@@ -16,6 +16,20 @@ import type { SessionService } from '../../sessions/service.js';
 import { usedBodySchema } from '../../sessions/usage.js';
 import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import {
+  appendResult,
+  archiveResult,
+  batchResult,
+  commitResult,
+  contextResult,
+  extractStarted,
+  memoriesResult,
+  sessionCreated,
+  sessionDeleted,
+  sessionList,
+  sessionResult,
+  usedResult,
+} from '../openapi/results.js';
 
 const idParam = (req: Request): string => paramOf(req, 'id');
 const tag = 'sessions';
@@ -27,6 +41,8 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions',
+      changes: true,
+      result: sessionCreated,
       tag,
       summary: 'Create a session (a new uuid without session_id)',
       body: createSessionSchema,
@@ -37,7 +53,7 @@ export function sessionsRouter(service: SessionService): Router {
   );
   route(
     router,
-    { method: 'get', path: '/sessions', tag, summary: "The account's sessions" },
+    { method: 'get', path: '/sessions', result: sessionList, tag, summary: "The account's sessions" },
     async (req, res) => sendOk(res, await service.list(contextOf(req))),
   );
   route(
@@ -45,6 +61,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'get',
       path: '/sessions/:id',
+      result: sessionResult,
       tag,
       summary: 'Session meta and the caller',
       query: getSessionQuerySchema,
@@ -54,7 +71,14 @@ export function sessionsRouter(service: SessionService): Router {
   );
   route(
     router,
-    { method: 'delete', path: '/sessions/:id', tag, summary: 'Delete a session (ADMIN or ROOT; idempotent)' },
+    {
+      method: 'delete',
+      path: '/sessions/:id',
+      tag,
+      summary: 'Delete a session (ADMIN or ROOT; idempotent)',
+      changes: true,
+      result: sessionDeleted,
+    },
     async (req, res) => sendOk(res, await service.delete(contextOf(req), idParam(req))),
   );
   route(
@@ -62,6 +86,8 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/messages',
+      changes: true,
+      result: appendResult,
       tag,
       summary: 'Append a message (creates the session if missing)',
       description: 'USER keys may not send `role_id`: it is derived from the effective identity (SPEC 8.1).',
@@ -77,6 +103,8 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/messages/batch',
+      changes: true,
+      result: batchResult,
       tag,
       summary: 'Append up to 100 messages in order, all or nothing',
       body: batchSchema,
@@ -98,6 +126,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'get',
       path: '/sessions/:id/archives/:archive',
+      result: archiveResult,
       tag,
       summary: "One archive's abstract, overview and messages",
     },
@@ -109,6 +138,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'get',
       path: '/sessions/:id/context',
+      result: contextResult,
       tag,
       summary: 'Archive summaries and live messages within a token budget',
       query: contextQuerySchema,
@@ -122,6 +152,8 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/used',
+      changes: true,
+      result: usedResult,
       tag,
       summary: 'Record the contexts and skill a turn used (archived by the next commit)',
       body: usedBodySchema,
@@ -135,6 +167,8 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/commit',
+      changes: true,
+      result: commitResult,
       tag,
       summary:
         'Archive the live messages with extractive summaries; with a language model configured, extract their memories as a task',
@@ -149,6 +183,8 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'post',
       path: '/sessions/:id/extract',
+      changes: true,
+      result: extractStarted,
       tag,
       summary:
         "Extract the live messages' memories as a task (needs a language model: LLM_BASE_URL, LLM_MODEL)",
@@ -160,6 +196,7 @@ export function sessionsRouter(service: SessionService): Router {
     {
       method: 'get',
       path: '/sessions/:id/memories',
+      result: memoriesResult,
       tag,
       summary: 'Per archive, the memories extraction wrote that the caller may read, by owner',
     },

@@ -38,6 +38,7 @@ function collectionRoutes(router: Router, skills: SkillService, catalog: SkillCa
     {
       method: 'post',
       path: '/skills',
+      changes: true,
       tag,
       summary: "Add a skill to the caller's agent scope (SKILL.md text, a dict, an MCP tool, or an upload)",
       body: addSkillSchema,
@@ -106,6 +107,7 @@ function skillRoutes(router: Router, catalog: SkillCatalog): void {
     {
       method: 'put',
       path: '/skills/:name',
+      changes: true,
       tag,
       summary: 'Replace an existing skill (its data must keep the name)',
       body: updateSkillBody,
@@ -120,6 +122,7 @@ function skillRoutes(router: Router, catalog: SkillCatalog): void {
     {
       method: 'delete',
       path: '/skills/:name',
+      changes: true,
       tag,
       summary: 'Delete a skill of the caller',
       query: deleteSkillQuery,

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { RequestContext } from '../../policy/types.js';
 import { contextOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import { drained, health, readyResult, statusResult } from '../openapi/results-system.js';
 import { sendError } from '../errors.js';
 
 export type ReadyCheck = () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
@@ -88,6 +89,7 @@ export function systemRouter(
       ...doc,
       method: 'post',
       path: '/wait',
+      result: drained,
       summary: "Wait until the account's accepted index jobs are applied",
       body: waitBody,
       example: { body: { timeout: 30 } },
@@ -124,6 +126,7 @@ export function systemRouter(
     ...doc,
     method: 'get',
     path: '/status',
+    result: statusResult,
     summary: 'Queue depth, index size, embedder',
   } as const;
   route(router, statusDoc, async (req, res) => {
@@ -160,6 +163,7 @@ export function publicRouter(
     {
       method: 'get',
       path: '/health',
+      response: health,
       tag,
       access: 'public',
       summary: 'Liveness and version; names the user_id when the key and headers resolve to one',
@@ -171,6 +175,7 @@ export function publicRouter(
     {
       method: 'get',
       path: '/ready',
+      result: readyResult,
       tag,
       access: 'public',
       summary: 'Readiness (503 with the failing checks)',

@@ -11,6 +11,7 @@ import type { UploadStore } from '../../uploads/store.js';
 import { refuseDeclaredOver } from '../body.js';
 import { contextOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import { uploaded } from '../openapi/results-system.js';
 
 /** Room for the multipart framing around the file in a declared Content-Length. */
 const FRAMING_BYTES = 64 * 1024;
@@ -65,6 +66,8 @@ export function uploadsRouter(store: UploadStore, maxBytes: number): Router {
     {
       method: 'post',
       path: '/resources/temp_upload',
+      changes: true,
+      result: uploaded,
       tag: 'resources',
       summary: 'Upload a file (multipart/form-data, field "file") for an hour; answers its temp_file_id',
       upload: 'file',

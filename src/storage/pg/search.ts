@@ -14,7 +14,7 @@ import { rank, type Counted } from '../../index/memory/bm25.js';
 import { queryTerms, words } from '../../index/memory/tokens.js';
 import type { PlanName, PlanReport } from '../../index/planner.js';
 import { compileSql, HIT_COLUMNS, type Expr, type ScoredRow, type SqlParam } from '../../policy/index.js';
-import type { IndexHit, SearchIndex } from '../../search/service.js';
+import type { IndexHit, SearchIndex } from '../../search/types.js';
 import { hitOfRow } from './records.js';
 import { realArrayOf, type SqlClient, type SqlDatabase } from './sql.js';
 

@@ -1,0 +1,126 @@
+/**
+ * Where the in-memory mirror's start-up goes (issue 22, "fast, writable start-up"), and so what a
+ * persisted snapshot of it could save: each round loads a mirror from the records table (what a
+ * server does at start), reads the same rows alone (LanceDB's share), and loads a mirror from those
+ * rows already in memory (the best any snapshot of the rows could do: reading it would cost more
+ * than nothing). The ratio table ÷ pre-read is the upper bound of a row snapshot's speed-up.
+ *
+ *   node --import ./test/helpers/ts-register.mjs scripts/bench-startup.ts [--records N] [--rounds R]
+ *        [--table DIR]   (a LanceDB folder holding a `records` table, e.g. one bench-writes built)
+ *
+ * Without `--table` it bulk-loads the benchmark corpus to N records (default 200,000) in a
+ * temporary folder first.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as lancedb from '@lancedb/lancedb';
+import { pino } from 'pino';
+import type { ArrowBatch } from '../src/index/arrow-read.js';
+import { Mirror } from '../src/index/mirror.js';
+import { IndexStore, TABLE_NAME } from '../src/index/store.js';
+import { MIRROR_COLUMNS } from '../src/index/table-reads.js';
+import { buildBatch, makeLayout, planCorpus } from './bench/corpus.js';
+import { DIM, Rng } from './bench/rng.js';
+
+const log = pino({ level: 'silent' });
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
+}
+
+/** Bulk-loads the benchmark corpus to `records` records at `uri`. */
+async function build(uri: string, records: number): Promise<void> {
+  const layout = makeLayout(42);
+  const plan = planCorpus(layout, records, 42);
+  const rng = new Rng(42 ^ 0xbec7);
+  const store = await IndexStore.open({ uri, embedder: { id: 'bench:startup', dimension: DIM }, log });
+  try {
+    await store.bulkLoad(async () => {
+      for (let from = 0; from < records; from += 10_000) {
+        await store.upsert(
+          buildBatch(layout, plan, rng, from, Math.min(records, from + 10_000), () => undefined),
+        );
+      }
+    });
+    await store.optimize();
+  } finally {
+    await store.close();
+  }
+}
+
+/** Batches already in memory, handed out as a table query would. */
+function replay(batches: readonly ArrowBatch[]): AsyncIterable<ArrowBatch> {
+  return {
+    [Symbol.asyncIterator]() {
+      let at = 0;
+      return {
+        next: () =>
+          Promise.resolve<IteratorResult<ArrowBatch, undefined>>(
+            at < batches.length ? { value: batches[at++]!, done: false } : { value: undefined, done: true },
+          ),
+      };
+    },
+  };
+}
+
+interface Timing {
+  readonly ms: number;
+  /** CPU seconds of the process (all threads), less disturbed than the wall time by a busy machine. */
+  readonly cpuS: number;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<Timing> {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  await fn();
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, cpuS: (used.user + used.system) / 1e6 };
+}
+
+/** Fills a mirror from `batches` (closed afterwards): its time and record count. */
+async function load(batches: AsyncIterable<ArrowBatch>): Promise<Timing & { records: number }> {
+  const mirror = new Mirror({ dimension: DIM, budgetBytes: 2 ** 32, threads: 0, log });
+  mirror.starting();
+  const timing = await timed(() => mirror.load(batches));
+  const records = Number(mirror.describe()['records']);
+  await mirror.close();
+  return { ...timing, records };
+}
+
+const show = (t: Timing) => `${(t.ms / 1000).toFixed(1)} s (CPU ${t.cpuS.toFixed(1)} s)`;
+
+async function main(): Promise<void> {
+  const rounds = Number(option('--rounds', '2'));
+  const given = option('--table', '');
+  const dir = given === '' ? await mkdtemp(join(tmpdir(), 'vs-startup-')) : null;
+  const uri = given === '' ? join(dir!, 'store') : given;
+  try {
+    if (dir !== null) await build(uri, Number(option('--records', '200000')));
+    const db = await lancedb.connect(uri);
+    const table = await db.openTable(TABLE_NAME);
+    const rows = () => table.query().select(MIRROR_COLUMNS) as AsyncIterable<ArrowBatch>;
+    for (let round = 1; round <= rounds; round++) {
+      const fromTable = await load(rows());
+      const batches: ArrowBatch[] = [];
+      const read = await timed(async () => {
+        for await (const batch of rows()) batches.push(batch);
+      });
+      const fromMemory = await load(replay(batches));
+      const ratio = (a: number, b: number) => (a / b).toFixed(2);
+      process.stdout.write(
+        `round ${round}, ${fromTable.records} records: mirror from the table ${show(fromTable)}; ` +
+          `LanceDB read alone ${show(read)}; mirror from rows in memory ${show(fromMemory)}; ` +
+          `table ÷ memory ${ratio(fromTable.ms, fromMemory.ms)}× wall, ${ratio(fromTable.cpuS, fromMemory.cpuS)}× CPU\n`,
+      );
+    }
+    table.close();
+    db.close();
+  } finally {
+    if (dir !== null) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,91 @@
+/**
+ * How a batch of records reaches the records table so that it holds exactly one row per id, and what
+ * each of its LanceDB commits costs. The table alone says which ids it holds (never the mirror):
+ *
+ * - ids it lacks are appended (`add`): a commit of the new rows alone;
+ * - ids it holds are merged by id (`mergeInsert`): the old row replaced by the new one in one commit.
+ *
+ * Which ids it lacks comes from one `id IN (…)` query (btree index on `id`), or, during a bulk load,
+ * from the ids the table held when the load began ({@link BulkIds}). A hint (the mirror) may send an
+ * id straight to the merge, skipping the query: a merge is correct whether or not the table holds the
+ * id, so a wrong hint costs time, never a row. Only the table's own answer ever leads to an append.
+ * Why: a merge joins its input against the table, a cost that grows with the table and with the
+ * fragments and deletions written since the last compaction (~115–123 ms per single write at 1M),
+ * where the query and the append cost a few ms each (docs/BENCHMARKS.md, "Single writes by write
+ * path": new ids 3.3× faster at 200k).
+ *
+ * Why this never stores an id twice nor loses a record, even across a crash between the two commits:
+ * this process is the table's only writer (the DATA_DIR lock) and the store calls this under its write
+ * lock, so no id the query found absent can be written by anyone before the append. Each commit is
+ * correct on its own: the append adds rows whose ids the table lacked, the merge replaces rows by id
+ * (and would insert an id deleted meanwhile rather than drop it). If the process dies after the first
+ * commit, the batch is written again from the index journal; the ids appended the first time are then
+ * held, so they are merged, not appended twice. A failed commit leaves the same state, and the store
+ * re-reads every id of the batch into the mirror from the table.
+ */
+import type * as lancedb from '@lancedb/lancedb';
+import type { IndexRecord } from '../policy/index.js';
+import type { BulkIds } from './bulk-ids.js';
+import { heldIds } from './table-reads.js';
+
+/**
+ * `split`: append what the table lacks, merge what it holds (the default); `merge`: one merge by id
+ * for every record (the path before, kept as the benchmark's baseline and for comparison tests).
+ */
+export type WritePath = 'split' | 'merge';
+
+/** Arrow data for records (the store builds it with its schema). */
+export type ToArrow = (records: readonly IndexRecord[]) => Parameters<lancedb.Table['add']>[0];
+
+/** What {@link writeRecords} did: the records appended and those merged by id. */
+export interface WriteCounts {
+  readonly appended: number;
+  readonly merged: number;
+}
+
+/** Where {@link writeRecords} learns, without asking the table, what an id's write needs. */
+export interface WriteOptions {
+  /** While a bulk load runs: the ids the table certainly lacks. */
+  readonly bulk: BulkIds | null;
+  readonly path: WritePath;
+  /** Ids the table probably holds (the mirror): merged without a query. */
+  readonly likelyHeld?: (id: string) => boolean;
+}
+
+/** Writes `records` (one per id) to `table`; see the module header. */
+export async function writeRecords(
+  table: lancedb.Table,
+  records: readonly IndexRecord[],
+  toArrow: ToArrow,
+  options: WriteOptions,
+): Promise<WriteCounts> {
+  const { fresh, known } = await partition(table, records, options);
+  if (fresh.length > 0) await table.add(toArrow(fresh));
+  if (known.length > 0) {
+    await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(toArrow(known));
+  }
+  return { appended: fresh.length, merged: known.length };
+}
+
+/** Records whose ids the table lacks (`fresh`) and those it holds or may hold (`known`). */
+async function partition(
+  table: lancedb.Table,
+  records: readonly IndexRecord[],
+  { bulk, path, likelyHeld }: WriteOptions,
+): Promise<{ fresh: IndexRecord[]; known: IndexRecord[] }> {
+  const fresh: IndexRecord[] = [];
+  const known: IndexRecord[] = [];
+  const ask: IndexRecord[] = [];
+  for (const r of records) {
+    if (bulk?.claim(r.id) === true) fresh.push(r);
+    else if (path === 'merge' || likelyHeld?.(r.id) === true) known.push(r);
+    else ask.push(r);
+  }
+  if (ask.length === 0) return { fresh, known };
+  const held = await heldIds(
+    table,
+    ask.map((r) => r.id),
+  );
+  for (const r of ask) (held.has(r.id) ? known : fresh).push(r);
+  return { fresh, known };
+}

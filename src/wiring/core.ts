@@ -1,0 +1,131 @@
+/**
+ * The first stage of the composition root (src/services.ts): the index and its write side, the
+ * account store and the stores every tenant service shares, started in the order they depend on each
+ * other.
+ */
+import { join } from 'node:path';
+import { AccountStore } from '../accounts/store.js';
+import type { Config } from '../config.js';
+import type { Embedder } from '../embedders/embedder.js';
+import { Vfs } from '../fs/vfs.js';
+import type { ContentHooks, WaitIndexed } from '../hooks.js';
+import type { IndexStore } from '../index/store.js';
+import { IndexGuard } from '../indexing/guard.js';
+import { IndexPipeline } from '../indexing/pipeline.js';
+import { accountsOnDisk } from '../indexing/reindex.js';
+import type { Logger } from '../log.js';
+import { indexedMessages, sessionReader, type SessionReader } from '../sessions/reader.js';
+import { withTags } from '../tags/hooks.js';
+import { TagStore } from '../tags/store.js';
+import { UploadStore } from '../uploads/store.js';
+import { openIndex, type OpenIndexOptions } from './open-index.js';
+
+/** The content hooks of an object, bound to it (so they can be spread into another hooks object). */
+function bound(hooks: ContentHooks): ContentHooks {
+  return {
+    fileWritten: (a, uri) => hooks.fileWritten(a, uri),
+    removed: (a, uri) => hooks.removed(a, uri),
+    moved: (a, from, to) => hooks.moved(a, from, to),
+    messageAdded: (a, s, m) => hooks.messageAdded(a, s, m),
+    accountDeleted: (a) => hooks.accountDeleted(a),
+  };
+}
+
+/**
+ * A service that two constructors need of each other (a cycle), handed over once the second exists:
+ * `get` before `set` is a wiring bug, never a runtime condition.
+ */
+export function late<T>(what: string): { get(): T; set(value: T): void } {
+  let held: T | undefined;
+  return {
+    get: () => {
+      if (held === undefined) throw new Error(`${what} used before it was built`);
+      return held;
+    },
+    set: (value) => {
+      held = value;
+    },
+  };
+}
+
+/** The index, its write side and the stores every tenant service shares, started. */
+export interface Core {
+  readonly embedder: Embedder;
+  readonly store: IndexStore;
+  readonly pipeline: IndexPipeline;
+  readonly guard: IndexGuard;
+  readonly accounts: AccountStore;
+  readonly reader: SessionReader;
+  /** The pipeline's hooks with retrieval tags kept in step (the tenant services get `admit`). */
+  readonly hooks: ContentHooks;
+  readonly waitIndexed: WaitIndexed;
+  readonly tagStore: TagStore;
+  readonly vfs: Vfs;
+  readonly uploads: UploadStore;
+}
+
+/**
+ * The account registry. Its hooks have no `admit` (creating or deleting an account is never refused);
+ * a deleted account is forgotten by the stores that cache per account, then purged from the index.
+ */
+function openAccounts(
+  config: Config,
+  pipeline: IndexPipeline,
+  caches: Pick<Core, 'vfs' | 'tagStore' | 'uploads'>,
+): Promise<AccountStore> {
+  return AccountStore.open({
+    dataDir: config.dataDir,
+    registry: config.authMode === 'api_key',
+    hooks: {
+      ...bound(pipeline),
+      purgeAccount: (a) => pipeline.purgeAccount(a),
+      accountDeleted: async (a) => {
+        caches.vfs.forgetAccount(a);
+        caches.tagStore.forgetAccount(a);
+        await caches.uploads.forgetAccount(a);
+        return pipeline.accountDeleted(a);
+      },
+    },
+  });
+}
+
+export async function openCore(
+  config: Config,
+  log: Logger,
+  options: Pick<OpenIndexOptions, 'embedder'>,
+): Promise<Core> {
+  const { dataDir } = config;
+  const { embedder, store } = await openIndex(config, log, options);
+  // Listed before the account store creates folders: a fresh DATA_DIR has nothing to rebuild.
+  const onDisk = await accountsOnDisk(dataDir);
+  const reader = sessionReader(dataDir);
+  // A cycle: the pipeline reads the account store's policies, the store's hooks feed the pipeline.
+  const accountStore = late<AccountStore>('the account store');
+  const pipeline = new IndexPipeline({
+    dataDir,
+    store,
+    embedder,
+    policyOf: (a) => accountStore.get().policyOf(a),
+    messages: indexedMessages(reader),
+    log,
+    maxLagS: config.maxIndexLagS,
+  });
+  const tagStore = new TagStore(dataDir);
+  const hooks = withTags(pipeline, tagStore);
+  const waitIndexed: WaitIndexed = (tickets, ms) => pipeline.waitFor(tickets, ms);
+  const vfs = new Vfs({
+    dataDir,
+    hooks,
+    maxFileBytes: config.maxFileBytes,
+    sessionMessages: reader,
+    waitIndexed,
+  });
+  const uploads = new UploadStore({ dir: join(dataDir, 'uploads') });
+  const accounts = await openAccounts(config, pipeline, { vfs, tagStore, uploads });
+  accountStore.set(accounts);
+  const guard = new IndexGuard({ dataDir, lancedbUri: config.lancedbUri, store, pipeline, log });
+  await pipeline.start();
+  uploads.start();
+  await guard.atStart(onDisk);
+  return { embedder, store, pipeline, guard, accounts, reader, hooks, waitIndexed, tagStore, vfs, uploads };
+}
