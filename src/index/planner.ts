@@ -16,8 +16,11 @@
  */
 import type { MirrorState } from './mirror.js';
 
-/** `scan` is the reference index's only plan (src/search/scan-index.ts, used by unit tests). */
-export type PlanName = 'memory' | 'memory-int8' | 'lance-exact' | 'scan';
+/**
+ * `scan` is the reference index's only plan (src/search/scan-index.ts, used by unit tests);
+ * `pg-vector` and `pg-exact` are distributed mode's plans without the cache (src/storage/pg/search.ts).
+ */
+export type PlanName = 'memory' | 'memory-int8' | 'lance-exact' | 'scan' | 'pg-vector' | 'pg-exact';
 /** `baseline` forces the previous release's plan (benchmarks compare against it). */
 export type RequestedPlan = 'auto' | 'baseline';
 

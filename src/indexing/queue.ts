@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../storage/atomic.js';
 import { DIR_MODE, FILE_MODE } from '../storage/modes.js';
 
-const jobSchema = z.discriminatedUnion('type', [
+export const jobSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), account: z.string(), uri: z.string() }),
   z.object({ type: z.literal('remove'), account: z.string(), uri: z.string() }),
   z.object({ type: z.literal('move'), account: z.string(), from: z.string(), to: z.string() }),

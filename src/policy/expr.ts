@@ -1,7 +1,9 @@
 /**
- * Filter expressions: a small tree of frozen nodes over record fields, with exactly two interpreters —
- * {@link evaluate} (in memory) and {@link compileWhere} (a LanceDB `where` string). Every value that
- * reaches SQL goes through {@link quoteString} or {@link formatNumber}; field names come from a fixed list.
+ * Filter expressions: a small tree of frozen nodes over record fields, with three interpreters —
+ * {@link evaluate} (in memory), {@link compileWhere} (a LanceDB `where` string) and `compileSql`
+ * (./sql.ts: a parameterised PostgreSQL condition). Every value that reaches LanceDB's SQL goes
+ * through {@link quoteString} or {@link formatNumber}; field names come from a fixed list
+ * ({@link filterColumn}).
  */
 import { AppError, assertNever } from '../errors.js';
 import {
@@ -62,7 +64,8 @@ export function cmp(field: NumberField, op: '>=' | '<=', value: number): Expr {
   return Object.freeze({ kind: 'cmp', field, op, value });
 }
 
-const ROOT_URI = 'viking://';
+/** The root of every namespace: its subtree is every record. */
+export const ROOT_URI = 'viking://';
 
 function inSubtree(uri: string, root: string): boolean {
   return root === ROOT_URI || uri === root || uri.startsWith(`${root}/`);
@@ -213,8 +216,11 @@ export function formatNumber(value: number): string {
   return String(value);
 }
 
-/** A field's name for SQL: a filter field whose values are text (`=`, `IN`) or numbers (`>=`, `<=`). */
-function field(name: FilterField, text: boolean): string {
+/**
+ * A field's name for SQL (LanceDB's and PostgreSQL's): a filter field whose values are text (`=`,
+ * `IN`) or numbers (`>=`, `<=`). The only source of column names in compiled filters.
+ */
+export function filterColumn(name: FilterField, text: boolean): string {
   if (!FILTER_FIELDS.includes(name) || hasKind(name, 'string') !== text) {
     throw new AppError('INTERNAL', `${String(name)} is not a ${text ? 'text' : 'number'} filter field`);
   }
@@ -236,17 +242,17 @@ export function compileWhere(expr: Expr): string {
       return `(${expr.items.map(compileWhere).join(' OR ')})`;
     case 'eq':
       return expr.value === null
-        ? `${field(expr.field, true)} IS NULL`
-        : `${field(expr.field, true)} = ${quoteString(expr.value)}`;
+        ? `${filterColumn(expr.field, true)} IS NULL`
+        : `${filterColumn(expr.field, true)} = ${quoteString(expr.value)}`;
     case 'in':
-      return `${field(expr.field, true)} IN (${expr.values.map(quoteString).join(', ')})`;
+      return `${filterColumn(expr.field, true)} IN (${expr.values.map(quoteString).join(', ')})`;
     case 'subtree': {
-      const uri = field(expr.field, true);
+      const uri = filterColumn(expr.field, true);
       if (expr.root === ROOT_URI) return `${uri} IS NOT NULL`;
       return `(${uri} = ${quoteString(expr.root)} OR starts_with(${uri}, ${quoteString(`${expr.root}/`)}))`;
     }
     case 'cmp':
-      return `${field(expr.field, false)} ${expr.op} ${formatNumber(expr.value)}`;
+      return `${filterColumn(expr.field, false)} ${expr.op} ${formatNumber(expr.value)}`;
     default:
       return assertNever(expr);
   }

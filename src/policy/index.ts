@@ -5,3 +5,4 @@ export * from './uri.js';
 export * from './columns.js';
 export * from './expr.js';
 export * from './visibility.js';
+export * from './sql.js';

@@ -6,6 +6,7 @@
  * reference the planned indexes are held to (test/helpers/search-index-cases.ts), and it lets the
  * search service's unit tests run in milliseconds without LanceDB.
  */
+import { cosineDistance } from '../embedders/vector.js';
 import { rank, type Counted } from '../index/memory/bm25.js';
 import { queryTerms, words } from '../index/memory/tokens.js';
 import type { PlanReport } from '../index/planner.js';
@@ -25,20 +26,6 @@ function counted(record: IndexRecord, position: ReadonlyMap<string, number>): Co
     found = true;
   }
   return found ? { item: record, key: record.id, length: all.length, tfs } : null;
-}
-
-function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 1 : 1 - dot / Math.sqrt(na * nb);
 }
 
 export class ScanIndex implements SearchIndex {

@@ -1,0 +1,85 @@
+/**
+ * What the indexing pipeline needs of a durable job journal, whoever stores it: append a job, take a
+ * batch to apply, acknowledge what was applied. Two implementations: {@link LocalJournal} over the
+ * embedded mode's file queue (./queue.ts, one worker per data directory) and `PgJournal`
+ * (src/storage/pg/journal.ts: any number of workers on one PostgreSQL, claims with row locks and
+ * leases). Both hand out one account's jobs in order and to one worker at a time, so two jobs for
+ * one URI are never applied out of order or at once.
+ */
+import type { Job, JobQueue, QueueEntry } from './queue.js';
+
+/** The jobs waiting (pending or taken, not yet acknowledged) and when the oldest was appended. */
+export interface Backlog {
+  readonly depth: number;
+  /** Ms since the epoch, or null when nothing waits. */
+  readonly oldestAt: number | null;
+}
+
+export interface IndexJournal {
+  /** Appends a job; resolves with its sequence number once it is durable. */
+  append(job: Job): Promise<number>;
+  /**
+   * Up to `n` jobs for this worker to apply, oldest first; nobody else is given them (nor later jobs
+   * of their accounts) until they are acknowledged or released (or the worker's lease lapses).
+   */
+  take(n: number): Promise<QueueEntry[]>;
+  /** The jobs of `entries` (taken by this worker) are applied: they are never handed out again. */
+  ack(entries: readonly QueueEntry[]): Promise<void>;
+  /** Hands the jobs taken and not acknowledged back (a worker stopping between batches). */
+  release(): Promise<void>;
+  /** The backlog of one account, or of every account. */
+  backlog(account?: string): Promise<Backlog>;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded mode's queue as an {@link IndexJournal}. Its one worker takes jobs from the head of
+ * the queue; acknowledgements go in order (the queue records "done up to seq").
+ */
+export class LocalJournal implements IndexJournal {
+  /** Jobs handed out and not acknowledged: the head of the queue's pending jobs. */
+  private taken = 0;
+
+  constructor(private readonly queue: JobQueue) {}
+
+  append(job: Job): Promise<number> {
+    return this.queue.enqueue(job);
+  }
+
+  take(n: number): Promise<QueueEntry[]> {
+    const entries = this.queue.peek(this.taken + n).slice(this.taken);
+    this.taken += entries.length;
+    return Promise.resolve(entries);
+  }
+
+  async ack(entries: readonly QueueEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const head = this.queue.peek(entries.length).map((e) => e.seq);
+    const seqs = entries.map((e) => e.seq).sort((a, b) => a - b);
+    if (entries.length > this.taken || head.some((seq, i) => seq !== seqs[i])) {
+      throw new Error('the local journal acknowledges the oldest jobs taken, in order');
+    }
+    await this.queue.ack(seqs[seqs.length - 1] as number);
+    this.taken -= entries.length;
+  }
+
+  release(): Promise<void> {
+    this.taken = 0;
+    return Promise.resolve();
+  }
+
+  backlog(account?: string): Promise<Backlog> {
+    if (account === undefined) {
+      return Promise.resolve({ depth: this.queue.depth, oldestAt: this.queue.oldestEnqueuedAt });
+    }
+    const mine = (job: Job) => job.account === account;
+    return Promise.resolve({
+      depth: this.queue.pendingSeqs(mine).length,
+      oldestAt: this.queue.oldestEnqueuedAtOf(mine),
+    });
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The index journal on PostgreSQL (SPEC 14): the `index_jobs` table shared by every process. A job
+ * is durable once its INSERT commits (and `index_jobs` is notified, to wake idle workers). Workers
+ * claim jobs with `FOR UPDATE SKIP LOCKED` and a lease (`claimed_by`, `lease_until`) that they renew
+ * while they hold jobs; a job whose lease lapsed — its worker died — is claimed by another. Applied
+ * jobs are deleted (only by the worker that holds them).
+ *
+ * Order: one account's jobs go to one worker at a time, oldest first. A job is handed out only if
+ * every earlier job of its account is held by the same worker or handed out with it, so two jobs
+ * for one URI (or a file and its folder, or a move and anything else of the account) are never
+ * applied out of order or at once. The claim checks this against what it locked itself: a row
+ * another worker is claiming at the same moment (locked, not yet committed) blocks the later jobs of
+ * its account too. Accounts are the unit, not URIs: a job can touch a subtree (a folder removed, a
+ * move, an account rebuilt), and per-account order is what the single-worker queue gave.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Backlog, IndexJournal } from '../../indexing/journal.js';
+import { jobSchema, type Job, type QueueEntry } from '../../indexing/queue.js';
+import { int, type SqlDatabase } from './sql.js';
+
+/** The channel notified at every append. */
+export const JOBS_CHANNEL = 'index_jobs';
+
+export interface PgJournalOptions {
+  /** This worker's name in `claimed_by` (default: a fresh UUID). */
+  readonly workerId?: string;
+  /** How long a claim holds without renewal (default 30 s); renewed every third of it. */
+  readonly leaseMs?: number;
+}
+
+export const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * `$1` worker, `$2` batch size, `$3` lease in ms. `candidates` locks the oldest unclaimed (or lapsed)
+ * jobs whose account no other worker holds; `kept` drops every candidate with an earlier job of its
+ * account that is neither held by this worker nor among the candidates (another worker's claim in
+ * flight, a row SKIP LOCKED passed over).
+ */
+const CLAIM = `
+WITH candidates AS (
+  SELECT j.seq, j.account_id FROM index_jobs j
+  WHERE (j.claimed_by IS NULL OR j.lease_until < now())
+    AND NOT EXISTS (
+      SELECT 1 FROM index_jobs e
+      WHERE e.account_id = j.account_id AND e.seq < j.seq
+        AND e.claimed_by <> $1 AND e.lease_until >= now())
+  ORDER BY j.seq
+  LIMIT $2
+  FOR UPDATE OF j SKIP LOCKED
+), kept AS (
+  SELECT c.seq FROM candidates c
+  WHERE NOT EXISTS (
+    SELECT 1 FROM index_jobs e
+    WHERE e.account_id = c.account_id AND e.seq < c.seq
+      AND NOT (e.claimed_by IS NOT DISTINCT FROM $1 AND e.lease_until >= now())
+      AND e.seq NOT IN (SELECT seq FROM candidates))
+)
+UPDATE index_jobs j SET claimed_by = $1, lease_until = now() + $3 * interval '1 millisecond'
+FROM kept WHERE j.seq = kept.seq
+RETURNING j.seq, j.job`;
+
+export class PgJournal implements IndexJournal {
+  readonly workerId: string;
+  private readonly leaseMs: number;
+  private held = 0;
+  private renewal: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    options: PgJournalOptions = {},
+  ) {
+    this.workerId = options.workerId ?? randomUUID();
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  async append(job: Job): Promise<number> {
+    const valid = jobSchema.parse(job);
+    const { rows } = await this.db.query<{ seq: unknown }>(
+      `WITH j AS (INSERT INTO index_jobs (account_id, job) VALUES ($1, $2) RETURNING seq)
+       SELECT seq, pg_notify('${JOBS_CHANNEL}', seq::text) FROM j`,
+      [valid.account, JSON.stringify(valid)],
+    );
+    return int(rows[0]?.seq);
+  }
+
+  async take(n: number): Promise<QueueEntry[]> {
+    if (n <= 0) return [];
+    const { rows } = await this.db.query<{ seq: unknown; job: unknown }>(CLAIM, [
+      this.workerId,
+      n,
+      this.leaseMs,
+    ]);
+    const entries = rows
+      .map((row) => ({ seq: int(row.seq), job: jobSchema.parse(row.job) }))
+      .sort((a, b) => a.seq - b.seq);
+    this.held += entries.length;
+    this.renewWhileHolding();
+    return entries;
+  }
+
+  /** Deletes the jobs this worker still holds; one whose lease lapsed and went to another stays theirs. */
+  async ack(entries: readonly QueueEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.query('DELETE FROM index_jobs WHERE seq = ANY($1::bigint[]) AND claimed_by = $2', [
+      entries.map((e) => e.seq),
+      this.workerId,
+    ]);
+    this.held = Math.max(0, this.held - entries.length);
+    if (this.held === 0) this.stopRenewal();
+  }
+
+  async release(): Promise<void> {
+    this.held = 0;
+    this.stopRenewal();
+    await this.db.query('UPDATE index_jobs SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1', [
+      this.workerId,
+    ]);
+  }
+
+  /** Extends the lease of every job this worker holds (also one that lapsed and nobody took). */
+  async renew(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `WITH r AS (UPDATE index_jobs SET lease_until = now() + $2 * interval '1 millisecond'
+                  WHERE claimed_by = $1 RETURNING 1)
+       SELECT count(*)::int AS n FROM r`,
+      [this.workerId, this.leaseMs],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async backlog(account?: string): Promise<Backlog> {
+    const { rows } = await this.db.query<{ depth: number; oldest: unknown }>(
+      `SELECT count(*)::int AS depth, (extract(epoch FROM min(enqueued_at)) * 1000)::float8 AS oldest
+       FROM index_jobs WHERE $1::text IS NULL OR account_id = $1`,
+      [account ?? null],
+    );
+    const row = rows[0];
+    return { depth: row?.depth ?? 0, oldestAt: row?.oldest == null ? null : Math.round(Number(row.oldest)) };
+  }
+
+  /** Which of `seqs` are not applied yet (a request waiting for its jobs, on any process). */
+  async unfinished(seqs: readonly number[]): Promise<Set<number>> {
+    if (seqs.length === 0) return new Set();
+    const { rows } = await this.db.query<{ seq: unknown }>(
+      'SELECT seq FROM index_jobs WHERE seq = ANY($1::bigint[])',
+      [[...seqs]],
+    );
+    return new Set(rows.map((r) => int(r.seq)));
+  }
+
+  /** Stops renewing; the jobs still held are released, so another worker takes them at once. */
+  async close(): Promise<void> {
+    await this.release();
+  }
+
+  private renewWhileHolding(): void {
+    if (this.held === 0 || this.renewal !== null) return;
+    this.renewal = setInterval(
+      () => {
+        // A failed renewal is retried at the next tick; the lease covers two more of them.
+        this.renew().catch(() => undefined);
+      },
+      Math.max(10, Math.floor(this.leaseMs / 3)),
+    );
+    this.renewal.unref();
+  }
+
+  private stopRenewal(): void {
+    if (this.renewal !== null) clearInterval(this.renewal);
+    this.renewal = null;
+  }
+}
