@@ -6,7 +6,7 @@
  */
 import { AdminService } from './accounts/admin.js';
 import type { AccountStore } from './accounts/store.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { Vfs } from './fs/vfs.js';
 import type { Embedder } from './embedders/embedder.js';
 import type { IndexGuard } from './indexing/guard.js';
@@ -97,6 +97,12 @@ export async function buildServices(
   log: Logger,
   options: Pick<OpenIndexOptions, 'embedder'> = {},
 ): Promise<Services> {
+  if (config.databaseUrl !== undefined) {
+    // Never run the embedded mode while the operator believes the data is in PostgreSQL.
+    throw new ConfigError(
+      'DATABASE_URL: distributed mode is not served by this build yet (its storage is built, the server is not wired onto it: docs/SCALING.md); unset DATABASE_URL to run the embedded mode',
+    );
+  }
   const unlock = await lockDataDir(config.dataDir);
   try {
     return await assemble(config, log, unlock, options);
