@@ -16,8 +16,8 @@ import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { and, compileWhere, eq, HIT_COLUMNS, type Expr, type ScoredRow } from '../policy/index.js';
 import { recordSchema, toArrowTable } from './arrow.js';
-import { rank, type Counted } from './memory/bm25.js';
-import { MAX_TOKEN_CHARS, queryTerms, words } from './memory/tokens.js';
+import { countTerms, rank, type Counted } from './memory/bm25.js';
+import { MAX_TOKEN_CHARS, queryTerms } from './memory/tokens.js';
 import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
 import { searchableText } from './terms.js';
 
@@ -154,17 +154,8 @@ export async function lanceFullText(
   const position = new Map(terms.map((term, j) => [term, j]));
   const matches: Array<Counted<number>> = [];
   for (let i = 0; i < rows.numRows; i++) {
-    const all = words(z.string().parse(texts?.get(i)));
-    const tfs = new Int32Array(terms.length);
-    let found = false;
-    for (const word of all) {
-      const j = position.get(word);
-      if (j === undefined) continue;
-      tfs[j] = (tfs[j] as number) + 1;
-      found = true;
-    }
-    // A candidate the tokenizer does not confirm is not a match.
-    if (found) matches.push({ item: i, key: z.string().parse(ids?.get(i)), length: all.length, tfs });
+    const counted = countTerms(i, z.string().parse(ids?.get(i)), z.string().parse(texts?.get(i)), position);
+    if (counted !== null) matches.push(counted);
   }
   return rank(matches, terms.length, n, k).map(({ item, score }) => ({
     ...parseHit(rows.get(item)),

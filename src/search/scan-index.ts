@@ -7,26 +7,12 @@
  * search service's unit tests run in milliseconds without LanceDB.
  */
 import { cosineDistance } from '../embedders/vector.js';
-import { rank, type Counted } from '../index/memory/bm25.js';
-import { queryTerms, words } from '../index/memory/tokens.js';
+import { countTerms, rank } from '../index/memory/bm25.js';
+import { queryTerms } from '../index/memory/tokens.js';
 import type { PlanReport } from '../index/planner.js';
 import type { IndexRecord } from '../indexing/records.js';
 import { evaluate, hitOf, type Expr } from '../policy/index.js';
 import type { IndexHit, SearchIndex } from './types.js';
-
-/** A record holding one of the query's `terms` (by position), counted as BM25 needs; null if none. */
-function counted(record: IndexRecord, position: ReadonlyMap<string, number>): Counted<IndexRecord> | null {
-  const all = words(record.text);
-  const tfs = new Int32Array(position.size);
-  let found = false;
-  for (const word of all) {
-    const j = position.get(word);
-    if (j === undefined) continue;
-    tfs[j] = (tfs[j] as number) + 1;
-    found = true;
-  }
-  return found ? { item: record, key: record.id, length: all.length, tfs } : null;
-}
 
 export class ScanIndex implements SearchIndex {
   private readonly records = new Map<string, IndexRecord>();
@@ -61,7 +47,7 @@ export class ScanIndex implements SearchIndex {
     const terms = queryTerms(query);
     const position = new Map(terms.map((term, j) => [term, j]));
     const admitted = [...this.records.values()].filter((r) => evaluate(filter, r));
-    const matches = admitted.flatMap((r) => counted(r, position) ?? []);
+    const matches = admitted.flatMap((r) => countTerms(r, r.id, r.text, position) ?? []);
     const ranked = rank(matches, terms.length, admitted.length, k);
     return Promise.resolve(ranked.map(({ item, score }) => ({ ...hitOf(item), _score: score })));
   }

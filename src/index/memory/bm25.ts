@@ -8,6 +8,7 @@
  * its full-text index finds and a count. Scores are summed over the query's distinct words in their
  * order of first occurrence, so both backends give the same score bit for bit.
  */
+import { words } from './tokens.js';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -40,6 +41,28 @@ export interface Counted<T> {
   readonly key: string;
   readonly length: number;
   readonly tfs: ArrayLike<number>;
+}
+
+/**
+ * `text` counted against the query's words (`position`: word → its place in the query) as `rank`
+ * needs it; null when it holds none of them (a candidate the tokenizer does not confirm is no match).
+ */
+export function countTerms<T>(
+  item: T,
+  key: string,
+  text: string,
+  position: ReadonlyMap<string, number>,
+): Counted<T> | null {
+  const all = words(text);
+  const tfs = new Int32Array(position.size);
+  let found = false;
+  for (const word of all) {
+    const j = position.get(word);
+    if (j === undefined) continue;
+    tfs[j] = (tfs[j] as number) + 1;
+    found = true;
+  }
+  return found ? { item, key, length: all.length, tfs } : null;
 }
 
 /**

@@ -10,8 +10,8 @@
  * Equal distances are broken by id.
  */
 import { cosineDistance } from '../../embedders/vector.js';
-import { rank, type Counted } from '../../index/memory/bm25.js';
-import { queryTerms, words } from '../../index/memory/tokens.js';
+import { countTerms, rank, type Counted } from '../../index/memory/bm25.js';
+import { queryTerms } from '../../index/memory/tokens.js';
 import type { PlanName, PlanReport } from '../../index/planner.js';
 import { compileSql, HIT_COLUMNS, type Expr, type ScoredRow, type SqlParam } from '../../policy/index.js';
 import type { IndexHit, SearchIndex } from '../../search/types.js';
@@ -87,17 +87,9 @@ export class PgSearchIndex implements SearchIndex {
       const matches: Array<Counted<string>> = [];
       const { where, params } = admitted(filter);
       const n = await this.scan(tx, `SELECT id, text FROM index_records WHERE ${where}`, params, (row) => {
-        const all = words(String(row['text']));
-        const tfs = new Int32Array(terms.length);
-        let found = false;
-        for (const word of all) {
-          const j = position.get(word);
-          if (j === undefined) continue;
-          tfs[j] = (tfs[j] as number) + 1;
-          found = true;
-        }
         const id = String(row['id']);
-        if (found) matches.push({ item: id, key: id, length: all.length, tfs });
+        const counted = countTerms(id, id, String(row['text']), position);
+        if (counted !== null) matches.push(counted);
       });
       const ranked = rank(matches, terms.length, n, k);
       const hits = await this.hits(
