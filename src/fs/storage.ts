@@ -7,6 +7,7 @@
  * (built here), and run the same suite (test/storage/file-suite.ts).
  */
 import { AppError } from '../errors.js';
+import { validateId } from '../policy/ids.js';
 import { URI_PREFIX } from '../policy/uri.js';
 
 export type EntryKind = 'file' | 'folder';
@@ -84,6 +85,17 @@ export function segmentsOf(uri: string): string[] {
   const segments = rest.split('/');
   if (segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\u0000'))) throw badUri(uri);
   return segments;
+}
+
+/** Checks an entry's name before a storage uses it: a valid account id, a canonical URI's names. */
+export function checkKey(account_id: string, uri: string): string[] {
+  validateId(account_id, 'account_id');
+  return segmentsOf(uri);
+}
+
+/** Whether `inner` is `outer` or below it. */
+export function isAtOrBelow(inner: string, outer: string): boolean {
+  return inner === outer || outer === ROOT_URI || inner.startsWith(`${outer}/`);
 }
 
 function badUri(uri: string): Error {

@@ -9,13 +9,15 @@ import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoOf } from '../errors.js';
+import { validateId } from '../policy/ids.js';
 import {
+  checkKey,
   destinationExists,
   fileExists,
   folderAt,
   inTheWay,
+  isAtOrBelow,
   noEntry,
-  segmentsOf,
   tooLarge,
   type ChildEntry,
   type EntryInfo,
@@ -53,11 +55,12 @@ export class LocalFileStorage implements FileStorage {
   constructor(private readonly dataDir: string) {}
 
   private root(account_id: string): string {
+    validateId(account_id, 'account_id');
     return accountDir(this.dataDir, account_id);
   }
 
   private pathOf(account_id: string, uri: string): string {
-    segmentsOf(uri); // refuses what would leave the account
+    checkKey(account_id, uri); // refuses what would leave the account
     return pathOfUri(this.dataDir, account_id, uri);
   }
 
@@ -65,7 +68,7 @@ export class LocalFileStorage implements FileStorage {
     await mkdir(this.root(account_id), { recursive: true, mode: DIR_MODE });
   }
 
-  blocked(account_id: string, uri: string): Promise<boolean> {
+  async blocked(account_id: string, uri: string): Promise<boolean> {
     return linkOnTheWay(this.root(account_id), this.pathOf(account_id, uri));
   }
 
@@ -74,7 +77,7 @@ export class LocalFileStorage implements FileStorage {
     const info = await lstatOrNull(this.pathOf(account_id, uri));
     if (info === null) return null;
     const folder = info.isDirectory();
-    return { kind: folder ? 'folder' : 'file', size: folder ? 0 : info.size, mtime: info.mtime };
+    return { kind: folder ? 'folder' : 'file', size: folder ? 0 : info.size, mtime: new Date(info.mtimeMs) };
   }
 
   async read(account_id: string, uri: string, options: LookupOptions = {}): Promise<Buffer | null> {
@@ -82,7 +85,7 @@ export class LocalFileStorage implements FileStorage {
     return readNoFollow(this.pathOf(account_id, uri)).catch(() => null);
   }
 
-  write(account_id: string, uri: string, data: Buffer, options: StorageWriteOptions): Promise<number> {
+  async write(account_id: string, uri: string, data: Buffer, options: StorageWriteOptions): Promise<number> {
     const path = this.pathOf(account_id, uri);
     return this.mutex.run(path, async () => {
       if (await this.blocked(account_id, uri)) throw inTheWay(uri);
@@ -124,13 +127,13 @@ export class LocalFileStorage implements FileStorage {
     }
   }
 
-  move(account_id: string, from: string, to: string): Promise<void> {
+  async move(account_id: string, from: string, to: string): Promise<void> {
     const root = this.root(account_id);
     const source = this.pathOf(account_id, from);
     const target = this.pathOf(account_id, to);
     return this.mutex.run(source, async () => {
       if ((await this.stat(account_id, from)) === null) throw noEntry(from);
-      if (await this.blocked(account_id, to)) throw inTheWay(to);
+      if (isAtOrBelow(to, from) || (await this.blocked(account_id, to))) throw inTheWay(to);
       if ((await lstatOrNull(target)) !== null) throw destinationExists(to);
       try {
         if (dirname(target) !== root) await mkdirWithin(root, dirname(target));
@@ -141,7 +144,7 @@ export class LocalFileStorage implements FileStorage {
     });
   }
 
-  remove(account_id: string, uri: string): Promise<boolean> {
+  async remove(account_id: string, uri: string): Promise<boolean> {
     const path = this.pathOf(account_id, uri);
     return this.mutex.run(path, async () => {
       if ((await this.stat(account_id, uri)) === null) return false;
