@@ -8,7 +8,6 @@ import type { Tree } from './walk.js';
 
 /** What every operation needs: where the tree is stored, who to tell, and the limits. */
 export interface FsCore {
-  readonly dataDir: string;
   /** The tree itself (local files, or PostgreSQL in distributed mode). */
   readonly storage: FileStorage;
   readonly hooks: ContentHooks;

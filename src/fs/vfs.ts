@@ -35,7 +35,6 @@ export class Vfs {
 
   constructor(options: VfsOptions) {
     this.core = {
-      dataDir: options.dataDir,
       storage: options.storage ?? new LocalFileStorage(options.dataDir),
       hooks: options.hooks,
       maxFileBytes: options.maxFileBytes,

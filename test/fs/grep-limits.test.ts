@@ -13,7 +13,6 @@ beforeEach(async () => {
   await fs.vfs.initAccount('acme');
   await fs.vfs.ensureIdentity(alice);
   core = {
-    dataDir: fs.dataDir,
     storage: new LocalFileStorage(fs.dataDir),
     hooks: fs.hooks,
     maxFileBytes: 4 * 1024 * 1024,
