@@ -3,7 +3,6 @@
  * request its user and agent scope roots with their preset folders. Containers above the scope roots
  * (isolating policies) get nothing but the folder itself, which creating the scope root makes.
  */
-import { mkdir } from 'node:fs/promises';
 import {
   agentRootSegments,
   SCOPES,
@@ -11,31 +10,26 @@ import {
   validateId,
   type RequestContext,
 } from '../policy/index.js';
-import { mkdirWithin } from '../storage/atomic.js';
-import { DIR_MODE } from '../storage/modes.js';
-import { accountDir, pathOfUri } from '../storage/paths.js';
+import { LocalFileStorage } from '../storage/local-files.js';
+import type { FileStorage } from './storage.js';
 
 const USER_PRESETS = ['memories/preferences', 'memories/entities', 'memories/events'];
 const AGENT_PRESETS = ['memories/cases', 'memories/patterns', 'skills', 'instructions'];
 
-/** Creates `viking://resources`, `viking://user`, `viking://agent`, `viking://session`. Idempotent. */
-export async function initAccount(dataDir: string, account_id: string): Promise<void> {
+/**
+ * Creates the account's root and `viking://resources`, `viking://user`, `viking://agent`,
+ * `viking://session` in `storage` (or the local files under a DATA_DIR). Idempotent.
+ */
+export async function initAccount(storage: FileStorage | string, account_id: string): Promise<void> {
   validateId(account_id, 'account_id');
-  await mkdir(accountDir(dataDir, account_id), { recursive: true, mode: DIR_MODE });
-  await Promise.all(
-    SCOPES.map((scope) =>
-      mkdir(pathOfUri(dataDir, account_id, `viking://${scope}`), { recursive: true, mode: DIR_MODE }),
-    ),
-  );
+  const tree = typeof storage === 'string' ? new LocalFileStorage(storage) : storage;
+  await tree.createRoot(account_id);
+  await Promise.all(SCOPES.map((scope) => tree.mkdir(account_id, `viking://${scope}`)));
 }
 
-async function makePresets(dataDir: string, account_id: string, root: string[], presets: string[]) {
+async function makePresets(storage: FileStorage, account_id: string, root: string[], presets: string[]) {
   const rootUri = `viking://${root.join('/')}`;
-  await Promise.all(
-    presets.map((preset) =>
-      mkdirWithin(accountDir(dataDir, account_id), pathOfUri(dataDir, account_id, `${rootUri}/${preset}`)),
-    ),
-  );
+  await Promise.all(presets.map((preset) => storage.mkdir(account_id, `${rootUri}/${preset}`)));
 }
 
 /**
@@ -43,10 +37,10 @@ async function makePresets(dataDir: string, account_id: string, root: string[], 
  * (`NOT_FOUND` if the account was deleted meanwhile: only account creation makes that folder).
  * Idempotent.
  */
-export async function initIdentity(dataDir: string, ctx: RequestContext): Promise<void> {
+export async function initIdentity(storage: FileStorage, ctx: RequestContext): Promise<void> {
   const { effective, policy } = ctx;
-  await makePresets(dataDir, effective.account_id, userRootSegments(effective, policy), USER_PRESETS);
-  await makePresets(dataDir, effective.account_id, agentRootSegments(effective, policy), AGENT_PRESETS);
+  await makePresets(storage, effective.account_id, userRootSegments(effective, policy), USER_PRESETS);
+  await makePresets(storage, effective.account_id, agentRootSegments(effective, policy), AGENT_PRESETS);
 }
 
 /** Cache key of an initialised identity (the policy is part of where its roots are). */

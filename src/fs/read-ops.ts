@@ -1,12 +1,10 @@
 /** Read-only filesystem operations: ls, tree, stat, read, abstract, overview. */
-import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import { ABSTRACT_CHARS, childUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
-import { readTextNoFollow } from '../storage/links.js';
-import { pathOfUri } from '../storage/paths.js';
 import { resolveReadable } from './access.js';
 import { messageRefOf, messagesFolderOf } from './session-messages.js';
-import { isoTime, pathOf, requireStat, statOrNull, type FsCore } from './store.js';
+import type { LookupOptions } from './storage.js';
+import { isoTime, requireStat, treeOf, type FsCore } from './store.js';
 import { sliceLines } from './text.js';
 import { walk, type DirEntry } from './walk.js';
 
@@ -48,22 +46,32 @@ export interface StatResult {
 
 export const DEFAULT_NODE_LIMIT = 1000;
 
-/** A summary file's text, '' if there is none (a link there is not followed: it would leave the account). */
-async function readOptional(path: string): Promise<string> {
-  return (await readTextNoFollow(path).catch(() => null)) ?? '';
+/** A folder's summary file's text, '' if there is none (a link there is not followed: it would leave the account). */
+async function readSummary(
+  core: FsCore,
+  ctx: RequestContext,
+  folderUri: string,
+  file: '.abstract.md' | '.overview.md',
+  options: LookupOptions = {},
+): Promise<string> {
+  const uri = childUri(folderUri, file);
+  const data = await core.storage.read(ctx.effective.account_id, uri, options).catch(() => null);
+  return data?.toString('utf8') ?? '';
 }
 
 /** The listing entry of a walked entry; null if it vanished since its folder was read. */
-async function toLsEntry(entry: DirEntry, withRel: boolean): Promise<LsEntry | null> {
-  const info = await statOrNull(entry.path);
+async function toLsEntry(core: FsCore, ctx: RequestContext, entry: DirEntry, withRel: boolean) {
+  const listed = { listed: true };
+  const info = await core.storage.stat(ctx.effective.account_id, entry.resolved.uri, listed);
   if (info === null) return null;
-  const abstract = entry.isDir
-    ? (await readOptional(join(entry.path, '.abstract.md'))).slice(0, ABSTRACT_CHARS)
+  const isDir = info.kind === 'folder';
+  const abstract = isDir
+    ? (await readSummary(core, ctx, entry.resolved.uri, '.abstract.md', listed)).slice(0, ABSTRACT_CHARS)
     : '';
   const out: LsEntry = {
     uri: entry.resolved.uri,
-    size: info.isDirectory() ? 0 : info.size,
-    isDir: info.isDirectory(),
+    size: info.size,
+    isDir,
     modTime: isoTime(info.mtime),
     abstract,
   };
@@ -72,10 +80,25 @@ async function toLsEntry(entry: DirEntry, withRel: boolean): Promise<LsEntry | n
 }
 
 /** Listing entries of a page of walked entries (stat'ed and read together, in order). */
-async function toLsEntries(entries: readonly DirEntry[], withRel: true): Promise<TreeEntry[]>;
-async function toLsEntries(entries: readonly DirEntry[], withRel: boolean): Promise<LsEntry[]>;
-async function toLsEntries(entries: readonly DirEntry[], withRel: boolean): Promise<LsEntry[]> {
-  const out = await Promise.all(entries.map((e) => toLsEntry(e, withRel)));
+async function toLsEntries(
+  core: FsCore,
+  ctx: RequestContext,
+  entries: readonly DirEntry[],
+  withRel: true,
+): Promise<TreeEntry[]>;
+async function toLsEntries(
+  core: FsCore,
+  ctx: RequestContext,
+  entries: readonly DirEntry[],
+  withRel: boolean,
+): Promise<LsEntry[]>;
+async function toLsEntries(
+  core: FsCore,
+  ctx: RequestContext,
+  entries: readonly DirEntry[],
+  withRel: boolean,
+): Promise<LsEntry[]> {
+  const out = await Promise.all(entries.map((e) => toLsEntry(core, ctx, e, withRel)));
   return out.filter((e) => e !== null);
 }
 
@@ -83,10 +106,10 @@ async function toLsEntries(entries: readonly DirEntry[], withRel: boolean): Prom
 async function requireFolder(core: FsCore, ctx: RequestContext, raw: unknown) {
   const resolved = resolveReadable(ctx, raw);
   const info = await requireStat(core, ctx, resolved);
-  if (!info.isDirectory()) {
+  if (info.kind !== 'folder') {
     throw new AppError('FAILED_PRECONDITION', 'not a folder', { uri: resolved.uri });
   }
-  return { resolved, path: pathOf(core, ctx, resolved) };
+  return resolved;
 }
 
 /**
@@ -100,12 +123,12 @@ async function collect(
   maxDepth: number,
   options: PageOptions & { showAllHidden?: boolean },
 ): Promise<DirEntry[]> {
-  const { resolved, path } = await requireFolder(core, ctx, raw);
+  const resolved = await requireFolder(core, ctx, raw);
   const limit = options.nodeLimit ?? DEFAULT_NODE_LIMIT;
   let skip = options.offset ?? 0;
   const out: DirEntry[] = [];
   if (limit <= 0) return out;
-  for await (const entry of walk(ctx, resolved, path, {
+  for await (const entry of walk(treeOf(core, ctx), ctx, resolved, {
     maxDepth,
     showHidden: options.showAllHidden ?? false,
   })) {
@@ -156,12 +179,12 @@ export async function ls(
   }
   const entries = await collect(core, ctx, raw, recursive ? Number.POSITIVE_INFINITY : 1, options);
   if (options.simple === true) return entries.map((e) => e.resolved.uri as string);
-  return toLsEntries(entries, recursive);
+  return toLsEntries(core, ctx, entries, recursive);
 }
 
 export async function tree(core: FsCore, ctx: RequestContext, raw: unknown, options: TreeOptions = {}) {
   const entries = await collect(core, ctx, raw, Math.max(options.levelLimit ?? 3, 1), options);
-  return toLsEntries(entries, true);
+  return toLsEntries(core, ctx, entries, true);
 }
 
 /** Text of a virtual session message, or null if the URI is not one (or it does not exist). */
@@ -181,12 +204,8 @@ export async function stat(core: FsCore, ctx: RequestContext, raw: unknown): Pro
   }
   const message = await sessionMessage(core, ctx, resolved);
   if (message !== null) {
-    const log = pathOfUri(
-      core.dataDir,
-      ctx.effective.account_id,
-      `viking://session/${resolved.segments[1] ?? ''}/messages.jsonl`,
-    );
-    const modTime = (await statOrNull(log))?.mtime ?? new Date();
+    const log = `viking://session/${resolved.segments[1] ?? ''}/messages.jsonl`;
+    const modTime = (await core.storage.stat(ctx.effective.account_id, log))?.mtime ?? new Date();
     return {
       uri: resolved.uri,
       name,
@@ -196,8 +215,8 @@ export async function stat(core: FsCore, ctx: RequestContext, raw: unknown): Pro
     };
   }
   const info = await requireStat(core, ctx, resolved);
-  const size = info.isDirectory() ? 0 : info.size;
-  return { uri: resolved.uri, name, size, isDir: info.isDirectory(), modTime: isoTime(info.mtime) };
+  const isDir = info.kind === 'folder';
+  return { uri: resolved.uri, name, size: info.size, isDir, modTime: isoTime(info.mtime) };
 }
 
 export async function read(core: FsCore, ctx: RequestContext, raw: unknown, offset = 0, limit?: number) {
@@ -205,11 +224,11 @@ export async function read(core: FsCore, ctx: RequestContext, raw: unknown, offs
   const message = await sessionMessage(core, ctx, resolved);
   if (message !== null) return sliceLines(message, offset, limit);
   const info = await requireStat(core, ctx, resolved);
-  if (info.isDirectory())
+  if (info.kind === 'folder')
     throw new AppError('FAILED_PRECONDITION', 'a folder has no content', { uri: resolved.uri });
-  const text = await readTextNoFollow(pathOf(core, ctx, resolved));
-  if (text === null) throw new AppError('NOT_FOUND', 'no such file or folder', { uri: resolved.uri });
-  return sliceLines(text, offset, limit);
+  const data = await core.storage.read(ctx.effective.account_id, resolved.uri);
+  if (data === null) throw new AppError('NOT_FOUND', 'no such file or folder', { uri: resolved.uri });
+  return sliceLines(data.toString('utf8'), offset, limit);
 }
 
 /** A folder's `.abstract.md` or `.overview.md` ('' if it has none); a file → 412. */
@@ -219,6 +238,6 @@ export async function folderSummary(
   raw: unknown,
   file: '.abstract.md' | '.overview.md',
 ) {
-  const { path } = await requireFolder(core, ctx, raw);
-  return readOptional(join(path, file));
+  const resolved = await requireFolder(core, ctx, raw);
+  return readSummary(core, ctx, resolved.uri, file);
 }

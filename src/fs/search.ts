@@ -3,13 +3,12 @@
  * request is bounded (files, bytes, matching time, matches; patterns are linear-time, see patterns.ts)
  * and grep gives the event loop back every few milliseconds, so other requests wait at most a slice.
  */
-import { readFile } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RequestContext, ResolvedUri } from '../policy/index.js';
 import { AppError } from '../errors.js';
 import { resolveReadable } from './access.js';
 import { compileGlob, compileGrepPattern, type Matcher } from './patterns.js';
-import { pathOf, requireStat, statOrNull, type FsCore } from './store.js';
+import { requireStat, treeOf, type FsCore } from './store.js';
 import { isIndexableText } from './text.js';
 import { walk } from './walk.js';
 
@@ -57,7 +56,8 @@ const READ_WINDOW = 16;
 
 interface GrepFile {
   readonly uri: string;
-  readonly path: string;
+  /** Reached by listing its folder (see LookupOptions), not named by the request. */
+  readonly listed: boolean;
 }
 
 /** The readable files at or below a readable URI, in walk order (a file URI: just that file). */
@@ -67,14 +67,13 @@ async function* filesUnder(
   resolved: ResolvedUri,
 ): AsyncGenerator<GrepFile> {
   const info = await requireStat(core, ctx, resolved);
-  const path = pathOf(core, ctx, resolved);
-  if (!info.isDirectory()) {
-    yield { uri: resolved.uri, path };
+  if (info.kind !== 'folder') {
+    yield { uri: resolved.uri, listed: false };
     return;
   }
   const options = { maxDepth: Number.POSITIVE_INFINITY, showHidden: false };
-  for await (const entry of walk(ctx, resolved, path, options)) {
-    if (!entry.isDir) yield { uri: entry.resolved.uri, path: entry.path };
+  for await (const entry of walk(treeOf(core, ctx), ctx, resolved, options)) {
+    if (!entry.isDir) yield { uri: entry.resolved.uri, listed: true };
   }
 }
 
@@ -108,23 +107,31 @@ const READ_AHEAD_MAX_BYTES = 1024 * 1024;
 /** A file grep may read: its size, and its content if small enough to read ahead. */
 type Pending = { readonly size: number; content: Buffer | null } | null;
 
+/** Where grep reads: the storage and the account. */
+interface Source {
+  readonly core: FsCore;
+  readonly account_id: string;
+}
+
 /** A text file's content (null: binary, unreadable or gone). */
-async function textOf(path: string): Promise<Buffer | null> {
-  const content = await readFile(path).catch(() => null);
+async function textOf(source: Source, file: GrepFile): Promise<Buffer | null> {
+  const { storage } = source.core;
+  const content = await storage.read(source.account_id, file.uri, file).catch(() => null);
   return content === null || !isIndexableText(content) ? null : content;
 }
 
 /** A regular file within the size limit (read ahead if small), else null. */
-async function pendingOf(path: string, maxBytes: number): Promise<Pending> {
-  const info = await statOrNull(path);
-  if (info === null || !info.isFile() || info.size > maxBytes) return null;
+async function pendingOf(source: Source, file: GrepFile): Promise<Pending> {
+  const info = await source.core.storage.stat(source.account_id, file.uri, file);
+  if (info === null || info.kind !== 'file' || info.size > source.core.maxFileBytes) return null;
   if (info.size > READ_AHEAD_MAX_BYTES) return { size: info.size, content: null };
-  const content = await textOf(path);
+  const content = await textOf(source, file);
   return content === null ? null : { size: content.length, content };
 }
 
 /** The state of one grep: its matches and what it has spent. */
 interface Scan {
+  readonly source: Source;
   readonly regex: Matcher;
   readonly limits: GrepLimits;
   readonly limit: number;
@@ -185,7 +192,7 @@ async function scanWindow(scan: Scan, window: GrepFile[], pending: Pending[]): P
     if (content === null) {
       // A large file, read now: waiting for the disk is not matching time.
       scan.spentMs += performance.now() - scan.sliceStart;
-      content = await textOf(file.path);
+      content = await textOf(scan.source, file);
       scan.sliceStart = performance.now();
     }
     if (content !== null) await matchLines(scan, file.uri, content);
@@ -209,6 +216,7 @@ export async function grep(
   const regex = compileGrepPattern(request.pattern, request.caseInsensitive ?? false);
   const limit = Math.min(request.nodeLimit ?? DEFAULT_SEARCH_LIMIT, limits.matches);
   const scan: Scan = {
+    source: { core, account_id: ctx.effective.account_id },
     regex,
     limits,
     limit,
@@ -222,7 +230,7 @@ export async function grep(
   const cap = { reached: false };
   const files = firstFiles(filesUnder(core, ctx, resolved), limits.files, cap);
   for await (const window of windows(files, READ_WINDOW)) {
-    const pending = await Promise.all(window.map((file) => pendingOf(file.path, core.maxFileBytes)));
+    const pending = await Promise.all(window.map((file) => pendingOf(scan.source, file)));
     scan.sliceStart = performance.now();
     const more = await scanWindow(scan, window, pending);
     scan.spentMs += performance.now() - scan.sliceStart;
@@ -243,15 +251,15 @@ export async function glob(core: FsCore, ctx: RequestContext, request: GlobReque
   const resolved = resolveReadable(ctx, request.uri ?? 'viking://');
   const matcher = compileGlob(request.pattern);
   const info = await requireStat(core, ctx, resolved);
-  if (!info.isDirectory()) throw new AppError('FAILED_PRECONDITION', 'not a folder', { uri: resolved.uri });
+  if (info.kind !== 'folder')
+    throw new AppError('FAILED_PRECONDITION', 'not a folder', { uri: resolved.uri });
   const limit = request.nodeLimit ?? DEFAULT_SEARCH_LIMIT;
   // Without `**` a pattern cannot match deeper than its own number of names.
   const maxDepth = request.pattern.includes('**')
     ? Number.POSITIVE_INFINITY
     : request.pattern.split('/').length;
   const matches: string[] = [];
-  const path = pathOf(core, ctx, resolved);
-  for await (const entry of walk(ctx, resolved, path, { maxDepth, showHidden: true })) {
+  for await (const entry of walk(treeOf(core, ctx), ctx, resolved, { maxDepth, showHidden: true })) {
     if (matches.length >= limit) break;
     if (matcher.test(entry.rel)) matches.push(entry.resolved.uri);
   }

@@ -1,42 +1,24 @@
-/** Disk access shared by the filesystem operations: paths of canonical URIs, stats, error mapping. */
-import type { Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
-import { AppError, errnoOf } from '../errors.js';
+/** What the filesystem operations share: the storage of the tree, the hooks, limits, and 404s. */
+import { AppError } from '../errors.js';
 import type { RequestContext, ResolvedUri } from '../policy/index.js';
 import type { ContentHooks, WaitIndexed } from '../hooks.js';
-import { KeyedMutex } from '../storage/atomic.js';
-import { linkOnTheWay } from '../storage/links.js';
-import { accountDir, pathOfUri } from '../storage/paths.js';
 import type { SessionMessageReader } from './session-messages.js';
+import type { EntryInfo, FileStorage } from './storage.js';
+import type { Tree } from './walk.js';
 
-/** What every operation needs: where data lives, who to tell, and the limits. */
+/** What every operation needs: where the tree is stored, who to tell, and the limits. */
 export interface FsCore {
-  readonly dataDir: string;
+  /** The tree itself (local files, or PostgreSQL in distributed mode). */
+  readonly storage: FileStorage;
   readonly hooks: ContentHooks;
   readonly maxFileBytes: number;
   readonly sessionMessages: SessionMessageReader | undefined;
   readonly waitIndexed: WaitIndexed | undefined;
-  /** Serialises writes per file path. */
-  readonly mutex: KeyedMutex;
 }
 
-/** The effective account's folder: tenant writes create folders only below it (see mkdirWithin). */
-export function accountRoot(core: FsCore, ctx: RequestContext): string {
-  return accountDir(core.dataDir, ctx.effective.account_id);
-}
-
-export function pathOf(core: FsCore, ctx: RequestContext, resolved: ResolvedUri): string {
-  return pathOfUri(core.dataDir, ctx.effective.account_id, resolved.uri);
-}
-
-/** lstat, or null if nothing (usable) is there. Symlinks are never followed or shown. */
-export async function statOrNull(path: string): Promise<Stats | null> {
-  try {
-    const info = await lstat(path);
-    return info.isFile() || info.isDirectory() ? info : null;
-  } catch {
-    return null;
-  }
+/** The tree of the effective account, for walks. */
+export function treeOf(core: FsCore, ctx: RequestContext): Tree {
+  return { storage: core.storage, account_id: ctx.effective.account_id };
 }
 
 export function notFound(resolved: ResolvedUri): AppError {
@@ -44,27 +26,21 @@ export function notFound(resolved: ResolvedUri): AppError {
 }
 
 /** Stat of an existing entry (after the access check), else 404; nothing is reached through a link. */
-export async function requireStat(core: FsCore, ctx: RequestContext, resolved: ResolvedUri): Promise<Stats> {
-  const path = pathOf(core, ctx, resolved);
-  const info = (await linkOnTheWay(accountRoot(core, ctx), path)) ? null : await statOrNull(path);
+export async function requireStat(
+  core: FsCore,
+  ctx: RequestContext,
+  resolved: ResolvedUri,
+): Promise<EntryInfo> {
+  const info = await core.storage.stat(ctx.effective.account_id, resolved.uri);
   if (info === null) throw notFound(resolved);
   return info;
 }
 
 /** For writes, moves and removals: 409 if the path leads through a link (it would leave the account). */
 export async function requireNoLink(core: FsCore, ctx: RequestContext, resolved: ResolvedUri): Promise<void> {
-  if (await linkOnTheWay(accountRoot(core, ctx), pathOf(core, ctx, resolved))) {
+  if (await core.storage.blocked(ctx.effective.account_id, resolved.uri)) {
     throw new AppError('CONFLICT', 'a file or folder is in the way', { uri: resolved.uri });
   }
-}
-
-/** Maps a node error of a write to a SPEC 12 code (a file standing where a folder must be, …). */
-export function mapWriteError(error: unknown, resolved: ResolvedUri): never {
-  const code = errnoOf(error);
-  if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTEMPTY') {
-    throw new AppError('CONFLICT', 'a file or folder is in the way', { uri: resolved.uri });
-  }
-  throw error;
 }
 
 export function isoTime(date: Date): string {

@@ -6,17 +6,20 @@
  */
 import type { ContentHooks, WaitIndexed } from '../hooks.js';
 import type { RequestContext } from '../policy/index.js';
-import { KeyedMutex } from '../storage/atomic.js';
 import { storageFaultOf } from '../storage/faults.js';
+import { LocalFileStorage } from '../storage/local-files.js';
 import { identityKey, initAccount, initIdentity } from './init.js';
 import * as reads from './read-ops.js';
 import * as search from './search.js';
 import type { SessionMessageReader } from './session-messages.js';
+import type { FileStorage } from './storage.js';
 import type { FsCore } from './store.js';
 import * as writes from './write-ops.js';
 
 export interface VfsOptions {
   dataDir: string;
+  /** Where the tree is kept; default: the local files under `dataDir`. */
+  storage?: FileStorage;
   hooks: ContentHooks;
   /** Largest file content accepted by write/append (413 above). */
   maxFileBytes: number;
@@ -32,18 +35,17 @@ export class Vfs {
 
   constructor(options: VfsOptions) {
     this.core = {
-      dataDir: options.dataDir,
+      storage: options.storage ?? new LocalFileStorage(options.dataDir),
       hooks: options.hooks,
       maxFileBytes: options.maxFileBytes,
       sessionMessages: options.sessionMessages,
       waitIndexed: options.waitIndexed,
-      mutex: new KeyedMutex(),
     };
   }
 
   /** Creates an account's scope folders. */
   initAccount(account_id: string): Promise<void> {
-    return initAccount(this.core.dataDir, account_id);
+    return initAccount(this.core.storage, account_id);
   }
 
   /**
@@ -55,7 +57,7 @@ export class Vfs {
     const key = identityKey(ctx);
     if (this.initialised.has(key)) return;
     try {
-      await initIdentity(this.core.dataDir, ctx);
+      await initIdentity(this.core.storage, ctx);
     } catch (error) {
       if (storageFaultOf(error) !== null) return;
       throw error;

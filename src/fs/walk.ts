@@ -6,12 +6,10 @@
  * `viking://user/U/agent` is a shape error. A container's listing therefore skips that intermediate
  * level and shows the scope roots below it directly (`viking://user/U/agent/A`, rel path `agent/A`).
  */
-import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { canRead, childUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
 import { tryResolveCanonical } from './access.js';
 import { isHiddenName, isInternalName } from './names.js';
+import type { ChildEntry, FileStorage } from './storage.js';
 
 /**
  * A readable entry, known from its folder's listing alone: nothing is stat'ed or read until a caller
@@ -21,7 +19,6 @@ export interface DirEntry {
   readonly resolved: ResolvedUri;
   /** Path relative to the listed folder, `/`-separated. */
   readonly rel: string;
-  readonly path: string;
   readonly isDir: boolean;
 }
 
@@ -32,20 +29,20 @@ export interface WalkOptions {
   readonly showHidden: boolean;
 }
 
+/** Where a walk reads folders: the storage and the account whose tree it is. */
+export interface Tree {
+  readonly storage: FileStorage;
+  readonly account_id: string;
+}
+
 /** A folder's entries sorted by name (a stable order, so pages by offset do not overlap). */
-async function entriesOf(path: string): Promise<Dirent[]> {
-  try {
-    const list = await readdir(path, { withFileTypes: true });
-    return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  } catch {
-    // A folder removed while listing simply has no children.
-    return [];
-  }
+async function entriesOf(tree: Tree, uri: string): Promise<ChildEntry[]> {
+  const list = await tree.storage.list(tree.account_id, uri);
+  return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 interface Folder {
   readonly uri: string;
-  readonly path: string;
   readonly atAccountRoot: boolean;
   /** Look through one unresolvable level (a container's intermediate folder). */
   readonly collapse: boolean;
@@ -56,13 +53,18 @@ interface Folder {
  * resolved and checked only when reached). A container's intermediate level holds only scope roots:
  * it is read up front, and its readable entries take its place.
  */
-async function childrenOf(ctx: RequestContext, dir: Folder, prefix: string): Promise<Iterable<DirEntry>> {
-  const children = readableOf(ctx, dir, prefix, await entriesOf(dir.path));
+async function childrenOf(
+  tree: Tree,
+  ctx: RequestContext,
+  dir: Folder,
+  prefix: string,
+): Promise<Iterable<DirEntry>> {
+  const children = readableOf(ctx, dir, prefix, await entriesOf(tree, dir.uri));
   if (!dir.collapse) return entriesIn(children);
   const out: DirEntry[] = [];
   for (const child of children) {
     if ('entry' in child) out.push(child.entry);
-    else out.push(...(await childrenOf(ctx, child.collapse, `${child.rel}/`)));
+    else out.push(...(await childrenOf(tree, ctx, child.collapse, `${child.rel}/`)));
   }
   return out;
 }
@@ -77,36 +79,29 @@ function* readableOf(
   ctx: RequestContext,
   dir: Folder,
   prefix: string,
-  dirents: readonly Dirent[],
+  children: readonly ChildEntry[],
 ): Generator<Child> {
-  for (const dirent of dirents) {
-    if (isInternalName(dirent.name, dir.atAccountRoot)) continue;
-    // Symlinks and other special files are never shown or followed.
-    if (!dirent.isFile() && !dirent.isDirectory()) continue;
-    const rel = prefix + dirent.name;
-    const path = join(dir.path, dirent.name);
-    const uri = childUri(dir.uri, dirent.name);
+  // Storages list files and folders only: links and special files are never shown or followed.
+  for (const child of children) {
+    if (isInternalName(child.name, dir.atAccountRoot)) continue;
+    const rel = prefix + child.name;
+    const isDir = child.kind === 'folder';
+    const uri = childUri(dir.uri, child.name);
     const resolved = tryResolveCanonical(ctx, uri);
     if (resolved === null) {
-      if (dir.collapse && dirent.isDirectory())
-        yield { collapse: { uri, path, atAccountRoot: false, collapse: false }, rel };
-    } else if (canRead(ctx, resolved)) yield { entry: { resolved, rel, path, isDir: dirent.isDirectory() } };
+      if (dir.collapse && isDir) yield { collapse: { uri, atAccountRoot: false, collapse: false }, rel };
+    } else if (canRead(ctx, resolved)) yield { entry: { resolved, rel, isDir } };
   }
 }
 
 /** The readable children of a readable folder, in name order. */
-export function listChildren(
-  ctx: RequestContext,
-  dir: ResolvedUri,
-  dirPath: string,
-): Promise<Iterable<DirEntry>> {
+export function listChildren(tree: Tree, ctx: RequestContext, dir: ResolvedUri): Promise<Iterable<DirEntry>> {
   const folder = {
     uri: dir.uri,
-    path: dirPath,
     atAccountRoot: dir.segments.length === 0,
     collapse: dir.is_container,
   };
-  return childrenOf(ctx, folder, '');
+  return childrenOf(tree, ctx, folder, '');
 }
 
 /**
@@ -115,20 +110,20 @@ export function listChildren(
  * reached are read.
  */
 export async function* walk(
+  tree: Tree,
   ctx: RequestContext,
   dir: ResolvedUri,
-  dirPath: string,
   options: WalkOptions,
   depth = 1,
   prefix = '',
 ): AsyncGenerator<DirEntry> {
-  for (const entry of await listChildren(ctx, dir, dirPath)) {
+  for (const entry of await listChildren(tree, ctx, dir)) {
     const name = entry.rel.slice(entry.rel.lastIndexOf('/') + 1);
     if (!entry.isDir && !options.showHidden && isHiddenName(name)) continue;
     const rel = prefix + entry.rel;
     yield { ...entry, rel };
     if (entry.isDir && depth < options.maxDepth) {
-      yield* walk(ctx, entry.resolved, entry.path, options, depth + 1, `${rel}/`);
+      yield* walk(tree, ctx, entry.resolved, options, depth + 1, `${rel}/`);
     }
   }
 }

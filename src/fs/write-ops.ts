@@ -4,22 +4,12 @@
  * will enqueue index jobs first asks the indexer to admit it (backpressure), after validation and
  * before anything is written; with `wait: true` it returns once its own jobs are applied.
  */
-import { readFile, rename, rm as remove } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type IndexTickets } from '../hooks.js';
 import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
-import { mkdirWithin, writeFileAtomic } from '../storage/atomic.js';
 import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
-import {
-  accountRoot,
-  mapWriteError,
-  notFound,
-  pathOf,
-  requireNoLink,
-  statOrNull,
-  type FsCore,
-} from './store.js';
+import { destinationExists, foldersAbove, tooLarge } from './storage.js';
+import { notFound, requireNoLink, type FsCore } from './store.js';
 
 /** `create` (OpenViking's third mode) writes a new file and refuses an existing one. */
 export type WriteMode = 'replace' | 'append' | 'create';
@@ -47,32 +37,10 @@ async function waitIndexed(core: FsCore, tickets: IndexTickets, options: WaitOpt
   await core.waitIndexed(tickets, (options.timeout ?? DEFAULT_WAIT_TIMEOUT_S) * 1000);
 }
 
-function tooLarge(resolved: ResolvedUri, max: number): AppError {
-  return new AppError('PAYLOAD_TOO_LARGE', `a file may hold at most ${max} bytes`, {
-    uri: resolved.uri,
-    max_bytes: max,
-  });
-}
-
-async function writeBytes(
-  core: FsCore,
-  root: string,
-  target: { resolved: ResolvedUri; path: string },
-  data: Buffer,
-  mode: WriteMode,
-) {
-  const { resolved, path } = target;
-  const info = await statOrNull(path);
-  if (info?.isDirectory() === true)
-    throw new AppError('CONFLICT', 'a folder exists at this URI', { uri: resolved.uri });
-  if (mode === 'create' && info !== null)
-    throw new AppError('ALREADY_EXISTS', 'the file already exists', { uri: resolved.uri });
-  const next = mode === 'append' && info !== null ? Buffer.concat([await readFile(path), data]) : data;
-  if (next.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
-  await writeFileAtomic(path, next, { within: root }).catch((error: unknown) =>
-    mapWriteError(error, resolved),
-  );
-  return next.length;
+/** Stores the bytes (see FileStorage.write for what is refused); returns the file's new size. */
+function writeBytes(core: FsCore, ctx: RequestContext, resolved: ResolvedUri, data: Buffer, mode: WriteMode) {
+  const options = { mode, maxBytes: core.maxFileBytes };
+  return core.storage.write(ctx.effective.account_id, resolved.uri, data, options);
 }
 
 /** Writes a file (creating it and its parents) and tells the indexer. */
@@ -80,12 +48,10 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   const resolved = resolveWritable(ctx, request.uri);
   const mode = request.mode ?? 'replace';
   const data = Buffer.from(request.content, 'utf8');
-  if (data.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
+  if (data.length > core.maxFileBytes) throw tooLarge(resolved.uri, core.maxFileBytes);
   await requireNoLink(core, ctx, resolved);
   admit(core, ctx);
-  const path = pathOf(core, ctx, resolved);
-  const root = accountRoot(core, ctx);
-  const size = await core.mutex.run(path, () => writeBytes(core, root, { resolved, path }, data, mode));
+  const size = await writeBytes(core, ctx, resolved, data, mode);
   const tickets = await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
   await waitIndexed(core, tickets, request);
   return { uri: resolved.uri as string, mode, size };
@@ -101,17 +67,19 @@ export interface BatchFile {
 async function checkPlacement(
   core: FsCore,
   ctx: RequestContext,
-  targets: readonly { resolved: ResolvedUri; path: string }[],
+  targets: readonly { resolved: ResolvedUri }[],
 ) {
-  const root = accountRoot(core, ctx);
-  const files = new Set(targets.map((t) => t.path));
+  const account_id = ctx.effective.account_id;
+  const files = new Set<string>(targets.map((t) => t.resolved.uri));
   const checked = new Set<string>();
-  for (const { resolved, path } of targets) {
-    if ((await statOrNull(path))?.isDirectory() === true)
+  for (const { resolved } of targets) {
+    if ((await core.storage.stat(account_id, resolved.uri))?.kind === 'folder')
       throw new AppError('CONFLICT', 'a folder exists at this URI', { uri: resolved.uri });
-    for (let dir = dirname(path); dir.length > root.length && !checked.has(dir); dir = dirname(dir)) {
+    // The folders above, deepest first, below the account root.
+    for (const dir of foldersAbove(resolved.uri).slice(1).reverse()) {
+      if (checked.has(dir)) break;
       checked.add(dir);
-      if (files.has(dir) || (await statOrNull(dir))?.isFile() === true)
+      if (files.has(dir) || (await core.storage.stat(account_id, dir))?.kind === 'file')
         throw new AppError('CONFLICT', 'a file stands where a folder must be', { uri: resolved.uri });
     }
   }
@@ -127,16 +95,15 @@ export async function writeMany(core: FsCore, ctx: RequestContext, files: readon
   const targets = files.map((file) => {
     const resolved = resolveWritable(ctx, file.uri);
     const data = Buffer.from(file.content, 'utf8');
-    if (data.length > core.maxFileBytes) throw tooLarge(resolved, core.maxFileBytes);
-    return { resolved, path: pathOf(core, ctx, resolved), data };
+    if (data.length > core.maxFileBytes) throw tooLarge(resolved.uri, core.maxFileBytes);
+    return { resolved, data };
   });
   for (const { resolved } of targets) await requireNoLink(core, ctx, resolved);
   await checkPlacement(core, ctx, targets);
   admit(core, ctx);
-  const root = accountRoot(core, ctx);
   const tickets: number[] = [];
   for (const target of targets) {
-    await core.mutex.run(target.path, () => writeBytes(core, root, target, target.data, 'replace'));
+    await writeBytes(core, ctx, target.resolved, target.data, 'replace');
     tickets.push(...(await core.hooks.fileWritten(ctx.effective.account_id, target.resolved.uri)));
   }
   return { uris: targets.map((t) => t.resolved.uri as string), tickets: tickets as IndexTickets };
@@ -152,22 +119,18 @@ export async function mkdir(
 ) {
   const resolved = resolveWritable(ctx, raw);
   await requireNoLink(core, ctx, resolved);
-  const path = pathOf(core, ctx, resolved);
-  if ((await statOrNull(path))?.isFile() === true) {
+  const account_id = ctx.effective.account_id;
+  if ((await core.storage.stat(account_id, resolved.uri))?.kind === 'file') {
     throw new AppError('CONFLICT', 'a file exists at this URI', { uri: resolved.uri });
   }
   // Only a description is indexed; a bare folder enqueues nothing.
   if (description !== undefined) admit(core, ctx);
-  const root = accountRoot(core, ctx);
-  if (path !== root) await mkdirWithin(root, path).catch((error: unknown) => mapWriteError(error, resolved));
+  await core.storage.mkdir(account_id, resolved.uri);
   if (description !== undefined) {
     const abstract = resolveUri(childUri(resolved.uri, '.abstract.md'), null, ctx.policy);
     const data = Buffer.from(description, 'utf8');
-    if (data.length > core.maxFileBytes) throw tooLarge(abstract, core.maxFileBytes);
-    const target = pathOf(core, ctx, abstract);
-    await core.mutex.run(target, () =>
-      writeBytes(core, root, { resolved: abstract, path: target }, data, 'replace'),
-    );
+    if (data.length > core.maxFileBytes) throw tooLarge(abstract.uri, core.maxFileBytes);
+    await writeBytes(core, ctx, abstract, data, 'replace');
     await waitIndexed(core, await core.hooks.fileWritten(ctx.effective.account_id, abstract.uri), wait);
   }
   return description === undefined
@@ -185,16 +148,16 @@ export async function rm(
 ) {
   const resolved = resolveRemovable(ctx, raw);
   await requireNoLink(core, ctx, resolved);
-  const path = pathOf(core, ctx, resolved);
-  const info = await statOrNull(path);
+  const account_id = ctx.effective.account_id;
+  const info = await core.storage.stat(account_id, resolved.uri);
   if (info === null) return { uri: resolved.uri as string, deleted: false };
-  if (info.isDirectory() && !recursive) {
+  if (info.kind === 'folder' && !recursive) {
     throw new AppError('FAILED_PRECONDITION', 'a folder is removed only with recursive=true', {
       uri: resolved.uri,
     });
   }
   admit(core, ctx);
-  await core.mutex.run(path, () => remove(path, { recursive: true, force: true }));
+  await core.storage.remove(account_id, resolved.uri);
   await waitIndexed(core, await core.hooks.removed(ctx.effective.account_id, resolved.uri), wait);
   return { uri: resolved.uri as string, deleted: true };
 }
@@ -230,19 +193,11 @@ export async function mv(
   }
   await requireNoLink(core, ctx, from);
   await requireNoLink(core, ctx, to);
-  const source = pathOf(core, ctx, from);
-  const target = pathOf(core, ctx, to);
-  if ((await statOrNull(source)) === null) throw notFound(from);
-  if ((await statOrNull(target)) !== null) {
-    throw new AppError('ALREADY_EXISTS', 'the destination exists', { uri: to.uri });
-  }
+  const account_id = ctx.effective.account_id;
+  if ((await core.storage.stat(account_id, from.uri)) === null) throw notFound(from);
+  if ((await core.storage.stat(account_id, to.uri)) !== null) throw destinationExists(to.uri);
   admit(core, ctx);
-  await core.mutex
-    .run(source, async () => {
-      await mkdirWithin(accountRoot(core, ctx), dirname(target));
-      await rename(source, target);
-    })
-    .catch((error: unknown) => mapWriteError(error, to));
+  await core.storage.move(account_id, from.uri, to.uri);
   await waitIndexed(core, await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri), wait);
   // `from`/`to` are the names OpenViking's mv answers with.
   return {

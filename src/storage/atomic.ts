@@ -3,7 +3,7 @@
  * below a root that must already exist, and a keyed async mutex.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { AppError, errnoOf } from '../errors.js';
 import { DIR_MODE, FILE_MODE } from './modes.js';
@@ -40,6 +40,8 @@ export async function mkdirWithin(root: string, dir: string): Promise<void> {
 export interface WriteOptions {
   /** Create missing parent folders only below this existing folder (see {@link mkdirWithin}). */
   readonly within?: string;
+  /** Never replace an existing entry: fails with EEXIST instead (a hard link, atomic as a rename). */
+  readonly exclusive?: boolean;
 }
 
 /**
@@ -62,7 +64,10 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    if (options.exclusive === true) {
+      await link(temp, path);
+      await rm(temp, { force: true });
+    } else await rename(temp, path);
   } catch (error) {
     // Whatever failed (a full disk fails the write, not the open), no temporary file is left behind.
     // On a read-only disk the removal fails as well; the error that matters is the first one.

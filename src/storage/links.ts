@@ -31,6 +31,11 @@ export async function linkOnTheWay(root: string, path: string): Promise<boolean>
 
 /** The text of the regular file at `path` (not followed if it is a link), or null if there is none. */
 export async function readTextNoFollow(path: string): Promise<string | null> {
+  return (await readNoFollow(path))?.toString('utf8') ?? null;
+}
+
+/** The bytes of the regular file at `path` (not followed if it is a link), or null if there is none. */
+export async function readNoFollow(path: string): Promise<Buffer | null> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -41,7 +46,7 @@ export async function readTextNoFollow(path: string): Promise<string | null> {
     throw error;
   }
   try {
-    return (await handle.stat()).isFile() ? await handle.readFile('utf8') : null;
+    return (await handle.stat()).isFile() ? await handle.readFile() : null;
   } finally {
     await handle.close();
   }

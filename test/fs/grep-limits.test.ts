@@ -1,5 +1,5 @@
 /** The limits of one grep (files, bytes, matching time, matches) and the `truncated` flag they set. */
-import { KeyedMutex } from '../../src/storage/atomic.js';
+import { LocalFileStorage } from '../../src/storage/local-files.js';
 import type { FsCore } from '../../src/fs/store.js';
 import { grep, GREP_LIMITS, type GrepLimits } from '../../src/fs/search.js';
 import { createTestFs, ctxOf, type TestFs } from '../helpers/vfs.js';
@@ -13,12 +13,11 @@ beforeEach(async () => {
   await fs.vfs.initAccount('acme');
   await fs.vfs.ensureIdentity(alice);
   core = {
-    dataDir: fs.dataDir,
+    storage: new LocalFileStorage(fs.dataDir),
     hooks: fs.hooks,
     maxFileBytes: 4 * 1024 * 1024,
     sessionMessages: undefined,
     waitIndexed: undefined,
-    mutex: new KeyedMutex(),
   };
 });
 afterEach(() => fs.cleanup());

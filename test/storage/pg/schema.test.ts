@@ -18,6 +18,9 @@ describe('schema 0001: files and sessions', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();
+    // Every row's parent exists (0004_files.sql): the account's root and the scope folder first.
+    await put(db.pool, 'viking://', null, 'folder');
+    await put(db.pool, 'viking://resources', 'viking://', 'folder');
   });
   afterAll(async () => {
     await db.drop();
@@ -95,6 +98,30 @@ describe('schema 0001: files and sessions', () => {
     ).rejects.toMatchObject({
       code: '23514',
     });
+  });
+
+  test.each([
+    [
+      'a parent that is not the URI without its last name',
+      'viking://resources/p/q',
+      'viking://resources',
+      '23514',
+    ],
+    ['a root that is not viking://', 'viking://resources/r', null, '23514'],
+    ['a missing parent', 'viking://resources/none/x', 'viking://resources/none', '23503'],
+  ] as const)('0004: a row with %s is refused', async (_name, uri, parent, code) => {
+    await expect(put(db.pool, uri, parent, 'folder')).rejects.toMatchObject({ code });
+  });
+
+  test('0004: removing a folder takes every row below it (ON DELETE CASCADE)', async () => {
+    await put(db.pool, 'viking://resources/gone', 'viking://resources', 'folder');
+    await put(db.pool, 'viking://resources/gone/in', 'viking://resources/gone', 'folder');
+    await put(db.pool, 'viking://resources/gone/in/f.md', 'viking://resources/gone/in', 'file', 'f');
+    await query(db.pool, "DELETE FROM files WHERE uri = 'viking://resources/gone'");
+    const { rows } = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM files WHERE uri LIKE 'viking://resources/gone%'",
+    );
+    expect(rows).toEqual([{ n: 0 }]);
   });
 
   test('appends from several processes to one session: every acknowledged message, numbered 0..n-1 without gaps', async () => {
