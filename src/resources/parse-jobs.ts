@@ -102,7 +102,10 @@ let pool: WorkerPool | undefined;
  * started with other bounds is replaced: closed now if idle, else left to finish what it runs (its
  * idle workers do not keep the process alive).
  */
-export function configureParsePool(next: ParsePoolSettings): void {
+export function configureParsePool(given: ParsePoolSettings): void {
+  // Only the pool's own fields: a caller may pass a wider object (the configuration's parse settings).
+  const { workers, maxQueue, maxQueuePerAccount, maxWaitMs, memoryMb } = given;
+  const next = { workers, maxQueue, maxQueuePerAccount, maxWaitMs, memoryMb };
   if (JSON.stringify(next) === JSON.stringify(settings)) return;
   settings = next;
   const old = pool;
