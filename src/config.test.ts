@@ -39,6 +39,20 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10_000,
       databaseUrl: undefined,
       role: 'all',
+      parse: {
+        // One core stays for the event loop; at most 4.
+        workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
+        maxQueue: 32,
+        maxQueuePerAccount: 8,
+        maxWaitMs: 10_000,
+        memoryMb: 256,
+        timeoutMs: 20_000,
+        archiveTimeoutMs: 60_000,
+        maxPdfPages: 2000,
+        maxHtmlDepth: 1000,
+        zipMaxEntries: 10_000,
+        zipMaxRatio: 200,
+      },
     });
   });
 
@@ -74,6 +88,17 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_S: '3',
       DATABASE_URL: 'postgres://vs:pw@db.internal:5432/vikingscope',
       ROLE: 'worker',
+      PARSE_WORKERS: '2',
+      PARSE_QUEUE: '10',
+      PARSE_QUEUE_PER_ACCOUNT: '3',
+      PARSE_QUEUE_WAIT_S: '2',
+      PARSE_MEMORY_MB: '128',
+      PARSE_TIMEOUT_S: '5',
+      PARSE_ARCHIVE_TIMEOUT_S: '30',
+      PDF_MAX_PAGES: '50',
+      HTML_MAX_DEPTH: '100',
+      ZIP_MAX_ENTRIES: '500',
+      ZIP_MAX_RATIO: '50',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -111,7 +136,25 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 3_000,
       databaseUrl: 'postgres://vs:pw@db.internal:5432/vikingscope',
       role: 'worker',
+      parse: {
+        workers: 2,
+        maxQueue: 10,
+        maxQueuePerAccount: 3,
+        maxWaitMs: 2_000,
+        memoryMb: 128,
+        timeoutMs: 5_000,
+        archiveTimeoutMs: 30_000,
+        maxPdfPages: 50,
+        maxHtmlDepth: 100,
+        zipMaxEntries: 500,
+        zipMaxRatio: 50,
+      },
     });
+  });
+
+  test('an account may not have more conversions waiting than the whole queue holds', () => {
+    const { parse } = loadConfig({ PARSE_QUEUE: '4', PARSE_QUEUE_PER_ACCOUNT: '16' });
+    expect([parse.maxQueue, parse.maxQueuePerAccount]).toEqual([4, 4]);
   });
 
   test.each(['postgres://postgres@127.0.0.1:5432/vs', 'postgresql://u:p@[::1]/vs?sslmode=require'])(
@@ -168,6 +211,17 @@ describe('loadConfig', () => {
     [{ FIRST_REQUEST_TIMEOUT_S: '-1' }, 'FIRST_REQUEST_TIMEOUT_S'],
     [{ SHUTDOWN_TIMEOUT_S: 'never' }, 'SHUTDOWN_TIMEOUT_S'],
     [{ ROLE: 'leader', DATABASE_URL: 'postgres://db/vs' }, 'ROLE'],
+    [{ PARSE_WORKERS: '0' }, 'PARSE_WORKERS'],
+    [{ PARSE_QUEUE: '-1' }, 'PARSE_QUEUE'],
+    [{ PARSE_QUEUE_PER_ACCOUNT: '0' }, 'PARSE_QUEUE_PER_ACCOUNT'],
+    [{ PARSE_QUEUE_WAIT_S: '0' }, 'PARSE_QUEUE_WAIT_S'],
+    [{ PARSE_MEMORY_MB: '8' }, 'PARSE_MEMORY_MB'],
+    [{ PARSE_TIMEOUT_S: 'long' }, 'PARSE_TIMEOUT_S'],
+    [{ PARSE_ARCHIVE_TIMEOUT_S: '-5' }, 'PARSE_ARCHIVE_TIMEOUT_S'],
+    [{ PDF_MAX_PAGES: '1.5' }, 'PDF_MAX_PAGES'],
+    [{ HTML_MAX_DEPTH: '0' }, 'HTML_MAX_DEPTH'],
+    [{ ZIP_MAX_ENTRIES: '65535' }, 'ZIP_MAX_ENTRIES'],
+    [{ ZIP_MAX_RATIO: 'many' }, 'ZIP_MAX_RATIO'],
   ])('%j is a ConfigError naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

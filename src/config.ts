@@ -5,6 +5,12 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import {
+  DEFAULT_DOCUMENT_LIMITS,
+  DEFAULT_PARSE_POOL,
+  type ParsePoolSettings,
+} from './resources/parse-jobs.js';
+import { DEFAULT_MAX_RATIO } from './resources/zip.js';
 
 const MIB = 1024 * 1024;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -23,6 +29,10 @@ const byteCount = (fallback: number) =>
     .min(1024)
     .max(1024 * MIB)
     .default(fallback);
+
+/** A whole number within [min, max]. */
+const integer = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 /** A duration in seconds (fractions allowed, for tests), at most a day. */
 const seconds = (fallback: number) => z.coerce.number().positive().max(86_400).default(fallback);
@@ -67,6 +77,19 @@ const EnvSchema = z.object({
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
   ROLE: z.enum(ROLES).default('all'),
+  // Parsing uploads in worker threads (README "Archive and document limits").
+  PARSE_WORKERS: integer(1, 64, DEFAULT_PARSE_POOL.workers),
+  PARSE_QUEUE: integer(0, 100_000, DEFAULT_PARSE_POOL.maxQueue),
+  PARSE_QUEUE_PER_ACCOUNT: integer(1, 100_000, DEFAULT_PARSE_POOL.maxQueuePerAccount),
+  PARSE_QUEUE_WAIT_S: seconds(DEFAULT_PARSE_POOL.maxWaitMs / 1000),
+  PARSE_MEMORY_MB: integer(16, 16_384, DEFAULT_PARSE_POOL.memoryMb),
+  PARSE_TIMEOUT_S: seconds(DEFAULT_DOCUMENT_LIMITS.timeoutMs / 1000),
+  PARSE_ARCHIVE_TIMEOUT_S: seconds(DEFAULT_DOCUMENT_LIMITS.archiveTimeoutMs / 1000),
+  PDF_MAX_PAGES: integer(1, 1_000_000, DEFAULT_DOCUMENT_LIMITS.maxPdfPages),
+  HTML_MAX_DEPTH: integer(1, 100_000, DEFAULT_DOCUMENT_LIMITS.maxHtmlDepth),
+  // A zip without ZIP64 counts its entries in 16 bits (0xffff itself announces ZIP64).
+  ZIP_MAX_ENTRIES: integer(1, 65_534, 10_000),
+  ZIP_MAX_RATIO: integer(1, 100_000, DEFAULT_MAX_RATIO),
 });
 
 export interface Config {
@@ -127,6 +150,37 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** What this process does in distributed mode; always `all` in the embedded mode. */
   readonly role: Role;
+  /** Bounds of parsing uploads (zip, PDF, HTML) in worker threads. */
+  readonly parse: ParseSettings;
+}
+
+/** The parse pool's bounds, and those of each document and archive it reads. */
+export interface ParseSettings extends ParsePoolSettings {
+  /** One document's conversion, and inflating one archive. */
+  readonly timeoutMs: number;
+  /** All the conversions of one archive together. */
+  readonly archiveTimeoutMs: number;
+  readonly maxPdfPages: number;
+  readonly maxHtmlDepth: number;
+  readonly zipMaxEntries: number;
+  /** How many times its compressed size an archive entry over 64 KiB may expand. */
+  readonly zipMaxRatio: number;
+}
+
+function parseSettings(e: z.output<typeof EnvSchema>): ParseSettings {
+  return {
+    workers: e.PARSE_WORKERS,
+    maxQueue: e.PARSE_QUEUE,
+    maxQueuePerAccount: Math.min(e.PARSE_QUEUE_PER_ACCOUNT, e.PARSE_QUEUE),
+    maxWaitMs: e.PARSE_QUEUE_WAIT_S * 1000,
+    memoryMb: e.PARSE_MEMORY_MB,
+    timeoutMs: e.PARSE_TIMEOUT_S * 1000,
+    archiveTimeoutMs: e.PARSE_ARCHIVE_TIMEOUT_S * 1000,
+    maxPdfPages: e.PDF_MAX_PAGES,
+    maxHtmlDepth: e.HTML_MAX_DEPTH,
+    zipMaxEntries: e.ZIP_MAX_ENTRIES,
+    zipMaxRatio: e.ZIP_MAX_RATIO,
+  };
 }
 
 /** An OpenAI-compatible chat model: `LLM_BASE_URL`, `LLM_API_KEY`, `LLM_MODEL`. */
@@ -218,6 +272,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_S * 1000,
     databaseUrl: e.DATABASE_URL,
     role: e.ROLE,
+    parse: parseSettings(e),
   });
 }
 

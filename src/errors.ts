@@ -122,6 +122,8 @@ interface DetailsOfCode {
   };
   RESOURCE_EXHAUSTED: Subject &
     Retry & {
+      /** The cap that was reached (e.g. documents one account may have waiting to be converted). */
+      readonly limit?: number;
       readonly max_index_lag_s?: number;
       readonly indexing_paused?: string;
     };

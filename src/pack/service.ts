@@ -13,14 +13,16 @@ import { AppError, type ErrorDetails } from '../errors.js';
 import type { Vfs } from '../fs/index.js';
 import { resolveUri, type RequestContext } from '../policy/index.js';
 import { ImportSkips } from '../resources/import-rule.js';
-import { readZip, type ZipEntry } from '../resources/zip.js';
+import { parsingFor } from '../resources/parse-jobs.js';
+import { readZip, type ZipEntry, type ZipLimits } from '../resources/zip.js';
 import { applyConflictPolicy, checkVectorMode, conflictPolicy, exists, vectorMode } from './conflict.js';
 import { relPathOf, rootNameOf, zipPathOf } from './layout.js';
 
 /** Reads an upload of the caller's account by its `temp_file_id`. */
 export type UploadBytes = (ctx: RequestContext, temp_file_id: string) => Promise<Uint8Array>;
 
-export interface PackLimits {
+/** The limits of a pack; an upload is also read within the zip reader's ratio and deadline. */
+export interface PackLimits extends Pick<ZipLimits, 'maxRatio' | 'timeoutMs'> {
   /** Files and folders in one pack. */
   readonly maxEntries: number;
   /** Largest file (the filesystem's own limit). */
@@ -114,12 +116,8 @@ export class PackService {
 
   /** The entries of an uploaded pack, read by the defensive zip reader within the pack limits. */
   async entries(ctx: RequestContext, temp_file_id: string): Promise<ZipEntry[]> {
-    const { limits } = this.deps;
-    return readZip(await this.deps.readUpload(ctx, temp_file_id), {
-      maxEntries: limits.maxEntries,
-      maxEntryBytes: limits.maxEntryBytes,
-      maxTotalBytes: limits.maxTotalBytes,
-    });
+    const bytes = await this.deps.readUpload(ctx, temp_file_id);
+    return parsingFor(ctx.effective.account_id, () => readZip(bytes, this.deps.limits));
   }
 
   /**

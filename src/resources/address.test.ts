@@ -36,6 +36,20 @@ test.each([
   '64:ff9b:1::a00:1',
   '64:ff9b:1::808:808',
   '64:ff9b:1:ffff::1',
+  // Teredo (refused whole), 6to4 and ISATAP embedding a non-public IPv4 (issue 23)
+  '2001::1',
+  '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+  '2001:0:ffff:ffff:ffff:ffff:ffff:ffff',
+  '2002:7f00:1::1',
+  '2002:a9fe:a9fe::',
+  '2002:a00:1:1:0:5efe:808:808',
+  'fe80::5efe:127.0.0.1',
+  'fe80::5efe:a9fe:a9fe',
+  '2606:4700::5efe:10.0.0.1',
+  '2606:4700::200:5efe:192.168.1.1',
+  '2606:4700::200:5efe:a9fe:a9fe',
+  '2606:4700::5efe:0:1',
+  '2002:808:808:1:0:5efe:a00:1',
   'not-an-ip',
 ])('%s is refused', (address) => {
   expect(isPublicAddress(address)).toBe(false);
@@ -51,6 +65,11 @@ test.each([
   '::ffff:0:8.8.8.8',
   '64:ff9b::808:808',
   '64:ff9b:2::1',
+  '2001:4860:4860::8888',
+  '2001:1::1',
+  '2606:4700::200:5efe:8.8.8.8',
+  '2606:4700::5efe:808:808',
+  '2002:808:808::5efe:1.1.1.1',
 ])('%s is public', (address) => {
   expect(isPublicAddress(address)).toBe(true);
 });

@@ -2,8 +2,12 @@
  * The parsing tasks run in worker threads (worker-pool.ts, parse-worker.ts), and the one place their
  * outcomes become AppErrors: each limit a document or archive meets is a 4xx naming that limit, a
  * task past its deadline or out of memory is a 413 naming that bound, and too many conversions at
- * once a 429. The pool is one per process, started on first use; its workers exit with the process.
+ * once a 429. The pool is one per process, started on first use with the settings the server was
+ * configured with (src/config.ts, {@link configureParsePool}); its workers exit with the process.
+ * Each task is charged to the account whose request runs it ({@link parsingFor}): waiting tasks are
+ * taken fairly across accounts, and one account may only have so many waiting.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -67,23 +71,70 @@ export function archiveBudget(limits: DocumentLimits): ArchiveBudget {
   };
 }
 
-/** Heap of each parse worker: a task needing more is refused (413) without touching the server's. */
-export const WORKER_MEMORY_MB = 256;
-/** Conversions waiting for a worker before more are refused with 429. */
-const MAX_QUEUE = 32;
+/** The parse pool's bounds (settings PARSE_WORKERS, PARSE_QUEUE, … in src/config.ts). */
+export interface ParsePoolSettings {
+  /** Conversions running at once, one per worker thread. */
+  readonly workers: number;
+  /** Conversions waiting for a worker, in all; past it a 429. */
+  readonly maxQueue: number;
+  /** Conversions of one account waiting for a worker; past it a 429 naming this limit. */
+  readonly maxQueuePerAccount: number;
+  /** How long a conversion may wait for a worker before it is a 429. */
+  readonly maxWaitMs: number;
+  /** Heap of each worker: a task needing more is refused (413) without touching the server's. */
+  readonly memoryMb: number;
+}
 
+export const DEFAULT_PARSE_POOL: ParsePoolSettings = {
+  // One core stays for the event loop.
+  workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
+  maxQueue: 32,
+  maxQueuePerAccount: 8,
+  maxWaitMs: 10_000,
+  memoryMb: 256,
+};
+
+let settings = DEFAULT_PARSE_POOL;
 let pool: WorkerPool | undefined;
+
+/**
+ * Sets the bounds of the parse pool (the server does, from its configuration). A pool already
+ * started with other bounds is replaced: closed now if idle, else left to finish what it runs (its
+ * idle workers do not keep the process alive).
+ */
+export function configureParsePool(given: ParsePoolSettings): void {
+  // Only the pool's own fields: a caller may pass a wider object (the configuration's parse settings).
+  const { workers, maxQueue, maxQueuePerAccount, maxWaitMs, memoryMb } = given;
+  const next = { workers, maxQueue, maxQueuePerAccount, maxWaitMs, memoryMb };
+  if (JSON.stringify(next) === JSON.stringify(settings)) return;
+  settings = next;
+  const old = pool;
+  pool = undefined;
+  if (old !== undefined && old.load.running + old.load.queued === 0) void old.close();
+}
 
 function parsePool(): WorkerPool {
   pool ??= new WorkerPool({
     source: PARSE_WORKER_SOURCE,
     workerData: { modules: workerModules() },
-    // One core stays for the event loop.
-    size: Math.max(1, Math.min(4, availableParallelism() - 1)),
-    maxQueue: MAX_QUEUE,
-    memoryMb: WORKER_MEMORY_MB,
+    size: settings.workers,
+    maxQueue: settings.maxQueue,
+    maxQueuePerKey: settings.maxQueuePerAccount,
+    maxWaitMs: settings.maxWaitMs,
+    memoryMb: settings.memoryMb,
   });
   return pool;
+}
+
+/** The account the parse tasks started inside {@link parsingFor} are charged to. */
+const chargedTo = new AsyncLocalStorage<string>();
+
+/**
+ * Runs `work` with every parse task it starts charged to `account` (fair turns, per-account cap).
+ * @example await parsingFor(ctx.effective.account_id, () => readZip(bytes, limits))
+ */
+export function parsingFor<T>(account: string, work: () => Promise<T>): Promise<T> {
+  return chargedTo.run(account, work);
 }
 
 /** What a worker reported as a refusal (see parse-worker.ts). */
@@ -115,14 +166,22 @@ function poolError(failure: PoolFailure, what: string, timeoutMs: number, file?:
         timeout_s: timeoutMs / 1000,
       });
     case 'memory':
-      return new AppError('PAYLOAD_TOO_LARGE', `${what} needs more than ${WORKER_MEMORY_MB} MiB to read`, {
+      return new AppError('PAYLOAD_TOO_LARGE', `${what} needs more than ${settings.memoryMb} MiB to read`, {
         ...subject,
-        max_memory_mb: WORKER_MEMORY_MB,
+        max_memory_mb: settings.memoryMb,
       });
     case 'busy':
       return new AppError('RESOURCE_EXHAUSTED', 'too many documents are being converted; retry shortly', {
         retry_after_s: 1,
       });
+    case 'key_busy': {
+      const limit = settings.maxQueuePerAccount;
+      return new AppError(
+        'RESOURCE_EXHAUSTED',
+        `too many documents of this account are waiting to be converted (at most ${limit}); retry shortly`,
+        { limit, retry_after_s: 1 },
+      );
+    }
     case 'crashed':
       return new AppError('INTERNAL', `${what} could not be read: ${failure.message}`);
   }
@@ -138,7 +197,8 @@ export async function runTask(
   options: { timeoutMs: number; file?: string },
 ): Promise<unknown> {
   try {
-    const reply = await parsePool().run(task, { timeoutMs: options.timeoutMs });
+    const key = chargedTo.getStore() ?? '';
+    const reply = await parsePool().run(task, { timeoutMs: options.timeoutMs, key });
     if (reply.ok) return reply.value;
     throw new TaskRefused(refusalSchema.parse(reply.error));
   } catch (error) {

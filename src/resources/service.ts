@@ -18,7 +18,7 @@ import type { UploadStore } from '../uploads/store.js';
 import { archiveDocuments } from './archive.js';
 import { convertFile, stemOf, type Converted } from './convert.js';
 import { fetchUrl, type FetchOptions } from './fetch-url.js';
-import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './parse-jobs.js';
+import { DEFAULT_DOCUMENT_LIMITS, parsingFor, type DocumentLimits } from './parse-jobs.js';
 import type { AddResourceRequest } from './request.js';
 import { folderSummaries } from './summary.js';
 import { looksLikeZip, readZip, type ZipLimits } from './zip.js';
@@ -102,7 +102,7 @@ export class ResourceService {
     const to = request.to ? this.target(ctx, request.to) : undefined;
     const parent = request.parent ? await this.requireFolder(ctx, request.parent) : undefined;
     const source = await this.load(ctx, request);
-    const plan = await this.plan(source, request);
+    const plan = await parsingFor(ctx.effective.account_id, () => this.plan(source, request));
     const { root, existed } = await this.rootUri(ctx, { to, parent }, plan.rootName);
     const written = await vfs
       .writeMany(ctx, filesOf(root, plan, request.reason))

@@ -84,3 +84,25 @@ test('a task that waits for a worker longer than maxWaitMs is refused as `busy`'
   expect(p.load).toEqual({ running: 1, queued: 0 });
   await expect(running).resolves.toMatchObject({ ok: true });
 });
+
+test("one key's many waiting tasks do not delay another key's: it runs next", async () => {
+  const p = pool({ size: 1, maxQueue: 16 });
+  const finished: string[] = [];
+  const run = (key: string, echo: string) =>
+    p.run({ spin: 50, echo }, { timeoutMs: 5000, key }).then(() => finished.push(echo));
+  const tasks = ['a1', 'a2', 'a3', 'a4', 'a5'].map((echo) => run('acme', echo));
+  tasks.push(run('other', 'b1'));
+  await Promise.all(tasks);
+  expect(finished).toEqual(['a1', 'b1', 'a2', 'a3', 'a4', 'a5']);
+});
+
+test('past maxQueuePerKey a key is refused as `key_busy` while other keys still queue', async () => {
+  const p = pool({ size: 1, maxQueue: 8, maxQueuePerKey: 2 });
+  const running = p.run({ spin: 200 }, { timeoutMs: 5000, key: 'acme' });
+  const waiting = [1, 2].map(() => p.run({}, { timeoutMs: 5000, key: 'acme' }));
+  await expect(p.run({}, { timeoutMs: 5000, key: 'acme' })).rejects.toMatchObject({ kind: 'key_busy' });
+  const other = p.run({ echo: 'other' }, { timeoutMs: 5000, key: 'other' });
+  expect(p.load).toEqual({ running: 1, queued: 3 });
+  await expect(other).resolves.toMatchObject({ value: { echo: 'other' } });
+  await Promise.all([running, ...waiting]);
+});

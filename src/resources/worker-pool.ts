@@ -2,15 +2,19 @@
  * A small pool of worker threads for work whose cost an uploader controls (inflating archives,
  * reading PDFs, converting HTML), so that work never runs on the event loop every tenant shares.
  * Bounded on every side: at most `size` tasks run at once and `maxQueue` wait, each at most
- * `maxWaitMs` (past either a task is refused as `busy`); each task has a deadline, and a worker past it is terminated — the only way to
- * stop synchronous work — and replaced by a fresh one on the next task; each worker's heap is capped
- * with `resourceLimits`, so a task that needs more kills only its own worker.
+ * `maxWaitMs` (past either a task is refused as `busy`), of which at most `maxQueuePerKey` for one
+ * key (an account; past it `key_busy`); waiting tasks are taken fairly across keys (fair-queue.ts),
+ * so one account's many tasks do not delay another's by all of them. Each task has a deadline, and a
+ * worker past it is terminated — the only way to stop synchronous work — and replaced by a fresh one
+ * on the next task; each worker's heap is capped with `resourceLimits`, so a task that needs more
+ * kills only its own worker.
  *
  * Workers run plain JavaScript evaluated from a string (as the scan threads do, src/index/memory/
  * threads.ts), so they run the same way from the compiled build and from the TypeScript sources
  * under test. The source receives `{ id, task }` messages and answers `{ id, ok, value | error }`.
  */
 import { Worker } from 'node:worker_threads';
+import { FairQueue } from './fair-queue.js';
 
 export interface WorkerPoolOptions {
   /** The worker's JavaScript (CommonJS, `require` available). */
@@ -20,6 +24,8 @@ export interface WorkerPoolOptions {
   readonly size: number;
   /** Tasks waiting for a worker; past it {@link WorkerPool.run} fails with `busy`. */
   readonly maxQueue: number;
+  /** Tasks of one key waiting; past it {@link WorkerPool.run} fails with `key_busy` (default maxQueue). */
+  readonly maxQueuePerKey?: number;
   /** How long a task may wait for a worker before it fails with `busy` (default 10 s). */
   readonly maxWaitMs?: number;
   /** Heap of each worker (V8's old generation), in MiB. */
@@ -31,12 +37,17 @@ export interface TaskOptions {
   readonly timeoutMs: number;
   /** Buffers moved to the worker instead of copied (the caller must not use them afterwards). */
   readonly transfer?: readonly ArrayBuffer[];
+  /** Who the task is for (an account): waiting tasks are taken fairly across keys (default ''). */
+  readonly key?: string;
 }
 
 const DEFAULT_MAX_WAIT_MS = 10_000;
 
-/** Why a task produced no answer: past its deadline, out of memory, the worker died, or no room. */
-export type PoolFailureKind = 'deadline' | 'memory' | 'crashed' | 'busy';
+/**
+ * Why a task produced no answer: past its deadline, out of memory, the worker died, or no room (in
+ * the whole queue or in time: `busy`; among its key's waiting tasks: `key_busy`).
+ */
+export type PoolFailureKind = 'deadline' | 'memory' | 'crashed' | 'busy' | 'key_busy';
 
 export class PoolFailure extends Error {
   constructor(
@@ -52,6 +63,7 @@ export class PoolFailure extends Error {
 export type TaskReply = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 interface Pending {
+  readonly key: string;
   readonly task: unknown;
   readonly options: TaskOptions;
   readonly resolve: (reply: TaskReply) => void;
@@ -67,7 +79,7 @@ interface Slot {
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
-  private readonly queue: Pending[] = [];
+  private readonly queue = new FairQueue<Pending>();
   private nextId = 1;
   private closed = false;
   /** Workers terminated or crashed so far (each replaced when needed). */
@@ -78,16 +90,16 @@ export class WorkerPool {
   /** Runs one task; resolves with the worker's reply, rejects with a {@link PoolFailure}. */
   run(task: unknown, options: TaskOptions): Promise<TaskReply> {
     if (this.closed) return Promise.reject(new PoolFailure('crashed', 'the worker pool is closed'));
-    if (this.queue.length >= this.options.maxQueue && this.idleSlot() === null) {
-      return Promise.reject(new PoolFailure('busy', 'too many conversions are waiting'));
-    }
+    const key = options.key ?? '';
+    const refusal = this.refusal(key);
+    if (refusal !== null) return Promise.reject(refusal);
     return new Promise<TaskReply>((resolve, reject) => {
-      const pending: Pending = { task, options, resolve, reject };
-      this.queue.push(pending);
+      const pending: Pending = { key, task, options, resolve, reject };
+      this.queue.push(key, pending);
       this.dispatch();
-      if (!this.queue.includes(pending)) return;
+      if (!this.queue.has(key, pending)) return;
       pending.waiting = setTimeout(() => {
-        this.queue.splice(this.queue.indexOf(pending), 1);
+        this.queue.remove(key, pending);
         reject(new PoolFailure('busy', 'no worker was free in time'));
       }, this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
     });
@@ -95,17 +107,27 @@ export class WorkerPool {
 
   /** Tasks running and waiting. */
   get load(): { running: number; queued: number } {
-    return { running: this.slots.filter((s) => s.job !== null).length, queued: this.queue.length };
+    return { running: this.slots.filter((s) => s.job !== null).length, queued: this.queue.size };
   }
 
   /** Terminates every worker; waiting and running tasks fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) {
+    for (const pending of this.queue.drain()) {
       clearTimeout(pending.waiting);
       pending.reject(new PoolFailure('crashed', 'pool closed'));
     }
     await Promise.all(this.slots.splice(0).map((slot) => this.kill(slot, 'crashed', 'pool closed')));
+  }
+
+  /** Why a new task of `key` cannot wait (when no worker is free), or null. */
+  private refusal(key: string): PoolFailure | null {
+    const { maxQueue, maxQueuePerKey = maxQueue } = this.options;
+    if (this.queue.sizeOf(key) < maxQueuePerKey && this.queue.size < maxQueue) return null;
+    if (this.idleSlot() !== null) return null;
+    return this.queue.size >= maxQueue
+      ? new PoolFailure('busy', 'too many conversions are waiting')
+      : new PoolFailure('key_busy', `at most ${maxQueuePerKey} conversions of one account may wait`);
   }
 
   private idleSlot(): Slot | null {
@@ -115,10 +137,10 @@ export class WorkerPool {
   }
 
   private dispatch(): void {
-    while (this.queue.length > 0) {
+    while (this.queue.size > 0) {
       const slot = this.idleSlot();
       if (slot === null) return;
-      const pending = this.queue.shift() as Pending;
+      const pending = (this.queue.take() as { item: Pending }).item;
       clearTimeout(pending.waiting);
       const id = this.nextId++;
       const timer = setTimeout(() => {
@@ -155,6 +177,7 @@ export class WorkerPool {
     if (job === null || job.id !== message.id) return;
     clearTimeout(job.timer);
     slot.job = null;
+    this.queue.finish(job.key);
     slot.worker.unref();
     job.resolve(message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error });
     this.dispatch();
@@ -170,6 +193,7 @@ export class WorkerPool {
     slot.job = null;
     if (job !== null) {
       clearTimeout(job.timer);
+      this.queue.finish(job.key);
       job.reject(new PoolFailure(kind, message));
     }
     // A replacement starts when a task needs one.

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { MaintenanceService } from '../maintenance/service.js';
 import { PackBackups } from '../pack/backup.js';
 import { PackService, type PackLimits } from '../pack/service.js';
-import { DEFAULT_DOCUMENT_LIMITS } from '../resources/parse-jobs.js';
+import { configureParsePool, type DocumentLimits } from '../resources/parse-jobs.js';
 import { ResourceService } from '../resources/service.js';
 import { SkillCatalog } from '../skills/catalog.js';
 import { SkillService } from '../skills/service.js';
@@ -23,12 +23,25 @@ import { TagService } from '../tags/service.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { late, type Core } from './core.js';
 
-/** Files an uploaded archive may hold (each at most MAX_FILE_BYTES, all together 4 × MAX_UPLOAD_BYTES). */
-const ZIP_MAX_ENTRIES = 10_000;
-
-/** A pack holds at most as many bytes of files as one upload may hold, so an export can be imported again. */
+/**
+ * A pack holds at most as many bytes of files as one upload may hold, so an export can be imported
+ * again; its upload is read within the parse settings' entries, ratio and deadline.
+ */
 function packLimits(config: Config): PackLimits {
-  return { maxEntries: 10_000, maxEntryBytes: config.maxFileBytes, maxTotalBytes: config.maxUploadBytes };
+  const { zipMaxEntries, zipMaxRatio, timeoutMs } = config.parse;
+  return {
+    maxEntries: zipMaxEntries,
+    maxEntryBytes: config.maxFileBytes,
+    maxTotalBytes: config.maxUploadBytes,
+    maxRatio: zipMaxRatio,
+    timeoutMs,
+  };
+}
+
+/** The bounds of converting one document (a PDF's text is stored as one file: at most MAX_FILE_BYTES). */
+function documentLimits(config: Config): DocumentLimits {
+  const { maxPdfPages, maxHtmlDepth, timeoutMs, archiveTimeoutMs } = config.parse;
+  return { maxPdfPages, maxTextBytes: config.maxFileBytes, maxHtmlDepth, timeoutMs, archiveTimeoutMs };
 }
 
 /** Sessions, with memory extraction when a chat model is configured (resuming interrupted ones). */
@@ -116,6 +129,7 @@ export function openContent(
   found: SearchParts,
 ): ContentParts {
   const { vfs, uploads, store, hooks, waitIndexed } = core;
+  configureParsePool(config.parse);
   const readUpload = async (ctx: RequestContext, id: string) => (await uploads.read(ctx, id)).data;
   const resources = new ResourceService({
     vfs,
@@ -123,13 +137,10 @@ export function openContent(
     tasks,
     waitIndexed,
     fetch: { maxBytes: config.maxUploadBytes, allowPrivate: config.allowPrivateUrls },
-    zip: {
-      maxEntries: ZIP_MAX_ENTRIES,
-      maxEntryBytes: config.maxFileBytes,
-      maxTotalBytes: config.maxUploadBytes * 4,
-    },
-    // A PDF's text is stored as one file: past MAX_FILE_BYTES it could not be written anyway.
-    documents: { ...DEFAULT_DOCUMENT_LIMITS, maxTextBytes: config.maxFileBytes },
+    // What an archive expands to is held on the main thread until it is written: as for a pack, at
+    // most one upload's worth (MAX_UPLOAD_BYTES) in all, each file at most MAX_FILE_BYTES.
+    zip: packLimits(config),
+    documents: documentLimits(config),
   });
   const packs = new PackService({ vfs, readUpload, limits: packLimits(config) });
   const skills = new SkillService(vfs, readUpload);
