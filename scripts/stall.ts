@@ -21,16 +21,22 @@ const TARGET = { longestMs: 500, p99Ms: 150, rssGrowthMb: 200 };
 interface Args {
   durationMs: number;
   only: string | null;
+  /** Where the server writes a V8 CPU profile at exit (scripts/stall/blocks.ts reads it). */
+  cpuProf: string | null;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { durationMs: 5000, only: null };
+  const args: Args = { durationMs: 5000, only: null, cpuProf: null };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === '--duration-s' && value !== undefined) args.durationMs = Number(value) * 1000;
     else if (flag === '--only' && value !== undefined) args.only = value;
-    else throw new Error(`usage: npm run stall [-- --duration-s N] [--only NAME-PART] (got ${flag})`);
+    else if (flag === '--cpu-prof' && value !== undefined) args.cpuProf = value;
+    else
+      throw new Error(
+        `usage: npm run stall [-- --duration-s N] [--only NAME-PART] [--cpu-prof DIR] (got ${flag})`,
+      );
     i++;
   }
   return args;
@@ -140,7 +146,10 @@ async function main(): Promise<void> {
   const attacks = ATTACKS.filter((a) => args.only === null || a.name.includes(args.only));
   // Attacker and victim share the loopback address: the per-client connection cap (issue 23 item 7,
   // 64 by default) would otherwise refuse the victim's own probes queued behind a stall.
-  const server = await startServer({ MAX_CONNECTIONS_PER_CLIENT: '1000' });
+  const server = await startServer(
+    { MAX_CONNECTIONS_PER_CLIENT: '1000' },
+    args.cpuProf === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.cpuProf}`],
+  );
   try {
     const attacker = await tenant(server, 'stall-attacker');
     const victim = await tenant(server, 'stall-victim');
