@@ -81,14 +81,20 @@ async function untilHealthy(base: string, child: ChildProcess, logFile: string):
   throw new Error('the server did not become healthy within 120 s');
 }
 
-/** Starts the built server; `env` is added to (and wins over) this process's environment. */
-export async function startServer(env: Readonly<Record<string, string>>): Promise<LoadServer> {
+/**
+ * Starts the built server; `env` is added to (and wins over) this process's environment, `nodeArgs`
+ * go to node before the script (flags NODE_OPTIONS refuses, such as `--cpu-prof`).
+ */
+export async function startServer(
+  env: Readonly<Record<string, string>>,
+  nodeArgs: readonly string[] = [],
+): Promise<LoadServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vs-load-'));
   const rootKey = randomBytes(24).toString('hex');
   const port = await freePort();
   const logFile = join(tmpdir(), `${dataDir.split('/').pop() ?? 'vs-load'}.log`);
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     cwd: REPO,
     // As `npm start` starts it: with the allocator settings of src/allocator.ts.
     env: withAllocatorEnv({

@@ -36,6 +36,21 @@ export function send(
   timeoutMs = 120_000,
 ): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
+  return sendJson(base, tenant, method, path, payload, timeoutMs);
+}
+
+/**
+ * {@link send} with the body already serialised (a large body serialised once beforehand, so this
+ * process is not busy with it while the probes' answers arrive).
+ */
+export function sendJson(
+  base: string,
+  tenant: Tenant | null,
+  method: 'GET' | 'POST',
+  path: string,
+  payload: string | undefined,
+  timeoutMs = 120_000,
+): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (tenant !== null) headers['X-API-Key'] = tenant.key;
   if (payload !== undefined) headers['Content-Type'] = 'application/json';

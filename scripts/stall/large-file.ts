@@ -1,10 +1,10 @@
 /**
- * Issue 23 item 5 (issue 22 defect 6): a tenant writes a file of `MAX_FILE_BYTES` (10 MiB, ~13k
- * chunks), then rewrites it — indexing puts every chunk into the in-memory index and takes the old
- * ones out, work that must not hold other tenants' requests.
+ * Issue 23 item 5 (issue 22 defect 6): a tenant writes a file just under `MAX_FILE_BYTES` (9.5 MiB,
+ * ~12.5k chunks), then rewrites it — indexing puts every chunk into the in-memory index and takes
+ * the old ones out, work that must not hold other tenants' requests.
  */
 import type { Attack, AttackContext } from './attacks.js';
-import { send, type Answer } from './http.js';
+import { sendJson, type Answer } from './http.js';
 
 const URI = 'viking://resources/stall/large/big.md';
 /** 9.5 MiB of prose-like lines (within MAX_FILE_BYTES and the body limit), different words each time so a rewrite changes every chunk. */
@@ -14,13 +14,17 @@ function bigText(seed: string): string {
 }
 
 function writeAttack(name: string, seed: string): Attack {
+  let payload: string | undefined;
   return {
     name,
     issue: '23.5',
-    prepare: () => Promise.resolve(),
+    prepare() {
+      // Serialised once, before the probes start: not while their answers arrive.
+      payload = JSON.stringify({ uri: URI, content: bigText(seed), wait: true, timeout: 300 });
+      return Promise.resolve();
+    },
     async run(ctx: AttackContext): Promise<Answer> {
-      const body = { uri: URI, content: bigText(seed), wait: true, timeout: 300 };
-      return send(ctx.base, ctx.attacker, 'POST', '/api/v1/content/write', body);
+      return sendJson(ctx.base, ctx.attacker, 'POST', '/api/v1/content/write', payload);
     },
   };
 }

@@ -6,6 +6,7 @@
  * a write then reports it lost instead of re-creating it half empty. Filters arrive as policy
  * expressions and are compiled here, by the one compiler.
  */
+import { setImmediate } from 'node:timers/promises';
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import { z } from 'zod';
@@ -22,7 +23,7 @@ import {
   type RecordDraft,
   type ScoredRow,
 } from '../policy/index.js';
-import { recordSchema, toArrowTable } from './arrow.js';
+import { recordSchema, toArrowTableInTurns } from './arrow.js';
 import { ensureFullTextIndex, ftsIndexOptions, lanceFullText } from './fulltext-lance.js';
 import { identityOf, mismatch, type EmbedderIdentity } from './identity.js';
 import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
@@ -279,12 +280,15 @@ export class LanceTable {
     this.db.close();
   }
 
-  /** Records as an Arrow table; the `text` column holds the searchable form its FTS index needs. */
+  /**
+   * Records as an Arrow table, built in turns of the event loop (a large file's records are
+   * thousands); the `text` column holds the searchable form its FTS index needs.
+   */
   private arrow(records: readonly IndexRecord[]) {
-    const searchable = records.map((r) => {
+    const searchable = (r: IndexRecord): IndexRecord => {
       const text = searchableText(r.text);
       return text === r.text ? r : { ...r, text };
-    });
-    return toArrowTable(this.schema, searchable, this.embedder.dimension);
+    };
+    return toArrowTableInTurns(this.schema, records, this.embedder.dimension, setImmediate, searchable);
   }
 }

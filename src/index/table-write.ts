@@ -34,8 +34,9 @@ import { heldIds } from './table-reads.js';
  */
 export type WritePath = 'split' | 'merge';
 
-/** Arrow data for records (the store builds it with its schema). */
-export type ToArrow = (records: readonly IndexRecord[]) => Parameters<lancedb.Table['add']>[0];
+type ArrowData = Parameters<lancedb.Table['add']>[0];
+/** Arrow data for records (the store builds it with its schema, in turns of the event loop). */
+export type ToArrow = (records: readonly IndexRecord[]) => ArrowData | Promise<ArrowData>;
 
 /** What {@link writeRecords} did: the records appended and those merged by id. */
 export interface WriteCounts {
@@ -60,9 +61,10 @@ export async function writeRecords(
   options: WriteOptions,
 ): Promise<WriteCounts> {
   const { fresh, known } = await partition(table, records, options);
-  if (fresh.length > 0) await table.add(toArrow(fresh));
+  if (fresh.length > 0) await table.add(await toArrow(fresh));
   if (known.length > 0) {
-    await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(toArrow(known));
+    const data = await toArrow(known);
+    await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
   }
   return { appended: fresh.length, merged: known.length };
 }
