@@ -16,7 +16,7 @@ import {
 import { newBucket, newGroup, newPart, type Bucket, type Group, type Part, type Place } from './groups.js';
 import { grow } from './pool.js';
 import { RowStore, type MemoryRow } from './rows.js';
-import { MAP_ENTRY_BYTES, SharedStrings } from './shared.js';
+import { GROWN_ARRAY_BYTES, MAP_ENTRY_BYTES, SharedStrings } from './shared.js';
 import { UriLists } from './uris.js';
 
 /** What a JS array holds per element (a pointer). */
@@ -73,7 +73,8 @@ export class Placement {
     return (
       this.posOf.byteLength +
       this.byUri.bytes +
-      (this.rows.length + this.partOf.length + this.bucketOf.length + this.groupOf.length) * POINTER_BYTES +
+      (this.rows.length + this.partOf.length + this.bucketOf.length + this.groupOf.length) *
+        GROWN_ARRAY_BYTES +
       (this.byId.size + this.accounts.size) * MAP_ENTRY_BYTES +
       this.kept.bytes +
       this.shared.bytes +
@@ -106,7 +107,7 @@ export class Placement {
 
   /** Bytes keeping a copied row will take (the row, its id entry and its per-slot entries). */
   cost(row: MemoryRow): number {
-    return this.kept.cost(row) + MAP_ENTRY_BYTES + 8 * POINTER_BYTES;
+    return this.kept.cost(row) + MAP_ENTRY_BYTES + 8 * GROWN_ARRAY_BYTES;
   }
 
   /** Puts a slot holding a record's vector into its part, group and lookups (its id now names it). */

@@ -7,7 +7,7 @@
  * objects' shapes, for the index's budget.
  */
 import type { HitRow } from '../../policy/index.js';
-import { ownCopy, SharedStrings, stringBytes } from './shared.js';
+import { ownBytes, ownCopy, type SharedStrings } from './shared.js';
 
 export { MAP_ENTRY_BYTES, ownCopy, stringBytes } from './shared.js';
 
@@ -29,7 +29,7 @@ const SHARED = [
 ] as const;
 
 export class RowStore {
-  private ownBytes = 0;
+  private stringsBytes = 0;
   private count = 0;
 
   /** @param shared where values rows share are kept (the tree's keys and roots are kept there too) */
@@ -37,7 +37,7 @@ export class RowStore {
 
   /** Bytes held by the rows kept (objects and their own strings; the shared values are the store's). */
   get bytes(): number {
-    return this.count * ROW_OBJECT_BYTES + this.ownBytes;
+    return this.count * ROW_OBJECT_BYTES + this.stringsBytes;
   }
 
   /**
@@ -73,8 +73,7 @@ export class RowStore {
 
   /** Bytes a copied row adds, at most (a shared value not kept yet counted as new for each row). */
   cost(row: MemoryRow): number {
-    let bytes =
-      ROW_OBJECT_BYTES + stringBytes(row.id) + stringBytes(row.abstract) + stringBytes(row.message_id);
+    let bytes = ROW_OBJECT_BYTES + ownBytes(row.id) + ownBytes(row.abstract) + ownBytes(row.message_id);
     for (const field of SHARED) {
       const value = row[field];
       if (value !== null) bytes += this.shared.cost(value);
@@ -85,7 +84,7 @@ export class RowStore {
   /** Counts a copied row in (when it becomes visible), keeping its shared values. */
   hold(row: MemoryRow): void {
     this.count += 1;
-    this.ownBytes += stringBytes(row.id) + stringBytes(row.abstract) + stringBytes(row.message_id);
+    this.stringsBytes += ownBytes(row.id) + ownBytes(row.abstract) + ownBytes(row.message_id);
     for (const field of SHARED) {
       const value = row[field];
       if (value !== null) this.shared.hold(value);
@@ -95,7 +94,7 @@ export class RowStore {
   /** Counts a row out (when it is removed), forgetting shared values no other row uses. */
   release(row: MemoryRow): void {
     this.count -= 1;
-    this.ownBytes -= stringBytes(row.id) + stringBytes(row.abstract) + stringBytes(row.message_id);
+    this.stringsBytes -= ownBytes(row.id) + ownBytes(row.abstract) + ownBytes(row.message_id);
     for (const field of SHARED) {
       const value = row[field];
       if (value !== null) this.shared.release(value);
