@@ -8,12 +8,13 @@
  */
 
 import { grow } from './pool.js';
+import { GROWN_ARRAY_BYTES } from './shared.js';
 
 /** Live records an account keeps in the shared blocks before it gets blocks of its own. */
 export const SHARED_UNTIL = 16;
 const FIRST_BLOCK_SLOTS = 16;
 const MAX_BLOCK_SLOTS = 1024;
-/** What a JS array holds per element (a pointer). */
+/** What a JS array holds per element (a pointer); one grown by appending has up to half as many spare. */
 const POINTER_BYTES = 8;
 
 interface Block {
@@ -75,7 +76,8 @@ export class SlotBlocks {
     return (
       this.addr.byteLength +
       this.addr8.byteLength +
-      (this.poolOf.length + this.ownerOf.length + this.freeEntries) * POINTER_BYTES +
+      (this.poolOf.length + this.ownerOf.length) * GROWN_ARRAY_BYTES +
+      this.freeEntries * POINTER_BYTES +
       this.owners.size * 96
     );
   }

@@ -77,9 +77,16 @@ export class FullTextIndex {
   /** Per term id, while analysing one text: its count so far. */
   private counts: Int32Array = new Int32Array(1024);
 
-  /** Entries held in postings (live and dead), for the memory estimate. */
+  /** Entries held in postings (live and dead). */
   get size(): number {
     return this.postings.entries;
+  }
+
+  /** Heap bytes held, from the lengths of its arrays and pools and its dictionary's entries. */
+  get bytes(): number {
+    const perSlot = this.gens.byteLength * 5 + this.present.byteLength;
+    const scratch = this.matchSlots.byteLength + this.matchTfs.byteLength + this.admitted.byteLength;
+    return this.postings.bytes + this.forward.data.byteLength + perSlot + scratch + this.counts.byteLength;
   }
 
   /** Cuts texts into term ids (new terms get ids without postings; {@link discard} forgets them). */
@@ -148,6 +155,7 @@ export class FullTextIndex {
   /** Forgets terms no record holds any more (after removes, and after adds that replaced records). */
   settle(): void {
     this.postings.settle();
+    if (this.forward.wasteful) this.compactForward();
   }
 
   /**

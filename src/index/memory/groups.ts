@@ -7,30 +7,37 @@
  * where an isolating policy splits it into a group per (user, agent) pair.
  */
 import type { FilterField, FilterRecord, IndexRecord } from '../../policy/index.js';
+import type { Children } from './children.js';
 
 /** The fields of a record the grouping and the per-record residual filters read. */
 export type GroupedFields = Pick<IndexRecord, FilterField>;
 
 /** A part: records of one group under one URI root with one context type and level. */
 export interface Part {
+  readonly key: string;
   readonly known: FilterRecord;
   readonly root: string;
-  slots: Int32Array;
+  /** Its slots in the first `count` entries: a plain array while small, then an Int32Array. */
+  slots: PartSlots;
   count: number;
 }
 
+export type PartSlots = Int32Array | number[];
+
 /** A bucket: the groups of one account and scope under one group root (they differ by owners). */
 export interface Bucket {
+  readonly key: string;
   readonly known: FilterRecord;
   readonly root: string;
-  readonly groups: Map<string, Group>;
+  groups: Children<Group>;
   size: number;
 }
 
 export interface Group {
+  readonly key: string;
   readonly known: FilterRecord;
   readonly root: string;
-  readonly parts: Map<string, Part>;
+  parts: Children<Part>;
   size: number;
 }
 
@@ -71,10 +78,6 @@ export function placeOf(r: GroupedFields): {
   };
 }
 
-export function newBucket(r: GroupedFields, root: string): Bucket {
-  return { known: { account_id: r.account_id, scope: r.scope }, root, groups: new Map(), size: 0 };
-}
-
 /** Where a record belongs (see {@link placeOf}). */
 export type Place = ReturnType<typeof placeOf>;
 
@@ -105,17 +108,33 @@ export class PlaceCache {
   }
 }
 
-export function newGroup(r: GroupedFields, root: string): Group {
+/**
+ * The tree's nodes. Keys and roots are passed in as the index keeps them (shared with every node
+ * that has the same); each `known` is a fresh literal of fixed fields, so all of a kind share one
+ * hidden class (a spread gave every part's its own: ~280 heap bytes a part).
+ */
+export function newBucket(r: GroupedFields, key: string, root: string): Bucket {
+  return { key, known: { account_id: r.account_id, scope: r.scope }, root, groups: [], size: 0 };
+}
+
+export function newGroup(r: GroupedFields, key: string, root: string): Group {
   const known: FilterRecord = {
     account_id: r.account_id,
     scope: r.scope,
     owner_user_id: r.owner_user_id,
     owner_agent_id: r.owner_agent_id,
   };
-  return { known, root, parts: new Map(), size: 0 };
+  return { key, known, root, parts: [], size: 0 };
 }
 
-export function newPart(group: Group, r: GroupedFields, root: string): Part {
-  const known: FilterRecord = { ...group.known, context_type: r.context_type, level: r.level };
-  return { known, root, slots: new Int32Array(4), count: 0 };
+export function newPart(r: GroupedFields, key: string, root: string): Part {
+  const known: FilterRecord = {
+    account_id: r.account_id,
+    scope: r.scope,
+    owner_user_id: r.owner_user_id,
+    owner_agent_id: r.owner_agent_id,
+    context_type: r.context_type,
+    level: r.level,
+  };
+  return { key, known, root, slots: [], count: 0 };
 }

@@ -45,13 +45,11 @@ export interface Prepared {
 const SORT_FROM = 2048;
 
 /**
- * Bytes of a full-text entry: 3 ints in the postings, 2 in the record's term list, in pools that
- * grow by doubling and keep relocated regions until compacted, plus the words' dictionary. The
- * full-text index does not report its own bytes; 53 were measured per entry (bytes.test.ts).
+ * What a new full-text entry may add, for the budget check before a write: 3 ints in the postings
+ * and 2 in the record's term list, in pools that grow by doubling, plus a share of a new word. What
+ * the full-text index holds is counted from its own arrays ({@link FullTextIndex.bytes}).
  */
 const POSTING_BYTES = 60;
-/** Full-text bytes per slot: generation, length, term-list start and count, presence, score. */
-const TEXT_SLOT_BYTES = 25;
 
 export class MemoryIndex {
   private readonly placement = new Placement();
@@ -85,8 +83,8 @@ export class MemoryIndex {
 
   /**
    * Bytes the index holds: the linear memory (vectors, int8 copies, scratch) and, counted from
-   * their lengths, the typed arrays, per-slot arrays, rows, strings and maps outside it; the
-   * full-text index's from its entry and slot counts.
+   * their lengths, the typed arrays, per-slot arrays, rows, strings and maps outside it (the
+   * full-text index's included).
    */
   get bytes(): number {
     return this.arena.bytes + this.outsideBytes;
@@ -99,14 +97,8 @@ export class MemoryIndex {
 
   /** What {@link bytes} counts outside the linear memory. */
   private get outsideBytes(): number {
-    const slots = this.arena.capacity;
     return (
-      this.arena.heldBytes -
-      this.arena.bytes +
-      this.matcher.bytes +
-      this.placement.bytes +
-      this.text.size * POSTING_BYTES +
-      slots * TEXT_SLOT_BYTES
+      this.arena.heldBytes - this.arena.bytes + this.matcher.bytes + this.placement.bytes + this.text.bytes
     );
   }
 

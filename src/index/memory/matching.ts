@@ -6,6 +6,7 @@
  * search ask for the same (frozen) filter, the second one reuses it.
  */
 import { decide, evaluate, uriCandidates, type Expr } from '../../policy/index.js';
+import { childCount, eachChild } from './children.js';
 import type { Bucket, Part } from './groups.js';
 import type { Placement } from './placement.js';
 import { grow } from './pool.js';
@@ -63,7 +64,7 @@ export class SlotMatcher {
     } else {
       for (const [account_id, buckets] of this.placement.accounts)
         if (decide(filter, { account_id }) !== false)
-          for (const bucket of buckets.values()) this.walk(filter, bucket);
+          for (const bucket of eachChild(buckets)) this.walk(filter, bucket);
     }
     return this.found;
   }
@@ -71,12 +72,12 @@ export class SlotMatcher {
   /** Adds the slots of a bucket the filter matches, deciding bucket, groups and parts as wholes first. */
   private walk(filter: Expr, bucket: Bucket): void {
     // A bucket of one group is decided with the group's fields alone (one decision, not two).
-    const b = bucket.groups.size > 1 ? decide(filter, bucket.known, bucket.root) : null;
+    const b = childCount(bucket.groups) > 1 ? decide(filter, bucket.known, bucket.root) : null;
     if (b === false) return;
-    for (const group of bucket.groups.values()) {
+    for (const group of eachChild(bucket.groups)) {
       const g = b ?? decide(filter, group.known, group.root);
       if (g === false) continue;
-      for (const part of group.parts.values()) {
+      for (const part of eachChild(group.parts)) {
         const p = g ?? decide(filter, part.known, part.root);
         if (p === false) continue;
         if (p === true) {
@@ -100,7 +101,9 @@ export class SlotMatcher {
     const n = this.found;
     if (n + part.count > this.collected.length)
       this.collected = grow(this.collected, Math.max(n + part.count, this.collected.length * 2));
-    this.collected.set(part.slots.subarray(0, part.count), n);
+    const slots = part.slots;
+    if (slots instanceof Int32Array) this.collected.set(slots.subarray(0, part.count), n);
+    else for (let i = 0; i < part.count; i++) this.collected[n + i] = slots[i] as number;
     this.found = n + part.count;
   }
 }

@@ -5,27 +5,43 @@
  * tree, the rows and their bookkeeping, and counts the heap bytes they take.
  */
 import {
-  newBucket,
-  newGroup,
-  newPart,
-  placeOf,
-  type Bucket,
-  type Group,
-  type Part,
-  type Place,
-} from './groups.js';
+  childCount,
+  childOf,
+  childrenBytes,
+  withChild,
+  withoutChild,
+  type Children,
+  type Keyed,
+} from './children.js';
+import { newBucket, newGroup, newPart, type Bucket, type Group, type Part, type Place } from './groups.js';
 import { grow } from './pool.js';
-import { MAP_ENTRY_BYTES, RowStore, type MemoryRow } from './rows.js';
+import { RowStore, type MemoryRow } from './rows.js';
+import { GROWN_ARRAY_BYTES, MAP_ENTRY_BYTES, SharedStrings } from './shared.js';
 import { UriLists } from './uris.js';
 
 /** What a JS array holds per element (a pointer). */
 export const POINTER_BYTES = 8;
-/** Heap bytes of a bucket, group or part (object, its known fields, its map entry). */
-const NODE_BYTES = 400;
+/** Heap bytes of a bucket, group or part: its object and its `known` object (children counted apart). */
+const NODE_BYTES = 144;
+/** A part's slots are a plain array up to this many, then an Int32Array (~200 bytes of objects). */
+const ARRAY_SLOTS = 16;
+
+/** Heap bytes of a part's slot list. */
+function slotsBytes(slots: Part['slots']): number {
+  return slots instanceof Int32Array ? 200 + slots.byteLength : 48 + slots.length * POINTER_BYTES;
+}
+
+/** A part's slot list with room for `size` slots (its first `count` kept). */
+function grownSlots(slots: Part['slots'], count: number, size: number): Part['slots'] {
+  if (size > ARRAY_SLOTS) return grow(slots instanceof Int32Array ? slots : Int32Array.from(slots), size);
+  const bigger = new Array<number>(size).fill(-1);
+  for (let i = 0; i < count; i++) bigger[i] = slots[i] as number;
+  return bigger;
+}
 
 export class Placement {
-  /** Each account's buckets by key: the tree a filter is decided on. */
-  readonly accounts = new Map<string, Map<string, Bucket>>();
+  /** Each account's buckets: the tree a filter is decided on. */
+  readonly accounts = new Map<string, Children<Bucket>>();
   /** The slots of each URI (chunks, levels), O(1) to change whatever a file holds. */
   readonly byUri = new UriLists();
   private readonly byId = new Map<string, number>();
@@ -34,9 +50,12 @@ export class Placement {
   private bucketOf: Array<Bucket | undefined> = [];
   private groupOf: Array<Group | undefined> = [];
   private posOf: Int32Array = new Int32Array(1024);
-  private readonly kept = new RowStore();
-  /** Buckets, groups and parts in existence, and the bytes of the parts' slot lists. */
+  /** Values rows share, and the tree's keys and roots. */
+  private readonly shared = new SharedStrings();
+  private readonly kept = new RowStore(this.shared);
+  /** Buckets, groups and parts in existence, the bytes of their children and of the parts' slot lists. */
   private nodes = 0;
+  private childBytes = 0;
   private partBytes = 0;
   private changes = 0;
 
@@ -54,10 +73,13 @@ export class Placement {
     return (
       this.posOf.byteLength +
       this.byUri.bytes +
-      (this.rows.length + this.partOf.length + this.bucketOf.length + this.groupOf.length) * POINTER_BYTES +
-      this.byId.size * MAP_ENTRY_BYTES +
+      (this.rows.length + this.partOf.length + this.bucketOf.length + this.groupOf.length) *
+        GROWN_ARRAY_BYTES +
+      (this.byId.size + this.accounts.size) * MAP_ENTRY_BYTES +
       this.kept.bytes +
+      this.shared.bytes +
       this.nodes * NODE_BYTES +
+      this.childBytes +
       this.partBytes
     );
   }
@@ -85,29 +107,32 @@ export class Placement {
 
   /** Bytes keeping a copied row will take (the row, its id entry and its per-slot entries). */
   cost(row: MemoryRow): number {
-    return this.kept.cost(row) + MAP_ENTRY_BYTES + 8 * POINTER_BYTES;
+    return this.kept.cost(row) + MAP_ENTRY_BYTES + 8 * GROWN_ARRAY_BYTES;
   }
 
   /** Puts a slot holding a record's vector into its part, group and lookups (its id now names it). */
   link(slot: number, row: MemoryRow, place: Place): void {
     this.changes += 1;
-    let buckets = this.accounts.get(row.account_id);
-    if (buckets === undefined) this.accounts.set(row.account_id, (buckets = new Map<string, Bucket>()));
-    let bucket = buckets.get(place.bucketKey);
-    if (bucket === undefined)
-      buckets.set(place.bucketKey, (bucket = this.node(newBucket(row, place.groupRoot))));
-    let group = bucket.groups.get(place.groupKey);
-    if (group === undefined)
-      bucket.groups.set(place.groupKey, (group = this.node(newGroup(row, place.groupRoot))));
-    let part = group.parts.get(place.partKey);
+    const buckets = this.accounts.get(row.account_id) ?? [];
+    let bucket = childOf(buckets, place.bucketKey);
+    if (bucket === undefined) {
+      bucket = newBucket(row, this.shared.keep(place.bucketKey), this.shared.keep(place.groupRoot));
+      this.accounts.set(row.account_id, this.added(buckets, bucket));
+    }
+    let group = childOf(bucket.groups, place.groupKey);
+    if (group === undefined) {
+      group = newGroup(row, this.shared.keep(place.groupKey), this.shared.keep(place.groupRoot));
+      bucket.groups = this.added(bucket.groups, group);
+    }
+    let part = childOf(group.parts, place.partKey);
     if (part === undefined) {
-      group.parts.set(place.partKey, (part = this.node(newPart(group, row, place.partRoot))));
-      this.partBytes += part.slots.byteLength;
+      part = newPart(row, this.shared.keep(place.partKey), this.shared.keep(place.partRoot));
+      group.parts = this.added(group.parts, part);
     }
     if (part.count === part.slots.length) {
-      this.partBytes -= part.slots.byteLength;
-      part.slots = grow(part.slots, part.count * 2);
-      this.partBytes += part.slots.byteLength;
+      this.partBytes -= slotsBytes(part.slots);
+      part.slots = grownSlots(part.slots, part.count, Math.max(1, part.count * 2));
+      this.partBytes += slotsBytes(part.slots);
     }
     if (slot >= this.posOf.length) this.posOf = grow(this.posOf, Math.max(slot + 1, this.posOf.length * 2));
     part.slots[part.count] = slot;
@@ -146,21 +171,15 @@ export class Placement {
     part.count -= 1;
     group.size -= 1;
     bucket.size -= 1;
-    const place = placeOf(row);
     if (part.count === 0) {
-      group.parts.delete(place.partKey);
-      this.partBytes -= part.slots.byteLength;
-      this.nodes -= 1;
+      group.parts = this.removed(group.parts, part);
+      this.partBytes -= slotsBytes(part.slots);
     }
-    if (group.size === 0) {
-      bucket.groups.delete(place.groupKey);
-      this.nodes -= 1;
-    }
+    if (group.size === 0) bucket.groups = this.removed(bucket.groups, group);
     if (bucket.size === 0) {
-      const buckets = this.accounts.get(row.account_id);
-      buckets?.delete(place.bucketKey);
-      this.nodes -= 1;
-      if (buckets?.size === 0) this.accounts.delete(row.account_id);
+      const buckets = this.removed(this.accounts.get(row.account_id) ?? [], bucket);
+      if (childCount(buckets) === 0) this.accounts.delete(row.account_id);
+      else this.accounts.set(row.account_id, buckets);
     }
     this.byUri.remove(row.uri, slot);
     this.kept.release(row);
@@ -170,9 +189,23 @@ export class Placement {
     this.groupOf[slot] = undefined;
   }
 
-  /** Counts a new bucket, group or part in. */
-  private node<T>(node: T): T {
+  /** `children` with a new node added, counted in. */
+  private added<T extends Keyed>(children: Children<T>, node: T): Children<T> {
     this.nodes += 1;
-    return node;
+    const before = childrenBytes(children);
+    const after = withChild(children, node);
+    this.childBytes += childrenBytes(after) - before;
+    return after;
+  }
+
+  /** `children` without a node, counted out with its shared key and root. */
+  private removed<T extends Keyed & { readonly root: string }>(children: Children<T>, node: T): Children<T> {
+    this.nodes -= 1;
+    const before = childrenBytes(children);
+    const after = withoutChild(children, node.key);
+    this.childBytes += childrenBytes(after) - before;
+    this.shared.release(node.key);
+    this.shared.release(node.root);
+    return after;
   }
 }

@@ -5,6 +5,7 @@
  * that doubles in place of a copy when full. Per-term counts live in typed arrays.
  */
 import { grow, IntPool } from './pool.js';
+import { MAP_ENTRY_BYTES, stringBytes } from './shared.js';
 
 /** Ints per postings entry: slot, generation, term frequency. */
 export const ENTRY = 3;
@@ -23,6 +24,19 @@ export class Postings {
   entries = 0;
   /** Terms whose last live document went, forgotten at the next {@link settle}. */
   private readonly dead: number[] = [];
+  /** Heap bytes of the terms' strings. */
+  private termBytes = 0;
+
+  /** Heap bytes held: the pool and per-term arrays by their lengths, the dictionary by its entries. */
+  get bytes(): number {
+    return (
+      this.pool.data.byteLength +
+      4 * this.live.byteLength +
+      (this.termOf.length + this.freeIds.length + this.dead.length) * 8 +
+      this.ids.size * MAP_ENTRY_BYTES +
+      this.termBytes
+    );
+  }
 
   /** A term's id, or -1 if no document holds it (nor is about to). */
   find(term: string): number {
@@ -43,6 +57,7 @@ export class Postings {
     }
     this.ids.set(term, id);
     this.termOf[id] = term;
+    this.termBytes += stringBytes(term);
     return id;
   }
 
@@ -86,6 +101,8 @@ export class Postings {
   settle(): void {
     for (const term of this.dead) this.forget(term);
     this.dead.length = 0;
+    // Deletes leave garbage no append may ever relocate past: give it back now.
+    if (this.pool.wasteful) this.compact();
   }
 
   private forget(term: number): void {
@@ -97,6 +114,7 @@ export class Postings {
     this.length[term] = 0;
     this.ids.delete(name);
     this.termOf[term] = undefined;
+    this.termBytes -= stringBytes(name);
     this.freeIds.push(term);
   }
 
