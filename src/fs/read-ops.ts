@@ -6,7 +6,7 @@ import { readTextNoFollow } from '../storage/links.js';
 import { pathOfUri } from '../storage/paths.js';
 import { resolveReadable } from './access.js';
 import { messageRefOf, messagesFolderOf } from './session-messages.js';
-import { isoTime, pathOf, requireStat, statOrNull, type FsCore } from './store.js';
+import { isoTime, pathOf, requireStat, statOrNull, type FsCore } from './core.js';
 import { sliceLines } from './text.js';
 import { walk, type DirEntry } from './walk.js';
 

@@ -9,7 +9,7 @@ import type { RequestContext, ResolvedUri } from '../policy/index.js';
 import { AppError } from '../errors.js';
 import { resolveReadable } from './access.js';
 import { compileGlob, compileGrepPattern, type Matcher } from './patterns.js';
-import { pathOf, requireStat, statOrNull, type FsCore } from './store.js';
+import { pathOf, requireStat, statOrNull, type FsCore } from './core.js';
 import { isIndexableText } from './text.js';
 import { walk } from './walk.js';
 

@@ -19,7 +19,7 @@ import {
   requireNoLink,
   statOrNull,
   type FsCore,
-} from './store.js';
+} from './core.js';
 
 /** `create` (OpenViking's third mode) writes a new file and refuses an existing one. */
 export type WriteMode = 'replace' | 'append' | 'create';
