@@ -12,6 +12,7 @@ import { compileGlob, compileGrepPattern, type Matcher } from './patterns.js';
 import { pathOf, requireStat, statOrNull, type FsCore } from './core.js';
 import { isIndexableText } from './text.js';
 import { walk } from './walk.js';
+import { ROOT_URI } from '../policy/index.js';
 
 export const DEFAULT_SEARCH_LIMIT = 256;
 
@@ -240,7 +241,7 @@ export interface GlobRequest {
 
 /** Canonical URIs of the readable entries below `uri` whose relative path matches the glob. */
 export async function glob(core: FsCore, ctx: RequestContext, request: GlobRequest) {
-  const resolved = resolveReadable(ctx, request.uri ?? 'viking://');
+  const resolved = resolveReadable(ctx, request.uri ?? ROOT_URI);
   const matcher = compileGlob(request.pattern);
   const info = await requireStat(core, ctx, resolved);
   if (!info.isDirectory()) throw new AppError('FAILED_PRECONDITION', 'not a folder', { uri: resolved.uri });
