@@ -155,7 +155,7 @@ export async function ls(
     }));
   }
   const entries = await collect(core, ctx, raw, recursive ? Number.POSITIVE_INFINITY : 1, options);
-  if (options.simple === true) return entries.map((e) => e.resolved.uri as string);
+  if (options.simple === true) return entries.map((e) => e.resolved.uri);
   return toLsEntries(entries, recursive);
 }
 

@@ -88,7 +88,7 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   const size = await core.mutex.run(path, () => writeBytes(core, root, { resolved, path }, data, mode));
   const tickets = await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
   await waitIndexed(core, tickets, request);
-  return { uri: resolved.uri as string, mode, size };
+  return { uri: resolved.uri, mode, size };
 }
 
 /** One file of {@link writeMany}. */
@@ -139,7 +139,7 @@ export async function writeMany(core: FsCore, ctx: RequestContext, files: readon
     await core.mutex.run(target.path, () => writeBytes(core, root, target, target.data, 'replace'));
     tickets.push(...(await core.hooks.fileWritten(ctx.effective.account_id, target.resolved.uri)));
   }
-  return { uris: targets.map((t) => t.resolved.uri as string), tickets: tickets as IndexTickets };
+  return { uris: targets.map((t) => t.resolved.uri), tickets };
 }
 
 /** Creates a folder and its parents; a description becomes the folder's `.abstract.md`. */
@@ -170,9 +170,7 @@ export async function mkdir(
     );
     await waitIndexed(core, await core.hooks.fileWritten(ctx.effective.account_id, abstract.uri), wait);
   }
-  return description === undefined
-    ? { uri: resolved.uri as string }
-    : { uri: resolved.uri as string, description };
+  return description === undefined ? { uri: resolved.uri } : { uri: resolved.uri, description };
 }
 
 /** Removes a file or (with `recursive`) a folder; removing nothing succeeds. */
@@ -187,7 +185,7 @@ export async function rm(
   await requireNoLink(core, ctx, resolved);
   const path = pathOf(core, ctx, resolved);
   const info = await statOrNull(path);
-  if (info === null) return { uri: resolved.uri as string, deleted: false };
+  if (info === null) return { uri: resolved.uri, deleted: false };
   if (info.isDirectory() && !recursive) {
     throw new AppError('FAILED_PRECONDITION', 'a folder is removed only with recursive=true', {
       uri: resolved.uri,
@@ -196,7 +194,7 @@ export async function rm(
   admit(core, ctx);
   await core.mutex.run(path, () => remove(path, { recursive: true, force: true }));
   await waitIndexed(core, await core.hooks.removed(ctx.effective.account_id, resolved.uri), wait);
-  return { uri: resolved.uri as string, deleted: true };
+  return { uri: resolved.uri, deleted: true };
 }
 
 function isWithin(inner: ResolvedUri, outer: ResolvedUri): boolean {
@@ -246,9 +244,9 @@ export async function mv(
   await waitIndexed(core, await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri), wait);
   // `from`/`to` are the names OpenViking's mv answers with.
   return {
-    from_uri: from.uri as string,
-    to_uri: to.uri as string,
-    from: from.uri as string,
-    to: to.uri as string,
+    from_uri: from.uri,
+    to_uri: to.uri,
+    from: from.uri,
+    to: to.uri,
   };
 }

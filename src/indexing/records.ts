@@ -92,7 +92,7 @@ function baseRecord(account_id: string, resolved: ResolvedUri, level: number, ch
   return {
     id: recordId(account_id, resolved.uri, level, chunk_index),
     account_id,
-    uri: resolved.uri as string,
+    uri: resolved.uri,
     scope: resolved.scope ?? '',
     owner_user_id: resolved.owner_user_id,
     owner_agent_id: resolved.owner_agent_id,
