@@ -92,68 +92,6 @@ const EnvSchema = z.object({
   ZIP_MAX_RATIO: integer(1, 100_000, DEFAULT_MAX_RATIO),
 });
 
-export interface Config {
-  readonly port: number;
-  readonly host: string;
-  readonly dataDir: string;
-  readonly rootApiKey: string | undefined;
-  /** The resolved mode: `AUTH_MODE=api_key` without `ROOT_API_KEY` is `dev`. */
-  readonly authMode: AuthMode;
-  readonly lancedbUri: string;
-  readonly embedder: 'auto' | 'builtin' | 'transformers' | 'openai';
-  readonly embeddingModel: string | undefined;
-  /** `EMBEDDER=openai`: the OpenAI-compatible server, its key and the vectors' length (SPEC 15). */
-  readonly embeddingBaseUrl: string | undefined;
-  readonly embeddingApiKey: string | undefined;
-  readonly embeddingDimension: number | undefined;
-  /** The chat model of memory extraction (SPEC 15); null: no model, commit only archives. */
-  readonly llm: LlmSettings | null;
-  readonly logLevel: (typeof LOG_LEVELS)[number];
-  readonly maxBodyBytes: number;
-  readonly maxFileBytes: number;
-  /** Largest temp upload, and largest download of an `http(s)://` resource. */
-  readonly maxUploadBytes: number;
-  /** Lets add_resource fetch URLs that resolve to loopback, private or link-local addresses. */
-  readonly allowPrivateUrls: boolean;
-  /** Writes get 429 while the index lag (oldest pending index job) would exceed this many seconds. */
-  readonly maxIndexLagS: number;
-  /** Searches running at once; more wait in a queue of `maxSearchQueue`, then get 503. */
-  readonly maxSearchInflight: number;
-  readonly maxSearchQueue: number;
-  /** Budget of the in-memory search index in bytes (0: searches use LanceDB only). */
-  readonly searchMemoryBytes: number;
-  /** Worker threads sharing large in-memory scans (default: one fewer than the cores, at most 3). */
-  readonly searchThreads: number;
-  /** Bytes of LanceDB's index cache (index pages) and metadata cache (manifests, file footers). */
-  readonly lancedbIndexCacheBytes: number;
-  readonly lancedbMetadataCacheBytes: number;
-  /**
-   * How far V8 lets its heap grow past the live data before the next full collection, in percent
-   * (0: V8's own choice, up to 4× the live data under load).
-   */
-  readonly heapGrowthPercent: number;
-  /** A request's headers and body must arrive within this (slow clients get 408 and are cut off). */
-  readonly requestTimeoutMs: number;
-  /** A request's headers must arrive within this (at most `requestTimeoutMs`). */
-  readonly headersTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this. */
-  readonly keepAliveTimeoutMs: number;
-  /** Open connections at most; further ones are refused until some close. */
-  readonly maxConnections: number;
-  /** Open connections of one client address (an IPv6 client: its /64) at most; further ones are closed. */
-  readonly maxConnectionsPerClient: number;
-  /** A new connection's first request headers must arrive within this (at most `headersTimeoutMs`). */
-  readonly firstRequestTimeoutMs: number;
-  /** Bound of a graceful shutdown: in-flight requests, then the index batch in progress. */
-  readonly shutdownTimeoutMs: number;
-  /** PostgreSQL of distributed mode (SPEC 14); undefined: the embedded mode on local files. */
-  readonly databaseUrl: string | undefined;
-  /** What this process does in distributed mode; always `all` in the embedded mode. */
-  readonly role: Role;
-  /** Bounds of parsing uploads (zip, PDF, HTML) in worker threads. */
-  readonly parse: ParseSettings;
-}
-
 /** The parse pool's bounds, and those of each document and archive it reads. */
 export interface ParseSettings extends ParsePoolSettings {
   /** One document's conversion, and inflating one archive. */
@@ -190,24 +128,107 @@ export interface LlmSettings {
   readonly model: string;
 }
 
-/** Settings that only make sense together: the names of what is missing, as problems. */
-function missingTogether(e: z.output<typeof EnvSchema>): string[] {
-  const problems: string[] = [];
+type Env = z.output<typeof EnvSchema>;
+
+/** Settings that only make sense together: each problem as the variable to fix and what is wrong. */
+function missingTogether(e: Env): [string, string][] {
+  const problems: [string, string][] = [];
   if (e.EMBEDDER === 'openai') {
     if (e.EMBEDDING_BASE_URL === undefined)
-      problems.push('EMBEDDING_BASE_URL: required with EMBEDDER=openai');
-    if (e.EMBEDDING_MODEL === undefined) problems.push('EMBEDDING_MODEL: required with EMBEDDER=openai');
+      problems.push(['EMBEDDING_BASE_URL', 'required with EMBEDDER=openai']);
+    if (e.EMBEDDING_MODEL === undefined) problems.push(['EMBEDDING_MODEL', 'required with EMBEDDER=openai']);
   }
   if ((e.LLM_BASE_URL === undefined) !== (e.LLM_MODEL === undefined)) {
-    problems.push(
-      `${e.LLM_BASE_URL === undefined ? 'LLM_BASE_URL' : 'LLM_MODEL'}: required with the other LLM_ settings`,
-    );
+    const missing = e.LLM_BASE_URL === undefined ? 'LLM_BASE_URL' : 'LLM_MODEL';
+    problems.push([missing, 'required with the other LLM_ settings']);
   }
   if (e.ROLE !== 'all' && e.DATABASE_URL === undefined) {
-    problems.push(`ROLE: '${e.ROLE}' needs DATABASE_URL (distributed mode); one local process does both`);
+    problems.push(['ROLE', `'${e.ROLE}' needs DATABASE_URL (distributed mode); one local process does both`]);
   }
   return problems;
 }
+
+function authModeOf(e: Env): AuthMode {
+  return e.AUTH_MODE === 'trusted' ? 'trusted' : e.ROOT_API_KEY ? 'api_key' : 'dev';
+}
+
+function llmOf(e: Env): LlmSettings | null {
+  return e.LLM_BASE_URL === undefined || e.LLM_MODEL === undefined
+    ? null
+    : { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL };
+}
+
+/** The environment as the settings the code reads; the `Config` type is its output. */
+const ConfigSchema = EnvSchema.transform((e, ctx) => {
+  const problems = missingTogether(e);
+  for (const [variable, message] of problems) ctx.addIssue({ code: 'custom', path: [variable], message });
+  if (problems.length > 0) return z.NEVER;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    rootApiKey: e.ROOT_API_KEY,
+    /** The resolved mode: `AUTH_MODE=api_key` without `ROOT_API_KEY` is `dev`. */
+    authMode: authModeOf(e),
+    lancedbUri: e.LANCEDB_URI ?? join(e.DATA_DIR, 'lancedb'),
+    embedder: e.EMBEDDER,
+    embeddingModel: e.EMBEDDING_MODEL,
+    /** `EMBEDDER=openai`: the OpenAI-compatible server, its key and the vectors' length (SPEC 15). */
+    embeddingBaseUrl: e.EMBEDDING_BASE_URL,
+    embeddingApiKey: e.EMBEDDING_API_KEY,
+    embeddingDimension: e.EMBEDDING_DIMENSION,
+    /** The chat model of memory extraction (SPEC 15); null: no model, commit only archives. */
+    llm: llmOf(e),
+    logLevel: e.LOG_LEVEL,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxFileBytes: e.MAX_FILE_BYTES,
+    /** Largest temp upload, and largest download of an `http(s)://` resource. */
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    /** Lets add_resource fetch URLs that resolve to loopback, private or link-local addresses. */
+    allowPrivateUrls: e.ALLOW_PRIVATE_URLS,
+    /** Writes get 429 while the index lag (oldest pending index job) would exceed this many seconds. */
+    maxIndexLagS: e.MAX_INDEX_LAG_S,
+    /** Searches running at once; more wait in a queue of `maxSearchQueue`, then get 503. */
+    maxSearchInflight: e.MAX_SEARCH_INFLIGHT,
+    maxSearchQueue: e.MAX_SEARCH_QUEUE,
+    /** Budget of the in-memory search index in bytes (0: searches use LanceDB only). */
+    searchMemoryBytes: e.SEARCH_MEMORY_MB * MIB,
+    /** Worker threads sharing large in-memory scans (default: one fewer than the cores, at most 3). */
+    searchThreads: e.SEARCH_THREADS ?? Math.max(0, Math.min(3, availableParallelism() - 1)),
+    /** Bytes of LanceDB's index cache (index pages) and metadata cache (manifests, file footers). */
+    lancedbIndexCacheBytes: e.LANCEDB_INDEX_CACHE_MB * MIB,
+    lancedbMetadataCacheBytes: e.LANCEDB_METADATA_CACHE_MB * MIB,
+    /**
+     * How far V8 lets its heap grow past the live data before the next full collection, in percent
+     * (0: V8's own choice, up to 4× the live data under load).
+     */
+    heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
+    /** A request's headers and body must arrive within this (slow clients get 408 and are cut off). */
+    requestTimeoutMs: e.REQUEST_TIMEOUT_S * 1000,
+    /** A request's headers must arrive within this (at most `requestTimeoutMs`). */
+    headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: e.KEEPALIVE_TIMEOUT_S * 1000,
+    /** Open connections at most; further ones are refused until some close. */
+    maxConnections: e.MAX_CONNECTIONS,
+    /** Open connections of one client address (an IPv6 client: its /64) at most; further ones are closed. */
+    maxConnectionsPerClient: Math.min(e.MAX_CONNECTIONS_PER_CLIENT, e.MAX_CONNECTIONS),
+    /** A new connection's first request headers must arrive within this (at most `headersTimeoutMs`). */
+    firstRequestTimeoutMs:
+      Math.min(e.FIRST_REQUEST_TIMEOUT_S, e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
+    /** Bound of a graceful shutdown: in-flight requests, then the index batch in progress. */
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_S * 1000,
+    /** PostgreSQL of distributed mode (SPEC 14); undefined: the embedded mode on local files. */
+    databaseUrl: e.DATABASE_URL,
+    /** What this process does in distributed mode; always `all` in the embedded mode. */
+    role: e.ROLE,
+    /** Bounds of parsing uploads (zip, PDF, HTML) in worker threads. */
+    parse: parseSettings(e),
+  };
+});
+
+/** The settings (written once: the output of ConfigSchema). */
+export type Config = Readonly<z.output<typeof ConfigSchema>>;
 
 /** Thrown for an invalid environment; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -224,56 +245,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     const value = env[key];
     if (value !== undefined && value.trim() !== '') relevant[key] = value.trim();
   }
-  const parsed = EnvSchema.safeParse(relevant);
+  const parsed = ConfigSchema.safeParse(relevant);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
-  const e = parsed.data;
-  const problems = missingTogether(e);
-  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  const authMode: AuthMode = e.AUTH_MODE === 'trusted' ? 'trusted' : e.ROOT_API_KEY ? 'api_key' : 'dev';
-  return Object.freeze({
-    port: e.PORT,
-    host: e.HOST,
-    dataDir: e.DATA_DIR,
-    rootApiKey: e.ROOT_API_KEY,
-    authMode,
-    lancedbUri: e.LANCEDB_URI ?? join(e.DATA_DIR, 'lancedb'),
-    embedder: e.EMBEDDER,
-    embeddingModel: e.EMBEDDING_MODEL,
-    embeddingBaseUrl: e.EMBEDDING_BASE_URL,
-    embeddingApiKey: e.EMBEDDING_API_KEY,
-    embeddingDimension: e.EMBEDDING_DIMENSION,
-    llm:
-      e.LLM_BASE_URL === undefined || e.LLM_MODEL === undefined
-        ? null
-        : { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL },
-    logLevel: e.LOG_LEVEL,
-    maxBodyBytes: e.MAX_BODY_BYTES,
-    maxFileBytes: e.MAX_FILE_BYTES,
-    maxUploadBytes: e.MAX_UPLOAD_BYTES,
-    allowPrivateUrls: e.ALLOW_PRIVATE_URLS,
-    maxIndexLagS: e.MAX_INDEX_LAG_S,
-    maxSearchInflight: e.MAX_SEARCH_INFLIGHT,
-    maxSearchQueue: e.MAX_SEARCH_QUEUE,
-    searchMemoryBytes: e.SEARCH_MEMORY_MB * MIB,
-    searchThreads: e.SEARCH_THREADS ?? Math.max(0, Math.min(3, availableParallelism() - 1)),
-    lancedbIndexCacheBytes: e.LANCEDB_INDEX_CACHE_MB * MIB,
-    lancedbMetadataCacheBytes: e.LANCEDB_METADATA_CACHE_MB * MIB,
-    heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
-    requestTimeoutMs: e.REQUEST_TIMEOUT_S * 1000,
-    headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
-    keepAliveTimeoutMs: e.KEEPALIVE_TIMEOUT_S * 1000,
-    maxConnections: e.MAX_CONNECTIONS,
-    maxConnectionsPerClient: Math.min(e.MAX_CONNECTIONS_PER_CLIENT, e.MAX_CONNECTIONS),
-    firstRequestTimeoutMs:
-      Math.min(e.FIRST_REQUEST_TIMEOUT_S, e.HEADERS_TIMEOUT_S, e.REQUEST_TIMEOUT_S) * 1000,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_S * 1000,
-    databaseUrl: e.DATABASE_URL,
-    role: e.ROLE,
-    parse: parseSettings(e),
-  });
+  return Object.freeze(parsed.data);
 }
 
 /** Whether `host` is a loopback address (dev mode may only bind to one). */

@@ -74,7 +74,7 @@ export async function saveUsers(dataDir: string, record: AccountRecord): Promise
 
 async function readJson(path: string): Promise<unknown> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return undefined;
     throw new Error(`cannot read ${path}: ${messageOf(error)}`, { cause: error });

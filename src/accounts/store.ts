@@ -19,6 +19,7 @@ import { generateKey, keyMatches, keyPrefixOf, storedKeyOf } from './keys.js';
 import { LocalRegistryStorage, type AccountRecord, type UserRecord } from './persist.js';
 import type { RegistryStorage } from './registry-storage.js';
 import { RegistrySync } from './sync.js';
+import { ROOT_URI } from '../policy/index.js';
 
 export const DEFAULT_ACCOUNT = 'default';
 
@@ -146,7 +147,7 @@ export class AccountStore {
       // write them back. The queued re-read of the region (empty on disk here) follows as before; the
       // new account's writes queue after it, so it cannot drop their records.
       await this.options.hooks.purgeAccount?.(account_id);
-      await this.options.hooks.removed(account_id, 'viking://');
+      await this.options.hooks.removed(account_id, ROOT_URI);
       const key = generateKey();
       await this.create(account_id, policy, [newUser(admin_user_id, 'admin', key)]);
       return key;

@@ -4,7 +4,7 @@ import { ABSTRACT_CHARS, childUri, type RequestContext, type ResolvedUri } from 
 import { resolveReadable } from './access.js';
 import { messageRefOf, messagesFolderOf } from './session-messages.js';
 import type { LookupOptions } from './storage.js';
-import { isoTime, requireStat, treeOf, type FsCore } from './store.js';
+import { isoTime, requireStat, treeOf, type FsCore } from './core.js';
 import { sliceLines } from './text.js';
 import { walk, type DirEntry } from './walk.js';
 
@@ -178,7 +178,7 @@ export async function ls(
     }));
   }
   const entries = await collect(core, ctx, raw, recursive ? Number.POSITIVE_INFINITY : 1, options);
-  if (options.simple === true) return entries.map((e) => e.resolved.uri as string);
+  if (options.simple === true) return entries.map((e) => e.resolved.uri);
   return toLsEntries(core, ctx, entries, recursive);
 }
 

@@ -8,9 +8,10 @@ import type { RequestContext, ResolvedUri } from '../policy/index.js';
 import { AppError } from '../errors.js';
 import { resolveReadable } from './access.js';
 import { compileGlob, compileGrepPattern, type Matcher } from './patterns.js';
-import { requireStat, treeOf, type FsCore } from './store.js';
+import { requireStat, treeOf, type FsCore } from './core.js';
 import { isIndexableText } from './text.js';
 import { walk } from './walk.js';
+import { ROOT_URI } from '../policy/index.js';
 
 export const DEFAULT_SEARCH_LIMIT = 256;
 
@@ -248,7 +249,7 @@ export interface GlobRequest {
 
 /** Canonical URIs of the readable entries below `uri` whose relative path matches the glob. */
 export async function glob(core: FsCore, ctx: RequestContext, request: GlobRequest) {
-  const resolved = resolveReadable(ctx, request.uri ?? 'viking://');
+  const resolved = resolveReadable(ctx, request.uri ?? ROOT_URI);
   const matcher = compileGlob(request.pattern);
   const info = await requireStat(core, ctx, resolved);
   if (info.kind !== 'folder')

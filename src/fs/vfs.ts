@@ -13,7 +13,7 @@ import * as reads from './read-ops.js';
 import * as search from './search.js';
 import type { SessionMessageReader } from './session-messages.js';
 import type { FileStorage } from './storage.js';
-import type { FsCore } from './store.js';
+import type { FsCore } from './core.js';
 import * as writes from './write-ops.js';
 
 export interface VfsOptions {

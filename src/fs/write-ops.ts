@@ -9,7 +9,7 @@ import { DEFAULT_WAIT_TIMEOUT_S, type IndexTickets } from '../hooks.js';
 import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
 import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
 import { destinationExists, foldersAbove, tooLarge } from './storage.js';
-import { notFound, requireNoLink, type FsCore } from './store.js';
+import { notFound, requireNoLink, type FsCore } from './core.js';
 
 /** `create` (OpenViking's third mode) writes a new file and refuses an existing one. */
 export type WriteMode = 'replace' | 'append' | 'create';
@@ -54,7 +54,7 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   const size = await writeBytes(core, ctx, resolved, data, mode);
   const tickets = await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
   await waitIndexed(core, tickets, request);
-  return { uri: resolved.uri as string, mode, size };
+  return { uri: resolved.uri, mode, size };
 }
 
 /** One file of {@link writeMany}. */
@@ -106,7 +106,7 @@ export async function writeMany(core: FsCore, ctx: RequestContext, files: readon
     await writeBytes(core, ctx, target.resolved, target.data, 'replace');
     tickets.push(...(await core.hooks.fileWritten(ctx.effective.account_id, target.resolved.uri)));
   }
-  return { uris: targets.map((t) => t.resolved.uri as string), tickets: tickets as IndexTickets };
+  return { uris: targets.map((t) => t.resolved.uri), tickets };
 }
 
 /** Creates a folder and its parents; a description becomes the folder's `.abstract.md`. */
@@ -133,9 +133,7 @@ export async function mkdir(
     await writeBytes(core, ctx, abstract, data, 'replace');
     await waitIndexed(core, await core.hooks.fileWritten(ctx.effective.account_id, abstract.uri), wait);
   }
-  return description === undefined
-    ? { uri: resolved.uri as string }
-    : { uri: resolved.uri as string, description };
+  return description === undefined ? { uri: resolved.uri } : { uri: resolved.uri, description };
 }
 
 /** Removes a file or (with `recursive`) a folder; removing nothing succeeds. */
@@ -150,7 +148,7 @@ export async function rm(
   await requireNoLink(core, ctx, resolved);
   const account_id = ctx.effective.account_id;
   const info = await core.storage.stat(account_id, resolved.uri);
-  if (info === null) return { uri: resolved.uri as string, deleted: false };
+  if (info === null) return { uri: resolved.uri, deleted: false };
   if (info.kind === 'folder' && !recursive) {
     throw new AppError('FAILED_PRECONDITION', 'a folder is removed only with recursive=true', {
       uri: resolved.uri,
@@ -159,7 +157,7 @@ export async function rm(
   admit(core, ctx);
   await core.storage.remove(account_id, resolved.uri);
   await waitIndexed(core, await core.hooks.removed(ctx.effective.account_id, resolved.uri), wait);
-  return { uri: resolved.uri as string, deleted: true };
+  return { uri: resolved.uri, deleted: true };
 }
 
 function isWithin(inner: ResolvedUri, outer: ResolvedUri): boolean {
@@ -201,9 +199,9 @@ export async function mv(
   await waitIndexed(core, await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri), wait);
   // `from`/`to` are the names OpenViking's mv answers with.
   return {
-    from_uri: from.uri as string,
-    to_uri: to.uri as string,
-    from: from.uri as string,
-    to: to.uri as string,
+    from_uri: from.uri,
+    to_uri: to.uri,
+    from: from.uri,
+    to: to.uri,
   };
 }

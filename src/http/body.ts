@@ -114,7 +114,7 @@ function parseJson(raw: Buffer): unknown {
   if (raw.length === 0) return {};
   assertJsonBounds(raw);
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    return JSON.parse(raw.toString('utf8'));
   } catch {
     throw new AppError('INVALID_ARGUMENT', 'malformed JSON body');
   }

@@ -13,6 +13,7 @@ import { isRebuild } from './rebuild.js';
 import { messageUri } from './records.js';
 import type { StorageStall } from './stall.js';
 import type { JobWaiters } from './waiters.js';
+import { ROOT_URI } from '../policy/index.js';
 
 export interface BatchRunnerDeps {
   /** Applies jobs to the index (IndexSync.apply); throws if they could not be. */
@@ -43,7 +44,7 @@ function jobUri(job: Job): string {
     case 'message':
       return messageUri(job.session_id, job.message_id);
     case 'account':
-      return 'viking://';
+      return ROOT_URI;
     default:
       return assertNever(job);
   }

@@ -59,7 +59,7 @@ export class LocalJournal implements IndexJournal {
     if (entries.length > this.taken || head.some((seq, i) => seq !== seqs[i])) {
       throw new Error('the local journal acknowledges the oldest jobs taken, in order');
     }
-    await this.queue.ack(seqs[seqs.length - 1] as number);
+    await this.queue.ack(Math.max(...seqs));
     this.taken -= entries.length;
   }
 

@@ -35,6 +35,19 @@ test('a torn last line (a crash mid-append) and garbage lines are skipped', asyn
   await again.close();
 });
 
+test('after a crash mid-append, the next job is not glued onto the torn line', async () => {
+  const q = await JobQueue.open(dir.path);
+  await q.enqueue(job(1));
+  await q.close();
+  await appendFile(join(dir.path, 'index/queue.jsonl'), '{"seq":2,"job":{"type":"fi');
+  const again = await JobQueue.open(dir.path);
+  await again.enqueue(job(3));
+  await again.close();
+  const third = await JobQueue.open(dir.path);
+  expect(third.peek(10).map((e) => e.job)).toEqual([job(1), job(3)]);
+  await third.close();
+});
+
 test('invalid jobs are refused', async () => {
   const q = await JobQueue.open(dir.path);
   await expect(q.enqueue({ type: 'nope' } as unknown as Job)).rejects.toThrow();

@@ -4,13 +4,14 @@
  * last finished job is kept in `queue.ack` (written atomically); at start every journal job after it
  * is pending again. Once everything is acknowledged the journal is truncated so it does not grow.
  * Each pending job's enqueue time is kept in memory (a job replayed at start counts from the open),
- * for the index lag. An append that fails (a full disk writes part of it) is cut off again, so the
- * next append can never glue onto its torn tail.
+ * for the index lag. Appends and the replay go through storage/jsonl.ts: a line torn by a crash or
+ * a full disk is cut off or skipped, and the next append never glues onto it.
  */
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../storage/atomic.js';
+import { appendLines, cutTornTail, readJsonl } from '../storage/jsonl.js';
 import { DIR_MODE, FILE_MODE } from '../storage/modes.js';
 
 export const jobSchema = z.discriminatedUnion('type', [
@@ -56,8 +57,6 @@ export class JobQueue {
   private lastWritten = 0;
   private acked = 0;
   private rotateWanted = false;
-  /** A failed append left bytes that could not be cut off: the next one starts on a fresh line. */
-  private tornTail = false;
   private listener: (() => void) | null = null;
 
   private constructor(
@@ -70,10 +69,11 @@ export class JobQueue {
     const dir = queueDir(dataDir);
     await mkdir(dir, { recursive: true, mode: DIR_MODE });
     const acked = await readAck(dir);
-    const entries = await readJournal(join(dir, 'queue.jsonl'));
-    const handle = await open(join(dir, 'queue.jsonl'), 'a', FILE_MODE);
+    const entries = (await readJsonl(join(dir, 'queue.jsonl'), entrySchema)).sort((a, b) => a.seq - b.seq);
+    const handle = await open(join(dir, 'queue.jsonl'), 'a+', FILE_MODE);
     const queue = new JobQueue(dir, handle);
-    queue.journalBytes = (await handle.stat()).size;
+    // A line torn by a crash is dropped (it was skipped above); on a read-only disk it stays.
+    queue.journalBytes = await cutTornTail(handle).catch(async () => (await handle.stat()).size);
     queue.pending.push(...entries.filter((e) => e.seq > acked));
     const now = Date.now();
     for (const e of queue.pending) queue.enqueuedAt.set(e.seq, now);
@@ -122,7 +122,7 @@ export class JobQueue {
     await new Promise<void>((resolve, reject) => {
       this.writes.push({
         seq: entry.seq,
-        line: `${JSON.stringify(entry)}\n`,
+        line: JSON.stringify(entry),
         done: (error) => (error === undefined ? resolve() : reject(error)),
       });
       this.flushing ??= this.flush();
@@ -152,33 +152,19 @@ export class JobQueue {
       }
       const batch = this.writes;
       this.writes = [];
-      const text = (this.tornTail ? '\n' : '') + batch.map((w) => w.line).join('');
       try {
-        await this.journal.appendFile(text);
-        await this.journal.datasync();
-        // After a torn tail that stayed, only the file knows where the complete lines end.
-        this.journalBytes = this.tornTail
-          ? (await this.journal.stat()).size
-          : this.journalBytes + Buffer.byteLength(text);
-        this.tornTail = false;
+        this.journalBytes = await appendLines(
+          this.journal,
+          batch.map((w) => w.line),
+        );
         this.lastWritten = Math.max(this.lastWritten, ...batch.map((w) => w.seq));
         for (const w of batch) w.done();
       } catch (error) {
-        await this.cutTornTail();
         const failure = error instanceof Error ? error : new Error('journal write failed');
         for (const w of batch) w.done(failure);
       }
     }
     this.flushing = null;
-  }
-
-  /** After a failed append: truncates the journal back to its last complete line. */
-  private async cutTornTail(): Promise<void> {
-    try {
-      await this.journal.truncate(this.journalBytes);
-    } catch {
-      this.tornTail = true;
-    }
   }
 
   private async rotateIfDone(): Promise<void> {
@@ -226,25 +212,4 @@ async function readAck(dir: string): Promise<number> {
   } catch {
     return 0;
   }
-}
-
-/** Journal entries in order; a torn or unreadable line (a crash mid-append) is skipped. */
-async function readJournal(path: string): Promise<QueueEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return [];
-  }
-  const entries: QueueEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim().length === 0) continue;
-    try {
-      const parsed = entrySchema.safeParse(JSON.parse(line));
-      if (parsed.success) entries.push(parsed.data);
-    } catch {
-      continue;
-    }
-  }
-  return entries.sort((a, b) => a.seq - b.seq);
 }

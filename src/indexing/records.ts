@@ -11,6 +11,7 @@ import {
   type NamespacePolicy,
   type RecordDraft,
   type ResolvedUri,
+  ROOT_URI,
 } from '../policy/index.js';
 
 export type { IndexRecord, RecordDraft } from '../policy/index.js';
@@ -91,7 +92,7 @@ function baseRecord(account_id: string, resolved: ResolvedUri, level: number, ch
   return {
     id: recordId(account_id, resolved.uri, level, chunk_index),
     account_id,
-    uri: resolved.uri as string,
+    uri: resolved.uri,
     scope: resolved.scope ?? '',
     owner_user_id: resolved.owner_user_id,
     owner_agent_id: resolved.owner_agent_id,
@@ -113,7 +114,7 @@ export function folderMetaLevel(uri: string): number | null {
 export function recordUriOfFile(uri: string): string {
   if (folderMetaLevel(uri) === null) return uri;
   const parent = uri.slice(0, uri.lastIndexOf('/'));
-  return parent === 'viking:/' ? 'viking://' : parent;
+  return parent === 'viking:/' ? ROOT_URI : parent;
 }
 
 /** A file's passages and how each becomes its record (shared by the two forms below). */

@@ -4,7 +4,7 @@
  * Knows nothing about LanceDB.
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { childUri } from '../policy/index.js';
+import { childUri, ROOT_URI } from '../policy/index.js';
 import { isContentFileUri, isInternalName } from '../storage/names.js';
 import { pathOfUri } from '../storage/paths.js';
 
@@ -34,7 +34,7 @@ export async function walkFiles(dataDir: string, account_id: string, uri: string
     if (!info.isDirectory()) return;
     const names = await readdir(pathOfUri(dataDir, account_id, current));
     for (const name of names.sort()) {
-      if (isInternalName(name, current === 'viking://')) continue;
+      if (isInternalName(name, current === ROOT_URI)) continue;
       await visit(childUri(current, name));
     }
   };

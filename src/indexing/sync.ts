@@ -7,7 +7,17 @@
 import { setImmediate } from 'node:timers/promises';
 import { assertNever } from '../errors.js';
 import type { Logger } from '../log.js';
-import { and, cmp, eq, or, subtree, type Expr, type NamespacePolicy } from '../policy/index.js';
+import {
+  and,
+  cmp,
+  eq,
+  levelIs,
+  or,
+  subtree,
+  type Expr,
+  type NamespacePolicy,
+  ROOT_URI,
+} from '../policy/index.js';
 import type { Embedder } from '../embedders/embedder.js';
 import type { Job } from './queue.js';
 import {
@@ -53,8 +63,6 @@ type Unit =
       readonly session_id: string;
       readonly message_id: string;
     };
-
-const levelIs = (level: number): Expr => and(cmp('level', '>=', level), cmp('level', '<=', level));
 
 /** Records a file's URI owns at its level (all chunks of a file, or the folder's level 0/1 record). */
 function fileRegion(account: string, uri: string, fromChunk = 0): Expr {
@@ -103,7 +111,7 @@ function planOf(jobs: readonly Job[]): { units: Map<string, Unit>; regions: Regi
         regions.push({ account: job.account, uri: job.from }, { account: job.account, uri: job.to });
         break;
       case 'account':
-        regions.push({ account: job.account, uri: 'viking://' });
+        regions.push({ account: job.account, uri: ROOT_URI });
         break;
       default:
         assertNever(job);

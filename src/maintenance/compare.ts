@@ -7,6 +7,7 @@
  */
 import { folderMetaLevel, LEVEL_CHUNK, recordUriOfFile } from '../indexing/records.js';
 import type { RecordKey } from '../index/store.js';
+import { ROOT_URI } from '../policy/index.js';
 
 /** A file of the subtree (content files only: folders are not indexed by themselves). */
 export interface FileFact {
@@ -35,8 +36,8 @@ function keyOf(uri: string, level: number): string {
 
 /** The file that owns records at (uri, level): the file itself, or a folder's summary file. */
 function fileOfRecord(uri: string, level: number): string {
-  if (level === 0) return `${uri === 'viking://' ? 'viking:/' : uri}/.abstract.md`;
-  if (level === 1) return `${uri === 'viking://' ? 'viking:/' : uri}/.overview.md`;
+  if (level === 0) return `${uri === ROOT_URI ? 'viking:/' : uri}/.abstract.md`;
+  if (level === 1) return `${uri === ROOT_URI ? 'viking:/' : uri}/.overview.md`;
   return uri;
 }
 

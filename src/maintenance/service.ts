@@ -14,7 +14,7 @@ import { resolveWritable } from '../fs/access.js';
 import type { Vfs } from '../fs/index.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type ContentHooks, type WaitIndexed } from '../hooks.js';
 import type { RecordKey } from '../index/store.js';
-import { and, subtree, visibilityExpr, type Expr, type RequestContext } from '../policy/index.js';
+import { and, subtree, visibilityExpr, type Expr, type RequestContext, ROOT_URI } from '../policy/index.js';
 import { tag } from '../tags/schema.js';
 import type { SetTagsBody } from '../tags/service.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -184,7 +184,7 @@ export class MaintenanceService {
 
   /** The index records the caller may see at or below `uri`. */
   private async records(ctx: RequestContext, uri: string): Promise<RecordKey[]> {
-    const filter = and(visibilityExpr(ctx), uri === 'viking://' ? and() : subtree(uri));
+    const filter = and(visibilityExpr(ctx), uri === ROOT_URI ? and() : subtree(uri));
     const keys = await this.deps.scanKeys(filter, MAX_RECORDS + 1);
     if (keys.length > MAX_RECORDS) {
       throw new AppError('PAYLOAD_TOO_LARGE', `at most ${MAX_RECORDS} index records per request`, {

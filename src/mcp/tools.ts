@@ -17,6 +17,7 @@ import { findSkillsBody, getSkillQuery, listSkillsQuery } from '../skills/reques
 import { assertNever } from '../errors.js';
 import { defined, parseInput } from '../validate.js';
 import { resolveOwnScope } from './own-scope.js';
+import { ROOT_URI } from '../policy/index.js';
 
 export interface McpServices {
   readonly vfs: Vfs;
@@ -79,7 +80,7 @@ function readTools(s: McpServices): ToolDef[] {
       name: 'ls',
       description: 'List the children of a folder that the caller may read.',
       input: {
-        uri: uri.default('viking://'),
+        uri: uri.default(ROOT_URI),
         recursive: z.boolean().optional(),
         simple: z.boolean().optional(),
       },
@@ -89,7 +90,7 @@ function readTools(s: McpServices): ToolDef[] {
     tool({
       name: 'tree',
       description: 'A subtree as a flat list with relative paths (readable entries only).',
-      input: { uri: uri.default('viking://'), level_limit: count.optional(), node_limit: count.optional() },
+      input: { uri: uri.default(ROOT_URI), level_limit: count.optional(), node_limit: count.optional() },
       readOnly: true,
       run: (ctx, a) =>
         s.vfs.tree(ctx, a.uri, defined({ levelLimit: a.level_limit, nodeLimit: a.node_limit })),

@@ -115,15 +115,18 @@ export async function extractMemories(
     });
   }
   const { planned, dropped } = attribute(answer.data.memories, shown, input.account_id, input.policy);
+  const per_category: Record<string, number> = {};
+  const per_owner: Record<string, number> = {};
+  const uris: string[] = [];
   const result = {
     messages: shown.length,
     memories: 0,
     created: 0,
     merged: 0,
     unchanged: 0,
-    per_category: {} as Record<string, number>,
-    per_owner: {} as Record<string, number>,
-    uris: [] as string[],
+    per_category,
+    per_owner,
+    uris,
     dropped,
     messages_skipped: input.messages.length - shown.length,
   };

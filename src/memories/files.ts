@@ -44,7 +44,7 @@ function sourcesLine(sources: Sources): string {
 function parseSources(line: string): Sources | null {
   if (!line.startsWith(SOURCES_PREFIX) || !line.endsWith(SOURCES_SUFFIX)) return null;
   try {
-    const value = JSON.parse(line.slice(SOURCES_PREFIX.length, -SOURCES_SUFFIX.length)) as unknown;
+    const value: unknown = JSON.parse(line.slice(SOURCES_PREFIX.length, -SOURCES_SUFFIX.length));
     if (typeof value !== 'object' || value === null) return null;
     const out: Sources = {};
     for (const [session, ids] of Object.entries(value)) {

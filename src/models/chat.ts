@@ -38,7 +38,7 @@ function notJson(content: string): AppError {
 export function parseModelJson(content: string): unknown {
   const fenced = /^\s*```(?:json)?\s*\n([\s\S]*?)\n\s*```\s*$/.exec(content);
   try {
-    return JSON.parse(fenced?.[1] ?? content) as unknown;
+    return JSON.parse(fenced?.[1] ?? content);
   } catch {
     throw notJson(content);
   }

@@ -82,7 +82,8 @@ async function attempt(endpoint: ModelEndpoint, url: string, body: unknown): Pro
     return { ok: false, retry: retryable(response.status), error, ...(waitMs === null ? {} : { waitMs }) };
   }
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    const value: unknown = JSON.parse(text);
+    return { ok: true, value };
   } catch {
     const error = new AppError('UNAVAILABLE', `${url} answered something that is not JSON`, {
       setting: endpoint.setting,

@@ -14,6 +14,7 @@ import type { RequestContext } from '../policy/index.js';
 import { applyConflictPolicy, checkVectorMode, conflictPolicy, vectorMode } from './conflict.js';
 import { relPathOf, rootNameOf, zipPathOf } from './layout.js';
 import { textOf, type PackLimits, type PackService } from './service.js';
+import { ROOT_URI } from '../policy/index.js';
 
 export const BACKUP_ROOT = 'openviking-backup';
 /** Scopes a backup holds (and a restore writes). */
@@ -42,7 +43,7 @@ export class PackBackups {
   /** Everything the caller may read in the backed-up scopes, as a restore-only pack. */
   async backup(ctx: RequestContext): Promise<{ filename: string; data: Uint8Array }> {
     requireAdmin(ctx, 'a backup');
-    const entries = await this.vfs.tree(ctx, 'viking://', {
+    const entries = await this.vfs.tree(ctx, ROOT_URI, {
       levelLimit: Number.MAX_SAFE_INTEGER,
       nodeLimit: this.limits.maxEntries + 1,
       showAllHidden: true,
@@ -50,7 +51,7 @@ export class PackBackups {
     const kept = entries.filter((e) => SCOPES.has(e.rel_path.split('/')[0] ?? ''));
     if (kept.length > this.limits.maxEntries) {
       throw new AppError('PAYLOAD_TOO_LARGE', `a pack may hold at most ${this.limits.maxEntries} entries`, {
-        uri: 'viking://',
+        uri: ROOT_URI,
         limit: this.limits.maxEntries,
       });
     }
@@ -69,7 +70,7 @@ export class PackBackups {
           'PAYLOAD_TOO_LARGE',
           `a pack may hold at most ${this.limits.maxTotalBytes} bytes`,
           {
-            uri: 'viking://',
+            uri: ROOT_URI,
             max_bytes: this.limits.maxTotalBytes,
           },
         );
@@ -105,6 +106,6 @@ export class PackBackups {
     });
     const { write, skipped } = await applyConflictPolicy(this.vfs, ctx, files, body.on_conflict ?? 'fail');
     await this.vfs.writeMany(ctx, write);
-    return { uri: 'viking://', written: write.length, skipped: skipped.length };
+    return { uri: ROOT_URI, written: write.length, skipped: skipped.length };
   }
 }

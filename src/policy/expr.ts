@@ -15,6 +15,7 @@ import {
   type NumberField,
   type StringField,
 } from './columns.js';
+import { URI_PREFIX } from './uri.js';
 
 export type Expr =
   | { readonly kind: 'const'; readonly value: boolean }
@@ -64,8 +65,13 @@ export function cmp(field: NumberField, op: '>=' | '<=', value: number): Expr {
   return Object.freeze({ kind: 'cmp', field, op, value });
 }
 
+/** Records of exactly one level (0 abstract, 1 overview, 2 content): the tree has no equality on numbers. */
+export function levelIs(level: number): Expr {
+  return and(cmp('level', '>=', level), cmp('level', '<=', level));
+}
+
 /** The root of every namespace: its subtree is every record. */
-export const ROOT_URI = 'viking://';
+export const ROOT_URI = URI_PREFIX;
 
 function inSubtree(uri: string, root: string): boolean {
   return root === ROOT_URI || uri === root || uri.startsWith(`${root}/`);

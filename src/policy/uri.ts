@@ -36,7 +36,7 @@ function invalid(message: string, uri: string): AppError {
 }
 
 function isScope(value: string): value is Scope {
-  return (SCOPES as readonly string[]).includes(value);
+  return SCOPES.some((scope) => scope === value);
 }
 
 /**
@@ -163,7 +163,7 @@ export function resolveUri(raw: unknown, identity: Identity | null, policy: Name
   return Object.freeze({
     uri: uri as CanonicalUri,
     segments: Object.freeze(segments),
-    scope: (segments[0] as Scope | undefined) ?? null,
+    scope: segments[0] !== undefined && isScope(segments[0]) ? segments[0] : null,
     ...owners,
   });
 }

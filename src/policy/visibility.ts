@@ -13,7 +13,7 @@
 import type { FilterRecord } from './columns.js';
 import { and, eq, evaluate, isIn, or, subtree, TRUE, type Expr } from './expr.js';
 import type { Identity, NamespacePolicy, RequestContext, Scope } from './types.js';
-import { agentRootSegments, resolveUri, userRootSegments, type ResolvedUri } from './uri.js';
+import { URI_PREFIX, agentRootSegments, resolveUri, userRootSegments, type ResolvedUri } from './uri.js';
 
 /** A subtree an identity may read, with the owner tuple every URI inside it has. */
 export interface VisibleRoot {
@@ -45,9 +45,9 @@ export function visibleRoots(identity: Identity, policy: NamespacePolicy): Visib
 
 /** Folders above the visible roots that the identity may list (they only show readable children). */
 export function listableAncestors(identity: Identity, policy: NamespacePolicy): string[] {
-  const ancestors = new Set<string>(['viking://']);
+  const ancestors = new Set<string>([URI_PREFIX]);
   for (const root of visibleRoots(identity, policy)) {
-    const segments = root.uri.slice('viking://'.length).split('/');
+    const segments = root.uri.slice(URI_PREFIX.length).split('/');
     for (let n = 1; n < segments.length; n++) ancestors.add(`viking://${segments.slice(0, n).join('/')}`);
   }
   return [...ancestors];

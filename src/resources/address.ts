@@ -48,7 +48,7 @@ for (const [net, prefix] of BLOCKED_V6) blocked.addSubnet(net, prefix, 'ipv6');
 
 /** The 16 bytes of an IPv6 address (with `::` and an optional trailing dotted quad). */
 function ipv6Bytes(address: string): number[] {
-  const [head = '', tail] = address.split('::') as [string, string | undefined];
+  const [head = '', tail]: (string | undefined)[] = address.split('::');
   const groups = (part: string): number[] =>
     part === ''
       ? []

@@ -94,4 +94,16 @@ describe('SearchAdmission', () => {
     expect(ran).toBe(false);
     expect(admission.stats()).toEqual({ inflight: 0, queued: 0 });
   });
+
+  test('an abort after the search started does not interrupt it', async () => {
+    const admission = new SearchAdmission({ maxInflight: 1, maxQueue: 1 });
+    const controller = new AbortController();
+    const blocked = gate<number>();
+    const running = admission.run(blocked.task, controller.signal);
+    await settle();
+    controller.abort();
+    blocked.resolve(1);
+    await expect(running).resolves.toBe(1);
+    expect(admission.stats()).toEqual({ inflight: 0, queued: 0 });
+  });
 });

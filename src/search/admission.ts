@@ -3,8 +3,9 @@
  * more wait their turn in arrival order, and anything beyond that is refused at once with 503
  * `UNAVAILABLE` (`details.retry_after_s`, sent as `Retry-After`). Under overload callers learn to back
  * off instead of every search waiting longer and longer. The search service still limits its own
- * index queries; this bounds the requests in front of it.
+ * index queries; this bounds the requests in front of it. The queue is `p-queue`'s.
  */
+import PQueue from 'p-queue';
 import { AppError } from '../errors.js';
 
 export interface AdmissionOptions {
@@ -24,75 +25,50 @@ export interface AdmissionStats {
 /** Seconds a refused caller is told to wait before retrying. */
 export const RETRY_AFTER_S = 1;
 
-interface Waiter {
-  readonly start: () => void;
-  readonly cancel: (reason: unknown) => void;
-}
-
 const abandoned = (): AppError =>
   new AppError('UNAVAILABLE', 'the search was abandoned while waiting for a slot');
 
 export class SearchAdmission {
-  private inflight = 0;
-  private readonly waiting: Waiter[] = [];
+  /** Runs `maxInflight` at once; first in, first out, so a newcomer cannot overtake the queue. */
+  private readonly queue: PQueue;
 
-  constructor(private readonly options: AdmissionOptions) {}
+  constructor(private readonly options: AdmissionOptions) {
+    this.queue = new PQueue({ concurrency: options.maxInflight });
+  }
 
   stats(): AdmissionStats {
-    return { inflight: this.inflight, queued: this.waiting.length };
+    return { inflight: this.queue.pending, queued: this.queue.size };
   }
 
   /**
    * Runs `task` once a slot is free; the slot is released however the task ends. Throws 503
    * UNAVAILABLE without running it when the queue is full. An aborted `signal` (the client went away)
-   * takes a waiting search out of the queue.
+   * takes a waiting search out of the queue; a search already running is not interrupted.
    * @example await admission.run(() => service.search(ctx, request))
    */
   async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.acquire(signal);
-    try {
-      return await task();
-    } finally {
-      this.release();
-    }
-  }
-
-  private acquire(signal: AbortSignal | undefined): Promise<void> {
-    if (this.inflight < this.options.maxInflight) {
-      this.inflight += 1;
-      return Promise.resolve();
-    }
-    if (this.waiting.length >= this.options.maxQueue) {
+    const full = this.queue.pending >= this.options.maxInflight;
+    if (full && this.queue.size >= this.options.maxQueue) {
       this.options.onReject?.();
-      return Promise.reject(
-        new AppError('UNAVAILABLE', 'too many searches in progress; retry shortly', {
-          retry_after_s: RETRY_AFTER_S,
-        }),
-      );
+      throw new AppError('UNAVAILABLE', 'too many searches in progress; retry shortly', {
+        retry_after_s: RETRY_AFTER_S,
+      });
     }
-    if (signal?.aborted === true) return Promise.reject(abandoned());
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const index = this.waiting.indexOf(waiter);
-        if (index >= 0) this.waiting.splice(index, 1);
-        waiter.cancel(abandoned());
-      };
-      const waiter: Waiter = {
-        start: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
+    if (full && signal?.aborted === true) throw abandoned();
+    // p-queue's signal also cancels a running task: only the wait is tied to the caller's.
+    const waiting = new AbortController();
+    const giveUp = (): void => waiting.abort(abandoned());
+    signal?.addEventListener('abort', giveUp, { once: true });
+    try {
+      return await this.queue.add(
+        () => {
+          signal?.removeEventListener('abort', giveUp);
+          return task();
         },
-        cancel: reject,
-      };
-      this.waiting.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  /** Hands the slot straight to the next waiter, so a newcomer cannot overtake the queue. */
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next === undefined) this.inflight -= 1;
-    else next.start();
+        { signal: waiting.signal },
+      );
+    } finally {
+      signal?.removeEventListener('abort', giveUp);
+    }
   }
 }

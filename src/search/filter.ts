@@ -9,6 +9,7 @@ import {
   canRead,
   cmp,
   isIn,
+  levelIs,
   or,
   resolveUri,
   type Expr,
@@ -41,8 +42,6 @@ export function optionsExpr(request: SearchRequest): Expr {
     request.context_type === undefined ? and() : isIn('context_type', request.context_type),
     request.since === undefined ? and() : cmp(time, '>=', request.since),
     request.until === undefined ? and() : cmp(time, '<=', request.until),
-    levels.length === 0
-      ? and()
-      : or(...levels.map((level) => and(cmp('level', '>=', level), cmp('level', '<=', level)))),
+    levels.length === 0 ? and() : or(...levels.map(levelIs)),
   );
 }

@@ -11,8 +11,8 @@ const MAX_TARGETS = 64;
 const contextType = z.enum(['resource', 'memory', 'skill', 'session']);
 const RELATIVE = /^(\d{1,9})([smhdw])$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const UNIT_MS = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 } as const;
-const DAY_MS = UNIT_MS.d;
+const DAY_MS = 864e5;
+const UNIT_MS: Readonly<Record<string, number>> = { s: 1e3, m: 6e4, h: 36e5, d: DAY_MS, w: 7 * DAY_MS };
 
 /**
  * Epoch milliseconds of a time bound. Like OpenViking (utils/search_filters.py), a bound may be
@@ -22,8 +22,8 @@ function instantOf(value: number | string, upper: boolean): number {
   if (typeof value === 'number') return value;
   const relative = RELATIVE.exec(value);
   if (relative !== null) {
-    const [, amount, unit] = relative as unknown as [string, string, keyof typeof UNIT_MS];
-    return Date.now() - Number(amount) * UNIT_MS[unit];
+    const [, amount = '', unit = ''] = relative;
+    return Date.now() - Number(amount) * (UNIT_MS[unit] ?? 0);
   }
   const ms = Date.parse(value);
   return upper && DATE_ONLY.test(value) ? ms + DAY_MS - 1 : ms;

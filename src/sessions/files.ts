@@ -17,7 +17,10 @@ import { accountDir, pathOfUri } from '../storage/paths.js';
 import { TEMP_PREFIX, mkdirWithin, writeFileAtomic } from '../storage/atomic.js';
 import { linkOnTheWay, readTextNoFollow } from '../storage/links.js';
 import { SESSION_META_FILE } from '../storage/names.js';
+import { appendLines, parseJson, parseJsonl } from '../storage/jsonl.js';
 import { sessionMetaSchema, storedMessageSchema, type SessionMeta, type StoredMessage } from './schema.js';
+
+export { parseJson } from '../storage/jsonl.js';
 
 export const MESSAGES_FILE = 'messages.jsonl';
 export const META_FILE = SESSION_META_FILE;
@@ -47,28 +50,9 @@ function isMissing(error: unknown): boolean {
 
 /** Parses `messages.jsonl` text, skipping blank and unparseable (torn) lines. */
 export function parseMessages(text: string, where: string): StoredMessage[] {
-  const messages: StoredMessage[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim().length === 0) continue;
-    const parsed = parseLine(line);
-    if (parsed === null) logger.warn({ where }, 'skipping an unreadable session message line');
-    else messages.push(parsed);
-  }
-  return messages;
-}
-
-/** JSON.parse, with undefined for text that is not JSON (a truncated file). */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function parseLine(line: string): StoredMessage | null {
-  const result = storedMessageSchema.safeParse(parseJson(line));
-  return result.success ? result.data : null;
+  return parseJsonl(text, storedMessageSchema, () =>
+    logger.warn({ where }, 'skipping an unreadable session message line'),
+  );
 }
 
 /** Paths and file operations of one DATA_DIR's sessions. Holds no locks: the service serialises. */
@@ -172,8 +156,8 @@ export class SessionFiles {
   }
 
   /**
-   * Appends `line` (no newline inside) as one complete line in a single write, after a newline if
-   * the file ends in a torn line. Returns the file's new size.
+   * Appends `line` as complete line(s) in a single write (storage/jsonl.ts: after a newline if the
+   * file ends in a torn line, cut back if the write fails). Returns the file's new size.
    */
   async appendLine(path: string, line: string): Promise<number> {
     await this.refuseLinks(path);
@@ -185,26 +169,7 @@ export class SessionFiles {
       throw error;
     });
     try {
-      const { size } = await handle.stat();
-      let prefix = '';
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) prefix = '\n';
-      }
-      const data = Buffer.from(`${prefix}${line}\n`, 'utf8');
-      try {
-        let written = 0;
-        while (written < data.length) {
-          written += (await handle.write(data, written)).bytesWritten;
-        }
-        await handle.datasync();
-      } catch (error) {
-        // A full disk took part of the line: cut it off, so a failed append leaves nothing behind.
-        await handle.truncate(size).catch(() => undefined);
-        throw error;
-      }
-      return size + data.length;
+      return await appendLines(handle, [line]);
     } finally {
       await handle.close();
     }

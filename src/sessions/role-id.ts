@@ -2,11 +2,12 @@
  * Who a message is from (SPEC 8.1): the `role_id` rules per caller role and auth mode. Pure apart
  * from the registered-user lookup, which the caller injects.
  */
+import type { AuthMode } from '../config.js';
 import { AppError } from '../errors.js';
 import { validateId, type RequestContext } from '../policy/index.js';
 import type { AddMessageBody } from './schema.js';
 
-export type AuthMode = 'api_key' | 'trusted' | 'dev';
+export type { AuthMode } from '../config.js';
 
 export interface RoleIdInput {
   readonly ctx: RequestContext;

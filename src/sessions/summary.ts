@@ -49,7 +49,7 @@ function gist(message: StoredMessage): string {
 
 function participants(messages: readonly StoredMessage[]): string {
   const ids = (role: string): string[] => [
-    ...new Set(messages.filter((m) => m.role === role && m.role_id !== null).map((m) => m.role_id as string)),
+    ...new Set(messages.flatMap((m) => (m.role === role && m.role_id !== null ? [m.role_id] : []))),
   ];
   const users = ids('user');
   const agents = ids('assistant');

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { canRead, resolveUri, type RequestContext } from '../policy/index.js';
+import { parseJsonl } from '../storage/jsonl.js';
 import { SESSION_USED_FILE } from '../storage/names.js';
 
 /** Where usages wait for the next commit (bookkeeping, never indexed: storage/names.ts). */
@@ -79,15 +80,7 @@ export function usagesOf(ctx: RequestContext, used: UsedBody, now: string): Usag
 
 /** Parses `.used.jsonl`, skipping unreadable (torn) lines. */
 export function parseUsages(text: string): Usage[] {
-  return text.split('\n').flatMap((line) => {
-    if (line.trim() === '') return [];
-    try {
-      const parsed = usageSchema.safeParse(JSON.parse(line));
-      return parsed.success ? [parsed.data] : [];
-    } catch {
-      return [];
-    }
-  });
+  return parseJsonl(text, usageSchema);
 }
 
 /** The archive overview's section on what the archived turns used ('' when nothing). */

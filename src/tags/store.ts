@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { AppError, errnoOf } from '../errors.js';
 import { KeyedMutex, writeFileAtomic } from '../storage/atomic.js';
 import { accountDir, systemDir } from '../storage/paths.js';
+import { ROOT_URI } from '../policy/index.js';
 
 export type TagMode = 'replace' | 'append' | 'remove';
 
@@ -20,7 +21,7 @@ const FILE = 'tags.json';
 const stored = z.record(z.string(), z.array(z.string()));
 
 function below(uri: string, root: string): boolean {
-  return uri === root || uri.startsWith(root === 'viking://' ? root : `${root}/`);
+  return uri === root || uri.startsWith(root === ROOT_URI ? root : `${root}/`);
 }
 
 export class TagStore {

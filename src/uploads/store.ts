@@ -159,11 +159,11 @@ export class UploadStore {
   /** Removes expired uploads (and stray incoming files) of every account. */
   async sweep(): Promise<void> {
     this.lastSweep = this.now();
-    const accounts = await readdir(this.dir).catch(() => [] as string[]);
+    const accounts = await readdir(this.dir).catch((): string[] => []);
     const cutoff = this.now() - this.ttlMs;
     for (const account of accounts) {
       const folder = join(this.dir, account);
-      const names = await readdir(folder).catch(() => [] as string[]);
+      const names = await readdir(folder).catch((): string[] => []);
       for (const name of names) {
         const path = join(folder, name);
         const modified = await stat(path).then(

@@ -1,6 +1,6 @@
 /** The limits of one grep (files, bytes, matching time, matches) and the `truncated` flag they set. */
 import { LocalFileStorage } from '../../src/storage/local-files.js';
-import type { FsCore } from '../../src/fs/store.js';
+import type { FsCore } from '../../src/fs/core.js';
 import { grep, GREP_LIMITS, type GrepLimits } from '../../src/fs/search.js';
 import { createTestFs, ctxOf, type TestFs } from '../helpers/vfs.js';
 

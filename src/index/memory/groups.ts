@@ -8,6 +8,7 @@
  */
 import type { FilterField, FilterRecord, IndexRecord } from '../../policy/index.js';
 import type { Children } from './children.js';
+import { URI_PREFIX } from '../../policy/index.js';
 
 /** The fields of a record the grouping and the per-record residual filters read. */
 export type GroupedFields = Pick<IndexRecord, FilterField>;
@@ -44,7 +45,7 @@ export interface Group {
 /** URI segments a group's root keeps per scope (a part's root goes deeper, up to PART_DEPTH). */
 const GROUP_DEPTH: Readonly<Record<string, number>> = { resources: 1, session: 1, user: 2, agent: 2 };
 const PART_DEPTH: Readonly<Record<string, number>> = { resources: 2, session: 2, user: 4, agent: 4 };
-const PREFIX = 'viking://';
+const PREFIX = URI_PREFIX;
 
 /** The first `n` segments of a URI as a URI (`viking://` for none). */
 function prefixOf(segments: readonly string[], n: number): string {
