@@ -29,18 +29,18 @@ describe('migrations (SPEC 14: the server creates and migrates its schema at sta
   });
 
   test('a fresh database gets the base schema; a second start applies nothing', async () => {
-    expect(await migrate(db.pool)).toEqual(['0001_base', '0002_index']);
+    expect(await migrate(db.pool)).toEqual(['0001_base', '0002_index', '0003_sessions']);
     expect(await tables(db.pool)).toEqual(expect.arrayContaining([...BASE_TABLES, MIGRATIONS_TABLE]));
     expect(await migrate(db.pool)).toEqual([]);
-    expect(await appliedNames(db.pool)).toEqual(['0001_base', '0002_index']);
+    expect(await appliedNames(db.pool)).toEqual(['0001_base', '0002_index', '0003_sessions']);
   });
 
   test('two processes migrating one fresh database at once: both succeed, each migration runs once', async () => {
     const pools = [createPool(db.url), createPool(db.url), createPool(db.url)];
     try {
       const results = await Promise.all(pools.map((pool) => migrate(pool)));
-      expect(results.flat()).toEqual(['0001_base', '0002_index']);
-      expect(await appliedNames(db.pool)).toEqual(['0001_base', '0002_index']);
+      expect(results.flat()).toEqual(['0001_base', '0002_index', '0003_sessions']);
+      expect(await appliedNames(db.pool)).toEqual(['0001_base', '0002_index', '0003_sessions']);
       const version = await db.pool.query<{ version: string }>('SELECT version FROM registry_version');
       expect(version.rows).toEqual([{ version: '0' }]);
     } finally {
