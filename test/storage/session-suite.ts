@@ -227,6 +227,7 @@ export function sessionSuite(name: string, make: () => Promise<SessionStorageFix
     test('concurrent appends from two processes: every message once, and each append answers its own count', async () => {
       const per = 25;
       const batches = Array.from({ length: 2 * per }, (_, i) => message(`m${i}`));
+      await s.create('acme', 'busy', 'alice');
       const counts = await Promise.all(
         batches.map((m, i) => (i % 2 === 0 ? fx.storage : fx.peer).append('acme', 'busy', 'alice', [m])),
       );
