@@ -2,15 +2,9 @@
  * One committed archive of a session as OpenViking's `GET /sessions/{id}/archives/{archive_id}`
  * returns it: `{archive_id, abstract, overview, messages}`.
  */
-import {
-  ABSTRACT_FILE,
-  MESSAGES_FILE,
-  OVERVIEW_FILE,
-  archiveName,
-  parseMessages,
-  type SessionFiles,
-} from './files.js';
+import { ABSTRACT_FILE, MESSAGES_FILE, OVERVIEW_FILE, archiveName, parseMessages } from './files.js';
 import type { StoredMessage } from './schema.js';
+import type { SessionStorage } from './storage.js';
 
 export interface SessionArchive {
   archive_id: string;
@@ -21,15 +15,15 @@ export interface SessionArchive {
 
 /** The archive named `archive_id` (`archive_001`), or null if the session has none of that name. */
 export async function readArchive(
-  files: SessionFiles,
+  storage: SessionStorage,
   account_id: string,
   session_id: string,
   archive_id: string,
 ): Promise<SessionArchive | null> {
-  const numbers = await files.archiveNumbers(account_id, session_id);
+  const numbers = await storage.archiveNumbers(account_id, session_id);
   const n = numbers.find((number) => archiveName(number) === archive_id);
   if (n === undefined) return null;
-  const read = (file: string) => files.readArchiveFile(account_id, session_id, n, file);
+  const read = (file: string) => storage.readArchiveFile(account_id, session_id, n, file);
   return {
     archive_id,
     abstract: await read(ABSTRACT_FILE),

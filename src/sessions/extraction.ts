@@ -22,14 +22,16 @@ import {
   parseJson,
   parseMessages,
   sessionUri,
-  type SessionFiles,
 } from './files.js';
 import type { StoredMessage } from './schema.js';
+import type { SessionStorage } from './storage.js';
 import { messageText } from './summary.js';
-import { join } from 'node:path';
 import { z } from 'zod';
 
 export const EXTRACTION_FILE = SESSION_EXTRACTION_FILE;
+/** Archive names are `archive_` and their number (files.ts's archiveName). */
+const ARCHIVE_PREFIX = 'archive_';
+
 export const PENDING_MARKER = `${JSON.stringify({ status: 'pending' })}\n`;
 
 /** What extraction needs from the wiring: the model-backed extractor and the task registry. */
@@ -84,7 +86,7 @@ export class SessionExtraction {
 
   constructor(
     private readonly deps: ExtractionDeps,
-    private readonly files: SessionFiles,
+    private readonly storage: SessionStorage,
     private readonly summaryWritten: SummaryWritten,
   ) {}
 
@@ -120,9 +122,9 @@ export class SessionExtraction {
   ): Promise<number> {
     let ran = 0;
     for (const account of accounts) {
-      for (const session_id of await this.files.sessionIds(account)) {
-        for (const n of await this.files.archiveNumbers(account, session_id)) {
-          const marker = await this.files.readArchiveFile(account, session_id, n, EXTRACTION_FILE);
+      for (const session_id of await this.storage.list(account)) {
+        for (const n of await this.storage.archiveNumbers(account, session_id)) {
+          const marker = await this.storage.readArchiveFile(account, session_id, n, EXTRACTION_FILE);
           if (marker.trim() !== PENDING_MARKER.trim()) continue;
           ran += 1;
           await this.runArchive(account, session_id, archiveName(n), await policyOf(account)).catch(
@@ -142,8 +144,8 @@ export class SessionExtraction {
   async listFor(ctx: RequestContext, session_id: string): Promise<ArchiveMemories[]> {
     const account = ctx.effective.account_id;
     const out: ArchiveMemories[] = [];
-    for (const n of await this.files.archiveNumbers(account, session_id)) {
-      const text = await this.files.readArchiveFile(account, session_id, n, EXTRACTION_FILE);
+    for (const n of await this.storage.archiveNumbers(account, session_id)) {
+      const text = await this.storage.readArchiveFile(account, session_id, n, EXTRACTION_FILE);
       const marker = markerSchema.safeParse(parseJson(text));
       if (!marker.success) continue;
       const memories: Record<string, string[]> = {};
@@ -158,20 +160,15 @@ export class SessionExtraction {
   }
 
   /** Replaces the archive's extractive summaries with the model's (the extractive ones stay otherwise). */
-  private async writeSummary(account_id: string, session_id: string, archive: string, summary: ModelSummary) {
-    const dir = this.archiveDir(account_id, session_id, archive);
-    const archiveUri = `${sessionUri(session_id)}/${HISTORY_DIR}/${archive}`;
+  private async writeSummary(account_id: string, session_id: string, n: number, summary: ModelSummary) {
+    const archiveUri = `${sessionUri(session_id)}/${HISTORY_DIR}/${archiveName(n)}`;
     for (const [file, text] of [
       [ABSTRACT_FILE, summary.abstract],
       [OVERVIEW_FILE, summary.overview],
     ] as const) {
-      await this.files.writeFile(account_id, join(dir, file), `${text.trim()}\n`);
+      await this.storage.writeArchiveFile(account_id, session_id, n, file, `${text.trim()}\n`);
       await this.summaryWritten(account_id, `${archiveUri}/${file}`);
     }
-  }
-
-  private archiveDir(account: string, session_id: string, archive: string): string {
-    return join(this.files.historyDir(account, session_id), archive);
   }
 
   private async runArchive(
@@ -183,20 +180,19 @@ export class SessionExtraction {
     const key = `${account_id}/${session_id}/${archive}`;
     if (this.running.has(key)) return { skipped: 'already running' };
     this.running.add(key);
-    const dir = this.archiveDir(account_id, session_id, archive);
-    const marker = join(dir, EXTRACTION_FILE);
+    const n = Number(archive.slice(ARCHIVE_PREFIX.length));
+    const mark = (state: unknown) =>
+      this.storage.writeArchiveFile(account_id, session_id, n, EXTRACTION_FILE, `${JSON.stringify(state)}\n`);
     try {
-      const text = await this.files.readText(join(dir, MESSAGES_FILE));
+      const text = await this.storage.readArchiveFile(account_id, session_id, n, MESSAGES_FILE);
       const messages = sourceMessages(parseMessages(text, key));
       const { result, summary } = await this.deps.extract({ account_id, session_id, policy, messages });
-      if (summary !== null) await this.writeSummary(account_id, session_id, archive, summary);
-      await this.files.writeFile(account_id, marker, `${JSON.stringify({ status: 'completed', result })}\n`);
+      if (summary !== null) await this.writeSummary(account_id, session_id, n, summary);
+      await mark({ status: 'completed', result });
       return { archive, ...result };
     } catch (error) {
       const reason = isAppError(error) ? error.message : 'internal error';
-      await this.files
-        .writeFile(account_id, marker, `${JSON.stringify({ status: 'failed', error: reason })}\n`)
-        .catch(() => undefined);
+      await mark({ status: 'failed', error: reason }).catch(() => undefined);
       throw error;
     } finally {
       this.running.delete(key);

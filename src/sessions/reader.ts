@@ -1,13 +1,14 @@
 /**
  * Read access to single session messages by id, for the filesystem (which serves
- * `viking://session/{S}/messages/{message_id}`) and the indexer. Searches the live messages first,
- * then the archives, newest first.
+ * `viking://session/{S}/messages/{message_id}`) and the indexer, over a {@link SessionStorage}.
  */
 import type { MessageFile, SessionMessageReader } from '../fs/session-messages.js';
 import type { SessionMessageSource } from '../indexing/messages.js';
 import { isValidId } from '../policy/index.js';
-import { MESSAGES_FILE, SessionFiles, parseMessages } from './files.js';
+import { parseMessages } from './files.js';
+import { LocalSessionStorage } from './local-storage.js';
 import type { StoredMessage } from './schema.js';
+import type { SessionStorage } from './storage.js';
 import { messageText } from './summary.js';
 
 export type { SessionMessageReader } from '../fs/session-messages.js';
@@ -23,56 +24,16 @@ export interface MessageRecord {
   created_at: string;
 }
 
-function findIn(text: string, message_id: string, where: string): StoredMessage | null {
-  // Cheap pre-check so a lookup does not parse every line of every archive.
-  if (!text.includes(`"${message_id}"`)) return null;
-  return parseMessages(text, where).find((m) => m.id === message_id) ?? null;
-}
-
-/** Finds a stored message; null if the ids are invalid or nothing matches. */
-export async function findMessage(
-  files: SessionFiles,
+/** One stored message by id; null if the ids are invalid or nothing matches. */
+async function findMessage(
+  storage: SessionStorage,
   account_id: string,
   session_id: string,
   message_id: string,
 ): Promise<StoredMessage | null> {
   if (!isValidId(account_id) || !isValidId(session_id) || !isValidId(message_id)) return null;
-  const livePath = files.messagesPath(account_id, session_id);
-  const live = findIn(await files.readText(livePath), message_id, livePath);
-  if (live !== null) return live;
-  const numbers = await files.archiveNumbers(account_id, session_id);
-  for (const n of numbers.reverse()) {
-    const text = await files.readArchiveFile(account_id, session_id, n, MESSAGES_FILE);
-    const found = findIn(text, message_id, `${session_id} archive ${n}`);
-    if (found !== null) return found;
-  }
-  return null;
-}
-
-/**
- * Every stored message of a session, oldest archive first, then the live log, each once (a crash
- * during a commit can leave a message both archived and live); null without a session.
- */
-async function allMessages(
-  files: SessionFiles,
-  account_id: string,
-  session_id: string,
-): Promise<StoredMessage[] | null> {
-  if (!isValidId(account_id) || !isValidId(session_id)) return null;
-  if ((await files.readMeta(account_id, session_id)).state === 'missing') return null;
-  const out: StoredMessage[] = [];
-  for (const n of await files.archiveNumbers(account_id, session_id)) {
-    const text = await files.readArchiveFile(account_id, session_id, n, MESSAGES_FILE);
-    out.push(...parseMessages(text, `${session_id} archive ${n}`));
-  }
-  const livePath = files.messagesPath(account_id, session_id);
-  out.push(...parseMessages(await files.readText(livePath), livePath));
-  const seen = new Set<string>();
-  return out.filter((m) => {
-    if (seen.has(m.id)) return false;
-    seen.add(m.id);
-    return true;
-  });
+  const found = await storage.findMessages(account_id, session_id, [message_id]);
+  return found.find((m) => m.id === message_id) ?? null;
 }
 
 /** A message as the filesystem serves it. */
@@ -137,7 +98,7 @@ class PeerCache {
 const PEER_CACHE_ENTRIES = 200_000;
 
 async function peersIn(
-  files: SessionFiles,
+  storage: SessionStorage,
   cache: PeerCache,
   account_id: string,
   session_id: string,
@@ -154,39 +115,33 @@ async function peersIn(
     else if (peer !== null) peers.set(id, peer);
   }
   if (wanted.size === 0) return peers;
-  const visit = (text: string, where: string): void => {
-    // The same cheap pre-check as a single lookup: most files hold none of the ids.
-    if (![...wanted].some((id) => text.includes(`"${id}"`))) return;
-    for (const m of parseMessages(text, where)) {
-      const peer = m.peer_id ?? null;
-      cache.add(key, m.id, peer);
-      if (wanted.delete(m.id) && peer !== null) peers.set(m.id, peer);
-    }
-  };
-  const livePath = files.messagesPath(account_id, session_id);
-  visit(await files.readText(livePath), livePath);
-  for (const n of (await files.archiveNumbers(account_id, session_id)).reverse()) {
-    if (wanted.size === 0) break;
-    visit(
-      await files.readArchiveFile(account_id, session_id, n, MESSAGES_FILE),
-      `${session_id} archive ${n}`,
-    );
+  // Every message read on the way is cached, not only the wanted ones.
+  for (const m of await storage.findMessages(account_id, session_id, [...wanted])) {
+    const peer = m.peer_id ?? null;
+    cache.add(key, m.id, peer);
+    if (wanted.delete(m.id) && peer !== null) peers.set(m.id, peer);
   }
   // Not stored (any more): a random id never comes back, so it is known to have no peer.
   for (const id of wanted) cache.add(key, id, null);
   return peers;
 }
 
+/** The reader of the sessions of one DATA_DIR's local files. */
 export function sessionReader(dataDir: string): SessionReader {
-  const files = new SessionFiles(dataDir);
+  return storageReader(new LocalSessionStorage(dataDir));
+}
+
+/** The reader of the sessions in `storage`. */
+export function storageReader(storage: SessionStorage): SessionReader {
   const peers = new PeerCache(PEER_CACHE_ENTRIES);
   return {
     async read(account_id, session_id, message_id) {
-      const message = await findMessage(files, account_id, session_id, message_id);
+      const message = await findMessage(storage, account_id, session_id, message_id);
       return message === null ? null : messageJson(message);
     },
     async listMessages(account_id, session_id): Promise<MessageFile[] | null> {
-      const messages = await allMessages(files, account_id, session_id);
+      if (!isValidId(account_id) || !isValidId(session_id)) return null;
+      const messages = await storage.allMessages(account_id, session_id);
       return (
         messages?.map((m) => ({
           message_id: m.id,
@@ -196,11 +151,11 @@ export function sessionReader(dataDir: string): SessionReader {
       );
     },
     async readMessageRecord(account_id, session_id, message_id) {
-      const message = await findMessage(files, account_id, session_id, message_id);
+      const message = await findMessage(storage, account_id, session_id, message_id);
       return message === null ? null : recordOf(message);
     },
     peersOf: (account_id, session_id, message_ids) =>
-      peersIn(files, peers, account_id, session_id, message_ids),
+      peersIn(storage, peers, account_id, session_id, message_ids),
   };
 }
 

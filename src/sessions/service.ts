@@ -2,28 +2,23 @@
  * Account-shared sessions (SPEC 8): create, list, get, delete, add messages, context and commit, for
  * a caller's context and input its door has parsed with the schemas of schema.ts. Validates ids,
  * enforces who may delete, and tells the indexer: content hooks are awaited after each change is
- * durable (the durable state and its locks are the SessionStore's); a change that enqueues index
+ * durable (the durable state and its locks are the {@link SessionStorage}'s, local files or
+ * PostgreSQL; commits and extraction are archiving.ts); a change that enqueues index
  * jobs is first admitted by the indexer (backpressure), and a message sent with `wait: true` returns
  * once its index job is applied.
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { MessageFile } from '../fs/session-messages.js';
-import { DEFAULT_WAIT_TIMEOUT_S, type ContentHooks, type WaitIndexed } from '../hooks.js';
+import { DEFAULT_WAIT_TIMEOUT_S } from '../hooks.js';
 import { validateId, type NamespacePolicy, type RequestContext } from '../policy/index.js';
 import { readArchive, type SessionArchive } from './archives.js';
 import { buildContext, type SessionContext } from './context.js';
-import { ABSTRACT_FILE, MESSAGES_FILE, OVERVIEW_FILE, archiveName, sessionUri } from './files.js';
-import {
-  EXTRACTION_FILE,
-  PENDING_MARKER,
-  SessionExtraction,
-  type ArchiveMemories,
-  type ExtractionDeps,
-} from './extraction.js';
+import { ABSTRACT_FILE, OVERVIEW_FILE, archiveName, sessionUri } from './files.js';
+import { SessionArchiving } from './archiving.js';
+import type { ArchiveMemories } from './extraction.js';
 import { newMessage, newMessages } from './new-message.js';
-import { sessionReader, type MessageRecord, type SessionReader } from './reader.js';
-import type { AuthMode } from './role-id.js';
+import { storageReader, type MessageRecord, type SessionReader } from './reader.js';
 import {
   contextQuerySchema,
   type BatchBody,
@@ -36,70 +31,36 @@ import {
   type StoredMessage,
   type WaitBody,
 } from './schema.js';
-import { SessionStore } from './store.js';
+import {
+  userOf,
+  type AppendResult,
+  type CommitResult,
+  type SessionServiceDeps,
+  type SessionUser,
+} from './service-types.js';
+import { sessionNotFound, type SessionStorage } from './storage.js';
 import { usagesOf, type UsedBody } from './usage.js';
 
 export type { AuthMode } from './role-id.js';
+export type { AppendResult, CommitResult, SessionServiceDeps, SessionUser } from './service-types.js';
 export {
   sessionReader,
+  storageReader,
   type MessageRecord,
   type SessionMessageReader,
   type SessionReader,
 } from './reader.js';
-
-export interface SessionServiceDeps {
-  dataDir: string;
-  hooks: ContentHooks;
-  isRegisteredUser: (account_id: string, user_id: string) => Promise<boolean>;
-  /** `dev` is api_key mode without a root key (every caller is ROOT). */
-  authMode: AuthMode;
-  /** Awaited after a message with `wait: true`: the indexer has applied its job. */
-  waitIndexed?: WaitIndexed;
-  /** Memory extraction by a language model (SPEC 15); absent: commit only archives. */
-  extraction?: ExtractionDeps;
-}
-
-export interface SessionUser {
-  account_id: string;
-  user_id: string;
-  agent_id: string;
-}
-
-export interface AppendResult {
-  session_id: string;
-  message_count: number;
-}
-
-export interface CommitResult {
-  session_id: string;
-  status: 'accepted';
-  /** The memory extraction task (`GET /tasks/{id}`), or null when none was started. */
-  task_id: string | null;
-  archived: boolean;
-  archive_uri: string | null;
-  /** `started` (a task), `skipped` (no language model configured) or `nothing` (nothing archived). */
-  extraction: 'started' | 'skipped' | 'nothing';
-}
-
-function userOf(ctx: RequestContext): SessionUser {
-  const { account_id, user_id, agent_id } = ctx.effective;
-  return { account_id, user_id, agent_id };
-}
+export type { SessionArchive } from './archives.js';
 
 export class SessionService implements SessionReader {
-  private readonly store: SessionStore;
+  private readonly store: SessionStorage;
   private readonly reader: SessionReader;
-  private readonly extraction: SessionExtraction | null;
+  private readonly archiving: SessionArchiving;
 
   constructor(private readonly deps: SessionServiceDeps) {
-    this.store = new SessionStore(deps.dataDir);
-    this.reader = sessionReader(deps.dataDir);
-    this.extraction =
-      deps.extraction === undefined
-        ? null
-        : new SessionExtraction(deps.extraction, this.store.files, (account, uri) =>
-            deps.hooks.fileWritten(account, uri),
-          );
+    this.store = deps.storage;
+    this.reader = storageReader(deps.storage);
+    this.archiving = new SessionArchiving(deps.storage, deps.hooks, deps.extraction);
   }
 
   async create(
@@ -114,7 +75,7 @@ export class SessionService implements SessionReader {
   }
 
   async list(ctx: RequestContext): Promise<{ session_id: string; uri: string; is_dir: true }[]> {
-    const ids = await this.store.files.sessionIds(ctx.effective.account_id);
+    const ids = await this.store.list(ctx.effective.account_id);
     return ids.map((session_id) => ({ session_id, uri: sessionUri(session_id), is_dir: true }));
   }
 
@@ -170,7 +131,7 @@ export class SessionService implements SessionReader {
     validateId(archive_id, 'archive_id');
     const account = ctx.effective.account_id;
     await this.requireMeta(ctx, session_id);
-    const archive = await readArchive(this.store.files, account, session_id, archive_id);
+    const archive = await readArchive(this.store, account, session_id, archive_id);
     if (archive === null) {
       throw new AppError('NOT_FOUND', `archive '${archive_id}' not found`, { session_id, archive_id });
     }
@@ -220,15 +181,14 @@ export class SessionService implements SessionReader {
     const session_id = validateId(id, 'session_id');
     const account = ctx.effective.account_id;
     await this.requireMeta(ctx, session_id);
-    const { files } = this.store;
-    // No lock: appends are whole lines and commits replace files atomically.
-    const messages = await files.readMessagesAt(files.messagesPath(account, session_id));
-    const numbers = await files.archiveNumbers(account, session_id);
+    const { store } = this;
+    const messages = await store.liveMessages(account, session_id);
+    const numbers = await store.archiveNumbers(account, session_id);
     const archives = await Promise.all(
       numbers.map(async (n) => ({
         archive_id: archiveName(n),
-        overview: await files.readArchiveFile(account, session_id, n, OVERVIEW_FILE),
-        abstract: await files.readArchiveFile(account, session_id, n, ABSTRACT_FILE),
+        overview: await store.readArchiveFile(account, session_id, n, OVERVIEW_FILE),
+        abstract: await store.readArchiveFile(account, session_id, n, ABSTRACT_FILE),
       })),
     );
     return buildContext(messages, archives, token_budget);
@@ -245,26 +205,7 @@ export class SessionService implements SessionReader {
     { keep_recent_count }: CommitBody = { keep_recent_count: 0 },
   ): Promise<CommitResult> {
     const session_id = validateId(id, 'session_id');
-    const { account_id: account, user_id } = ctx.effective;
-    this.deps.hooks.admit?.(account);
-    const extra = this.extraction === null ? {} : { [EXTRACTION_FILE]: PENDING_MARKER };
-    const archive = await this.store.commit(account, session_id, user_id, keep_recent_count, extra);
-    const accepted = { session_id, status: 'accepted' } as const;
-    if (archive === null) {
-      return { ...accepted, task_id: null, archived: false, archive_uri: null, extraction: 'nothing' };
-    }
-    const archive_uri = `${sessionUri(session_id)}/history/${archive}`;
-    for (const file of [MESSAGES_FILE, OVERVIEW_FILE, ABSTRACT_FILE]) {
-      await this.deps.hooks.fileWritten(account, `${archive_uri}/${file}`);
-    }
-    const task = this.extraction?.startArchive(ctx, session_id, archive) ?? null;
-    return {
-      ...accepted,
-      task_id: task?.task_id ?? null,
-      archived: true,
-      archive_uri,
-      extraction: task === null ? 'skipped' : 'started',
-    };
+    return this.archiving.commit(ctx, session_id, keep_recent_count);
   }
 
   /** `POST /sessions/{id}/extract`: extracts the live messages' memories as a task. */
@@ -274,17 +215,8 @@ export class SessionService implements SessionReader {
   ): Promise<{ session_id: string; status: 'accepted'; task_id: string }> {
     const session_id = validateId(id, 'session_id');
     await this.requireMeta(ctx, session_id);
-    if (this.extraction === null) {
-      throw new AppError(
-        'FAILED_PRECONDITION',
-        'memory extraction needs a language model: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY if it needs one)',
-        { session_id },
-      );
-    }
-    const { files } = this.store;
-    const messages = await files.readMessagesAt(files.messagesPath(ctx.effective.account_id, session_id));
-    const task = this.extraction.startLive(ctx, session_id, messages);
-    return { session_id, status: 'accepted', task_id: task.task_id };
+    const task_id = await this.archiving.extractLive(ctx, session_id);
+    return { session_id, status: 'accepted', task_id };
   }
 
   /** `GET sessions/{id}/memories`: per archive, the extracted memories the caller may read, by owner. */
@@ -294,7 +226,7 @@ export class SessionService implements SessionReader {
   ): Promise<{ session_id: string; archives: ArchiveMemories[] }> {
     const session_id = validateId(id, 'session_id');
     await this.requireMeta(ctx, session_id);
-    return { session_id, archives: (await this.extraction?.listFor(ctx, session_id)) ?? [] };
+    return { session_id, archives: await this.archiving.memories(ctx, session_id) };
   }
 
   /** Runs the archive extractions a crash left pending (at start; see extraction.ts). */
@@ -302,7 +234,7 @@ export class SessionService implements SessionReader {
     accounts: readonly string[],
     policyOf: (a: string) => Promise<NamespacePolicy>,
   ): Promise<number> {
-    return this.extraction?.resume(accounts, policyOf) ?? Promise.resolve(0);
+    return this.archiving.resume(accounts, policyOf);
   }
 
   /** SessionMessageReader: a stored message as pretty JSON text, or null. */
@@ -339,7 +271,8 @@ export class SessionService implements SessionReader {
   }
 
   /** The meta of an existing session (404 otherwise). */
-  private requireMeta(ctx: RequestContext, session_id: string): Promise<SessionMeta> {
-    return this.store.meta(ctx.effective.account_id, session_id, ctx.effective.user_id);
+  private async requireMeta(ctx: RequestContext, session_id: string): Promise<SessionMeta> {
+    const meta = await this.store.meta(ctx.effective.account_id, session_id, ctx.effective.user_id);
+    return meta ?? sessionNotFound(session_id);
   }
 }

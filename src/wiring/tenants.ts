@@ -18,6 +18,7 @@ import { createChat } from '../models/chat.js';
 import type { RequestContext } from '../policy/index.js';
 import { SearchAdmission } from '../search/admission.js';
 import { SearchService } from '../search/service.js';
+import { LocalSessionStorage } from '../sessions/local-storage.js';
 import { SessionService } from '../sessions/service.js';
 import { TagService } from '../tags/service.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -54,7 +55,7 @@ export function openSessions(config: Config, log: Logger, core: Core, tasks: Tas
       () => false,
     );
   const sessions = new SessionService({
-    dataDir: config.dataDir,
+    storage: new LocalSessionStorage(config.dataDir),
     hooks: core.hooks,
     isRegisteredUser: (a, u) => accounts.isRegisteredUser(a, u),
     authMode: config.authMode,

@@ -13,6 +13,7 @@ import { Vfs } from '../../src/fs/index.js';
 import { buildApp } from '../../src/http/app.js';
 import { fsRouter } from '../../src/http/routes/fs.js';
 import { sessionsRouter } from '../../src/http/routes/sessions.js';
+import { LocalSessionStorage } from '../../src/sessions/local-storage.js';
 import { SessionService } from '../../src/sessions/service.js';
 import { RecordingHooks } from './sessions.js';
 
@@ -32,7 +33,7 @@ export async function sessionsApp(vars: Record<string, string>): Promise<Session
   const hooks = new RecordingHooks();
   const accounts = await AccountStore.open({ dataDir, registry: config.authMode === 'api_key', hooks });
   const sessions = new SessionService({
-    dataDir,
+    storage: new LocalSessionStorage(dataDir),
     hooks,
     authMode: config.authMode,
     isRegisteredUser: (a, u) => accounts.isRegisteredUser(a, u),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContentHooks, IndexTickets } from '../../src/hooks.js';
 import { DEFAULT_POLICY, type RequestContext, type Role } from '../../src/policy/index.js';
+import { LocalSessionStorage } from '../../src/sessions/local-storage.js';
 import { SessionService, type AuthMode } from '../../src/sessions/service.js';
 
 /** Hooks that record every call, so tests can assert what reached the indexing pipeline. */
@@ -55,7 +56,7 @@ export async function sessionFixture(authMode: AuthMode = 'api_key'): Promise<Fi
   const hooks = new RecordingHooks();
   const make = (): SessionService =>
     new SessionService({
-      dataDir,
+      storage: new LocalSessionStorage(dataDir),
       hooks,
       authMode,
       isRegisteredUser: (a, u) => Promise.resolve(REGISTERED.has(`${a}/${u}`)),

@@ -84,8 +84,9 @@ describe('schema 0001: files and sessions', () => {
        WHERE table_schema = 'public' AND column_name IN ('account_id', 'user_id', 'uri', 'parent_uri', 'session_id')
        ORDER BY 1`,
     );
-    // 0001's files, sessions, messages, accounts, users; 0002's index_jobs and index_records.
-    expect(rows.length).toBe(14);
+    // 0001's files, sessions, messages, accounts, users; 0002's index_jobs and index_records;
+    // 0003's session_archives, session_archive_files and session_usages.
+    expect(rows.length).toBe(20);
     expect(rows.filter((row) => row.collation_name !== 'C')).toEqual([]);
   });
 

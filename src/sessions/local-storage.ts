@@ -1,33 +1,31 @@
 /**
- * The durable state of sessions (SPEC 8) behind a per-session lock: creating, appending, recording
- * usages, committing into `history/archive_NNN` and removing. Every change to one session runs under
- * its lock; the message log is append-only and the meta file is replaced atomically (a damaged one is
- * rebuilt from the log, see repair.ts). It knows nothing of callers, permissions or indexing: the
- * session service decides who may change what and tells the indexer afterwards.
+ * Sessions on local files, the embedded mode's {@link SessionStorage} (SPEC 8's layout, unchanged):
+ * `{DATA_DIR}/fs/{account}/session/{S}/messages.jsonl`, `.meta.json`, `.used.jsonl` and
+ * `history/archive_NNN/`. Every change to one session runs under its lock (one process per DATA_DIR:
+ * the pid lock); the message log is append-only and the meta file is replaced atomically (a damaged
+ * one is rebuilt from the log, see repair.ts); an archive is filled under a temporary name and
+ * renamed into place, so it is complete or absent.
  */
 import { join } from 'node:path';
-import { AppError } from '../errors.js';
 import { KeyedMutex } from '../storage/atomic.js';
-import {
-  ABSTRACT_FILE,
-  MESSAGES_FILE,
-  OVERVIEW_FILE,
-  SessionFiles,
-  archiveName,
-  parseMessages,
-} from './files.js';
+import { MESSAGES_FILE, SessionFiles, archiveName, parseMessages } from './files.js';
+import { allMessages, findMessages } from './local-reads.js';
 import { addParticipants, newMeta } from './meta.js';
+import {
+  archiveFiles,
+  committedName,
+  metaAfterAppend,
+  metaAfterCommit,
+  metaAfterUsages,
+  planCommit,
+  toJsonl,
+} from './plan.js';
 import { repairMeta } from './repair.js';
 import type { SessionMeta, StoredMessage } from './schema.js';
-import { abstractOf, overviewOf } from './summary.js';
-import { USED_FILE, parseUsages, usageSection, type Usage } from './usage.js';
+import { sessionNotFound, type SessionStorage } from './storage.js';
+import { USED_FILE, type Usage } from './usage.js';
 
-/** The 404 of a session that does not exist. */
-function sessionNotFound(session_id: string): never {
-  throw new AppError('NOT_FOUND', `session '${session_id}' not found`, { session_id });
-}
-
-export class SessionStore {
+export class LocalSessionStorage implements SessionStorage {
   readonly files: SessionFiles;
   private readonly mutex = new KeyedMutex();
   /** Live message count per session, valid while messages.jsonl keeps the recorded size. */
@@ -37,7 +35,6 @@ export class SessionStore {
     this.files = new SessionFiles(dataDir);
   }
 
-  /** Creates the session unless it exists; true if it was created. */
   create(account: string, session_id: string, creator: string): Promise<boolean> {
     return this.locked(account, session_id, async () => {
       if ((await this.metaLocked(account, session_id, creator)) !== null) return false;
@@ -47,22 +44,19 @@ export class SessionStore {
     });
   }
 
-  /**
-   * The meta of an existing session (404 otherwise); takes the lock only to repair a damaged meta,
-   * naming `caller` as the creator if the log does not tell.
-   */
-  async meta(account: string, session_id: string, caller: string): Promise<SessionMeta> {
+  /** Takes the lock only to repair a damaged meta. */
+  async meta(account: string, session_id: string, caller: string): Promise<SessionMeta | null> {
     const found = await this.files.readMeta(account, session_id);
-    const meta =
-      found.state === 'damaged'
-        ? await this.locked(account, session_id, () => this.metaLocked(account, session_id, caller))
-        : found.state === 'ok'
-          ? found.meta
-          : null;
-    return meta ?? sessionNotFound(session_id);
+    if (found.state === 'damaged') {
+      return this.locked(account, session_id, () => this.metaLocked(account, session_id, caller));
+    }
+    return found.state === 'ok' ? found.meta : null;
   }
 
-  /** Removes the session and everything in it; nothing happens if there is none. */
+  list(account: string): Promise<string[]> {
+    return this.files.sessionIds(account);
+  }
+
   remove(account: string, session_id: string): Promise<void> {
     return this.locked(account, session_id, async () => {
       await this.files.removeSession(account, session_id);
@@ -70,10 +64,7 @@ export class SessionStore {
     });
   }
 
-  /**
-   * Appends the messages' lines at once, then replaces the meta; creates the session (by `creator`)
-   * if it does not exist. Returns the live message count.
-   */
+  /** The messages' lines are appended in one write, then the meta is replaced. */
   append(
     account: string,
     session_id: string,
@@ -83,7 +74,6 @@ export class SessionStore {
     return this.locked(account, session_id, () => this.appendLocked(account, session_id, creator, messages));
   }
 
-  /** Records usages until the next commit and counts them in the meta; returns the new meta. */
   recordUsages(
     account: string,
     session_id: string,
@@ -94,32 +84,54 @@ export class SessionStore {
       const current = (await this.metaLocked(account, session_id, caller)) ?? sessionNotFound(session_id);
       const path = join(this.files.dir(account, session_id), USED_FILE);
       for (const usage of usages) await this.files.appendLine(path, JSON.stringify(usage));
-      const count = (type: Usage['type']) => usages.filter((u) => u.type === type).length;
-      const next = {
-        ...current,
-        contexts_used: current.contexts_used + count('context'),
-        skills_used: current.skills_used + count('skill'),
-      };
+      const next = metaAfterUsages(current, usages);
       if (usages.length > 0) await this.files.writeMeta(account, next);
       return next;
     });
   }
 
-  /**
-   * Archives the live messages except the newest `keep`, with extractive summaries. Returns the
-   * archive's name, or null if there was nothing new to archive.
-   */
-  /** `extra`: further files of the new archive, written with it (e.g. extraction's pending marker). */
   commit(
     account: string,
     session_id: string,
     caller: string,
     keep: number,
-    extra: Record<string, string> = {},
+    extra: Readonly<Record<string, string>>,
   ): Promise<string | null> {
     return this.locked(account, session_id, () =>
       this.commitLocked(account, session_id, caller, keep, extra),
     );
+  }
+
+  /** No lock: appends are whole lines and commits replace files atomically. */
+  liveMessages(account: string, session_id: string): Promise<StoredMessage[]> {
+    return this.files.readMessagesAt(this.files.messagesPath(account, session_id));
+  }
+
+  allMessages(account: string, session_id: string): Promise<StoredMessage[] | null> {
+    return allMessages(this.files, account, session_id);
+  }
+
+  findMessages(account: string, session_id: string, ids: readonly string[]): Promise<StoredMessage[]> {
+    return findMessages(this.files, account, session_id, ids);
+  }
+
+  archiveNumbers(account: string, session_id: string): Promise<number[]> {
+    return this.files.archiveNumbers(account, session_id);
+  }
+
+  readArchiveFile(account: string, session_id: string, n: number, file: string): Promise<string> {
+    return this.files.readArchiveFile(account, session_id, n, file);
+  }
+
+  async writeArchiveFile(
+    account: string,
+    session_id: string,
+    n: number,
+    file: string,
+    content: string,
+  ): Promise<void> {
+    const path = join(this.files.historyDir(account, session_id), archiveName(n), file);
+    await this.files.writeFile(account, path, content);
   }
 
   private key(account: string, session_id: string): string {
@@ -136,6 +148,7 @@ export class SessionStore {
     if (found.state === 'damaged') return repairMeta(this.files, account, session_id, caller);
     return found.state === 'ok' ? found.meta : null;
   }
+
   /** Under the lock: append the messages' lines at once, then replace the meta. Returns the live count. */
   private async appendLocked(
     account: string,
@@ -165,62 +178,48 @@ export class SessionStore {
     const size = await this.files.appendLine(path, messages.map((m) => JSON.stringify(m)).join('\n'));
     const after = count + messages.length;
     this.counts.set(key, { size, count: after });
-    const total = meta.total_message_count + (after - meta.message_count);
-    meta = addParticipants(
-      { ...meta, message_count: after, total_message_count: total, updated_at: now },
-      messages,
-    );
-    await this.files.writeMeta(account, meta);
+    await this.files.writeMeta(account, metaAfterAppend(meta, after, messages, now));
     return after;
   }
 
   /**
-   * Under the lock: archive the live messages except the newest `keep`. Returns the archive name, or
-   * null if there was nothing new. Messages already in the newest archive are skipped: a crash after
-   * the archive was renamed into place but before the live log was rewritten must not archive them twice.
+   * Under the lock: archive the live messages except the newest `keep`; the archive first (renamed
+   * into place whole), then the live log and the meta. Messages already in the newest archive are
+   * skipped (plan.ts), so a crash in between never archives a message twice.
    */
   private async commitLocked(
     account: string,
     session_id: string,
     caller: string,
     keep: number,
-    extra: Record<string, string>,
+    extra: Readonly<Record<string, string>>,
   ): Promise<string | null> {
     const meta = (await this.metaLocked(account, session_id, caller)) ?? sessionNotFound(session_id);
     const path = this.files.messagesPath(account, session_id);
-    const messages = await this.files.readMessagesAt(path);
-    if (messages.length <= keep) return null;
-    const retained = keep === 0 ? [] : messages.slice(-keep);
     const latest = (await this.files.archiveNumbers(account, session_id)).at(-1) ?? 0;
     const archived = await this.archivedIds(account, session_id, latest);
-    const fresh = messages.slice(0, messages.length - keep).filter((m) => !archived.has(m.id));
-    const n = fresh.length > 0 ? latest + 1 : latest;
+    const plan = planCommit(await this.files.readMessagesAt(path), keep, latest, archived);
+    if (plan === null) return null;
     const usedPath = join(this.files.dir(account, session_id), USED_FILE);
-    if (fresh.length > 0) {
+    if (plan.fresh.length > 0) {
       // Usages recorded since the last commit belong to the turns archived now.
       const usedText = await this.files.readText(usedPath);
-      const section = usageSection(parseUsages(usedText));
-      const overview = overviewOf(session_id, archiveName(n), fresh);
-      await this.files.writeArchive(account, session_id, n, {
-        [MESSAGES_FILE]: fresh.map((m) => `${JSON.stringify(m)}\n`).join(''),
-        [OVERVIEW_FILE]: section === '' ? overview : `${overview}\n${section}`,
-        [ABSTRACT_FILE]: abstractOf(fresh),
-        ...(usedText === '' ? {} : { [USED_FILE]: usedText }),
-        ...extra,
-      });
+      await this.files.writeArchive(
+        account,
+        session_id,
+        plan.n,
+        archiveFiles(session_id, plan, usedText, extra),
+      );
       if (usedText !== '') await this.files.writeFile(account, usedPath, '');
     }
-    const live = retained.map((m) => `${JSON.stringify(m)}\n`).join('');
+    const live = toJsonl(plan.retained);
     await this.files.writeFile(account, path, live);
-    this.counts.set(this.key(account, session_id), { size: Buffer.byteLength(live), count: retained.length });
-    const updated_at = new Date().toISOString();
-    await this.files.writeMeta(account, {
-      ...meta,
-      message_count: retained.length,
-      commit_count: n,
-      updated_at,
+    this.counts.set(this.key(account, session_id), {
+      size: Buffer.byteLength(live),
+      count: plan.retained.length,
     });
-    return fresh.length > 0 ? archiveName(n) : null;
+    await this.files.writeMeta(account, metaAfterCommit(meta, plan, new Date().toISOString()));
+    return committedName(plan);
   }
 
   private async archivedIds(account: string, session_id: string, n: number): Promise<Set<string>> {
