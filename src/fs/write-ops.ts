@@ -20,6 +20,7 @@ import {
   statOrNull,
   type FsCore,
 } from './store.js';
+import { refreshAbove, refreshAboveAll } from './summaries.js';
 
 /** `create` (OpenViking's third mode) writes a new file and refuses an existing one. */
 export type WriteMode = 'replace' | 'append' | 'create';
@@ -87,7 +88,7 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   const root = accountRoot(core, ctx);
   const size = await core.mutex.run(path, () => writeBytes(core, root, { resolved, path }, data, mode));
   const tickets = await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
-  await waitIndexed(core, tickets, request);
+  await waitIndexed(core, [...tickets, ...(await refreshAbove(core, ctx, resolved))], request);
   return { uri: resolved.uri as string, mode, size };
 }
 
@@ -139,6 +140,13 @@ export async function writeMany(core: FsCore, ctx: RequestContext, files: readon
     await core.mutex.run(target.path, () => writeBytes(core, root, target, target.data, 'replace'));
     tickets.push(...(await core.hooks.fileWritten(ctx.effective.account_id, target.resolved.uri)));
   }
+  tickets.push(
+    ...(await refreshAboveAll(
+      core,
+      ctx,
+      targets.map((t) => t.resolved),
+    )),
+  );
   return { uris: targets.map((t) => t.resolved.uri as string), tickets: tickets as IndexTickets };
 }
 
@@ -195,7 +203,8 @@ export async function rm(
   }
   admit(core, ctx);
   await core.mutex.run(path, () => remove(path, { recursive: true, force: true }));
-  await waitIndexed(core, await core.hooks.removed(ctx.effective.account_id, resolved.uri), wait);
+  const tickets = await core.hooks.removed(ctx.effective.account_id, resolved.uri);
+  await waitIndexed(core, [...tickets, ...(await refreshAbove(core, ctx, resolved))], wait);
   return { uri: resolved.uri as string, deleted: true };
 }
 
@@ -243,7 +252,9 @@ export async function mv(
       await rename(source, target);
     })
     .catch((error: unknown) => mapWriteError(error, to));
-  await waitIndexed(core, await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri), wait);
+  const tickets = await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri);
+  const summaries = [...(await refreshAbove(core, ctx, from)), ...(await refreshAbove(core, ctx, to))];
+  await waitIndexed(core, [...tickets, ...summaries], wait);
   // `from`/`to` are the names OpenViking's mv answers with.
   return {
     from_uri: from.uri as string,

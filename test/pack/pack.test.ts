@@ -78,8 +78,12 @@ describe('pack export and import', () => {
     expect(Object.keys(files).sort()).toEqual([
       'docs/',
       'docs/_._abstract.md',
+      // Generated when the files were written (fs/summaries.ts); the hand-written abstract stays.
+      'docs/_._overview.md',
       'docs/a.md',
       'docs/sub/',
+      'docs/sub/_._abstract.md',
+      'docs/sub/_._overview.md',
       'docs/sub/b.md',
     ]);
     expect(files['docs/sub/b.md']).toBe('the wombatine procedure');
@@ -91,7 +95,7 @@ describe('pack export and import', () => {
     const res = await importPack(alice, pack, 'viking://resources/restored');
     expect(resultOf(res)).toEqual({
       uri: 'viking://resources/restored/docs',
-      written: 3,
+      written: 6,
       skipped: 0,
       warnings: [],
     });
@@ -130,8 +134,10 @@ describe('pack export and import', () => {
         'skipped node_modules/: folder of dependencies or tool metadata, never imported',
       ],
     });
+    // The pack's abstract stays; the overview it lacked is generated (fs/summaries.ts).
     expect(await tree(alice, 'viking://resources/imported-kit/kit')).toEqual([
       'viking://resources/imported-kit/kit/.abstract.md',
+      'viking://resources/imported-kit/kit/.overview.md',
       'viking://resources/imported-kit/kit/a.md',
     ]);
   });
