@@ -7,22 +7,21 @@
  * listing per level (at most MAX_FILES file heads read), never a walk of the tree.
  *
  * A summary file is replaced only while it is still the one generated here (its hash is in the
- * folder's internal state file, never listed or indexed): one written by hand (content/write, mkdir's
+ * folder's internal state file, storage/summary-state.ts): one written by hand (content/write, mkdir's
  * description) or by an import is left as it is, and the other file of the pair is still kept up to
- * date.
+ * date. Generated summaries are not indexed (see storage/summary-state.ts for why).
  */
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { constants } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
-import type { IndexTickets } from '../hooks.js';
 import { resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
 import { summariseFolder, type ImportedDoc } from '../resources/summary.js';
 import { writeFileAtomic } from '../storage/atomic.js';
 import { readTextNoFollow } from '../storage/links.js';
 import { SUMMARY_STATE_FILE } from '../storage/names.js';
+import { readSummaryState as readState, type SummaryState as State } from '../storage/summary-state.js';
 import { isHiddenName, isInternalName } from './names.js';
 import { accountRoot, pathOf, type FsCore } from './store.js';
 
@@ -35,25 +34,7 @@ const COUNT_CAP = 1000;
 
 type SummaryFile = '.abstract.md' | '.overview.md';
 
-const State = z.object({
-  documents: z.number().int().nonnegative(),
-  '.abstract.md': z.string().nullable(),
-  '.overview.md': z.string().nullable(),
-});
-type State = z.infer<typeof State>;
-
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-async function readState(dir: string): Promise<State | null> {
-  const text = await readTextNoFollow(join(dir, SUMMARY_STATE_FILE)).catch(() => null);
-  if (text === null) return null;
-  try {
-    const parsed = State.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Content entries of a folder (no hidden, internal or special names), in name order. */
 async function contentEntries(dir: string): Promise<{ files: string[]; folders: string[] }> {
@@ -104,24 +85,21 @@ async function replaceIfOurs(
   ctx: RequestContext,
   target: { folder: ResolvedUri; file: SummaryFile; content: string },
   state: State | null,
-  tickets: number[],
 ): Promise<string | null> {
   const path = join(pathOf(core, ctx, target.folder), target.file);
   return core.mutex.run(path, async () => {
     const current = await readTextNoFollow(path).catch(() => null);
     const ours = current === null || (state !== null && state[target.file] === sha(current));
     if (!ours) return null;
-    if (current !== target.content) {
+    // Not announced to the indexer: generated summaries are not indexed (storage/summary-state.ts).
+    if (current !== target.content)
       await writeFileAtomic(path, target.content, { within: accountRoot(core, ctx) });
-      const uri = `${target.folder.uri}/${target.file}`;
-      tickets.push(...(await core.hooks.fileWritten(ctx.effective.account_id, uri)));
-    }
     return sha(target.content);
   });
 }
 
 /** Rebuilds one folder's summaries and state from its direct entries. */
-async function refreshFolder(core: FsCore, ctx: RequestContext, folder: ResolvedUri, tickets: number[]) {
+async function refreshFolder(core: FsCore, ctx: RequestContext, folder: ResolvedUri) {
   const dir = pathOf(core, ctx, folder);
   await core.mutex.run(join(dir, SUMMARY_STATE_FILE), async () => {
     const { files, folders } = await contentEntries(dir);
@@ -139,14 +117,12 @@ async function refreshFolder(core: FsCore, ctx: RequestContext, folder: Resolved
         ctx,
         { folder, file: '.abstract.md', content: summary.abstract },
         state,
-        tickets,
       ),
       '.overview.md': await replaceIfOurs(
         core,
         ctx,
         { folder, file: '.overview.md', content: summary.overview },
         state,
-        tickets,
       ),
     };
     await writeFileAtomic(join(dir, SUMMARY_STATE_FILE), `${JSON.stringify(next)}\n`, {
@@ -162,21 +138,19 @@ async function refreshFolder(core: FsCore, ctx: RequestContext, folder: Resolved
  * triggered it standing, and the next write rebuilds it.
  */
 async function refreshFrom(core: FsCore, ctx: RequestContext, segments: readonly string[]) {
-  const tickets: number[] = [];
-  if (segments[0] !== 'resources') return tickets;
+  if (segments[0] !== 'resources') return;
   try {
     for (let depth = segments.length; depth >= 2; depth--) {
       const folder = resolveUri(`viking://${segments.slice(0, depth).join('/')}`, null, ctx.policy);
-      await refreshFolder(core, ctx, folder, tickets);
+      await refreshFolder(core, ctx, folder);
     }
   } catch {
     // See above: the change stands; the summaries catch up on the next write.
   }
-  return tickets as IndexTickets;
 }
 
 /** After a file or folder at `changed` was written, removed or moved away: its parents' summaries. */
-export function refreshAbove(core: FsCore, ctx: RequestContext, changed: ResolvedUri): Promise<IndexTickets> {
+export function refreshAbove(core: FsCore, ctx: RequestContext, changed: ResolvedUri): Promise<void> {
   return refreshFrom(core, ctx, changed.segments.slice(0, -1));
 }
 
@@ -185,9 +159,9 @@ export function refreshAboveAll(
   core: FsCore,
   ctx: RequestContext,
   written: readonly ResolvedUri[],
-): Promise<IndexTickets> {
+): Promise<void> {
   const [first, ...rest] = written.map((r) => r.segments.slice(0, -1));
-  if (first === undefined) return Promise.resolve([]);
+  if (first === undefined) return Promise.resolve();
   let common = first.length;
   for (const other of rest) {
     let same = 0;

@@ -88,7 +88,8 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   const root = accountRoot(core, ctx);
   const size = await core.mutex.run(path, () => writeBytes(core, root, { resolved, path }, data, mode));
   const tickets = await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
-  await waitIndexed(core, [...tickets, ...(await refreshAbove(core, ctx, resolved))], request);
+  await refreshAbove(core, ctx, resolved);
+  await waitIndexed(core, tickets, request);
   return { uri: resolved.uri as string, mode, size };
 }
 
@@ -140,12 +141,10 @@ export async function writeMany(core: FsCore, ctx: RequestContext, files: readon
     await core.mutex.run(target.path, () => writeBytes(core, root, target, target.data, 'replace'));
     tickets.push(...(await core.hooks.fileWritten(ctx.effective.account_id, target.resolved.uri)));
   }
-  tickets.push(
-    ...(await refreshAboveAll(
-      core,
-      ctx,
-      targets.map((t) => t.resolved),
-    )),
+  await refreshAboveAll(
+    core,
+    ctx,
+    targets.map((t) => t.resolved),
   );
   return { uris: targets.map((t) => t.resolved.uri as string), tickets: tickets as IndexTickets };
 }
@@ -204,7 +203,8 @@ export async function rm(
   admit(core, ctx);
   await core.mutex.run(path, () => remove(path, { recursive: true, force: true }));
   const tickets = await core.hooks.removed(ctx.effective.account_id, resolved.uri);
-  await waitIndexed(core, [...tickets, ...(await refreshAbove(core, ctx, resolved))], wait);
+  await refreshAbove(core, ctx, resolved);
+  await waitIndexed(core, tickets, wait);
   return { uri: resolved.uri as string, deleted: true };
 }
 
@@ -253,8 +253,9 @@ export async function mv(
     })
     .catch((error: unknown) => mapWriteError(error, to));
   const tickets = await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri);
-  const summaries = [...(await refreshAbove(core, ctx, from)), ...(await refreshAbove(core, ctx, to))];
-  await waitIndexed(core, [...tickets, ...summaries], wait);
+  await refreshAbove(core, ctx, from);
+  await refreshAbove(core, ctx, to);
+  await waitIndexed(core, tickets, wait);
   // `from`/`to` are the names OpenViking's mv answers with.
   return {
     from_uri: from.uri as string,

@@ -1,11 +1,12 @@
 /**
  * Issue 28: folders that writes make below viking://resources get the summaries an import gives its
  * folders, kept up to date as files come and go, read through the API as a newcomer would; summaries
- * written by hand (content/write, mkdir's description) are never replaced, and the state kept for
- * them is never listed.
+ * written by hand (content/write, mkdir's description) are never replaced, the state kept for them
+ * is never listed, and generated summaries are not indexed (on writes or rebuilds).
  */
 import { z } from 'zod';
-import { fullApp, type Client, type FullApp } from '../helpers/full-app.js';
+import { walkFiles } from '../../src/indexing/source.js';
+import { fullApp, searchUris, type Client, type FullApp } from '../helpers/full-app.js';
 
 let full: FullApp;
 let alice: Client;
@@ -107,4 +108,22 @@ test("add_resource into a new parent: the parent describes the import, the impor
     abstract: 'birds: 2 documents (gannet/).\n',
     overview: '# birds\n\n- gannet/ — 2 documents\n',
   });
+});
+
+test('generated summaries are not indexed: search finds the file, not its folders, also after a rebuild', async () => {
+  const uri = 'viking://resources/zz/deep/quoll.md';
+  const res = await alice
+    .post('/api/v1/content/write')
+    .send({ uri, content: 'Quollzz hunt at night.\n', wait: true });
+  expect(res.status).toBe(200);
+  expect((await summaries('viking://resources/zz/deep')).abstract).toBe('Quollzz hunt at night.\n');
+  expect(await searchUris(alice, { query: 'Quollzz', mode: 'fulltext' })).toEqual([uri]);
+  // What a reindex reads from disk: the file, without the generated summaries.
+  expect(await walkFiles(full.dataDir, 'acme', 'viking://resources/zz')).toEqual([uri]);
+  // A summary written by hand is indexed as before.
+  await write('viking://resources/zz/.abstract.md', 'Quollzz and other marsupials.\n');
+  expect(await walkFiles(full.dataDir, 'acme', 'viking://resources/zz')).toEqual([
+    'viking://resources/zz/.abstract.md',
+    uri,
+  ]);
 });
