@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
+import type { Response } from 'superagent';
 import { documentedAnswers, type DocumentedAnswers } from '../helpers/openapi-answers.js';
 import { fullApp, type FullApp } from '../helpers/full-app.js';
 
@@ -41,7 +42,7 @@ test.each(TYPED)('%s %s has a typed result', (method, route) => {
 });
 
 /** Reads a zip answer as bytes. */
-function binary(res: NodeJS.ReadableStream, done: (err: Error | null, body: Buffer) => void): void {
+function binary(res: Response, done: (err: Error | null, body: Buffer) => void): void {
   const chunks: Buffer[] = [];
   res.on('data', (c: Buffer) => chunks.push(c));
   res.on('end', () => done(null, Buffer.concat(chunks)));
