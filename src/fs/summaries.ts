@@ -21,7 +21,11 @@ import { summariseFolder, type ImportedDoc } from '../resources/summary.js';
 import { writeFileAtomic } from '../storage/atomic.js';
 import { readTextNoFollow } from '../storage/links.js';
 import { SUMMARY_STATE_FILE } from '../storage/names.js';
-import { readSummaryState as readState, type SummaryState as State } from '../storage/summary-state.js';
+import {
+  generatedSummaryNames,
+  readSummaryState as readState,
+  type SummaryState as State,
+} from '../storage/summary-state.js';
 import { isHiddenName, isInternalName } from './names.js';
 import { accountRoot, pathOf, type FsCore } from './store.js';
 
@@ -169,4 +173,13 @@ export function refreshAboveAll(
     common = same;
   }
   return refreshFrom(core, ctx, first.slice(0, common));
+}
+
+/** Whether a canonical file URI is a generated `.abstract.md`/`.overview.md` (not indexed). */
+export async function isGeneratedSummary(core: FsCore, ctx: RequestContext, uri: string): Promise<boolean> {
+  const slash = uri.lastIndexOf('/');
+  const name = uri.slice(slash + 1);
+  if (name !== '.abstract.md' && name !== '.overview.md') return false;
+  const folder = resolveUri(uri.slice(0, slash), null, ctx.policy);
+  return (await generatedSummaryNames(pathOf(core, ctx, folder))).has(name);
 }
