@@ -2,7 +2,9 @@
  * Parsing untrusted input with zod: failures become 400 INVALID_ARGUMENT naming the failing fields.
  * Unknown fields pass (OpenViking's clients send fields we accept and ignore on purpose), but when a
  * body fails, its unknown fields are named too, with the known field they look like: a typo (`q` for
- * `query`) then says what went wrong instead of only "query: required".
+ * `query`) then says what went wrong instead of only "query: required". A body that passes may still
+ * carry a typo of an optional field (`limt`): {@link unknownFieldGuesses} finds those for the HTTP
+ * layer's warnings.
  */
 import { z } from 'zod';
 import { AppError, type FieldError } from './errors.js';
@@ -27,15 +29,23 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what 
   return parsed.data;
 }
 
-/** Edit distance of two short names (field names: a plain dynamic programme is enough). */
+/**
+ * Edit distance of two short names, a swap of neighbours counting as one edit (`mdoe` → `mode`):
+ * field names are short, so a plain dynamic programme is enough.
+ */
 function distance(a: string, b: string): number {
+  let before: number[] = [];
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      next.push(Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + cost));
+      let best = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, (before[j - 2] ?? 0) + 1);
+      next.push(best);
     }
+    before = row;
     row = next;
   }
   return row[b.length] ?? 0;
@@ -50,17 +60,23 @@ function meant(field: string, known: readonly string[]): string | undefined {
   return scored !== undefined && scored.d <= Math.max(1, Math.floor(field.length / 3)) ? scored.k : undefined;
 }
 
-/** Top-level fields of an object body that `schema` (an object schema) does not know. */
-function unknownFields(schema: z.ZodType, value: unknown): FieldError[] {
+/** Top-level fields of an object body that `schema` (an object schema) does not know, with a guess. */
+export function unknownFieldGuesses(
+  schema: z.ZodType,
+  value: unknown,
+): { field: string; guess: string | undefined }[] {
   if (!(schema instanceof z.ZodObject) || typeof value !== 'object' || value === null) return [];
   const known = Object.keys(schema.shape);
   return Object.keys(value)
     .filter((field) => !known.includes(field))
-    .map((field) => {
-      const guess = meant(field, known);
-      const message = guess === undefined ? 'unknown field' : `unknown field; did you mean '${guess}'?`;
-      return { field, message };
-    });
+    .map((field) => ({ field, guess: meant(field, known) }));
+}
+
+function unknownFields(schema: z.ZodType, value: unknown): FieldError[] {
+  return unknownFieldGuesses(schema, value).map(({ field, guess }) => ({
+    field,
+    message: guess === undefined ? 'unknown field' : `unknown field; did you mean '${guess}'?`,
+  }));
 }
 
 /**

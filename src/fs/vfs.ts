@@ -14,6 +14,7 @@ import * as search from './search.js';
 import type { SessionMessageReader } from './session-messages.js';
 import type { FileStorage } from './storage.js';
 import type { FsCore } from './core.js';
+import { isGeneratedSummary } from './summaries.js';
 import * as writes from './write-ops.js';
 
 export interface VfsOptions {
@@ -101,6 +102,11 @@ export class Vfs {
 
   overview(ctx: RequestContext, uri: string) {
     return reads.folderSummary(this.core, ctx, uri, '.overview.md');
+  }
+
+  /** Whether a canonical file URI is a generated folder summary (not indexed: fs/summaries.ts). */
+  isGeneratedSummary(ctx: RequestContext, uri: string) {
+    return isGeneratedSummary(this.core, ctx, uri);
   }
 
   mkdir(ctx: RequestContext, uri: string, description?: string, wait?: writes.WaitOptions) {

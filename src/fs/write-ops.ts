@@ -10,6 +10,7 @@ import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../
 import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
 import { destinationExists, foldersAbove, tooLarge } from './storage.js';
 import { notFound, requireNoLink, type FsCore } from './core.js';
+import { refreshAbove, refreshAboveAll } from './summaries.js';
 
 /** `create` (OpenViking's third mode) writes a new file and refuses an existing one. */
 export type WriteMode = 'replace' | 'append' | 'create';
@@ -53,6 +54,7 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   admit(core, ctx);
   const size = await writeBytes(core, ctx, resolved, data, mode);
   const tickets = await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
+  await refreshAbove(core, ctx, resolved);
   await waitIndexed(core, tickets, request);
   return { uri: resolved.uri, mode, size };
 }
@@ -106,6 +108,11 @@ export async function writeMany(core: FsCore, ctx: RequestContext, files: readon
     await writeBytes(core, ctx, target.resolved, target.data, 'replace');
     tickets.push(...(await core.hooks.fileWritten(ctx.effective.account_id, target.resolved.uri)));
   }
+  await refreshAboveAll(
+    core,
+    ctx,
+    targets.map((t) => t.resolved),
+  );
   return { uris: targets.map((t) => t.resolved.uri), tickets };
 }
 
@@ -156,7 +163,9 @@ export async function rm(
   }
   admit(core, ctx);
   await core.storage.remove(account_id, resolved.uri);
-  await waitIndexed(core, await core.hooks.removed(ctx.effective.account_id, resolved.uri), wait);
+  const tickets = await core.hooks.removed(ctx.effective.account_id, resolved.uri);
+  await refreshAbove(core, ctx, resolved);
+  await waitIndexed(core, tickets, wait);
   return { uri: resolved.uri, deleted: true };
 }
 
@@ -196,7 +205,10 @@ export async function mv(
   if ((await core.storage.stat(account_id, to.uri)) !== null) throw destinationExists(to.uri);
   admit(core, ctx);
   await core.storage.move(account_id, from.uri, to.uri);
-  await waitIndexed(core, await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri), wait);
+  const tickets = await core.hooks.moved(ctx.effective.account_id, from.uri, to.uri);
+  await refreshAbove(core, ctx, from);
+  await refreshAbove(core, ctx, to);
+  await waitIndexed(core, tickets, wait);
   // `from`/`to` are the names OpenViking's mv answers with.
   return {
     from_uri: from.uri,

@@ -2,6 +2,7 @@
 import type { Request, Response } from 'express';
 import { AppError } from '../errors.js';
 import type { RequestContext } from '../policy/types.js';
+import { warningsOf } from './warnings.js';
 
 const CONTEXT = Symbol('vikingscope.context');
 type WithContext = Request & { [CONTEXT]?: RequestContext };
@@ -23,7 +24,10 @@ export function paramOf(req: Request, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** Sends `{status: "ok", result, error: null}`. */
+/** Sends `{status: "ok", result, error: null}`, with `warnings` when the request earned some. */
 export function sendOk(res: Response, result: unknown, status = 200): void {
-  res.status(status).json({ status: 'ok', result, error: null });
+  const warnings = warningsOf(res);
+  res
+    .status(status)
+    .json({ status: 'ok', result, error: null, ...(warnings.length > 0 ? { warnings } : {}) });
 }

@@ -6,6 +6,7 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { childUri, ROOT_URI } from '../policy/index.js';
 import { isContentFileUri, isInternalName } from '../storage/names.js';
+import { generatedSummaryNames } from '../storage/summary-state.js';
 import { pathOfUri } from '../storage/paths.js';
 
 /** Session id of a live or archived `messages.jsonl` URI, else null. */
@@ -16,7 +17,8 @@ export function sessionOfMessagesFile(uri: string): string | null {
 
 /**
  * Canonical URIs of every content file at or under `uri` on disk (none if it does not exist).
- * Internal names and session bookkeeping are skipped (storage/names.ts); symlinks are not followed.
+ * Internal names, session bookkeeping (storage/names.ts) and generated folder summaries
+ * (storage/summary-state.ts) are skipped; symlinks are not followed.
  */
 export async function walkFiles(dataDir: string, account_id: string, uri: string): Promise<string[]> {
   const out: string[] = [];
@@ -33,8 +35,9 @@ export async function walkFiles(dataDir: string, account_id: string, uri: string
     }
     if (!info.isDirectory()) return;
     const names = await readdir(pathOfUri(dataDir, account_id, current));
+    const generated = await generatedSummaryNames(pathOfUri(dataDir, account_id, current));
     for (const name of names.sort()) {
-      if (isInternalName(name, current === ROOT_URI)) continue;
+      if (isInternalName(name, current === ROOT_URI) || generated.has(name)) continue;
       await visit(childUri(current, name));
     }
   };

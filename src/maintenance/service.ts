@@ -176,9 +176,13 @@ export class MaintenanceService {
         },
       );
     }
-    const files = entries
-      .filter((e) => !e.isDir && !e.uri.startsWith('viking://session/'))
-      .map((e) => ({ uri: e.uri, size: e.size, mtimeMs: Date.parse(e.modTime) }));
+    const files: FileFact[] = [];
+    for (const e of entries) {
+      if (e.isDir || e.uri.startsWith('viking://session/')) continue;
+      // Generated folder summaries are not indexed (fs/summaries.ts): no record is missing for them.
+      if (await this.deps.vfs.isGeneratedSummary(ctx, e.uri)) continue;
+      files.push({ uri: e.uri, size: e.size, mtimeMs: Date.parse(e.modTime) });
+    }
     return { uri: root.uri, files };
   }
 

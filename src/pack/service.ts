@@ -108,7 +108,8 @@ export class PackService {
       for (const entry of entries) {
         const zipPath = zipPathOf(base, entry.rel_path);
         if (entry.isDir) files[`${zipPath}/`] = EMPTY;
-        else await add(zipPath, entry.uri);
+        // Generated folder summaries are left out: the importing side generates its own.
+        else if (!(await vfs.isGeneratedSummary(ctx, entry.uri))) await add(zipPath, entry.uri);
       }
     }
     return { filename: `${base}.ovpack`, data: zipSync(files, { level: 6 }) };

@@ -82,39 +82,49 @@ function countBelow(docs: readonly ImportedDoc[], folder: string): number {
   return docs.filter((d) => d.path.startsWith(`${folder}/`)).length;
 }
 
-function abstractOf(
-  title: string,
-  own: readonly ImportedDoc[],
-  subfolders: readonly string[],
-  below: number,
-): string {
+/** What a folder's summaries are made of: its direct documents and its sub-folders' sizes. */
+export interface FolderContents {
+  /** The folder's name (the resource's name for an import root). */
+  readonly title: string;
+  /** Direct documents; only the last segment of each path is shown. */
+  readonly docs: readonly ImportedDoc[];
+  /** Direct sub-folders by name, with the number of documents below each. */
+  readonly subfolders: readonly { readonly name: string; readonly documents: number }[];
+  /** Why it was added (add_resource's reason), shown in the overview. */
+  readonly reason?: string;
+}
+
+function abstractOf({ title, docs: own, subfolders }: FolderContents, below: number): string {
   const main = own.find((d) => MAIN_DOC.test(nameOf(d.path))) ?? (own.length === 1 ? own[0] : undefined);
   const lead = main === undefined ? '' : leadText(main.content);
   if (own.length === 1 && subfolders.length === 0 && lead !== '') return `${lead}\n`;
   const census = `${title}: ${below} document${below === 1 ? '' : 's'}`;
-  const names = [...own.map((d) => nameOf(d.path)), ...subfolders.map((f) => `${nameOf(f)}/`)];
+  const names = [...own.map((d) => nameOf(d.path)), ...subfolders.map((f) => `${f.name}/`)];
   const shown = names.slice(0, 8).join(', ') + (names.length > 8 ? ', …' : '');
   return `${census} (${shown}).${lead === '' ? '' : ` ${lead}`}\n`;
 }
 
-function overviewOf(
-  title: string,
-  reason: string,
-  own: readonly ImportedDoc[],
-  subfolders: readonly string[],
-  all: readonly ImportedDoc[],
-): string {
+function overviewOf({ title, docs: own, subfolders, reason = '' }: FolderContents): string {
   const lines = [`# ${title}`, ''];
   if (reason.trim() !== '') lines.push(`Added because: ${reason.trim()}`, '');
   const entries = [
     ...own.map((d) => `- ${nameOf(d.path)} — ${leadText(d.content, 160) || '(empty)'}`),
-    ...subfolders.map((f) => `- ${nameOf(f)}/ — ${countBelow(all, f)} documents`),
+    ...subfolders.map((f) => `- ${f.name}/ — ${f.documents} documents`),
   ];
   lines.push(...entries.slice(0, MAX_OVERVIEW_ENTRIES));
   if (entries.length > MAX_OVERVIEW_ENTRIES)
     lines.push(`- … and ${entries.length - MAX_OVERVIEW_ENTRIES} more`);
   lines.push('');
   return lines.join('\n');
+}
+
+/**
+ * `.abstract.md` and `.overview.md` of one folder from its direct contents: what an import writes for
+ * each of its folders, and what the filesystem writes for folders that writes created (fs/summaries).
+ */
+export function summariseFolder(contents: FolderContents): { abstract: string; overview: string } {
+  const below = contents.docs.length + contents.subfolders.reduce((n, f) => n + f.documents, 0);
+  return { abstract: abstractOf(contents, below), overview: overviewOf(contents) };
 }
 
 /**
@@ -128,14 +138,10 @@ export function folderSummaries(
 ): FolderSummary[] {
   const summaries: FolderSummary[] = [];
   for (const [folder, { docs: own, subfolders }] of folders(docs)) {
-    const subs = [...subfolders].sort();
+    const subs = [...subfolders].sort().map((f) => ({ name: nameOf(f), documents: countBelow(docs, f) }));
     const title = folder === '' ? rootName : nameOf(folder);
-    const below = folder === '' ? docs.length : countBelow(docs, folder);
-    summaries.push({
-      folder,
-      abstract: abstractOf(title, own, subs, below),
-      overview: overviewOf(title, folder === '' ? reason : '', own, subs, docs),
-    });
+    const contents = { title, docs: own, subfolders: subs, reason: folder === '' ? reason : '' };
+    summaries.push({ folder, ...summariseFolder(contents) });
   }
   return summaries;
 }

@@ -26,7 +26,7 @@ import { FILE_MODE } from './modes.js';
 import { LOCK_FILE } from './lock.js';
 
 const FORMAT = 'vikingscope-backup';
-const manifestSchema = z.object({
+export const manifestSchema = z.object({
   format: z.literal(FORMAT),
   format_version: z.literal(1),
   created_at: z.string(),

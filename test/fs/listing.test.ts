@@ -50,7 +50,12 @@ test('temp and lock files never appear, dot files only with show_all_hidden', as
   const plain = await fs.vfs.ls(alice, 'viking://resources/docs', { simple: true });
   expect(plain).toEqual(['viking://resources/docs/guide.md']);
   const all = await fs.vfs.ls(alice, 'viking://resources/docs', { simple: true, showAllHidden: true });
-  expect(all).toEqual(['viking://resources/docs/.abstract.md', 'viking://resources/docs/guide.md']);
+  // .overview.md: generated when guide.md was written (fs/summaries.ts); the description stays.
+  expect(all).toEqual([
+    'viking://resources/docs/.abstract.md',
+    'viking://resources/docs/.overview.md',
+    'viking://resources/docs/guide.md',
+  ]);
   const [folder] = await fs.vfs.ls(alice, 'viking://resources');
   expect(folder).toMatchObject({
     uri: 'viking://resources/docs',
@@ -133,7 +138,8 @@ test('read slices by lines; stat names the entry; abstract and overview read the
   });
   await fs.vfs.write(alice, { uri: 'viking://resources/docs/.overview.md', content: 'An overview' });
   expect(await fs.vfs.overview(alice, 'viking://resources/docs')).toBe('An overview');
-  expect(await fs.vfs.abstract(alice, 'viking://resources/docs')).toBe('');
+  // The abstract is the one generated from guide.md when it was written (fs/summaries.ts).
+  expect(await fs.vfs.abstract(alice, 'viking://resources/docs')).toBe('shared Secret.\n');
   expect(await codeOf(fs.vfs.abstract(alice, 'viking://resources/docs/guide.md'))).toBe(
     'FAILED_PRECONDITION',
   );

@@ -2,9 +2,10 @@
  * Issue 28, a newcomer's first hour over HTTP: errors that say what to do. The dev-mode admin API
  * names ROOT_API_KEY; a body sent without `Content-Type: application/json` is a 400 naming the
  * content type; a typo'd field is named with the field it looks like, while OpenViking's accepted
- * fields still pass; an invalid context_type lists the allowed values; `GET /` is not a bare 404.
+ * fields still pass, and in a valid body it is ignored with a warning; an invalid context_type lists the allowed values; `GET /` is not a bare 404.
  */
 import request from 'supertest';
+import { z } from 'zod';
 import { expectErrorEnvelope, makeApp, removeDir, type TestApp } from '../helpers/http-app.js';
 import { fullApp, type Client, type FullApp } from '../helpers/full-app.js';
 
@@ -76,6 +77,54 @@ test("a typo'd field is named with the field it looks like; OpenViking's ignored
     .post('/api/v1/search/find')
     .send({ query: 'wombat', telemetry: true, tags: ['a'], filter: null, include_provenance: true });
   expect(openviking.status).toBe(200);
+});
+
+const warningsOf = (res: { body: unknown }) =>
+  z.object({ warnings: z.array(z.string()).optional() }).parse(res.body).warnings;
+
+test("a valid body's typo'd optional field is answered with a warning naming the field it looks like", async () => {
+  const limt = await alice.post('/api/v1/search/find').send({ query: 'wombat', limt: 5 });
+  expect(limt.status).toBe(200);
+  expect(limt.body).toMatchObject({ status: 'ok', error: null });
+  expect(warningsOf(limt)).toEqual(["unknown field 'limt' ignored; did you mean 'limit'?"]);
+  const treshold = await alice.post('/api/v1/search/search').send({ query: 'wombat', score_treshold: 0.5 });
+  expect([treshold.status, warningsOf(treshold)]).toEqual([
+    200,
+    ["unknown field 'score_treshold' ignored; did you mean 'score_threshold'?"],
+  ]);
+  const write = await alice
+    .post('/api/v1/content/write')
+    .send({ uri: 'viking://resources/typo.md', content: 'x', mdoe: 'append' });
+  expect([write.status, warningsOf(write)]).toEqual([
+    200,
+    ["unknown field 'mdoe' ignored; did you mean 'mode'?"],
+  ]);
+  // A field that looks like nothing known stays quiet; so does every field OpenViking's FindRequest and
+  // SearchRequest send (openviking/server/routers/search.py), known here or not.
+  const quiet = await alice.post('/api/v1/search/search').send({
+    query: 'wombat',
+    target_uri: '',
+    session_id: null,
+    limit: 3,
+    node_limit: null,
+    score_threshold: null,
+    filter: null,
+    include_provenance: false,
+    since: null,
+    until: null,
+    time_field: null,
+    telemetry: false,
+    xyzzy_plugh: 1,
+  });
+  expect(quiet.status).toBe(200);
+  expect(quiet.body).not.toHaveProperty('warnings');
+  // The exemption is by name, wherever the field is sent: `to` (OpenViking's add_resource field) is
+  // one edit from mv's `to_uri` and still says nothing.
+  const mv = await alice
+    .post('/api/v1/fs/mv')
+    .send({ from_uri: 'viking://resources/typo.md', to_uri: 'viking://resources/typo2.md', to: null });
+  expect(mv.status).toBe(200);
+  expect(mv.body).not.toHaveProperty('warnings');
 });
 
 test('an invalid context_type lists the allowed values', async () => {

@@ -4,56 +4,22 @@
  * admin, status, tasks, uploads and add_resource), validate against the document's JSON Schema of that route's 200
  * answer, as a generated client would read them.
  */
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import request from 'supertest';
-import { openApiPath } from '../../src/http/openapi/document.js';
+import { documentedAnswers, type DocumentedAnswers } from '../helpers/openapi-answers.js';
 import { fullApp, type Client, type FullApp } from '../helpers/full-app.js';
 
-type Operation = { responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
 let env: FullApp;
-let paths: Record<string, Record<string, Operation>>;
+let doc: DocumentedAnswers;
 
 beforeAll(async () => {
   env = await fullApp({ accounts: [{ account_id: 'acme', users: ['alice'] }] });
-  const res = await request(env.app).get('/openapi.json').expect(200);
-  paths = (res.body as { paths: typeof paths }).paths;
+  doc = await documentedAnswers(env.app);
 });
 afterAll(() => env.close());
 
-const ajv = new AjvJsonSchemaValidator();
-
-/** The JSON Schema of a route's 200 JSON answer (`route` in express syntax). */
-type JsonSchema = Parameters<AjvJsonSchemaValidator['getValidator']>[0];
-
-function answerSchema(method: string, route: string): JsonSchema {
-  const schema = paths[openApiPath(route)]?.[method]?.responses['200']?.content?.['application/json']?.schema;
-  if (schema === undefined) throw new Error(`no JSON answer documented for ${method} ${route}`);
-  return schema as JsonSchema;
-}
-
-function resultSchema(method: string, route: string): unknown {
-  return (answerSchema(method, route).properties as Record<string, unknown> | undefined)?.result;
-}
-
-/** Validation error of `body` against the documented answer, or null when it conforms. */
-function violation(method: string, route: string, body: unknown): string | null {
-  const outcome = ajv.getValidator(answerSchema(method, route))(body);
-  return outcome.valid ? null : (outcome.errorMessage ?? 'invalid');
-}
-
-/** Sends a request, expects 200, and checks its body against the document. */
-async function conforms(method: string, route: string, sent: request.Test): Promise<Record<string, unknown>> {
-  const res = await sent;
-  expect({ route: `${method} ${route}`, status: res.status }).toEqual({
-    route: `${method} ${route}`,
-    status: 200,
-  });
-  expect({ route: `${method} ${route}`, error: violation(method, route, res.body) }).toEqual({
-    route: `${method} ${route}`,
-    error: null,
-  });
-  return (res.body as { result: Record<string, unknown> }).result;
-}
+const resultSchema = (method: string, route: string) => doc.resultSchema(method, route);
+const violation = (method: string, route: string, body: unknown) => doc.violation(method, route, body);
+const conforms = (method: string, route: string, sent: request.Test) => doc.conforms(method, route, sent);
 
 const TYPED = [
   ['post', '/api/v1/search/find'],

@@ -70,6 +70,7 @@ describe('pack export and import', () => {
     return res.status === 200 ? resultOf(res) : res.status;
   }
 
+  // docs/ and docs/sub/ also hold generated summaries (fs/summaries.ts): never exported.
   test('an export is an .ovpack zip in OpenViking layout', async () => {
     const { res, files } = await exportPack(alice, 'viking://resources/docs');
     expect(res.status).toBe(200);
@@ -130,8 +131,10 @@ describe('pack export and import', () => {
         'skipped node_modules/: folder of dependencies or tool metadata, never imported',
       ],
     });
+    // The pack's abstract stays; the overview it lacked is generated (fs/summaries.ts).
     expect(await tree(alice, 'viking://resources/imported-kit/kit')).toEqual([
       'viking://resources/imported-kit/kit/.abstract.md',
+      'viking://resources/imported-kit/kit/.overview.md',
       'viking://resources/imported-kit/kit/a.md',
     ]);
   });

@@ -97,13 +97,21 @@ function components(): Json {
   };
 }
 
+/** The success envelope's optional `warnings` (src/http/warnings.ts). */
+const WARNINGS = {
+  type: 'array',
+  items: { type: 'string' },
+  description:
+    "Present only when there is something to say: an unknown body field that looks like a known one was ignored (\"unknown field 'limt' ignored; did you mean 'limit'?\").",
+};
+
 function okEnvelope(doc: RouteDoc): Json {
   if (doc.response !== undefined) return outputSchemaOf(doc.response);
   const result = doc.result === undefined ? {} : outputSchemaOf(doc.result);
   return {
     type: 'object',
     required: ['status', 'result', 'error'],
-    properties: { status: { const: 'ok' }, result, error: { type: 'null' } },
+    properties: { status: { const: 'ok' }, result, error: { type: 'null' }, warnings: WARNINGS },
   };
 }
 
@@ -211,7 +219,8 @@ function operation(prefix: string, doc: RouteDoc): Json {
 
 const DESCRIPTION = [
   'Multi-tenant context store for AI agents. Every JSON answer is an envelope:',
-  '`{"status": "ok", "result": ..., "error": null}` or',
+  '`{"status": "ok", "result": ..., "error": null}` (plus `"warnings": [...]` when an unknown body field',
+  'that looks like a known one was ignored) or',
   '`{"status": "error", "result": null, "error": {"code", "message", "details"}}`.',
   '',
   '| code | HTTP status |',

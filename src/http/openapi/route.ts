@@ -12,6 +12,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import { parseInput } from '../../validate.js';
+import { warnUnknownFields } from '../warnings.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -64,14 +65,21 @@ export type RouteHandler<Q extends z.ZodType, B extends z.ZodType> = (
 
 const documented = new WeakMap<Router, RouteDoc[]>();
 
+function parseBody<B extends z.ZodType>(doc: RouteDoc<z.ZodType, B>, req: Request, res: Response) {
+  if (doc.body === undefined) return req.body as z.output<B>;
+  const body = parseInput(doc.body, req.body, doc.bodyName);
+  warnUnknownFields(res, doc.body, req.body);
+  return body;
+}
+
 function inputOf<Q extends z.ZodType, B extends z.ZodType>(
   doc: RouteDoc<Q, B>,
   req: Request,
+  res: Response,
 ): RouteInput<Q, B> {
   return {
     query: () => (doc.query === undefined ? req.query : parseInput(doc.query, req.query, 'query')),
-    body: () =>
-      (doc.body === undefined ? req.body : parseInput(doc.body, req.body, doc.bodyName)) as z.output<B>,
+    body: () => parseBody(doc, req, res),
   } as RouteInput<Q, B>;
 }
 
@@ -89,7 +97,7 @@ export function route<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.Z
   list.push(doc);
   documented.set(router, list);
   router[doc.method](doc.path, ...before, (req: Request, res: Response) =>
-    handler(req, res, inputOf(doc, req)),
+    handler(req, res, inputOf(doc, req, res)),
   );
 }
 

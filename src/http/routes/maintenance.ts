@@ -6,6 +6,7 @@ import { Router } from 'express';
 import { consistencyBody, reindexBody, type MaintenanceService } from '../../maintenance/service.js';
 import { contextOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import * as more from '../openapi/results-more.js';
 
 export function maintenanceRouter(maintenance: MaintenanceService): Router {
   const router = Router();
@@ -15,6 +16,7 @@ export function maintenanceRouter(maintenance: MaintenanceService): Router {
       method: 'post',
       path: '/content/reindex',
       changes: true,
+      result: more.reindexed,
       tag: 'content',
       summary: 'Re-embed the files below a URI the caller may write (a task for large subtrees)',
       body: reindexBody,
@@ -29,6 +31,7 @@ export function maintenanceRouter(maintenance: MaintenanceService): Router {
       method: 'post',
       path: '/system/consistency',
       changes: true,
+      result: more.consistencyResult,
       tag: 'system',
       summary: 'Compare the files below a URI with their index records and queue fixes for what differs',
       body: consistencyBody,

@@ -8,6 +8,7 @@ import { packBackupSchema, packRestoreSchema, type PackBackups } from '../../pac
 import { packExportSchema, packImportSchema, type PackService } from '../../pack/service.js';
 import { contextOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import * as more from '../openapi/results-more.js';
 
 /** `Content-Disposition` with an ASCII fallback name and the exact name in RFC 5987 form. */
 function attachment(filename: string): string {
@@ -42,6 +43,7 @@ export function packRouter(packs: PackService, backups: PackBackups): Router {
       method: 'post',
       path: '/pack/import',
       changes: true,
+      result: more.packImported,
       tag,
       summary: 'Import an uploaded .ovpack below a folder the caller may write',
       body: packImportSchema,
@@ -89,6 +91,7 @@ function backupRoutes(router: Router, backups: PackBackups): void {
       method: 'post',
       path: '/pack/restore',
       changes: true,
+      result: more.packRestored,
       tag,
       summary: 'ROOT or ADMIN: write an uploaded backup back in place (on_conflict fail, overwrite or skip)',
       body: packRestoreSchema,

@@ -16,6 +16,7 @@ import {
 import { addSkillSchema, type SkillService } from '../../skills/service.js';
 import { contextOf, paramOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import * as more from '../openapi/results-more.js';
 
 const tag = 'skills';
 const BREW = {
@@ -39,6 +40,7 @@ function collectionRoutes(router: Router, skills: SkillService, catalog: SkillCa
       method: 'post',
       path: '/skills',
       changes: true,
+      result: more.skillAdded,
       tag,
       summary: "Add a skill to the caller's agent scope (SKILL.md text, a dict, an MCP tool, or an upload)",
       body: addSkillSchema,
@@ -52,6 +54,7 @@ function collectionRoutes(router: Router, skills: SkillService, catalog: SkillCa
     {
       method: 'get',
       path: '/skills',
+      result: more.skillList,
       tag,
       summary: "List the skills of the caller's agent scope",
       query: listSkillsQuery,
@@ -64,6 +67,7 @@ function collectionRoutes(router: Router, skills: SkillService, catalog: SkillCa
     {
       method: 'post',
       path: '/skills/find',
+      result: more.skillsFound,
       tag,
       summary: "Search the caller's skills (one hit per skill, best first)",
       body: findSkillsBody,
@@ -77,6 +81,7 @@ function collectionRoutes(router: Router, skills: SkillService, catalog: SkillCa
     {
       method: 'post',
       path: '/skills/validate',
+      result: more.skillValidated,
       tag,
       summary: 'Check skill data without installing it ({valid, errors, warnings})',
       body: validateSkillBody,
@@ -94,6 +99,7 @@ function skillRoutes(router: Router, catalog: SkillCatalog): void {
     {
       method: 'get',
       path: '/skills/:name',
+      result: more.skillShown,
       tag,
       summary: 'Show one skill: summary, abstract, overview, SKILL.md content and files',
       query: getSkillQuery,
@@ -108,6 +114,7 @@ function skillRoutes(router: Router, catalog: SkillCatalog): void {
       method: 'put',
       path: '/skills/:name',
       changes: true,
+      result: more.skillUpdated,
       tag,
       summary: 'Replace an existing skill (its data must keep the name)',
       body: updateSkillBody,
@@ -123,6 +130,7 @@ function skillRoutes(router: Router, catalog: SkillCatalog): void {
       method: 'delete',
       path: '/skills/:name',
       changes: true,
+      result: more.skillDeleted,
       tag,
       summary: 'Delete a skill of the caller',
       query: deleteSkillQuery,

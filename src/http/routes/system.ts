@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { RequestContext } from '../../policy/types.js';
 import { contextOf, sendOk } from '../context.js';
 import { route } from '../openapi/route.js';
+import { backupTaken } from '../openapi/results-more.js';
 import { drained, health, readyResult, statusResult } from '../openapi/results-system.js';
 import { sendError } from '../errors.js';
 
@@ -111,6 +112,7 @@ export function systemRouter(
       ...doc,
       method: 'post',
       path: '/backup',
+      result: backupTaken,
       summary: 'ROOT: a consistent copy of the whole store into a new folder on the server',
       body: backupBody,
       example: { body: { dest: '/var/backups/vikingscope-2026-11-29' } },
