@@ -5,34 +5,21 @@
  * `main.ts` and the offline scripts share it so they are wired the same way.
  */
 import { AdminService } from './accounts/admin.js';
-import type { AccountStore } from './accounts/store.js';
 import { ConfigError, type Config } from './config.js';
-import type { Vfs } from './fs/vfs.js';
 import type { Embedder } from './embedders/embedder.js';
+import type { AppServices } from './http/app.js';
 import type { IndexGuard } from './indexing/guard.js';
 import type { IndexPipeline } from './indexing/pipeline.js';
 import type { IndexStore } from './index/store.js';
 import type { Logger } from './log.js';
 import { BackupService } from './maintenance/backup.js';
-import type { MaintenanceService } from './maintenance/service.js';
-import type { Metrics } from './metrics.js';
 import { Observer } from './observer.js';
-import type { PackBackups } from './pack/backup.js';
-import type { PackService } from './pack/service.js';
 import type { RequestContext } from './policy/index.js';
-import type { SearchAdmission } from './search/admission.js';
-import type { ResourceService } from './resources/service.js';
-import type { SearchService } from './search/service.js';
-import type { SessionService } from './sessions/service.js';
-import type { SkillCatalog } from './skills/catalog.js';
-import type { SkillService } from './skills/service.js';
 import { WriteGate } from './storage/gate.js';
 import { describeFault, storageFaultOf } from './storage/faults.js';
 import { lockDataDir } from './storage/lock.js';
 import type { BackupManifest } from './storage/snapshot.js';
-import type { TagService } from './tags/service.js';
 import { TaskRegistry } from './tasks/registry.js';
-import type { UploadStore } from './uploads/store.js';
 import { openCore, type Core } from './wiring/core.js';
 import type { OpenIndexOptions } from './wiring/open-index.js';
 import { openContent, openSearch, openSessions } from './wiring/tenants.js';
@@ -51,37 +38,17 @@ async function release(unlock: () => Promise<void>, log: Logger): Promise<void> 
   });
 }
 
-/** Everything a running VikingScope is made of; `createApp(services)` serves it. */
-export interface Services {
-  readonly config: Config;
-  readonly accounts: AccountStore;
-  readonly admin: AdminService;
+/**
+ * Everything a running VikingScope is made of: what the API serves (`AppServices`, where a service the
+ * API needs is declared) and what only the root holds — the embedder, the index, the whole pipeline.
+ */
+export interface Services extends AppServices {
   readonly embedder: Embedder;
   readonly store: IndexStore;
+  /** The whole pipeline (the API sees only its waits). */
   readonly pipeline: IndexPipeline;
   readonly guard: IndexGuard;
-  readonly vfs: Vfs;
-  readonly sessions: SessionService;
-  readonly search: SearchService;
-  /** Bounds the searches in flight (503 past a short queue). */
-  readonly admission: SearchAdmission;
-  readonly observer: Observer;
-  readonly skills: SkillService;
-  /** The caller's skills as search sees them (list, find, get). */
-  readonly skillCatalog: SkillCatalog;
-  readonly packs: PackService;
-  readonly packBackups: PackBackups;
-  /** Temporary uploads (`temp_file_id`) for add_resource, skills and pack import. */
-  readonly uploads: UploadStore;
-  /** add_resource. */
-  readonly resources: ResourceService;
-  readonly tasks: TaskRegistry;
-  readonly tags: TagService;
-  readonly maintenance: MaintenanceService;
-  readonly metrics: Metrics;
-  /** Held shared by every changing request, exclusive by a backup. */
-  readonly gate: WriteGate;
-  /** A consistent copy of the whole store into the new folder `dest`, taken while serving (ROOT). */
+  /** The API's backup, typed with the manifest it returns. */
   backup(ctx: RequestContext, dest: string): Promise<BackupManifest>;
   /**
    * Stops the pipeline (pending jobs stay in the journal), records the index's version, closes the

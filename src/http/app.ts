@@ -67,7 +67,10 @@ import {
   type WaitIdle,
 } from './routes/system.js';
 
-/** The services the whole API serves (src/services.ts builds them). */
+/**
+ * The services the whole API serves, declared once: src/services.ts builds them, and its `Services`
+ * extends this with what only the composition root holds.
+ */
 export interface AppServices {
   readonly config: Config;
   readonly accounts: AccountStore;
@@ -75,20 +78,27 @@ export interface AppServices {
   readonly vfs: Vfs;
   readonly sessions: SessionService;
   readonly search: SearchService;
+  /** Bounds the searches in flight (503 past a short queue). */
   readonly admission: SearchAdmission;
   readonly observer: Observer;
   readonly skills: SkillService;
+  /** The caller's skills as search sees them (list, find, get). */
   readonly skillCatalog: SkillCatalog;
   readonly packs: PackService;
   readonly packBackups: PackBackups;
+  /** Temporary uploads (`temp_file_id`) for add_resource, skills and pack import. */
   readonly uploads: UploadStore;
+  /** add_resource. */
   readonly resources: ResourceService;
   readonly tasks: TaskRegistry;
   readonly tags: TagService;
   readonly maintenance: MaintenanceService;
+  /** The API only waits on it (`POST /api/v1/system/wait`). */
   readonly pipeline: Pick<IndexPipeline, 'waitForAccount'>;
   readonly metrics: Metrics;
+  /** Held shared by every changing request, exclusive by a backup. */
   readonly gate: WriteGate;
+  /** A consistent copy of the whole store into the new folder `dest`, taken while serving (ROOT). */
   readonly backup: Backup;
 }
 

@@ -1,6 +1,7 @@
 /**
- * HTTP routes of the filesystem (SPEC 7) and of grep/glob (SPEC 10), relative to /api/v1. They parse
- * the query or body with zod, call the Vfs and send the envelope; no rules live here.
+ * HTTP routes of the filesystem (SPEC 7), relative to /api/v1, and the router that also carries
+ * grep/glob (SPEC 10: grep.ts). They parse the query or body with zod, call the Vfs and send the
+ * envelope; no rules live here.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -10,10 +11,8 @@ import { defined } from '../../validate.js';
 import { route } from '../openapi/route.js';
 import * as results from '../openapi/results.js';
 import { contextOf, sendOk } from '../context.js';
-
-const flag = z.union([z.boolean(), z.stringbool()]);
-const count = z.coerce.number().int().min(0).max(1_000_000);
-const uri = z.string().min(1);
+import { count, flag, uri } from './fs-params.js';
+import { grepRoutes } from './grep.js';
 
 // A page of a listing: `limit` is OpenViking's alias of `node_limit`; `offset` (ours) skips entries.
 const page = { node_limit: count.optional(), limit: count.optional(), offset: count.optional() };
@@ -52,13 +51,6 @@ const writeBody = z.object({
   mode: z.enum(['replace', 'append', 'create']).default('replace'),
   ...waitFields,
 });
-const grepBody = z.object({
-  uri,
-  pattern: z.string().min(1),
-  case_insensitive: z.boolean().optional(),
-  node_limit: count.optional(),
-});
-const globBody = z.object({ pattern: z.string().min(1), uri: uri.optional(), node_limit: count.optional() });
 
 /** The wait options of a parsed body or query (null and absent mean "no wait", "default timeout"). */
 function waitOf(input: { wait?: boolean | null | undefined; timeout?: number | null | undefined }) {
@@ -249,54 +241,11 @@ function contentRoutes(router: Router, vfs: Vfs): void {
   );
 }
 
-function searchRoutes(router: Router, vfs: Vfs): void {
-  const tag = 'search';
-  route(
-    router,
-    {
-      method: 'post',
-      path: '/search/grep',
-      result: results.grepResult,
-      tag,
-      summary: 'Lines matching a regular expression, in readable files',
-      body: grepBody,
-      example: { body: { uri: 'viking://resources', pattern: 'MCP', case_insensitive: true } },
-    },
-    async (req, res, input) => {
-      const body = input.body();
-      const request = defined({
-        uri: body.uri,
-        pattern: body.pattern,
-        caseInsensitive: body.case_insensitive,
-        nodeLimit: body.node_limit,
-      });
-      sendOk(res, await vfs.grep(contextOf(req), request));
-    },
-  );
-  route(
-    router,
-    {
-      method: 'post',
-      path: '/search/glob',
-      result: results.globResult,
-      tag,
-      summary: 'Readable URIs matching a glob pattern',
-      body: globBody,
-      example: { body: { pattern: '**/*.md', uri: 'viking://resources' } },
-    },
-    async (req, res, input) => {
-      const body = input.body();
-      const request = defined({ pattern: body.pattern, uri: body.uri, nodeLimit: body.node_limit });
-      sendOk(res, await vfs.glob(contextOf(req), request));
-    },
-  );
-}
-
 /** The filesystem, content and grep/glob routes (mount under /api/v1 after authentication). */
 export function fsRouter(vfs: Vfs): Router {
   const router = Router();
   fsRoutes(router, vfs);
   contentRoutes(router, vfs);
-  searchRoutes(router, vfs);
+  grepRoutes(router, vfs);
   return router;
 }

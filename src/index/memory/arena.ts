@@ -9,18 +9,12 @@ import { AppError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { SlotBlocks } from './blocks.js';
 import { compileKernel, type Kernel } from './kernel.js';
+import { candidates, packInt8, queryLimit, quantizeQuery } from './quantize.js';
 import { ScanThreads } from './threads.js';
 import { topK } from './top.js';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;
-/** Largest int8 component (symmetric quantisation). */
-const Q8 = 127;
-/**
- * Added to every quantisation error bound: covers float32 rounding of the exact rescoring, so the
- * candidates always hold the top k that exact float32 scoring would return.
- */
-const ROUNDING_MARGIN = 1e-4;
 
 /** One scored slot: its position in the slot list and its cosine similarity. */
 export interface Scored {
@@ -67,7 +61,7 @@ export class VectorArena {
   ) {
     this.stride = Math.ceil(dimension / 8) * 8;
     this.stride8 = Math.ceil(dimension / 16) * 16;
-    this.q16 = Math.min(32767, Math.floor((2 ** 31 - 1) / (this.stride8 * Q8)));
+    this.q16 = queryLimit(this.stride8);
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.i16 = new Int16Array(memory.buffer);
@@ -147,36 +141,16 @@ export class VectorArena {
     return this.blocks.capacity;
   }
 
-  /**
-   * Stores `vector` in `slot`, scaled to unit length (a zero vector stays zero), and its int8 copy:
-   * each component rounded to a multiple of scale = max |component| / 127.
-   */
+  /** Stores `vector` in `slot`, scaled to unit length (a zero vector stays zero), and its int8 copy. */
   set(slot: number, vector: Float32Array): void {
     let norm = 0;
     for (let j = 0; j < this.dimension; j++) norm += (vector[j] ?? 0) ** 2;
     const unit = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     const base = this.address(slot) / 4;
-    let max = 0;
-    for (let j = 0; j < this.dimension; j++) {
-      const value = Math.fround((vector[j] ?? 0) * unit);
-      this.f32[base + j] = value;
-      max = Math.max(max, Math.abs(value));
-    }
+    for (let j = 0; j < this.dimension; j++) this.f32[base + j] = (vector[j] ?? 0) * unit;
     this.f32.fill(0, base + this.dimension, base + this.stride);
-    const scale = Math.fround(max / Q8);
-    // Four int8 components per int32 write: byte offsets past 2^30 are not small integers to V8,
-    // and typed-array accesses at such indexes take a slow path.
     const words = this.address8(slot) / 4;
-    for (let w = 0; w < this.stride8 / 4; w++) {
-      let packed = 0;
-      for (let b = 0; b < 4; b++) {
-        const j = w * 4 + b;
-        const q = j < this.dimension && scale > 0 ? Math.round((this.f32[base + j] as number) / scale) : 0;
-        packed |= (q & 0xff) << (8 * b);
-      }
-      this.i32[words + w] = packed;
-    }
-    this.scales[slot] = scale;
+    this.scales[slot] = packInt8(this.f32, base, this.dimension, this.i32, words, this.stride8);
   }
 
   /**
@@ -194,19 +168,12 @@ export class VectorArena {
       return topK(scores, n, k).map((index) => ({ index, score: scores[index] as number }));
     }
     const bounds = this.approximate(slots, n);
-    // The k-th largest lower bound: at least k slots score at least that much.
     if (this.lows.length < n) this.lows = new Float32Array(Math.max(n, this.lows.length * 2));
-    const lows = this.lows;
-    for (let i = 0; i < n; i++) lows[i] = (bounds[2 * i] as number) - (bounds[2 * i + 1] as number);
-    const kth = topK(lows, n, k).at(-1) as number;
-    const floor = lows[kth] as number;
-    const candidates: number[] = [];
-    for (let i = 0; i < n; i++)
-      if ((bounds[2 * i] as number) + (bounds[2 * i + 1] as number) >= floor) candidates.push(i);
-    const picked = Int32Array.from(candidates, (i) => slots[i] as number);
+    const kept = candidates(bounds, n, k, this.lows);
+    const picked = Int32Array.from(kept, (i) => slots[i] as number);
     const scores = this.exact(picked, picked.length);
     return topK(scores, picked.length, k).map((c) => ({
-      index: candidates[c] as number,
+      index: kept[c] as number,
       score: scores[c] as number,
     }));
   }
@@ -231,28 +198,15 @@ export class VectorArena {
 
   /**
    * For each slot, the int8 estimate of its cosine with the query and a bound on its error, as pairs
-   * (estimate, bound). With q = s_q·q̂ + e_q and v = s_v·v̂ + e_v (|e_q| ≤ s_q/2, |e_v| ≤ s_v/2 per
-   * component): |q·v − s_q·s_v·(q̂·v̂)| ≤ ‖q‖₁·s_v/2 + (s_q/2)·(‖v‖₁ + d·s_v/2), and ‖v‖₁ ≤ √d.
+   * (estimate, bound) (quantize.ts says why the bound holds).
    */
   private approximate(slots: Int32Array, n: number): Float64Array {
-    const q = this.scratch.query / 4;
-    const q16 = this.scratch.query16 / 2;
-    let l1 = 0;
-    let max = 0;
-    for (let j = 0; j < this.dimension; j++) {
-      const value = this.f32[q + j] as number;
-      l1 += Math.abs(value);
-      max = Math.max(max, Math.abs(value));
-    }
-    const sq = max > 0 ? max / this.q16 : 0;
-    for (let j = 0; j < this.stride8; j++)
-      this.i16[q16 + j] = j < this.dimension && sq > 0 ? Math.round((this.f32[q + j] as number) / sq) : 0;
-    const d = this.dimension;
-    const perScale = l1 / 2 + (sq / 2) * (d / 2);
-    const constant = (sq / 2) * Math.sqrt(d) + ROUNDING_MARGIN;
-    const { addrs, out } = this.scratch;
+    const { addrs, out, query, query16 } = this.scratch;
+    const { dimension, stride8 } = this;
+    const bound = quantizeQuery(this.f32, query / 4, dimension, this.i16, query16 / 2, stride8, this.q16);
+    const { scale: sq, perScale, constant } = bound;
     for (let i = 0; i < n; i++) this.i32[addrs / 4 + i] = this.address8(slots[i] as number);
-    this.scan('dots8', addrs, n, this.scratch.query16, this.stride8, out);
+    this.scan('dots8', addrs, n, query16, stride8, out);
     if (this.bounds.length < 2 * n) this.bounds = new Float64Array(2 * Math.max(n, this.bounds.length));
     for (let i = 0; i < n; i++) {
       const scale = this.scales[slots[i] as number] as number;

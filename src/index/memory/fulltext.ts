@@ -6,15 +6,14 @@
  * filter admits can be answered from whichever side is smaller: the postings of the query's words, or
  * the term lists of the admitted records (a user's twelve thousand records against the hundred
  * thousand entries a common word has at a million records). Both find the admitted records holding a
- * query word with their counts, then score them with the same expression summed over the query's
- * words in the same order: the same scores, bit for bit.
+ * query word with their counts, scored alike (text-matches.ts): the same scores, bit for bit.
  * Texts are analysed (cut into term ids) apart from being added, so a write can do that work before
  * its records become visible. Removed records leave tombstones in the postings, swept when a term
  * holds more dead than live entries.
  */
-import { idf, weight } from './bm25.js';
 import { grow, IntPool } from './pool.js';
 import { ENTRY, Postings } from './postings.js';
+import { TextMatches } from './text-matches.js';
 import { TopHits, type TextHit } from './top.js';
 import { queryTerms, words } from './tokens.js';
 
@@ -41,19 +40,6 @@ interface TextQuery {
   readonly n: number;
 }
 
-/**
- * The admitted records holding a query word: `slots[i]` (i < count) holds term j `tfs[i·q + j]`
- * times (0: not at all); `df[j]` records hold term j; `total` is the sum of their lengths. The
- * arrays are the index's scratch, reused by the next query.
- */
-interface Matches {
-  slots: Int32Array;
-  tfs: Int32Array;
-  count: number;
-  readonly df: Int32Array;
-  total: number;
-}
-
 /** How a query reads the index: `auto` picks the side with fewer entries to read. */
 export type TextPlan = 'auto' | 'postings' | 'forward';
 
@@ -69,9 +55,8 @@ export class FullTextIndex {
   private forward = new IntPool();
   /** Per slot, during a postings walk: its position in the matches plus one (0: not matched yet). */
   private matchOf: Int32Array = new Int32Array(1024);
-  /** Scratch of {@link Matches}, kept between queries. */
-  private matchSlots: Int32Array = new Int32Array(1024);
-  private matchTfs: Int32Array = new Int32Array(1024);
+  /** The current query's matches (scratch kept between queries). */
+  private readonly found = new TextMatches();
   /** The slots a query admits, one bit each (cleared after every query). */
   private admitted: Uint32Array = new Uint32Array(32);
   /** Per term id, while analysing one text: its count so far. */
@@ -194,47 +179,13 @@ export class FullTextIndex {
     const forward = plan === 'forward' || (plan === 'auto' && n * RECORD_COST < postingsCost);
     const run: TextQuery = { terms, slots, n };
     const matches = forward ? this.matchForward(run) : this.matchPostings(run);
-    return this.score(matches, terms.length, n, new TopHits(k, tie));
-  }
-
-  /** Scores the matches (memory/bm25.ts, summed over the terms in query order) into `top`. */
-  private score({ slots, tfs, count, df, total }: Matches, q: number, n: number, top: TopHits): TextHit[] {
-    if (count === 0) return [];
-    const avg = total / count;
-    const idfs = Array.from(df, (d) => idf(n, d));
-    for (let i = 0; i < count; i++) {
-      const slot = slots[i] as number;
-      let score = 0;
-      for (let j = 0; j < q; j++) {
-        const tf = tfs[i * q + j] as number;
-        if (tf > 0) score += weight(idfs[j] as number, tf, this.lengths[slot] as number, avg);
-      }
-      top.offer(slot, score);
-    }
-    return top.sorted();
-  }
-
-  /** Empty matches for a query of q terms, on the scratch arrays. */
-  private matches(q: number): Matches {
-    return { slots: this.matchSlots, tfs: this.matchTfs, count: 0, df: new Int32Array(q), total: 0 };
-  }
-
-  /** Appends a matched slot (its counts zeroed); returns its position. */
-  private addMatch(found: Matches, slot: number, q: number): number {
-    const m = found.count;
-    if (m === found.slots.length) found.slots = this.matchSlots = grow(found.slots, 2 * m);
-    if ((m + 1) * q > found.tfs.length) found.tfs = this.matchTfs = grow(found.tfs, 2 * (m + 1) * q);
-    found.slots[m] = slot;
-    found.tfs.fill(0, m * q, (m + 1) * q);
-    found.total += this.lengths[slot] as number;
-    found.count = m + 1;
-    return m;
+    return matches.score(this.lengths, n, new TopHits(k, tie));
   }
 
   /** Reads every admitted record's own term list. */
-  private matchForward({ terms, slots, n }: TextQuery): Matches {
+  private matchForward({ terms, slots, n }: TextQuery): TextMatches {
     const q = terms.length;
-    const found = this.matches(q);
+    const found = this.found.reset(q);
     const tfs = new Int32Array(q);
     const data = this.forward.data;
     for (let i = 0; i < n; i++) {
@@ -251,7 +202,7 @@ export class FullTextIndex {
         }
       }
       if (!hit) continue;
-      const m = this.addMatch(found, slot, q);
+      const m = found.add(slot, this.lengths[slot] as number);
       for (let j = 0; j < q; j++) {
         found.tfs[m * q + j] = tfs[j] as number;
         if (tfs[j] !== 0) found.df[j] = (found.df[j] as number) + 1;
@@ -262,7 +213,7 @@ export class FullTextIndex {
   }
 
   /** Walks the postings of the query's words, keeping the admitted records' entries. */
-  private matchPostings({ terms, slots, n }: TextQuery): Matches {
+  private matchPostings({ terms, slots, n }: TextQuery): TextMatches {
     // One bit per slot: 128 KB at a million records stays in cache, unlike an int per slot.
     for (let i = 0; i < n; i++) {
       const slot = slots[i] as number;
@@ -270,7 +221,7 @@ export class FullTextIndex {
       this.admitted[slot >> 5] = (this.admitted[slot >> 5] as number) | (1 << (slot & 31));
     }
     const q = terms.length;
-    const found = this.matches(q);
+    const found = this.found.reset(q);
     const admitted = this.admitted;
     const data = this.postings.pool.data;
     terms.forEach((term, j) => {
@@ -282,7 +233,7 @@ export class FullTextIndex {
           continue;
         let m = (this.matchOf[slot] as number) - 1;
         if (m < 0) {
-          m = this.addMatch(found, slot, q);
+          m = found.add(slot, this.lengths[slot] as number);
           this.matchOf[slot] = m + 1;
         }
         found.tfs[m * q + j] = data[at + 2] as number;
