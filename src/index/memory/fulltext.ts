@@ -70,7 +70,11 @@ export class FullTextIndex {
   /** Heap bytes held, from the lengths of its arrays and pools and its dictionary's entries. */
   get bytes(): number {
     const perSlot = this.gens.byteLength * 5 + this.present.byteLength;
-    const scratch = this.matchSlots.byteLength + this.matchTfs.byteLength + this.admitted.byteLength;
+    const scratch =
+      this.found.slots.byteLength +
+      this.found.tfs.byteLength +
+      this.matchOf.byteLength +
+      this.admitted.byteLength;
     return this.postings.bytes + this.forward.data.byteLength + perSlot + scratch + this.counts.byteLength;
   }
 
