@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
-import { summariseFolder, type ImportedDoc } from '../resources/summary.js';
+import { leadsOf, summariseFolder, type ImportedDoc, type Leads } from '../resources/summary.js';
 import { KeyedMutex } from '../storage/atomic.js';
 import { SUMMARY_STATE_FILE } from '../storage/names.js';
 import { generatedNamesOf, parseSummaryState, type SummaryState as State } from '../storage/summary-state.js';
@@ -113,47 +113,62 @@ async function replaceIfOurs(
   });
 }
 
-/** Rebuilds one folder's summaries and state from its direct entries. */
-async function refreshFolder(core: FsCore, ctx: RequestContext, resolved: ResolvedUri) {
+/**
+ * Rebuilds one folder's summaries and state from its direct entries. The files' lead texts come from
+ * the state, except those of `changed` names (and files it has none for), which are read again: a
+ * write costs one listing and the head of the file it wrote, not the heads of the whole folder.
+ */
+async function refreshFolder(
+  core: FsCore,
+  ctx: RequestContext,
+  resolved: ResolvedUri,
+  changed: ReadonlySet<string>,
+) {
   const folder: Place = { storage: core.storage, account_id: ctx.effective.account_id, uri: resolved.uri };
   const stateFile = at(folder, SUMMARY_STATE_FILE);
   await mutex.run(`${stateFile.account_id}\u0000${stateFile.uri}`, async () => {
+    const state = await readState(folder);
     const { files, folders } = await contentEntries(folder);
     const docs: ImportedDoc[] = [];
-    for (const name of files.slice(0, MAX_FILES))
-      docs.push({ path: name, content: (await textOf(at(folder, name), HEAD_BYTES)) ?? '' });
+    const leads: Record<string, Leads> = {};
+    for (const name of files.slice(0, MAX_FILES)) {
+      const known = changed.has(name) ? undefined : state?.leads?.[name];
+      leads[name] = known ?? leadsOf((await textOf(at(folder, name), HEAD_BYTES)) ?? '');
+      docs.push({ path: name, content: '', leads: leads[name] });
+    }
     const subfolders = await Promise.all(folders.map((name) => subfolderOf(folder, name)));
     const title = resolved.segments[resolved.segments.length - 1] ?? '';
     const summary = summariseFolder({ title, docs, subfolders });
-    const state = await readState(folder);
+    const abstract = { folder, file: '.abstract.md' as const, content: summary.abstract };
+    const overview = { folder, file: '.overview.md' as const, content: summary.overview };
     const next: State = {
       documents: files.length + subfolders.reduce((n, f) => n + f.documents, 0),
-      '.abstract.md': await replaceIfOurs(
-        core,
-        { folder, file: '.abstract.md', content: summary.abstract },
-        state,
-      ),
-      '.overview.md': await replaceIfOurs(
-        core,
-        { folder, file: '.overview.md', content: summary.overview },
-        state,
-      ),
+      '.abstract.md': await replaceIfOurs(core, abstract, state),
+      '.overview.md': await replaceIfOurs(core, overview, state),
+      leads,
     };
     await writeText(core, stateFile, `${JSON.stringify(next)}\n`);
   });
 }
+
 /**
  * Refreshes the folder of `segments` and each folder above it below `viking://resources` (deepest
  * first, so each level reads its sub-folders' fresh counts); other scopes keep their own summaries.
  * A summary is derived data: a failure here (a folder removed meanwhile) leaves the change that
  * triggered it standing, and the next write rebuilds it.
  */
-async function refreshFrom(core: FsCore, ctx: RequestContext, segments: readonly string[]) {
+async function refreshFrom(
+  core: FsCore,
+  ctx: RequestContext,
+  segments: readonly string[],
+  changed: ReadonlySet<string>,
+) {
   if (segments[0] !== 'resources') return;
   try {
     for (let depth = segments.length; depth >= 2; depth--) {
       const folder = resolveUri(`viking://${segments.slice(0, depth).join('/')}`, null, ctx.policy);
-      await refreshFolder(core, ctx, folder);
+      // Above the deepest folder only a sub-folder's count changed: no file there is read again.
+      await refreshFolder(core, ctx, folder, depth === segments.length ? changed : new Set());
     }
   } catch {
     // See above: the change stands; the summaries catch up on the next write.
@@ -162,7 +177,8 @@ async function refreshFrom(core: FsCore, ctx: RequestContext, segments: readonly
 
 /** After a file or folder at `changed` was written, removed or moved away: its parents' summaries. */
 export function refreshAbove(core: FsCore, ctx: RequestContext, changed: ResolvedUri): Promise<void> {
-  return refreshFrom(core, ctx, changed.segments.slice(0, -1));
+  const name = changed.segments[changed.segments.length - 1];
+  return refreshFrom(core, ctx, changed.segments.slice(0, -1), new Set(name === undefined ? [] : [name]));
 }
 
 /** After a batch of files was written: the summaries of their deepest common folder and above. */
@@ -179,7 +195,9 @@ export function refreshAboveAll(
     while (same < common && other[same] === first[same]) same++;
     common = same;
   }
-  return refreshFrom(core, ctx, first.slice(0, common));
+  // The names right below the common folder that the batch wrote (files there, or folders on the way).
+  const changed = new Set(written.map((r) => r.segments[common]).filter((n) => n !== undefined));
+  return refreshFrom(core, ctx, first.slice(0, common), changed);
 }
 
 /** Whether a canonical file URI is a generated `.abstract.md`/`.overview.md` (not indexed). */

@@ -8,6 +8,15 @@
 export interface ImportedDoc {
   readonly path: string;
   readonly content: string;
+  /** Its lead texts already cut ({@link leadsOf}), in place of reading `content` again. */
+  readonly leads?: Leads;
+}
+
+/** A document's lead text for an abstract and the shorter one for an overview's line. */
+export type Leads = readonly [abstract: string, overview: string];
+
+export function leadsOf(content: string): Leads {
+  return [leadText(content), leadText(content, OVERVIEW_LEAD_CHARS)];
 }
 
 /** The summaries of one folder (`''` is the resource root). */
@@ -26,6 +35,9 @@ const MAIN_DOC = /^(readme|index|overview|about)(\.[^.]+)?$/i;
  * The opening prose of a text: markup-free lines up to a sentence end near `LEAD_CHARS`.
  * @example leadText('# Title\n\nFirst sentence. Second one.') // 'Title. First sentence. Second one.'
  */
+/** Characters of a document's lead on its line of a folder's overview. */
+const OVERVIEW_LEAD_CHARS = 160;
+
 export function leadText(text: string, max = LEAD_CHARS): string {
   const lines: string[] = [];
   let inFence = false;
@@ -96,7 +108,7 @@ export interface FolderContents {
 
 function abstractOf({ title, docs: own, subfolders }: FolderContents, below: number): string {
   const main = own.find((d) => MAIN_DOC.test(nameOf(d.path))) ?? (own.length === 1 ? own[0] : undefined);
-  const lead = main === undefined ? '' : leadText(main.content);
+  const lead = main === undefined ? '' : (main.leads?.[0] ?? leadText(main.content));
   if (own.length === 1 && subfolders.length === 0 && lead !== '') return `${lead}\n`;
   const census = `${title}: ${below} document${below === 1 ? '' : 's'}`;
   const names = [...own.map((d) => nameOf(d.path)), ...subfolders.map((f) => `${f.name}/`)];
@@ -108,7 +120,10 @@ function overviewOf({ title, docs: own, subfolders, reason = '' }: FolderContent
   const lines = [`# ${title}`, ''];
   if (reason.trim() !== '') lines.push(`Added because: ${reason.trim()}`, '');
   const entries = [
-    ...own.map((d) => `- ${nameOf(d.path)} — ${leadText(d.content, 160) || '(empty)'}`),
+    ...own.map(
+      (d) =>
+        `- ${nameOf(d.path)} — ${(d.leads?.[1] ?? leadText(d.content, OVERVIEW_LEAD_CHARS)) || '(empty)'}`,
+    ),
     ...subfolders.map((f) => `- ${f.name}/ — ${f.documents} documents`),
   ];
   lines.push(...entries.slice(0, MAX_OVERVIEW_ENTRIES));

@@ -14,6 +14,8 @@ export const SummaryState = z.object({
   documents: z.number().int().nonnegative(),
   '.abstract.md': z.string().nullable(),
   '.overview.md': z.string().nullable(),
+  /** The lead texts of the folder's files as last read, so a write reads only the file it changed. */
+  leads: z.record(z.string(), z.tuple([z.string(), z.string()]).readonly()).optional(),
 });
 export type SummaryState = z.infer<typeof SummaryState>;
 
