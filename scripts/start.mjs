@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
+import { clearInterval, setInterval } from 'node:timers';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -50,4 +51,13 @@ server.on('error', (error) => {
   process.stderr.write(`could not start the server: ${error.message}\n`);
   process.exit(1);
 });
+// npm does not pass a SIGTERM of its own on: a killed `npm start` leaves this process orphaned (its
+// parent changes), and then the server is stopped as if this process had got the SIGTERM.
+const parent = process.ppid;
+const orphaned = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphaned);
+  server.kill('SIGTERM');
+}, 500);
+orphaned.unref();
 server.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));

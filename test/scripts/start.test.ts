@@ -96,21 +96,21 @@ async function startAndStop(child: ChildProcessByStdio<null, Readable, Readable>
   await unlock();
 }
 
-// Issue 28: killing the launcher itself (npm's child, or `kill -9` of it) must not leave the server
-// running with the port and the DATA_DIR lock: the server's IPC lifeline closes and it shuts down.
-test('a launcher killed outright takes the server down with it', async () => {
-  const root = launcherRoot('project-killed');
-  const dataDir = join(work.path, 'data-killed');
-  const child = spawn(process.execPath, [join(root, 'scripts', 'start.mjs')], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      DATA_DIR: dataDir,
-      ROOT_API_KEY: ROOT_KEY,
-      EMBEDDER: 'builtin',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-    },
+const SERVER_ENV = (dataDir: string) => ({
+  PATH: process.env['PATH'] ?? '',
+  DATA_DIR: dataDir,
+  ROOT_API_KEY: ROOT_KEY,
+  EMBEDDER: 'builtin',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+});
+
+/** Runs node with `args` in its own process group until the server listens, kills that process
+ * outright and waits until the server has let go of its port and its DATA_DIR lock. */
+async function killedAndGone(args: string[], dataDir: string) {
+  const child = spawn(process.execPath, args, {
+    env: SERVER_ENV(dataDir),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -123,8 +123,9 @@ test('a launcher killed outright takes the server down with it', async () => {
       base = /listening on (http:\/\/\S+)/.exec(output)?.[1];
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    if (base === undefined) throw new Error(`the server did not start:\n${output}`);
-    child.kill('SIGKILL');
+    if (base === undefined || child.pid === undefined)
+      throw new Error(`the server did not start:\n${output}`);
+    process.kill(child.pid, 'SIGKILL');
     // The server lets go of its port and its lock once it has shut down.
     let down = false;
     while (!down && Date.now() < deadline) {
@@ -155,4 +156,22 @@ test('a launcher killed outright takes the server down with it', async () => {
       }
     }
   }
+}
+
+// Issue 28: killing the launcher itself (npm's child, or `kill -9` of it) must not leave the server
+// running with the port and the DATA_DIR lock: the server's IPC lifeline closes and it shuts down.
+test('a launcher killed outright takes the server down with it', async () => {
+  const root = launcherRoot('project-killed');
+  await killedAndGone([join(root, 'scripts', 'start.mjs')], join(work.path, 'data-killed'));
+}, 90_000);
+
+// Issue 28: killing `npm start` (the launcher's parent) left launcher and server running, as npm does
+// not pass its own SIGTERM on: the orphaned launcher stops the server.
+const PARENT = `require('node:child_process').spawn(process.execPath, [process.argv[1]], { stdio: 'inherit' });
+setInterval(() => {}, 1 << 30);`;
+
+test('a launcher whose parent (npm) is killed stops the server', async () => {
+  const root = launcherRoot('project-orphaned');
+  const args = ['-e', PARENT, join(root, 'scripts', 'start.mjs')];
+  await killedAndGone(args, join(work.path, 'data-orphaned'));
 }, 90_000);
