@@ -12,21 +12,7 @@
 import { DEFAULT_POLICY } from '../src/policy/index.js';
 import { MemoryIndex, type MemoryRow } from '../src/index/memory/index.js';
 import { fileRecords } from '../src/indexing/records.js';
-
-const DIMENSION = 384;
-const MIB = 2 ** 20;
-const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => undefined);
-const times = { created_at: 1_700_000_000_000, updated_at: 1_700_000_000_000 };
-
-function vector(seed: number): Float32Array {
-  return Float32Array.from({ length: DIMENSION }, (_, j) => Math.sin(seed * 31 + j));
-}
-
-function settle(): NodeJS.MemoryUsage {
-  gc();
-  gc();
-  return process.memoryUsage();
-}
+import { DIMENSION, MIB, settle, times, vector } from './lib/memory-probe.js';
 
 async function largeFile(): Promise<Record<string, number>> {
   const words = Array.from({ length: 5000 }, (_, i) => `word${i.toString(36)}`);

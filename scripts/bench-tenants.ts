@@ -21,22 +21,9 @@ import { ArenaFullError } from '../src/index/memory/arena.js';
 import { MemoryIndex, type MemoryRow } from '../src/index/memory/index.js';
 import { fileRecords } from '../src/indexing/records.js';
 import { DEFAULT_POLICY } from '../src/policy/index.js';
+import { DIMENSION, MIB, settle, times, vector } from './lib/memory-probe.js';
 
-const DIMENSION = 384;
-const MIB = 2 ** 20;
 const DEFAULT_BUDGET = 3072 * MIB;
-const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => undefined);
-const times = { created_at: 1_700_000_000_000, updated_at: 1_700_000_000_000 };
-
-function vector(seed: number): Float32Array {
-  return Float32Array.from({ length: DIMENSION }, (_, j) => Math.sin(seed * 31 + j));
-}
-
-function settle(): NodeJS.MemoryUsage {
-  gc();
-  gc();
-  return process.memoryUsage();
-}
 
 const young = (): number =>
   (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / MIB;
