@@ -47,8 +47,9 @@ test('inserting, rewriting and deleting one large file costs time linear in its 
   };
   const small = await best(2000);
   const large = await best(16000);
-  // Linear: ~8; quadratic bookkeeping: about 30 here. Generous slack for a loaded machine.
-  expect(large / small).toBeLessThan(16);
+  // Linear: ~8 (4.5-6 measured alone); quadratic bookkeeping: about 30 here. Slack for a loaded
+  // machine: a fresh-clone CI run with a benchmark beside it measured 16.4.
+  expect(large / small).toBeLessThan(20);
 });
 
 test('a URI lookup sees exactly the chunks left after some are removed and others added', async () => {
