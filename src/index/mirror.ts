@@ -252,7 +252,7 @@ export class Mirror {
     if (this.current === 'off') return;
     this.options.log.warn(
       { err: error, reason, budget_mb: Math.round(this.options.budgetBytes / 2 ** 20) },
-      'in-memory search index disabled; searches use LanceDB',
+      'in-memory search index disabled; searches read the records table',
     );
     void this.replace(null);
     this.current = 'off';

@@ -113,7 +113,8 @@ export class PgCache {
   private async begin(): Promise<void> {
     if (!this.enabled) return;
     const from = await this.load();
-    if (this.closed) return;
+    // Closed, or the cache gave up (over budget): nothing to keep up to date.
+    if (this.closed || this.mirror.state === 'off') return;
     const { records, subscribe, pollMs, log } = this.options;
     this.catchUp = new CatchUp({
       records,
@@ -141,6 +142,11 @@ export class PgCache {
 
   /** Applies a page of changes (in seq order; one id at most once per page) in one step. */
   private apply(changes: readonly RecordChange[]): void {
+    if (this.mirror.state === 'off') {
+      // Given up (over budget): searches go to PostgreSQL from now on; stop reading changes.
+      void this.catchUp?.stop();
+      return;
+    }
     const upserted: IndexRecord[] = [];
     const removed: string[] = [];
     for (const change of changes) {

@@ -156,6 +156,18 @@ function failingOnce(base: SqlDatabase, pattern: RegExp): SqlDatabase & { arm():
   };
 }
 
+test('a cache over its budget gives up: searches go to PostgreSQL and find everything', async () => {
+  const small = await openStore({ memoryBudgetBytes: 64 * 1024 });
+  const many = Array.from({ length: 400 }, (_, i) => record(`r${String(i).padStart(3, '0')}`));
+  await small.upsert(many);
+  await small.caughtUp();
+  await until(() => small.memoryStatus()['state'] === 'off');
+  const { rows, plan } = await small.vectorSearch(QUERY, ACME, 1000);
+  expect(plan.name).toBe('pg-exact');
+  expect(rows).toHaveLength(400);
+  expect(await small.countRows(ACME)).toBe(400);
+});
+
 describe('a write PostgreSQL does not commit', () => {
   test.each([
     ['the INSERT fails', /^INSERT INTO index_records/],
