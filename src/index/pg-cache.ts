@@ -37,13 +37,18 @@ export interface PgCacheOptions {
   readonly subscribe?: Subscribe;
   /** Polling interval, ms (default 500). */
   readonly pollMs?: number;
+  /** How long after a failed load it is tried again, ms (default 5000). */
+  readonly retryMs?: number;
   readonly log: Logger;
 }
 
 export class PgCache {
   private readonly mirror: Mirror;
   private catchUp: CatchUp | null = null;
-  private readonly loading: Promise<void>;
+  /** The first load (whenLoaded), and the latest (a failed load is tried again). */
+  private readonly loaded: Promise<void>;
+  private loading: Promise<void>;
+  private retry: NodeJS.Timeout | null = null;
   /** The seq a search needs the cache to reflect. */
   private needed = 0;
   private closed = false;
@@ -51,7 +56,7 @@ export class PgCache {
   constructor(private readonly options: PgCacheOptions) {
     const { dimension, budgetBytes, threads, log } = options;
     this.mirror = new Mirror({ dimension, budgetBytes, threads, log });
-    this.loading = this.begin().catch((error: unknown) => this.mirror.giveUp('load failed', error));
+    this.loaded = this.loading = this.begin();
   }
 
   /** Whether there is a cache at all (a memory budget). */
@@ -67,7 +72,7 @@ export class PgCache {
 
   /** Resolves once the first load has finished (the cache is ready, or gave up). */
   whenLoaded(): Promise<void> {
-    return this.loading;
+    return this.loaded;
   }
 
   /** After this process committed a write taking seqs up to `seq`: searches here must reflect it. */
@@ -105,22 +110,30 @@ export class PgCache {
   /** Stops catching up (and its LISTEN connection) and frees the cache. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retry !== null) clearTimeout(this.retry);
     await this.loading;
     await this.catchUp?.stop();
     await this.mirror.close();
   }
 
   private async begin(): Promise<void> {
-    if (!this.enabled) return;
-    const from = await this.load();
-    // Closed, or the cache gave up (over budget): nothing to keep up to date.
-    if (this.closed || this.mirror.state === 'off') return;
+    if (!this.enabled || this.closed) return;
+    const from = await this.load().catch((error: unknown) => {
+      this.mirror.giveUp('load failed', error);
+      return null;
+    });
+    if (this.closed) return;
+    if (from === null || this.mirror.state === 'off') return this.gaveUp();
     const { records, subscribe, pollMs, log } = this.options;
     this.catchUp = new CatchUp({
       records,
       from,
       apply: (changes) => this.apply(changes),
-      reload: () => this.load(),
+      reload: async () => {
+        const seq = await this.load();
+        if (this.mirror.state === 'off') this.gaveUp();
+        return seq;
+      },
       ...(subscribe === undefined ? {} : { subscribe }),
       ...(pollMs === undefined ? {} : { pollMs }),
       log,
@@ -142,11 +155,7 @@ export class PgCache {
 
   /** Applies a page of changes (in seq order; one id at most once per page) in one step. */
   private apply(changes: readonly RecordChange[]): void {
-    if (this.mirror.state === 'off') {
-      // Given up (over budget): searches go to PostgreSQL from now on; stop reading changes.
-      void this.catchUp?.stop();
-      return;
-    }
+    if (this.mirror.state === 'off') return this.gaveUp();
     const upserted: IndexRecord[] = [];
     const removed: string[] = [];
     for (const change of changes) {
@@ -154,5 +163,21 @@ export class PgCache {
       else removed.push(change.id);
     }
     this.mirror.apply(upserted, removed);
+  }
+
+  /**
+   * The cache gave up; it stops reading changes and searches go to PostgreSQL. Over budget it stays
+   * off; after a failed load (the database unreachable meanwhile) it is loaded again later.
+   */
+  private gaveUp(): void {
+    const catchUp = this.catchUp;
+    this.catchUp = null;
+    void catchUp?.stop();
+    if (this.closed || this.retry !== null || this.mirror.describe()['reason'] !== 'load failed') return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.loading = this.begin();
+    }, this.options.retryMs ?? 5000);
+    this.retry.unref();
   }
 }

@@ -39,6 +39,8 @@ export interface PgStoreOptions {
   readonly subscribe?: Subscribe;
   /** The cache's polling interval, ms (default 500). */
   readonly pollMs?: number;
+  /** How long after a failed cache load it is tried again, ms (default 5000). */
+  readonly retryMs?: number;
   /** Tombstone purging (default: every minute, kept ten minutes); false: not by this process. */
   readonly tombstones?: TombstoneOptions | false;
   /** Use pgvector for searches without the cache (default: where the table has it). */
@@ -83,6 +85,7 @@ export class PgIndexStore implements RecordIndex {
       threads: options.searchThreads ?? 0,
       ...(options.subscribe === undefined ? {} : { subscribe: options.subscribe }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
       log,
     });
     const purger =

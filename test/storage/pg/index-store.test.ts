@@ -199,6 +199,18 @@ describe('a write PostgreSQL does not commit', () => {
   });
 });
 
+test('a cache whose load failed (the database unreachable meanwhile) is loaded again later', async () => {
+  const writer = await openStore();
+  await writer.upsert([record('there')]);
+  const faulty = failingOnce(db, /DECLARE records_load/);
+  faulty.arm();
+  const store = await openStore({ db: faulty, retryMs: 50 });
+  expect(store.memoryStatus()).toMatchObject({ state: 'off', reason: 'load failed' });
+  expect(await found(store)).toEqual({ ids: ['there'], plan: 'pg-exact' });
+  await until(() => store.memoryStatus()['state'] === 'ready');
+  expect(await found(store)).toEqual({ ids: ['there'], plan: 'memory' });
+});
+
 test('purge fence: a batch that read before a purge does not write the purged account back', async () => {
   const store = await openStore();
   await store.upsert([record('old')]);
