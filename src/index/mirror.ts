@@ -4,8 +4,8 @@
  * meanwhile), caught up by the store from the table ({@link Mirror.patch}) before it answers
  * searches, updated by every write of this process after LanceDB accepted it, patched from the table
  * after a failed write, and given up (searches fall back to LanceDB) when it would pass its memory
- * budget. It assumes this process is the table's only writer (the DATA_DIR lock): writes by another
- * process to the same table are not seen.
+ * budget. It assumes this process is the table's only writer (the DATA_DIR lock). In distributed
+ * mode PgCache (pg-cache.ts) fills it from PostgreSQL instead ({@link loadRecords}, {@link apply}).
  */
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from '../log.js';
