@@ -9,7 +9,7 @@
 import type { Embedder } from './embedders/embedder.js';
 import type { IndexGuard, IndexState } from './indexing/guard.js';
 import type { IndexPipeline } from './indexing/pipeline.js';
-import type { IndexStore } from './index/store.js';
+import type { RecordIndex } from './index/record-index.js';
 import type { SearchService } from './search/service.js';
 import { eq, type RequestContext } from './policy/index.js';
 import { processMemory } from './process-memory.js';
@@ -32,7 +32,7 @@ export interface SystemView {
 
 export interface ObserverDeps {
   readonly pipeline: IndexPipeline;
-  readonly store: IndexStore;
+  readonly store: RecordIndex;
   readonly embedder: Embedder;
   /** Whether the index is complete (not missing or being rebuilt). */
   readonly guard: IndexGuard;

@@ -4,8 +4,8 @@
  * meanwhile), caught up by the store from the table ({@link Mirror.patch}) before it answers
  * searches, updated by every write of this process after LanceDB accepted it, patched from the table
  * after a failed write, and given up (searches fall back to LanceDB) when it would pass its memory
- * budget. It assumes this process is the table's only writer (the DATA_DIR lock): writes by another
- * process to the same table are not seen.
+ * budget. It assumes this process is the table's only writer (the DATA_DIR lock). In distributed
+ * mode PgCache (pg-cache.ts) fills it from PostgreSQL instead ({@link loadRecords}, {@link apply}).
  */
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from '../log.js';
@@ -103,7 +103,31 @@ export class Mirror {
    * Fills a new index from rows of a pinned table version. It does not answer searches yet: the
    * store catches it up with the writes made meanwhile ({@link patch}), then calls {@link markReady}.
    */
-  async load(batches: AsyncIterable<ArrowBatch>): Promise<void> {
+  load(batches: AsyncIterable<ArrowBatch>): Promise<void> {
+    return this.fill(batches, (index, batch) => addBatch(index, batch, this.options.dimension));
+  }
+
+  /** {@link load} from pages of records (distributed mode's cache reads PostgreSQL's rows). */
+  loadRecords(pages: AsyncIterable<readonly IndexRecord[]>): Promise<void> {
+    return this.fill(pages, (index, records) => index.commit(prepareRecords(index, records)));
+  }
+
+  /**
+   * Applies changes read from the store of record to the ready index at once (synchronous: no
+   * search sees half of them): the ids `removed` and those of `upserted` go, `upserted` come in.
+   */
+  apply(upserted: readonly IndexRecord[], removed: readonly string[]): void {
+    const index = this.ready;
+    if (index === null) return;
+    try {
+      for (const id of removed) index.remove(id);
+      index.commit(prepareRecords(index, upserted));
+    } catch (error) {
+      this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'patch failed', error);
+    }
+  }
+
+  private async fill<T>(source: AsyncIterable<T>, add: (index: MemoryIndex, item: T) => void): Promise<void> {
     if (this.options.budgetBytes <= 0 || this.closed) return;
     this.current = 'loading';
     this.filled = null;
@@ -112,10 +136,10 @@ export class Mirror {
       const { dimension, budgetBytes, threads, log } = this.options;
       const index = await MemoryIndex.create(dimension, budgetBytes, { threads, log });
       await this.replace(index);
-      for await (const batch of batches) {
+      for await (const item of source) {
         // Closed (or replaced) meanwhile: the rest of the table is not read.
         if (this.index !== index) return;
-        addBatch(index, batch, dimension);
+        add(index, item);
       }
       if (this.index === index && this.current === 'loading') this.filled = index;
     } catch (error) {
@@ -183,14 +207,7 @@ export class Mirror {
         if (from > 0) await setImmediate();
         if (this.ready !== index) return null;
         const chunk = records.slice(from, from + STAGE_CHUNK);
-        const rows = chunk.map((r) => mirrorRow(r));
-        chunks.push(
-          index.prepare(
-            rows,
-            chunk.map((r) => r.vector),
-            chunk.map((r) => r.text),
-          ),
-        );
+        chunks.push(prepareRecords(index, chunk));
       }
     } catch (error) {
       index.discard(...chunks);
@@ -235,7 +252,7 @@ export class Mirror {
     if (this.current === 'off') return;
     this.options.log.warn(
       { err: error, reason, budget_mb: Math.round(this.options.budgetBytes / 2 ** 20) },
-      'in-memory search index disabled; searches use LanceDB',
+      'in-memory search index disabled; searches read the records table',
     );
     void this.replace(null);
     this.current = 'off';
@@ -271,4 +288,12 @@ function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number): voi
   }
   const text = texts.map((t) => (typeof t === 'string' ? t : ''));
   index.commit(index.prepare(rows, vectors, text));
+}
+
+function prepareRecords(index: MemoryIndex, records: readonly IndexRecord[]): Prepared {
+  return index.prepare(
+    records.map((r) => mirrorRow(r)),
+    records.map((r) => r.vector),
+    records.map((r) => r.text),
+  );
 }

@@ -5,6 +5,7 @@
  */
 import type { Expr, ScoredRow } from '../policy/index.js';
 import type { LanceTable } from './lance-table.js';
+import type { MemoryIndex } from './memory/index.js';
 import type { Mirror } from './mirror.js';
 import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
 
@@ -39,11 +40,7 @@ export class PlannedReads {
   ): Promise<VectorResult> {
     const memory = this.mirror.ready;
     const name = choosePlan({ requested, mirror: memory === null ? this.mirror.state : 'ready' });
-    if (name === 'memory' && memory !== null) {
-      const { hits, matching, quantized, stages_ms } = memory.search(vector, filter, k, quantizeFor);
-      const rows = hits.map(({ row, distance }) => ({ ...row, _distance: distance }));
-      return { rows, plan: { name: quantized ? 'memory-int8' : name, matching, stages_ms } };
-    }
+    if (name === 'memory' && memory !== null) return memoryVectorSearch(memory, vector, filter, k);
     const started = performance.now();
     const rows = await this.table.nearest(vector, filter, k);
     return { rows, plan: { name, matching: null, stages_ms: { lancedb: performance.now() - started } } };
@@ -56,8 +53,24 @@ export class PlannedReads {
    */
   async fullTextSearch(query: string, filter: Expr, k: number): Promise<ScoredRow[]> {
     const memory = this.mirror.ready;
-    if (memory !== null)
-      return memory.fullText(query, filter, k).map(({ row, score }) => ({ ...row, _score: score }));
+    if (memory !== null) return memoryFullText(memory, query, filter, k);
     return this.table.fullText(query, filter, k);
   }
+}
+
+/** The memory plan of a vector query (`memory-int8` where many records match: planner.ts). */
+export function memoryVectorSearch(
+  memory: MemoryIndex,
+  vector: Float32Array,
+  filter: Expr,
+  k: number,
+): VectorResult {
+  const { hits, matching, quantized, stages_ms } = memory.search(vector, filter, k, quantizeFor);
+  const rows = hits.map(({ row, distance }) => ({ ...row, _distance: distance }));
+  return { rows, plan: { name: quantized ? 'memory-int8' : 'memory', matching, stages_ms } };
+}
+
+/** A full-text query answered by the in-memory index. */
+export function memoryFullText(memory: MemoryIndex, query: string, filter: Expr, k: number): ScoredRow[] {
+  return memory.fullText(query, filter, k).map(({ row, score }) => ({ ...row, _score: score }));
 }

@@ -23,6 +23,7 @@ import { MirroredWrites } from './mirrored-writes.js';
 import { PlannedReads, type VectorResult } from './planned-reads.js';
 import type { RequestedPlan } from './planner.js';
 import { PurgeFence } from './purge-fence.js';
+import type { LocalTable, RecordIndex } from './record-index.js';
 import type { WritePath } from './table-write.js';
 
 export type { EmbedderIdentity } from './identity.js';
@@ -41,7 +42,7 @@ export interface StoreOptions extends TableOptions {
   readonly log?: Logger;
 }
 
-export class IndexStore {
+export class IndexStore implements RecordIndex, LocalTable {
   /** Serialises this process's writes (and the mirror's catch-up), so the mirror sees them in table order. */
   private readonly writeLock = new KeyedMutex();
   private readonly mirror: Mirror;
@@ -107,12 +108,15 @@ export class IndexStore {
   }
 
   /** The embedder identity stored with an existing index, or null if there is no index yet. */
-  static storedIdentity(uri: string): Promise<EmbedderIdentity | null> {
-    return LanceTable.storedIdentity(uri);
-  }
+  static storedIdentity = (uri: string): Promise<EmbedderIdentity | null> => LanceTable.storedIdentity(uri);
 
   get embedder(): EmbedderIdentity {
     return this.lance.embedder;
+  }
+
+  /** The store itself: it is the local LanceDB table the guard watches. */
+  get localTable(): LocalTable {
+    return this;
   }
 
   /** Whether open() (or {@link recreate}) created the table (there was none). */
@@ -153,6 +157,11 @@ export class IndexStore {
       // Still under the lock: no write reaches the old mirror's contents.
       await this.sync.emptied();
     });
+  }
+
+  /** Writes reach the mirror before they resolve: nothing committed is left to catch up with. */
+  caughtUp(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** Resolves once the mirror has finished loading (whether it is ready or gave up). */
@@ -280,9 +289,8 @@ export class IndexStore {
 }
 
 /**
- * The last record of each id, in first-seen order. One indexing batch can build a record twice (a
- * message's own job and the commit that archived it), and a merge-insert inserts every unmatched
- * source row: both copies would be stored.
+ * The last record of each id, in first-seen order. One batch can build a record twice (a message's
+ * own job and the commit that archived it); a merge-insert would store both copies.
  */
 function lastPerId(records: readonly IndexRecord[]): readonly IndexRecord[] {
   const byId = new Map<string, IndexRecord>();

@@ -10,7 +10,8 @@ import type { Logger } from '../log.js';
 import { readIndexMarker, saveIndexMarker } from './marker.js';
 import type { IndexPipeline } from './pipeline.js';
 import { accountsOnDisk } from './reindex.js';
-import { INDEX_RETRY_S, lostError, type IndexStore } from '../index/store.js';
+import type { RecordIndex } from '../index/record-index.js';
+import { INDEX_RETRY_S, lostError } from '../index/store.js';
 
 /** Probe the table at most this often on the search path (a directory listing on local disk). */
 const PROBE_MS = 1000;
@@ -21,7 +22,8 @@ export type IndexState = 'ok' | 'missing' | 'rebuilding';
 export interface GuardDeps {
   readonly dataDir: string;
   readonly lancedbUri: string;
-  readonly store: IndexStore;
+  /** Its local table is what is guarded; in distributed mode (no local table) nothing is. */
+  readonly store: RecordIndex;
   readonly pipeline: IndexPipeline;
   readonly log: Logger;
 }
@@ -31,7 +33,7 @@ export class IndexGuard {
   private probedAt = 0;
 
   constructor(private readonly deps: GuardDeps) {
-    deps.store.onLost(() => void this.heal());
+    deps.store.localTable?.onLost(() => void this.heal());
   }
 
   /**
@@ -47,19 +49,23 @@ export class IndexGuard {
 
   private async startReason(): Promise<string | null> {
     const { store, dataDir, lancedbUri } = this.deps;
-    if (store.created) return 'index missing';
+    const table = store.localTable;
+    if (table === null) return null;
+    if (table.created) return 'index missing';
     const marker = await readIndexMarker(dataDir);
     if (marker?.lancedb_uri !== lancedbUri) return null;
-    const version = await store.version();
+    const version = await table.version();
     return version < marker.version ? `index behind (version ${version}, last seen ${marker.version})` : null;
   }
 
   /** Probes the table (at most once a second unless `now`) and rebuilds it when it is gone. */
   async check(now = false): Promise<void> {
+    const table = this.deps.store.localTable;
+    if (table === null) return;
     if (this.healing !== null) return this.healing;
     if (!now && Date.now() - this.probedAt < PROBE_MS) return;
     this.probedAt = Date.now();
-    if (!(await this.deps.store.present())) await this.heal();
+    if (!(await table.present())) await this.heal();
   }
 
   /**
@@ -68,7 +74,7 @@ export class IndexGuard {
    */
   async assertSearchable(account_id: string, recheck = false): Promise<void> {
     await this.check(recheck);
-    if (this.deps.store.lost) throw lostError(this.deps.lancedbUri);
+    if (this.deps.store.localTable?.lost === true) throw lostError(this.deps.lancedbUri);
     if (this.deps.pipeline.rebuilding(account_id)) {
       throw new AppError('UNAVAILABLE', 'the search index of this account is being rebuilt; retry later', {
         account_id,
@@ -80,7 +86,7 @@ export class IndexGuard {
   /** The index's state after a probe. */
   async state(): Promise<IndexState> {
     await this.check();
-    if (this.deps.store.lost) return 'missing';
+    if (this.deps.store.localTable?.lost === true) return 'missing';
     return (await this.deps.pipeline.status()).rebuild === undefined ? 'ok' : 'rebuilding';
   }
 
@@ -91,9 +97,10 @@ export class IndexGuard {
   async close(): Promise<void> {
     await this.healing;
     const { store, dataDir, lancedbUri, log } = this.deps;
-    if (store.lost) return;
+    const table = store.localTable;
+    if (table === null || table.lost) return;
     try {
-      await saveIndexMarker(dataDir, lancedbUri, await store.version());
+      await saveIndexMarker(dataDir, lancedbUri, await table.version());
     } catch (error) {
       log.warn({ err: error }, 'could not record the index version');
     }
@@ -109,7 +116,9 @@ export class IndexGuard {
     const { store, pipeline, dataDir, lancedbUri, log } = this.deps;
     log.error({ uri: lancedbUri }, 'the search index is missing: rebuilding it from the filesystem');
     try {
-      await store.recreate(async () => pipeline.rebuild(await accountsOnDisk(dataDir), 'index lost'));
+      await store.localTable?.recreate(async () =>
+        pipeline.rebuild(await accountsOnDisk(dataDir), 'index lost'),
+      );
     } catch (error) {
       log.error({ err: error }, 'could not re-create the search index; retried at the next check');
     }

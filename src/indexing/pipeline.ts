@@ -152,7 +152,7 @@ export class IndexPipeline implements ContentHooks {
     return this.enqueue({ type: 'account', account: account_id });
   }
 
-  /** Removes the account's records from the index now, not through the queue (see IndexStore.purgeAccount). */
+  /** Removes the account's records from the index now, not through the queue (see RecordIndex.purgeAccount). */
   purgeAccount(account_id: string): Promise<void> {
     return this.options.store.purgeAccount(account_id);
   }

@@ -35,7 +35,7 @@ import {
 } from './records.js';
 import type { SessionMessageSource } from './messages.js';
 import { readFileAt, sessionOfMessagesFile, walkFiles } from './source.js';
-import type { IndexStore } from '../index/store.js';
+import type { RecordIndex } from '../index/record-index.js';
 
 /** Units whose files are read at once. */
 const READ_WINDOW = 32;
@@ -44,7 +44,7 @@ const WRITE_RECORDS = 4096;
 
 export interface SyncDeps {
   readonly dataDir: string;
-  readonly store: IndexStore;
+  readonly store: RecordIndex;
   readonly embedder: Embedder;
   readonly policyOf: (account_id: string) => Promise<NamespacePolicy>;
   /** Session messages, as the session service stores them. */
@@ -122,7 +122,7 @@ function planOf(jobs: readonly Job[]): { units: Map<string, Unit>; regions: Regi
 
 export class IndexSync {
   private readonly policies = new Map<string, Promise<NamespacePolicy>>();
-  /** The store's purge mark when the batch began, before it read anything (see IndexStore.upsert). */
+  /** The store's purge mark when the batch began, before it read anything (see RecordIndex.upsert). */
   private readSince = 0;
 
   constructor(private readonly deps: SyncDeps) {}

@@ -6,7 +6,7 @@
  * itself is src/storage/snapshot.ts.
  */
 import { AppError } from '../errors.js';
-import type { IndexStore } from '../index/store.js';
+import type { RecordIndex } from '../index/record-index.js';
 import type { IndexPipeline } from '../indexing/pipeline.js';
 import type { Logger } from '../log.js';
 import type { RequestContext } from '../policy/index.js';
@@ -20,7 +20,7 @@ export interface BackupDeps {
   /** The indexer: `pause` stops it between batches and resolves to the function resuming it. */
   readonly pipeline: Pick<IndexPipeline, 'pause'>;
   /** The index: `settled` resolves once its background maintenance (compaction) is done. */
-  readonly store: Pick<IndexStore, 'settled'>;
+  readonly store: Pick<RecordIndex, 'settled'>;
   readonly log: Logger;
 }
 

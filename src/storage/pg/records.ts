@@ -133,9 +133,14 @@ export class PgRecords {
 
   /** Deletes the records matching `filter` (leaving tombstones); resolves with how many it deleted. */
   async deleteWhere(filter: Expr): Promise<number> {
-    if (filter.kind === 'const' && !filter.value) return 0;
+    return (await this.delete(filter)).deleted;
+  }
+
+  /** {@link deleteWhere}, resolving also with the last seq it took (0 when it deleted nothing). */
+  async delete(filter: Expr): Promise<{ deleted: number; last: number }> {
+    if (filter.kind === 'const' && !filter.value) return { deleted: 0, last: 0 };
     let deleted = 0;
-    await this.write(async (tx) => {
+    const last = await this.write(async (tx) => {
       const params: SqlParam[] = [];
       const where = compileSql(filter, params);
       const { rows } = await tx.query<{ seq: unknown }>(
@@ -147,7 +152,7 @@ export class PgRecords {
       deleted = rows.length;
       return rows.reduce((max, r) => Math.max(max, int(r.seq)), 0);
     });
-    return deleted;
+    return { deleted, last };
   }
 
   /**
