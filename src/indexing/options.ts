@@ -23,7 +23,7 @@ export interface PipelineOptions extends SyncDeps {
    * The job journal (default: the file queue of `{DATA_DIR}/index/`, opened at start). A shared one
    * (`PgJournal`) lets other processes append and apply jobs; stop closes it.
    */
-  readonly journal?: IndexJournal;
+  readonly journal?: IndexJournal | undefined;
   /** Whether this process applies jobs (default true; `ROLE=api`: false, it appends and waits). */
   readonly worker?: boolean;
   /**

@@ -27,7 +27,7 @@ import { rebuildJob, RebuildTracker } from './rebuild.js';
 import { DEFAULT_STALL_MAX_MS, StorageStall, type StallStatus } from './stall.js';
 import { IndexSync } from './sync.js';
 import { JobWaiters } from './waiters.js';
-import { JobWorker } from './worker.js';
+import { JobWorker, wakeUps } from './worker.js';
 
 export type { PipelineOptions, PipelineStatus } from './options.js';
 
@@ -49,8 +49,8 @@ export class IndexPipeline extends JobHooks {
   private idleWaiters: Array<() => void> = [];
   /** Jobs up to this sequence number were replayed at start: nobody waits for them. */
   private replayedUpTo = 0;
-  private unwatch: (() => Promise<void>) | null = null;
-  private poll: NodeJS.Timeout | null = null;
+  /** Stops the notifications and the poll that wake the worker and the waits. */
+  private sleep: (() => Promise<void>) | null = null;
 
   constructor(private readonly options: PipelineOptions) {
     super();
@@ -103,9 +103,7 @@ export class IndexPipeline extends JobHooks {
         idle: () => this.releaseIdle(),
       });
     }
-    this.unwatch = await journal.watch(() => this.wake());
-    this.poll = setInterval(() => this.wake(), this.options.pollMs ?? DEFAULT_POLL_MS);
-    this.poll.unref();
+    this.sleep = await wakeUps(journal, this.options.pollMs ?? DEFAULT_POLL_MS, () => this.wake());
     this.worker?.kick();
   }
 
@@ -118,14 +116,17 @@ export class IndexPipeline extends JobHooks {
   async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopping = true;
     this.stall.interrupt();
-    if (this.poll !== null) clearInterval(this.poll);
-    this.poll = null;
+    await this.sleep?.().catch(() => undefined);
+    this.sleep = null;
     const finished = await settlesWithin(this.worker?.settled() ?? Promise.resolve(), timeoutMs);
     const journal = this.journal;
-    await this.unwatch?.().catch(() => undefined);
-    this.unwatch = null;
     await this.worker?.release().catch(() => undefined);
-    if (finished) await journal?.close();
+    if (finished)
+      await journal
+        ?.close()
+        .catch((error: unknown) =>
+          this.options.log.warn({ err: error }, 'could not close the index journal'),
+        );
     else
       this.options.log.warn(
         { pending_jobs: this.backlog.value.depth, timeout_ms: timeoutMs },
@@ -209,10 +210,7 @@ export class IndexPipeline extends JobHooks {
    */
   async waitForAccount(account_id: string | null, timeoutMs: number): Promise<void> {
     const pending = (await this.journal?.pending(account_id ?? undefined)) ?? [];
-    return this.waitFor(
-      pending.map((e) => e.seq),
-      timeoutMs,
-    );
+    return this.waitFor(pending.map(seqOf), timeoutMs);
   }
 
   /** Index jobs of `account_id` accepted and not yet applied (the observer's per-tenant queue). */
@@ -272,7 +270,7 @@ export class IndexPipeline extends JobHooks {
   /** This worker applied and acknowledged a batch. */
   private applied(batch: readonly QueueEntry[], ms: number): void {
     this.lag.record(batch.length, ms);
-    const seqs = batch.map((e) => e.seq);
+    const seqs = batch.map(seqOf);
     this.waiters.finished(seqs);
     this.rebuilds.finished(seqs);
     void this.backlog.refresh().catch(() => undefined);
@@ -297,4 +295,5 @@ export class IndexPipeline extends JobHooks {
   }
 }
 
+const seqOf = (entry: QueueEntry): number => entry.seq;
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;

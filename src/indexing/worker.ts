@@ -106,3 +106,21 @@ export class JobWorker {
     }
   }
 }
+
+/**
+ * Calls `wake` on every notification of the journal and every `pollMs` (the safety net: a
+ * notification can be lost); resolves to the function that stops both.
+ */
+export async function wakeUps(
+  journal: IndexJournal,
+  pollMs: number,
+  wake: () => void,
+): Promise<() => Promise<void>> {
+  const unwatch = await journal.watch(wake);
+  const poll = setInterval(wake, pollMs);
+  poll.unref();
+  return () => {
+    clearInterval(poll);
+    return unwatch();
+  };
+}
