@@ -6,7 +6,7 @@
  * before the wait resolves. A wait fails if one of its jobs was dropped after retries by this
  * process; outcomes live in memory only (a job replayed after a restart has no waiter).
  */
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 
 /** What a failed wait names: the job's account and URI. */
 export interface DroppedJob {
@@ -89,7 +89,7 @@ export class JobWaiters {
       }, timeoutMs);
       waiter.timer.unref();
       // Registered first: a job finished while the journal is asked is not waited for again.
-      this.check();
+      void this.check();
     });
   }
 
@@ -162,7 +162,7 @@ export class JobWaiters {
       (error: unknown) => {
         this.forget(waiter);
         waiter.reject(
-          error instanceof AppError ? error : new AppError('UNAVAILABLE', 'the index could not catch up'),
+          isAppError(error) ? error : new AppError('UNAVAILABLE', 'the index could not catch up'),
         );
       },
     );

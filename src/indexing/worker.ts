@@ -31,6 +31,8 @@ export class JobWorker {
   private wanted = false;
   /** Holders of {@link pause}: while any, no new batch starts. */
   private holds = 0;
+  /** The last take failed (logged once until one succeeds again). */
+  private failing = false;
 
   constructor(
     private readonly journal: IndexJournal,
@@ -90,9 +92,12 @@ export class JobWorker {
           this.held = await this.journal.take(batchSize);
         } catch (error) {
           // The journal cannot be read now (PostgreSQL unreachable): the next wake-up tries again.
-          log.warn({ err: error }, 'could not take index jobs');
+          if (!this.failing) log.warn({ err: error }, 'could not take index jobs; retrying');
+          this.failing = true;
           return;
         }
+        if (this.failing) log.info('taking index jobs again');
+        this.failing = false;
         if (this.held.length === 0) return;
         if (stopping()) return;
       }
