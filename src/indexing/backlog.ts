@@ -18,7 +18,8 @@ export class BacklogCache {
   private reading: Promise<Backlog> | null = null;
   private queued: Promise<Backlog> | null = null;
 
-  constructor(private readonly read: () => Promise<Backlog>) {}
+  /** `read` answers undefined while there is no journal (nothing waits then). */
+  constructor(private readonly read: () => Promise<Backlog> | undefined) {}
 
   /** The figures as last read; starts a refresh when they are stale. */
   get value(): Backlog {
@@ -39,7 +40,7 @@ export class BacklogCache {
   }
 
   private start(): Promise<Backlog> {
-    const reading = this.read()
+    const reading = (this.read() ?? Promise.resolve(EMPTY_BACKLOG))
       .then((backlog) => {
         this.current = backlog;
         this.readAt = Date.now();

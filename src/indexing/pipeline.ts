@@ -42,9 +42,7 @@ export class IndexPipeline extends JobHooks {
   private readonly stall: StorageStall;
   private readonly rebuilds: RebuildTracker;
   private readonly batches: BatchRunner;
-  private readonly backlog = new BacklogCache(
-    () => this.journal?.backlog() ?? Promise.resolve(EMPTY_BACKLOG),
-  );
+  private readonly backlog = new BacklogCache(() => this.journal?.backlog());
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
   /** Jobs up to this sequence number were replayed at start: nobody waits for them. */
@@ -87,11 +85,15 @@ export class IndexPipeline extends JobHooks {
     if (this.journal !== null) return;
     this.stopping = false;
     const journal = this.options.journal ?? (await LocalJournal.open(this.options.dataDir));
+    // Not started if the journal cannot be read (PostgreSQL unreachable): start may be called again.
+    const pending = await journal.pending().catch(async (error: unknown) => {
+      await journal.close().catch(() => undefined);
+      throw error;
+    });
     this.journal = journal;
-    const pending = await journal.pending();
     this.replayedUpTo = pending.at(-1)?.seq ?? 0;
     this.rebuilds.add(pending);
-    await this.backlog.refresh();
+    await this.backlog.refresh().catch(() => undefined);
     if (this.options.worker !== false) {
       if (pending.length > 0) this.options.log.info({ jobs: pending.length }, 'replaying index jobs');
       this.worker = new JobWorker(journal, {
@@ -108,10 +110,9 @@ export class IndexPipeline extends JobHooks {
   }
 
   /**
-   * Finishes the batch in progress, hands the jobs held back to the journal and closes it; the
-   * local journal's pending jobs are replayed at next start. A batch still running after
-   * `timeoutMs` is abandoned, unacknowledged (it is applied again, by this process's next start or
-   * another worker; its upserts are idempotent): false then, and the index must not be closed under it.
+   * Finishes the batch in progress, hands the jobs held back and closes the journal. A batch still
+   * running after `timeoutMs` is abandoned, unacknowledged (applied again by the next start or another
+   * worker; its upserts are idempotent): false then, and the index must not be closed under it.
    */
   async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopping = true;
@@ -141,8 +142,8 @@ export class IndexPipeline extends JobHooks {
   }
 
   /**
-   * Holds the worker between batches (the batch in progress finishes first), for a consistent copy
-   * of the journal and the index; jobs are still accepted. Resolves to the function that resumes it.
+   * Holds the worker between batches (the batch in progress finishes first), for a consistent copy of
+   * the journal and the index; jobs are still accepted. Resolves to the function that resumes it.
    */
   async pause(): Promise<() => void> {
     return this.worker === null ? () => undefined : this.worker.pause();
