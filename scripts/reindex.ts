@@ -15,6 +15,7 @@ import { AccountStore } from '../src/accounts/store.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { detailsOf, isAppError } from '../src/errors.js';
 import { NO_HOOKS } from '../src/hooks.js';
+import { LocalJournal } from '../src/indexing/journal.js';
 import { markResetPending, saveIndexMarker } from '../src/indexing/marker.js';
 import { IndexPipeline } from '../src/indexing/pipeline.js';
 import { accountsOnDisk, journalRebuild } from '../src/indexing/reindex.js';
@@ -57,7 +58,7 @@ async function openAndJournal(
   { reset, whole }: { reset: boolean; whole: boolean },
 ) {
   const journal = async (): Promise<void> => {
-    await journalRebuild(config.dataDir, targets);
+    await journalRebuild(await LocalJournal.open(config.dataDir), targets);
     log.info({ accounts: targets.length }, 'reindex journaled');
   };
   if (!reset) {

@@ -63,7 +63,7 @@ export class Observer {
   async queue(ctx: RequestContext): Promise<Component> {
     const { pipeline } = this.deps;
     if (ctx.role !== 'root') {
-      const figures = { pending: pipeline.pendingFor(ctx.effective.account_id) };
+      const figures = { pending: await pipeline.pendingFor(ctx.effective.account_id) };
       return component('queue', pipeline.running, false, figures);
     }
     const s = await pipeline.status();
@@ -110,7 +110,7 @@ export class Observer {
       };
     }
     const records = await store.countRows(eq('account_id', ctx.effective.account_id));
-    const { queue_depth, index_lag_s } = pipeline.queueFor(ctx.effective.account_id);
+    const { queue_depth, index_lag_s } = await pipeline.queueFor(ctx.effective.account_id);
     const { embedder, indexing_paused } = status;
     return { index, queue_depth, index_lag_s, records, embedder, indexing_paused };
   }

@@ -8,7 +8,8 @@
 import { assertNever } from '../errors.js';
 import type { Logger } from '../log.js';
 import { storageFaultOf } from '../storage/faults.js';
-import type { Job, JobQueue, QueueEntry } from './queue.js';
+import type { IndexJournal } from './journal.js';
+import type { Job, QueueEntry } from './queue.js';
 import { isRebuild } from './rebuild.js';
 import { messageUri } from './records.js';
 import type { StorageStall } from './stall.js';
@@ -68,14 +69,14 @@ export class BatchRunner {
   }
 
   /**
-   * Acknowledges the jobs up to `seq`, trying again (with the stall's backoff) until it is written;
+   * Acknowledges the jobs of a batch, trying again (with the stall's backoff) until it is written;
    * the batch is applied already, so it is not applied again. False if stop() came first.
    */
-  async acknowledge(queue: JobQueue, seq: number): Promise<boolean> {
+  async acknowledge(journal: IndexJournal, batch: readonly QueueEntry[]): Promise<boolean> {
     const { stall, stopping, log } = this.deps;
     for (;;) {
       try {
-        await queue.ack(seq);
+        await journal.ack(batch);
         stall.clear();
         return true;
       } catch (error) {

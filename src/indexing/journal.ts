@@ -1,12 +1,12 @@
 /**
  * What the indexing pipeline needs of a durable job journal, whoever stores it: append a job, take a
- * batch to apply, acknowledge what was applied. Two implementations: {@link LocalJournal} over the
- * embedded mode's file queue (./queue.ts, one worker per data directory) and `PgJournal`
- * (src/storage/pg/journal.ts: any number of workers on one PostgreSQL, claims with row locks and
- * leases). Both hand out one account's jobs in order and to one worker at a time, so two jobs for
- * one URI are never applied out of order or at once.
+ * batch to apply, acknowledge what was applied, and tell which jobs are not applied yet. Two
+ * implementations: {@link LocalJournal} over the embedded mode's file queue (./queue.ts, one worker
+ * per data directory) and `PgJournal` (src/storage/pg/journal.ts: any number of workers on one
+ * PostgreSQL, claims with row locks and leases). Both hand out one account's jobs in order and to
+ * one worker at a time, so two jobs for one URI are never applied out of order or at once.
  */
-import type { Job, JobQueue, QueueEntry } from './queue.js';
+import { JobQueue, type Job, type QueueEntry } from './queue.js';
 
 /** The jobs waiting (pending or taken, not yet acknowledged) and when the oldest was appended. */
 export interface Backlog {
@@ -29,18 +29,33 @@ export interface IndexJournal {
   release(): Promise<void>;
   /** The backlog of one account, or of every account. */
   backlog(account?: string): Promise<Backlog>;
+  /** The jobs not applied yet (of one account), oldest first, whoever appended or holds them. */
+  pending(account?: string): Promise<QueueEntry[]>;
+  /** Which of `seqs` are not applied yet, by any worker. */
+  unfinished(seqs: readonly number[]): Promise<Set<number>>;
+  /**
+   * Calls `onChange` when another process may have appended or applied jobs (a notification); the
+   * pipeline polls besides. Resolves to the function that stops watching.
+   */
+  watch(onChange: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
 /**
  * The embedded mode's queue as an {@link IndexJournal}. Its one worker takes jobs from the head of
- * the queue; acknowledgements go in order (the queue records "done up to seq").
+ * the queue; acknowledgements go in order (the queue records "done up to seq"). Nobody else appends
+ * or applies (the data directory is locked to one process), so there is nothing to watch.
  */
 export class LocalJournal implements IndexJournal {
   /** Jobs handed out and not acknowledged: the head of the queue's pending jobs. */
   private taken = 0;
 
   constructor(private readonly queue: JobQueue) {}
+
+  /** The journal of `{DATA_DIR}/index/` (the jobs not acknowledged before are pending again). */
+  static async open(dataDir: string): Promise<LocalJournal> {
+    return new LocalJournal(await JobQueue.open(dataDir));
+  }
 
   append(job: Job): Promise<number> {
     return this.queue.enqueue(job);
@@ -77,6 +92,20 @@ export class LocalJournal implements IndexJournal {
       depth: this.queue.pendingSeqs(mine).length,
       oldestAt: this.queue.oldestEnqueuedAtOf(mine),
     });
+  }
+
+  pending(account?: string): Promise<QueueEntry[]> {
+    const all = this.queue.peek(this.queue.depth);
+    return Promise.resolve(account === undefined ? all : all.filter((e) => e.job.account === account));
+  }
+
+  /** Jobs are acknowledged in order here: every job after the acknowledged one is pending. */
+  unfinished(seqs: readonly number[]): Promise<Set<number>> {
+    return Promise.resolve(new Set(seqs.filter((seq) => seq > this.queue.ackedSeq)));
+  }
+
+  watch(): Promise<() => Promise<void>> {
+    return Promise.resolve(() => Promise.resolve());
   }
 
   close(): Promise<void> {

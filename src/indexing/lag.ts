@@ -3,6 +3,8 @@
  * drain rate is measured over the last batches the worker finished. A write is refused while the lag
  * exceeds its bound, or while a job enqueued now would wait longer than the bound at the current rate.
  */
+import { AppError } from '../errors.js';
+import type { StallStatus } from './stall.js';
 
 /** Batches the drain rate is measured over. */
 const RATE_WINDOW = 16;
@@ -54,5 +56,21 @@ export class LagMeter {
     if (this.lagS(state) <= this.maxLagS && (eta === null || eta <= this.maxLagS)) return null;
     const excess = eta === null ? 1 : eta - this.maxLagS;
     return Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(excess)));
+  }
+
+  /**
+   * RESOURCE_EXHAUSTED (429 with Retry-After) while the lag is over its bound, naming the storage
+   * fault if one pauses indexing; null while a write may go on.
+   */
+  refusal(state: QueueState, account_id: string, paused: StallStatus | null): AppError | null {
+    const retry_after_s = this.retryAfterS(state);
+    if (retry_after_s === null) return null;
+    const why = paused === null ? '' : ` (indexing is paused: ${paused.message})`;
+    return new AppError('RESOURCE_EXHAUSTED', `the indexer is behind; retry later${why}`, {
+      account_id,
+      retry_after_s,
+      max_index_lag_s: this.maxLagS,
+      ...(paused === null ? {} : { indexing_paused: paused.reason }),
+    });
   }
 }

@@ -2,6 +2,7 @@
  * The indexing pipeline's settings (the sync's dependencies plus batching, retries and the lag bound)
  * and the status it reports.
  */
+import type { IndexJournal } from './journal.js';
 import type { RebuildStatus } from './rebuild.js';
 import type { StallStatus } from './stall.js';
 import type { SyncDeps } from './sync.js';
@@ -18,6 +19,20 @@ export interface PipelineOptions extends SyncDeps {
   readonly maxLagS?: number;
   /** Longest wait between tries while a storage fault pauses indexing, in ms (default 30 s). */
   readonly maxStallMs?: number;
+  /**
+   * The job journal (default: the file queue of `{DATA_DIR}/index/`, opened at start). A shared one
+   * (`PgJournal`) lets other processes append and apply jobs; stop closes it.
+   */
+  readonly journal?: IndexJournal | undefined;
+  /** Whether this process applies jobs (default true; `ROLE=api`: false, it appends and waits). */
+  readonly worker?: boolean;
+  /**
+   * Runs once a wait's jobs are applied, by whichever process, before `waitFor` resolves: this
+   * process's index catching up with what was written (a no-op where it writes the index itself).
+   */
+  readonly afterApplied?: () => Promise<void>;
+  /** How often the journal is asked about jobs of other processes, in ms (default 200). */
+  readonly pollMs?: number;
 }
 
 export interface PipelineStatus {
@@ -37,3 +52,4 @@ export interface PipelineStatus {
 
 export const DEFAULT_BATCH_SIZE = 512;
 export const DEFAULT_MAX_LAG_S = 5;
+export const DEFAULT_POLL_MS = 200;

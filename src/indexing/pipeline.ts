@@ -1,48 +1,58 @@
 /**
- * The indexing pipeline (SPEC 9.3): the content hooks enqueue durable jobs, one worker takes them in
- * large batches and applies them with {@link IndexSync} through a {@link BatchRunner} (retries, halving
- * down to the failing job, a storage fault waited out with {@link StorageStall}). Requests can wait
- * for their own jobs ({@link IndexPipeline.waitFor}), and writes are refused with RESOURCE_EXHAUSTED
- * while the index lag is over its bound. Rebuilds (src/indexing/rebuild.ts) are journaled jobs too,
- * applied one account per batch.
+ * The indexing pipeline (SPEC 9.3): the content hooks append durable jobs to an {@link IndexJournal}
+ * (the file queue, or PostgreSQL shared by several processes), a {@link JobWorker} takes them in
+ * large batches and applies them with {@link IndexSync} through a {@link BatchRunner} (retries,
+ * halving down to the failing job, a storage fault waited out with {@link StorageStall}). Requests
+ * can wait for their own jobs, whichever process applies them ({@link IndexPipeline.waitFor}), and
+ * writes are refused with RESOURCE_EXHAUSTED while the index lag is over its bound. Rebuilds
+ * (src/indexing/rebuild.ts) are journaled jobs too, applied one account per batch.
  */
 import { settlesWithin } from '../deadline.js';
 import { AppError } from '../errors.js';
-import type { ContentHooks, IndexTickets } from '../hooks.js';
+import type { IndexTickets } from '../hooks.js';
+import { BacklogCache, EMPTY_BACKLOG } from './backlog.js';
 import { BatchRunner } from './batches.js';
+import { JobHooks } from './job-hooks.js';
+import { LocalJournal, type IndexJournal } from './journal.js';
 import { LagMeter } from './lag.js';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_MAX_LAG_S,
+  DEFAULT_POLL_MS,
   type PipelineOptions,
   type PipelineStatus,
 } from './options.js';
-import { JobQueue, type Job } from './queue.js';
-import { batchOf, rebuildJob, RebuildTracker } from './rebuild.js';
+import type { Job, QueueEntry } from './queue.js';
+import { rebuildJob, RebuildTracker } from './rebuild.js';
 import { DEFAULT_STALL_MAX_MS, StorageStall, type StallStatus } from './stall.js';
 import { IndexSync } from './sync.js';
 import { JobWaiters } from './waiters.js';
+import { JobWorker, wakeUps } from './worker.js';
 
 export type { PipelineOptions, PipelineStatus } from './options.js';
 
-export class IndexPipeline implements ContentHooks {
-  private queue: JobQueue | null = null;
-  private readonly sync: IndexSync;
-  private readonly waiters = new JobWaiters();
+const notRunning = (): AppError => new AppError('UNAVAILABLE', 'the index queue is not running');
+
+export class IndexPipeline extends JobHooks {
+  private journal: IndexJournal | null = null;
+  /** This process's worker (null while stopped, and always with `worker: false`). */
+  private worker: JobWorker | null = null;
+  private readonly waiters: JobWaiters;
   private readonly lag: LagMeter;
   private readonly stall: StorageStall;
   private readonly rebuilds: RebuildTracker;
   private readonly batches: BatchRunner;
-  private worker: Promise<void> | null = null;
+  private readonly backlog = new BacklogCache(() => this.journal?.backlog());
   private stopping = false;
-  /** Holders of {@link pause}: while any, no new batch starts. */
-  private holds = 0;
   private idleWaiters: Array<() => void> = [];
   /** Jobs up to this sequence number were replayed at start: nobody waits for them. */
   private replayedUpTo = 0;
+  /** Stops the notifications and the poll that wake the worker and the waits. */
+  private sleep: (() => Promise<void>) | null = null;
 
   constructor(private readonly options: PipelineOptions) {
-    this.sync = new IndexSync(options);
+    super();
+    const sync = new IndexSync(options);
     this.lag = new LagMeter(options.maxLagS ?? DEFAULT_MAX_LAG_S);
     this.stall = new StorageStall({
       baseMs: options.retryDelayMs ?? 200,
@@ -50,8 +60,12 @@ export class IndexPipeline implements ContentHooks {
       log: options.log,
     });
     this.rebuilds = new RebuildTracker(options.log);
+    this.waiters = new JobWaiters({
+      unfinished: (seqs) => this.journal?.unfinished(seqs) ?? Promise.resolve(new Set(seqs)),
+      afterApplied: options.afterApplied,
+    });
     this.batches = new BatchRunner({
-      apply: (jobs) => this.sync.apply(jobs),
+      apply: (jobs) => sync.apply(jobs),
       stall: this.stall,
       waiters: this.waiters,
       log: options.log,
@@ -63,93 +77,86 @@ export class IndexPipeline implements ContentHooks {
     });
   }
 
-  /** Opens the journal and replays every job accepted but not finished before a crash. */
+  /**
+   * Opens the journal and, as a worker, applies every job not finished: after a crash (the local
+   * journal replays what was accepted and not acknowledged), or appended by other processes.
+   */
   async start(): Promise<void> {
-    if (this.queue !== null) return;
+    if (this.journal !== null) return;
     this.stopping = false;
-    const queue = await JobQueue.open(this.options.dataDir);
-    this.queue = queue;
-    this.waiters.finished(queue.ackedSeq);
-    this.replayedUpTo = queue.pendingSeqs().at(-1) ?? 0;
-    queue.onJob(() => this.kick());
-    if (queue.depth > 0) this.options.log.info({ jobs: queue.depth }, 'replaying index jobs');
-    this.rebuilds.add(queue.peek(queue.depth));
-    this.kick();
+    const journal = this.options.journal ?? (await LocalJournal.open(this.options.dataDir));
+    // Not started if the journal cannot be read (PostgreSQL unreachable): start may be called again.
+    const pending = await journal.pending().catch(async (error: unknown) => {
+      await journal.close().catch(() => undefined);
+      throw error;
+    });
+    this.journal = journal;
+    this.replayedUpTo = pending.at(-1)?.seq ?? 0;
+    this.rebuilds.add(pending);
+    await this.backlog.refresh().catch(() => undefined);
+    if (this.options.worker !== false) {
+      if (pending.length > 0) this.options.log.info({ jobs: pending.length }, 'replaying index jobs');
+      this.worker = new JobWorker(journal, {
+        batches: this.batches,
+        batchSize: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
+        log: this.options.log,
+        stopping: () => this.stopping,
+        applied: (batch, ms) => this.applied(batch, ms),
+        idle: () => this.releaseIdle(),
+      });
+    }
+    this.sleep = await wakeUps(journal, this.options.pollMs ?? DEFAULT_POLL_MS, () => this.wake());
+    this.worker?.kick();
   }
 
   /**
-   * Finishes the batch in progress and closes the journal; pending jobs are replayed at next start.
-   * A batch still running after `timeoutMs` is abandoned, unacknowledged (so it is replayed too; its
-   * upserts are idempotent): false then, and the index must not be closed under it.
+   * Finishes the batch in progress, hands the jobs held back and closes the journal. A batch still
+   * running after `timeoutMs` is abandoned, unacknowledged (applied again by the next start or another
+   * worker; its upserts are idempotent): false then, and the index must not be closed under it.
    */
   async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopping = true;
     this.stall.interrupt();
-    const finished = await settlesWithin(this.worker ?? Promise.resolve(), timeoutMs);
-    if (finished) await this.queue?.close();
+    await this.sleep?.().catch(() => undefined);
+    this.sleep = null;
+    const finished = await settlesWithin(this.worker?.settled() ?? Promise.resolve(), timeoutMs);
+    const journal = this.journal;
+    await this.worker?.release().catch(() => undefined);
+    if (finished)
+      await journal
+        ?.close()
+        .catch((error: unknown) =>
+          this.options.log.warn({ err: error }, 'could not close the index journal'),
+        );
     else
       this.options.log.warn(
-        { pending_jobs: this.queue?.depth ?? 0, timeout_ms: timeoutMs },
+        { pending_jobs: this.backlog.value.depth, timeout_ms: timeoutMs },
         'index batch unfinished at the shutdown deadline; its jobs stay in the journal for the next start',
       );
-    this.queue = null;
+    this.journal = null;
+    this.worker = null;
+    this.backlog.clear();
     this.waiters.abort();
     this.releaseIdle();
     return finished;
   }
 
   /**
-   * Holds the worker between batches (the batch in progress finishes first), for a consistent copy
-   * of the journal and the index; jobs are still accepted. Resolves to the function that resumes it.
+   * Holds the worker between batches (the batch in progress finishes first), for a consistent copy of
+   * the journal and the index; jobs are still accepted. Resolves to the function that resumes it.
    */
   async pause(): Promise<() => void> {
-    this.holds += 1;
-    await this.worker;
-    let resumed = false;
-    return () => {
-      if (resumed) return;
-      resumed = true;
-      this.holds -= 1;
-      this.kick();
-    };
+    return this.worker === null ? () => undefined : this.worker.pause();
   }
 
   /**
    * Throws RESOURCE_EXHAUSTED (429 with Retry-After) while the index lag is over its bound, naming the
-   * storage fault if one pauses indexing.
+   * storage fault if one pauses indexing. Reads the journal's backlog as cached (./backlog.ts).
    */
   admit(account_id: string): void {
-    if (this.queue === null || this.stopping) return;
-    const retry_after_s = this.lag.retryAfterS(this.queueState(this.queue));
-    if (retry_after_s === null) return;
-    const paused = this.stall.status;
-    const why = paused === null ? '' : ` (indexing is paused: ${paused.message})`;
-    throw new AppError('RESOURCE_EXHAUSTED', `the indexer is behind; retry later${why}`, {
-      account_id,
-      retry_after_s,
-      max_index_lag_s: this.lag.maxLagS,
-      ...(paused === null ? {} : { indexing_paused: paused.reason }),
-    });
-  }
-
-  fileWritten(account_id: string, uri: string): Promise<IndexTickets> {
-    return this.enqueue({ type: 'file', account: account_id, uri });
-  }
-
-  removed(account_id: string, uri: string): Promise<IndexTickets> {
-    return this.enqueue({ type: 'remove', account: account_id, uri });
-  }
-
-  moved(account_id: string, from: string, to: string): Promise<IndexTickets> {
-    return this.enqueue({ type: 'move', account: account_id, from, to });
-  }
-
-  messageAdded(account_id: string, session_id: string, message_id: string): Promise<IndexTickets> {
-    return this.enqueue({ type: 'message', account: account_id, session_id, message_id });
-  }
-
-  accountDeleted(account_id: string): Promise<IndexTickets> {
-    return this.enqueue({ type: 'account', account: account_id });
+    if (this.journal === null || this.stopping) return;
+    const refusal = this.lag.refusal(this.backlog.value, account_id, this.stall.status);
+    if (refusal !== null) throw refusal;
   }
 
   /** Removes the account's records from the index now, not through the queue (see RecordIndex.purgeAccount). */
@@ -177,7 +184,7 @@ export class IndexPipeline implements ContentHooks {
 
   /** Whether the journal is open and jobs are being accepted. */
   get running(): boolean {
-    return this.queue !== null && !this.stopping;
+    return this.journal !== null && !this.stopping;
   }
 
   /** Why indexing is paused (a storage fault), or null while it is not. */
@@ -186,14 +193,15 @@ export class IndexPipeline implements ContentHooks {
   }
 
   /**
-   * Resolves once the jobs of `tickets` are applied; rejects with INTERNAL (naming the URI) if one was
-   * dropped after retries, with DEADLINE_EXCEEDED after `timeoutMs`, with UNAVAILABLE if the
-   * pipeline stops first.
+   * Resolves once the jobs of `tickets` are applied, by this process or another, and `afterApplied`
+   * ran; rejects with INTERNAL (naming the URI) if this process dropped one after retries, with
+   * DEADLINE_EXCEEDED after `timeoutMs`, with UNAVAILABLE if the pipeline stops first.
    */
-  waitFor(tickets: IndexTickets, timeoutMs: number): Promise<void> {
-    const open = tickets.some((seq) => seq > (this.queue?.ackedSeq ?? 0));
-    if (open && !this.running)
-      return Promise.reject(new AppError('UNAVAILABLE', 'the index queue is not running'));
+  async waitFor(tickets: IndexTickets, timeoutMs: number): Promise<void> {
+    if (!this.running && tickets.length > 0) {
+      const journal = this.journal;
+      if (journal === null || (await journal.unfinished(tickets)).size > 0) throw notRunning();
+    }
     return this.waiters.wait(tickets, timeoutMs);
   }
 
@@ -201,41 +209,46 @@ export class IndexPipeline implements ContentHooks {
    * `POST /system/wait`: waits for the jobs of `account_id` accepted so far (every account's with
    * null), like {@link waitFor}. Later jobs and other accounts' jobs are not waited for.
    */
-  waitForAccount(account_id: string | null, timeoutMs: number): Promise<void> {
-    const seqs =
-      this.queue?.pendingSeqs(account_id === null ? undefined : (job) => job.account === account_id) ?? [];
-    return this.waitFor(seqs, timeoutMs);
+  async waitForAccount(account_id: string | null, timeoutMs: number): Promise<void> {
+    const pending = (await this.journal?.pending(account_id ?? undefined)) ?? [];
+    return this.waitFor(pending.map(seqOf), timeoutMs);
   }
 
   /** Index jobs of `account_id` accepted and not yet applied (the observer's per-tenant queue). */
-  pendingFor(account_id: string): number {
-    return this.queue?.pendingSeqs((job) => job.account === account_id).length ?? 0;
+  async pendingFor(account_id: string): Promise<number> {
+    return (await this.journal?.backlog(account_id))?.depth ?? 0;
   }
 
   /**
    * The queue as one account sees it: its own pending jobs and the age of its oldest one, so a tenant
    * learns nothing of another tenant's write activity from status.
    */
-  queueFor(account_id: string): { queue_depth: number; index_lag_s: number } {
-    const mine = (job: Job) => job.account === account_id;
-    if (this.queue === null) return { queue_depth: 0, index_lag_s: 0 };
-    const oldestAt = this.queue.oldestEnqueuedAtOf(mine);
-    const depth = this.queue.pendingSeqs(mine).length;
-    return { queue_depth: depth, index_lag_s: round3(this.lag.lagS({ depth, oldestAt })) };
+  async queueFor(account_id: string): Promise<{ queue_depth: number; index_lag_s: number }> {
+    const backlog = (await this.journal?.backlog(account_id)) ?? EMPTY_BACKLOG;
+    return { queue_depth: backlog.depth, index_lag_s: round3(this.lag.lagS(backlog)) };
   }
 
-  /** Resolves once every job accepted so far is done (or the pipeline stopped). */
-  waitIdle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** Resolves once the journal holds no job (every one accepted so far is applied), or on stop. */
+  async waitIdle(): Promise<void> {
+    while (this.running) {
+      const signal = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      if (this.worker?.busy !== true && (await this.backlog.refresh()).depth === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const poll = new Promise<void>(
+        (resolve) => (timer = setTimeout(resolve, this.options.pollMs ?? DEFAULT_POLL_MS)),
+      );
+      await Promise.race([signal, poll]);
+      clearTimeout(timer);
+    }
   }
 
   async status(): Promise<PipelineStatus> {
     const rate = this.lag.drainRate();
     const rebuild = this.rebuilds.status();
+    const backlog = this.journal === null ? EMPTY_BACKLOG : await this.backlog.refresh();
     return {
-      queue_depth: this.queue?.depth ?? 0,
-      index_lag_s: this.queue === null ? 0 : round3(this.lag.lagS(this.queueState(this.queue))),
+      queue_depth: backlog.depth,
+      index_lag_s: round3(this.lag.lagS(backlog)),
       drain_rate: rate === null ? null : Math.round(rate * 10) / 10,
       records: await this.options.store.countRows(),
       embedder: { id: this.options.embedder.id, dimension: this.options.embedder.dimension },
@@ -245,54 +258,43 @@ export class IndexPipeline implements ContentHooks {
     };
   }
 
-  private queueState(queue: JobQueue) {
-    return { depth: queue.depth, oldestAt: queue.oldestEnqueuedAt };
-  }
-
-  private async enqueue(job: Job): Promise<IndexTickets> {
-    if (this.queue === null || this.stopping)
-      throw new AppError('UNAVAILABLE', 'the index queue is not running');
-    const seq = await this.queue.enqueue(job);
+  protected async enqueue(job: Job): Promise<IndexTickets> {
+    const journal = this.journal;
+    if (journal === null || this.stopping) throw notRunning();
+    const seq = await journal.append(job);
+    this.backlog.appended(Date.now());
     this.rebuilds.add([{ seq, job }]);
+    this.worker?.kick();
     return [seq];
   }
 
-  private isIdle(): boolean {
-    return this.queue === null || this.stopping || (this.worker === null && this.queue.depth === 0);
+  /** This worker applied and acknowledged a batch. */
+  private applied(batch: readonly QueueEntry[], ms: number): void {
+    this.lag.record(batch.length, ms);
+    const seqs = batch.map(seqOf);
+    this.waiters.finished(seqs);
+    this.rebuilds.finished(seqs);
+    void this.backlog.refresh().catch(() => undefined);
+  }
+
+  /**
+   * Jobs may have been appended or applied elsewhere (a notification, the poll): the worker looks
+   * for jobs, and the open waits and rebuilds ask the journal about theirs.
+   */
+  private wake(): void {
+    if (this.stopping) return;
+    this.worker?.kick();
+    void this.waiters.check();
+    const journal = this.journal;
+    if (journal !== null) void this.rebuilds.check((seqs) => journal.unfinished(seqs)).catch(() => undefined);
   }
 
   private releaseIdle(): void {
-    if (!this.isIdle()) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-
-  private kick(): void {
-    if (this.worker !== null || this.stopping || this.holds > 0 || this.queue === null) return;
-    this.worker = this.drain().finally(() => {
-      this.worker = null;
-      // Jobs may have arrived while the last batch was being acknowledged.
-      if (!this.stopping && (this.queue?.depth ?? 0) > 0) this.kick();
-      else this.releaseIdle();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    const queue = this.queue;
-    while (queue !== null && !this.stopping && this.holds === 0 && queue.depth > 0) {
-      const started = Date.now();
-      const batch = batchOf(queue.peek(this.options.batchSize ?? DEFAULT_BATCH_SIZE));
-      // Interrupted by stop(): leave the batch in the journal for the next start.
-      if (!(await this.batches.run(batch))) break;
-      const last = batch[batch.length - 1];
-      if (last === undefined) break;
-      if (!(await this.batches.acknowledge(queue, last.seq))) break;
-      this.lag.record(batch.length, Date.now() - started);
-      this.waiters.finished(last.seq);
-      this.rebuilds.finished(last.seq);
-    }
-  }
 }
 
+const seqOf = (entry: QueueEntry): number => entry.seq;
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;

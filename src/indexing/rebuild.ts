@@ -45,10 +45,16 @@ export class RebuildTracker {
     for (const { seq, job } of entries) if (isRebuild(job)) this.pending.set(seq, job.account);
   }
 
-  /** Jobs up to `seq` are applied: logs each account rebuilt and the end of the rebuild. */
-  finished(seq: number): void {
-    for (const [at, account] of this.pending) {
-      if (at > seq) continue;
+  /** Sequence numbers of the rebuild jobs not known to be applied. */
+  openSeqs(): number[] {
+    return [...this.pending.keys()];
+  }
+
+  /** The jobs `seqs` are applied (here or by another worker): logs each account rebuilt and the end. */
+  finished(seqs: Iterable<number>): void {
+    for (const at of seqs) {
+      const account = this.pending.get(at);
+      if (account === undefined) continue;
       this.pending.delete(at);
       // Still pending under a later job: this one failed and was journaled again.
       if (this.rebuilding(account)) continue;
@@ -58,6 +64,14 @@ export class RebuildTracker {
     if (this.pending.size > 0 || this.done === 0) return;
     this.log.info({ accounts: this.done }, 'index rebuild finished');
     this.done = 0;
+  }
+
+  /** Asks the journal which rebuild jobs are still unfinished (another worker may have applied some). */
+  async check(unfinished: (seqs: readonly number[]) => Promise<ReadonlySet<number>>): Promise<void> {
+    const seqs = this.openSeqs();
+    if (seqs.length === 0) return;
+    const open = await unfinished(seqs);
+    this.finished(seqs.filter((seq) => !open.has(seq)));
   }
 
   /** Whether the account's records are still being rebuilt. */

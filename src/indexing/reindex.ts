@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidId } from '../policy/index.js';
-import { JobQueue } from './queue.js';
+import type { IndexJournal } from './journal.js';
 import { rebuildJob } from './rebuild.js';
 
 /** Accounts present on disk (folders of `{DATA_DIR}/fs` whose names are valid ids). */
@@ -26,13 +26,12 @@ export async function accountsOnDisk(dataDir: string): Promise<string[]> {
 /**
  * Durably journals a rebuild of each account, without a running pipeline (an offline re-index does
  * this before it touches the index, so that a kill at any later moment leaves the jobs for the next
- * start to resume).
+ * start, or any worker on a shared journal, to resume). Closes the journal.
  */
-export async function journalRebuild(dataDir: string, accounts: readonly string[]): Promise<void> {
-  const queue = await JobQueue.open(dataDir);
+export async function journalRebuild(journal: IndexJournal, accounts: readonly string[]): Promise<void> {
   try {
-    for (const account of accounts) await queue.enqueue(rebuildJob(account));
+    for (const account of accounts) await journal.append(rebuildJob(account));
   } finally {
-    await queue.close();
+    await journal.close();
   }
 }

@@ -11,27 +11,64 @@ async function outcome(promise: Promise<void>): Promise<string> {
 
 const LONG = 60_000;
 
+/** Waiters over a journal whose unfinished jobs are `open` (shared with the test). */
+function waitersOver(open: Set<number>, afterApplied?: () => Promise<void>) {
+  return new JobWaiters({
+    unfinished: (seqs) => Promise.resolve(new Set(seqs.filter((s) => open.has(s)))),
+    afterApplied,
+  });
+}
+
 test('a wait resolves once every one of its jobs is finished, not before', async () => {
-  const w = new JobWaiters();
+  const w = waitersOver(new Set([3, 4, 5]));
   const waiting = w.wait([3, 5], LONG);
-  w.finished(4);
+  w.finished([3, 4]);
   expect(await outcome(waiting)).toBe('pending');
-  w.finished(5);
+  w.finished([5]);
   expect(await outcome(waiting)).toBe('ok');
 });
 
 test('jobs finished before the wait, and no jobs at all, resolve at once', async () => {
-  const w = new JobWaiters();
-  w.finished(10);
+  const w = waitersOver(new Set([11]));
   expect(await outcome(w.wait([7, 9], LONG))).toBe('ok');
   expect(await outcome(w.wait([], LONG))).toBe('ok');
+  expect(await outcome(w.wait([9, 11], LONG))).toBe('pending');
+});
+
+test('jobs applied elsewhere are learnt by asking the journal again', async () => {
+  const open = new Set([1, 2]);
+  const w = waitersOver(open);
+  const waiting = w.wait([1, 2], LONG);
+  expect(w.openSeqs().sort()).toEqual([1, 2]);
+  open.delete(1);
+  await w.check();
+  expect(await outcome(waiting)).toBe('pending');
+  open.delete(2);
+  await w.check();
+  expect(await outcome(waiting)).toBe('ok');
+  expect(w.openSeqs()).toEqual([]);
+});
+
+test('afterApplied runs before the wait resolves, and within its timeout', async () => {
+  let caughtUp: () => void = () => undefined;
+  const w = waitersOver(new Set([1]), () => new Promise<void>((resolve) => (caughtUp = resolve)));
+  const waiting = w.wait([1], LONG);
+  w.finished([1]);
+  expect(await outcome(waiting)).toBe('pending');
+  caughtUp();
+  expect(await outcome(waiting)).toBe('ok');
+  const late = w.wait([2], 20);
+  w.finished([2]);
+  await expect(late).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
 });
 
 test('a dropped job fails its wait with INTERNAL naming the URI, before or after the wait starts', async () => {
-  const w = new JobWaiters();
+  const open = new Set([1, 2]);
+  const w = waitersOver(open);
   const early = w.wait([1, 2], LONG);
   w.drop(2, { account: 'acme', uri: 'viking://resources/bad.md' });
-  w.finished(2);
+  open.clear();
+  w.finished([1, 2]);
   await expect(early).rejects.toMatchObject({
     code: 'INTERNAL',
     details: { uri: 'viking://resources/bad.md', indexed: false },
@@ -41,7 +78,7 @@ test('a dropped job fails its wait with INTERNAL naming the URI, before or after
 });
 
 test('a wait past its timeout fails with DEADLINE_EXCEEDED', async () => {
-  const w = new JobWaiters();
+  const w = waitersOver(new Set([1]));
   await expect(w.wait([1], 1)).rejects.toMatchObject({
     code: 'DEADLINE_EXCEEDED',
     details: { timeout_s: 0.001 },
@@ -49,10 +86,10 @@ test('a wait past its timeout fails with DEADLINE_EXCEEDED', async () => {
 });
 
 test('abort fails the open waits with UNAVAILABLE and leaves finished ones alone', async () => {
-  const w = new JobWaiters();
-  w.finished(1);
+  const w = waitersOver(new Set([2]));
   const done = w.wait([1], LONG);
   const open = w.wait([2], LONG);
+  await w.check();
   w.abort();
   expect(await outcome(done)).toBe('ok');
   await expect(open).rejects.toMatchObject({ code: 'UNAVAILABLE' });

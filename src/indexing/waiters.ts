@@ -1,10 +1,12 @@
 /**
- * Per-request waits on index jobs (SPEC 9.3). The worker acknowledges a prefix of the queue at a
- * time, so jobs finish in sequence order: a wait is over once the acknowledged sequence number
- * reaches its highest job, and it fails if one of its jobs was dropped after retries. Outcomes live in
- * memory only, for jobs enqueued by this process (a job replayed after a restart has no waiter).
+ * Per-request waits on index jobs (SPEC 9.3). A wait is over once none of its jobs is unfinished:
+ * this process's worker reports the jobs it acknowledged ({@link JobWaiters.finished}); jobs another
+ * process applied (a shared journal) are learnt by asking the journal ({@link JobWaiters.check},
+ * called on a notification and on a timer). Then `afterApplied` runs (the index's cache catching up)
+ * before the wait resolves. A wait fails if one of its jobs was dropped after retries by this
+ * process; outcomes live in memory only (a job replayed after a restart has no waiter).
  */
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 
 /** What a failed wait names: the job's account and URI. */
 export interface DroppedJob {
@@ -12,9 +14,17 @@ export interface DroppedJob {
   readonly uri: string;
 }
 
+export interface WaitersDeps {
+  /** Which of `seqs` are not applied yet, by any worker (the journal's answer). */
+  readonly unfinished: (seqs: readonly number[]) => Promise<ReadonlySet<number>>;
+  /** Runs once a wait's jobs are applied, before it resolves (within its timeout). */
+  readonly afterApplied?: (() => Promise<void>) | undefined;
+}
+
 interface Waiter {
   readonly seqs: readonly number[];
-  readonly last: number;
+  /** Its jobs not known to be finished. */
+  readonly open: Set<number>;
   readonly resolve: () => void;
   readonly reject: (error: AppError) => void;
   timer?: NodeJS.Timeout;
@@ -26,12 +36,26 @@ const KEEP_DROPPED = 10_000;
 export class JobWaiters {
   private readonly waiters = new Set<Waiter>();
   private readonly dropped = new Map<number, DroppedJob>();
-  private done = 0;
+  private asking: Promise<void> | null = null;
+  private askAgain = false;
 
-  /** Every job up to `seq` is finished (applied or dropped); settles the waits that were on them. */
-  finished(seq: number): void {
-    this.done = Math.max(this.done, seq);
-    for (const waiter of this.waiters) if (waiter.last <= this.done) this.settle(waiter);
+  constructor(private readonly deps: WaitersDeps) {}
+
+  /** Sequence numbers some wait is still open on (for the journal to be asked about). */
+  openSeqs(): number[] {
+    const seqs = new Set<number>();
+    for (const waiter of this.waiters) for (const seq of waiter.open) seqs.add(seq);
+    return [...seqs];
+  }
+
+  /** The jobs `seqs` are finished (applied or dropped); settles the waits that were on them. */
+  finished(seqs: Iterable<number>): void {
+    const done = new Set(seqs);
+    if (done.size === 0) return;
+    for (const waiter of this.waiters) {
+      for (const seq of waiter.open) if (done.has(seq)) waiter.open.delete(seq);
+      if (waiter.open.size === 0) this.applied(waiter);
+    }
   }
 
   /** A job was given up after retries. */
@@ -44,20 +68,16 @@ export class JobWaiters {
   }
 
   /**
-   * Resolves once every job in `seqs` is applied; rejects with INTERNAL naming the URI if one was
-   * dropped, and with DEADLINE_EXCEEDED after `timeoutMs`.
+   * Resolves once every job in `seqs` is applied (and `afterApplied` ran); rejects with INTERNAL
+   * naming the URI if one was dropped here, and with DEADLINE_EXCEEDED after `timeoutMs`.
    */
   wait(seqs: readonly number[], timeoutMs: number): Promise<void> {
-    const last = seqs.reduce((max, seq) => Math.max(max, seq), 0);
+    if (seqs.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { seqs, last, resolve, reject };
-      if (last <= this.done) {
-        this.settle(waiter);
-        return;
-      }
+      const waiter: Waiter = { seqs, open: new Set(seqs), resolve, reject };
       this.waiters.add(waiter);
       waiter.timer = setTimeout(() => {
-        this.waiters.delete(waiter);
+        this.forget(waiter);
         const seconds = Math.round(timeoutMs) / 1000;
         reject(
           new AppError(
@@ -68,7 +88,28 @@ export class JobWaiters {
         );
       }, timeoutMs);
       waiter.timer.unref();
+      // Registered first: a job finished while the journal is asked is not waited for again.
+      void this.check();
     });
+  }
+
+  /**
+   * Asks the journal which of the open waits' jobs are still unfinished (another process may have
+   * applied them); calls made while it is asked are folded into one more question.
+   */
+  check(): Promise<void> {
+    if (this.asking !== null) {
+      this.askAgain = true;
+      return this.asking;
+    }
+    this.asking = this.ask().finally(() => {
+      this.asking = null;
+      if (this.askAgain) {
+        this.askAgain = false;
+        void this.check();
+      }
+    });
+    return this.asking;
   }
 
   /** Fails every wait still open: its jobs will not finish in this process (the pipeline stopped). */
@@ -79,18 +120,51 @@ export class JobWaiters {
     }
   }
 
-  private settle(waiter: Waiter): void {
-    this.forget(waiter);
+  private async ask(): Promise<void> {
+    const seqs = this.openSeqs();
+    if (seqs.length === 0) return;
+    let open: ReadonlySet<number>;
+    try {
+      open = await this.deps.unfinished(seqs);
+    } catch {
+      // The journal could not answer (PostgreSQL unreachable): the next check asks again.
+      return;
+    }
+    this.finished(seqs.filter((seq) => !open.has(seq)));
+  }
+
+  /** Every job of the wait is finished: it fails if one was dropped, else resolves after `afterApplied`. */
+  private applied(waiter: Waiter): void {
+    this.waiters.delete(waiter);
     const failed = waiter.seqs.map((seq) => this.dropped.get(seq)).find((job) => job !== undefined);
-    if (failed === undefined) {
+    if (failed !== undefined) {
+      this.forget(waiter);
+      waiter.reject(
+        new AppError('INTERNAL', `the change is saved but indexing ${failed.uri} failed`, {
+          uri: failed.uri,
+          indexed: false,
+        }),
+      );
+      return;
+    }
+    const after = this.deps.afterApplied;
+    if (after === undefined) {
+      this.forget(waiter);
       waiter.resolve();
       return;
     }
-    waiter.reject(
-      new AppError('INTERNAL', `the change is saved but indexing ${failed.uri} failed`, {
-        uri: failed.uri,
-        indexed: false,
-      }),
+    // The timer still runs: a cache that does not catch up in time fails the wait as late.
+    after().then(
+      () => {
+        this.forget(waiter);
+        waiter.resolve();
+      },
+      (error: unknown) => {
+        this.forget(waiter);
+        waiter.reject(
+          isAppError(error) ? error : new AppError('UNAVAILABLE', 'the index could not catch up'),
+        );
+      },
     );
   }
 

@@ -32,9 +32,14 @@ export class IndexFixture {
     this.lanceUri = join(dir.path, 'lancedb');
   }
 
-  /** Starts the pipeline; `embedder` replaces the hash embedder for indexing (same id and dimension). */
+  /**
+   * Starts the pipeline; `embedder` replaces the hash embedder for indexing (same id and dimension),
+   * `journal` the file queue of the data directory.
+   */
   async start(
-    options: Partial<Pick<PipelineOptions, 'batchSize' | 'maxLagS' | 'embedder'>> = {},
+    options: Partial<
+      Pick<PipelineOptions, 'batchSize' | 'maxLagS' | 'embedder' | 'journal' | 'worker' | 'afterApplied'>
+    > = {},
   ): Promise<this> {
     this.store = await IndexStore.open({ uri: this.lanceUri, embedder: this.embedder });
     this.pipeline = new IndexPipeline({

@@ -5,6 +5,9 @@
  * while they hold jobs; a job whose lease lapsed — its worker died — is claimed by another. Applied
  * jobs are deleted (only by the worker that holds them).
  *
+ * Acknowledgements and releases notify `index_jobs` too: a worker waits for an account another holds,
+ * and a request on any process waits for its jobs (`unfinished`).
+ *
  * Order: one account's jobs go to one worker at a time, oldest first. A job is handed out only if
  * every earlier job of its account is held by the same worker or handed out with it, so two jobs
  * for one URI (or a file and its folder, or a move and anything else of the account) are never
@@ -16,6 +19,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Backlog, IndexJournal } from '../../indexing/journal.js';
 import { jobSchema, type Job, type QueueEntry } from '../../indexing/queue.js';
+import type { Logger } from '../../log.js';
+import { listen } from './listen.js';
+import type { Pool } from './pool.js';
 import { int, type SqlDatabase } from './sql.js';
 
 /** The channel notified at every append. */
@@ -26,6 +32,9 @@ export interface PgJournalOptions {
   readonly workerId?: string;
   /** How long a claim holds without renewal (default 30 s); renewed every third of it. */
   readonly leaseMs?: number;
+  /** A pool to LISTEN on, so that `watch` hears other processes at once (without it, they poll). */
+  readonly pool?: Pool;
+  readonly log?: Logger;
 }
 
 export const DEFAULT_LEASE_MS = 30_000;
@@ -67,7 +76,7 @@ export class PgJournal implements IndexJournal {
 
   constructor(
     private readonly db: SqlDatabase,
-    options: PgJournalOptions = {},
+    private readonly options: PgJournalOptions = {},
   ) {
     this.workerId = options.workerId ?? randomUUID();
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -101,10 +110,11 @@ export class PgJournal implements IndexJournal {
   /** Deletes the jobs this worker still holds; one whose lease lapsed and went to another stays theirs. */
   async ack(entries: readonly QueueEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.query('DELETE FROM index_jobs WHERE seq = ANY($1::bigint[]) AND claimed_by = $2', [
-      entries.map((e) => e.seq),
-      this.workerId,
-    ]);
+    await this.db.query(
+      `WITH done AS (DELETE FROM index_jobs WHERE seq = ANY($1::bigint[]) AND claimed_by = $2 RETURNING 1)
+       SELECT pg_notify('${JOBS_CHANNEL}', 'done') WHERE EXISTS (SELECT 1 FROM done)`,
+      [entries.map((e) => e.seq), this.workerId],
+    );
     this.held = Math.max(0, this.held - entries.length);
     if (this.held === 0) this.stopRenewal();
   }
@@ -112,9 +122,11 @@ export class PgJournal implements IndexJournal {
   async release(): Promise<void> {
     this.held = 0;
     this.stopRenewal();
-    await this.db.query('UPDATE index_jobs SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1', [
-      this.workerId,
-    ]);
+    await this.db.query(
+      `WITH r AS (UPDATE index_jobs SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1 RETURNING 1)
+       SELECT pg_notify('${JOBS_CHANNEL}', 'released') WHERE EXISTS (SELECT 1 FROM r)`,
+      [this.workerId],
+    );
   }
 
   /** Extends the lease of every job this worker holds (also one that lapsed and nobody took). */
@@ -136,6 +148,21 @@ export class PgJournal implements IndexJournal {
     );
     const row = rows[0];
     return { depth: row?.depth ?? 0, oldestAt: row?.oldest == null ? null : Math.round(Number(row.oldest)) };
+  }
+
+  async pending(account?: string): Promise<QueueEntry[]> {
+    const { rows } = await this.db.query<{ seq: unknown; job: unknown }>(
+      'SELECT seq, job FROM index_jobs WHERE $1::text IS NULL OR account_id = $1 ORDER BY seq',
+      [account ?? null],
+    );
+    return rows.map((row) => ({ seq: int(row.seq), job: jobSchema.parse(row.job) }));
+  }
+
+  /** LISTENs on `index_jobs` when a pool was given (appends, acknowledgements and releases). */
+  async watch(onChange: () => void): Promise<() => Promise<void>> {
+    const { pool, log } = this.options;
+    if (pool === undefined) return () => Promise.resolve();
+    return listen(pool, JOBS_CHANNEL, () => onChange(), log === undefined ? {} : { log });
   }
 
   /** Which of `seqs` are not applied yet (a request waiting for its jobs, on any process). */

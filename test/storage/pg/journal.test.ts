@@ -141,3 +141,31 @@ test("a killed worker's jobs are finished by another once its lease lapses; a li
   expect(done).toEqual(all);
   expect(await remaining()).toBe(0);
 }, 30_000);
+
+test('pending lists the jobs not applied; watch hears appends, acknowledgements and releases', async () => {
+  const w = new PgJournal(sql, { workerId: 'w', pool: db.pool });
+  let heard = 0;
+  const unwatch = await w.watch(() => (heard += 1));
+  // The (re)connection itself is reported: whatever was missed is re-read.
+  while (heard === 0) await sleep(10);
+  const expectHeard = async (): Promise<void> => {
+    const before = heard;
+    const deadline = Date.now() + 5000;
+    while (heard === before && Date.now() < deadline) await sleep(10);
+    expect(heard).toBeGreaterThan(before);
+  };
+  const a = await w.append(file('acme', 'viking://resources/a'));
+  await expectHeard();
+  const b = await w.append(file('globex', 'viking://resources/b'));
+  await expectHeard();
+  expect((await w.pending()).map((e) => e.seq)).toEqual([a, b]);
+  expect(await w.pending('globex')).toEqual([{ seq: b, job: file('globex', 'viking://resources/b') }]);
+  const taken = await w.take(1);
+  await w.ack(taken);
+  await expectHeard();
+  await w.take(1);
+  await w.release();
+  await expectHeard();
+  expect((await w.pending()).map((e) => e.seq)).toEqual([b]);
+  await unwatch();
+});
