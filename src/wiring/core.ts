@@ -14,6 +14,7 @@ import { IndexGuard } from '../indexing/guard.js';
 import { IndexPipeline } from '../indexing/pipeline.js';
 import { accountsOnDisk } from '../indexing/reindex.js';
 import type { Logger } from '../log.js';
+import { LocalTagStorage } from '../storage/local-tags.js';
 import { indexedMessages, sessionReader, type SessionReader } from '../sessions/reader.js';
 import { withTags } from '../tags/hooks.js';
 import { TagStore } from '../tags/store.js';
@@ -81,7 +82,7 @@ function openAccounts(
       purgeAccount: (a) => pipeline.purgeAccount(a),
       accountDeleted: async (a) => {
         caches.vfs.forgetAccount(a);
-        caches.tagStore.forgetAccount(a);
+        await caches.tagStore.forgetAccount(a);
         await caches.uploads.forgetAccount(a);
         return pipeline.accountDeleted(a);
       },
@@ -110,7 +111,7 @@ export async function openCore(
     log,
     maxLagS: config.maxIndexLagS,
   });
-  const tagStore = new TagStore(dataDir);
+  const tagStore = new TagStore(new LocalTagStorage(dataDir));
   const hooks = withTags(pipeline, tagStore);
   const waitIndexed: WaitIndexed = (tickets, ms) => pipeline.waitFor(tickets, ms);
   const vfs = new Vfs({
