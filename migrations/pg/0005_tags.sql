@@ -3,9 +3,9 @@
 -- `_system/tags.json`). One row per tagged URI, and one version row per account that every change
 -- moves to a new value of one sequence — never a value it had before, not even after the account's
 -- tags were removed and tagged again — so a process may cache an account's tags while the version
--- it reads (one primary-key lookup) is the one it cached. A change is one transaction: it moves the
--- version only from the one it was based on (compare-and-set; the row lock orders writers across
--- processes, the loser reloads and redoes its edit), then writes the URIs it changed.
+-- it reads (one primary-key lookup) is the one it cached. A change is one transaction: it creates
+-- (at version 0, meaning "no tags") or locks the account's version row FOR UPDATE, so writers of
+-- every process take turns, writes the URIs it changed and moves the version on.
 CREATE SEQUENCE tag_versions_seq;
 
 CREATE TABLE tag_versions (
