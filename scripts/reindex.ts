@@ -18,7 +18,8 @@ import { NO_HOOKS } from '../src/hooks.js';
 import { LocalJournal } from '../src/indexing/journal.js';
 import { markResetPending, saveIndexMarker } from '../src/indexing/marker.js';
 import { IndexPipeline } from '../src/indexing/pipeline.js';
-import { accountsOnDisk, journalRebuild } from '../src/indexing/reindex.js';
+import { accountsWithFiles, journalRebuild } from '../src/indexing/reindex.js';
+import { LocalFileStorage } from '../src/storage/local-files.js';
 import type { Logger } from '../src/log.js';
 import { DEFAULT_POLICY, validateId } from '../src/policy/index.js';
 import { openIndex } from '../src/services.js';
@@ -95,7 +96,7 @@ async function drain(pipeline: IndexPipeline, total: number): Promise<void> {
 
 /** The accounts to rebuild: the one named (exit 2 if DATA_DIR has no such account) or all on disk. */
 async function targetsOf(dataDir: string, account: string | undefined): Promise<string[]> {
-  const onDisk = await accountsOnDisk(dataDir);
+  const onDisk = await accountsWithFiles(new LocalFileStorage(dataDir));
   if (account === undefined || onDisk.includes(account)) return account === undefined ? onDisk : [account];
   throw new UsageError(
     `account '${account}' not found in DATA_DIR ${resolve(dataDir)} (accounts there: ${onDisk.join(', ') || 'none'})`,
@@ -126,6 +127,7 @@ async function main(argv: readonly string[]): Promise<number> {
     });
     const pipeline = new IndexPipeline({
       dataDir: config.dataDir,
+      files: new LocalFileStorage(config.dataDir),
       store,
       embedder,
       log,

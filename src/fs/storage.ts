@@ -45,6 +45,8 @@ export interface LookupOptions {
 export interface FileStorage {
   /** Creates the account's root folder (idempotent). Only this creates it; writes never do. */
   createRoot(account_id: string): Promise<void>;
+  /** The accounts that have a root folder, sorted (what a rebuild of the whole index covers). */
+  accounts(): Promise<string[]>;
   /** The entry at `uri`, or null if there is none, or the way to it leads through a link or a file. */
   stat(account_id: string, uri: string, options?: LookupOptions): Promise<EntryInfo | null>;
   /** Whether something on the way to `uri` (below the root, above `uri`) is not a real folder. */

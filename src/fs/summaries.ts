@@ -200,12 +200,20 @@ export function refreshAboveAll(
   return refreshFrom(core, ctx, first.slice(0, common), changed);
 }
 
+/** Names of the generated summary files in a folder (not indexed: see storage/summary-state.ts). */
+export async function generatedSummaries(
+  storage: FileStorage,
+  account_id: string,
+  folder: string,
+): Promise<Set<string>> {
+  return generatedNamesOf(await readState({ storage, account_id, uri: folder }));
+}
+
 /** Whether a canonical file URI is a generated `.abstract.md`/`.overview.md` (not indexed). */
 export async function isGeneratedSummary(core: FsCore, ctx: RequestContext, uri: string): Promise<boolean> {
   const slash = uri.lastIndexOf('/');
   const name = uri.slice(slash + 1);
   if (name !== '.abstract.md' && name !== '.overview.md') return false;
   const folder = resolveUri(uri.slice(0, slash), null, ctx.policy);
-  const place: Place = { storage: core.storage, account_id: ctx.effective.account_id, uri: folder.uri };
-  return generatedNamesOf(await readState(place)).has(name);
+  return (await generatedSummaries(core.storage, ctx.effective.account_id, folder.uri)).has(name);
 }

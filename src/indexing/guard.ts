@@ -6,10 +6,11 @@
  * is judged by the version marker (src/indexing/marker.ts).
  */
 import { AppError } from '../errors.js';
+import type { FileStorage } from '../fs/storage.js';
 import type { Logger } from '../log.js';
 import { readIndexMarker, saveIndexMarker } from './marker.js';
 import type { IndexPipeline } from './pipeline.js';
-import { accountsOnDisk } from './reindex.js';
+import { accountsWithFiles } from './reindex.js';
 import type { RecordIndex } from '../index/record-index.js';
 import { INDEX_RETRY_S, lostError } from '../index/store.js';
 
@@ -21,6 +22,8 @@ export type IndexState = 'ok' | 'missing' | 'rebuilding';
 
 export interface GuardDeps {
   readonly dataDir: string;
+  /** The source of truth a lost index is rebuilt from. */
+  readonly files: FileStorage;
   readonly lancedbUri: string;
   /** Its local table is what is guarded; in distributed mode (no local table) nothing is. */
   readonly store: RecordIndex;
@@ -106,18 +109,18 @@ export class IndexGuard {
     }
   }
 
-  /** Journals a rebuild of every account on disk, then replaces the lost table (once per loss). */
+  /** Journals a rebuild of every account with files, then replaces the lost table (once per loss). */
   private heal(): Promise<void> {
     this.healing ??= this.rebuildLost().finally(() => (this.healing = null));
     return this.healing;
   }
 
   private async rebuildLost(): Promise<void> {
-    const { store, pipeline, dataDir, lancedbUri, log } = this.deps;
+    const { store, pipeline, files, lancedbUri, log } = this.deps;
     log.error({ uri: lancedbUri }, 'the search index is missing: rebuilding it from the filesystem');
     try {
       await store.localTable?.recreate(async () =>
-        pipeline.rebuild(await accountsOnDisk(dataDir), 'index lost'),
+        pipeline.rebuild(await accountsWithFiles(files), 'index lost'),
       );
     } catch (error) {
       log.error({ err: error }, 'could not re-create the search index; retried at the next check');

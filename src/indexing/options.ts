@@ -9,6 +9,8 @@ import type { SyncDeps } from './sync.js';
 
 /** What the worker needs to sync the index (SyncDeps) plus the queue's batching and retry settings. */
 export interface PipelineOptions extends SyncDeps {
+  /** DATA_DIR: where the job queue (the journal) is kept. */
+  readonly dataDir: string;
   /** Jobs per batch (default 512): a backlog drains in few index writes. */
   readonly batchSize?: number;
   /** Attempts per batch and per single job before giving up (default 3). */

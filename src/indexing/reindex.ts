@@ -1,26 +1,19 @@
 /**
- * Rebuilding the index from the filesystem, the source of truth (SPEC 9.3): which accounts are on
- * disk, and journaling their rebuild for `npm run reindex`. A rebuild job re-reads every indexable
+ * Rebuilding the index from the filesystem, the source of truth (SPEC 9.3): which accounts have
+ * files, and journaling their rebuild for `npm run reindex`. A rebuild job re-reads every indexable
  * file of its account (skipping `_system` and temporary files) and every session message of live
  * and archived `messages.jsonl` files; see src/indexing/rebuild.ts for how the jobs are applied.
  */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { isValidId } from '../policy/index.js';
+import type { FileStorage } from '../fs/storage.js';
 import type { IndexJournal } from './journal.js';
 import { rebuildJob } from './rebuild.js';
 
-/** Accounts present on disk (folders of `{DATA_DIR}/fs` whose names are valid ids). */
-export async function accountsOnDisk(dataDir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(join(dataDir, 'fs'), { withFileTypes: true });
-    return entries
-      .filter((e) => e.isDirectory() && isValidId(e.name))
-      .map((e) => e.name)
-      .sort();
-  } catch {
-    return [];
-  }
+/**
+ * The accounts that have files (a root folder in the file storage; on local files, the folders of
+ * `{DATA_DIR}/fs` whose names are valid ids) — what a rebuild of the whole index covers.
+ */
+export function accountsWithFiles(files: FileStorage): Promise<string[]> {
+  return files.accounts();
 }
 
 /**

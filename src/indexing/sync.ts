@@ -19,6 +19,7 @@ import {
   ROOT_URI,
 } from '../policy/index.js';
 import type { Embedder } from '../embedders/embedder.js';
+import type { FileStorage } from '../fs/storage.js';
 import type { Job } from './queue.js';
 import {
   decodeText,
@@ -43,7 +44,8 @@ const READ_WINDOW = 32;
 const WRITE_RECORDS = 4096;
 
 export interface SyncDeps {
-  readonly dataDir: string;
+  /** The source of truth the jobs' regions are read from. */
+  readonly files: FileStorage;
   readonly store: RecordIndex;
   readonly embedder: Embedder;
   readonly policyOf: (account_id: string) => Promise<NamespacePolicy>;
@@ -137,8 +139,8 @@ export class IndexSync {
       deletes.push(and(eq('account_id', region.account), subtree(region.uri)));
       // A removed `.abstract.md` owns a record of its folder, outside its own subtree.
       if (folderMetaLevel(region.uri) !== null) deletes.push(fileRegion(region.account, region.uri));
-      // Whatever is on disk there now (a move's target, a re-created folder) is indexed again.
-      for (const uri of await walkFiles(this.deps.dataDir, region.account, region.uri)) {
+      // Whatever is stored there now (a move's target, a re-created folder) is indexed again.
+      for (const uri of await walkFiles(this.deps.files, region.account, region.uri)) {
         const unit: Unit = { kind: 'file', account: region.account, uri };
         units.set(unitKey(unit), unit);
       }
@@ -199,7 +201,7 @@ export class IndexSync {
   /** The records a unit should have now, and the expression of its records that must go. */
   private async draftsOf(unit: Unit): Promise<{ drafts: RecordDraft[]; stale: Expr | null }> {
     if (unit.kind === 'message') return this.messageDrafts(unit);
-    const file = await readFileAt(this.deps.dataDir, unit.account, unit.uri);
+    const file = await readFileAt(this.deps.files, unit.account, unit.uri);
     const text = file === null ? null : decodeText(file.bytes);
     if (file === null || text === null) return { drafts: [], stale: fileRegion(unit.account, unit.uri) };
     const session_id = sessionOfMessagesFile(unit.uri);

@@ -7,9 +7,9 @@
  */
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { errnoOf } from '../errors.js';
-import { validateId } from '../policy/ids.js';
+import { isValidId, validateId } from '../policy/ids.js';
 import {
   checkKey,
   destinationExists,
@@ -66,6 +66,19 @@ export class LocalFileStorage implements FileStorage {
 
   async createRoot(account_id: string): Promise<void> {
     await mkdir(this.root(account_id), { recursive: true, mode: DIR_MODE });
+  }
+
+  /** Folders of `{DATA_DIR}/fs` whose names are valid ids. */
+  async accounts(): Promise<string[]> {
+    try {
+      const entries = await readdir(join(this.dataDir, 'fs'), { withFileTypes: true });
+      return entries
+        .filter((e) => e.isDirectory() && isValidId(e.name))
+        .map((e) => e.name)
+        .sort();
+    } catch {
+      return [];
+    }
   }
 
   async blocked(account_id: string, uri: string): Promise<boolean> {

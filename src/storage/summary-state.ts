@@ -1,14 +1,11 @@
 /**
  * A folder's state of its generated summaries (fs/summaries.ts), in the internal file
- * SUMMARY_STATE_FILE: the number of documents below it, and for `.abstract.md` and `.overview.md`
+ * SUMMARY_STATE_FILE (storage/names.ts): the number of documents below it, and for `.abstract.md` and `.overview.md`
  * the hash of the generated text, or null when the file there was written by someone else. The
- * indexer reads it too: generated summaries are browsing aids, never indexed (their text repeats the
+ * indexer reads it too (`generatedSummaries` in fs/summaries.ts): generated summaries are browsing aids, never indexed (their text repeats the
  * files' own opening lines, so every search would find each folder beside its files).
  */
-import { join } from 'node:path';
 import { z } from 'zod';
-import { readTextNoFollow } from './links.js';
-import { SUMMARY_STATE_FILE } from './names.js';
 
 export const SummaryState = z.object({
   documents: z.number().int().nonnegative(),
@@ -36,10 +33,4 @@ export function generatedNamesOf(state: SummaryState | null): Set<string> {
   if (state === null) return names;
   for (const name of ['.abstract.md', '.overview.md'] as const) if (state[name] !== null) names.add(name);
   return names;
-}
-
-/** Names of the generated summary files in the local folder at `dir` (the indexer's walk of the disk). */
-export async function generatedSummaryNames(dir: string): Promise<Set<string>> {
-  const text = await readTextNoFollow(join(dir, SUMMARY_STATE_FILE)).catch(() => null);
-  return generatedNamesOf(parseSummaryState(text));
 }

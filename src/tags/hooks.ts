@@ -22,7 +22,7 @@ export function withTags(inner: ContentHooks, tags: TagStore): ContentHooks {
     messageAdded: (a, s, m) => inner.messageAdded(a, s, m),
     accountDeleted: async (a) => {
       const tickets = await inner.accountDeleted(a);
-      tags.forgetAccount(a);
+      await tags.forgetAccount(a);
       return tickets;
     },
   };

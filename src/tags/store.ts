@@ -1,44 +1,40 @@
 /**
  * Retrieval tags per file or folder (OpenViking's `fs/attrs` tags): a map from canonical URI to its
- * tags, one per account, kept in memory and persisted atomically at `_system/tags.json` (internal:
- * never visible through any API, removed with the account). Tags follow moves and go with removals
- * (the content hooks call {@link TagStore.moved} and {@link TagStore.removed}). Knows nothing about
- * who may read or write what: the tag service checks that before it calls in.
+ * tags, one per account, kept durably by a {@link TagStorage} (a file under the account's internal
+ * folder, or PostgreSQL) and cached here while its version is current — another process's change
+ * moves the version, so it is seen at the next read. Tags follow moves and go with removals (the
+ * content hooks call {@link TagStore.moved} and {@link TagStore.removed}). Knows nothing about who may
+ * read or write what: the tag service checks that before it calls in.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { z } from 'zod';
-import { AppError, errnoOf } from '../errors.js';
-import { KeyedMutex, writeFileAtomic } from '../storage/atomic.js';
-import { accountDir, systemDir } from '../storage/paths.js';
+import { AppError } from '../errors.js';
+import { KeyedMutex } from '../storage/atomic.js';
 import { ROOT_URI } from '../policy/index.js';
+import type { TagSnapshot, TagStorage } from './storage.js';
 
 export type TagMode = 'replace' | 'append' | 'remove';
 
-/** Tagged URIs per account at most (a bound on the file and on the memory it takes). */
+/** Tagged URIs per account at most (a bound on the stored map and on the memory it takes). */
 export const MAX_TAGGED_URIS = 100_000;
-const FILE = 'tags.json';
-const stored = z.record(z.string(), z.array(z.string()));
 
 function below(uri: string, root: string): boolean {
   return uri === root || uri.startsWith(root === ROOT_URI ? root : `${root}/`);
 }
 
 export class TagStore {
-  private readonly accounts = new Map<string, Map<string, readonly string[]>>();
+  private readonly accounts = new Map<string, TagSnapshot>();
   private readonly mutex = new KeyedMutex();
 
-  constructor(private readonly dataDir: string) {}
+  constructor(private readonly storage: TagStorage) {}
 
   /** The tags of one URI (none if it has none). */
   async tagsOf(account_id: string, uri: string): Promise<readonly string[]> {
-    return (await this.load(account_id)).get(uri) ?? [];
+    return (await this.load(account_id)).tags.get(uri) ?? [];
   }
 
   /** URIs carrying every one of `tags`. */
   async urisWithAll(account_id: string, tags: readonly string[]): Promise<string[]> {
     const out: string[] = [];
-    for (const [uri, has] of await this.load(account_id)) {
+    for (const [uri, has] of (await this.load(account_id)).tags) {
       if (tags.every((t) => has.includes(t))) out.push(uri);
     }
     return out;
@@ -84,49 +80,35 @@ export class TagStore {
     });
   }
 
-  /** Forgets an account's tags (its folder, and the file with it, are gone). */
-  forgetAccount(account_id: string): void {
+  /** Forgets an account's tags (the account was deleted). */
+  async forgetAccount(account_id: string): Promise<void> {
     this.accounts.delete(account_id);
+    await this.storage.removeAccount(account_id);
   }
 
   private async has(account_id: string, root: string): Promise<boolean> {
-    for (const key of (await this.load(account_id)).keys()) if (below(key, root)) return true;
+    for (const key of (await this.load(account_id)).tags.keys()) if (below(key, root)) return true;
     return false;
   }
 
+  /** Runs `edit` on the current tags under the storage's lock; changes of this process queue here. */
   private async change<T>(account_id: string, edit: (map: Map<string, readonly string[]>) => T): Promise<T> {
     return this.mutex.run(account_id, async () => {
-      const current = await this.load(account_id);
-      const next = new Map(current);
-      const result = edit(next);
-      await writeFileAtomic(
-        join(systemDir(this.dataDir, account_id), FILE),
-        JSON.stringify(Object.fromEntries(next)),
-        {
-          within: accountDir(this.dataDir, account_id),
-        },
-      );
+      const { result, snapshot } = await this.storage.change(account_id, this.accounts.get(account_id), edit);
       // Shown only once it is durable: a failed write leaves the previous tags in force.
-      this.accounts.set(account_id, next);
+      this.accounts.set(account_id, snapshot);
       return result;
     });
   }
 
-  private async load(account_id: string): Promise<Map<string, readonly string[]>> {
+  /** The account's tags: the cached ones while their version is current, else read again. */
+  private async load(account_id: string): Promise<TagSnapshot> {
     const cached = this.accounts.get(account_id);
-    if (cached !== undefined) return cached;
-    let map = new Map<string, readonly string[]>();
-    try {
-      const text = await readFile(join(systemDir(this.dataDir, account_id), FILE), 'utf8');
-      map = new Map(Object.entries(stored.parse(JSON.parse(text))));
-    } catch (error) {
-      if (errnoOf(error) !== 'ENOENT') throw error;
-    }
-    // A change may have landed while this read the file: the newer map wins.
-    const settled = this.accounts.get(account_id);
-    if (settled !== undefined) return settled;
-    this.accounts.set(account_id, map);
-    return map;
+    if (cached !== undefined && cached.version === (await this.storage.version(account_id))) return cached;
+    const fresh = await this.storage.load(account_id);
+    // Cached only if no change of this process landed while this read: the newer one stays.
+    if (this.accounts.get(account_id) === cached) this.accounts.set(account_id, fresh);
+    return fresh;
   }
 }
 

@@ -1,34 +1,26 @@
 /**
  * Temporary uploads (`POST /api/v1/resources/temp_upload`): a file a client sends once and then names
- * by its `temp_file_id` in a later request (add_resource, add_skill, pack import). Files live under
- * `{DATA_DIR}/uploads/{account_id}/` with a JSON sidecar holding the original name; they belong to the
- * user that uploaded them (another user's or account's id is NOT_FOUND, like an unknown or expired
- * one; ROOT or an ADMIN acting as that user sees it, as they see the rest of that user's view) and
- * expire an hour after the upload. Expired files are swept on every access and by a timer.
+ * by its `temp_file_id` in a later request (add_resource, add_skill, pack import). multer streams the
+ * file into `{DATA_DIR}/uploads/.incoming`; it is then kept by an {@link UploadStorage} (files under
+ * `{DATA_DIR}/uploads/{account_id}/`, or PostgreSQL) with its original name. It belongs to the user
+ * that uploaded it (another user's or account's id is NOT_FOUND, like an unknown or expired one; ROOT
+ * or an ADMIN acting as that user sees it, as they see the rest of that user's view) and expires an
+ * hour after the upload. Expired uploads are swept on access and by a timer.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { RequestContext } from '../policy/index.js';
-import { DIR_MODE, FILE_MODE, restrictFile } from '../storage/modes.js';
+import { LocalUploadStorage, removeOlder } from '../storage/local-uploads.js';
+import { DIR_MODE, FILE_MODE } from '../storage/modes.js';
+import { isUploadId, type UploadMeta, type UploadStorage } from './storage.js';
 
 /** How long an upload stays usable (OpenViking's temp uploads also expire after an hour). */
 export const UPLOAD_TTL_MS = 60 * 60 * 1000;
-/** `upload_` + 32 hex characters + an optional short extension: what {@link UploadStore.adopt} issues. */
-const ID_PATTERN = /^upload_[0-9a-f]{32}(\.[A-Za-z0-9]{1,16})?$/;
 const SWEEP_ON_ACCESS_MS = 60 * 1000;
-const META_SUFFIX = '.meta.json';
 /** Where multer streams an upload before it is adopted into its account's folder. */
 const INCOMING = '.incoming';
-
-const Meta = z.object({
-  original_filename: z.string(),
-  size: z.number(),
-  uploaded_at: z.number(),
-  user_id: z.string(),
-});
 
 /** An upload as its consumers see it. */
 export interface Upload {
@@ -36,13 +28,13 @@ export interface Upload {
   /** The client's file name (sanitised: no folders), or the id when it sent none. */
   readonly filename: string;
   readonly size: number;
-  /** Disk path of the bytes; read it, never move or keep it. */
-  readonly path: string;
 }
 
 export interface UploadStoreOptions {
-  /** `{DATA_DIR}/uploads`. */
+  /** `{DATA_DIR}/uploads`: the incoming files, and the uploads unless `storage` says otherwise. */
   readonly dir: string;
+  /** Where uploads are kept; default: the local files under `dir`. */
+  readonly storage?: UploadStorage;
   readonly ttlMs?: number;
   /** Injectable clock (tests). */
   readonly now?: () => number;
@@ -59,8 +51,13 @@ function extensionOf(name: string): string {
   return /^\.[A-Za-z0-9]{1,16}$/.test(ext) ? ext.toLowerCase() : '';
 }
 
+function notFound(id: string): AppError {
+  return new AppError('NOT_FOUND', 'no such upload (unknown or expired)', { temp_file_id: id });
+}
+
 export class UploadStore {
   private readonly dir: string;
+  private readonly storage: UploadStorage;
   private readonly ttlMs: number;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
@@ -68,6 +65,7 @@ export class UploadStore {
 
   constructor(options: UploadStoreOptions) {
     this.dir = options.dir;
+    this.storage = options.storage ?? new LocalUploadStorage(options.dir);
     this.ttlMs = options.ttlMs ?? UPLOAD_TTL_MS;
     this.now = options.now ?? Date.now;
   }
@@ -80,8 +78,8 @@ export class UploadStore {
   }
 
   /**
-   * Takes ownership of a file received into {@link incomingDir}: moves it into the caller's account
-   * folder and returns the new id.
+   * Takes ownership of a file received into {@link incomingDir}: hands it to the storage as an
+   * upload of the caller and returns the new id.
    */
   async adopt(
     ctx: RequestContext,
@@ -91,19 +89,13 @@ export class UploadStore {
     await this.sweepOnAccess();
     const filename = cleanName(originalName);
     const temp_file_id = `upload_${randomBytes(16).toString('hex')}${extensionOf(filename)}`;
-    const folder = join(this.dir, ctx.effective.account_id);
-    await mkdir(folder, { recursive: true, mode: DIR_MODE });
-    const size = (await stat(incomingPath)).size;
-    const meta: z.infer<typeof Meta> = {
+    const meta: UploadMeta = {
       original_filename: filename,
-      size,
+      size: (await stat(incomingPath)).size,
       uploaded_at: this.now(),
       user_id: ctx.effective.user_id,
     };
-    await writeFile(join(folder, temp_file_id + META_SUFFIX), JSON.stringify(meta), { mode: FILE_MODE });
-    // multer created the file with the process's default mode.
-    await restrictFile(incomingPath);
-    await rename(incomingPath, join(folder, temp_file_id));
+    await this.storage.put(ctx.effective.account_id, temp_file_id, meta, incomingPath);
     return { temp_file_id };
   }
 
@@ -123,56 +115,43 @@ export class UploadStore {
    * expired, other user's or other account's one is NOT_FOUND.
    */
   async open(ctx: RequestContext, id: unknown): Promise<Upload> {
-    if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+    if (!isUploadId(id)) {
       throw new AppError('INVALID_ARGUMENT', 'temp_file_id is not an id issued by temp_upload', {
         field: 'temp_file_id',
       });
     }
     await this.sweepOnAccess();
-    const path = join(this.dir, ctx.effective.account_id, id);
-    const meta = await this.readMeta(path);
-    if (meta === null || meta.user_id !== ctx.effective.user_id) {
-      throw new AppError('NOT_FOUND', 'no such upload (unknown or expired)', { temp_file_id: id });
-    }
+    const meta = await this.storage.meta(ctx.effective.account_id, id);
+    const expired = meta !== null && meta.uploaded_at < this.now() - this.ttlMs;
+    if (meta === null || expired || meta.user_id !== ctx.effective.user_id) throw notFound(id);
     const filename = meta.original_filename === '' ? id : meta.original_filename;
-    return { temp_file_id: id, filename, size: meta.size, path };
+    return { temp_file_id: id, filename, size: meta.size };
   }
 
   /** Reads an upload's bytes (see {@link open} for the errors). */
   async read(ctx: RequestContext, id: unknown): Promise<{ upload: Upload; data: Buffer }> {
     const upload = await this.open(ctx, id);
-    return { upload, data: await readFile(upload.path) };
+    const data = await this.storage.data(ctx.effective.account_id, upload.temp_file_id);
+    // Swept or used up by another request since it was opened.
+    if (data === null) throw notFound(upload.temp_file_id);
+    return { upload, data };
   }
 
   /** Removes an upload once it has been used; removing a missing one is fine. */
   async discard(ctx: RequestContext, id: string): Promise<void> {
-    if (!ID_PATTERN.test(id)) return;
-    const path = join(this.dir, ctx.effective.account_id, id);
-    await Promise.all([rm(path, { force: true }), rm(path + META_SUFFIX, { force: true })]);
+    if (!isUploadId(id)) return;
+    await this.storage.remove(ctx.effective.account_id, id);
   }
 
   /** Removes every upload of a deleted account. */
   async forgetAccount(account_id: string): Promise<void> {
-    await rm(join(this.dir, account_id), { recursive: true, force: true });
+    await this.storage.removeAccount(account_id);
   }
 
-  /** Removes expired uploads (and stray incoming files) of every account. */
+  /** Removes expired uploads of every account, and stray incoming files. */
   async sweep(): Promise<void> {
-    this.lastSweep = this.now();
-    const accounts = await readdir(this.dir).catch((): string[] => []);
-    const cutoff = this.now() - this.ttlMs;
-    for (const account of accounts) {
-      const folder = join(this.dir, account);
-      const names = await readdir(folder).catch((): string[] => []);
-      for (const name of names) {
-        const path = join(folder, name);
-        const modified = await stat(path).then(
-          (s) => s.mtimeMs,
-          () => null,
-        );
-        if (modified !== null && modified < cutoff) await rm(path, { force: true });
-      }
-    }
+    await removeOlder(join(this.dir, INCOMING), this.now() - this.ttlMs);
+    await this.sweepUploads();
   }
 
   /** Sweeps every `intervalMs` until {@link stop}; the timer never keeps the process alive. */
@@ -187,25 +166,16 @@ export class UploadStore {
     this.timer = undefined;
   }
 
-  /** A sweep on access, at most once a minute (the timer does the rest). */
+  /**
+   * A sweep of the uploads on access, at most once a minute (the timer does the rest). Incoming files
+   * are left to the timer: `adopt` holds one that must not go before it is kept.
+   */
   private async sweepOnAccess(): Promise<void> {
-    if (this.now() - this.lastSweep >= SWEEP_ON_ACCESS_MS) await this.sweep();
+    if (this.now() - this.lastSweep >= SWEEP_ON_ACCESS_MS) await this.sweepUploads();
   }
 
-  private async readMeta(path: string): Promise<z.infer<typeof Meta> | null> {
-    const raw = await readFile(path + META_SUFFIX, 'utf8').catch(() => null);
-    if (raw === null) return null;
-    let parsed;
-    try {
-      parsed = Meta.safeParse(JSON.parse(raw));
-    } catch {
-      return null;
-    }
-    if (!parsed.success || parsed.data.uploaded_at < this.now() - this.ttlMs) return null;
-    const exists = await stat(path).then(
-      (s) => s.isFile(),
-      () => false,
-    );
-    return exists ? parsed.data : null;
+  private async sweepUploads(): Promise<void> {
+    this.lastSweep = this.now();
+    await this.storage.sweep(this.now() - this.ttlMs);
   }
 }

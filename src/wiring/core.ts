@@ -12,8 +12,10 @@ import type { ContentHooks, WaitIndexed } from '../hooks.js';
 import type { IndexStore } from '../index/store.js';
 import { IndexGuard } from '../indexing/guard.js';
 import { IndexPipeline } from '../indexing/pipeline.js';
-import { accountsOnDisk } from '../indexing/reindex.js';
+import { accountsWithFiles } from '../indexing/reindex.js';
 import type { Logger } from '../log.js';
+import { LocalFileStorage } from '../storage/local-files.js';
+import { LocalTagStorage } from '../storage/local-tags.js';
 import { indexedMessages, sessionReader, type SessionReader } from '../sessions/reader.js';
 import { withTags } from '../tags/hooks.js';
 import { TagStore } from '../tags/store.js';
@@ -81,7 +83,7 @@ function openAccounts(
       purgeAccount: (a) => pipeline.purgeAccount(a),
       accountDeleted: async (a) => {
         caches.vfs.forgetAccount(a);
-        caches.tagStore.forgetAccount(a);
+        await caches.tagStore.forgetAccount(a);
         await caches.uploads.forgetAccount(a);
         return pipeline.accountDeleted(a);
       },
@@ -97,12 +99,14 @@ export async function openCore(
   const { dataDir } = config;
   const { embedder, store } = await openIndex(config, log, options);
   // Listed before the account store creates folders: a fresh DATA_DIR has nothing to rebuild.
-  const onDisk = await accountsOnDisk(dataDir);
+  const files = new LocalFileStorage(dataDir);
+  const onDisk = await accountsWithFiles(files);
   const reader = sessionReader(dataDir);
   // A cycle: the pipeline reads the account store's policies, the store's hooks feed the pipeline.
   const accountStore = late<AccountStore>('the account store');
   const pipeline = new IndexPipeline({
     dataDir,
+    files,
     store,
     embedder,
     policyOf: (a) => accountStore.get().policyOf(a),
@@ -110,11 +114,12 @@ export async function openCore(
     log,
     maxLagS: config.maxIndexLagS,
   });
-  const tagStore = new TagStore(dataDir);
+  const tagStore = new TagStore(new LocalTagStorage(dataDir));
   const hooks = withTags(pipeline, tagStore);
   const waitIndexed: WaitIndexed = (tickets, ms) => pipeline.waitFor(tickets, ms);
   const vfs = new Vfs({
     dataDir,
+    storage: files,
     hooks,
     maxFileBytes: config.maxFileBytes,
     sessionMessages: reader,
@@ -123,7 +128,7 @@ export async function openCore(
   const uploads = new UploadStore({ dir: join(dataDir, 'uploads') });
   const accounts = await openAccounts(config, pipeline, { vfs, tagStore, uploads });
   accountStore.set(accounts);
-  const guard = new IndexGuard({ dataDir, lancedbUri: config.lancedbUri, store, pipeline, log });
+  const guard = new IndexGuard({ dataDir, files, lancedbUri: config.lancedbUri, store, pipeline, log });
   await pipeline.start();
   uploads.start();
   await guard.atStart(onDisk);

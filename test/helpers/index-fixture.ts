@@ -7,6 +7,7 @@ import { IndexStore } from '../../src/index/store.js';
 import { logger } from '../../src/log.js';
 import { and, eq, subtree, type NamespacePolicy } from '../../src/policy/index.js';
 import { indexedMessages, sessionReader } from '../../src/sessions/reader.js';
+import { LocalFileStorage } from '../../src/storage/local-files.js';
 import { pathOfUri } from '../../src/storage/paths.js';
 import { HashEmbedder } from './test-embedder.js';
 import { tempDir } from './temp-dir.js';
@@ -44,6 +45,7 @@ export class IndexFixture {
     this.store = await IndexStore.open({ uri: this.lanceUri, embedder: this.embedder });
     this.pipeline = new IndexPipeline({
       dataDir: this.dataDir,
+      files: new LocalFileStorage(this.dataDir),
       store: this.store,
       embedder: this.embedder,
       policyOf: (account) =>

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { walkFiles } from '../../src/indexing/source.js';
+import { LocalFileStorage } from '../../src/storage/local-files.js';
 import { fullApp, searchUris, type Client, type FullApp } from '../helpers/full-app.js';
 
 let full: FullApp;
@@ -119,10 +120,10 @@ test('generated summaries are not indexed: search finds the file, not its folder
   expect((await summaries('viking://resources/zz/deep')).abstract).toBe('Quollzz hunt at night.\n');
   expect(await searchUris(alice, { query: 'Quollzz', mode: 'fulltext' })).toEqual([uri]);
   // What a reindex reads from disk: the file, without the generated summaries.
-  expect(await walkFiles(full.dataDir, 'acme', 'viking://resources/zz')).toEqual([uri]);
+  expect(await walkFiles(new LocalFileStorage(full.dataDir), 'acme', 'viking://resources/zz')).toEqual([uri]);
   // A summary written by hand is indexed as before.
   await write('viking://resources/zz/.abstract.md', 'Quollzz and other marsupials.\n');
-  expect(await walkFiles(full.dataDir, 'acme', 'viking://resources/zz')).toEqual([
+  expect(await walkFiles(new LocalFileStorage(full.dataDir), 'acme', 'viking://resources/zz')).toEqual([
     'viking://resources/zz/.abstract.md',
     uri,
   ]);

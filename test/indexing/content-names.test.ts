@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { walkFiles } from '../../src/indexing/source.js';
+import { LocalFileStorage } from '../../src/storage/local-files.js';
 import { isContentFileUri, isInternalName } from '../../src/storage/names.js';
 import { pathOfUri } from '../../src/storage/paths.js';
 import { createTestFs, ctxOf, type TestFs } from '../helpers/vfs.js';
@@ -46,7 +47,7 @@ test('the names rule: internal names, session bookkeeping, content', () => {
 test('the indexer walks exactly the content files; the listing shows them and session bookkeeping', async () => {
   await fs.vfs.initAccount(ACCOUNT);
   for (const uri of FILES) await place(uri);
-  const indexed = await walkFiles(fs.dataDir, ACCOUNT, 'viking://');
+  const indexed = await walkFiles(new LocalFileStorage(fs.dataDir), ACCOUNT, 'viking://');
   expect(indexed.sort()).toEqual([
     'viking://resources/docs/.hidden-notes.md',
     'viking://resources/docs/guide.md',

@@ -11,6 +11,7 @@ const { IndexStore } = await load('src/index/store.js');
 const { IndexPipeline } = await load('src/indexing/pipeline.js');
 const { logger } = await load('src/log.js');
 const { pathOfUri } = await load('src/storage/paths.js');
+const { LocalFileStorage } = await load('src/storage/local-files.js');
 
 const embedder = {
   id: 'test:hash-64',
@@ -24,6 +25,7 @@ const policy = { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user
 const store = await IndexStore.open({ uri: lanceUri, embedder });
 const pipeline = new IndexPipeline({
   dataDir,
+  files: new LocalFileStorage(dataDir),
   store,
   embedder,
   policyOf: async () => policy,

@@ -45,6 +45,16 @@ export function fileStorageSuite(name: string, make: () => Promise<FileStorageFi
       await fx.close();
     });
 
+    test('accounts: those with a root, sorted; a removed root is no longer one', async () => {
+      expect(await s.accounts()).toEqual([A, B]);
+      await s.createRoot('Zeta-9');
+      await s.createRoot('aa_b');
+      await s.write('aa_b', 'viking://resources/x.md', bytes('x'), replace);
+      expect(await s.accounts()).toEqual(['Zeta-9', 'aa_b', A, B]);
+      await s.remove('aa_b', 'viking://');
+      expect(await (await fx.other()).accounts()).toEqual(['Zeta-9', A, B]);
+    });
+
     test('write, read and stat a file; the folders on the way are created', async () => {
       expect(await s.write(A, 'viking://resources/docs/a/x.md', bytes('hello'), replace)).toBe(5);
       expect(await textOf(s, A, 'viking://resources/docs/a/x.md')).toBe('hello');

@@ -89,6 +89,25 @@ export class PgFileStorage implements FileStorage {
     );
   }
 
+  /**
+   * Every account with a row has its root (rows hold their parents): the distinct account ids, one
+   * primary-key probe each ("loose index scan"), never a scan of the whole table.
+   */
+  async accounts(): Promise<string[]> {
+    const { rows } = await query<{ account_id: string }>(
+      this.pool,
+      `WITH RECURSIVE a (account_id) AS (
+         (SELECT account_id FROM files ORDER BY account_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT f.account_id FROM files f WHERE f.account_id > a.account_id
+                 ORDER BY f.account_id LIMIT 1)
+         FROM a WHERE a.account_id IS NOT NULL
+       )
+       SELECT account_id FROM a WHERE account_id IS NOT NULL`,
+    );
+    return rows.map((row) => row.account_id);
+  }
+
   async stat(account_id: string, uri: string): Promise<EntryInfo | null> {
     checkKey(account_id, uri);
     const { rows } = await query<StatRow>(

@@ -36,7 +36,15 @@ describe('migrations (SPEC 14: the server creates and migrates its schema at sta
   });
 
   test('a fresh database gets the base schema; a second start applies nothing', async () => {
-    expect(SHIPPED).toEqual(['0001_base', '0002_index', '0003_sessions', '0004_files', '0007_index_meta']);
+    expect(SHIPPED).toEqual([
+      '0001_base',
+      '0002_index',
+      '0003_sessions',
+      '0004_files',
+      '0005_tags',
+      '0006_uploads',
+      '0007_index_meta',
+    ]);
     expect(await migrate(db.pool)).toEqual(SHIPPED);
     expect(await tables(db.pool)).toEqual(expect.arrayContaining([...BASE_TABLES, MIGRATIONS_TABLE]));
     expect(await migrate(db.pool)).toEqual([]);

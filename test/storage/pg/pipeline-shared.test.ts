@@ -19,6 +19,7 @@ import { FALSE_FALSE } from '../../helpers/index-fixture.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
 import { RecordingEmbedder, type Embedded } from '../../helpers/recording-embedder.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { LocalFileStorage } from '../../../src/storage/local-files.js';
 
 let db: TestDatabase;
 let sql: SqlDatabase;
@@ -66,6 +67,7 @@ async function startProcess(name: string, options: ProcessOptions = {}): Promise
   });
   const pipeline = new IndexPipeline({
     dataDir,
+    files: new LocalFileStorage(dataDir),
     store,
     embedder: options.embedder ?? new RecordingEmbedder(name, log),
     policyOf: () => Promise.resolve(FALSE_FALSE),
