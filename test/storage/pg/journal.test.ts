@@ -148,24 +148,23 @@ test('pending lists the jobs not applied; watch hears appends, acknowledgements 
   const unwatch = await w.watch(() => (heard += 1));
   // The (re)connection itself is reported: whatever was missed is re-read.
   while (heard === 0) await sleep(10);
-  const expectHeard = async (): Promise<void> => {
+  /** Runs `action` and expects a notification after it began (counted before, so none is missed). */
+  const expectHeard = async <T>(action: () => Promise<T>): Promise<T> => {
     const before = heard;
+    const result = await action();
     const deadline = Date.now() + 5000;
     while (heard === before && Date.now() < deadline) await sleep(10);
     expect(heard).toBeGreaterThan(before);
+    return result;
   };
-  const a = await w.append(file('acme', 'viking://resources/a'));
-  await expectHeard();
-  const b = await w.append(file('globex', 'viking://resources/b'));
-  await expectHeard();
+  const a = await expectHeard(() => w.append(file('acme', 'viking://resources/a')));
+  const b = await expectHeard(() => w.append(file('globex', 'viking://resources/b')));
   expect((await w.pending()).map((e) => e.seq)).toEqual([a, b]);
   expect(await w.pending('globex')).toEqual([{ seq: b, job: file('globex', 'viking://resources/b') }]);
   const taken = await w.take(1);
-  await w.ack(taken);
-  await expectHeard();
+  await expectHeard(() => w.ack(taken));
   await w.take(1);
-  await w.release();
-  await expectHeard();
+  await expectHeard(() => w.release());
   expect((await w.pending()).map((e) => e.seq)).toEqual([b]);
   await unwatch();
 });
