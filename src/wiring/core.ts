@@ -14,11 +14,12 @@ import { IndexGuard } from '../indexing/guard.js';
 import { IndexPipeline } from '../indexing/pipeline.js';
 import { accountsOnDisk } from '../indexing/reindex.js';
 import type { Logger } from '../log.js';
-import { indexedMessages, sessionReader, type SessionReader } from '../sessions/reader.js';
+import { indexedMessages, storageReader, type SessionReader } from '../sessions/reader.js';
 import { withTags } from '../tags/hooks.js';
 import { TagStore } from '../tags/store.js';
 import { UploadStore } from '../uploads/store.js';
 import { openIndex, type OpenIndexOptions } from './open-index.js';
+import type { Storages } from './storages.js';
 
 /** The content hooks of an object, bound to it (so they can be spread into another hooks object). */
 function bound(hooks: ContentHooks): ContentHooks {
@@ -55,6 +56,8 @@ export interface Core {
   readonly pipeline: IndexPipeline;
   readonly guard: IndexGuard;
   readonly accounts: AccountStore;
+  /** The store of record (local files, or PostgreSQL): src/wiring/storages.ts. */
+  readonly storages: Storages;
   readonly reader: SessionReader;
   /** The pipeline's hooks with retrieval tags kept in step (the tenant services get `admit`). */
   readonly hooks: ContentHooks;
@@ -67,22 +70,32 @@ export interface Core {
 /**
  * The account registry. Its hooks have no `admit` (creating or deleting an account is never refused);
  * a deleted account is forgotten by the stores that cache per account, then purged from the index.
+ * An account another process deleted (or replaced) is only forgotten here: its purge was queued there.
  */
 function openAccounts(
   config: Config,
+  log: Logger,
+  storages: Storages,
   pipeline: IndexPipeline,
   caches: Pick<Core, 'vfs' | 'tagStore' | 'uploads'>,
 ): Promise<AccountStore> {
+  const forget = async (a: string): Promise<void> => {
+    caches.vfs.forgetAccount(a);
+    caches.tagStore.forgetAccount(a);
+    await caches.uploads.forgetAccount(a);
+  };
   return AccountStore.open({
     dataDir: config.dataDir,
     registry: config.authMode === 'api_key',
+    storage: storages.registry,
+    files: storages.files,
+    log,
+    forgotten: forget,
     hooks: {
       ...bound(pipeline),
       purgeAccount: (a) => pipeline.purgeAccount(a),
       accountDeleted: async (a) => {
-        caches.vfs.forgetAccount(a);
-        caches.tagStore.forgetAccount(a);
-        await caches.uploads.forgetAccount(a);
+        await forget(a);
         return pipeline.accountDeleted(a);
       },
     },
@@ -92,13 +105,14 @@ function openAccounts(
 export async function openCore(
   config: Config,
   log: Logger,
+  storages: Storages,
   options: Pick<OpenIndexOptions, 'embedder'>,
 ): Promise<Core> {
   const { dataDir } = config;
   const { embedder, store } = await openIndex(config, log, options);
   // Listed before the account store creates folders: a fresh DATA_DIR has nothing to rebuild.
   const onDisk = await accountsOnDisk(dataDir);
-  const reader = sessionReader(dataDir);
+  const reader = storageReader(storages.sessions);
   // A cycle: the pipeline reads the account store's policies, the store's hooks feed the pipeline.
   const accountStore = late<AccountStore>('the account store');
   const pipeline = new IndexPipeline({
@@ -115,17 +129,31 @@ export async function openCore(
   const waitIndexed: WaitIndexed = (tickets, ms) => pipeline.waitFor(tickets, ms);
   const vfs = new Vfs({
     dataDir,
+    storage: storages.files,
     hooks,
     maxFileBytes: config.maxFileBytes,
     sessionMessages: reader,
     waitIndexed,
   });
   const uploads = new UploadStore({ dir: join(dataDir, 'uploads') });
-  const accounts = await openAccounts(config, pipeline, { vfs, tagStore, uploads });
+  const accounts = await openAccounts(config, log, storages, pipeline, { vfs, tagStore, uploads });
   accountStore.set(accounts);
   const guard = new IndexGuard({ dataDir, lancedbUri: config.lancedbUri, store, pipeline, log });
   await pipeline.start();
   uploads.start();
   await guard.atStart(onDisk);
-  return { embedder, store, pipeline, guard, accounts, reader, hooks, waitIndexed, tagStore, vfs, uploads };
+  return {
+    embedder,
+    store,
+    pipeline,
+    guard,
+    accounts,
+    storages,
+    reader,
+    hooks,
+    waitIndexed,
+    tagStore,
+    vfs,
+    uploads,
+  };
 }
