@@ -139,6 +139,8 @@ export async function openCore(
   const accounts = await openAccounts(config, log, storages, pipeline, { vfs, tagStore, uploads });
   accountStore.set(accounts);
   const guard = new IndexGuard({ dataDir, lancedbUri: config.lancedbUri, store, pipeline, log });
+  // ROLE=api (SPEC 14: HTTP without indexing) is the pipeline's to honour once it runs on the shared
+  // journal: pass `worker: config.role !== 'api'` here. Until then every process indexes its own writes.
   await pipeline.start();
   uploads.start();
   await guard.atStart(onDisk);
