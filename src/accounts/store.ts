@@ -260,7 +260,10 @@ export class AccountStore {
       if (this.accounts.get(account_id)?.created_at === old.created_at) continue;
       this.prepared.delete(account_id);
       this.options.forgotten?.(account_id).catch((error: unknown) => {
-        this.options.log?.warn({ account_id, err: messageOf(error) }, 'dropping the caches of a deleted account failed');
+        this.options.log?.warn(
+          { account_id, err: messageOf(error) },
+          'dropping the caches of a deleted account failed',
+        );
       });
     }
   }

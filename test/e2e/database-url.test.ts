@@ -21,8 +21,9 @@ const start = (accounts = [{ account_id: 'acme', users: ['alice'] }]) =>
 const lsUris = z.object({ result: z.array(z.string()) });
 const textResult = z.object({ result: z.string() });
 
-async function rows(sql: string, values: unknown[] = []): Promise<unknown[]> {
-  return (await db.pool.query(sql, values)).rows;
+/** How many rows `sql` finds. */
+async function count(sql: string): Promise<number> {
+  return (await db.pool.query(sql)).rowCount ?? 0;
 }
 
 test('admin API, files and sessions are served from PostgreSQL; DATA_DIR holds none of the store', async () => {
@@ -36,8 +37,14 @@ test('admin API, files and sessions are served from PostgreSQL; DATA_DIR holds n
     const read = await alice.get('/api/v1/content/read').query({ uri: 'viking://resources/notes/pg.md' });
     expect(textResult.parse(read.body).result).toBe('stored in postgres');
 
-    await alice.post('/api/v1/sessions/s1/messages').send({ role: 'user', content: 'first turn' }).expect(200);
-    await alice.post('/api/v1/sessions/s1/messages').send({ role: 'user', content: 'second turn' }).expect(200);
+    await alice
+      .post('/api/v1/sessions/s1/messages')
+      .send({ role: 'user', content: 'first turn' })
+      .expect(200);
+    await alice
+      .post('/api/v1/sessions/s1/messages')
+      .send({ role: 'user', content: 'second turn' })
+      .expect(200);
     await alice.post('/api/v1/sessions/s1/commit').send({}).expect(200);
 
     // The archive exists only in PostgreSQL; the filesystem serves it from there.
@@ -54,16 +61,21 @@ test('admin API, files and sessions are served from PostgreSQL; DATA_DIR holds n
     const sessions = await alice.get('/api/v1/fs/ls').query({ uri: 'viking://session', simple: true });
     expect(lsUris.parse(sessions.body).result).toEqual(['viking://session/s1']);
 
-    expect(await rows("SELECT 1 FROM files WHERE account_id = 'acme' AND uri = 'viking://resources/notes/pg.md'")).toHaveLength(1);
-    expect(await rows("SELECT 1 FROM messages WHERE account_id = 'acme' AND session_id = 's1'")).toHaveLength(2);
-    expect(await rows("SELECT 1 FROM users WHERE account_id = 'acme'")).toHaveLength(2);
+    expect(
+      await count("SELECT 1 FROM files WHERE account_id = 'acme' AND uri = 'viking://resources/notes/pg.md'"),
+    ).toBe(1);
+    expect(await count("SELECT 1 FROM messages WHERE account_id = 'acme' AND session_id = 's1'")).toBe(2);
+    expect(await count("SELECT 1 FROM users WHERE account_id = 'acme'")).toBe(2);
     // Caches only: no account tree, no registry, no session files, no pid lock.
     const entries = await readdir(t.dataDir);
     expect(entries).not.toContain('fs');
     expect(entries).not.toContain('.vikingscope.lock');
 
     // Backups in this mode are PostgreSQL's: a clear refusal, never a 500.
-    const backup = await t.root().post('/api/v1/system/backup').send({ dest: `${t.dataDir}-backup` });
+    const backup = await t
+      .root()
+      .post('/api/v1/system/backup')
+      .send({ dest: `${t.dataDir}-backup` });
     expect(backup.status).toBe(412);
     expect(JSON.stringify(backup.body)).toMatch(/FAILED_PRECONDITION.*pg_dump/);
 

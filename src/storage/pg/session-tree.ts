@@ -72,7 +72,11 @@ export class PgSessionTree implements SessionTree {
     if (archive === undefined) {
       switch (name) {
         case META_FILE:
-          return { kind: 'file', mtime, text: () => Promise.resolve(`${JSON.stringify(row.meta, null, 2)}\n`) };
+          return {
+            kind: 'file',
+            mtime,
+            text: () => Promise.resolve(`${JSON.stringify(row.meta, null, 2)}\n`),
+          };
         case MESSAGES_FILE:
           return { kind: 'file', mtime, text: () => this.liveText(key) };
         case USED_FILE:
