@@ -9,6 +9,7 @@ import { checkKey } from '../../fs/storage.js';
 import { isValidId } from '../../policy/index.js';
 import { HISTORY_DIR, MESSAGES_FILE, META_FILE, archiveName } from '../../sessions/files.js';
 import { toJsonl } from '../../sessions/plan.js';
+import { sessionMetaSchema, type SessionMeta } from '../../sessions/schema.js';
 import type { SessionTree } from '../../sessions/storage.js';
 import { USED_FILE } from '../../sessions/usage.js';
 import { query, type Pool } from './pool.js';
@@ -30,6 +31,31 @@ interface SessionRow {
 const folder = (name: string): ChildEntry => ({ name, kind: 'folder' });
 const file = (name: string): ChildEntry => ({ name, kind: 'file' });
 const byName = (a: ChildEntry, b: ChildEntry): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** The stored meta, checked like the local files check theirs. */
+function metaOf(value: unknown, session_id: string): SessionMeta {
+  const parsed = sessionMetaSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`corrupt meta of session '${session_id}' in PostgreSQL`);
+  return parsed.data;
+}
+
+/** `.meta.json` as the local files hold it (jsonb keeps keys in an order of its own). */
+function metaText(m: SessionMeta): string {
+  const ordered: SessionMeta = {
+    session_id: m.session_id,
+    created_at: m.created_at,
+    updated_at: m.updated_at,
+    created_by_user_id: m.created_by_user_id,
+    participant_user_ids: m.participant_user_ids,
+    participant_agent_ids: m.participant_agent_ids,
+    message_count: m.message_count,
+    total_message_count: m.total_message_count,
+    commit_count: m.commit_count,
+    contexts_used: m.contexts_used,
+    skills_used: m.skills_used,
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
 
 export class PgSessionTree implements SessionTree {
   constructor(private readonly pool: Pool) {}
@@ -63,24 +89,26 @@ export class PgSessionTree implements SessionTree {
     const row = await this.session(key);
     if (row === null) return null;
     const mtime = row.updated_at;
+    const meta = metaOf(row.meta, session_id);
+    // As on local files: the log exists from the first append on, the usages file from the first
+    // recorded usage on (a commit empties both, it does not remove them).
+    const logged = meta.total_message_count > 0;
+    const used = row.used || meta.contexts_used + meta.skills_used > 0;
     if (name === undefined) {
-      const children = [file(META_FILE), file(MESSAGES_FILE)];
-      if (row.used) children.push(file(USED_FILE));
+      const children = [file(META_FILE)];
+      if (logged) children.push(file(MESSAGES_FILE));
+      if (used) children.push(file(USED_FILE));
       if (row.archives.length > 0) children.push(folder(HISTORY_DIR));
       return { kind: 'folder', mtime, children: () => Promise.resolve(children) };
     }
     if (archive === undefined) {
       switch (name) {
         case META_FILE:
-          return {
-            kind: 'file',
-            mtime,
-            text: () => Promise.resolve(`${JSON.stringify(row.meta, null, 2)}\n`),
-          };
+          return { kind: 'file', mtime, text: () => Promise.resolve(metaText(meta)) };
         case MESSAGES_FILE:
-          return { kind: 'file', mtime, text: () => this.liveText(key) };
+          return logged ? { kind: 'file', mtime, text: () => this.liveText(key) } : null;
         case USED_FILE:
-          return row.used ? { kind: 'file', mtime, text: () => usagesText(this.pool, key) } : null;
+          return used ? { kind: 'file', mtime, text: () => usagesText(this.pool, key) } : null;
         case HISTORY_DIR:
           if (row.archives.length === 0) return null;
           return {
