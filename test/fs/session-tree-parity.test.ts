@@ -54,8 +54,9 @@ async function sessionScope(storages: Storages, dataDir: string): Promise<unknow
   const entries = await vfs.tree(admin, 'viking://session', { levelLimit: 5, showAllHidden: true });
   for (const entry of entries) {
     const stat = await vfs.stat(admin, entry.uri);
-    const { modTime: _listed, ...listed } = entry;
-    const { modTime: _stat, ...stated } = stat;
+    // Times are each storage's clock.
+    const listed = { ...entry, modTime: 'T' };
+    const stated = { ...stat, modTime: 'T' };
     let content = entry.isDir ? null : await vfs.read(admin, entry.uri);
     // The meta's times are the storage's clock.
     if (entry.uri.endsWith('/.meta.json') && content !== null)
