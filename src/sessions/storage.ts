@@ -22,7 +22,7 @@ import type { Usage } from './usage.js';
 export type SessionTree = Pick<FileStorage, 'stat' | 'read' | 'list'>;
 
 export interface SessionStorage {
-  /** The sessions as files, for the filesystem's reads (and the indexer's, which go through it). */
+  /** The sessions as files, for the filesystem (and the indexer, once it reads through the file tree). */
   readonly tree: SessionTree;
   /** Creates the session (by `creator`) unless it exists; true if it was created. */
   create(account_id: string, session_id: string, creator: string): Promise<boolean>;

@@ -6,7 +6,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { z } from 'zod';
-import { fullApp, type FullApp } from '../helpers/full-app.js';
+import { serve } from '../../src/serve.js';
+import { fullApp, ROOT_KEY, type FullApp } from '../helpers/full-app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 let db: TestDatabase;
@@ -105,6 +106,26 @@ test('/ready checks the database', async () => {
     const ready = await t.root().get('/ready').expect(200);
     expect(JSON.stringify(ready.body)).toContain('"database":"ok"');
   } finally {
+    await t.close();
+  }
+});
+
+test('ROLE=worker serves only /health and /ready', async () => {
+  const t = await fullApp({ env: { DATABASE_URL: db.url, ROLE: 'worker', PORT: '0', HOST: '127.0.0.1' } });
+  const served = await serve(t.services);
+  try {
+    const address = served.server.address();
+    if (typeof address !== 'object' || address === null) throw new Error('not listening on a port');
+    const { port } = address;
+    const get = (path: string) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { headers: { 'X-API-Key': ROOT_KEY } });
+    expect((await get('/health')).status).toBe(200);
+    expect((await get('/ready')).status).toBe(200);
+    for (const path of ['/api/v1/system/status', '/api/v1/admin/accounts', '/metrics', '/console/']) {
+      expect([path, (await get(path)).status]).toEqual([path, 404]);
+    }
+  } finally {
+    await served.drain(1000);
     await t.close();
   }
 });
