@@ -118,8 +118,8 @@ function backupOf(storages: Storages, backups: BackupService): Services['backup'
   return () => Promise.reject(new AppError('FAILED_PRECONDITION', PG_BACKUP_TEXT));
 }
 
-/** What a backup or restore is in distributed mode (the API's refusal; the scripts say the same). */
-export const PG_BACKUP_TEXT =
+/** What a backup or restore is in distributed mode (the API's refusal; scripts/lib/store.ts likewise). */
+const PG_BACKUP_TEXT =
   'in distributed mode (DATABASE_URL) the store is PostgreSQL: back it up with pg_dump (or point-in-time recovery) and restore it with pg_restore; DATA_DIR holds only caches';
 
 async function assemble(
