@@ -12,7 +12,7 @@ import { storageReader } from '../../src/sessions/reader.js';
 import { localStorages, pgStorages, type Storages } from '../../src/wiring/storages.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { ctxOf } from '../helpers/vfs.js';
+import { codeOf, ctxOf } from '../helpers/vfs.js';
 
 const admin = ctxOf('admin', 'alice', 'bot');
 
@@ -67,6 +67,19 @@ async function sessionScope(storages: Storages, dataDir: string): Promise<unknow
       content: content?.length === entry.size ? content : { content, size: entry.size },
     });
   }
+  // The tree below viking://session is the session storage's: nothing writes there through files.
+  for (const change of [
+    () =>
+      storages.files.write('acme', 'viking://session/s1/x.md', Buffer.from('x'), {
+        mode: 'replace',
+        maxBytes: 10,
+      }),
+    () => storages.files.mkdir('acme', 'viking://session/s3'),
+    () => storages.files.remove('acme', 'viking://session/s1'),
+    () => storages.files.move('acme', 'viking://session/s1', 'viking://resources/s1'),
+  ]) {
+    out.push(await codeOf(change()));
+  }
   const messages = await vfs.ls(admin, 'viking://session/s1/messages', { simple: true });
   out.push(messages, await vfs.read(admin, 'viking://session/s1/messages/m2'));
   return out;
@@ -86,6 +99,7 @@ test('the session scope lists, stats and reads the same over the local files and
     expect(pg).toEqual(local);
     // The walk reached every kind of entry.
     const uris = JSON.stringify(local);
+    expect(uris).toContain('"PERMISSION_DENIED","PERMISSION_DENIED","PERMISSION_DENIED","PERMISSION_DENIED"');
     for (const name of [
       's2/.meta.json',
       's1/messages.jsonl',
