@@ -11,7 +11,7 @@ import { detailsOf, isAppError } from '../src/errors.js';
 import { lockDataDir } from '../src/storage/lock.js';
 import { writeBackup } from '../src/storage/snapshot.js';
 import { EXIT, UsageError, runScript } from './lib/cli.js';
-import { requireStore } from './lib/store.js';
+import { refuseDistributed, requireStore } from './lib/store.js';
 
 const USAGE = 'usage: npm run backup -- DEST';
 
@@ -47,6 +47,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (dest === undefined || dest.startsWith('-') || extra.length > 0) throw new UsageError(USAGE);
   const target = resolve(dest);
   const config = loadConfig();
+  refuseDistributed(
+    config,
+    'npm run backup',
+    'back the database up with pg_dump (e.g. pg_dump --format=custom --file=vikingscope.dump "$DATABASE_URL") or point-in-time recovery',
+  );
   await requireStore(config, 'npm run backup -- DEST');
   let unlock: () => Promise<void>;
   try {

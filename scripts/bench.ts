@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { loadConfig, type Config } from '../src/config.js';
 import { createApp } from '../src/http/app.js';
+import { IndexStore } from '../src/index/store.js';
 import { buildServices, type Services } from '../src/services.js';
 import { parseArgs, USAGE, type BenchArgs } from './bench/args.js';
 import { makeLayout, planCorpus } from './bench/corpus.js';
@@ -167,18 +168,22 @@ async function inProcess(args: BenchArgs, config: Config, root: string, corpus: 
   const { layout, plan, queries, truth, byClass } = corpus;
   const services = await buildServices(config, log);
   try {
+    // The benchmark compares the mirror with LanceDB's exact path: the embedded mode's index.
+    const store = services.store;
+    if (!(store instanceof IndexStore))
+      throw new Error('the search benchmark runs on the embedded mode (unset DATABASE_URL)');
     const users = await registerTenants(services.accounts, layout);
     await services.pipeline.waitIdle(); // account creation queues a purge of the account's region
     note('accounts and users registered; loading');
-    const load = await loadCorpus(services.store, layout, plan, truth, args.seed, note);
+    const load = await loadCorpus(store, layout, plan, truth, args.seed, note);
     note(
       `loaded in ${load.wallS.toFixed(1)} s (upsert ${load.upsertS.toFixed(1)} s, ` +
         `${Math.round(load.recordsPerS)} records/s excluding generation and embedding)`,
     );
-    const runners = variants(services.store, queries, log);
+    const runners = variants(store, queries, log);
     const probes = CLASS_NAMES.flatMap((name) => byClass.get(name)?.slice(0, 1) ?? []);
     const exact = (q: BenchQuery) => truth.exact(q);
-    const ready = await readyAfterLoad(services.store, probes, runners.planned, exact, load.endedAt, note);
+    const ready = await readyAfterLoad(store, probes, runners.planned, exact, load.endedAt, note);
     const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
     note(
       `ready ${ready.toFixed(1)} s after the load; RSS ${rssMb} MB, peak so far ${Math.round(rss.peakMb())} MB`,
@@ -193,7 +198,7 @@ async function inProcess(args: BenchArgs, config: Config, root: string, corpus: 
     };
     if (args.writes === 0) return { results, ingest, writes: null, users };
     const writes = { count: args.writes, seed: args.seed, budgetMs: WRITES_BUDGET_MS, measure: AFTER_WRITES };
-    const after = await measureAfterWrites(services.store, corpus, writes, runners.planned, results, note);
+    const after = await measureAfterWrites(store, corpus, writes, runners.planned, results, note);
     return { results: after.results, ingest, writes: after.writes, users };
   } finally {
     rss.stop();

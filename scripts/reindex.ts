@@ -27,7 +27,7 @@ import { indexedMessages, sessionReader } from '../src/sessions/reader.js';
 import { lockDataDir } from '../src/storage/lock.js';
 import { progressBar } from './lib/progress.js';
 import { EXIT, UsageError, runScript, scriptLogger } from './lib/cli.js';
-import { requireStore } from './lib/store.js';
+import { refuseDistributed, requireStore } from './lib/store.js';
 
 const USAGE = `usage: npm run reindex -- [account] [--reset]
   (no argument)  rebuild every account on disk (from scratch if the embedder changed)
@@ -111,6 +111,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const { account, reset: resetAsked } = args;
   const config = loadConfig();
+  refuseDistributed(
+    config,
+    'npm run reindex',
+    'it is not available in distributed mode yet (docs/SCALING.md, "Wiring left")',
+  );
   await requireStore(config, `npm run reindex${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`);
   const log = scriptLogger(config);
   const unlock = await lockDataDir(config.dataDir);

@@ -8,6 +8,7 @@
 import { loadConfig } from '../src/config.js';
 import { restoreBackup } from '../src/storage/snapshot.js';
 import { EXIT, UsageError, runScript } from './lib/cli.js';
+import { refuseDistributed } from './lib/store.js';
 
 const USAGE = 'usage: npm run restore -- SRC [DATA_DIR]';
 
@@ -19,6 +20,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const [src, dataDir, ...extra] = argv;
   if (src === undefined || src.startsWith('-') || extra.length > 0) throw new UsageError(USAGE);
   const config = loadConfig(dataDir === undefined ? process.env : { ...process.env, DATA_DIR: dataDir });
+  refuseDistributed(
+    config,
+    'npm run restore',
+    'restore a pg_dump into an empty database with pg_restore (e.g. pg_restore --dbname="$DATABASE_URL" vikingscope.dump), then start the servers on it',
+  );
   process.stderr.write(`restoring ${src} into ${config.dataDir}…\n`);
   const manifest = await restoreBackup(src, config);
   process.stdout.write(

@@ -77,6 +77,9 @@ const EnvSchema = z.object({
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
   ROLE: z.enum(ROLES).default('all'),
+  // How long a worker's claim on index jobs holds without renewal (distributed mode): a process that
+  // dies holding jobs has them taken over by another after this.
+  INDEX_JOB_LEASE_S: seconds(30),
   // Parsing uploads in worker threads (README "Archive and document limits").
   PARSE_WORKERS: integer(1, 64, DEFAULT_PARSE_POOL.workers),
   PARSE_QUEUE: integer(0, 100_000, DEFAULT_PARSE_POOL.maxQueue),
@@ -222,6 +225,8 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     databaseUrl: e.DATABASE_URL,
     /** What this process does in distributed mode; always `all` in the embedded mode. */
     role: e.ROLE,
+    /** A claim on index jobs lapses after this without renewal (distributed mode), in ms. */
+    indexJobLeaseMs: e.INDEX_JOB_LEASE_S * 1000,
     /** Bounds of parsing uploads (zip, PDF, HTML) in worker threads. */
     parse: parseSettings(e),
   };

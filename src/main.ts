@@ -52,11 +52,20 @@ async function main(): Promise<void> {
       ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       : config.host;
   process.stdout.write(
-    `VikingScope listening on http://${where}\nauth mode: ${MODE_TEXT[config.authMode]}\nembedder: ${services.embedder.id}\n` +
-      `web console: http://${where}/console/\nAPI reference: http://${where}/docs\n`,
+    config.role === 'worker'
+      ? `VikingScope worker (ROLE=worker: indexing; answers /health and /ready only) on http://${where}\nembedder: ${services.embedder.id}\n`
+      : `VikingScope listening on http://${where}\nauth mode: ${MODE_TEXT[config.authMode]}\nembedder: ${services.embedder.id}\n` +
+          `web console: http://${where}/console/\nAPI reference: http://${where}/docs\n`,
   );
   logger.info(
-    { host: config.host, port: config.port, authMode: config.authMode, embedder: services.embedder.id },
+    {
+      host: config.host,
+      port: config.port,
+      authMode: config.authMode,
+      role: config.role,
+      distributed: config.databaseUrl !== undefined,
+      embedder: services.embedder.id,
+    },
     'listening',
   );
 }

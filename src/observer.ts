@@ -40,6 +40,8 @@ export interface ObserverDeps {
   readonly dataDir: string;
   /** Counts the search hits dropped by the post-retrieval check (ROOT's `integrity_errors`). */
   readonly search?: Pick<SearchService, 'integrityErrors'>;
+  /** Distributed mode: resolves when PostgreSQL answers (readiness reports `database`). */
+  readonly database?: () => Promise<void>;
 }
 
 /** `key  value` lines, OpenViking's status is a text table too. */
@@ -125,11 +127,12 @@ export class Observer {
 
   /**
    * /ready and debug/health: the indexer accepts jobs and is not paused, the index is complete (not
-   * missing or being rebuilt) and answers a query, and DATA_DIR takes a write (`storage` is
-   * `disk_full`, `read_only` or `permission_denied` otherwise, with the cause in `storage_error`).
+   * missing or being rebuilt) and answers a query, DATA_DIR takes a write (`storage` is
+   * `disk_full`, `read_only` or `permission_denied` otherwise, with the cause in `storage_error`),
+   * and in distributed mode PostgreSQL answers (`database`).
    */
   async readiness(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
-    const { pipeline, store, guard, dataDir } = this.deps;
+    const { pipeline, store, guard, dataDir, database } = this.deps;
     const state = await guard.state();
     const index =
       state !== 'ok'
@@ -144,6 +147,14 @@ export class Observer {
     const checks: Record<string, unknown> = { index, indexer, storage };
     if (fault !== null) checks['storage_error'] = describeFault(fault);
     if (pipeline.paused !== null) checks['indexing_paused'] = pipeline.paused.message;
-    return { ok: index === 'ok' && indexer === 'ok' && storage === 'ok', checks };
+    let reached = true;
+    if (database !== undefined) {
+      reached = await database().then(
+        () => true,
+        () => false,
+      );
+      checks['database'] = reached ? 'ok' : 'unavailable';
+    }
+    return { ok: index === 'ok' && indexer === 'ok' && storage === 'ok' && reached, checks };
   }
 }

@@ -6,13 +6,18 @@
  */
 import { createApp } from './http/app.js';
 import { listen, type Served } from './http/server.js';
+import { createWorkerApp } from './http/worker-app.js';
 import type { Logger } from './log.js';
 import type { Services } from './services.js';
 
-/** Serves `services` on the configured port and host. */
+/**
+ * Serves `services` on the configured port and host: the whole API, or with `ROLE=worker` only the
+ * health and readiness probes (SPEC 14).
+ */
 export function serve(services: Services): Promise<Served> {
   const { config } = services;
-  return listen(createApp(services), config, config.port, config.host);
+  const app = config.role === 'worker' ? createWorkerApp(services) : createApp(services);
+  return listen(app, config, config.port, config.host);
 }
 
 /** Drains the server, then closes the services, within the configured deadline. */

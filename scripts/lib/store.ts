@@ -73,6 +73,18 @@ async function runningServer(config: Config): Promise<{ url: string; dataDir: st
 }
 
 /**
+ * Throws a UsageError (exit 2) in distributed mode (DATABASE_URL set), where the store is PostgreSQL
+ * and DATA_DIR holds only caches: these scripts work on the embedded mode's DATA_DIR. `instead` says
+ * what to use there.
+ */
+export function refuseDistributed(config: Config, script: string, instead: string): void {
+  if (config.databaseUrl === undefined) return;
+  throw new UsageError(
+    `${script} works on the embedded mode's DATA_DIR; with DATABASE_URL set the store is PostgreSQL and DATA_DIR holds only caches: ${instead}`,
+  );
+}
+
+/**
  * Throws a UsageError (exit 2) unless `config.dataDir` holds a store, before anything is created.
  * @param command how the script is run, for the example line (`npm run backup -- DEST`).
  */

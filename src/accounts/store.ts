@@ -9,36 +9,24 @@
  * counts as registered and the policy is always false/false.
  */
 import { initAccount } from '../fs/init.js';
-import { AppError } from '../errors.js';
+import type { FileStorage } from '../fs/storage.js';
+import { AppError, messageOf } from '../errors.js';
 import type { ContentHooks } from '../hooks.js';
 import type { Logger } from '../log.js';
 import { validateId, validateUserIdForRegistration } from '../policy/ids.js';
 import { DEFAULT_POLICY, type NamespacePolicy } from '../policy/types.js';
 import { KeyedMutex } from '../storage/atomic.js';
+import { infoOf, newUser, type AccountInfo, type KeyOwner, type UserRole } from './info.js';
 import { generateKey, keyMatches, keyPrefixOf, storedKeyOf } from './keys.js';
 import { LocalRegistryStorage, type AccountRecord, type UserRecord } from './persist.js';
 import type { RegistryStorage } from './registry-storage.js';
 import { RegistrySync } from './sync.js';
 import { ROOT_URI } from '../policy/index.js';
+import { LocalFileStorage } from '../storage/local-files.js';
 
 export const DEFAULT_ACCOUNT = 'default';
 
-export type UserRole = 'admin' | 'user';
-
-export interface AccountInfo {
-  readonly account_id: string;
-  readonly created_at: string;
-  readonly user_count: number;
-  readonly isolate_user_scope_by_agent: boolean;
-  readonly isolate_agent_scope_by_user: boolean;
-}
-
-/** Who a user key belongs to. */
-export interface KeyOwner {
-  readonly account_id: string;
-  readonly user_id: string;
-  readonly role: UserRole;
-}
+export type { AccountInfo, KeyOwner, UserRole } from './info.js';
 
 export interface AccountStoreOptions {
   readonly dataDir: string;
@@ -47,6 +35,14 @@ export interface AccountStoreOptions {
   readonly hooks: ContentHooks;
   /** Where the registry is stored (default: the local files under `dataDir`). */
   readonly storage?: RegistryStorage;
+  /** Where accounts' folders are created (default: the local files under `dataDir`). */
+  readonly files?: FileStorage;
+  /**
+   * An account this process knew is gone or was replaced (deleted, maybe created again) by another
+   * process, as learnt from a reload: drop what is cached of it here. The deleting process ran
+   * `hooks.accountDeleted` (and queued the purge) already.
+   */
+  readonly forgotten?: (account_id: string) => Promise<void>;
   readonly log?: Logger;
 }
 
@@ -57,10 +53,12 @@ export class AccountStore {
   /** Key prefix → owners with that prefix; rebuilt after every change of users. */
   private byPrefix = new Map<string, { account_id: string; user_id: string }[]>();
   private readonly storage: RegistryStorage;
+  private readonly files: FileStorage;
   private readonly sync: RegistrySync;
 
   private constructor(private readonly options: AccountStoreOptions) {
     this.storage = options.storage ?? new LocalRegistryStorage(options.dataDir);
+    this.files = options.files ?? new LocalFileStorage(options.dataDir);
     this.sync = new RegistrySync(this.storage, (records) => this.replaceAll(records), options.log);
   }
 
@@ -110,7 +108,7 @@ export class AccountStore {
   /** Creates the account's scope folders if missing (registry-less modes accept any account). */
   async prepare(account_id: string): Promise<void> {
     if (this.prepared.has(account_id)) return;
-    await initAccount(this.options.dataDir, account_id);
+    await initAccount(this.files, account_id);
     this.prepared.add(account_id);
   }
 
@@ -251,11 +249,23 @@ export class AccountStore {
 
   /** A registry loaded whole (at start, or changed by another process). */
   private replaceAll(records: readonly AccountRecord[]): void {
+    const before = new Map(this.accounts);
     this.accounts.clear();
     for (const record of records) this.accounts.set(record.account_id, record);
     for (const account_id of this.prepared)
       if (!this.accounts.has(account_id)) this.prepared.delete(account_id);
     this.reindex();
+    // Gone, or deleted and created again (a new tenant under the old id) between two loads.
+    for (const [account_id, old] of before) {
+      if (this.accounts.get(account_id)?.created_at === old.created_at) continue;
+      this.prepared.delete(account_id);
+      this.options.forgotten?.(account_id).catch((error: unknown) => {
+        this.options.log?.warn(
+          { account_id, err: messageOf(error) },
+          'dropping the caches of a deleted account failed',
+        );
+      });
+    }
   }
 
   private reindex(): void {
@@ -277,22 +287,8 @@ export class AccountStore {
       policy: { ...policy },
       users: new Map(users.map((user) => [user.user_id, user])),
     };
-    await initAccount(this.options.dataDir, account_id);
+    await initAccount(this.files, account_id);
     const { version } = await this.storage.createAccount(record);
     if (this.sync.committed(version)) this.put(record);
   }
-}
-
-function newUser(user_id: string, role: UserRole, key: string): UserRecord {
-  return { user_id, role, ...storedKeyOf(key), created_at: new Date().toISOString() };
-}
-
-function infoOf(record: AccountRecord): AccountInfo {
-  return {
-    account_id: record.account_id,
-    created_at: record.created_at,
-    user_count: record.users.size,
-    isolate_user_scope_by_agent: record.policy.isolate_user_scope_by_agent,
-    isolate_agent_scope_by_user: record.policy.isolate_agent_scope_by_user,
-  };
 }

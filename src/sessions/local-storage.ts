@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { KeyedMutex } from '../storage/atomic.js';
+import { LocalFileStorage } from '../storage/local-files.js';
 import { MESSAGES_FILE, SessionFiles, archiveName, parseMessages } from './files.js';
 import { allMessages, findMessages } from './local-reads.js';
 import { addParticipants, newMeta } from './meta.js';
@@ -22,17 +23,20 @@ import {
 } from './plan.js';
 import { repairMeta } from './repair.js';
 import type { SessionMeta, StoredMessage } from './schema.js';
-import { sessionNotFound, type SessionStorage } from './storage.js';
+import { sessionNotFound, type SessionStorage, type SessionTree } from './storage.js';
 import { USED_FILE, type Usage } from './usage.js';
 
 export class LocalSessionStorage implements SessionStorage {
   readonly files: SessionFiles;
+  /** The session files are the files of the tree under `viking://session`: served as they are. */
+  readonly tree: SessionTree;
   private readonly mutex = new KeyedMutex();
   /** Live message count per session, valid while messages.jsonl keeps the recorded size. */
   private readonly counts = new Map<string, { size: number; count: number }>();
 
   constructor(dataDir: string) {
     this.files = new SessionFiles(dataDir);
+    this.tree = new LocalFileStorage(dataDir);
   }
 
   create(account: string, session_id: string, creator: string): Promise<boolean> {

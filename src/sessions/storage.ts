@@ -8,10 +8,22 @@
  * implementations share (meta after an append, what a commit archives) is `plan.ts`.
  */
 import { AppError } from '../errors.js';
+import type { FileStorage } from '../fs/storage.js';
 import type { SessionMeta, StoredMessage } from './schema.js';
 import type { Usage } from './usage.js';
 
+/**
+ * A storage's sessions as the filesystem shows them, read-only: `viking://session` lists the
+ * sessions, `viking://session/{S}` holds `.meta.json`, `messages.jsonl` (the live messages),
+ * `.used.jsonl` (usages not yet committed) and `history/archive_NNN/` with each archive's files.
+ * The filesystem reads everything below `viking://session` through this (src/fs/session-tree.ts),
+ * in both modes; it never writes there.
+ */
+export type SessionTree = Pick<FileStorage, 'stat' | 'read' | 'list'>;
+
 export interface SessionStorage {
+  /** The sessions as files, for the filesystem (and the indexer, once it reads through the file tree). */
+  readonly tree: SessionTree;
   /** Creates the session (by `creator`) unless it exists; true if it was created. */
   create(account_id: string, session_id: string, creator: string): Promise<boolean>;
   /**

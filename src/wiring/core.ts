@@ -3,24 +3,24 @@
  * account store and the stores every tenant service shares, started in the order they depend on each
  * other.
  */
-import { join } from 'node:path';
 import { AccountStore } from '../accounts/store.js';
 import type { Config } from '../config.js';
 import type { Embedder } from '../embedders/embedder.js';
 import { Vfs } from '../fs/vfs.js';
 import type { ContentHooks, WaitIndexed } from '../hooks.js';
-import type { IndexStore } from '../index/store.js';
+import type { RecordIndex } from '../index/record-index.js';
 import { IndexGuard } from '../indexing/guard.js';
 import { IndexPipeline } from '../indexing/pipeline.js';
 import { accountsWithFiles } from '../indexing/reindex.js';
 import type { Logger } from '../log.js';
-import { LocalFileStorage } from '../storage/local-files.js';
-import { LocalTagStorage } from '../storage/local-tags.js';
-import { indexedMessages, sessionReader, type SessionReader } from '../sessions/reader.js';
+import { PgJournal } from '../storage/pg/journal.js';
+import { poolDatabase } from '../storage/pg/sql.js';
+import { indexedMessages, storageReader, type SessionReader } from '../sessions/reader.js';
 import { withTags } from '../tags/hooks.js';
 import { TagStore } from '../tags/store.js';
 import { UploadStore } from '../uploads/store.js';
 import { openIndex, type OpenIndexOptions } from './open-index.js';
+import { uploadsDir, type Storages } from './storages.js';
 
 /** The content hooks of an object, bound to it (so they can be spread into another hooks object). */
 function bound(hooks: ContentHooks): ContentHooks {
@@ -53,10 +53,12 @@ export function late<T>(what: string): { get(): T; set(value: T): void } {
 /** The index, its write side and the stores every tenant service shares, started. */
 export interface Core {
   readonly embedder: Embedder;
-  readonly store: IndexStore;
+  readonly store: RecordIndex;
   readonly pipeline: IndexPipeline;
   readonly guard: IndexGuard;
   readonly accounts: AccountStore;
+  /** The store of record (local files, or PostgreSQL): src/wiring/storages.ts. */
+  readonly storages: Storages;
   readonly reader: SessionReader;
   /** The pipeline's hooks with retrieval tags kept in step (the tenant services get `admit`). */
   readonly hooks: ContentHooks;
@@ -69,22 +71,32 @@ export interface Core {
 /**
  * The account registry. Its hooks have no `admit` (creating or deleting an account is never refused);
  * a deleted account is forgotten by the stores that cache per account, then purged from the index.
+ * An account another process deleted (or replaced) is only forgotten here: its purge was queued there.
  */
 function openAccounts(
   config: Config,
+  log: Logger,
+  storages: Storages,
   pipeline: IndexPipeline,
   caches: Pick<Core, 'vfs' | 'tagStore' | 'uploads'>,
 ): Promise<AccountStore> {
+  const forget = async (a: string): Promise<void> => {
+    caches.vfs.forgetAccount(a);
+    await caches.tagStore.forgetAccount(a);
+    await caches.uploads.forgetAccount(a);
+  };
   return AccountStore.open({
     dataDir: config.dataDir,
     registry: config.authMode === 'api_key',
+    storage: storages.registry,
+    files: storages.files,
+    log,
+    forgotten: forget,
     hooks: {
       ...bound(pipeline),
       purgeAccount: (a) => pipeline.purgeAccount(a),
       accountDeleted: async (a) => {
-        caches.vfs.forgetAccount(a);
-        await caches.tagStore.forgetAccount(a);
-        await caches.uploads.forgetAccount(a);
+        await forget(a);
         return pipeline.accountDeleted(a);
       },
     },
@@ -94,43 +106,75 @@ function openAccounts(
 export async function openCore(
   config: Config,
   log: Logger,
+  storages: Storages,
   options: Pick<OpenIndexOptions, 'embedder'>,
 ): Promise<Core> {
   const { dataDir } = config;
-  const { embedder, store } = await openIndex(config, log, options);
-  // Listed before the account store creates folders: a fresh DATA_DIR has nothing to rebuild.
-  const files = new LocalFileStorage(dataDir);
-  const onDisk = await accountsWithFiles(files);
-  const reader = sessionReader(dataDir);
+  const { pool } = storages;
+  const { embedder, store } = await openIndex(config, log, {
+    ...options,
+    ...(pool === null ? {} : { pool }),
+  });
+  // Listed before the account store creates folders: a fresh store has nothing to rebuild.
+  const onDisk = await accountsWithFiles(storages.files);
+  const reader = storageReader(storages.sessions);
   // A cycle: the pipeline reads the account store's policies, the store's hooks feed the pipeline.
   const accountStore = late<AccountStore>('the account store');
   const pipeline = new IndexPipeline({
     dataDir,
-    files,
+    files: storages.files,
     store,
     embedder,
     policyOf: (a) => accountStore.get().policyOf(a),
     messages: indexedMessages(reader),
     log,
     maxLagS: config.maxIndexLagS,
+    // Distributed mode (SPEC 14): the jobs are shared by every process through PostgreSQL; ROLE=api
+    // appends and waits but applies none; a wait ends once this process's cache reflects the job.
+    journal:
+      pool === null
+        ? undefined
+        : new PgJournal(poolDatabase(pool), { pool, log, leaseMs: config.indexJobLeaseMs }),
+    worker: config.role !== 'api',
+    afterApplied: () => store.caughtUp(),
   });
-  const tagStore = new TagStore(new LocalTagStorage(dataDir));
+  const tagStore = new TagStore(storages.tags);
   const hooks = withTags(pipeline, tagStore);
   const waitIndexed: WaitIndexed = (tickets, ms) => pipeline.waitFor(tickets, ms);
   const vfs = new Vfs({
     dataDir,
-    storage: files,
+    storage: storages.files,
     hooks,
     maxFileBytes: config.maxFileBytes,
     sessionMessages: reader,
     waitIndexed,
   });
-  const uploads = new UploadStore({ dir: join(dataDir, 'uploads') });
-  const accounts = await openAccounts(config, pipeline, { vfs, tagStore, uploads });
+  const uploads = new UploadStore({ dir: uploadsDir(dataDir), storage: storages.uploads });
+  const accounts = await openAccounts(config, log, storages, pipeline, { vfs, tagStore, uploads });
   accountStore.set(accounts);
-  const guard = new IndexGuard({ dataDir, files, lancedbUri: config.lancedbUri, store, pipeline, log });
+  const guard = new IndexGuard({
+    dataDir,
+    files: storages.files,
+    lancedbUri: config.lancedbUri,
+    store,
+    pipeline,
+    log,
+  });
   await pipeline.start();
   uploads.start();
   await guard.atStart(onDisk);
-  return { embedder, store, pipeline, guard, accounts, reader, hooks, waitIndexed, tagStore, vfs, uploads };
+  return {
+    embedder,
+    store,
+    pipeline,
+    guard,
+    accounts,
+    storages,
+    reader,
+    hooks,
+    waitIndexed,
+    tagStore,
+    vfs,
+    uploads,
+  };
 }

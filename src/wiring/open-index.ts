@@ -45,6 +45,11 @@ export async function openIndex(
 export async function openIndex(
   config: Config,
   log: Logger,
+  options?: OpenIndexOptions,
+): Promise<{ embedder: Embedder; store: RecordIndex }>;
+export async function openIndex(
+  config: Config,
+  log: Logger,
   options: OpenIndexOptions = {},
 ): Promise<{ embedder: Embedder; store: RecordIndex }> {
   const pool = options.pool;

@@ -18,7 +18,6 @@ import { createChat } from '../models/chat.js';
 import type { RequestContext } from '../policy/index.js';
 import { SearchAdmission } from '../search/admission.js';
 import { SearchService } from '../search/service.js';
-import { LocalSessionStorage } from '../sessions/local-storage.js';
 import { SessionService } from '../sessions/service.js';
 import { TagService } from '../tags/service.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -55,7 +54,7 @@ export function openSessions(config: Config, log: Logger, core: Core, tasks: Tas
       () => false,
     );
   const sessions = new SessionService({
-    storage: new LocalSessionStorage(config.dataDir),
+    storage: core.storages.sessions,
     hooks: core.hooks,
     isRegisteredUser: (a, u) => accounts.isRegisteredUser(a, u),
     authMode: config.authMode,

@@ -5,7 +5,8 @@
  * 1. the evaluator — URI resolution, `canRead`, and `evaluate` of the visibility expression;
  * 2. LanceDB — the compiled filter on a real table, and the exact SQL per policy and role, pinned in
  *    golden-sql.json (`UPDATE_GOLDEN=1` rewrites it after a deliberate change);
- * 3. the filesystem — stat, read and write as the identity;
+ * 3. the filesystem — stat, read and write as the identity (filesystem.ts; on the local files here,
+ *    on PostgreSQL in visibility-pg.test.ts);
  * 4. search — the search service over a real index store, with the in-memory plan and with
  *    LanceDB's exact plan: an identity finds exactly the records it may read.
  */
@@ -14,7 +15,6 @@ import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { AppError } from '../../src/errors.js';
-import { isScopeRoot } from '../../src/fs/access.js';
 import { createBuiltinEmbedder } from '../../src/embedders/builtin.js';
 import { fileRecords, recordUriOfFile } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
@@ -24,7 +24,10 @@ import { SearchService } from '../../src/search/service.js';
 import { pathOfUri } from '../../src/storage/paths.js';
 import { createTempTable, type Row } from '../helpers/lance-table.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { codeOf, createTestFs, ctxOf, type TestFs } from '../helpers/vfs.js';
+import { filesystemCases, vfsOver } from './filesystem.js';
+import type { Vfs } from '../../src/fs/vfs.js';
+import { localStorages } from '../../src/wiring/storages.js';
+import { createTestFs, type TestFs } from '../helpers/vfs.js';
 import {
   cases,
   contextOf,
@@ -119,46 +122,26 @@ describe('2. LanceDB', () => {
 describe('3. filesystem', () => {
   const makeDir = promisify(mkdir);
   let fs: TestFs;
+  let vfs: Vfs;
   beforeAll(async () => {
     fs = await createTestFs();
+    vfs = vfsOver(localStorages(fs.dataDir), fs.dataDir);
   });
   afterAll(() => fs.cleanup());
 
-  test.each(cases.map((c, i) => [label(c, i), c, i] as const))('%s', async (_name, c, i) => {
-    const account = `case${i}`;
-    const ctx = ctxOf(c.identity.role, c.identity.user_id, c.identity.agent_id, c.policy, account);
-    if ('error' in c.expect) {
-      expect(await codeOf(fs.vfs.read(ctx, c.uri))).toBe(c.expect.error);
-      expect(await codeOf(fs.vfs.stat(ctx, c.uri))).toBe(c.expect.error);
-      expect(await codeOf(fs.vfs.write(ctx, { uri: c.uri, content: 'x' }))).toBe(c.expect.error);
-      return;
-    }
-    const root = ctxOf('root', 'root-user', 'root-agent', c.policy, account);
-    await fs.vfs.initAccount(account);
-    const resolved = resolveUri(c.expect.canonical, null, c.policy);
-    const path = pathOfUri(fs.dataDir, account, resolved.uri);
-    const isFolder = resolved.is_container || resolved.segments.length <= 1 || isScopeRoot(ctx, resolved);
-    const content = `content of case ${i}`;
-    if (isFolder) await makeDir(path, { recursive: true });
-    else if (resolved.scope === 'session') {
-      await makeDir(dirname(path), { recursive: true });
-      await writeFile(path, content);
-    } else await fs.vfs.write(root, { uri: resolved.uri, content });
-
-    if (!c.expect.readable) {
-      expect(await codeOf(fs.vfs.stat(ctx, c.uri))).toBe('PERMISSION_DENIED');
-      expect(await codeOf(fs.vfs.read(ctx, c.uri))).toBe('PERMISSION_DENIED');
-      expect(await codeOf(fs.vfs.write(ctx, { uri: c.uri, content: 'y' }))).toBe('PERMISSION_DENIED');
-      return;
-    }
-    const info = await fs.vfs.stat(ctx, c.uri);
-    expect(info.uri).toBe(c.expect.canonical);
-    expect(info.isDir).toBe(isFolder);
-    if (isFolder) return;
-    expect(await fs.vfs.read(ctx, c.uri)).toBe(content);
-    const written = await codeOf(fs.vfs.write(ctx, { uri: c.uri, content: 'y' }));
-    expect(written).toBe(resolved.scope === 'session' ? 'PERMISSION_DENIED' : 'ok');
-  });
+  // The local files: folders and session files are put on disk directly.
+  filesystemCases(() => ({
+    vfs,
+    async place(account, resolved, isFolder, content) {
+      const path = pathOfUri(fs.dataDir, account, resolved.uri);
+      if (isFolder) await makeDir(path, { recursive: true });
+      else {
+        await makeDir(dirname(path), { recursive: true });
+        await writeFile(path, content);
+      }
+      return { isDir: isFolder, content };
+    },
+  }));
 });
 
 describe('4. search', () => {

@@ -112,3 +112,20 @@ test('reindex --help and backup --help print their usage and exit 0', async () =
   expect([backupHelp.code, backupHelp.stdout]).toEqual([0, expect.stringContaining('usage: npm run backup')]);
   expect(existsSync(join(work.path, 'h'))).toBe(false);
 });
+
+test('in distributed mode backup, restore and reindex refuse (exit 2) naming pg_dump / pg_restore, touching nothing', async () => {
+  // Refused before any connection: the URL need not answer.
+  const env = { DATABASE_URL: 'postgres://postgres@127.0.0.1:9/vikingscope', ...NO_SERVER };
+  const dataDir = join(work.path, 'distributed');
+  const backup = await script('backup', [join(work.path, 'pg-b')], { ...env, DATA_DIR: dataDir });
+  expect([backup.code, backup.stderr]).toEqual([2, expect.stringMatching(/npm run backup.*pg_dump/)]);
+  const restore = await script('restore', [join(work.path, 'pg-b'), dataDir], env);
+  expect([restore.code, restore.stderr]).toEqual([2, expect.stringMatching(/npm run restore.*pg_restore/)]);
+  const reindex = await script('reindex', [], { ...env, DATA_DIR: dataDir });
+  expect([reindex.code, reindex.stderr]).toEqual([
+    2,
+    expect.stringMatching(/npm run reindex.*distributed mode/),
+  ]);
+  expect(existsSync(dataDir)).toBe(false);
+  expect(existsSync(join(work.path, 'pg-b'))).toBe(false);
+});

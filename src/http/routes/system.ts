@@ -151,6 +151,16 @@ export function systemRouter(
   return router;
 }
 
+/**
+ * Only `/health` and `/ready`: what a `ROLE=worker` process serves (SPEC 14; it answers no API).
+ */
+export function probesRouter(ready: ReadyCheck | undefined): Router {
+  const router = Router();
+  router.get('/health', healthHandler());
+  router.get('/ready', readyHandler(ready));
+  return router;
+}
+
 /** `/health`, `/ready` and the ROOT-only `/metrics` (top level; `metricsAuth` authenticates it). */
 export function publicRouter(
   ready: ReadyCheck | undefined,

@@ -24,6 +24,7 @@ import { sessionNotFound, type SessionStorage } from '../../sessions/storage.js'
 import type { Usage } from '../../sessions/usage.js';
 import { query, withTransaction, type Pool, type Queryable } from './pool.js';
 import { archiveFileOf, archiveNumbersOf, messagesOf, usagesText } from './session-rows.js';
+import { PgSessionTree } from './session-tree.js';
 
 /** The key of a session, checked: ids are bind parameters, and only valid ones get here. */
 function keyOf(account_id: string, session_id: string): [string, string] {
@@ -56,7 +57,11 @@ async function writeMeta(c: Queryable, key: [string, string], meta: SessionMeta)
 }
 
 export class PgSessionStorage implements SessionStorage {
-  constructor(private readonly pool: Pool) {}
+  readonly tree: PgSessionTree;
+
+  constructor(private readonly pool: Pool) {
+    this.tree = new PgSessionTree(pool);
+  }
 
   async create(account_id: string, session_id: string, creator: string): Promise<boolean> {
     const key = keyOf(account_id, session_id);
