@@ -6,6 +6,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 1933,
       host: '127.0.0.1',
+      indexJobLeaseMs: 30000,
       dataDir: './data/store',
       rootApiKey: undefined,
       authMode: 'dev',

@@ -90,7 +90,7 @@ export class IndexGuard {
   async state(): Promise<IndexState> {
     await this.check();
     if (this.deps.store.localTable?.lost === true) return 'missing';
-    return (await this.deps.pipeline.status()).rebuild === undefined ? 'ok' : 'rebuilding';
+    return this.deps.pipeline.rebuilding() ? 'rebuilding' : 'ok';
   }
 
   /**

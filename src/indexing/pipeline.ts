@@ -177,9 +177,12 @@ export class IndexPipeline extends JobHooks {
     return tickets;
   }
 
-  /** Whether an account's records are being rebuilt (they are incomplete until then). */
-  rebuilding(account_id: string): boolean {
-    return this.rebuilds.rebuilding(account_id);
+  /**
+   * Whether an account's records (without one: any account's) are being rebuilt — incomplete until
+   * then. Reads no journal, so it answers while PostgreSQL is down.
+   */
+  rebuilding(account_id?: string): boolean {
+    return account_id === undefined ? this.rebuilds.status() !== null : this.rebuilds.rebuilding(account_id);
   }
 
   /** Whether the journal is open and jobs are being accepted. */
