@@ -15,13 +15,8 @@ import { BatchRunner } from './batches.js';
 import { JobHooks } from './job-hooks.js';
 import { LocalJournal, type IndexJournal } from './journal.js';
 import { LagMeter } from './lag.js';
-import {
-  DEFAULT_BATCH_SIZE,
-  DEFAULT_MAX_LAG_S,
-  DEFAULT_POLL_MS,
-  type PipelineOptions,
-  type PipelineStatus,
-} from './options.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LAG_S, DEFAULT_POLL_MS } from './options.js';
+import type { PipelineOptions, PipelineStatus } from './options.js';
 import type { Job, QueueEntry } from './queue.js';
 import { rebuildJob, RebuildTracker } from './rebuild.js';
 import { DEFAULT_STALL_MAX_MS, StorageStall, type StallStatus } from './stall.js';
@@ -177,10 +172,7 @@ export class IndexPipeline extends JobHooks {
     return tickets;
   }
 
-  /**
-   * Whether an account's records (without one: any account's) are being rebuilt — incomplete until
-   * then. Reads no journal, so it answers while PostgreSQL is down.
-   */
+  /** Whether an account's (or any account's) records are being rebuilt; reads no journal. */
   rebuilding(account_id?: string): boolean {
     return account_id === undefined ? this.rebuilds.status() !== null : this.rebuilds.rebuilding(account_id);
   }
