@@ -4,6 +4,7 @@
  * session appended from all three in one order, and the members started at once racing for the
  * migrations. Timing targets (1 s p99) are measured by scripts/bench-cluster.ts, not here.
  */
+import { jest } from '@jest/globals';
 import {
   call,
   createWorld,

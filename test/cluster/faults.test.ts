@@ -5,6 +5,7 @@
  * new ones — the machine's PostgreSQL itself keeps running for the other test files) makes writes
  * answer 503 with Retry-After, never 500, and the members recover by themselves once it is back.
  */
+import { jest } from '@jest/globals';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { call, createWorld, eventually, found, ok, startTestCluster, type TestCluster } from './world.js';
 
