@@ -176,6 +176,17 @@ export function assertNever(value: never): never {
 }
 
 /**
+ * `items[index]` where the caller knows the index is in range and the slot filled: throws INTERNAL on a
+ * hole instead of letting `undefined` through as a `T` (what `items[index] as T` would claim unchecked).
+ * @example itemAt(['a', 'b'], 1) // 'b'
+ */
+export function itemAt<T>(items: ArrayLike<T | undefined>, index: number): T {
+  const item = items[index];
+  if (item === undefined) throw new AppError('INTERNAL', `no item at index ${index} of ${items.length}`);
+  return item;
+}
+
+/**
  * The errno name of a node error (`ENOENT`, `EEXIST`, …), or undefined for anything else.
  * Duck-typed: errors from node:fs may come from another realm (e.g. under jest's VM modules).
  */
