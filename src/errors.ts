@@ -195,6 +195,19 @@ export function errnoOf(error: unknown): string | undefined {
   return typeof error.code === 'string' ? error.code : undefined;
 }
 
+/** The `name` of anything thrown (`TimeoutError`, `AbortError`, …; duck-typed like {@link errnoOf}). */
+export function errorNameOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('name' in error)) return undefined;
+  return typeof error.name === 'string' ? error.name : undefined;
+}
+
+/** Whether something thrown is an Error of any realm: it has an Error's string name and message. */
+export function isErrorLike(error: unknown): error is Error {
+  if (typeof error !== 'object' || error === null || !('name' in error) || !('message' in error))
+    return false;
+  return typeof error.name === 'string' && typeof error.message === 'string';
+}
+
 /** The message of anything thrown (duck-typed like {@link errnoOf}), or its string form. */
 export function messageOf(error: unknown): string {
   const message =

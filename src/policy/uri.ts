@@ -129,7 +129,9 @@ function ownersOf(segments: readonly string[], policy: NamespacePolicy, raw: str
   const none = { owner_user_id: null, owner_agent_id: null };
   const [scope] = segments;
   if (scope === undefined || segments.length === 1) return { ...none, is_container: true };
-  switch (scope as Scope) {
+  // normalizeSegments refused any other first segment.
+  if (!isScope(scope)) throw invalid(`unknown scope '${scope}'`, raw);
+  switch (scope) {
     case 'resources':
       return { ...none, is_container: false };
     case 'session':
