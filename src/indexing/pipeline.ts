@@ -9,6 +9,7 @@
 import { settlesWithin } from '../deadline.js';
 import { AppError } from '../errors.js';
 import type { ContentHooks, IndexTickets } from '../hooks.js';
+import type { CanonicalUri } from '../policy/index.js';
 import { BatchRunner } from './batches.js';
 import { LagMeter } from './lag.js';
 import {
@@ -132,15 +133,15 @@ export class IndexPipeline implements ContentHooks {
     });
   }
 
-  fileWritten(account_id: string, uri: string): Promise<IndexTickets> {
+  fileWritten(account_id: string, uri: CanonicalUri): Promise<IndexTickets> {
     return this.enqueue({ type: 'file', account: account_id, uri });
   }
 
-  removed(account_id: string, uri: string): Promise<IndexTickets> {
+  removed(account_id: string, uri: CanonicalUri): Promise<IndexTickets> {
     return this.enqueue({ type: 'remove', account: account_id, uri });
   }
 
-  moved(account_id: string, from: string, to: string): Promise<IndexTickets> {
+  moved(account_id: string, from: CanonicalUri, to: CanonicalUri): Promise<IndexTickets> {
     return this.enqueue({ type: 'move', account: account_id, from, to });
   }
 

@@ -15,7 +15,7 @@ import {
   type NumberField,
   type StringField,
 } from './columns.js';
-import { URI_PREFIX } from './uri.js';
+import { canonicalUri, URI_PREFIX } from './uri.js';
 
 export type Expr =
   | { readonly kind: 'const'; readonly value: boolean }
@@ -73,7 +73,7 @@ export function levelIs(level: number): Expr {
 }
 
 /** The root of every namespace: its subtree is every record. */
-export const ROOT_URI = URI_PREFIX;
+export const ROOT_URI = canonicalUri(URI_PREFIX);
 
 function inSubtree(uri: string, root: string): boolean {
   return root === ROOT_URI || uri === root || uri.startsWith(`${root}/`);

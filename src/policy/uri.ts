@@ -170,6 +170,35 @@ export function resolveUri(raw: unknown, identity: Identity | null, policy: Name
   });
 }
 
+/** The weakest namespace policy: a URI canonical under any policy resolves under this one. */
+const WEAKEST_POLICY: NamespacePolicy = Object.freeze({
+  isolate_user_scope_by_agent: false,
+  isolate_agent_scope_by_user: false,
+});
+
+/**
+ * Whether `text` is a URI in canonical form — as {@link resolveUri} writes one under some policy:
+ * normalised, no shorthand, a valid id wherever an owner is named. This is how a URI that was
+ * canonical when stored (the index journal) or that is built from canonical parts regains its brand;
+ * the isolating shapes of one policy are checked only by {@link resolveUri} with that policy.
+ * @example isCanonicalUri('viking://resources/a') // true
+ * @example isCanonicalUri('resources/a/') // false (canonical: 'viking://resources/a')
+ */
+export function isCanonicalUri(text: string): text is CanonicalUri {
+  try {
+    return resolveUri(text, null, WEAKEST_POLICY).uri === text;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'INVALID_URI') return false;
+    throw error;
+  }
+}
+
+/** `text` branded if {@link isCanonicalUri}; INVALID_URI otherwise. */
+export function canonicalUri(text: string): CanonicalUri {
+  if (isCanonicalUri(text)) return text;
+  throw invalid('not a canonical uri', text);
+}
+
 /** Parent of a canonical URI, or null for the root. */
 export function parentUri(resolved: ResolvedUri): string | null {
   if (resolved.segments.length === 0) return null;
