@@ -13,7 +13,10 @@ const MAX_SEGMENT_BYTES = 255;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 declare const canonicalBrand: unique symbol;
-/** A URI that went through {@link resolveUri}; only this module creates them. */
+/**
+ * A URI that went through {@link resolveUri} (or, read back from storage, passed {@link isCanonicalUri});
+ * only this module creates them.
+ */
 export type CanonicalUri = string & { readonly [canonicalBrand]: true };
 
 export type ContextType = 'resource' | 'memory' | 'skill' | 'session';
