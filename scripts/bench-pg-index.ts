@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { LocalJournal, type IndexJournal } from '../src/indexing/journal.js';
 import { JobQueue } from '../src/indexing/queue.js';
-import { eq, type IndexRecord } from '../src/policy/index.js';
+import { canonicalUri, eq, type IndexRecord } from '../src/policy/index.js';
 import { ScanIndex } from '../src/search/scan-index.js';
 import { PgJournal } from '../src/storage/pg/journal.js';
 import { migrate } from '../src/storage/pg/migrate.js';
@@ -79,7 +79,11 @@ async function journalRate(make: (worker: number) => IndexJournal, workers: numb
   const writer = make(0);
   const appendStart = performance.now();
   for (let i = 0; i < jobs; i++)
-    await writer.append({ type: 'file', account: `acct${i % ACCOUNTS}`, uri: `viking://f${i}` });
+    await writer.append({
+      type: 'file',
+      account: `acct${i % ACCOUNTS}`,
+      uri: canonicalUri(`viking://resources/f${i}`),
+    });
   const appendS = (performance.now() - appendStart) / 1000;
   const drainStart = performance.now();
   await Promise.all(

@@ -1,4 +1,4 @@
-import { AppError, detailsOf, errnoOf, messageOf } from './errors.js';
+import { AppError, detailsOf, errnoOf, errorNameOf, isErrorLike, itemAt, messageOf } from './errors.js';
 
 test('errnoOf names the errno of node errors, from any realm, and nothing else', async () => {
   const { readFile } = await import('node:fs/promises');
@@ -41,4 +41,26 @@ test('each code takes the details of its own shape (checked by tsc)', () => {
     'NOT_FOUND',
     'INSUFFICIENT_STORAGE',
   ]);
+});
+
+test('itemAt returns the item at an index and throws INTERNAL on a hole or past the end', () => {
+  expect(itemAt(['a', 'b'], 1)).toBe('b');
+  expect(itemAt(new Int32Array([0, 7]), 0)).toBe(0);
+  const holes: Array<string | undefined> = ['a', undefined];
+  expect(() => itemAt(holes, 1)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+  expect(() => itemAt(['a'], 1)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+  expect(() => itemAt(['a'], -1)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+});
+
+test('errorNameOf and isErrorLike read errors of any realm by their fields', () => {
+  const timeout = new DOMException('slow', 'TimeoutError');
+  expect(errorNameOf(timeout)).toBe('TimeoutError');
+  expect(errorNameOf({ name: 'AbortError' })).toBe('AbortError');
+  expect(errorNameOf({ name: 5 })).toBeUndefined();
+  expect(errorNameOf(null)).toBeUndefined();
+  expect(isErrorLike(new TypeError('x'))).toBe(true);
+  expect(isErrorLike(timeout)).toBe(true);
+  expect(isErrorLike({ name: 'Error', message: 'from another realm' })).toBe(true);
+  expect(isErrorLike({ message: 'no name' })).toBe(false);
+  expect(isErrorLike('Error: text')).toBe(false);
 });

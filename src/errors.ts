@@ -176,12 +176,36 @@ export function assertNever(value: never): never {
 }
 
 /**
+ * `items[index]` where the caller knows the index is in range and the slot filled: throws INTERNAL on a
+ * hole instead of letting `undefined` through as a `T` (what `items[index] as T` would claim unchecked).
+ * @example itemAt(['a', 'b'], 1) // 'b'
+ */
+export function itemAt<T>(items: ArrayLike<T | undefined>, index: number): T {
+  const item = items[index];
+  if (item === undefined) throw new AppError('INTERNAL', `no item at index ${index} of ${items.length}`);
+  return item;
+}
+
+/**
  * The errno name of a node error (`ENOENT`, `EEXIST`, …), or undefined for anything else.
  * Duck-typed: errors from node:fs may come from another realm (e.g. under jest's VM modules).
  */
 export function errnoOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
   return typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** The `name` of anything thrown (`TimeoutError`, `AbortError`, …; duck-typed like {@link errnoOf}). */
+export function errorNameOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('name' in error)) return undefined;
+  return typeof error.name === 'string' ? error.name : undefined;
+}
+
+/** Whether something thrown is an Error of any realm: it has an Error's string name and message. */
+export function isErrorLike(error: unknown): error is Error {
+  if (typeof error !== 'object' || error === null || !('name' in error) || !('message' in error))
+    return false;
+  return typeof error.name === 'string' && typeof error.message === 'string';
 }
 
 /** The message of anything thrown (duck-typed like {@link errnoOf}), or its string form. */

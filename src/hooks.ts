@@ -4,6 +4,7 @@
  * durable on disk; an implementation must persist the job before resolving (a durable queue), and
  * resolves with the tickets of the jobs it enqueued so the request can wait for them.
  */
+import type { CanonicalUri } from './policy/index.js';
 
 /** Sequence numbers of the index jobs a change enqueued (empty: nothing to wait for). */
 export type IndexTickets = readonly number[];
@@ -24,11 +25,11 @@ export interface ContentHooks {
    */
   admit?(account_id: string): void;
   /** A file was created, replaced or appended to. */
-  fileWritten(account_id: string, uri: string): Promise<IndexTickets>;
+  fileWritten(account_id: string, uri: CanonicalUri): Promise<IndexTickets>;
   /** A file or a whole subtree was removed. */
-  removed(account_id: string, uri: string): Promise<IndexTickets>;
+  removed(account_id: string, uri: CanonicalUri): Promise<IndexTickets>;
   /** A file or subtree moved from `from` to `to` (both canonical, same account). */
-  moved(account_id: string, from: string, to: string): Promise<IndexTickets>;
+  moved(account_id: string, from: CanonicalUri, to: CanonicalUri): Promise<IndexTickets>;
   /** A message was appended to a session. */
   messageAdded(account_id: string, session_id: string, message_id: string): Promise<IndexTickets>;
   /** An account and all its data were deleted. */

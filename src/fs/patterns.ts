@@ -7,7 +7,7 @@
  * both of which are capped here and in the callers.
  */
 import { RE2JS } from 're2js';
-import { AppError } from '../errors.js';
+import { AppError, itemAt } from '../errors.js';
 
 export const MAX_PATTERN_LENGTH = 512;
 /**
@@ -76,7 +76,7 @@ const SYNTAX_CHARS = '^$\\.*+?()[]{}|/';
  */
 function isLiteralAlternation(pattern: string): boolean {
   for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i] as string;
+    const char = itemAt(pattern, i);
     const next = pattern[i + 1];
     if (char === '\\') {
       if (next === undefined || !SYNTAX_CHARS.includes(next)) return false;
@@ -188,7 +188,7 @@ function markBefore(pattern: string, i: number): string {
 function globSource(pattern: string): string {
   let out = markBefore(pattern, 0);
   for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i] as string;
+    const char = itemAt(pattern, i);
     const atNameStart = i === 0 || pattern[i - 1] === '/';
     if (atNameStart && isGlobstar(pattern, i)) {
       out += pattern[i + 2] === '/' ? GLOBSTAR_FOLDERS + markBefore(pattern, i + 3) : GLOBSTAR_REST;

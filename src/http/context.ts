@@ -5,22 +5,28 @@ import type { RequestContext } from '../policy/types.js';
 import { warningsOf } from './warnings.js';
 
 const CONTEXT = Symbol('vikingscope.context');
-type WithContext = Request & { [CONTEXT]?: RequestContext };
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by the auth middleware; read through {@link contextOf} (the symbol stays in this module). */
+    [CONTEXT]?: RequestContext;
+  }
+}
 
 export function setContext(req: Request, ctx: RequestContext): void {
-  (req as WithContext)[CONTEXT] = ctx;
+  req[CONTEXT] = ctx;
 }
 
 /** The resolved context of an authenticated request; INTERNAL if the auth middleware did not run. */
 export function contextOf(req: Request): RequestContext {
-  const ctx = (req as WithContext)[CONTEXT];
+  const ctx = req[CONTEXT];
   if (ctx === undefined) throw new AppError('INTERNAL', 'request context missing');
   return ctx;
 }
 
 /** A path parameter's value ('' when absent); the service validates it as the id it is. */
 export function paramOf(req: Request, name: string): string {
-  const value = (req.params as Record<string, unknown>)[name];
+  const value: unknown = req.params[name];
   return typeof value === 'string' ? value : '';
 }
 

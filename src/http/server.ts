@@ -60,9 +60,6 @@ export function clientOf(address: string | undefined): string {
     .join(':')}::/64`;
 }
 
-const FIRST_REQUEST = Symbol('vikingscope.firstRequest');
-type Tracked = Socket & { [FIRST_REQUEST]?: NodeJS.Timeout | undefined };
-
 /**
  * One client may hold `maxConnectionsPerClient` connections (further ones are closed at once), and a
  * new connection that has not sent its first request's headers within `firstRequestTimeoutMs` is
@@ -71,7 +68,9 @@ type Tracked = Socket & { [FIRST_REQUEST]?: NodeJS.Timeout | undefined };
  */
 function guardConnections(server: Server, limits: ServerLimits): void {
   const open = new Map<string, number>();
-  server.on('connection', (socket: Tracked) => {
+  /** Each new connection's deadline for its first request, until that request arrives. */
+  const firstRequest = new WeakMap<Socket, NodeJS.Timeout>();
+  server.on('connection', (socket: Socket) => {
     const client = clientOf(socket.remoteAddress);
     const count = (open.get(client) ?? 0) + 1;
     if (count > limits.maxConnectionsPerClient) {
@@ -79,18 +78,17 @@ function guardConnections(server: Server, limits: ServerLimits): void {
       return;
     }
     open.set(client, count);
-    socket[FIRST_REQUEST] = setTimeout(() => socket.destroy(), limits.firstRequestTimeoutMs).unref();
+    firstRequest.set(socket, setTimeout(() => socket.destroy(), limits.firstRequestTimeoutMs).unref());
     socket.once('close', () => {
-      clearTimeout(socket[FIRST_REQUEST]);
+      clearTimeout(firstRequest.get(socket));
       const left = (open.get(client) ?? 1) - 1;
       if (left > 0) open.set(client, left);
       else open.delete(client);
     });
   });
   server.on('request', (req: IncomingMessage) => {
-    const socket = req.socket as Tracked;
-    clearTimeout(socket[FIRST_REQUEST]);
-    socket[FIRST_REQUEST] = undefined;
+    clearTimeout(firstRequest.get(req.socket));
+    firstRequest.delete(req.socket);
   });
 }
 

@@ -27,7 +27,13 @@ const OPENVIKING_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 const WARNINGS = Symbol('vikingscope.warnings');
-type WithWarnings = Response & { [WARNINGS]?: string[] };
+
+declare module 'express-serve-static-core' {
+  interface Response {
+    /** The answer's warnings, noted by {@link warnUnknownFields} (the symbol stays in this module). */
+    [WARNINGS]?: string[];
+  }
+}
 
 /**
  * Notes each unknown field of a body that parsed with `schema` and looks like one of its fields.
@@ -36,7 +42,7 @@ type WithWarnings = Response & { [WARNINGS]?: string[] };
 export function warnUnknownFields(res: Response, schema: z.ZodType, body: unknown): void {
   for (const { field, guess } of unknownFieldGuesses(schema, body)) {
     if (guess === undefined || OPENVIKING_FIELDS.has(field)) continue;
-    const list = ((res as WithWarnings)[WARNINGS] ??= []);
+    const list = (res[WARNINGS] ??= []);
     const warning = `unknown field '${field}' ignored; did you mean '${guess}'?`;
     // A handler may read its body twice; each field is named once.
     if (!list.includes(warning)) list.push(warning);
@@ -45,5 +51,5 @@ export function warnUnknownFields(res: Response, schema: z.ZodType, body: unknow
 
 /** The warnings noted for this answer (none: the envelope has no `warnings`). */
 export function warningsOf(res: Response): readonly string[] {
-  return (res as WithWarnings)[WARNINGS] ?? [];
+  return res[WARNINGS] ?? [];
 }

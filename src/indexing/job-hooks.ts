@@ -3,18 +3,19 @@
  * journals them through {@link JobHooks.enqueue}.
  */
 import type { ContentHooks, IndexTickets } from '../hooks.js';
+import type { CanonicalUri } from '../policy/index.js';
 import type { Job } from './queue.js';
 
 export abstract class JobHooks implements ContentHooks {
-  fileWritten(account_id: string, uri: string): Promise<IndexTickets> {
+  fileWritten(account_id: string, uri: CanonicalUri): Promise<IndexTickets> {
     return this.enqueue({ type: 'file', account: account_id, uri });
   }
 
-  removed(account_id: string, uri: string): Promise<IndexTickets> {
+  removed(account_id: string, uri: CanonicalUri): Promise<IndexTickets> {
     return this.enqueue({ type: 'remove', account: account_id, uri });
   }
 
-  moved(account_id: string, from: string, to: string): Promise<IndexTickets> {
+  moved(account_id: string, from: CanonicalUri, to: CanonicalUri): Promise<IndexTickets> {
     return this.enqueue({ type: 'move', account: account_id, from, to });
   }
 

@@ -1,5 +1,6 @@
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { canonicalUri } from '../policy/index.js';
 import { JobQueue, type Job } from './queue.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 
@@ -7,7 +8,11 @@ let dir: ReturnType<typeof tempDir>;
 beforeEach(() => (dir = tempDir('vs-queue-')));
 afterEach(() => dir.remove());
 
-const job = (i: number): Job => ({ type: 'file', account: 'acme', uri: `viking://resources/f${i}` });
+const job = (i: number): Job => ({
+  type: 'file',
+  account: 'acme',
+  uri: canonicalUri(`viking://resources/f${i}`),
+});
 
 test('jobs are on disk when enqueue resolves and come back until acknowledged', async () => {
   const q = await JobQueue.open(dir.path);
@@ -60,7 +65,7 @@ test('a fully acknowledged large journal is truncated and sequence numbers keep 
   const big = (i: number): Job => ({
     type: 'file',
     account: 'acme',
-    uri: `viking://resources/${'x'.repeat(2000)}${i}`,
+    uri: canonicalUri(`viking://resources/${`${'x'.repeat(200)}/`.repeat(10)}f${i}`),
   });
   await Promise.all(Array.from({ length: 200 }, (_, i) => q.enqueue(big(i))));
   const last = q.peek(1000).at(-1)?.seq ?? 0;
@@ -82,5 +87,28 @@ test('a corrupt ack file means everything in the journal is replayed', async () 
   await writeFile(join(dir.path, 'index/queue.ack'), 'garbage');
   const again = await JobQueue.open(dir.path);
   expect(again.depth).toBe(1);
+  await again.close();
+});
+
+test('a job URI is checked to be canonical when enqueued and when read back from the journal', async () => {
+  const q = await JobQueue.open(dir.path);
+  // @ts-expect-error a plain string is not a CanonicalUri: it must come from resolveUri or canonicalUri
+  await expect(q.enqueue({ type: 'file', account: 'acme', uri: 'viking://resources/f1' })).resolves.toBe(1);
+  // A value the type checker cannot see through (Object.assign types it as a Job) is still refused.
+  const forged = Object.assign(job(2), { uri: 'viking://user/memories/x' });
+  await expect(q.enqueue(forged)).rejects.toThrow(/canonical/);
+  await q.close();
+  const line = (seq: number, uri: string) =>
+    `${JSON.stringify({ seq, job: { type: 'remove', account: 'acme', uri } })}\n`;
+  const journal = join(dir.path, 'index/queue.jsonl');
+  await appendFile(
+    journal,
+    line(2, 'viking://resources/a/') + line(3, 'resources/a') + line(4, 'viking://resources/a'),
+  );
+  const again = await JobQueue.open(dir.path);
+  expect(again.peek(10).map((e) => [e.seq, e.job])).toEqual([
+    [1, job(1)],
+    [4, { type: 'remove', account: 'acme', uri: 'viking://resources/a' }],
+  ]);
   await again.close();
 });

@@ -10,14 +10,21 @@
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isCanonicalUri, type CanonicalUri } from '../policy/index.js';
 import { writeFileAtomic } from '../storage/atomic.js';
 import { appendLines, cutTornTail, readJsonl } from '../storage/jsonl.js';
 import { DIR_MODE, FILE_MODE } from '../storage/modes.js';
 
+/** A job's URI: canonical when enqueued, and checked again (and branded) when read back. */
+const uriSchema = z.custom<CanonicalUri>(
+  (value) => typeof value === 'string' && isCanonicalUri(value),
+  'expected a canonical viking:// uri',
+);
+
 export const jobSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('file'), account: z.string(), uri: z.string() }),
-  z.object({ type: z.literal('remove'), account: z.string(), uri: z.string() }),
-  z.object({ type: z.literal('move'), account: z.string(), from: z.string(), to: z.string() }),
+  z.object({ type: z.literal('file'), account: z.string(), uri: uriSchema }),
+  z.object({ type: z.literal('remove'), account: z.string(), uri: uriSchema }),
+  z.object({ type: z.literal('move'), account: z.string(), from: uriSchema, to: uriSchema }),
   z.object({
     type: z.literal('message'),
     account: z.string(),

@@ -14,7 +14,15 @@ import { resolveWritable } from '../fs/access.js';
 import type { Vfs } from '../fs/index.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type ContentHooks, type WaitIndexed } from '../hooks.js';
 import type { RecordKey } from '../index/store.js';
-import { and, subtree, visibilityExpr, type Expr, type RequestContext, ROOT_URI } from '../policy/index.js';
+import {
+  and,
+  canonicalUri,
+  subtree,
+  visibilityExpr,
+  type Expr,
+  type RequestContext,
+  ROOT_URI,
+} from '../policy/index.js';
 import { tag } from '../tags/schema.js';
 import type { SetTagsBody } from '../tags/service.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -199,12 +207,16 @@ export class MaintenanceService {
     return keys;
   }
 
-  /** One file job per URI (re-read from disk; a missing file's records are removed). */
+  /**
+   * One file job per URI (re-read from disk; a missing file's records are removed). The URIs come from
+   * the file listing and the index records: canonical, checked again to carry the brand (under any
+   * policy, so an orphan written under an account's earlier policy is still removed).
+   */
   private async queue(ctx: RequestContext, uris: readonly string[]): Promise<number[]> {
     const account = ctx.effective.account_id;
     if (uris.length > 0) this.deps.hooks.admit?.(account);
     const tickets: number[] = [];
-    for (const uri of uris) tickets.push(...(await this.deps.hooks.fileWritten(account, uri)));
+    for (const uri of uris) tickets.push(...(await this.deps.hooks.fileWritten(account, canonicalUri(uri))));
     return tickets;
   }
 }

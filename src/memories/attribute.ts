@@ -62,8 +62,13 @@ export interface DroppedMemory {
   readonly reason: DropReason;
 }
 
-function isCategory(list: readonly string[], value: string): boolean {
-  return list.includes(value);
+/** The side a category's memories belong to, with the category as one (null: not a known category). */
+function sideOf(category: string): { side: 'user' | 'agent'; category: MemoryCategory } | null {
+  const known = <C extends string>(list: readonly C[]): C | undefined => list.find((c) => c === category);
+  const user = known(USER_CATEGORIES);
+  if (user !== undefined) return { side: 'user', category: user };
+  const agent = known(AGENT_CATEGORIES);
+  return agent === undefined ? null : { side: 'agent', category: agent };
 }
 
 /** The owner a fitting message gives a memory of this side, or null if the message has no actor. */
@@ -89,12 +94,9 @@ function planOne(
   account_id: string,
   policy: NamespacePolicy,
 ): PlannedMemory[] | DropReason {
-  const side = isCategory(USER_CATEGORIES, memory.category)
-    ? 'user'
-    : isCategory(AGENT_CATEGORIES, memory.category)
-      ? 'agent'
-      : null;
-  if (side === null) return 'unknown_category';
+  const sided = sideOf(memory.category);
+  if (sided === null) return 'unknown_category';
+  const { side, category } = sided;
   if (memory.content.trim() === '') return 'empty_content';
   const cited = memory.source_message_ids.map((id) => byId.get(id));
   if (cited.length === 0 || cited.some((m) => m === undefined)) return 'unknown_message_ids';
@@ -111,7 +113,7 @@ function planOne(
   }
   if (groups.size === 0) return 'no_fitting_message';
   return [...groups].map(([root, { owner, ids }]) => ({
-    category: memory.category as MemoryCategory,
+    category,
     owner,
     root,
     abstract: memory.abstract.trim(),

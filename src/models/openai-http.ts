@@ -4,7 +4,7 @@
  * 429, 5xx and connection failures (honouring `Retry-After`). Every failure is an AppError naming
  * the setting to check, so an operator reads "EMBEDDING_BASE_URL … unreachable", never "fetch failed".
  */
-import { AppError, messageOf } from '../errors.js';
+import { AppError, errorNameOf, messageOf } from '../errors.js';
 
 export interface ModelEndpoint {
   /** e.g. `http://127.0.0.1:11434/v1` (no trailing slash needed). */
@@ -55,7 +55,7 @@ async function attempt(endpoint: ModelEndpoint, url: string, body: unknown): Pro
     });
   } catch (error) {
     // A DOMException, which may come from another realm: read its name, not its class.
-    const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';
+    const timedOut = errorNameOf(error) === 'TimeoutError';
     const reason = timedOut ? 'did not answer in time' : `is unreachable (${messageOf(error)})`;
     return {
       ok: false,

@@ -15,7 +15,7 @@ import {
   type NumberField,
   type StringField,
 } from './columns.js';
-import { URI_PREFIX } from './uri.js';
+import { canonicalUri, URI_PREFIX } from './uri.js';
 
 export type Expr =
   | { readonly kind: 'const'; readonly value: boolean }
@@ -33,16 +33,18 @@ export const FALSE: Expr = Object.freeze({ kind: 'const', value: false });
 export function and(...items: Expr[]): Expr {
   const flat = items.flatMap((e) => (e.kind === 'and' ? e.items : [e])).filter((e) => e !== TRUE);
   if (flat.some((e) => e.kind === 'const' && !e.value)) return FALSE;
-  if (flat.length === 0) return TRUE;
-  return flat.length === 1 ? (flat[0] as Expr) : Object.freeze({ kind: 'and', items: Object.freeze(flat) });
+  const [only, second] = flat;
+  if (only === undefined) return TRUE;
+  return second === undefined ? only : Object.freeze({ kind: 'and', items: Object.freeze(flat) });
 }
 
 /** OR of the items; constants are folded and nested ORs flattened. */
 export function or(...items: Expr[]): Expr {
   const flat = items.flatMap((e) => (e.kind === 'or' ? e.items : [e])).filter((e) => e !== FALSE);
   if (flat.some((e) => e.kind === 'const' && e.value)) return TRUE;
-  if (flat.length === 0) return FALSE;
-  return flat.length === 1 ? (flat[0] as Expr) : Object.freeze({ kind: 'or', items: Object.freeze(flat) });
+  const [only, second] = flat;
+  if (only === undefined) return FALSE;
+  return second === undefined ? only : Object.freeze({ kind: 'or', items: Object.freeze(flat) });
 }
 
 /** `field = value`, or `field IS NULL` when value is null (only a nullable field takes null). */
@@ -71,7 +73,7 @@ export function levelIs(level: number): Expr {
 }
 
 /** The root of every namespace: its subtree is every record. */
-export const ROOT_URI = URI_PREFIX;
+export const ROOT_URI = canonicalUri(URI_PREFIX);
 
 function inSubtree(uri: string, root: string): boolean {
   return root === ROOT_URI || uri === root || uri.startsWith(`${root}/`);

@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY, type NamespacePolicy } from './types.js';
-import { contextTypeOf, normalizeSegments, resolveUri } from './uri.js';
+import { canonicalUri, contextTypeOf, isCanonicalUri, normalizeSegments, resolveUri } from './uri.js';
 
 const alice = { account_id: 'acme', user_id: 'alice', agent_id: 'bot' };
 const isolating: NamespacePolicy = { isolate_user_scope_by_agent: true, isolate_agent_scope_by_user: true };
@@ -78,5 +78,41 @@ describe('resolveUri', () => {
     ['viking://resources/doc.md', 'resource'],
   ])('context type of %j is %s', (uri, type) => {
     expect(contextTypeOf(resolveUri(uri, null, DEFAULT_POLICY))).toBe(type);
+  });
+});
+
+describe('isCanonicalUri / canonicalUri', () => {
+  test.each([
+    'viking://',
+    'viking://resources',
+    'viking://resources/a/b.md',
+    'viking://user/alice/memories/x',
+    'viking://user/alice/agent/bot/memories/x',
+    'viking://agent/bot/skills/s.md',
+    'viking://session/s1/history/archive_001/messages.jsonl',
+  ])('%j is canonical (under some policy) and keeps its text', (text) => {
+    expect(isCanonicalUri(text)).toBe(true);
+    expect(canonicalUri(text)).toBe(text);
+  });
+
+  test.each([
+    'resources/a',
+    'viking://resources/a/',
+    'viking://resources//a',
+    'viking://resources/../a',
+    'viking://user/memories/x',
+    'viking://agent/skills/s.md',
+    'viking://user/al ice/x',
+    'viking://tmp/x',
+    `viking://resources/${'x'.repeat(256)}`,
+  ])('%j is not canonical: INVALID_URI', (text) => {
+    expect(isCanonicalUri(text)).toBe(false);
+    expect(() => canonicalUri(text)).toThrow(expect.objectContaining({ code: 'INVALID_URI' }));
+  });
+
+  test('every URI resolveUri returns is canonical, under either policy', () => {
+    for (const policy of [DEFAULT_POLICY, isolating])
+      for (const raw of ['viking://user/memories/x', 'agent/skills', '/resources//a/'])
+        expect(isCanonicalUri(resolveUri(raw, alice, policy).uri)).toBe(true);
   });
 });

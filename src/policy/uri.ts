@@ -13,7 +13,10 @@ const MAX_SEGMENT_BYTES = 255;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 declare const canonicalBrand: unique symbol;
-/** A URI that went through {@link resolveUri}; only this module creates them. */
+/**
+ * A URI that went through {@link resolveUri} (or, read back from storage, passed {@link isCanonicalUri});
+ * only this module creates them.
+ */
 export type CanonicalUri = string & { readonly [canonicalBrand]: true };
 
 export type ContextType = 'resource' | 'memory' | 'skill' | 'session';
@@ -129,7 +132,9 @@ function ownersOf(segments: readonly string[], policy: NamespacePolicy, raw: str
   const none = { owner_user_id: null, owner_agent_id: null };
   const [scope] = segments;
   if (scope === undefined || segments.length === 1) return { ...none, is_container: true };
-  switch (scope as Scope) {
+  // normalizeSegments refused any other first segment.
+  if (!isScope(scope)) throw invalid(`unknown scope '${scope}'`, raw);
+  switch (scope) {
     case 'resources':
       return { ...none, is_container: false };
     case 'session':
@@ -166,6 +171,35 @@ export function resolveUri(raw: unknown, identity: Identity | null, policy: Name
     scope: segments[0] !== undefined && isScope(segments[0]) ? segments[0] : null,
     ...owners,
   });
+}
+
+/** The weakest namespace policy: a URI canonical under any policy resolves under this one. */
+const WEAKEST_POLICY: NamespacePolicy = Object.freeze({
+  isolate_user_scope_by_agent: false,
+  isolate_agent_scope_by_user: false,
+});
+
+/**
+ * Whether `text` is a URI in canonical form — as {@link resolveUri} writes one under some policy:
+ * normalised, no shorthand, a valid id wherever an owner is named. This is how a URI that was
+ * canonical when stored (the index journal) or that is built from canonical parts regains its brand;
+ * the isolating shapes of one policy are checked only by {@link resolveUri} with that policy.
+ * @example isCanonicalUri('viking://resources/a') // true
+ * @example isCanonicalUri('resources/a/') // false (canonical: 'viking://resources/a')
+ */
+export function isCanonicalUri(text: string): text is CanonicalUri {
+  try {
+    return resolveUri(text, null, WEAKEST_POLICY).uri === text;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'INVALID_URI') return false;
+    throw error;
+  }
+}
+
+/** `text` branded if {@link isCanonicalUri}; INVALID_URI otherwise. */
+export function canonicalUri(text: string): CanonicalUri {
+  if (isCanonicalUri(text)) return text;
+  throw invalid('not a canonical uri', text);
 }
 
 /** Parent of a canonical URI, or null for the root. */

@@ -10,6 +10,7 @@
  * ROOT reads everything in the account it acts in. The filesystem evaluates this expression on the
  * owner tuple of a URI ({@link canRead}); search compiles the same expression to a LanceDB filter.
  */
+import { AppError } from '../errors.js';
 import type { FilterRecord } from './columns.js';
 import { and, eq, evaluate, isIn, or, subtree, TRUE, type Expr } from './expr.js';
 import type { Identity, NamespacePolicy, RequestContext, Scope } from './types.js';
@@ -25,9 +26,10 @@ export interface VisibleRoot {
 
 function rootOf(segments: string[], policy: NamespacePolicy): VisibleRoot {
   const r = resolveUri(segments.join('/'), null, policy);
+  if (r.scope === null) throw new AppError('INTERNAL', 'a visible root is never the namespace root');
   return {
     uri: r.uri,
-    scope: r.scope as Scope,
+    scope: r.scope,
     owner_user_id: r.owner_user_id,
     owner_agent_id: r.owner_agent_id,
   };

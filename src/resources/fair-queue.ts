@@ -4,6 +4,7 @@
  * account that queues many jobs delays another account's next job by at most one job per worker,
  * not by all of its own. A key is remembered while it has items queued or running.
  */
+import { itemAt } from '../errors.js';
 
 interface KeyState<T> {
   readonly items: T[];
@@ -52,7 +53,8 @@ export class FairQueue<T> {
     }
     if (best === undefined) return undefined;
     const [key, state] = best;
-    const item = state.items.shift() as T;
+    const item = itemAt(state.items, 0);
+    state.items.shift();
     this.count--;
     state.running++;
     state.served = ++this.clock;

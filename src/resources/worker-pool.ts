@@ -140,7 +140,9 @@ export class WorkerPool {
     while (this.queue.size > 0) {
       const slot = this.idleSlot();
       if (slot === null) return;
-      const pending = (this.queue.take() as { item: Pending }).item;
+      const taken = this.queue.take();
+      if (taken === undefined) return;
+      const pending = taken.item;
       clearTimeout(pending.waiting);
       const id = this.nextId++;
       const timer = setTimeout(() => {

@@ -6,7 +6,7 @@
  * `maxRatio` times, and entries whose local header or compressed data lie outside the archive or
  * overlap another's (the classic zip bomb points many entries at one deflated stream).
  */
-import { AppError } from '../errors.js';
+import { AppError, itemAt } from '../errors.js';
 
 export interface ZipLimits {
   readonly maxEntries: number;
@@ -207,8 +207,8 @@ function placeEntries(r: Reader, entries: readonly CentralEntry[], directory: nu
   const placed = entries.map((entry) => place(r, entry, directory));
   const byOffset = [...placed].sort((a, b) => a.localOffset - b.localOffset);
   for (let i = 1; i < byOffset.length; i++) {
-    const previous = byOffset[i - 1] as PlacedEntry;
-    const entry = byOffset[i] as PlacedEntry;
+    const previous = itemAt(byOffset, i - 1);
+    const entry = itemAt(byOffset, i);
     if (entry.localOffset < previous.dataStart + previous.compressedSize) {
       throw invalid('entries overlap', entry.name);
     }

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../errors.js';
 import type { ContentHooks } from '../hooks.js';
-import type { NamespacePolicy, RequestContext } from '../policy/index.js';
+import { canonicalUri, type NamespacePolicy, type RequestContext } from '../policy/index.js';
 import { ABSTRACT_FILE, MESSAGES_FILE, OVERVIEW_FILE, sessionUri } from './files.js';
 import {
   EXTRACTION_FILE,
@@ -47,7 +47,7 @@ export class SessionArchiving {
     }
     const archive_uri = `${sessionUri(session_id)}/history/${archive}`;
     for (const file of [MESSAGES_FILE, OVERVIEW_FILE, ABSTRACT_FILE]) {
-      await this.hooks.fileWritten(account, `${archive_uri}/${file}`);
+      await this.hooks.fileWritten(account, canonicalUri(`${archive_uri}/${file}`));
     }
     const task = this.extraction?.startArchive(ctx, session_id, archive) ?? null;
     return {

@@ -3,6 +3,7 @@
  * that fit the token budget), then the latest archive's overview, then older archives' abstracts,
  * newest first, while budget remains. Field names follow OpenViking's response.
  */
+import { itemAt } from '../errors.js';
 import type { StoredMessage } from './schema.js';
 import { estimateTokens, messageTokens } from './summary.js';
 
@@ -35,7 +36,7 @@ export function newestThatFit(
   let tokens = 0;
   let start = messages.length;
   while (start > 0) {
-    const cost = messageTokens(messages[start - 1] as StoredMessage);
+    const cost = messageTokens(itemAt(messages, start - 1));
     if (tokens + cost > budget) break;
     tokens += cost;
     start -= 1;

@@ -10,7 +10,12 @@ import { isAppError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ExtractionResult, ModelSummary } from '../memories/extractor.js';
 import type { SourceMessage } from '../memories/attribute.js';
-import type { NamespacePolicy, RequestContext } from '../policy/index.js';
+import {
+  canonicalUri,
+  type CanonicalUri,
+  type NamespacePolicy,
+  type RequestContext,
+} from '../policy/index.js';
 import { SESSION_EXTRACTION_FILE } from '../storage/names.js';
 import type { TaskRegistry, TaskView } from '../tasks/registry.js';
 import {
@@ -78,7 +83,7 @@ function ownerRootOf(uri: string): string {
 }
 
 /** Tells the indexer that an archive's summary files were rewritten. */
-export type SummaryWritten = (account_id: string, uri: string) => Promise<unknown>;
+export type SummaryWritten = (account_id: string, uri: CanonicalUri) => Promise<unknown>;
 
 export class SessionExtraction {
   /** Archives being extracted now (`account/session/archive`): a resume never runs one twice at once. */
@@ -167,7 +172,7 @@ export class SessionExtraction {
       [OVERVIEW_FILE, summary.overview],
     ] as const) {
       await this.storage.writeArchiveFile(account_id, session_id, n, file, `${text.trim()}\n`);
-      await this.summaryWritten(account_id, `${archiveUri}/${file}`);
+      await this.summaryWritten(account_id, canonicalUri(`${archiveUri}/${file}`));
     }
   }
 

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { MessageFile } from '../fs/session-messages.js';
 import { DEFAULT_WAIT_TIMEOUT_S } from '../hooks.js';
-import { validateId, type NamespacePolicy, type RequestContext } from '../policy/index.js';
+import { canonicalUri, validateId, type NamespacePolicy, type RequestContext } from '../policy/index.js';
 import { readArchive, type SessionArchive } from './archives.js';
 import { buildContext, type SessionContext } from './context.js';
 import { ABSTRACT_FILE, OVERVIEW_FILE, archiveName, sessionUri } from './files.js';
@@ -99,7 +99,7 @@ export class SessionService implements SessionReader {
     const account = ctx.effective.account_id;
     this.deps.hooks.admit?.(account);
     await this.store.remove(account, session_id);
-    await this.deps.hooks.removed(account, sessionUri(session_id));
+    await this.deps.hooks.removed(account, canonicalUri(sessionUri(session_id)));
     return { session_id, deleted: true };
   }
 

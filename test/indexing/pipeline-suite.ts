@@ -8,6 +8,7 @@ import type { PipelineOptions } from '../../src/indexing/pipeline.js';
 import { GatedEmbedder } from '../helpers/gated-embedder.js';
 import { IndexFixture } from '../helpers/index-fixture.js';
 import { RecordingEmbedder, type Embedded } from '../helpers/recording-embedder.js';
+import { canonicalUri } from '../../src/policy/index.js';
 
 export interface JournalSource {
   /** A journal for one more pipeline on the same jobs; undefined: the data directory's file queue. */
@@ -42,7 +43,7 @@ export function pipelineSuite(source: JournalSource): void {
 
   async function written(account: string, uri: string, content: string) {
     await f.write(account, uri, content);
-    return f.pipeline.fileWritten(account, uri);
+    return f.pipeline.fileWritten(account, canonicalUri(uri));
   }
 
   test('waitFor resolves once its jobs are applied and afterApplied ran', async () => {

@@ -18,6 +18,7 @@ import { createTestDatabase } from '../helpers/pg.js';
 import { FALSE_FALSE } from '../helpers/index-fixture.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';
+import { canonicalUri } from '../../src/policy/index.js';
 
 const A = 'acme';
 const write = { mode: 'replace', maxBytes: 1 << 20 } as const;
@@ -135,7 +136,7 @@ describe.each(backends)('the indexer reads through the file storage: %s', (_name
         'viking://resources/docs/guide.md',
       ]);
       await files.remove(A, 'viking://resources/docs');
-      await sync.apply([{ type: 'remove', account: A, uri: 'viking://resources/docs' }]);
+      await sync.apply([{ type: 'remove', account: A, uri: canonicalUri('viking://resources/docs') }]);
       expect(await uris()).toEqual(["viking://resources/100%_it's/naïve 日本語.md"]);
     } finally {
       await store.close();

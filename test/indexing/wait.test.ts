@@ -4,6 +4,7 @@
  * is over the bound. A gated embedder holds one tenant's content in the worker.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { canonicalUri } from '../../src/policy/index.js';
 import { GatedEmbedder } from '../helpers/gated-embedder.js';
 import { IndexFixture } from '../helpers/index-fixture.js';
 
@@ -23,7 +24,7 @@ afterEach(async () => {
 /** Writes a file and enqueues its job; resolves with the job's tickets. */
 async function written(account: string, uri: string, content: string) {
   await f.write(account, uri, content);
-  return f.pipeline.fileWritten(account, uri);
+  return f.pipeline.fileWritten(account, canonicalUri(uri));
 }
 
 test("a wait returns after its own job while another account's job is still queued", async () => {

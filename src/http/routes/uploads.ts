@@ -6,7 +6,7 @@
  */
 import { Router, type Request, type RequestHandler } from 'express';
 import multer from 'multer';
-import { AppError } from '../../errors.js';
+import { AppError, isErrorLike, messageOf } from '../../errors.js';
 import type { UploadStore } from '../../uploads/store.js';
 import { refuseDeclaredOver } from '../body.js';
 import { contextOf, sendOk } from '../context.js';
@@ -41,7 +41,7 @@ function receiveFile(store: UploadStore, maxBytes: number): RequestHandler {
     destination: (_req, _file, done) => {
       store.incomingDir().then(
         (dir) => done(null, dir),
-        (error: unknown) => done(error as Error, ''),
+        (error: unknown) => done(isErrorLike(error) ? error : new Error(messageOf(error)), ''),
       );
     },
   });

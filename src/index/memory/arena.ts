@@ -5,10 +5,10 @@
  * Slots come from blocks (blocks.ts): an account's vectors beyond its first few lie together in its
  * own blocks and are read as streams — scattered rows cost about 2.5× as much here.
  */
-import { AppError } from '../../errors.js';
+import { AppError, itemAt } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { SlotBlocks } from './blocks.js';
-import { compileKernel, type Kernel } from './kernel.js';
+import { compileKernel, kernelOf, type Kernel } from './kernel.js';
 import { candidates, packInt8, queryLimit, quantizeQuery } from './quantize.js';
 import { ScanThreads } from './threads.js';
 import { topK } from './top.js';
@@ -81,8 +81,8 @@ export class VectorArena {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     const module = await compileKernel();
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const dots = instance.exports['dots'] as Kernel;
-    const dots8 = instance.exports['dots8'] as Kernel;
+    const dots = kernelOf(instance, 'dots');
+    const dots8 = kernelOf(instance, 'dots8');
     const threads = new ScanThreads(module, memory, {
       count: options.threads ?? 0,
       ...(options.log ? { log: options.log } : {}),
@@ -173,7 +173,7 @@ export class VectorArena {
     const picked = Int32Array.from(kept, (i) => slots[i] as number);
     const scores = this.exact(picked, picked.length);
     return topK(scores, picked.length, k).map((c) => ({
-      index: kept[c] as number,
+      index: itemAt(kept, c),
       score: scores[c] as number,
     }));
   }

@@ -77,7 +77,7 @@ export function rank<T>(matches: readonly Counted<T>[], terms: number, n: number
     total += m.length;
     for (let j = 0; j < terms; j++) if ((m.tfs[j] ?? 0) > 0) df[j] = (df[j] as number) + 1;
   }
-  const idfs = Array.from(df, (d) => idf(n, d));
+  const idfs = Float64Array.from(df, (d) => idf(n, d));
   const avg = total / matches.length;
   return matches
     .map(({ item, key, length, tfs }) => {

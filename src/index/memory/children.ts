@@ -5,6 +5,7 @@
  * one entry (its object and hash table), an array of one 40; thousands of one-record tenants held
  * three Maps each. A holder changes form as it grows or shrinks, so callers keep what these return.
  */
+import { itemAt } from '../../errors.js';
 
 /** A child: its key is what it is found by (an interned string, shared by every node with that key). */
 export interface Keyed {
@@ -57,6 +58,6 @@ export function withoutChild<T extends Keyed>(children: Children<T>, key: string
 /** The items in an array of exactly their number (a spread or a filter leaves room for 16 more). */
 function exactly<T>(items: readonly T[]): T[] {
   const array = new Array<T>(items.length);
-  for (let i = 0; i < items.length; i++) array[i] = items[i] as T;
+  for (let i = 0; i < items.length; i++) array[i] = itemAt(items, i);
   return array;
 }

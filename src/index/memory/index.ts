@@ -7,6 +7,7 @@
  * the store keeps this copy in step with every write. Where records sit is `placement.ts`, which
  * slots a filter matches `matching.ts`; this file keeps vectors, texts and placement in step.
  */
+import { itemAt } from '../../errors.js';
 import type { Expr } from '../../policy/index.js';
 import { ArenaFullError, VectorArena } from './arena.js';
 import { FullTextIndex, type Analyzed } from './fulltext.js';
@@ -131,7 +132,7 @@ export class MemoryIndex {
     let done = 0;
     try {
       for (; done < rows.length; done++) {
-        const slot = this.arena.alloc((copies[done] as MemoryRow).account_id);
+        const slot = this.arena.alloc(itemAt(copies, done).account_id);
         slots[done] = slot;
         this.arena.set(slot, vectors[done] as Float32Array);
       }
@@ -158,10 +159,10 @@ export class MemoryIndex {
   commit(...batches: readonly Prepared[]): void {
     for (const { rows, slots, places, text } of batches) {
       for (let i = 0; i < rows.length; i++) {
-        const row = rows[i] as MemoryRow;
+        const row = itemAt(rows, i);
         const slot = slots[i] as number;
         const old = this.placement.slotOf(row.id);
-        this.placement.link(slot, row, places[i] as Place);
+        this.placement.link(slot, row, itemAt(places, i));
         // Added before the old text goes, so words both share are never forgotten in between.
         this.text.add(slot, text, i);
         if (old !== undefined) this.unlink(old);

@@ -3,14 +3,14 @@ import fc from 'fast-check';
 // The same assembly the build script runs (wabt is a development dependency only).
 import { assemble } from '../../../scripts/build-kernel.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
-import { compileKernel, referenceDots, referenceDots8, type Kernel } from './kernel.js';
+import { compileKernel, kernelOf, referenceDots, referenceDots8 } from './kernel.js';
 
 const PAGE = 65536;
 
 async function instance(pages: number) {
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  const exports = (await WebAssembly.instantiate(await compileKernel(), { env: { memory } })).exports;
-  return { memory, dots: exports['dots'] as Kernel, dots8: exports['dots8'] as Kernel };
+  const kernels = await WebAssembly.instantiate(await compileKernel(), { env: { memory } });
+  return { memory, dots: kernelOf(kernels, 'dots'), dots8: kernelOf(kernels, 'dots8') };
 }
 
 test('the committed kernel bytes are what kernel.wat assembles to (npm run build:kernel)', async () => {

@@ -10,6 +10,17 @@ import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
 /** Kernel signature shared by `dots` and `dots8`: score `n` rows whose addresses start at `addrs`. */
 export type Kernel = (addrs: number, n: number, q: number, bytes: number, out: number) => unknown;
 
+/** The kernel `name` of an instance of the kernel module (a function of the kernel's five parameters). */
+export function kernelOf(instance: WebAssembly.Instance, name: 'dots' | 'dots8'): Kernel {
+  const value = instance.exports[name];
+  if (!isKernel(value)) throw new Error(`the kernel module exports no ${name}(5 parameters)`);
+  return value;
+}
+
+function isKernel(value: unknown): value is Kernel {
+  return typeof value === 'function' && value.length === 5;
+}
+
 let kernelModule: Promise<WebAssembly.Module> | null = null;
 
 /** The compiled kernel module (it imports `env.memory`, a shared memory of up to 4 GiB). */

@@ -5,6 +5,7 @@
  * answered from the URI lookup. The last answer is kept while nothing changed: both paths of a hybrid
  * search ask for the same (frozen) filter, the second one reuses it.
  */
+import { itemAt } from '../../errors.js';
 import { decide, evaluate, uriCandidates, type Expr } from '../../policy/index.js';
 import { childCount, eachChild } from './children.js';
 import type { Bucket, Part } from './groups.js';
@@ -85,7 +86,7 @@ export class SlotMatcher {
           continue;
         }
         for (let i = 0; i < part.count; i++) {
-          const slot = part.slots[i] as number;
+          const slot = itemAt(part.slots, i);
           if (evaluate(filter, this.placement.row(slot))) this.add(slot);
         }
       }
@@ -103,7 +104,7 @@ export class SlotMatcher {
       this.collected = grow(this.collected, Math.max(n + part.count, this.collected.length * 2));
     const slots = part.slots;
     if (slots instanceof Int32Array) this.collected.set(slots.subarray(0, part.count), n);
-    else for (let i = 0; i < part.count; i++) this.collected[n + i] = slots[i] as number;
+    else for (let i = 0; i < part.count; i++) this.collected[n + i] = itemAt(slots, i);
     this.found = n + part.count;
   }
 }

@@ -4,6 +4,7 @@
  * elsewhere (the arena, the full-text index) under the same slot numbers; this file owns only the
  * tree, the rows and their bookkeeping, and counts the heap bytes they take.
  */
+import { itemAt } from '../../errors.js';
 import {
   childCount,
   childOf,
@@ -35,7 +36,7 @@ function slotsBytes(slots: Part['slots']): number {
 function grownSlots(slots: Part['slots'], count: number, size: number): Part['slots'] {
   if (size > ARRAY_SLOTS) return grow(slots instanceof Int32Array ? slots : Int32Array.from(slots), size);
   const bigger = new Array<number>(size).fill(-1);
-  for (let i = 0; i < count; i++) bigger[i] = slots[i] as number;
+  for (let i = 0; i < count; i++) bigger[i] = itemAt(slots, i);
   return bigger;
 }
 
@@ -94,7 +95,7 @@ export class Placement {
 
   /** The row in `slot` (which must hold one). */
   row(slot: number): MemoryRow {
-    return this.rows[slot] as MemoryRow;
+    return itemAt(this.rows, slot);
   }
 
   /**
@@ -159,13 +160,13 @@ export class Placement {
   /** Takes a slot out of its part, group and URI lookup (the id lookup is left to the caller). */
   unlink(slot: number): void {
     this.changes += 1;
-    const part = this.partOf[slot] as Part;
-    const group = this.groupOf[slot] as Group;
-    const bucket = this.bucketOf[slot] as Bucket;
-    const row = this.rows[slot] as MemoryRow;
+    const part = itemAt(this.partOf, slot);
+    const group = itemAt(this.groupOf, slot);
+    const bucket = itemAt(this.bucketOf, slot);
+    const row = itemAt(this.rows, slot);
     // Swap-remove: the part's last slot takes the removed one's position.
     const pos = this.posOf[slot] as number;
-    const last = part.slots[part.count - 1] as number;
+    const last = itemAt(part.slots, part.count - 1);
     part.slots[pos] = last;
     this.posOf[last] = pos;
     part.count -= 1;

@@ -4,6 +4,7 @@
  * two — so a scan of the copies, a quarter of the memory traffic, keeps every slot that exact float32
  * scoring could put in the top k. Pure functions over the arena's memory views.
  */
+import { itemAt } from '../../errors.js';
 import { topK } from './top.js';
 
 /** Largest int8 component (symmetric quantisation). */
@@ -96,7 +97,8 @@ export function quantizeQuery(
  */
 export function candidates(bounds: Float64Array, n: number, k: number, lows: Float32Array): number[] {
   for (let i = 0; i < n; i++) lows[i] = (bounds[2 * i] as number) - (bounds[2 * i + 1] as number);
-  const kth = topK(lows, n, k).at(-1) as number;
+  const best = topK(lows, n, k);
+  const kth = itemAt(best, best.length - 1);
   const floor = lows[kth] as number;
   const found: number[] = [];
   for (let i = 0; i < n; i++)

@@ -45,27 +45,27 @@ export class RowStore {
    * `batch` holds the copies made for rows prepared together (a file's chunks share a URI).
    */
   copy(row: MemoryRow, batch: Map<string, string>): MemoryRow {
-    const known = (s: string | null): string | null => {
-      if (s === null) return null;
+    const known = (s: string): string => {
       let value = this.shared.find(s) ?? batch.get(s);
       if (value === undefined) batch.set(s, (value = ownCopy(s)));
       return value;
     };
+    const knownOrNull = (s: string | null): string | null => (s === null ? null : known(s));
     return {
       id: ownCopy(row.id),
-      account_id: known(row.account_id) as string,
-      uri: known(row.uri) as string,
-      scope: known(row.scope) as string,
-      owner_user_id: known(row.owner_user_id),
-      owner_agent_id: known(row.owner_agent_id),
-      context_type: known(row.context_type) as string,
+      account_id: known(row.account_id),
+      uri: known(row.uri),
+      scope: known(row.scope),
+      owner_user_id: knownOrNull(row.owner_user_id),
+      owner_agent_id: knownOrNull(row.owner_agent_id),
+      context_type: known(row.context_type),
       level: row.level,
       chunk_index: row.chunk_index,
       abstract: ownCopy(row.abstract),
-      session_id: known(row.session_id),
+      session_id: knownOrNull(row.session_id),
       message_id: ownCopy(row.message_id),
-      role: known(row.role),
-      role_id: known(row.role_id),
+      role: knownOrNull(row.role),
+      role_id: knownOrNull(row.role_id),
       created_at: row.created_at,
       updated_at: row.updated_at,
     };

@@ -41,9 +41,11 @@ export function ownBytes(s: string | null): number {
  * A string with storage of its own (a slice of a larger string keeps that string alive). Slicing a
  * concatenation makes V8 flatten it into a fresh string first: the result refers to that copy only.
  */
-export function ownCopy<T extends string | null>(s: T): T {
+export function ownCopy(s: string): string;
+export function ownCopy(s: string | null): string | null;
+export function ownCopy(s: string | null): string | null {
   if (s === null || s.length < SLICE_MIN) return s;
-  return `${s} `.slice(0, -1) as T;
+  return `${s} `.slice(0, -1);
 }
 
 export class SharedStrings {

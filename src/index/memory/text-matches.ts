@@ -49,7 +49,7 @@ export class TextMatches {
     const { slots, tfs, count, q } = this;
     if (count === 0) return [];
     const avg = this.total / count;
-    const idfs = Array.from(this.df, (d) => idf(n, d));
+    const idfs = Float64Array.from(this.df, (d) => idf(n, d));
     for (let i = 0; i < count; i++) {
       const slot = slots[i] as number;
       let score = 0;

@@ -30,13 +30,10 @@ function wordCode(c: number): boolean {
 /** Whether a word is short enough to index (UTF-16 units bound code points from above). */
 function indexable(word: string): boolean {
   if (word.length <= MAX_TOKEN_CHARS) return true;
-  let points = 0;
-  for (let i = 0; i < word.length; i++) {
-    // A surrogate pair is one code point.
-    if ((word.codePointAt(i) as number) > 0xffff) i++;
-    if (++points > MAX_TOKEN_CHARS) return false;
-  }
-  return true;
+  // A string iterates by code points (a surrogate pair is one): short if it ends within the limit.
+  const points = word[Symbol.iterator]();
+  for (let n = 0; n <= MAX_TOKEN_CHARS; n++) if (points.next().done === true) return true;
+  return false;
 }
 
 /** The words of a text in order, repeats included (the words longer than the limit left out). */

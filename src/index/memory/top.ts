@@ -10,8 +10,10 @@ export interface TextHit {
 }
 
 export class TopHits {
-  private readonly slots: number[] = [];
-  private readonly scores: number[] = [];
+  /** The heap: entry i is (slots[i], scores[i]), in typed arrays grown by doubling. */
+  private slots = new Int32Array(16);
+  private scores = new Float64Array(16);
+  private size = 0;
 
   /** `tie` orders slots of equal scores (negative: the first one ranks higher). */
   constructor(
@@ -27,10 +29,12 @@ export class TopHits {
   }
 
   offer(slot: number, score: number): void {
-    const size = this.slots.length;
+    const size = this.size;
     if (size < this.k) {
-      this.slots.push(slot);
-      this.scores.push(score);
+      if (size === this.slots.length) this.grow(size * 2);
+      this.slots[size] = slot;
+      this.scores[size] = score;
+      this.size = size + 1;
       this.up(size);
       return;
     }
@@ -43,9 +47,19 @@ export class TopHits {
 
   /** The entries kept, best first. */
   sorted(): TextHit[] {
-    return this.slots
-      .map((slot, i) => ({ slot, score: this.scores[i] as number }))
-      .sort((a, b) => b.score - a.score || this.tie(a.slot, b.slot));
+    const hits: TextHit[] = [];
+    for (let i = 0; i < this.size; i++)
+      hits.push({ slot: this.slots[i] as number, score: this.scores[i] as number });
+    return hits.sort((a, b) => b.score - a.score || this.tie(a.slot, b.slot));
+  }
+
+  private grow(capacity: number): void {
+    const slots = new Int32Array(capacity);
+    const scores = new Float64Array(capacity);
+    slots.set(this.slots);
+    scores.set(this.scores);
+    this.slots = slots;
+    this.scores = scores;
   }
 
   private swap(i: number, j: number): void {
@@ -67,7 +81,7 @@ export class TopHits {
   }
 
   private down(start: number): void {
-    const size = this.slots.length;
+    const size = this.size;
     for (let i = start; ;) {
       const l = 2 * i + 1;
       let m = i;

@@ -9,6 +9,7 @@
  *   caller's view (src/index/memory/bm25.ts), exactly as the in-memory index and LanceDB's path rank.
  * Equal distances are broken by id.
  */
+import { itemAt } from '../../errors.js';
 import { cosineDistance } from '../../embedders/vector.js';
 import { countTerms, rank, type Counted } from '../../index/memory/bm25.js';
 import { queryTerms } from '../../index/memory/tokens.js';
@@ -134,7 +135,7 @@ export class PgSearchIndex implements SearchIndex {
         const worst = best[best.length - 1];
         if (best.length === k && worst !== undefined && !closer(distance, id, worst)) return;
         let i = best.length;
-        while (i > 0 && closer(distance, id, best[i - 1] as { id: string; distance: number })) i--;
+        while (i > 0 && closer(distance, id, itemAt(best, i - 1))) i--;
         best.splice(i, 0, { id, distance });
         if (best.length > k) best.pop();
       },

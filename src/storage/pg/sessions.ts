@@ -22,7 +22,7 @@ import {
 import { sessionMetaSchema, type SessionMeta, type StoredMessage } from '../../sessions/schema.js';
 import { sessionNotFound, type SessionStorage } from '../../sessions/storage.js';
 import type { Usage } from '../../sessions/usage.js';
-import { query, withTransaction, type Pool, type Queryable } from './pool.js';
+import { query, sqlStateOf, withTransaction, type Pool, type Queryable } from './pool.js';
 import { archiveFileOf, archiveNumbersOf, messagesOf, usagesText } from './session-rows.js';
 import { PgSessionTree } from './session-tree.js';
 
@@ -254,7 +254,7 @@ export class PgSessionStorage implements SessionStorage {
     try {
       await this.putFiles(this.pool, key, n, { [file]: content });
     } catch (error) {
-      if ((error as { code?: unknown }).code !== '23503') throw error;
+      if (sqlStateOf(error) !== '23503') throw error;
       throw new AppError('NOT_FOUND', `archive ${n} of session '${session_id}' not found`, { session_id });
     }
   }

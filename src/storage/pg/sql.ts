@@ -4,10 +4,11 @@
  * pool's error mapping: an unreachable database is UNAVAILABLE), and so does PGlite as it is, which
  * is how the pgvector path is tested (pgvector is not packaged for this machine's PostgreSQL).
  */
+import type { QueryResultRow } from 'pg';
 import { query, withTransaction, type Pool } from './pool.js';
 
 export interface SqlClient {
-  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  query<R extends QueryResultRow>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
 export interface SqlDatabase extends SqlClient {
@@ -18,16 +19,16 @@ export interface SqlDatabase extends SqlClient {
 /** A pool as a {@link SqlDatabase}. */
 export function poolDatabase(pool: Pool): SqlDatabase {
   return {
-    async query<R>(text: string, params: unknown[] = []) {
-      const result = await query(pool, text, params);
-      return { rows: result.rows as R[] };
+    async query<R extends QueryResultRow>(text: string, params: unknown[] = []) {
+      const result = await query<R>(pool, text, params);
+      return { rows: result.rows };
     },
     transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       return withTransaction(pool, (client) =>
         fn({
-          async query<R>(text: string, params: unknown[] = []) {
-            const result = await query(client, text, params);
-            return { rows: result.rows as R[] };
+          async query<R extends QueryResultRow>(text: string, params: unknown[] = []) {
+            const result = await query<R>(client, text, params);
+            return { rows: result.rows };
           },
         }),
       );
@@ -49,7 +50,7 @@ export function int(value: unknown): number {
  * its length (4) and a big-endian float4.
  */
 export function realArrayOf(value: unknown): Float32Array {
-  if (Array.isArray(value)) return Float32Array.from(value as number[]);
+  if (Array.isArray(value)) return Float32Array.from(value, Number);
   // ArrayBuffer.isView, not instanceof: a Buffer may come from another realm (jest's).
   if (!ArrayBuffer.isView(value)) throw new Error('expected a real[] (array_send) value');
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength);

@@ -17,6 +17,7 @@ import { PgRecords } from '../../../src/storage/pg/records.js';
 import { poolDatabase, type SqlClient, type SqlDatabase } from '../../../src/storage/pg/sql.js';
 import { record } from '../../helpers/index-record.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
+import type { QueryResultRow } from 'pg';
 
 const silent = logger.child({}, { level: 'silent' });
 const EMBEDDER = { id: 'test:pg-store', dimension: 3 };
@@ -141,7 +142,7 @@ describe('two processes on one database', () => {
 function failingOnce(base: SqlDatabase, pattern: RegExp): SqlDatabase & { arm(): void } {
   let armed = false;
   const guard = (tx: SqlClient): SqlClient => ({
-    query<R>(text: string, params?: unknown[]) {
+    query<R extends QueryResultRow>(text: string, params?: unknown[]) {
       if (armed && pattern.test(text)) {
         armed = false;
         return Promise.reject(new Error('injected failure'));

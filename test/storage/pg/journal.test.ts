@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Job, QueueEntry } from '../../../src/indexing/queue.js';
+import { canonicalUri } from '../../../src/policy/index.js';
 import { PgJournal } from '../../../src/storage/pg/journal.js';
 import { poolDatabase, type SqlDatabase } from '../../../src/storage/pg/sql.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
@@ -14,7 +15,7 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
 let db: TestDatabase;
 let sql: SqlDatabase;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const file = (account: string, uri: string): Job => ({ type: 'file', account, uri });
+const file = (account: string, uri: string): Job => ({ type: 'file', account, uri: canonicalUri(uri) });
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -113,7 +114,7 @@ test("a killed worker's jobs are finished by another once its lease lapses; a li
   const writer = new PgJournal(sql);
   const all: number[] = [];
   for (let i = 0; i < 6; i++)
-    all.push(await writer.append(file(i < 3 ? 'acme' : 'globex', `viking://r/${i}`)));
+    all.push(await writer.append(file(i < 3 ? 'acme' : 'globex', `viking://resources/r/${i}`)));
   const child = spawn(
     process.execPath,
     ['--import', './test/helpers/ts-register.mjs', 'test/storage/pg/journal-child.ts', db.url, '4', '1500'],

@@ -20,6 +20,8 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
 import { RecordingEmbedder, type Embedded } from '../../helpers/recording-embedder.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { LocalFileStorage } from '../../../src/storage/local-files.js';
+import type { QueryResultRow } from 'pg';
+import { canonicalUri } from '../../../src/policy/index.js';
 
 let db: TestDatabase;
 let sql: SqlDatabase;
@@ -88,7 +90,7 @@ async function written(p: IndexPipeline, account: string, uri: string, content: 
   const path = pathOfUri(dataDir, account, uri);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, content);
-  return p.fileWritten(account, uri);
+  return p.fileWritten(account, canonicalUri(uri));
 }
 
 const appliedBy = (name: string) => log.filter((e) => e.by === name).map((e) => e.text);
@@ -141,7 +143,8 @@ test('a worker that dies holding jobs loses them to another once its lease lapse
   const refuse = () => Promise.reject(new Error('connection cut'));
   // The dying process's connection: once cut, its lease is no longer renewed.
   const cuttable: SqlDatabase = {
-    query: <R>(text: string, params?: unknown[]) => (cut ? refuse() : sql.query<R>(text, params)),
+    query: <R extends QueryResultRow>(text: string, params?: unknown[]) =>
+      cut ? refuse() : sql.query<R>(text, params),
     transaction: (fn) => (cut ? refuse() : sql.transaction(fn)),
   };
   const gated = new GatedEmbedder(new RecordingEmbedder('doomed', log));
