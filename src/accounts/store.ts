@@ -168,6 +168,10 @@ export class AccountStore {
       this.prepared.delete(account_id);
       await cleanup();
     });
+    // The purge is journaled only now, after the deletion committed: in distributed mode a records
+    // write of the old epoch either committed before the deletion (its share lock on the account's
+    // row held the deletion back), so the purge removes it, or sees the deletion and writes nothing
+    // (src/storage/pg/epochs.ts). A purge before the commit could be followed by such a write.
     await this.options.hooks.accountDeleted(account_id);
   }
 

@@ -5,7 +5,8 @@
  * caught up in seq order). Searches use the cache when it is ready and reflects what this process
  * must see, else {@link PgSearchIndex} with the same compiled filter (exact: the same hits).
  * Account purges fence off records read before them as IndexStore does (purge-fence.ts), for the
- * batches of this process. Tombstones are purged on a timer (pg-tombstones.ts). The embedder the
+ * batches of this process; across processes, records are written only while their account is live
+ * with the epoch their jobs were journaled under (src/storage/pg/epochs.ts). Tombstones are purged on a timer (pg-tombstones.ts). The embedder the
  * records were built with is kept in `index_meta`; another one is refused.
  */
 import { KeyedMutex } from '../storage/atomic.js';
@@ -24,7 +25,7 @@ import { TombstonePurger, type TombstoneOptions } from './pg-tombstones.js';
 import { memoryFullText, memoryVectorSearch, type VectorResult } from './planned-reads.js';
 import type { RequestedPlan } from './planner.js';
 import { PurgeFence } from './purge-fence.js';
-import type { RecordIndex } from './record-index.js';
+import type { AccountEpochs, RecordIndex } from './record-index.js';
 
 export interface PgStoreOptions {
   readonly db: SqlDatabase;
@@ -102,9 +103,11 @@ export class PgIndexStore implements RecordIndex {
   /**
    * Inserts or replaces records by `id` (the last of an id in the batch); resolves once committed.
    * `readSince` ({@link purgeMark} taken before the records' sources were read) drops records of
-   * accounts purged since. A failed write leaves the cache as it was: it only reads commits.
+   * accounts purged since by this process, `epochs` (src/storage/pg/epochs.ts) those of accounts
+   * deleted since their jobs were journaled, by any process. A failed write leaves the cache as it
+   * was: it only reads commits.
    */
-  async upsert(batch: readonly IndexRecord[], readSince?: number): Promise<void> {
+  async upsert(batch: readonly IndexRecord[], readSince?: number, epochs?: AccountEpochs): Promise<void> {
     if (batch.length === 0) return;
     const wrong = batch.find((r) => r.vector.length !== this.embedder.dimension);
     if (wrong !== undefined)
@@ -113,7 +116,7 @@ export class PgIndexStore implements RecordIndex {
       );
     await this.writeLock.run('write', async () => {
       const admitted = this.fence.admit(batch, readSince);
-      if (admitted.length > 0) this.cache.wrote(await this.records.upsert(admitted));
+      if (admitted.length > 0) this.cache.wrote(await this.records.upsert(admitted, epochs));
     });
   }
 

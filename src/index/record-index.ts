@@ -28,6 +28,13 @@ export interface LocalTable {
   recreate(prepare: () => Promise<unknown>): Promise<void>;
 }
 
+/**
+ * The account epoch (SPEC 14, src/storage/pg/epochs.ts) the jobs of each account in a batch were
+ * journaled under: their records are written only while the account is live with that epoch. Only
+ * the PostgreSQL journal of a server with a registry stamps jobs; without a stamp nothing is checked.
+ */
+export type AccountEpochs = ReadonlyMap<string, number>;
+
 export interface RecordIndex {
   readonly embedder: EmbedderIdentity;
   /** The local LanceDB table, or null when PostgreSQL holds the records (nothing to guard). */
@@ -37,9 +44,10 @@ export interface RecordIndex {
    * Inserts or replaces records by `id` (a batch holding one id twice stores its last record);
    * resolves once the store of record holds them, and searches on this process find them from then
    * on. `readSince` ({@link purgeMark} taken before the records' sources were read) drops records of
-   * accounts purged since.
+   * accounts purged since by this process; `epochs` drops those of accounts deleted (or deleted and
+   * created again) since their jobs were journaled, by any process.
    */
-  upsert(batch: readonly IndexRecord[], readSince?: number): Promise<void>;
+  upsert(batch: readonly IndexRecord[], readSince?: number, epochs?: AccountEpochs): Promise<void>;
   /** Deletes every record matching a policy-core expression. */
   deleteWhere(expr: Expr): Promise<void>;
   /** The purge count now: an indexing batch takes it before reading its sources (see {@link upsert}). */

@@ -21,19 +21,25 @@ const uriSchema = z.custom<CanonicalUri>(
   'expected a canonical viking:// uri',
 );
 
+/**
+ * Every job names its account; the PostgreSQL journal of a server with a registry also stamps it with
+ * the account's epoch (src/storage/pg/epochs.ts), which fences its records off a later incarnation.
+ */
+const accountOf = { account: z.string(), epoch: z.number().int().positive().optional() };
+
 export const jobSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('file'), account: z.string(), uri: uriSchema }),
-  z.object({ type: z.literal('remove'), account: z.string(), uri: uriSchema }),
-  z.object({ type: z.literal('move'), account: z.string(), from: uriSchema, to: uriSchema }),
+  z.object({ type: z.literal('file'), ...accountOf, uri: uriSchema }),
+  z.object({ type: z.literal('remove'), ...accountOf, uri: uriSchema }),
+  z.object({ type: z.literal('move'), ...accountOf, from: uriSchema, to: uriSchema }),
   z.object({
     type: z.literal('message'),
-    account: z.string(),
+    ...accountOf,
     session_id: z.string(),
     message_id: z.string(),
   }),
   // An account's records re-synced from its files: after the account was deleted, or (`rebuild`) to
   // rebuild its index (npm run reindex, an index lost or behind the filesystem).
-  z.object({ type: z.literal('account'), account: z.string(), rebuild: z.literal(true).optional() }),
+  z.object({ type: z.literal('account'), ...accountOf, rebuild: z.literal(true).optional() }),
 ]);
 export type Job = z.infer<typeof jobSchema>;
 

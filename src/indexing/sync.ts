@@ -36,7 +36,7 @@ import {
 } from './records.js';
 import type { SessionMessageSource } from './messages.js';
 import { readFileAt, sessionOfMessagesFile, walkFiles } from './source.js';
-import type { RecordIndex } from '../index/record-index.js';
+import type { AccountEpochs, RecordIndex } from '../index/record-index.js';
 
 /** Units whose files are read at once. */
 const READ_WINDOW = 32;
@@ -122,10 +122,23 @@ function planOf(jobs: readonly Job[]): { units: Map<string, Unit>; regions: Regi
   return { units, regions };
 }
 
+/**
+ * The epoch each account's records are fenced with: its jobs' latest (epochs only grow, and every job
+ * of the batch was journaled before any of its sources is read). Jobs without one add nothing.
+ */
+function epochsOf(jobs: readonly Job[]): Map<string, number> {
+  const epochs = new Map<string, number>();
+  for (const { account, epoch } of jobs)
+    if (epoch !== undefined) epochs.set(account, Math.max(epoch, epochs.get(account) ?? 0));
+  return epochs;
+}
+
 export class IndexSync {
   private readonly policies = new Map<string, Promise<NamespacePolicy>>();
   /** The store's purge mark when the batch began, before it read anything (see RecordIndex.upsert). */
   private readSince = 0;
+  /** The epoch of each account's jobs in the batch (see RecordIndex.upsert). */
+  private epochs: AccountEpochs = new Map();
 
   constructor(private readonly deps: SyncDeps) {}
 
@@ -133,6 +146,7 @@ export class IndexSync {
   async apply(jobs: readonly Job[]): Promise<void> {
     this.policies.clear();
     this.readSince = this.deps.store.purgeMark();
+    this.epochs = epochsOf(jobs);
     const { units, regions } = planOf(jobs);
     const deletes: Expr[] = [];
     for (const region of regions) {
@@ -185,7 +199,7 @@ export class IndexSync {
       const vectors = await this.deps.embedder.embed(slice.map((d) => d.text));
       slice.forEach((d, j) => records.push({ ...d, vector: vectors[j] ?? new Float32Array() }));
     }
-    await this.deps.store.upsert(records, this.readSince);
+    await this.deps.store.upsert(records, this.readSince, this.epochs);
     await this.deps.store.deleteWhere(or(...stale));
   }
 

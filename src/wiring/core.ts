@@ -134,7 +134,13 @@ export async function openCore(
     journal:
       pool === null
         ? undefined
-        : new PgJournal(poolDatabase(pool), { pool, log, leaseMs: config.indexJobLeaseMs }),
+        : new PgJournal(poolDatabase(pool), {
+            pool,
+            log,
+            leaseMs: config.indexJobLeaseMs,
+            // Jobs carry their account's epoch where there is a registry (src/storage/pg/epochs.ts).
+            epochs: config.authMode === 'api_key',
+          }),
     worker: config.role !== 'api',
     afterApplied: () => store.caughtUp(),
   });

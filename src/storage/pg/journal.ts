@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import type { Backlog, IndexJournal } from '../../indexing/journal.js';
 import { jobSchema, type Job, type QueueEntry } from '../../indexing/queue.js';
 import type { Logger } from '../../log.js';
+import { STAMP_EPOCH } from './epochs.js';
 import { listen } from './listen.js';
 import type { Pool } from './pool.js';
 import { int, type SqlDatabase } from './sql.js';
@@ -32,6 +33,12 @@ export interface PgJournalOptions {
   readonly workerId?: string;
   /** How long a claim holds without renewal (default 30 s); renewed every third of it. */
   readonly leaseMs?: number;
+  /**
+   * Stamp each job with its account's epoch in the registry (epochs.ts) as it is appended, so its
+   * records never land in a later incarnation of the account. Only with a registry (api_key mode):
+   * trusted and dev mode have no accounts, and their jobs carry no epoch (nothing is checked).
+   */
+  readonly epochs?: boolean;
   /** A pool to LISTEN on, so that `watch` hears other processes at once (without it, they poll). */
   readonly pool?: Pool;
   readonly log?: Logger;
@@ -82,10 +89,14 @@ export class PgJournal implements IndexJournal {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
+  /** Appends a job (stamped with its account's epoch, replacing any it had, with `epochs`). */
   async append(job: Job): Promise<number> {
     const valid = jobSchema.parse(job);
+    // `||` keeps the right-hand key: a job journaled again (a dropped rebuild) gets the epoch of now.
+    const stamped =
+      this.options.epochs === true ? `$2::jsonb || jsonb_build_object('epoch', ${STAMP_EPOCH})` : '$2';
     const { rows } = await this.db.query<{ seq: unknown }>(
-      `WITH j AS (INSERT INTO index_jobs (account_id, job) VALUES ($1, $2) RETURNING seq)
+      `WITH j AS (INSERT INTO index_jobs (account_id, job) VALUES ($1, ${stamped}) RETURNING seq)
        SELECT seq, pg_notify('${JOBS_CHANNEL}', seq::text) FROM j`,
       [valid.account, JSON.stringify(valid)],
     );

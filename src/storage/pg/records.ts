@@ -19,7 +19,9 @@ import {
   type IndexRecord,
   type SqlParam,
 } from '../../policy/index.js';
+import type { AccountEpochs } from '../../index/record-index.js';
 import { searchableText } from '../../index/terms.js';
+import { liveEpochs } from './epochs.js';
 import { int, realArrayLiteral, realArrayOf, type SqlClient, type SqlDatabase } from './sql.js';
 
 export const RECORDS_CHANNEL = 'records_changed';
@@ -95,6 +97,20 @@ function paramsOf(record: IndexRecord): unknown[] {
   });
 }
 
+/** The records whose account is live with the epoch `epochs` gives it (all of those it does not name). */
+async function admitted(
+  tx: SqlClient,
+  records: readonly IndexRecord[],
+  epochs: AccountEpochs | undefined,
+): Promise<IndexRecord[]> {
+  if (epochs === undefined || epochs.size === 0) return [...records];
+  const live = await liveEpochs(tx, [...epochs.keys()]);
+  return records.filter((r) => {
+    const epoch = epochs.get(r.account_id);
+    return epoch === undefined || live.get(r.account_id) === epoch;
+  });
+}
+
 /** The last record of each id (an upsert cannot touch one row twice). */
 function lastPerId(records: readonly IndexRecord[]): IndexRecord[] {
   return [...new Map(records.map((r) => [r.id, r])).values()];
@@ -103,11 +119,17 @@ function lastPerId(records: readonly IndexRecord[]): IndexRecord[] {
 export class PgRecords {
   constructor(private readonly db: SqlDatabase) {}
 
-  /** Inserts or replaces records by id (a tombstone comes back to life); resolves with the last seq. */
-  async upsert(records: readonly IndexRecord[]): Promise<number> {
-    const rows = lastPerId(records);
-    if (rows.length === 0) return 0;
+  /**
+   * Inserts or replaces records by id (a tombstone comes back to life); resolves with the last seq
+   * (0 when nothing was written). With `epochs` (the epoch of the jobs each account's records come
+   * from, epochs.ts), the records of an account not live with that epoch now are dropped: checked
+   * under a share lock on the account's row, so no deletion commits between the check and this write.
+   */
+  async upsert(records: readonly IndexRecord[], epochs?: AccountEpochs): Promise<number> {
+    const all = lastPerId(records);
+    if (all.length === 0) return 0;
     return this.write(async (tx) => {
+      const rows = await admitted(tx, all, epochs);
       let last = 0;
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
         const params: unknown[] = [];
