@@ -25,6 +25,9 @@ export interface JobFailure {
   readonly error: string;
 }
 
+/** How many failures the local journal remembers for {@link IndexJournal.failures}. */
+const KEEP_FAILURES = 10_000;
+
 export interface IndexJournal {
   /** Appends a job; resolves with its sequence number once it is durable. */
   append(job: Job): Promise<number>;
@@ -65,13 +68,14 @@ export interface IndexJournal {
  * The embedded mode's queue as an {@link IndexJournal}. Its one worker takes jobs from the head of
  * the queue; acknowledgements go in order (the queue records "done up to seq"). Nobody else appends
  * or applies (the data directory is locked to one process), so there is nothing to watch, and
- * failures need only be counted: this process's waits learn them from its own worker.
+ * failures are remembered in memory (the last {@link KEEP_FAILURES}; counted since the open).
  */
 export class LocalJournal implements IndexJournal {
   /** Jobs handed out and not acknowledged: the head of the queue's pending jobs. */
   private taken = 0;
   /** Jobs given up since the journal was opened. */
   private failed = 0;
+  private readonly failuresBySeq = new Map<number, JobFailure>();
   /** The pending rebuild jobs (few), so that {@link rebuilds} never scans the queue. */
   private readonly pendingRebuilds: QueueEntry[];
 
@@ -105,7 +109,13 @@ export class LocalJournal implements IndexJournal {
     }
     await this.queue.ack(Math.max(...seqs));
     this.taken -= entries.length;
-    this.failed += failures?.size ?? 0;
+    for (const [seq, failure] of failures ?? []) {
+      this.failed += 1;
+      this.failuresBySeq.set(seq, failure);
+      const oldest = this.failuresBySeq.keys().next();
+      if (this.failuresBySeq.size > KEEP_FAILURES && oldest.done !== true)
+        this.failuresBySeq.delete(oldest.value);
+    }
     const acked = this.queue.ackedSeq;
     while ((this.pendingRebuilds[0]?.seq ?? Infinity) <= acked) this.pendingRebuilds.shift();
   }
@@ -136,9 +146,13 @@ export class LocalJournal implements IndexJournal {
     return Promise.resolve(new Set(seqs.filter((seq) => seq > this.queue.ackedSeq)));
   }
 
-  /** This process's waits learn its failures from its own worker: nothing to look up. */
-  failures(): Promise<Map<number, JobFailure>> {
-    return Promise.resolve(new Map());
+  failures(seqs: readonly number[]): Promise<Map<number, JobFailure>> {
+    const found = new Map<number, JobFailure>();
+    for (const seq of seqs) {
+      const failure = this.failuresBySeq.get(seq);
+      if (failure !== undefined) found.set(seq, failure);
+    }
+    return Promise.resolve(found);
   }
 
   failedCount(): Promise<number> {

@@ -134,7 +134,10 @@ export class PgJournal implements IndexJournal {
    * Deletes the jobs this worker still holds (one whose lease lapsed and went to another stays
    * theirs), recording those of `failures` among them; then forgets the failures past their time.
    */
-  async ack(entries: readonly QueueEntry[], failures: ReadonlyMap<number, JobFailure> = new Map()): Promise<void> {
+  async ack(
+    entries: readonly QueueEntry[],
+    failures: ReadonlyMap<number, JobFailure> = new Map(),
+  ): Promise<void> {
     if (entries.length === 0) return;
     const failed = [...failures];
     await this.db.query(ACK, [
@@ -245,7 +248,9 @@ export class PgJournal implements IndexJournal {
            OR seq <= (SELECT seq FROM index_failures ORDER BY seq DESC OFFSET $2 LIMIT 1)`,
         [this.options.failuresKeptMs ?? FAILURES_KEPT_MS, this.options.failuresKept ?? FAILURES_KEPT],
       )
-      .catch((error: unknown) => this.options.log?.warn({ err: error }, 'could not forget old index failures'));
+      .catch((error: unknown) =>
+        this.options.log?.warn({ err: error }, 'could not forget old index failures'),
+      );
   }
 
   private renewWhileHolding(): void {
