@@ -123,7 +123,10 @@ test('in distributed mode backup and restore refuse (exit 2) naming pg_dump / pg
   expect([restore.code, restore.stderr]).toEqual([2, expect.stringMatching(/npm run restore.*pg_restore/)]);
   // reindex works in distributed mode (test/scripts/reindex-pg.test.ts); this database never answers.
   const reindex = await script('reindex', [], { ...env, DATA_DIR: dataDir });
-  expect([reindex.code, reindex.stderr]).toEqual([1, 'reindex: the database is unavailable; retry shortly\n']);
+  expect([reindex.code, reindex.stderr]).toEqual([
+    1,
+    'reindex: the database is unavailable; retry shortly\n',
+  ]);
   expect(existsSync(dataDir)).toBe(false);
   expect(existsSync(join(work.path, 'pg-b'))).toBe(false);
 });
