@@ -143,12 +143,16 @@ async function openShared(config: Config, log: Logger): Promise<ReindexStore> {
  * with: refused (exit 2, nothing written yet) while another VikingScope process is connected.
  */
 async function refuseWhileServing(pool: Pool): Promise<void> {
+  // Each process's pool and LISTEN connections are named `vikingscope-<pid>` and `…-listen` (an idle
+  // server may hold only the latter); this script's own are those of its pid from its address.
   const { rows } = await query<{ n: number }>(
     pool,
-    `SELECT count(DISTINCT application_name)::int AS n FROM pg_stat_activity
-     WHERE datname = current_database() AND application_name ~ '^vikingscope-[0-9]+$'
-       AND application_name <> $1`,
-    [`vikingscope-${process.pid}`],
+    `WITH named AS (
+       SELECT substring(application_name FROM '^vikingscope-([0-9]+)(-listen)?$') AS pid, client_addr
+       FROM pg_stat_activity WHERE datname = current_database())
+     SELECT count(DISTINCT (pid, client_addr))::int AS n FROM named
+     WHERE pid IS NOT NULL AND NOT (pid = $1 AND client_addr IS NOT DISTINCT FROM inet_client_addr())`,
+    [String(process.pid)],
   );
   const others = rows[0]?.n ?? 0;
   if (others === 0) return;
