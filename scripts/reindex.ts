@@ -1,39 +1,36 @@
 /**
  * `npm run reindex -- [account] [--reset]`: rebuilds the index from the filesystem (SPEC 9.3).
- * Without an account every account on disk is re-indexed, starting from an empty table when the
+ * Without an account every account with files is re-indexed, starting from an empty index when the
  * configured embedder differs from the index's (or with `--reset`). Configured like the server
  * (src/config.ts) and wired from the same composition (`openIndex`, the account store's policies).
- * It takes the DATA_DIR lock, so the server must be stopped first.
+ * Embedded mode: it takes the DATA_DIR lock, so the server must be stopped first. Distributed mode
+ * (DATABASE_URL): it runs beside the servers — the rebuild is journaled in PostgreSQL, applied by
+ * whichever worker takes it (this script's among them), and every process answers 503 to searches
+ * of an account until its rebuild is applied; a reset or another embedder needs the servers stopped.
  *
  * Crash safety: the rebuild is journaled (one job per account) before the index is touched — before
  * `--reset` drops it — and applied by the indexing pipeline, which acknowledges account by account.
- * Killed at any moment, the jobs left are resumed by the next start of the server or of this script,
- * and searches of the accounts not yet rebuilt answer 503 until then.
+ * Killed at any moment, the jobs left are resumed by the next start of the server or of this script
+ * (or, in distributed mode, by any running worker), and searches of the accounts not yet rebuilt
+ * answer 503 until then.
  */
-import { resolve } from 'node:path';
-import { AccountStore } from '../src/accounts/store.js';
-import { loadConfig, type Config } from '../src/config.js';
 import { detailsOf, isAppError } from '../src/errors.js';
-import { NO_HOOKS } from '../src/hooks.js';
-import { LocalJournal } from '../src/indexing/journal.js';
-import { markResetPending, saveIndexMarker } from '../src/indexing/marker.js';
+import { loadConfig } from '../src/config.js';
+import type { IndexJournal } from '../src/indexing/journal.js';
 import { IndexPipeline } from '../src/indexing/pipeline.js';
 import { accountsWithFiles, journalRebuild } from '../src/indexing/reindex.js';
-import { LocalFileStorage } from '../src/storage/local-files.js';
 import type { Logger } from '../src/log.js';
 import { DEFAULT_POLICY, validateId } from '../src/policy/index.js';
-import { openIndex } from '../src/services.js';
-import { indexedMessages, sessionReader } from '../src/sessions/reader.js';
-import { lockDataDir } from '../src/storage/lock.js';
 import { progressBar } from './lib/progress.js';
 import { EXIT, UsageError, runScript, scriptLogger } from './lib/cli.js';
-import { refuseDistributed, requireStore } from './lib/store.js';
+import { openReindexStore, type OpenedIndex, type ReindexStore } from './lib/reindex-store.js';
 
 const USAGE = `usage: npm run reindex -- [account] [--reset]
   (no argument)  rebuild every account on disk (from scratch if the embedder changed)
   account        rebuild that account only
   --reset        drop the index and rebuild every account
-The server must be stopped; configured like it (DATA_DIR, LANCEDB_URI, EMBEDDER…).`;
+Configured like the server (DATA_DIR, LANCEDB_URI, EMBEDDER…, or DATABASE_URL); the embedded
+  mode needs the server stopped, the distributed mode runs beside the servers (stop them for --reset).`;
 
 function parseArgs(argv: readonly string[]): { account: string | undefined; reset: boolean } | 'help' {
   if (argv.includes('--help') || argv.includes('-h')) return 'help';
@@ -49,57 +46,78 @@ function parseArgs(argv: readonly string[]): { account: string | undefined; rese
 }
 
 /**
- * Opens the index and journals the rebuild of `targets`. A full re-index with another embedder than
- * the index's starts from an empty table; the jobs are journaled before that table is dropped.
+ * Opens the index and journals the rebuild of `targets`, resolving with the jobs' tickets. A full
+ * re-index with another embedder than the index's starts from an empty index; the jobs are journaled
+ * before it is emptied.
  */
 async function openAndJournal(
-  config: Config,
+  rs: ReindexStore,
   log: Logger,
   targets: readonly string[],
   { reset, whole }: { reset: boolean; whole: boolean },
-) {
-  const journal = async (): Promise<void> => {
-    await journalRebuild(await LocalJournal.open(config.dataDir), targets);
+): Promise<OpenedIndex & { reset: boolean; tickets: number[] }> {
+  const journal = async (): Promise<number[]> => {
+    const tickets = await journalRebuild(await rs.journal(), targets);
     log.info({ accounts: targets.length }, 'reindex journaled');
+    return tickets;
   };
   if (!reset) {
     try {
-      const opened = await openIndex(config, log);
-      await journal();
-      return { ...opened, reset };
+      const opened = await rs.openIndex(false);
+      return { ...opened, reset, tickets: await journal() };
     } catch (error) {
       const embedderChanged =
         isAppError(error) && detailsOf(error, 'FAILED_PRECONDITION')?.indexed !== undefined;
       if (!embedderChanged || !whole) throw error;
     }
   }
-  await journal();
-  await markResetPending(config.dataDir);
-  return { ...(await openIndex(config, log, { reset: true })), reset: true };
+  await rs.mayReset();
+  const tickets = await journal();
+  await rs.beforeReset();
+  return { ...(await rs.openIndex(true)), reset: true, tickets };
 }
 
-/** Applies every journaled job (the rebuild and anything a stopped server left) with a progress bar. */
-async function drain(pipeline: IndexPipeline, total: number): Promise<void> {
+/**
+ * Waits until the jobs of `tickets` are applied (by this script's worker or, on a shared journal,
+ * another's) with a progress bar; resolves with how many were given up after retries.
+ */
+async function drain(pipeline: IndexPipeline, journal: IndexJournal, tickets: number[]): Promise<number> {
   const bar = progressBar('reindexing', 'accounts', !process.stderr.isTTY);
-  bar.start(total, 0);
+  bar.start(tickets.length, 0);
   const timer = setInterval(() => {
-    void pipeline.status().then((status) => bar.update(total - (status.rebuild?.accounts_left ?? 0)));
+    void journal
+      .unfinished(tickets)
+      .then((open) => bar.update(tickets.length - open.size))
+      .catch(() => undefined);
   }, 250);
   try {
-    await pipeline.waitIdle();
+    await pipeline.waitFor(tickets, FOREVER_MS).catch((error: unknown) => {
+      // One was given up (counted below); the wait ends at the first, so wait for the others.
+      if (!(isAppError(error) && error.code === 'INTERNAL')) throw error;
+      return waitFinished(journal, tickets);
+    });
+    return (await journal.failures(tickets)).size;
   } finally {
     clearInterval(timer);
-    bar.update(total);
+    bar.update(tickets.length);
     bar.stop();
   }
 }
 
-/** The accounts to rebuild: the one named (exit 2 if DATA_DIR has no such account) or all on disk. */
-async function targetsOf(dataDir: string, account: string | undefined): Promise<string[]> {
-  const onDisk = await accountsWithFiles(new LocalFileStorage(dataDir));
-  if (account === undefined || onDisk.includes(account)) return account === undefined ? onDisk : [account];
+/** Resolves once none of `tickets` is left in the journal (some were given up). */
+async function waitFinished(journal: IndexJournal, tickets: number[]): Promise<void> {
+  while ((await journal.unfinished(tickets)).size > 0) await new Promise((r) => setTimeout(r, 250));
+}
+
+/** The longest timer Node keeps (about 24.8 days): the rebuild is waited for as long as it takes. */
+const FOREVER_MS = 2 ** 31 - 1;
+
+/** The accounts to rebuild: the one named (exit 2 if the store has no such account) or all with files. */
+async function targetsOf(rs: ReindexStore, account: string | undefined): Promise<string[]> {
+  const all = await accountsWithFiles(rs.files);
+  if (account === undefined || all.includes(account)) return account === undefined ? all : [account];
   throw new UsageError(
-    `account '${account}' not found in DATA_DIR ${resolve(dataDir)} (accounts there: ${onDisk.join(', ') || 'none'})`,
+    `account '${account}' not found in ${rs.where} (accounts there: ${all.join(', ') || 'none'})`,
   );
 }
 
@@ -111,49 +129,39 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const { account, reset: resetAsked } = args;
   const config = loadConfig();
-  refuseDistributed(
-    config,
-    'npm run reindex',
-    'it is not available in distributed mode yet (docs/SCALING.md, "Wiring left")',
-  );
-  await requireStore(config, `npm run reindex${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`);
   const log = scriptLogger(config);
-  const unlock = await lockDataDir(config.dataDir);
+  const command = `npm run reindex${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
+  const rs = await openReindexStore(config, log, command);
   try {
-    const accounts = await AccountStore.open({
-      dataDir: config.dataDir,
-      registry: config.authMode === 'api_key',
-      hooks: NO_HOOKS,
-    });
-    const targets = await targetsOf(config.dataDir, account);
-    const { embedder, store, reset } = await openAndJournal(config, log, targets, {
+    const targets = await targetsOf(rs, account);
+    const { embedder, store, reset, tickets, finish } = await openAndJournal(rs, log, targets, {
       reset: resetAsked,
       whole: account === undefined,
     });
+    const journal = await rs.journal();
     const pipeline = new IndexPipeline({
       dataDir: config.dataDir,
-      files: new LocalFileStorage(config.dataDir),
+      files: rs.files,
       store,
       embedder,
       log,
       // Folders left by trusted/dev mode have no registry entry: their policy is the default.
-      policyOf: async (a) => ((await accounts.exists(a)) ? accounts.policyOf(a) : DEFAULT_POLICY),
-      messages: indexedMessages(sessionReader(config.dataDir)),
+      policyOf: async (a) => ((await rs.accounts.exists(a)) ? rs.accounts.policyOf(a) : DEFAULT_POLICY),
+      messages: rs.messages,
+      journal,
     });
     try {
       // A bulk load: the rebuilt records are appended without the in-memory mirror's work (nothing
       // searches here; the server loads its mirror from the table when it starts).
-      await store.bulkLoad(async () => {
+      const failed = await store.bulkLoad(async () => {
         await pipeline.start();
-        await drain(pipeline, targets.length);
+        return drain(pipeline, journal, tickets);
       });
-      const { failed_jobs } = await pipeline.status();
-      if (failed_jobs > 0) {
-        process.stderr.write(`reindex: ${failed_jobs} job(s) failed (see the log); run it again\n`);
+      if (failed > 0) {
+        process.stderr.write(`reindex: ${failed} job(s) failed (see the log); run it again\n`);
         return EXIT.failed;
       }
-      await store.optimize();
-      await saveIndexMarker(config.dataDir, config.lancedbUri, await store.version());
+      await finish();
       if (reset) log.info({ embedder: embedder.id }, 'index rebuilt from scratch');
       process.stdout.write(
         `reindexed ${targets.length} account(s); ${await store.countRows()} records with ${embedder.id}\n`,
@@ -164,7 +172,7 @@ async function main(argv: readonly string[]): Promise<number> {
       await store.close();
     }
   } finally {
-    await unlock();
+    await rs.close();
   }
 }
 

@@ -5,10 +5,10 @@
  * fault: tries that hit one wait on the {@link StorageStall} and are not counted. Acknowledging a
  * batch is retried the same way, and never applies it again.
  */
-import { assertNever } from '../errors.js';
+import { assertNever, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { storageFaultOf } from '../storage/faults.js';
-import type { IndexJournal } from './journal.js';
+import type { IndexJournal, JobFailure } from './journal.js';
 import type { Job, QueueEntry } from './queue.js';
 import { isRebuild } from './rebuild.js';
 import { messageUri } from './records.js';
@@ -54,29 +54,27 @@ function jobUri(job: Job): string {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class BatchRunner {
-  private failed = 0;
+  /** The jobs of the batch in progress given up so far, recorded in the journal with its acknowledgement. */
+  private dropped = new Map<number, JobFailure>();
 
   constructor(private readonly deps: BatchRunnerDeps) {}
 
-  /** Jobs dropped after every attempt since start. */
-  get failedJobs(): number {
-    return this.failed;
-  }
-
   /** Applies a batch; never throws. False if stop() interrupted it before it was done. */
   run(batch: readonly QueueEntry[]): Promise<boolean> {
+    this.dropped = new Map();
     return this.process(batch, this.maxAttempts());
   }
 
   /**
-   * Acknowledges the jobs of a batch, trying again (with the stall's backoff) until it is written;
-   * the batch is applied already, so it is not applied again. False if stop() came first.
+   * Acknowledges the jobs of a batch (with the jobs given up, so that every process learns of them),
+   * trying again (with the stall's backoff) until it is written; the batch is applied already, so it
+   * is not applied again. False if stop() came first.
    */
   async acknowledge(journal: IndexJournal, batch: readonly QueueEntry[]): Promise<boolean> {
     const { stall, stopping, log } = this.deps;
     for (;;) {
       try {
-        await journal.ack(batch);
+        await journal.ack(batch, this.dropped);
         stall.clear();
         return true;
       } catch (error) {
@@ -101,16 +99,14 @@ export class BatchRunner {
    * jobs, which get every attempt: one bad job costs a few extra writes, not one write per job.
    */
   private async process(batch: readonly QueueEntry[], attempts: number): Promise<boolean> {
-    if (
-      await this.attempt(
-        batch.map((e) => e.job),
-        attempts,
-      )
-    )
-      return true;
+    const failure = await this.attempt(
+      batch.map((e) => e.job),
+      attempts,
+    );
+    if (failure === null) return true;
     if (this.deps.stopping()) return false;
     if (batch.length === 1) {
-      await this.giveUp(batch);
+      await this.giveUp(batch, failure.error);
       return true;
     }
     const middle = Math.ceil(batch.length / 2);
@@ -120,20 +116,25 @@ export class BatchRunner {
     return true;
   }
 
-  /** Tries `jobs` up to `attempts` times; tries that hit a storage fault are not counted. */
-  private async attempt(jobs: readonly Job[], attempts: number): Promise<boolean> {
+  /**
+   * Tries `jobs` up to `attempts` times; tries that hit a storage fault are not counted. Null once
+   * applied, else the last error (also when stop() interrupted it).
+   */
+  private async attempt(jobs: readonly Job[], attempts: number): Promise<{ error: unknown } | null> {
     const { apply, stall, stopping, log } = this.deps;
+    let last: { error: unknown } = { error: new Error('not attempted') };
     for (let n = 1; n <= attempts;) {
       try {
         await apply(jobs);
         stall.clear();
-        return true;
+        return null;
       } catch (error) {
-        if (stopping()) return false;
+        last = { error };
+        if (stopping()) return last;
         const fault = storageFaultOf(error);
         if (fault !== null) {
           await stall.backoff(fault);
-          if (stopping()) return false;
+          if (stopping()) return last;
           continue;
         }
         log.warn({ err: error, jobs: jobs.length, attempt: n }, 'index batch failed');
@@ -141,16 +142,16 @@ export class BatchRunner {
         n++;
       }
     }
-    return false;
+    return last;
   }
 
-  private async giveUp(entries: readonly QueueEntry[]): Promise<void> {
+  private async giveUp(entries: readonly QueueEntry[], error: unknown): Promise<void> {
     const { log, waiters } = this.deps;
-    this.failed += entries.length;
     for (const entry of entries) {
       log.error({ job: entry.job }, 'index job dropped after retries');
-      if (entry.seq > this.deps.replayedUpTo())
-        waiters.drop(entry.seq, { account: entry.job.account, uri: jobUri(entry.job) });
+      const failure = { account: entry.job.account, uri: jobUri(entry.job), error: messageOf(error) };
+      this.dropped.set(entry.seq, failure);
+      if (entry.seq > this.deps.replayedUpTo()) waiters.drop(entry.seq, failure);
       // A dropped rebuild would leave the account's records incomplete without a trace: it is
       // journaled again before the old job is acknowledged (the account keeps answering 503), and
       // retried after the jobs behind it.

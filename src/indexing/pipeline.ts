@@ -57,6 +57,7 @@ export class IndexPipeline extends JobHooks {
     this.rebuilds = new RebuildTracker(options.log);
     this.waiters = new JobWaiters({
       unfinished: (seqs) => this.journal?.unfinished(seqs) ?? Promise.resolve(new Set(seqs)),
+      failures: (seqs) => this.journal?.failures(seqs) ?? Promise.resolve(new Map()),
       afterApplied: options.afterApplied,
     });
     this.batches = new BatchRunner({
@@ -172,7 +173,10 @@ export class IndexPipeline extends JobHooks {
     return tickets;
   }
 
-  /** Whether an account's (or any account's) records are being rebuilt; reads no journal. */
+  /**
+   * Whether an account's (or any account's) records are being rebuilt, by a job of any process; reads
+   * no journal (the tracker follows it on every notification and poll).
+   */
   rebuilding(account_id?: string): boolean {
     return account_id === undefined ? this.rebuilds.status() !== null : this.rebuilds.rebuilding(account_id);
   }
@@ -189,7 +193,7 @@ export class IndexPipeline extends JobHooks {
 
   /**
    * Resolves once the jobs of `tickets` are applied, by this process or another, and `afterApplied`
-   * ran; rejects with INTERNAL (naming the URI) if this process dropped one after retries, with
+   * ran; rejects with INTERNAL (naming the URI) if a worker (of any process) dropped one, with
    * DEADLINE_EXCEEDED after `timeoutMs`, with UNAVAILABLE if the pipeline stops first.
    */
   async waitFor(tickets: IndexTickets, timeoutMs: number): Promise<void> {
@@ -241,13 +245,14 @@ export class IndexPipeline extends JobHooks {
     const rate = this.lag.drainRate();
     const rebuild = this.rebuilds.status();
     const backlog = this.journal === null ? EMPTY_BACKLOG : await this.backlog.refresh();
+    const failed = (await this.journal?.failedCount()) ?? 0;
     return {
       queue_depth: backlog.depth,
       index_lag_s: round3(this.lag.lagS(backlog)),
       drain_rate: rate === null ? null : Math.round(rate * 10) / 10,
       records: await this.options.store.countRows(),
       embedder: { id: this.options.embedder.id, dimension: this.options.embedder.dimension },
-      failed_jobs: this.batches.failedJobs,
+      failed_jobs: failed,
       indexing_paused: this.stall.status,
       ...(rebuild === null ? {} : { rebuild }),
     };
@@ -274,14 +279,14 @@ export class IndexPipeline extends JobHooks {
 
   /**
    * Jobs may have been appended or applied elsewhere (a notification, the poll): the worker looks
-   * for jobs, and the open waits and rebuilds ask the journal about theirs.
+   * for jobs, the open waits ask the journal about theirs, and the rebuilds pending are read again.
    */
   private wake(): void {
     if (this.stopping) return;
     this.worker?.kick();
     void this.waiters.check();
     const journal = this.journal;
-    if (journal !== null) void this.rebuilds.check((seqs) => journal.unfinished(seqs)).catch(() => undefined);
+    if (journal !== null) void this.rebuilds.refresh(() => journal.rebuilds()).catch(() => undefined);
   }
 
   private releaseIdle(): void {

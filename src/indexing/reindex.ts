@@ -19,11 +19,14 @@ export function accountsWithFiles(files: FileStorage): Promise<string[]> {
 /**
  * Durably journals a rebuild of each account, without a running pipeline (an offline re-index does
  * this before it touches the index, so that a kill at any later moment leaves the jobs for the next
- * start, or any worker on a shared journal, to resume). Closes the journal.
+ * start, or any worker on a shared journal, to resume). Closes the journal; resolves with the jobs'
+ * sequence numbers (tickets to wait for).
  */
-export async function journalRebuild(journal: IndexJournal, accounts: readonly string[]): Promise<void> {
+export async function journalRebuild(journal: IndexJournal, accounts: readonly string[]): Promise<number[]> {
   try {
-    for (const account of accounts) await journal.append(rebuildJob(account));
+    const tickets: number[] = [];
+    for (const account of accounts) tickets.push(await journal.append(rebuildJob(account)));
+    return tickets;
   } finally {
     await journal.close();
   }

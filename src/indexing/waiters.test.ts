@@ -94,3 +94,20 @@ test('abort fails the open waits with UNAVAILABLE and leaves finished ones alone
   expect(await outcome(done)).toBe('ok');
   await expect(open).rejects.toMatchObject({ code: 'UNAVAILABLE' });
 });
+
+test('a job dropped by another worker fails the wait with INTERNAL naming its URI, as the journal says', async () => {
+  const open = new Set([1, 2]);
+  const w = new JobWaiters({
+    unfinished: (seqs) => Promise.resolve(new Set(seqs.filter((s) => open.has(s)))),
+    failures: (seqs) =>
+      Promise.resolve(
+        new Map(seqs.filter((s) => s === 2).map((s) => [s, { account: 'a', uri: 'viking://x' }])),
+      ),
+  });
+  const good = w.wait([1], LONG);
+  const bad = w.wait([2], LONG);
+  open.clear();
+  await w.check();
+  expect(await outcome(good)).toBe('ok');
+  await expect(bad).rejects.toMatchObject({ code: 'INTERNAL', details: { uri: 'viking://x' } });
+});

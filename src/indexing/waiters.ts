@@ -3,8 +3,9 @@
  * this process's worker reports the jobs it acknowledged ({@link JobWaiters.finished}); jobs another
  * process applied (a shared journal) are learnt by asking the journal ({@link JobWaiters.check},
  * called on a notification and on a timer). Then `afterApplied` runs (the index's cache catching up)
- * before the wait resolves. A wait fails if one of its jobs was dropped after retries by this
- * process; outcomes live in memory only (a job replayed after a restart has no waiter).
+ * before the wait resolves. A wait fails if one of its jobs was dropped after retries: by this
+ * process's worker (told at once), or by another's (the journal remembers it for a while and is asked
+ * about the jobs that finished elsewhere).
  */
 import { AppError, isAppError } from '../errors.js';
 
@@ -17,6 +18,8 @@ export interface DroppedJob {
 export interface WaitersDeps {
   /** Which of `seqs` are not applied yet, by any worker (the journal's answer). */
   readonly unfinished: (seqs: readonly number[]) => Promise<ReadonlySet<number>>;
+  /** Which of `seqs` (finished) were dropped after retries, by any worker (the journal's answer). */
+  readonly failures?: (seqs: readonly number[]) => Promise<ReadonlyMap<number, DroppedJob>>;
   /** Runs once a wait's jobs are applied, before it resolves (within its timeout). */
   readonly afterApplied?: (() => Promise<void>) | undefined;
 }
@@ -123,14 +126,19 @@ export class JobWaiters {
   private async ask(): Promise<void> {
     const seqs = this.openSeqs();
     if (seqs.length === 0) return;
-    let open: ReadonlySet<number>;
+    let done: number[];
     try {
-      open = await this.deps.unfinished(seqs);
+      const open = await this.deps.unfinished(seqs);
+      done = seqs.filter((seq) => !open.has(seq));
+      // Finished elsewhere: applied, or dropped by another process's worker.
+      const unknown = done.filter((seq) => !this.dropped.has(seq));
+      const failed = unknown.length === 0 ? undefined : await this.deps.failures?.(unknown);
+      for (const [seq, job] of failed ?? []) this.drop(seq, job);
     } catch {
       // The journal could not answer (PostgreSQL unreachable): the next check asks again.
       return;
     }
-    this.finished(seqs.filter((seq) => !open.has(seq)));
+    this.finished(done);
   }
 
   /** Every job of the wait is finished: it fails if one was dropped, else resolves after `afterApplied`. */

@@ -113,7 +113,7 @@ test('reindex --help and backup --help print their usage and exit 0', async () =
   expect(existsSync(join(work.path, 'h'))).toBe(false);
 });
 
-test('in distributed mode backup, restore and reindex refuse (exit 2) naming pg_dump / pg_restore, touching nothing', async () => {
+test('in distributed mode backup and restore refuse (exit 2) naming pg_dump / pg_restore; reindex on an unreachable database fails naming it; nothing touched', async () => {
   // Refused before any connection: the URL need not answer.
   const env = { DATABASE_URL: 'postgres://postgres@127.0.0.1:9/vikingscope', ...NO_SERVER };
   const dataDir = join(work.path, 'distributed');
@@ -121,10 +121,11 @@ test('in distributed mode backup, restore and reindex refuse (exit 2) naming pg_
   expect([backup.code, backup.stderr]).toEqual([2, expect.stringMatching(/npm run backup.*pg_dump/)]);
   const restore = await script('restore', [join(work.path, 'pg-b'), dataDir], env);
   expect([restore.code, restore.stderr]).toEqual([2, expect.stringMatching(/npm run restore.*pg_restore/)]);
+  // reindex works in distributed mode (test/scripts/reindex-pg.test.ts); this database never answers.
   const reindex = await script('reindex', [], { ...env, DATA_DIR: dataDir });
   expect([reindex.code, reindex.stderr]).toEqual([
-    2,
-    expect.stringMatching(/npm run reindex.*distributed mode/),
+    1,
+    'reindex: the database is unavailable; retry shortly\n',
   ]);
   expect(existsSync(dataDir)).toBe(false);
   expect(existsSync(join(work.path, 'pg-b'))).toBe(false);

@@ -3,7 +3,9 @@
  * is durable once its INSERT commits (and `index_jobs` is notified, to wake idle workers). Workers
  * claim jobs with `FOR UPDATE SKIP LOCKED` and a lease (`claimed_by`, `lease_until`) that they renew
  * while they hold jobs; a job whose lease lapsed — its worker died — is claimed by another. Applied
- * jobs are deleted (only by the worker that holds them).
+ * jobs are deleted (only by the worker that holds them); a job given up after retries is deleted
+ * too, its failure recorded in `index_failures` by the same statement (kept an hour, at most 10,000),
+ * where a wait on any process and every process's status find it.
  *
  * Acknowledgements and releases notify `index_jobs` too: a worker waits for an account another holds,
  * and a request on any process waits for its jobs (`unfinished`).
@@ -17,7 +19,7 @@
  * move, an account rebuilt), and per-account order is what the single-worker queue gave.
  */
 import { randomUUID } from 'node:crypto';
-import type { Backlog, IndexJournal } from '../../indexing/journal.js';
+import type { Backlog, IndexJournal, JobFailure } from '../../indexing/journal.js';
 import { jobSchema, type Job, type QueueEntry } from '../../indexing/queue.js';
 import type { Logger } from '../../log.js';
 import { STAMP_EPOCH } from './epochs.js';
@@ -42,9 +44,30 @@ export interface PgJournalOptions {
   /** A pool to LISTEN on, so that `watch` hears other processes at once (without it, they poll). */
   readonly pool?: Pool;
   readonly log?: Logger;
+  /** How long a job's failure is remembered (default an hour). */
+  readonly failuresKeptMs?: number;
+  /** How many failures are remembered at most, the newest (default 10,000). */
+  readonly failuresKept?: number;
 }
 
 export const DEFAULT_LEASE_MS = 30_000;
+const FAILURES_KEPT_MS = 60 * 60_000;
+const FAILURES_KEPT = 10_000;
+
+/**
+ * `$1` seqs, `$2` worker, `$3`–`$5` the failures' seqs, URIs and errors. Deletes the jobs this worker
+ * still holds and records the failures among them; notifies once something was deleted.
+ */
+const ACK = `
+WITH done AS (
+  DELETE FROM index_jobs WHERE seq = ANY($1::bigint[]) AND claimed_by = $2 RETURNING seq, account_id
+), failed AS (
+  INSERT INTO index_failures (seq, account_id, uri, error)
+  SELECT d.seq, d.account_id, f.uri, f.error
+  FROM done d JOIN unnest($3::bigint[], $4::text[], $5::text[]) AS f(seq, uri, error) ON f.seq = d.seq
+  ON CONFLICT (seq) DO NOTHING
+)
+SELECT pg_notify('${JOBS_CHANNEL}', 'done') WHERE EXISTS (SELECT 1 FROM done)`;
 
 /**
  * `$1` worker, `$2` batch size, `$3` lease in ms. `candidates` locks the oldest unclaimed (or lapsed)
@@ -118,16 +141,53 @@ export class PgJournal implements IndexJournal {
     return entries;
   }
 
-  /** Deletes the jobs this worker still holds; one whose lease lapsed and went to another stays theirs. */
-  async ack(entries: readonly QueueEntry[]): Promise<void> {
+  /**
+   * Deletes the jobs this worker still holds (one whose lease lapsed and went to another stays
+   * theirs), recording those of `failures` among them; then forgets the failures past their time.
+   */
+  async ack(
+    entries: readonly QueueEntry[],
+    failures: ReadonlyMap<number, JobFailure> = new Map(),
+  ): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.query(
-      `WITH done AS (DELETE FROM index_jobs WHERE seq = ANY($1::bigint[]) AND claimed_by = $2 RETURNING 1)
-       SELECT pg_notify('${JOBS_CHANNEL}', 'done') WHERE EXISTS (SELECT 1 FROM done)`,
-      [entries.map((e) => e.seq), this.workerId],
-    );
+    const failed = [...failures];
+    await this.db.query(ACK, [
+      entries.map((e) => e.seq),
+      this.workerId,
+      failed.map(([seq]) => seq),
+      failed.map(([, f]) => f.uri),
+      failed.map(([, f]) => f.error),
+    ]);
     this.held = Math.max(0, this.held - entries.length);
     if (this.held === 0) this.stopRenewal();
+    if (failed.length > 0) await this.forgetOldFailures();
+  }
+
+  /** Which of `seqs` were given up after retries, by any worker (as long as their failure is kept). */
+  async failures(seqs: readonly number[]): Promise<Map<number, JobFailure>> {
+    if (seqs.length === 0) return new Map();
+    const { rows } = await this.db.query<{ seq: unknown; account_id: string; uri: string; error: string }>(
+      'SELECT seq, account_id, uri, error FROM index_failures WHERE seq = ANY($1::bigint[])',
+      [[...seqs]],
+    );
+    return new Map(rows.map((r) => [int(r.seq), { account: r.account_id, uri: r.uri, error: r.error }]));
+  }
+
+  /** The failures of the last hour (of every worker), at most the number kept. */
+  async failedCount(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM index_failures WHERE failed_at >= now() - $1 * interval '1 millisecond'`,
+      [this.options.failuresKeptMs ?? FAILURES_KEPT_MS],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** The rebuild jobs pending (index `index_jobs_rebuilds`, migration 0009). */
+  async rebuilds(): Promise<QueueEntry[]> {
+    const { rows } = await this.db.query<{ seq: unknown; job: unknown }>(
+      `SELECT seq, job FROM index_jobs WHERE job @> '{"rebuild": true}' ORDER BY seq`,
+    );
+    return rows.map((row) => ({ seq: int(row.seq), job: jobSchema.parse(row.job) }));
   }
 
   async release(): Promise<void> {
@@ -189,6 +249,19 @@ export class PgJournal implements IndexJournal {
   /** Stops renewing; the jobs still held are released, so another worker takes them at once. */
   async close(): Promise<void> {
     await this.release();
+  }
+
+  /** Deletes the failures older than kept, and all but the newest kept (best effort: the next failure retries). */
+  private async forgetOldFailures(): Promise<void> {
+    await this.db
+      .query(
+        `DELETE FROM index_failures WHERE failed_at < now() - $1 * interval '1 millisecond'
+           OR seq <= (SELECT seq FROM index_failures ORDER BY seq DESC OFFSET $2 LIMIT 1)`,
+        [this.options.failuresKeptMs ?? FAILURES_KEPT_MS, this.options.failuresKept ?? FAILURES_KEPT],
+      )
+      .catch((error: unknown) =>
+        this.options.log?.warn({ err: error }, 'could not forget old index failures'),
+      );
   }
 
   private renewWhileHolding(): void {

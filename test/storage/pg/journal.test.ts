@@ -1,7 +1,7 @@
 /**
  * The index journal on a real PostgreSQL: jobs handed out once, one account's jobs in order and to
  * one worker at a time, a killed worker's jobs taken over once its lease lapses, a live worker's
- * lease renewed.
+ * lease renewed; failures recorded for every process and bounded; the pending rebuilds listed.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   sql = poolDatabase(db.pool);
 });
 afterAll(() => db.drop());
-beforeEach(() => sql.query('TRUNCATE index_jobs'));
+beforeEach(() => sql.query('TRUNCATE index_jobs, index_failures'));
 
 async function remaining(): Promise<number> {
   return (await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM index_jobs')).rows[0]?.n ?? -1;
@@ -168,4 +168,55 @@ test('pending lists the jobs not applied; watch hears appends, acknowledgements 
   await expectHeard(() => w.release());
   expect((await w.pending()).map((e) => e.seq)).toEqual([b]);
   await unwatch();
+});
+
+test('a job given up is finished, its failure seen by another journal, never blocking its account', async () => {
+  const a = new PgJournal(sql, { workerId: 'a' });
+  const b = new PgJournal(sql, { workerId: 'b' });
+  const bad = await a.append(file('acme', 'viking://resources/bad'));
+  const good = await a.append(file('acme', 'viking://resources/good'));
+  const batch = await a.take(1);
+  const failure = { account: 'acme', uri: 'viking://resources/bad', error: 'embedder said no' };
+  // Only jobs this worker holds are recorded: b's acknowledgement of a's job changes nothing.
+  await b.ack(batch, new Map([[bad, failure]]));
+  expect(await b.failures([bad])).toEqual(new Map());
+  await a.ack(batch, new Map([[bad, failure]]));
+  expect(await b.unfinished([bad, good])).toEqual(new Set([good]));
+  expect(await b.failures([bad, good])).toEqual(new Map([[bad, failure]]));
+  expect(await b.failedCount()).toBe(1);
+  // The account's later job is handed out and not counted as failed.
+  expect((await b.take(10)).map((e) => e.seq)).toEqual([good]);
+  expect(await b.backlog('acme')).toMatchObject({ depth: 1 });
+});
+
+test('failures are kept for a bounded time and number', async () => {
+  const few = new PgJournal(sql, { workerId: 'few', failuresKept: 2 });
+  const fail = async (w: PgJournal, uri: string) => {
+    const seq = await w.append(file('acme', uri));
+    await w.ack(await w.take(1), new Map([[seq, { account: 'acme', uri, error: 'no' }]]));
+    return seq;
+  };
+  const seqs = [];
+  for (const name of ['a', 'b', 'c', 'd']) seqs.push(await fail(few, `viking://resources/${name}`));
+  expect([...(await few.failures(seqs)).keys()]).toEqual(seqs.slice(2));
+  expect(await few.failedCount()).toBe(2);
+  const brief = new PgJournal(sql, { workerId: 'brief', failuresKeptMs: 1 });
+  await sleep(20);
+  expect(await brief.failedCount()).toBe(0);
+  const last = await fail(brief, 'viking://resources/e');
+  await sleep(20);
+  await fail(brief, 'viking://resources/f');
+  expect((await brief.failures([...seqs, last])).size).toBe(0);
+});
+
+test('rebuilds lists the pending rebuild jobs of every appender', async () => {
+  const a = new PgJournal(sql);
+  await a.append(file('acme', 'viking://resources/a'));
+  const one = await a.append({ type: 'account', account: 'acme', rebuild: true });
+  const two = await new PgJournal(sql).append({ type: 'account', account: 'globex', rebuild: true });
+  await a.append({ type: 'account', account: 'initech' });
+  expect(await a.rebuilds()).toEqual([
+    { seq: one, job: { type: 'account', account: 'acme', rebuild: true } },
+    { seq: two, job: { type: 'account', account: 'globex', rebuild: true } },
+  ]);
 });

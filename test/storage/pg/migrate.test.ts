@@ -44,6 +44,7 @@ describe('migrations (SPEC 14: the server creates and migrates its schema at sta
       '0005_tags',
       '0006_uploads',
       '0007_index_meta',
+      '0009_index_failures',
     ]);
     expect(await migrate(db.pool)).toEqual(SHIPPED);
     expect(await tables(db.pool)).toEqual(expect.arrayContaining([...BASE_TABLES, MIGRATIONS_TABLE]));

@@ -3,11 +3,14 @@
  * index, each with its own worker id, as separate processes would. Every job is applied exactly
  * once and in order within its account; a wait on one process is released by a job another applied
  * (then afterApplied runs); a `worker: false` pipeline (ROLE=api) never applies a job; a worker that
- * dies holding jobs loses them to another once its lease lapses.
+ * dies holding jobs loses them to another once its lease lapses; a rebuild journaled by one process
+ * makes another refuse searches of the account until it is applied; a job one process dropped fails
+ * the waits of another and counts in its status.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Embedder } from '../../../src/embedders/embedder.js';
+import { IndexGuard } from '../../../src/indexing/guard.js';
 import { IndexPipeline } from '../../../src/indexing/pipeline.js';
 import { IndexStore } from '../../../src/index/store.js';
 import { logger } from '../../../src/log.js';
@@ -46,7 +49,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   log = [];
-  await sql.query('TRUNCATE index_jobs');
+  await sql.query('TRUNCATE index_jobs, index_failures');
 });
 afterEach(async () => {
   for (const p of running.splice(0)) await p.stop(1000);
@@ -94,6 +97,20 @@ async function written(p: IndexPipeline, account: string, uri: string, content: 
 }
 
 const appliedBy = (name: string) => log.filter((e) => e.by === name).map((e) => e.text);
+
+/** Resolves once `holds()` (checked every 10 ms); fails after 10 s. */
+async function until(holds: () => boolean): Promise<void> {
+  for (const start = Date.now(); !holds(); await sleep(10))
+    if (Date.now() - start > 10_000) throw new Error('condition not reached within 10 s');
+}
+
+/** Refuses to embed any text with `poison` in it (a job that fails every attempt). */
+class PoisonedEmbedder extends RecordingEmbedder {
+  override embed(texts: readonly string[]): Promise<Float32Array[]> {
+    if (texts.some((t) => t.includes('poison'))) return Promise.reject(new Error('poisoned text'));
+    return super.embed(texts);
+  }
+}
 
 test('two workers apply every job exactly once, in order within each account', async () => {
   const a = await startProcess('a');
@@ -160,4 +177,49 @@ test('a worker that dies holding jobs loses them to another once its lease lapse
   await survivor.waitFor(tickets, 20_000);
   expect(appliedBy('survivor')).toEqual(['doomgate held']);
   gated.open('doomgate');
+});
+
+test("a rebuild journaled by another process refuses this one's searches of the account until applied", async () => {
+  const searcher = await startProcess('searcher', { worker: false });
+  const guard = new IndexGuard({
+    dataDir,
+    files: new LocalFileStorage(dataDir),
+    lancedbUri: join(dir.path, 'lancedb'),
+    store,
+    pipeline: searcher,
+    log: logger,
+  });
+  await expect(guard.assertSearchable('rebuilt')).resolves.toBeUndefined();
+  // Started after the searcher, which thus never saw this job among its own or at its start.
+  const other = await startProcess('other', { worker: false });
+  const tickets = await other.rebuild(['rebuilt'], 'test');
+  await until(() => searcher.rebuilding('rebuilt'));
+  await expect(guard.assertSearchable('rebuilt')).rejects.toMatchObject({
+    code: 'UNAVAILABLE',
+    details: { account_id: 'rebuilt' },
+  });
+  await expect(guard.assertSearchable('untouched')).resolves.toBeUndefined();
+  expect(await guard.state()).toBe('rebuilding');
+  await startProcess('rebuilder');
+  await searcher.waitFor(tickets, 20_000);
+  await until(() => !searcher.rebuilding('rebuilt'));
+  await expect(guard.assertSearchable('rebuilt')).resolves.toBeUndefined();
+  expect(await guard.state()).toBe('ok');
+});
+
+test('a job dropped by one process fails a wait on another with INTERNAL and counts in every status', async () => {
+  const api = await startProcess('api', { worker: false });
+  const worker = await startProcess('worker', { embedder: new PoisonedEmbedder('worker', log) });
+  const bad = await written(api, 'fragile', 'viking://resources/bad.md', 'poison words');
+  await expect(api.waitFor(bad, 20_000)).rejects.toMatchObject({
+    code: 'INTERNAL',
+    details: { uri: 'viking://resources/bad.md', indexed: false },
+  });
+  expect((await api.status()).failed_jobs).toBe(1);
+  expect((await worker.status()).failed_jobs).toBe(1);
+  // Kept for other waits, the failure blocks neither the account's later jobs nor a later wait's answer.
+  const good = await written(api, 'fragile', 'viking://resources/good.md', 'healthy words');
+  await api.waitFor(good, 20_000);
+  expect(appliedBy('worker')).toEqual(['healthy words']);
+  await expect(api.waitFor(bad, 20_000)).rejects.toMatchObject({ code: 'INTERNAL' });
 });

@@ -86,8 +86,9 @@ describe('schema 0001: files and sessions', () => {
     );
     // 0001's files, sessions, messages, accounts, users; 0002's index_jobs and index_records;
     // 0003's session_archives, session_archive_files and session_usages; 0005's tag_versions
-    // (account_id) and tags (account_id, uri); 0006's uploads (account_id, user_id).
-    expect(rows.length).toBe(25);
+    // (account_id) and tags (account_id, uri); 0006's uploads (account_id, user_id); 0009's
+    // index_failures (account_id, uri).
+    expect(rows.length).toBe(27);
     expect(rows.filter((row) => row.collation_name !== 'C')).toEqual([]);
   });
 
