@@ -36,7 +36,8 @@ const statusAnswer = z.object({
         array_buffers_mb: z.number(),
       }),
       search_memory: z
-        .object({ memory_mb: z.number(), records: z.number(), lancedb_cache_mb: z.number() })
+        // No LanceDB in distributed mode: its cache figure is absent there.
+        .object({ memory_mb: z.number(), records: z.number(), lancedb_cache_mb: z.number().default(0) })
         .loose(),
     })
     .loose(),
@@ -77,6 +78,8 @@ export class MemorySeries {
     intervalS: number,
   ) {
     this.timer = setInterval(() => void this.sample().catch(() => undefined), intervalS * 1000);
+    // A load that fails part way must not be kept alive by its sampler.
+    this.timer.unref();
   }
 
   async sample(): Promise<MemorySample> {
