@@ -43,6 +43,11 @@ const statusAnswer = z.object({
     .loose(),
 });
 
+/** What a sample reads from ROOT's `GET /system/status` answer (either mode). */
+export function memoryStatusOf(body: unknown): z.infer<typeof statusAnswer>['result'] {
+  return statusAnswer.parse(body).result;
+}
+
 /** One sample; `t0` is the series' start (performance.now()). */
 export async function sampleMemory(
   api: Api,
@@ -52,7 +57,7 @@ export async function sampleMemory(
 ): Promise<MemorySample> {
   const res = await api.call('check', world.root, 'GET', '/api/v1/system/status');
   const rss = await server.rssMb();
-  const status = statusAnswer.parse(res.body).result;
+  const status = memoryStatusOf(res.body);
   const round = (value: number): number => Math.round(value * 10) / 10;
   return {
     t_s: round((performance.now() - t0) / 1000),
