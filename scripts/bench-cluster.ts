@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -73,11 +73,15 @@ async function main(): Promise<void> {
       processes: { type: 'string', default: '3' },
       writes: { type: 'string', default: '200' },
       concurrency: { type: 'string', default: '4' },
+      wait: { type: 'string', default: 'true' },
     },
   });
   const processes = Number(values.processes);
   const writes = Number(values.writes);
   const concurrency = Number(values.concurrency);
+  if (values.wait !== 'true' && values.wait !== 'false') throw new Error('--wait: true or false');
+  const wait = values.wait === 'true';
+  const loadBefore = loadavg()[0] ?? NaN;
   const name = `vs_bench_${randomBytes(6).toString('hex')}`;
   await admin(`CREATE DATABASE ${name}`);
   const dir = await mkdtemp(join(tmpdir(), 'vs-bench-cluster-'));
@@ -105,7 +109,7 @@ async function main(): Promise<void> {
         await post(writer, key, '/content/write', {
           uri: `viking://resources/bench/${word}.md`,
           content: `${word} cluster propagation`,
-          wait: true,
+          wait,
         });
         const acked = performance.now();
         const [mine, ...rest] = await Promise.all([
@@ -126,6 +130,8 @@ async function main(): Promise<void> {
       processes,
       writes,
       concurrency,
+      wait,
+      load_average_1m: [loadBefore, loadavg()[0] ?? NaN].map((x) => Number(x.toFixed(2))),
       other_members: report(others),
       writing_member_baseline: report(own),
       within_1s: others.filter((x) => x <= 1000).length / others.length,

@@ -10,8 +10,12 @@
  * searchers, no writes. 429/503 answers are honoured (sleep Retry-After, send again) and counted.
  * Memory: the server is sampled every `--sample-s` seconds (RSS and the breakdown in ROOT's status);
  * `--files N` makes writers overwrite N files each, so the corpus stops growing and RSS should too.
+ * `--database-url URL` (or DATABASE_URL) runs the server on PostgreSQL (one process of distributed
+ * mode); a URL without a database name gets a fresh database, dropped after the run. The machine's
+ * load average (1 min) before and after the load is reported with the figures.
  */
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -19,13 +23,14 @@ import { notFindable } from './load/check.js';
 import { Api, percentile, type ClientKind, type Tally } from './load/client.js';
 import { afterWarmup, beforeAfter, MemorySeries, type MemorySample } from './load/memory.js';
 import { latestPerFile, runMixed } from './load/mixed.js';
+import { openDatabase, type LoadDatabase } from './load/database.js';
 import { startServer, type LoadServer } from './load/server.js';
 import { createWorld, drain, indexState, preload, Words, type Identity, type World } from './load/world.js';
 import { EXIT, UsageError, runScript } from './lib/cli.js';
 
 const USAGE =
   'usage: npm run load -- [--seconds 60] [--json FILE] [--search-only] [--records N] [--writers 6] [--searchers 8]\n' +
-  '  [--files N] [--sample-s 5] [--warmup-s S] [--keep]';
+  '  [--files N] [--sample-s 5] [--warmup-s S] [--keep] [--database-url postgres://…]';
 const LOAD_KINDS: readonly ClientKind[] = ['writer', 'session', 'searcher', 'probe'];
 
 interface Args {
@@ -42,6 +47,8 @@ interface Args {
   /** Seconds between memory samples, and the warm-up the RSS trend is taken after. */
   readonly sampleS: number;
   readonly warmupS: number;
+  /** PostgreSQL for the server (distributed mode); undefined: the embedded mode. */
+  readonly databaseUrl: string | undefined;
 }
 
 function parse(argv: readonly string[]): Args {
@@ -58,6 +65,7 @@ function parse(argv: readonly string[]): Args {
       files: { type: 'string' },
       'sample-s': { type: 'string', default: '5' },
       'warmup-s': { type: 'string' },
+      'database-url': { type: 'string' },
     },
   });
   const searchOnly = values['search-only'];
@@ -84,6 +92,9 @@ function parse(argv: readonly string[]): Args {
   ] as const)
     if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag}: a whole number ≥ 1\n${USAGE}`);
   const keep = values.keep;
+  const databaseUrl = (values['database-url'] ?? process.env['DATABASE_URL'] ?? '').trim() || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new UsageError(`--database-url: a postgres:// URL\n${USAGE}`);
   return {
     seconds,
     json: values.json,
@@ -95,6 +106,7 @@ function parse(argv: readonly string[]): Args {
     files,
     sampleS,
     warmupS,
+    databaseUrl,
   };
 }
 
@@ -279,15 +291,30 @@ function table(report: Record<string, number>, api: Api): string {
 
 async function main(): Promise<number> {
   const args = parse(process.argv.slice(2));
-  say('starting the server (dist/src/main.js) …');
-  const server = await startServer({});
+  const database: LoadDatabase | null =
+    args.databaseUrl === undefined ? null : await openDatabase(args.databaseUrl);
+  say(
+    `starting the server (dist/src/main.js) on ${database === null ? 'local files (embedded mode)' : database.shown} …`,
+  );
+  // The embedded mode is chosen explicitly: an inherited DATABASE_URL never reaches that server.
+  const server = await startServer({ DATABASE_URL: database?.url ?? '' }).catch(async (error: unknown) => {
+    await database?.drop();
+    throw error;
+  });
   say(`server pid ${server.pid} at ${server.base}, DATA_DIR ${server.dataDir}, log ${server.logFile}`);
   const api = new Api(server.base);
   try {
     const world = await setUp(api, server, args.records);
-    const { report, memory } = args.searchOnly
+    const loadBefore = loadavg()[0] ?? Number.NaN;
+    const { report: figures, memory } = args.searchOnly
       ? await searchOnly(api, server, world, args)
       : await mixed(api, server, world, args);
+    const report = {
+      postgresql: database === null ? 0 : 1,
+      ...figures,
+      load_average_1m_before: round(loadBefore, 2),
+      load_average_1m_after: round(loadavg()[0] ?? Number.NaN, 2),
+    };
     process.stdout.write(`${table(report, api)}\n`);
     if (args.json !== undefined) {
       const tallies = Object.fromEntries(api.tallies);
@@ -299,6 +326,7 @@ async function main(): Promise<number> {
   } finally {
     api.close();
     await server.stop(args.keep);
+    await database?.drop();
     if (args.keep) say(`kept DATA_DIR ${server.dataDir}`);
   }
 }

@@ -36,11 +36,17 @@ const statusAnswer = z.object({
         array_buffers_mb: z.number(),
       }),
       search_memory: z
-        .object({ memory_mb: z.number(), records: z.number(), lancedb_cache_mb: z.number() })
+        // No LanceDB in distributed mode: its cache figure is absent there.
+        .object({ memory_mb: z.number(), records: z.number(), lancedb_cache_mb: z.number().default(0) })
         .loose(),
     })
     .loose(),
 });
+
+/** What a sample reads from ROOT's `GET /system/status` answer (either mode). */
+export function memoryStatusOf(body: unknown): z.infer<typeof statusAnswer>['result'] {
+  return statusAnswer.parse(body).result;
+}
 
 /** One sample; `t0` is the series' start (performance.now()). */
 export async function sampleMemory(
@@ -51,7 +57,7 @@ export async function sampleMemory(
 ): Promise<MemorySample> {
   const res = await api.call('check', world.root, 'GET', '/api/v1/system/status');
   const rss = await server.rssMb();
-  const status = statusAnswer.parse(res.body).result;
+  const status = memoryStatusOf(res.body);
   const round = (value: number): number => Math.round(value * 10) / 10;
   return {
     t_s: round((performance.now() - t0) / 1000),
@@ -77,6 +83,8 @@ export class MemorySeries {
     intervalS: number,
   ) {
     this.timer = setInterval(() => void this.sample().catch(() => undefined), intervalS * 1000);
+    // A load that fails part way must not be kept alive by its sampler.
+    this.timer.unref();
   }
 
   async sample(): Promise<MemorySample> {

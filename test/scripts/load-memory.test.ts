@@ -1,8 +1,9 @@
 /**
  * The load script's memory report: the RSS trend is taken after warm-up only, and with overwritten
- * files only each file's last write is expected to be findable.
+ * files only each file's last write is expected to be findable; a server in distributed mode (no
+ * LanceDB cache figure) is sampled too.
  */
-import { afterWarmup, type MemorySample } from '../../scripts/load/memory.js';
+import { afterWarmup, memoryStatusOf, type MemorySample } from '../../scripts/load/memory.js';
 import { latestPerFile, type Acked } from '../../scripts/load/mixed.js';
 
 const sample = (t_s: number, rss_mb: number, mirror_mb = 10): MemorySample => ({
@@ -55,4 +56,18 @@ test('latestPerFile keeps the last write of each file', () => {
   const b1 = write('viking://resources/load/w0/f1.md', 'b1');
   const a2 = write('viking://resources/load/w0/f0.md', 'a2');
   expect(latestPerFile([a1, b1, a2])).toEqual([a2, b1]);
+});
+
+test('a distributed-mode status (no LanceDB cache figure) is sampled, its cache counted as 0', () => {
+  const processMemory = { heap_used_mb: 50, heap_total_mb: 80, external_mb: 5, array_buffers_mb: 1 };
+  const pg = {
+    process_memory: processMemory,
+    search_memory: { memory_mb: 14, records: 2089, reflects_seq: 7 },
+  };
+  expect(memoryStatusOf({ result: pg }).search_memory).toMatchObject({ memory_mb: 14, lancedb_cache_mb: 0 });
+  const local = {
+    process_memory: processMemory,
+    search_memory: { memory_mb: 14, records: 9, lancedb_cache_mb: 3 },
+  };
+  expect(memoryStatusOf({ result: local }).search_memory.lancedb_cache_mb).toBe(3);
 });
