@@ -25,6 +25,12 @@ import { Mirror } from './mirror.js';
 const LOAD_PAGE = 1000;
 /** How long {@link PgCache.caughtUp} waits for the cache before leaving searches to PostgreSQL. */
 const CAUGHT_UP_WAIT_MS = 2000;
+/**
+ * How long a search waits for a ready cache that is behind what it needs (this process's own write,
+ * a NOTIFY round away) before it scans PostgreSQL instead: a scan takes ~100 ms at a few thousand
+ * records, and without the wait 5 % of searches under writes took it (docs/SCALING.md, Measured).
+ */
+const BEHIND_WAIT_MS = 50;
 
 export interface PgCacheOptions {
   readonly db: SqlDatabase;
@@ -70,6 +76,18 @@ export class PgCache {
     return index !== null && (this.catchUp?.seq ?? -1) >= this.needed ? index : null;
   }
 
+  /**
+   * {@link usable}, after giving a ready cache that is behind up to `ms` to catch up (it was poked
+   * when this process wrote); still null past that, and the search goes to PostgreSQL.
+   */
+  async usableSoon(ms = BEHIND_WAIT_MS): Promise<MemoryIndex | null> {
+    const now = this.usable();
+    const catchUp = this.catchUp;
+    if (now !== null || catchUp === null || this.mirror.ready === null) return now;
+    await waitUpTo(catchUp.waitFor(this.needed), ms);
+    return this.usable();
+  }
+
   /** Resolves once the first load has finished (the cache is ready, or gave up). */
   whenLoaded(): Promise<void> {
     return this.loaded;
@@ -94,12 +112,7 @@ export class PgCache {
     const catchUp = this.catchUp;
     if (catchUp === null || this.mirror.ready === null) return;
     void catchUp.poke();
-    const waited = new AbortController();
-    await Promise.race([
-      catchUp.waitFor(head),
-      sleep(CAUGHT_UP_WAIT_MS, undefined, { signal: waited.signal }).catch(() => undefined),
-    ]);
-    waited.abort();
+    await waitUpTo(catchUp.waitFor(head), CAUGHT_UP_WAIT_MS);
   }
 
   /** What status shows: the mirror's state and the seq it reflects. */
@@ -180,4 +193,14 @@ export class PgCache {
     }, this.options.retryMs ?? 5000);
     this.retry.unref();
   }
+}
+
+/** Resolves when `done` settles or after `ms`, whichever comes first (the timer is cleared). */
+async function waitUpTo(done: Promise<void>, ms: number): Promise<void> {
+  const waited = new AbortController();
+  await Promise.race([
+    done.catch(() => undefined),
+    sleep(ms, undefined, { signal: waited.signal }).catch(() => undefined),
+  ]);
+  waited.abort();
 }

@@ -155,21 +155,21 @@ export class PgIndexStore implements RecordIndex {
     return scanLiveKeys(this.db, expr, limit);
   }
 
-  /** From the cache when it may answer (see {@link PgCache.usable}), else from PostgreSQL; `baseline` forces PostgreSQL. */
+  /** From the cache when it may answer (see {@link PgCache.usableSoon}), else from PostgreSQL; `baseline` forces PostgreSQL. */
   async vectorSearch(
     vector: Float32Array,
     filter: Expr,
     k: number,
     requested: RequestedPlan = 'auto',
   ): Promise<VectorResult> {
-    const memory = requested === 'baseline' ? null : this.cache.usable();
+    const memory = requested === 'baseline' ? null : await this.cache.usableSoon();
     if (memory !== null) return memoryVectorSearch(memory, vector, filter, k);
     const { rows, plan } = await this.search.vectorSearch(vector, filter, k);
     return { rows: [...rows], plan };
   }
 
   async fullTextSearch(query: string, filter: Expr, k: number): Promise<ScoredRow[]> {
-    const memory = this.cache.usable();
+    const memory = await this.cache.usableSoon();
     if (memory !== null) return memoryFullText(memory, query, filter, k);
     return [...(await this.search.fullTextSearch(query, filter, k))];
   }

@@ -128,6 +128,18 @@ describe('two processes on one database', () => {
     expect(await found(restarted)).toEqual({ ids: ['kept'], plan: 'memory' });
   });
 
+  test('a search right after a write here is answered from the cache, which it gives a moment to catch up', async () => {
+    const store = await openStore();
+    await store.caughtUp();
+    for (let i = 0; i < 5; i++) {
+      await store.upsert([record(`fresh-${i}`)]);
+      // The write poked the catch-up; without the short wait this search scans PostgreSQL.
+      const { ids, plan } = await found(store);
+      expect(plan).toBe('memory');
+      expect(ids).toContain(`fresh-${i}`);
+    }
+  });
+
   test('a search here never misses a write acknowledged here, however far the cache lags', async () => {
     // No LISTEN and no polling to speak of: the cache stays where it loaded.
     const lagging = await openStore({ pollMs: 600_000 });
