@@ -61,6 +61,14 @@ export function createPool(url: string, options: PoolOptions = {}, log?: Logger)
   return pool;
 }
 
+/**
+ * SQLSTATEs after which the connection itself is no use: the server it reached is read-only now (a
+ * primary demoted in a failover: 25006) or shutting down. Such a connection is destroyed rather than
+ * returned to the pool, so the next checkout connects again (to the new primary). pg-pool already
+ * destroys a connection on any error of a single `pool.query`; transactions are handled here.
+ */
+const DISCARD_STATES = new Set(['25006', '57P01', '57P02', '57P03']);
+
 /** SQLSTATEs after which the same transaction, run again, may succeed. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
@@ -199,10 +207,12 @@ async function attemptTransaction<T>(
     client.release();
     return result;
   } catch (error) {
-    // A connection that failed other than by a statement's error (no SQLSTATE: cut, timed out) or
-    // cannot roll back is destroyed, not returned to the pool.
+    // A connection that failed other than by a statement's error (no SQLSTATE: cut, timed out), to
+    // a server that can no longer serve it (DISCARD_STATES), or that cannot roll back is destroyed,
+    // not returned to the pool.
+    const state = sqlStateOf(error);
     const broken = await client.query('ROLLBACK').then(
-      () => !isAppError(error) && sqlStateOf(error) === undefined,
+      () => !isAppError(error) && (state === undefined || DISCARD_STATES.has(state)),
       () => true,
     );
     client.release(broken ? asError(error) : undefined);

@@ -100,6 +100,28 @@ describe('the PostgreSQL pool (SPEC 14)', () => {
     expect((await query(db.pool, 'SELECT count(*)::int AS n FROM t')).rows).toEqual([{ n: 0 }]);
   });
 
+  test('a transaction refused as read-only (25006, a demoted primary) is 503 and its connection is not reused', async () => {
+    const one = createPool(db.url, { max: 1 });
+    try {
+      const backend = async (): Promise<number> =>
+        withTransaction(
+          one,
+          async (c) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? -1,
+        );
+      const before = await backend();
+      await expect(
+        withTransaction(one, async (client) => {
+          await client.query('SET TRANSACTION READ ONLY');
+          await client.query("INSERT INTO t VALUES (1, 'a')");
+        }),
+      ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      // The only pooled connection went to the read-only server: the next transaction gets a new one.
+      expect(await backend()).not.toBe(before);
+    } finally {
+      await one.end();
+    }
+  });
+
   describe('PostgreSQL unreachable', () => {
     let dead: Pool;
     beforeAll(() => {
