@@ -16,29 +16,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { Cluster } from './lib/cluster.js';
+import { percentile } from './bench/measure.js';
+import { BENCH_DATABASE_BASE, openDatabase } from './lib/database.js';
 
-const BASE = (process.env['TEST_DATABASE_URL_BASE'] ?? 'postgres://postgres@127.0.0.1:5432').replace(
-  /\/+$/,
-  '',
-);
 const ROOT_KEY = randomBytes(24).toString('hex');
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${BASE}/postgres` });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
-}
 
 async function post(base: string, key: string, path: string, body: unknown): Promise<unknown> {
   const response = await fetch(`${base}/api/v1${path}`, {
@@ -82,12 +64,11 @@ async function main(): Promise<void> {
   if (values.wait !== 'true' && values.wait !== 'false') throw new Error('--wait: true or false');
   const wait = values.wait === 'true';
   const loadBefore = loadavg()[0] ?? NaN;
-  const name = `vs_bench_${randomBytes(6).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
+  const db = await openDatabase(BENCH_DATABASE_BASE);
   const dir = await mkdtemp(join(tmpdir(), 'vs-bench-cluster-'));
   const cluster = await Cluster.start({
     processes,
-    databaseUrl: `${BASE}/${name}`,
+    databaseUrl: db.url,
     dataDir: dir,
     entry: [fileURLToPath(new URL('../src/main.js', import.meta.url))],
     env: { ROOT_API_KEY: ROOT_KEY, EMBEDDER: 'builtin', LOG_LEVEL: 'warn', HOST: '127.0.0.1' },
@@ -143,7 +124,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await cluster.stop();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await db.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }

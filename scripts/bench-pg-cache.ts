@@ -9,7 +9,6 @@
  *   node --import ./test/helpers/ts-register.mjs scripts/bench-pg-cache.ts --records 20000 --writes 100
  */
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { PgIndexStore } from '../src/index/pg-store.js';
 import { logger } from '../src/log.js';
 import type { IndexRecord } from '../src/policy/index.js';
@@ -20,27 +19,14 @@ import { PgRecords } from '../src/storage/pg/records.js';
 import { poolDatabase } from '../src/storage/pg/sql.js';
 import { percentile, round } from './bench/measure.js';
 import { DIM, Rng } from './bench/rng.js';
+import { BENCH_DATABASE_BASE, openDatabase } from './lib/database.js';
 
-const BASE = (process.env['TEST_DATABASE_URL_BASE'] ?? 'postgres://postgres@127.0.0.1:5432').replace(
-  /\/+$/,
-  '',
-);
 const silent = logger.child({}, { level: 'silent' });
 const EMBEDDER = { id: 'bench:pg-cache', dimension: DIM };
 
 function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
   return at < 0 ? fallback : Number(process.argv[at + 1]);
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${BASE}/postgres` });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 function records(from: number, n: number, rng: Rng): IndexRecord[] {
@@ -109,10 +95,9 @@ async function visibility(
 async function main(): Promise<void> {
   const n = arg('--records', 20_000);
   const writes = arg('--writes', 100);
-  const name = `vs_bench_cache_${process.pid}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const writerPool = createPool(`${BASE}/${name}`);
-  const readerPool = createPool(`${BASE}/${name}`);
+  const db = await openDatabase(BENCH_DATABASE_BASE);
+  const writerPool = createPool(db.url);
+  const readerPool = createPool(db.url);
   try {
     await migrate(writerPool);
     const rng = new Rng(7);
@@ -142,7 +127,7 @@ async function main(): Promise<void> {
   } finally {
     await writerPool.end();
     await readerPool.end();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await db.drop();
   }
 }
 

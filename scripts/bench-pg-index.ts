@@ -12,7 +12,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { LocalJournal, type IndexJournal } from '../src/indexing/journal.js';
 import { JobQueue } from '../src/indexing/queue.js';
 import { canonicalUri, eq, type IndexRecord } from '../src/policy/index.js';
@@ -25,26 +24,13 @@ import { PgSearchIndex } from '../src/storage/pg/search.js';
 import { poolDatabase } from '../src/storage/pg/sql.js';
 import { percentile, round } from './bench/measure.js';
 import { clusteredVector, DIM, randomCentroids, Rng, Zipf } from './bench/rng.js';
+import { BENCH_DATABASE_BASE, openDatabase } from './lib/database.js';
 
-const BASE = (process.env['TEST_DATABASE_URL_BASE'] ?? 'postgres://postgres@127.0.0.1:5432').replace(
-  /\/+$/,
-  '',
-);
 const ACCOUNTS = 10;
 
 function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
   return at < 0 ? fallback : Number(process.argv[at + 1]);
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${BASE}/postgres` });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 function corpus(n: number, rng: Rng, centroids: Float32Array): IndexRecord[] {
@@ -103,10 +89,9 @@ async function journalRate(make: (worker: number) => IndexJournal, workers: numb
 async function main(): Promise<void> {
   const n = arg('--records', 20_000);
   const queries = arg('--queries', 30);
-  const name = `vs_bench_${process.pid}`;
   const dir = await mkdtemp(join(tmpdir(), 'vs-bench-pg-'));
-  await admin(`CREATE DATABASE ${name}`);
-  const pool = createPool(`${BASE}/${name}`);
+  const db = await openDatabase(BENCH_DATABASE_BASE);
+  const pool = createPool(db.url);
   try {
     await migrate(pool);
     const db = poolDatabase(pool);
@@ -170,7 +155,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await pool.end();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await db.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -8,46 +8,26 @@
  *   node --import ./test/helpers/ts-register.mjs scripts/bench-registry-feed.ts --changes 200
  *   (TEST_DATABASE_URL_BASE overrides postgres://postgres@127.0.0.1:5432)
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { AccountStore } from '../src/accounts/store.js';
 import { NO_HOOKS } from '../src/hooks.js';
 import { migrate } from '../src/storage/pg/migrate.js';
 import { createPool, type Pool } from '../src/storage/pg/pool.js';
 import { PgRegistryStorage, type PgRegistryOptions } from '../src/storage/pg/registry.js';
+import { percentile } from './bench/measure.js';
+import { BENCH_DATABASE_BASE, openDatabase } from './lib/database.js';
 
-const BASE = (process.env['TEST_DATABASE_URL_BASE'] ?? 'postgres://postgres@127.0.0.1:5432').replace(
-  /\/+$/,
-  '',
-);
 const argIndex = process.argv.indexOf('--changes');
 const CHANGES = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 200;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${BASE}/postgres` });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
-  const name = `vs_bench_${randomBytes(6).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = `${BASE}/${name}`;
+  const db = await openDatabase(BENCH_DATABASE_BASE);
+  const url = db.url;
   const dataDir = await mkdtemp(join(tmpdir(), 'vs-bench-feed-'));
   const pools: Pool[] = [];
   const stores: AccountStore[] = [];
@@ -111,7 +91,7 @@ async function main(): Promise<void> {
     await Promise.all(stores.map((store) => store.close()));
     await Promise.all(pools.map((pool) => pool.end()));
     await rm(dataDir, { recursive: true, force: true });
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await db.drop();
   }
 }
 

@@ -23,7 +23,7 @@ import { notFindable } from './load/check.js';
 import { Api, percentile, type ClientKind, type Tally } from './load/client.js';
 import { afterWarmup, beforeAfter, MemorySeries, type MemorySample } from './load/memory.js';
 import { latestPerFile, runMixed } from './load/mixed.js';
-import { openDatabase, type LoadDatabase } from './load/database.js';
+import { openDatabase, type LoadDatabase } from './lib/database.js';
 import { startServer, type LoadServer } from './load/server.js';
 import { createWorld, drain, indexState, preload, Words, type Identity, type World } from './load/world.js';
 import { EXIT, UsageError, runScript } from './lib/cli.js';

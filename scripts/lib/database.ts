@@ -1,7 +1,8 @@
 /**
- * The load's server on PostgreSQL (distributed mode, one process): `--database-url URL` or
- * `DATABASE_URL`. A URL naming no database (`postgres://user@host:5432`) gets a fresh one, created for
- * the run and dropped after it, so every run starts from an empty store as the embedded mode does.
+ * A PostgreSQL database for a script's run: the load's server in distributed mode (`--database-url
+ * URL` or `DATABASE_URL`) and the PostgreSQL benchmarks. A URL naming no database
+ * (`postgres://user@host:5432`) gets a fresh one, created for the run and dropped after it, so every
+ * run starts from an empty store.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -25,6 +26,11 @@ async function admin(base: URL, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Where the benchmarks create their databases: TEST_DATABASE_URL_BASE, as the tests do. */
+export const BENCH_DATABASE_BASE = (
+  process.env['TEST_DATABASE_URL_BASE'] ?? 'postgres://postgres@127.0.0.1:5432'
+).replace(/\/+$/, '');
 
 export async function openDatabase(given: string): Promise<LoadDatabase> {
   const url = new URL(given);
