@@ -14,6 +14,7 @@ import { createApp } from '../../src/http/app.js';
 import type { Embedder } from '../../src/embedders/embedder.js';
 import { logger } from '../../src/log.js';
 import { buildServices, type Services } from '../../src/services.js';
+import { createTestDatabase, type TestDatabase } from './pg.js';
 
 export const ROOT_KEY = 'root-key-for-e2e-tests-0123456789abcdef';
 
@@ -61,23 +62,45 @@ export interface FullAppOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Replaces the configured embedder (a gated one for backlog tests). */
   readonly embedder?: Embedder;
+  /**
+   * Where the store of record lives: `local` files, or `pg` — distributed mode on a fresh PostgreSQL
+   * database of its own, dropped by `close()` (default: `VS_TEST_BACKEND`, else `local`). A suite
+   * runs on both backends through a second file that sets `VS_TEST_BACKEND=pg` and imports it.
+   */
+  readonly backend?: 'local' | 'pg';
+}
+
+/** The backend a suite runs on: the option, else `VS_TEST_BACKEND`. */
+function backendOf(options: FullAppOptions): 'local' | 'pg' {
+  const chosen = options.backend ?? process.env['VS_TEST_BACKEND'] ?? 'local';
+  if (chosen !== 'local' && chosen !== 'pg') throw new Error(`VS_TEST_BACKEND: local or pg, not ${chosen}`);
+  return chosen;
 }
 
 const keyResult = z.object({ result: z.object({ user_key: z.string().regex(/^[0-9a-f]{64}$/) }) });
 
 export async function fullApp(options: FullAppOptions = {}): Promise<FullApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vs-e2e-')));
+  const db: TestDatabase | null =
+    backendOf(options) === 'pg' ? await createTestDatabase({ migrated: false }) : null;
   const config = loadConfig({
     EMBEDDER: 'builtin',
     ...options.env,
+    ...(db === null ? {} : { DATABASE_URL: db.url }),
     ROOT_API_KEY: ROOT_KEY,
     DATA_DIR: dataDir,
   });
+  const dropDatabase = async (): Promise<void> => {
+    await db?.drop();
+  };
   const services = await buildServices(
     config,
     logger,
     options.embedder === undefined ? {} : { embedder: options.embedder },
-  );
+  ).catch(async (error: unknown) => {
+    await dropDatabase();
+    throw error;
+  });
   const app = createApp(services);
   const keys = new Map<string, string>();
   const root = (): Client => request.agent(app).set('X-API-Key', ROOT_KEY);
@@ -85,6 +108,7 @@ export async function fullApp(options: FullAppOptions = {}): Promise<FullApp> {
     for (const spec of options.accounts ?? []) await createAccount(root, spec, keys);
   } catch (error) {
     await services.close();
+    await dropDatabase();
     if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
@@ -106,7 +130,10 @@ export async function fullApp(options: FullAppOptions = {}): Promise<FullApp> {
     },
     async close({ keepData = false } = {}) {
       await services.close();
+      await dropDatabase();
       if (!keepData) await rm(dataDir, { recursive: true, force: true });
+      // A restart test reuses DATA_DIR; on PostgreSQL the store was the database, now dropped.
+      if (db !== null && keepData) throw new Error('keepData: on PostgreSQL the store is the database');
     },
   };
 }
