@@ -7,6 +7,7 @@ describe('loadConfig', () => {
       port: 1933,
       host: '127.0.0.1',
       indexJobLeaseMs: 30000,
+      databasePoolMax: 10,
       dataDir: './data/store',
       rootApiKey: undefined,
       authMode: 'dev',
@@ -89,6 +90,8 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_S: '3',
       DATABASE_URL: 'postgres://vs:pw@db.internal:5432/vikingscope',
       ROLE: 'worker',
+      INDEX_JOB_LEASE_S: '3',
+      DATABASE_POOL_MAX: '4',
       PARSE_WORKERS: '2',
       PARSE_QUEUE: '10',
       PARSE_QUEUE_PER_ACCOUNT: '3',
@@ -102,6 +105,8 @@ describe('loadConfig', () => {
       ZIP_MAX_RATIO: '50',
     });
     expect(config).toMatchObject({
+      indexJobLeaseMs: 3000,
+      databasePoolMax: 4,
       port: 8080,
       host: '0.0.0.0',
       dataDir: '/srv/vs',

@@ -80,6 +80,8 @@ const EnvSchema = z.object({
   // How long a worker's claim on index jobs holds without renewal (distributed mode): a process that
   // dies holding jobs has them taken over by another after this.
   INDEX_JOB_LEASE_S: seconds(30),
+  // Pooled connections per process (distributed mode); each process also holds 3 LISTEN connections.
+  DATABASE_POOL_MAX: integer(1, 1000, 10),
   // Parsing uploads in worker threads (README "Archive and document limits").
   PARSE_WORKERS: integer(1, 64, DEFAULT_PARSE_POOL.workers),
   PARSE_QUEUE: integer(0, 100_000, DEFAULT_PARSE_POOL.maxQueue),
@@ -227,6 +229,8 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     role: e.ROLE,
     /** A claim on index jobs lapses after this without renewal (distributed mode), in ms. */
     indexJobLeaseMs: e.INDEX_JOB_LEASE_S * 1000,
+    /** Pooled PostgreSQL connections of this process (plus its LISTEN connections). */
+    databasePoolMax: e.DATABASE_POOL_MAX,
     /** Bounds of parsing uploads (zip, PDF, HTML) in worker threads. */
     parse: parseSettings(e),
   };

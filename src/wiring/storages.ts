@@ -87,7 +87,7 @@ export function pgStorages(pool: Pool, log?: Logger): Storages {
  */
 export async function openStorages(config: Config, log: Logger): Promise<Storages> {
   if (config.databaseUrl === undefined) return localStorages(config.dataDir);
-  const pool = createPool(config.databaseUrl, {}, log);
+  const pool = createPool(config.databaseUrl, { max: config.databasePoolMax }, log);
   try {
     await migrate(pool, { log });
   } catch (error) {

@@ -6,7 +6,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import { z } from 'zod';
+import { loadConfig } from '../../src/config.js';
+import { logger } from '../../src/log.js';
 import { serve } from '../../src/serve.js';
+import { openStorages } from '../../src/wiring/storages.js';
 import { fullApp, ROOT_KEY, type FullApp } from '../helpers/full-app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
@@ -97,6 +100,15 @@ test('admin API, files and sessions are served from PostgreSQL; DATA_DIR holds n
     expect(JSON.stringify(messages.body)).toContain('"total_message_count":2');
   } finally {
     await t?.close();
+  }
+});
+
+test('DATABASE_POOL_MAX bounds the pooled connections of the process', async () => {
+  const storages = await openStorages(loadConfig({ DATABASE_URL: db.url, DATABASE_POOL_MAX: '3' }), logger);
+  try {
+    expect(storages.pool?.options.max).toBe(3);
+  } finally {
+    await storages.close();
   }
 });
 
