@@ -50,11 +50,17 @@ beforeAll(async () => {
     .expect(200);
   const committed = await alice.post('/api/v1/sessions/s1/commit').send({}).expect(200);
   const taskId = (committed.body as { result: { task_id: string } }).result.task_id;
-  for (let i = 0; i < 200; i++) {
+  // Extraction runs in the background: wait for it (60 s under a loaded CI), then for its memories'
+  // index jobs, so the page is rendered from a settled store.
+  let status = '';
+  for (const deadline = Date.now() + 60_000; status !== 'completed' && Date.now() < deadline;) {
     const task = await alice.get(`/api/v1/tasks/${taskId}`).expect(200);
-    if ((task.body as { result: { status: string } }).result.status === 'completed') break;
-    await new Promise((r) => setTimeout(r, 25));
+    status = (task.body as { result: { status: string } }).result.status;
+    if (status === 'failed') throw new Error(`extraction failed: ${JSON.stringify(task.body)}`);
+    if (status !== 'completed') await new Promise((r) => setTimeout(r, 25));
   }
+  expect(status).toBe('completed');
+  await app.root().post('/api/v1/system/wait').send({ timeout: 60 }).expect(200);
   server = await listen(app.app);
   browser = await launchChromium();
 }, 120_000);
