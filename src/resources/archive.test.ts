@@ -19,6 +19,17 @@ test('the documents of one archive share one conversion budget: past it the impo
   expect(done.docs.map((d) => d.path)).toEqual(['page0.md', 'page1.md']);
 });
 
+test('the text all documents of one archive convert to is bounded: past it the import is a 413', async () => {
+  const entries = ['a', 'b', 'c'].map((n) => ({ path: `kb/${n}.md`, data: Buffer.from(n.repeat(1000)) }));
+  const limits = { ...DEFAULT_DOCUMENT_LIMITS, maxArchiveTextBytes: 2500 };
+  await expect(archiveDocuments(entries, {}, limits)).rejects.toMatchObject({
+    code: 'PAYLOAD_TOO_LARGE',
+    details: { max_bytes: 2500, file: 'c.md' },
+  });
+  const fits = await archiveDocuments(entries, {}, { ...limits, maxArchiveTextBytes: 3000 });
+  expect(fits.docs.map((d) => d.path)).toEqual(['a.md', 'b.md', 'c.md']);
+});
+
 test('a file refused with a 400 (unsupported type, HTML too deep) is skipped with a warning; a 413 fails the import', async () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]);
   const skipped = await archiveDocuments(

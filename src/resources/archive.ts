@@ -6,7 +6,8 @@
  * (unsupported binary, broken PDF: a 400) are skipped with a warning instead of failing the whole
  * import; a file past a document limit (413: pages, time, memory) or a 429 fails the import, and
  * all conversions of one archive share one time budget (`archiveTimeoutMs`), so an archive of many
- * costly documents cannot hold the parse workers for long.
+ * costly documents cannot hold the parse workers for long, and one bound on the text they convert to
+ * in all (`maxArchiveTextBytes`), so small PDFs that expand cannot fill the main thread's memory.
  */
 import { AppError, isAppError } from '../errors.js';
 import { compileGlob } from '../fs/patterns.js';
@@ -84,6 +85,7 @@ export async function archiveDocuments(
   const docs: { path: string; converted: Converted }[] = [];
   const seen = new Set<string>();
   const budget = archiveBudget(limits);
+  let textBytes = 0;
   for (const entry of taken) {
     const relative = rootFolder === null ? entry.path : entry.path.slice(rootFolder.length + 1);
     if (skipReason(relative, options) !== null) continue;
@@ -97,6 +99,14 @@ export async function archiveDocuments(
       return null;
     });
     if (converted === null) continue;
+    textBytes += Buffer.byteLength(converted.content);
+    if (textBytes > limits.maxArchiveTextBytes) {
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `the documents of an archive may convert to at most ${limits.maxArchiveTextBytes} bytes of text in all`,
+        { max_bytes: limits.maxArchiveTextBytes, file: relative },
+      );
+    }
     const path = folder + converted.name;
     if (seen.has(path)) {
       throw new AppError('INVALID_ARGUMENT', `two files of the archive would be stored as ${path}`, {

@@ -26,6 +26,11 @@ export interface DocumentLimits {
   readonly timeoutMs: number;
   /** How long converting all the documents of one archive may take (413 past it). */
   readonly archiveTimeoutMs: number;
+  /**
+   * Bytes of text all the documents of one archive may convert to together (413 past it): the text
+   * is held until the import writes it, and a small PDF can give up to `maxTextBytes` of text.
+   */
+  readonly maxArchiveTextBytes: number;
 }
 
 export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
@@ -34,6 +39,7 @@ export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
   maxHtmlDepth: 1000,
   timeoutMs: 20_000,
   archiveTimeoutMs: 60_000,
+  maxArchiveTextBytes: 64 * 1024 * 1024,
 };
 
 /** The time budget the conversions of one archive share (see {@link archiveBudget}). */

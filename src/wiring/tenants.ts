@@ -41,7 +41,16 @@ function packLimits(config: Config): PackLimits {
 /** The bounds of converting one document (a PDF's text is stored as one file: at most MAX_FILE_BYTES). */
 function documentLimits(config: Config): DocumentLimits {
   const { maxPdfPages, maxHtmlDepth, timeoutMs, archiveTimeoutMs } = config.parse;
-  return { maxPdfPages, maxTextBytes: config.maxFileBytes, maxHtmlDepth, timeoutMs, archiveTimeoutMs };
+  // The text of an archive's documents is held until it is written: at most one upload's worth.
+  const maxArchiveTextBytes = config.maxUploadBytes;
+  return {
+    maxPdfPages,
+    maxTextBytes: config.maxFileBytes,
+    maxHtmlDepth,
+    timeoutMs,
+    archiveTimeoutMs,
+    maxArchiveTextBytes,
+  };
 }
 
 /** Sessions, with memory extraction when a chat model is configured (resuming interrupted ones). */
