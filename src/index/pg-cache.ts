@@ -11,7 +11,7 @@
  * PostgreSQL (src/storage/pg/search.ts), so a write acknowledged here is never missing from a search
  * here, however far the cache lags.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { settlesWithin } from '../deadline.js';
 import type { Logger } from '../log.js';
 import type { IndexRecord } from '../policy/index.js';
 import { CatchUp, type Subscribe } from '../storage/pg/catch-up.js';
@@ -84,7 +84,7 @@ export class PgCache {
     const now = this.usable();
     const catchUp = this.catchUp;
     if (now !== null || catchUp === null || this.mirror.ready === null) return now;
-    await waitUpTo(catchUp.waitFor(this.needed), ms);
+    await settlesWithin(catchUp.waitFor(this.needed), ms);
     return this.usable();
   }
 
@@ -112,7 +112,7 @@ export class PgCache {
     const catchUp = this.catchUp;
     if (catchUp === null || this.mirror.ready === null) return;
     void catchUp.poke();
-    await waitUpTo(catchUp.waitFor(head), CAUGHT_UP_WAIT_MS);
+    await settlesWithin(catchUp.waitFor(head), CAUGHT_UP_WAIT_MS);
   }
 
   /** What status shows: the mirror's state and the seq it reflects. */
@@ -193,14 +193,4 @@ export class PgCache {
     }, this.options.retryMs ?? 5000);
     this.retry.unref();
   }
-}
-
-/** Resolves when `done` settles or after `ms`, whichever comes first (the timer is cleared). */
-async function waitUpTo(done: Promise<void>, ms: number): Promise<void> {
-  const waited = new AbortController();
-  await Promise.race([
-    done.catch(() => undefined),
-    sleep(ms, undefined, { signal: waited.signal }).catch(() => undefined),
-  ]);
-  waited.abort();
 }
