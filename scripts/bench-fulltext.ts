@@ -21,17 +21,13 @@ import { logger } from '../src/log.js';
 import { compileWhere, DEFAULT_POLICY, eq, HIT_COLUMNS, type Expr } from '../src/policy/index.js';
 import { percentile, round } from './bench/measure.js';
 import { Rng, Zipf } from './bench/rng.js';
+import { numberFlag } from './lib/cli.js';
 
 const VOCABULARY = 20_000;
 const WORDS_PER_RECORD = 120;
 const ACCOUNTS = 10;
 const K = 10;
 const DIM = 8;
-
-function arg(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-}
 
 const wordOf = (rank: number): string => `w${rank.toString(36)}x`;
 
@@ -63,8 +59,8 @@ async function timed(path: Path, queries: ReadonlyArray<readonly [string, Expr]>
 }
 
 async function main(): Promise<void> {
-  const n = arg('--records', 20_000);
-  const perBand = arg('--queries', 40);
+  const n = numberFlag('--records', 20_000);
+  const perBand = numberFlag('--queries', 40);
   const dir = await mkdtemp(join(tmpdir(), 'vs-bench-fulltext-'));
   const embedder = { id: 'bench:fulltext', dimension: DIM };
   const log = logger.child({}, { level: 'warn' });

@@ -19,41 +19,19 @@ import { PgRecords } from '../src/storage/pg/records.js';
 import { poolDatabase } from '../src/storage/pg/sql.js';
 import { percentile, round } from './bench/measure.js';
 import { DIM, Rng } from './bench/rng.js';
+import { resourceRecord } from './bench/records.js';
+import { numberFlag } from './lib/cli.js';
 import { BENCH_DATABASE_BASE, openDatabase } from './lib/database.js';
 
 const silent = logger.child({}, { level: 'silent' });
 const EMBEDDER = { id: 'bench:pg-cache', dimension: DIM };
-
-function arg(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-}
 
 function records(from: number, n: number, rng: Rng): IndexRecord[] {
   return Array.from({ length: n }, (_, j) => {
     const i = from + j;
     const vector = new Float32Array(DIM);
     for (let d = 0; d < DIM; d++) vector[d] = rng.next() - 0.5;
-    return {
-      id: `r${i}`,
-      account_id: `acct${i % 10}`,
-      uri: `viking://resources/d${i % 100}/f${i}.md`,
-      scope: 'resources',
-      owner_user_id: null,
-      owner_agent_id: null,
-      context_type: 'resource',
-      text: `record ${i} words w${i % 97}`,
-      abstract: `record ${i}`,
-      session_id: null,
-      message_id: null,
-      role: null,
-      role_id: null,
-      level: 2,
-      chunk_index: 0,
-      created_at: i,
-      updated_at: i,
-      vector,
-    };
+    return resourceRecord(i, { account_id: `acct${i % 10}`, text: `record ${i} words w${i % 97}`, vector });
   });
 }
 
@@ -93,8 +71,8 @@ async function visibility(
 }
 
 async function main(): Promise<void> {
-  const n = arg('--records', 20_000);
-  const writes = arg('--writes', 100);
+  const n = numberFlag('--records', 20_000);
+  const writes = numberFlag('--writes', 100);
   const db = await openDatabase(BENCH_DATABASE_BASE);
   const writerPool = createPool(db.url);
   const readerPool = createPool(db.url);

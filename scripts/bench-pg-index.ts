@@ -24,40 +24,22 @@ import { PgSearchIndex } from '../src/storage/pg/search.js';
 import { poolDatabase } from '../src/storage/pg/sql.js';
 import { percentile, round } from './bench/measure.js';
 import { clusteredVector, DIM, randomCentroids, Rng, Zipf } from './bench/rng.js';
+import { resourceRecord } from './bench/records.js';
+import { numberFlag } from './lib/cli.js';
 import { BENCH_DATABASE_BASE, openDatabase } from './lib/database.js';
 
 const ACCOUNTS = 10;
-
-function arg(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-}
 
 function corpus(n: number, rng: Rng, centroids: Float32Array): IndexRecord[] {
   const accounts = new Zipf(ACCOUNTS, 1);
   return Array.from({ length: n }, (_, i) => {
     const vector = new Float32Array(DIM);
     clusteredVector(rng, centroids, rng.int(200), vector);
-    return {
-      id: `r${i}`,
+    return resourceRecord(i, {
       account_id: `acct${accounts.sample(rng)}`,
-      uri: `viking://resources/d${i % 100}/f${i}.md`,
-      scope: 'resources',
-      owner_user_id: null,
-      owner_agent_id: null,
-      context_type: 'resource',
       text: `record ${i} words w${i % 97} w${i % 89}`,
-      abstract: `record ${i}`,
-      session_id: null,
-      message_id: null,
-      role: null,
-      role_id: null,
-      level: 2,
-      chunk_index: 0,
-      created_at: i,
-      updated_at: i,
       vector,
-    };
+    });
   });
 }
 
@@ -87,8 +69,8 @@ async function journalRate(make: (worker: number) => IndexJournal, workers: numb
 }
 
 async function main(): Promise<void> {
-  const n = arg('--records', 20_000);
-  const queries = arg('--queries', 30);
+  const n = numberFlag('--records', 20_000);
+  const queries = numberFlag('--queries', 30);
   const dir = await mkdtemp(join(tmpdir(), 'vs-bench-pg-'));
   const db = await openDatabase(BENCH_DATABASE_BASE);
   const pool = createPool(db.url);

@@ -64,3 +64,12 @@ export function runScript(name: string, main: () => Promise<number>): void {
     },
   );
 }
+
+/** The number after flag `name` on the command line (`--rounds 200`), or `fallback` when it is absent. */
+export function numberFlag(name: string, fallback: number, argv: readonly string[] = process.argv): number {
+  const at = argv.indexOf(name);
+  if (at < 0) return fallback;
+  const value = Number(argv[at + 1]);
+  if (!Number.isFinite(value)) throw new UsageError(`${name} needs a number`);
+  return value;
+}
