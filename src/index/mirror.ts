@@ -252,6 +252,11 @@ export class Mirror {
     for (const id of ids) index.remove(id);
   }
 
+  /** Gives the mirror up after it failed under a search (its vector file, or scratch over budget). */
+  failedSearch(error: unknown): void {
+    this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'vector file failed', error);
+  }
+
   /** Stops answering from memory and frees it; searches use LanceDB from now on. */
   giveUp(reason: string, error?: unknown): void {
     if (this.current === 'off') return;

@@ -139,7 +139,7 @@ export class PgCache {
 
   /** The cache's index failed under a search (its vector file): searches go to PostgreSQL from now on. */
   failed(error: unknown): void {
-    this.mirror.giveUp('vector file failed', error);
+    this.mirror.failedSearch(error);
     this.gaveUp();
   }
 

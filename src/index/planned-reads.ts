@@ -6,6 +6,7 @@
 import type { Expr, ScoredRow } from '../policy/index.js';
 import type { LanceTable } from './lance-table.js';
 import type { MemoryIndex } from './memory/index.js';
+import { ArenaFullError } from './memory/arena.js';
 import { VectorFileError } from './memory/vector-file.js';
 import type { Mirror } from './mirror.js';
 import { choosePlan, type PlanReport, type RequestedPlan } from './planner.js';
@@ -43,7 +44,7 @@ export class PlannedReads {
     const memory = this.mirror.ready;
     const name = choosePlan({ requested, mirror: memory === null ? this.mirror.state : 'ready' });
     if (name === 'memory' && memory !== null) {
-      const fail = (error: unknown): void => this.mirror.giveUp('vector file failed', error);
+      const fail = (error: unknown): void => this.mirror.failedSearch(error);
       const result = memoryVectorSearch(memory, vector, filter, k, fail);
       if (result !== null) return result;
     }
@@ -66,21 +67,22 @@ export class PlannedReads {
 }
 
 /**
- * The memory plan of a vector query; null when the index's vector file failed (`failed` is told,
- * and gives the index up: the caller answers from the store of record instead).
+ * The memory plan of a vector query; null when the index failed under it — its vector file, or
+ * scratch past its budget — (`failed` is told, and gives the index up: the caller answers from the
+ * store of record instead).
  */
 export function memoryVectorSearch(
   memory: MemoryIndex,
   vector: Float32Array,
   filter: Expr,
   k: number,
-  failed: (error: VectorFileError) => void,
+  failed: (error: VectorFileError | ArenaFullError) => void,
 ): VectorResult | null {
   let result;
   try {
     result = memory.search(vector, filter, k);
   } catch (error) {
-    if (!(error instanceof VectorFileError)) throw error;
+    if (!(error instanceof VectorFileError || error instanceof ArenaFullError)) throw error;
     failed(error);
     return null;
   }
