@@ -16,7 +16,7 @@ import { compileKernel, kernelOf, type Kernel } from './kernel.js';
 import { candidates, errorBound, packInt8, queryLimit, quantizeQuery } from './quantize.js';
 import { ScanThreads } from './threads.js';
 import { topK } from './top.js';
-import { VectorFile } from './vector-file.js';
+import { StagedRows, VectorFile } from './vector-file.js';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;
@@ -27,8 +27,6 @@ const ROW_SCRATCH_BYTES = 2 ** 20;
  * call cost about 12 µs on the benchmark machine, copying a row from the page cache about 0.3.
  */
 const GAP_BYTES = 32 * 1024;
-/** Vectors stored by {@link VectorArena.set} before they are written to the file together. */
-const STAGE_ROWS = 1024;
 
 export interface ArenaOptions {
   /** Worker threads that share large scans (0: the calling thread scores everything). */
@@ -79,9 +77,8 @@ export class VectorArena {
   // Reused per query: allocating them anew made the garbage collector run during queries.
   private bounds = new Float64Array(0);
   private lows = new Float32Array(0);
-  /** Unit vectors stored since the last write to the file: their slots, and their rows in order. */
-  private staged: number[] = [];
-  private stage: Float32Array;
+  /** Unit vectors stored since the last write to the file. */
+  private readonly staged: StagedRows;
 
   private constructor(
     readonly dimension: number,
@@ -101,7 +98,7 @@ export class VectorArena {
     this.u8 = new Uint8Array(memory.buffer);
     this.blocks = new SlotBlocks((size) => this.reserve(size), this.stride8);
     this.maxRows = Math.max(16, Math.floor(ROW_SCRATCH_BYTES / (this.stride * 4)));
-    this.stage = new Float32Array(this.stride * 16);
+    this.staged = new StagedRows(file, this.stride);
   }
 
   /**
@@ -179,7 +176,7 @@ export class VectorArena {
       this.residuals.byteLength +
       this.bounds.byteLength +
       this.lows.byteLength +
-      this.stage.byteLength
+      this.staged.bytes
     );
   }
 
@@ -196,35 +193,18 @@ export class VectorArena {
     let norm = 0;
     for (let j = 0; j < this.dimension; j++) norm += (vector[j] ?? 0) ** 2;
     const unit = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    if (this.staged.length === STAGE_ROWS) this.flush();
-    const row = this.staged.length;
-    if ((row + 1) * this.stride > this.stage.length) this.stage = grown(this.stage, this.stage.length * 2);
-    const base = row * this.stride;
-    for (let j = 0; j < this.dimension; j++) this.stage[base + j] = (vector[j] ?? 0) * unit;
-    this.stage.fill(0, base + this.dimension, base + this.stride);
-    const words = this.address(slot) / 4;
-    const packed = packInt8(this.stage, base, this.dimension, this.i32, words, this.stride8);
+    const base = this.staged.add(slot);
+    const rows = this.staged.rows;
+    for (let j = 0; j < this.dimension; j++) rows[base + j] = (vector[j] ?? 0) * unit;
+    rows.fill(0, base + this.dimension, base + this.stride);
+    const packed = packInt8(rows, base, this.dimension, this.i32, this.address(slot) / 4, this.stride8);
     this.scales[slot] = packed.scale;
     this.residuals[slot] = packed.residual;
-    this.staged.push(slot);
   }
 
-  /**
-   * Writes the rows {@link set} stored since the last flush to the vector file, one write per run
-   * of consecutive slots. Throws VectorFileError (the rows are dropped: the index is given up).
-   */
+  /** Writes the rows {@link set} stored since the last flush to the vector file (VectorFileError). */
   flush(): void {
-    const slots = this.staged;
-    if (slots.length === 0) return;
-    this.staged = [];
-    const bytes = new Uint8Array(this.stage.buffer);
-    const rowBytes = this.stride * 4;
-    for (let i = 0; i < slots.length;) {
-      let run = 1;
-      while (i + run < slots.length && slots[i + run] === (slots[i] as number) + run) run++;
-      this.file.write(slots[i] as number, run, bytes, i * rowBytes);
-      i += run;
-    }
+    this.staged.flush();
   }
 
   /**

@@ -7,7 +7,7 @@
  * them again. It is unlinked as soon as it is open, so it goes with the process (a crash leaves no
  * file behind) and nothing else can open it. Like the mirror it is derived: a failed read or write
  * throws {@link VectorFileError} and the mirror is given up (searches read LanceDB), never answered
- * from wrong bytes.
+ * from wrong bytes. Rows are staged ({@link StagedRows}) and written a run of slots at a time.
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
@@ -19,6 +19,59 @@ export class VectorFileError extends AppError {
   constructor(what: string, cause: unknown) {
     super('INTERNAL', `the in-memory index's vector file failed (${what}: ${String(cause)})`);
     this.cause = cause;
+  }
+}
+
+/** Rows staged before they are written to the file together. */
+const STAGE_ROWS = 1024;
+
+/**
+ * Float32 rows on their way to a vector file: kept in order with their slots, written by
+ * {@link flush} in one call per run of consecutive slots (a load writes thousands at a time).
+ */
+export class StagedRows {
+  private slots: number[] = [];
+  /** The staged rows, `stride` floats each (replaced when it grows: read it after {@link add}). */
+  rows: Float32Array<ArrayBuffer>;
+
+  constructor(
+    private readonly file: VectorFile,
+    private readonly stride: number,
+  ) {
+    this.rows = new Float32Array(stride * 16);
+  }
+
+  /** Bytes held (the staging buffer keeps its size). */
+  get bytes(): number {
+    return this.rows.byteLength;
+  }
+
+  /** Stages a row for `slot` (flushing first when full); returns where it starts in {@link rows}. */
+  add(slot: number): number {
+    if (this.slots.length === STAGE_ROWS) this.flush();
+    const base = this.slots.length * this.stride;
+    if (base + this.stride > this.rows.length) {
+      const rows = new Float32Array(this.rows.length * 2);
+      rows.set(this.rows);
+      this.rows = rows;
+    }
+    this.slots.push(slot);
+    return base;
+  }
+
+  /** Writes the staged rows. Throws VectorFileError (they are dropped: the index is given up). */
+  flush(): void {
+    const slots = this.slots;
+    if (slots.length === 0) return;
+    this.slots = [];
+    const bytes = new Uint8Array(this.rows.buffer);
+    const rowBytes = this.stride * 4;
+    for (let i = 0; i < slots.length;) {
+      let run = 1;
+      while (i + run < slots.length && slots[i + run] === (slots[i] as number) + run) run++;
+      this.file.write(slots[i] as number, run, bytes, i * rowBytes);
+      i += run;
+    }
   }
 }
 
