@@ -149,6 +149,8 @@ export class VectorFile {
         done += n;
       }
     } catch (error) {
+      // A descriptor gone bad is not closed later: its number may name another file by then.
+      if (error instanceof Error && 'code' in error && error.code === 'EBADF') this.closed = true;
       throw new VectorFileError(what, error);
     }
   }
