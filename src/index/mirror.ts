@@ -62,6 +62,8 @@ export interface MirrorOptions {
   readonly budgetBytes: number;
   /** Worker threads that share large scans with the calling thread (0: none). */
   readonly threads: number;
+  /** Where the index's vector file is created (and at once unlinked); default: the temporary directory. */
+  readonly vectorDir?: string;
   readonly log: Logger;
 }
 
@@ -95,6 +97,8 @@ export class Mirror {
       records: index?.size ?? 0,
       memory_mb: Math.round((index?.bytes ?? 0) / 2 ** 20),
       budget_mb: Math.round(this.options.budgetBytes / 2 ** 20),
+      // The float32 vectors: a file (unlinked) in the page cache, not counted in memory_mb.
+      vector_file_mb: Math.round((index?.fileBytes ?? 0) / 2 ** 20),
       scan_threads: this.options.threads,
     };
   }
@@ -133,8 +137,9 @@ export class Mirror {
     this.filled = null;
     this.loadStarted = Date.now();
     try {
-      const { dimension, budgetBytes, threads, log } = this.options;
-      const index = await MemoryIndex.create(dimension, budgetBytes, { threads, log });
+      const { dimension, budgetBytes, threads, vectorDir, log } = this.options;
+      const options = { threads, log, ...(vectorDir === undefined ? {} : { vectorDir }) };
+      const index = await MemoryIndex.create(dimension, budgetBytes, options);
       await this.replace(index);
       for await (const item of source) {
         // Closed (or replaced) meanwhile: the rest of the table is not read.
@@ -245,6 +250,11 @@ export class Mirror {
     const index = this.ready;
     if (index === null) return;
     for (const id of ids) index.remove(id);
+  }
+
+  /** Gives the mirror up after it failed under a search (its vector file, or scratch over budget). */
+  failedSearch(error: unknown): void {
+    this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'vector file failed', error);
   }
 
   /** Stops answering from memory and frees it; searches use LanceDB from now on. */

@@ -39,6 +39,8 @@ export interface PgCacheOptions {
   /** Bytes the cache may use; 0: no cache, every search goes to PostgreSQL. */
   readonly budgetBytes: number;
   readonly threads: number;
+  /** Where the cache's vector file is created (default: the temporary directory). */
+  readonly vectorDir?: string;
   /** LISTEN on `records_changed` (catch-up.ts `listenOn`); without it the cache polls only. */
   readonly subscribe?: Subscribe;
   /** Polling interval, ms (default 500). */
@@ -60,8 +62,14 @@ export class PgCache {
   private closed = false;
 
   constructor(private readonly options: PgCacheOptions) {
-    const { dimension, budgetBytes, threads, log } = options;
-    this.mirror = new Mirror({ dimension, budgetBytes, threads, log });
+    const { dimension, budgetBytes, threads, vectorDir, log } = options;
+    this.mirror = new Mirror({
+      dimension,
+      budgetBytes,
+      threads,
+      ...(vectorDir === undefined ? {} : { vectorDir }),
+      log,
+    });
     this.loaded = this.loading = this.begin();
   }
 
@@ -127,6 +135,12 @@ export class PgCache {
     await this.loading;
     await this.catchUp?.stop();
     await this.mirror.close();
+  }
+
+  /** The cache's index failed under a search (its vector file): searches go to PostgreSQL from now on. */
+  failed(error: unknown): void {
+    this.mirror.failedSearch(error);
+    this.gaveUp();
   }
 
   private async begin(): Promise<void> {

@@ -36,6 +36,8 @@ export interface PgStoreOptions {
   readonly memoryBudgetBytes?: number;
   /** Worker threads that share the cache's large scans with the calling thread (default 0). */
   readonly searchThreads?: number;
+  /** Where the cache's vector file is created (and at once unlinked; default: the temporary directory). */
+  readonly vectorDir?: string;
   /** LISTEN on `records_changed` (catch-up.ts `listenOn`); without it the cache polls only. */
   readonly subscribe?: Subscribe;
   /** The cache's polling interval, ms (default 500). */
@@ -84,6 +86,7 @@ export class PgIndexStore implements RecordIndex {
       dimension: embedder.dimension,
       budgetBytes: options.memoryBudgetBytes ?? 0,
       threads: options.searchThreads ?? 0,
+      ...(options.vectorDir === undefined ? {} : { vectorDir: options.vectorDir }),
       ...(options.subscribe === undefined ? {} : { subscribe: options.subscribe }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
       ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
@@ -163,7 +166,10 @@ export class PgIndexStore implements RecordIndex {
     requested: RequestedPlan = 'auto',
   ): Promise<VectorResult> {
     const memory = requested === 'baseline' ? null : await this.cache.usableSoon();
-    if (memory !== null) return memoryVectorSearch(memory, vector, filter, k);
+    if (memory !== null) {
+      const result = memoryVectorSearch(memory, vector, filter, k, (error) => this.cache.failed(error));
+      if (result !== null) return result;
+    }
     const { rows, plan } = await this.search.vectorSearch(vector, filter, k);
     return { rows: [...rows], plan };
   }

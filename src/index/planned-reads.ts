@@ -6,8 +6,10 @@
 import type { Expr, ScoredRow } from '../policy/index.js';
 import type { LanceTable } from './lance-table.js';
 import type { MemoryIndex } from './memory/index.js';
+import { ArenaFullError } from './memory/arena.js';
+import { VectorFileError } from './memory/vector-file.js';
 import type { Mirror } from './mirror.js';
-import { choosePlan, quantizeFor, type PlanReport, type RequestedPlan } from './planner.js';
+import { choosePlan, type PlanReport, type RequestedPlan } from './planner.js';
 
 /** A vector query's rows and how they were found. */
 export interface VectorResult {
@@ -30,7 +32,8 @@ export class PlannedReads {
 
   /**
    * The k records nearest to `vector` (cosine) among those matching `filter`, exactly, by the plan
-   * the planner picks: the in-memory mirror when it is ready, else a prefiltered LanceDB scan.
+   * the planner picks: the in-memory mirror when it is ready, else a prefiltered LanceDB scan (also
+   * when the mirror's vector file fails: the mirror is given up then).
    */
   async vectorSearch(
     vector: Float32Array,
@@ -40,10 +43,15 @@ export class PlannedReads {
   ): Promise<VectorResult> {
     const memory = this.mirror.ready;
     const name = choosePlan({ requested, mirror: memory === null ? this.mirror.state : 'ready' });
-    if (name === 'memory' && memory !== null) return memoryVectorSearch(memory, vector, filter, k);
+    if (name === 'memory' && memory !== null) {
+      const fail = (error: unknown): void => this.mirror.failedSearch(error);
+      const result = memoryVectorSearch(memory, vector, filter, k, fail);
+      if (result !== null) return result;
+    }
     const started = performance.now();
     const rows = await this.table.nearest(vector, filter, k);
-    return { rows, plan: { name, matching: null, stages_ms: { lancedb: performance.now() - started } } };
+    const stages_ms = { lancedb: performance.now() - started };
+    return { rows, plan: { name: 'lance-exact', matching: null, stages_ms } };
   }
 
   /**
@@ -58,16 +66,28 @@ export class PlannedReads {
   }
 }
 
-/** The memory plan of a vector query (`memory-int8` where many records match: planner.ts). */
+/**
+ * The memory plan of a vector query; null when the index failed under it — its vector file, or
+ * scratch past its budget — (`failed` is told, and gives the index up: the caller answers from the
+ * store of record instead).
+ */
 export function memoryVectorSearch(
   memory: MemoryIndex,
   vector: Float32Array,
   filter: Expr,
   k: number,
-): VectorResult {
-  const { hits, matching, quantized, stages_ms } = memory.search(vector, filter, k, quantizeFor);
-  const rows = hits.map(({ row, distance }) => ({ ...row, _distance: distance }));
-  return { rows, plan: { name: quantized ? 'memory-int8' : 'memory', matching, stages_ms } };
+  failed: (error: VectorFileError | ArenaFullError) => void,
+): VectorResult | null {
+  let result;
+  try {
+    result = memory.search(vector, filter, k);
+  } catch (error) {
+    if (!(error instanceof VectorFileError || error instanceof ArenaFullError)) throw error;
+    failed(error);
+    return null;
+  }
+  const rows = result.hits.map(({ row, distance }) => ({ ...row, _distance: distance }));
+  return { rows, plan: { name: 'memory', matching: result.matching, stages_ms: result.stages_ms } };
 }
 
 /** A full-text query answered by the in-memory index. */

@@ -1,4 +1,4 @@
-import { choosePlan, INT8_FROM, quantizeFor } from './planner.js';
+import { choosePlan } from './planner.js';
 
 test.each([
   [{ requested: 'auto', mirror: 'ready' }, 'memory'],
@@ -7,14 +7,4 @@ test.each([
   [{ requested: 'baseline', mirror: 'ready' }, 'lance-exact'],
 ] as const)('choosePlan(%j) = %s', (inputs, plan) => {
   expect(choosePlan(inputs)).toBe(plan);
-});
-
-test.each([
-  [0, false],
-  [10, false],
-  [INT8_FROM - 1, false],
-  [INT8_FROM, true],
-  [1_000_000, true],
-])('a memory query over %i matching records scans int8 first: %s', (matching, quantized) => {
-  expect(quantizeFor(matching)).toBe(quantized);
 });

@@ -4,10 +4,9 @@
  * is about speed only:
  *
  * - `memory`: the in-memory mirror visits only the namespace groups the filter can match and scores
- *   them with the SIMD kernel — its cost grows with the matching rows only, never with the table.
- * - `memory-int8`: the same where many rows match: their int8 copies are scored first with an error
- *   bound per score, and only the rows whose bound can still reach the top k are scored in float32 —
- *   the same answer for a quarter of the memory traffic.
+ *   their int8 copies with the SIMD kernel, with an error bound per score; only the rows whose bound
+ *   can still reach the top k are read from its vector file and scored in float32 — its cost grows
+ *   with the matching rows only, never with the table.
  * - `lance-exact`: LanceDB's prefiltered exact scan — the scalar indexes narrow the rows, then every
  *   matching row is read and scored (about 20–50 ms plus 12 ms per 1,000 matching rows at 1M).
  *
@@ -20,7 +19,7 @@ import type { MirrorState } from './mirror.js';
  * `scan` is the reference index's only plan (src/search/scan-index.ts, used by unit tests);
  * `pg-vector` and `pg-exact` are distributed mode's plans without the cache (src/storage/pg/search.ts).
  */
-export type PlanName = 'memory' | 'memory-int8' | 'lance-exact' | 'scan' | 'pg-vector' | 'pg-exact';
+export type PlanName = 'memory' | 'lance-exact' | 'scan' | 'pg-vector' | 'pg-exact';
 /** `baseline` forces the previous release's plan (benchmarks compare against it). */
 export type RequestedPlan = 'auto' | 'baseline';
 
@@ -41,16 +40,4 @@ export interface PlanReport {
 export function choosePlan({ requested, mirror }: PlanInputs): PlanName {
   if (requested === 'baseline') return 'lance-exact';
   return mirror === 'ready' ? 'memory' : 'lance-exact';
-}
-
-/**
- * From this many matching records on, the memory plan scans the int8 copies first (a quarter of the
- * bytes) and refines the candidates their error bounds leave exactly; below it scanning float32 is as
- * fast, since the bounds and the refinement cost more than they save.
- */
-export const INT8_FROM = 20_000;
-
-/** Whether a memory query over `matching` records scans the int8 copies first (`memory-int8`). */
-export function quantizeFor(matching: number): boolean {
-  return matching >= INT8_FROM;
 }

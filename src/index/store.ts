@@ -38,6 +38,8 @@ export interface StoreOptions extends TableOptions {
   readonly memoryBudgetBytes?: number;
   /** Worker threads that share the mirror's large scans with the calling thread (default 0). */
   readonly searchThreads?: number;
+  /** Where the mirror's vector file is created (and at once unlinked; default: the temporary directory). */
+  readonly vectorDir?: string;
   /** Where the mirror reports loading and giving up, and compaction failures (default: the app logger). */
   readonly log?: Logger;
 }
@@ -63,7 +65,9 @@ export class IndexStore implements RecordIndex, LocalTable {
     const budgetBytes = options.memoryBudgetBytes ?? 0;
     const { dimension } = lance.embedder;
     const locked = <T>(fn: () => Promise<T>): Promise<T> => this.writeLock.run('write', fn);
-    this.mirror = new Mirror({ dimension, budgetBytes, threads: options.searchThreads ?? 0, log });
+    const threads = options.searchThreads ?? 0;
+    const vectorDir = options.vectorDir === undefined ? {} : { vectorDir: options.vectorDir };
+    this.mirror = new Mirror({ dimension, budgetBytes, threads, ...vectorDir, log });
     this.reads = new PlannedReads(this.mirror, lance);
     this.sync = new MirrorSync({
       mirror: this.mirror,

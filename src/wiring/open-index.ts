@@ -64,6 +64,7 @@ export async function openIndex(
     reset,
     memoryBudgetBytes: config.searchMemoryBytes,
     searchThreads: config.searchThreads,
+    vectorDir: vectorDir(config),
     cacheBytes: { index: config.lancedbIndexCacheBytes, metadata: config.lancedbMetadataCacheBytes },
     log,
   });
@@ -88,10 +89,19 @@ async function openPgIndex(
     reset,
     memoryBudgetBytes: config.searchMemoryBytes,
     searchThreads: config.searchThreads,
+    vectorDir: vectorDir(config),
     subscribe: listenOn(pool, { log }),
     log,
   });
   return { embedder, store };
+}
+
+/**
+ * Where the in-memory index keeps its float32 vectors: a file under DATA_DIR, unlinked as soon as
+ * it is open (it goes with the process; memory/vector-file.ts).
+ */
+function vectorDir(config: Config): string {
+  return join(config.dataDir, 'cache');
 }
 
 /** The configured embedder, or the index's own (EMBEDDER=auto); refused if it is not the index's. */

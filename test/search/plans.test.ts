@@ -3,7 +3,8 @@
  * policies, every scope, folder records and messages), the memory plan, the LanceDB plan and a brute
  * force over the records the filter admits (computed here with the policy core's evaluator) agree,
  * for random identities, targets, options and k. Also: records written after the mirror was loaded,
- * and a store reopened on existing data, are found; a mirror over its budget falls back to LanceDB.
+ * and a store reopened on existing data, are found; a mirror over its budget falls back to LanceDB,
+ * and so does one whose vector file fails.
  */
 import fc from 'fast-check';
 import { fileRecords, messageRecords, type IndexRecord } from '../../src/indexing/records.js';
@@ -23,8 +24,10 @@ import {
   type RequestContext,
   type Role,
 } from '../../src/policy/index.js';
+import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { HashEmbedder } from '../helpers/test-embedder.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { vectorFileDescriptors } from '../helpers/vector-files.js';
 
 const DIM = 16;
 const identity = new HashEmbedder(DIM);
@@ -275,4 +278,42 @@ test('a mirror over its budget gives up and LanceDB answers, with the same resul
   expect(result.plan.name).toBe('lance-exact');
   expect(result.rows.map((h) => h.id)).toEqual(bruteForce(records, filter, query, 5));
   await small.close();
+});
+
+test('the vector file is in no directory while the mirror answers; when it fails, LanceDB answers', async () => {
+  const vectors = tempDir('vs-vectors-');
+  const opened = await IndexStore.open({
+    uri: dir.path,
+    embedder: identity,
+    memoryBudgetBytes: 16 * 2 ** 20,
+    vectorDir: vectors.path,
+  });
+  try {
+    await opened.whenLoaded();
+    expect(opened.memoryStatus()).toMatchObject({ state: 'ready', vector_file_mb: expect.any(Number) });
+    const filter = visibilityExpr({
+      role: 'root',
+      policy: POLICIES['ft'] as NamespacePolicy,
+      effective: { account_id: 'ft', user_id: 'bob', agent_id: 'helper' },
+    });
+    const query = randomVector();
+    const expected = bruteForce(records, filter, query, 7);
+    const memory = await opened.vectorSearch(query, filter, 7);
+    expect(memory.plan.name).toBe('memory');
+    expect(memory.rows.map((h) => h.id)).toEqual(expected);
+    // Unlinked at once: the directory is empty, only the open descriptor names the file.
+    expect(readdirSync(vectors.path)).toEqual([]);
+    const fds = vectorFileDescriptors(vectors.path);
+    expect(fds).toHaveLength(1);
+    expect(readlinkSync(`/proc/self/fd/${fds[0]}`)).toMatch(/ \(deleted\)$/);
+    // The file fails under the mirror (its descriptor closed): the search is answered by LanceDB.
+    closeSync(fds[0] as number);
+    const after = await opened.vectorSearch(query, filter, 7);
+    expect(after.plan.name).toBe('lance-exact');
+    expect(after.rows.map((h) => h.id)).toEqual(expected);
+    expect(opened.memoryStatus()).toMatchObject({ state: 'off', reason: 'vector file failed' });
+  } finally {
+    await opened.close();
+    vectors.remove();
+  }
 });

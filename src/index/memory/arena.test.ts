@@ -1,7 +1,12 @@
 import fc from 'fast-check';
-import { VectorArena } from './arena.js';
+import { closeSync, readdirSync } from 'node:fs';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
+import { vectorFileDescriptors } from '../../../test/helpers/vector-files.js';
+import { VectorArena, type Scored } from './arena.js';
 import { SHARED_UNTIL } from './blocks.js';
+import { referenceDots } from './kernel.js';
 import { topK } from './top.js';
+import { VectorFileError } from './vector-file.js';
 
 /** Vectors around a few centres (near-ties are the hard case for bounds), some zero, some tiny. */
 const worldArb = fc.record({
@@ -21,30 +26,129 @@ function rng(seed: number): () => number {
   };
 }
 
-test('the int8 scan with refinement returns exactly the float32 top k', async () => {
+/** Each vector as the arena stores it: scaled to unit length in float32, zeros up to the stride. */
+function unitRows(vectors: readonly Float32Array[], query: Float32Array): Float32Array {
+  const dimension = query.length;
+  const stride = Math.ceil(dimension / 8) * 8;
+  const rows = new Float32Array(stride * (vectors.length + 1));
+  [query, ...vectors].forEach((v, r) => {
+    let norm = 0;
+    for (let j = 0; j < dimension; j++) norm += (v[j] ?? 0) ** 2;
+    const unit = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let j = 0; j < dimension; j++) rows[r * stride + j] = (v[j] ?? 0) * unit;
+  });
+  return rows;
+}
+
+/**
+ * Brute force: every vector scored in float32 against the query (the kernel's arithmetic, to the
+ * bit: kernel.test.ts), the higher score first, then the earlier position.
+ */
+function bruteForce(vectors: readonly Float32Array[], query: Float32Array, k: number): Scored[] {
+  const rows = unitRows(vectors, query);
+  const bytes = Math.ceil(query.length / 8) * 8 * 4;
+  return vectors
+    .map((_, index) => ({ index, score: referenceDots(rows.buffer, (index + 1) * bytes, 0, bytes) }))
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, k);
+}
+
+/** Vectors around `centres` centres (many near-ties when `noise` is small), every 37th zero. */
+function world(dimension: number, count: number, centres: number, noise: number, seed: number) {
+  const next = rng(seed);
+  const middles = Array.from({ length: centres }, () => Float32Array.from({ length: dimension }, next));
+  const vectors = Array.from({ length: count }, (_, i) =>
+    i % 37 === 5
+      ? new Float32Array(dimension)
+      : (middles[i % centres] as Float32Array).map((x) => x + noise * next()),
+  );
+  const query = (middles[0] as Float32Array).map((x) => x + 0.01 * next());
+  return { vectors, query };
+}
+
+test('the int8 scan with refinement from the vector file returns exactly the float32 top k', async () => {
   await fc.assert(
     fc.asyncProperty(worldArb, async (w) => {
-      const next = rng(w.seed);
-      const centres = Array.from({ length: w.centres }, () =>
-        Float32Array.from({ length: w.dimension }, next),
-      );
+      const { vectors, query } = world(w.dimension, w.count, w.centres, w.noise, w.seed);
       const arena = await VectorArena.create(w.dimension, 64 * 2 ** 20);
-      const slots = new Int32Array(w.count);
-      for (let i = 0; i < w.count; i++) {
-        const centre = centres[i % w.centres] as Float32Array;
-        const v = i % 37 === 5 ? new Float32Array(w.dimension) : centre.map((x) => x + w.noise * next());
-        slots[i] = arena.alloc(`pool${i % 3}`);
-        arena.set(slots[i] as number, v);
+      try {
+        const slots = Int32Array.from(vectors, (v, i) => {
+          const slot = arena.alloc(`pool${i % 3}`);
+          arena.set(slot, v);
+          return slot;
+        });
+        expect(arena.nearest(slots, w.count, query, w.k)).toEqual(bruteForce(vectors, query, w.k));
+      } finally {
+        await arena.close();
       }
-      const query = (centres[0] as Float32Array).map((x) => x + 0.01 * next());
-      const exact = arena.nearest(slots, w.count, query, w.k, false);
-      const quantized = arena.nearest(slots, w.count, query, w.k, true);
-      expect(quantized.map((s) => s.score)).toEqual(exact.map((s) => s.score));
-      // Equal scores may come in another order; the sets of records are the same.
-      expect(new Set(quantized.map((s) => s.index))).toEqual(new Set(exact.map((s) => s.index)));
     }),
     { numRuns: 120 },
   );
+});
+
+test.each([
+  ['random', 39, 1, 1],
+  ['random', 40, 1, 1],
+  ['random', 43, 1, 1],
+  ['random', 5000, 1, 1],
+  ['clustered', 39, 3, 1e-3],
+  ['clustered', 40, 3, 1e-3],
+  ['clustered', 45, 3, 1e-3],
+  ['clustered', 5000, 3, 1e-3],
+  ['near-tie', 3000, 2, 1e-6],
+])('%s vectors, n = %i: the top 40 and its scores are brute force, also in reused slots', async (...c) => {
+  const [, count, centres, noise] = c;
+  const dimension = 384;
+  const k = 40;
+  const arena = await VectorArena.create(dimension, 256 * 2 ** 20);
+  try {
+    // First other vectors, half of them freed: the query's vectors partly land in reused slots.
+    const old = world(dimension, count, 2, 1, 99).vectors.map((v, i) => {
+      const slot = arena.alloc(`tenant${i % 4}`);
+      arena.set(slot, v);
+      return slot;
+    });
+    const kept = old.filter((slot, i) => (i % 2 === 0 ? (arena.free(slot), false) : true));
+    const { vectors, query } = world(dimension, count, centres, noise, count);
+    const slots = Int32Array.from(vectors, (v, i) => {
+      const slot = arena.alloc(`tenant${i % 4}`);
+      arena.set(slot, v);
+      return slot;
+    });
+    expect(slots.some((slot) => old.includes(slot))).toBe(true);
+    expect(arena.nearest(slots, count, query, k)).toEqual(bruteForce(vectors, query, k));
+    // The vectors still stored beside them are untouched by the reuse.
+    const survivors = kept.map((slot) => old.indexOf(slot));
+    const others = world(dimension, count, 2, 1, 99).vectors.filter((_, i) => survivors.includes(i));
+    expect(arena.nearest(Int32Array.from(kept), kept.length, query, k)).toEqual(bruteForce(others, query, k));
+  } finally {
+    await arena.close();
+  }
+});
+
+test('the float32 vectors are in an unlinked file, not in memory; a failed read throws', async () => {
+  const dir = tempDir('vs-arena-');
+  const dimension = 384;
+  const arena = await VectorArena.create(dimension, 64 * 2 ** 20, { vectorDir: dir.path });
+  try {
+    const { vectors, query } = world(dimension, 2000, 4, 0.1, 5);
+    const slots = Int32Array.from(vectors, (v, i) => {
+      const slot = arena.alloc(`pool${i % 7}`);
+      arena.set(slot, v);
+      return slot;
+    });
+    expect(arena.nearest(slots, 2000, query, 10)).toEqual(bruteForce(vectors, query, 10));
+    expect(readdirSync(dir.path)).toEqual([]);
+    // The int8 copies (384 bytes) and scratch are resident; the float32 rows (1,536 bytes) are not.
+    expect(arena.bytes).toBeLessThan(2000 * 1536);
+    expect(arena.fileBytes).toBeGreaterThanOrEqual(2000 * 1536);
+    const [fd] = vectorFileDescriptors(dir.path);
+    closeSync(fd as number);
+    expect(() => arena.nearest(slots, 2000, query, 10)).toThrow(VectorFileError);
+  } finally {
+    await arena.close();
+    dir.remove();
+  }
 });
 
 test('scores are cosine similarities of the stored vectors, whatever their length', async () => {
@@ -53,7 +157,7 @@ test('scores are cosine similarities of the stored vectors, whatever their lengt
   arena.set(slots[0] as number, Float32Array.from([2, 0, 0]));
   arena.set(slots[1] as number, Float32Array.from([1, 1, 0]));
   arena.set(slots[2] as number, Float32Array.from([0, 0, 0]));
-  const best = arena.nearest(slots, 3, Float32Array.from([5, 0, 0]), 3, false);
+  const best = arena.nearest(slots, 3, Float32Array.from([5, 0, 0]), 3);
   expect(best.map((s) => s.index)).toEqual([0, 1, 2]);
   expect(best.map((s) => s.score)).toEqual([1, expect.closeTo(Math.SQRT1_2, 6), 0]);
 });
@@ -129,17 +233,12 @@ test('scans shared with a scan thread return exactly what the calling thread alo
       shared.set(slots.shared[i] as number, v);
     }
     fc.assert(
-      fc.property(
-        fc.integer({ min: 4096, max: count }),
-        fc.integer({ min: 1, max: 40 }),
-        fc.boolean(),
-        (n, k, quantized) => {
-          const query = Float32Array.from({ length: dimension }, next);
-          const alone = single.nearest(slots.single, n, query, k, quantized);
-          const split = shared.nearest(slots.shared, n, query, k, quantized);
-          expect(split).toEqual(alone);
-        },
-      ),
+      fc.property(fc.integer({ min: 4096, max: count }), fc.integer({ min: 1, max: 40 }), (n, k) => {
+        const query = Float32Array.from({ length: dimension }, next);
+        const alone = single.nearest(slots.single, n, query, k);
+        const split = shared.nearest(slots.shared, n, query, k);
+        expect(split).toEqual(alone);
+      }),
       { numRuns: 30 },
     );
     expect(shared.activeThreads).toBe(1);

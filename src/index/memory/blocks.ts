@@ -18,9 +18,8 @@ const MAX_BLOCK_SLOTS = 1024;
 const POINTER_BYTES = 8;
 
 interface Block {
-  /** Byte address of the block's float32 rows, then of its int8 rows. */
+  /** Byte address of the block's rows. */
   readonly base: number;
-  readonly base8: number;
   /** Its slot ids: first .. first + size - 1. */
   readonly first: number;
   readonly size: number;
@@ -43,9 +42,8 @@ interface Owner {
 const newPool = (): Pool => ({ free: [], blocks: [], used: 0, live: 0 });
 
 export class SlotBlocks {
-  /** Per slot: the byte address of its float32 row and of its int8 row. */
+  /** Per slot: the byte address of its row. */
   addr: Int32Array = new Int32Array(MAX_BLOCK_SLOTS);
-  addr8: Int32Array = new Int32Array(MAX_BLOCK_SLOTS);
   private poolOf: Array<Pool | undefined> = [];
   private ownerOf: Array<Owner | undefined> = [];
   private readonly owners = new Map<string, Owner>();
@@ -58,12 +56,11 @@ export class SlotBlocks {
 
   /**
    * @param reserve bump-allocates bytes of linear memory (throws past the budget)
-   * @param rowBytes bytes of a float32 row; `rowBytes8` of an int8 row
+   * @param rowBytes bytes of a row
    */
   constructor(
     private readonly reserve: (bytes: number) => number,
     private readonly rowBytes: number,
-    private readonly rowBytes8: number,
   ) {}
 
   /** Slot ids handed out by blocks so far (every per-slot array needs this many entries). */
@@ -75,7 +72,6 @@ export class SlotBlocks {
   get bytes(): number {
     return (
       this.addr.byteLength +
-      this.addr8.byteLength +
       (this.poolOf.length + this.ownerOf.length) * GROWN_ARRAY_BYTES +
       this.freeEntries * POINTER_BYTES +
       this.owners.size * 96
@@ -141,20 +137,14 @@ export class SlotBlocks {
     return blocks;
   }
 
-  /** A block of `size` fresh slots; one reservation for both rows, so a failure leaves nothing. */
+  /** A block of `size` fresh slots (one reservation: a failure leaves nothing). */
   private newBlock(size: number): Block {
-    const base = this.reserve(size * (this.rowBytes + this.rowBytes8));
-    const block = { base, base8: base + size * this.rowBytes, first: this.slots, size };
+    const base = this.reserve(size * this.rowBytes);
+    const block = { base, first: this.slots, size };
     this.slots += size;
-    if (this.slots > this.addr.length) {
-      const length = Math.max(this.slots, this.addr.length * 2);
-      this.addr = grow(this.addr, length);
-      this.addr8 = grow(this.addr8, length);
-    }
-    for (let i = 0; i < size; i++) {
-      this.addr[block.first + i] = block.base + i * this.rowBytes;
-      this.addr8[block.first + i] = block.base8 + i * this.rowBytes8;
-    }
+    if (this.slots > this.addr.length)
+      this.addr = grow(this.addr, Math.max(this.slots, this.addr.length * 2));
+    for (let i = 0; i < size; i++) this.addr[block.first + i] = block.base + i * this.rowBytes;
     return block;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The in-memory index: a copy of the records table's filter fields, hit fields and unit vectors,
+ * The in-memory index: a copy of the records table's filter fields, hit fields and unit vectors
+ * (int8 copies in memory, float32 in a file: arena.ts),
  * grouped by namespace, that answers filtered nearest-neighbour queries exactly. A query visits only
  * the groups its filter can match (decided by partial evaluation of the very filter LanceDB would
  * get), scores their vectors with the SIMD kernel and keeps the best k — the same answer as an exact
@@ -9,7 +10,7 @@
  */
 import { itemAt } from '../../errors.js';
 import type { Expr } from '../../policy/index.js';
-import { ArenaFullError, VectorArena } from './arena.js';
+import { ArenaFullError, VectorArena, type ArenaOptions } from './arena.js';
 import { FullTextIndex, type Analyzed } from './fulltext.js';
 import { PlaceCache, type Place } from './groups.js';
 import { SlotMatcher } from './matching.js';
@@ -29,8 +30,6 @@ export interface MemorySearchResult {
   readonly hits: MemoryHit[];
   /** Records the filter matched. */
   readonly matching: number;
-  /** Whether the int8 copies were scanned first (exact refinement of the candidates follows). */
-  readonly quantized: boolean;
   readonly stages_ms: { readonly filter: number; readonly score: number };
 }
 
@@ -64,16 +63,19 @@ export class MemoryIndex {
     arena.outside = () => this.outsideBytes;
   }
 
-  /** An empty index; `threads` worker threads share its large scans (see {@link VectorArena.create}). */
+  /**
+   * An empty index; `threads` worker threads share its large scans, its float32 vectors go to a
+   * file in `vectorDir` (see {@link VectorArena.create}).
+   */
   static async create(
     dimension: number,
     budgetBytes: number,
-    options: Parameters<typeof VectorArena.create>[2] = {},
+    options: ArenaOptions = {},
   ): Promise<MemoryIndex> {
     return new MemoryIndex(await VectorArena.create(dimension, budgetBytes, options), budgetBytes);
   }
 
-  /** Stops the index's scan threads. */
+  /** Stops the index's scan threads and closes its vector file. */
   close(): Promise<void> {
     return this.arena.close();
   }
@@ -83,17 +85,22 @@ export class MemoryIndex {
   }
 
   /**
-   * Bytes the index holds: the linear memory (vectors, int8 copies, scratch) and, counted from
-   * their lengths, the typed arrays, per-slot arrays, rows, strings and maps outside it (the
-   * full-text index's included).
+   * Bytes the index holds: the linear memory (int8 copies, scratch) and, counted from their
+   * lengths, the typed arrays, per-slot arrays, rows, strings and maps outside it (the full-text
+   * index's included). Not the float32 vectors: they are in the vector file ({@link fileBytes}).
    */
   get bytes(): number {
     return this.arena.bytes + this.outsideBytes;
   }
 
-  /** Bytes of the linear memory (vectors, int8 copies, scratch): outside the JS heap. */
+  /** Bytes of the linear memory (int8 copies, scratch): outside the JS heap. */
   get linearBytes(): number {
     return this.arena.bytes;
+  }
+
+  /** Bytes of the vector file (float32 vectors): disk and page cache, not this process's memory. */
+  get fileBytes(): number {
+    return this.arena.fileBytes;
   }
 
   /** What {@link bytes} counts outside the linear memory. */
@@ -136,6 +143,7 @@ export class MemoryIndex {
         slots[done] = slot;
         this.arena.set(slot, vectors[done] as Float32Array);
       }
+      this.arena.flush();
     } catch (error) {
       for (let i = 0; i < done; i++) this.arena.free(slots[i] as number);
       this.forget(text);
@@ -210,30 +218,25 @@ export class MemoryIndex {
   }
 
   /**
-   * The k records nearest to `vector` (cosine) among those matching `filter`, exactly. `quantize`
-   * decides from the matching count whether the int8 copies are scanned first (then refined).
+   * The k records nearest to `vector` (cosine) among those matching `filter`, exactly: the int8
+   * copies scanned, the candidates their error bounds leave scored in float32 (arena.ts). Throws
+   * VectorFileError when the vector file fails (the index can no longer answer).
    */
-  search(
-    vector: Float32Array,
-    filter: Expr,
-    k: number,
-    quantize: (matching: number) => boolean,
-  ): MemorySearchResult {
+  search(vector: Float32Array, filter: Expr, k: number): MemorySearchResult {
     const started = performance.now();
     const n = this.matcher.collect(filter);
     const filtered = performance.now();
-    const quantized = quantize(n);
     // Slots in allocation order are in address order within each account's pool: sorted, a large
     // scan streams through memory instead of hopping between the parts of a group (3× slower at 1M).
     if (n >= SORT_FROM) this.matcher.sort(n);
     const slots = this.matcher.slots;
-    const best = n > 0 && k > 0 ? this.arena.nearest(slots, n, vector, k, quantized) : [];
+    const best = n > 0 && k > 0 ? this.arena.nearest(slots, n, vector, k) : [];
     const hits = best.map(({ index, score }) => ({
       row: this.placement.row(slots[index] as number),
       distance: 1 - score,
     }));
     const stages_ms = { filter: filtered - started, score: performance.now() - filtered };
-    return { hits, matching: n, quantized, stages_ms };
+    return { hits, matching: n, stages_ms };
   }
 
   /**

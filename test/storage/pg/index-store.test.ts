@@ -15,8 +15,11 @@ import { listenOn } from '../../../src/storage/pg/catch-up.js';
 import { createPool, type Pool } from '../../../src/storage/pg/pool.js';
 import { PgRecords } from '../../../src/storage/pg/records.js';
 import { poolDatabase, type SqlClient, type SqlDatabase } from '../../../src/storage/pg/sql.js';
+import { closeSync } from 'node:fs';
 import { record } from '../../helpers/index-record.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { vectorFileDescriptors } from '../../helpers/vector-files.js';
 import type { QueryResultRow } from 'pg';
 
 const silent = logger.child({}, { level: 'silent' });
@@ -290,4 +293,23 @@ describe('tombstone purging', () => {
     await behind.caughtUp();
     expect(await found(behind)).toEqual({ ids: [], plan: 'memory' });
   });
+});
+
+test('a cache whose vector file fails is given up: searches are answered by PostgreSQL, the same ids', async () => {
+  const vectors = tempDir('vs-pg-vectors-');
+  try {
+    const store = await openStore({ vectorDir: vectors.path });
+    await store.upsert([record('one'), record('two'), record('zed', { account_id: 'zeta' })]);
+    await store.caughtUp();
+    expect(await found(store)).toEqual({ ids: ['one', 'two'], plan: 'memory' });
+    const fds = vectorFileDescriptors(vectors.path);
+    expect(fds).toHaveLength(1);
+    closeSync(fds[0] as number);
+    const after = await found(store);
+    expect(after.ids).toEqual(['one', 'two']);
+    expect(after.plan).not.toBe('memory');
+    expect(store.memoryStatus()).toMatchObject({ state: 'off', reason: 'vector file failed' });
+  } finally {
+    vectors.remove();
+  }
 });
