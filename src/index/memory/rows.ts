@@ -1,21 +1,24 @@
 /**
- * The rows of the in-memory index and what they cost. A row is rebuilt on the way in: values many
- * rows share (account, scope, owners, URI, session, role) are kept once, counted by the rows using
- * them and forgotten with the last; strings of its own (id, abstract, message id) are copied, so a
- * row never keeps alive the larger text it was sliced from (an abstract sliced from a 10 MiB file
- * held the whole file). The bytes all this holds are counted from the strings' lengths and the
- * objects' shapes, for the index's budget.
+ * The rows of the in-memory index, as columns by slot rather than an object a row: a million rows
+ * are a handful of typed arrays and text chunks for the garbage collector, not a million objects
+ * with three strings each, and a row costs ~100 bytes besides its own text. Values many rows share
+ * (account, URI, scope, owners, type, session, role) are ids into the shared strings (counted by the
+ * rows using them, forgotten with the last); numbers are typed-array entries; the strings a row has
+ * of its own (id, abstract, message id) are UTF-8 in pooled chunks (texts.ts). A row is made an
+ * object again only on demand: for a hit ({@link RowStore.row}), or as the filter fields of a row a
+ * group cannot decide ({@link RowStore.fields}, one object reused).
  */
 import type { HitRow } from '../../policy/index.js';
-import { ownBytes, ownCopy, type SharedStrings } from './shared.js';
+import type { GroupedFields } from './groups.js';
+import { grow } from './pool.js';
+import type { SharedStrings } from './shared.js';
+import { TextColumns } from './texts.js';
 
 export { MAP_ENTRY_BYTES, ownCopy, stringBytes } from './shared.js';
 
 export type MemoryRow = HitRow;
 
-/** Heap bytes of a row object (16 fields, two of them heap numbers), measured on Node 20 x64. */
-const ROW_OBJECT_BYTES = 184;
-
+/** The fields kept as shared-value ids, in their column order. */
 const SHARED = [
   'account_id',
   'uri',
@@ -27,53 +30,50 @@ const SHARED = [
   'role',
   'role_id',
 ] as const;
+const [ACCOUNT, URI, SCOPE, OWNER_USER, OWNER_AGENT, CONTEXT_TYPE, SESSION, ROLE, ROLE_ID] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8,
+] as const;
+const S = SHARED.length;
+/** A shared-value column's null. */
+const NULL = -1;
+/** Bytes a slot takes in the fixed-width columns (shared ids, level and chunk index, two times). */
+const SLOT_BYTES = S * 4 + 2 * 4 + 2 * 8;
+
+/** The filter fields of a row, written afresh for each row evaluated (never kept by a caller). */
+type MutableFields = { -readonly [K in keyof GroupedFields]: GroupedFields[K] };
 
 export class RowStore {
-  private stringsBytes = 0;
-  private count = 0;
+  /** Per slot: the shared-value ids, `S` a slot (NULL for null). */
+  private refs: Int32Array = new Int32Array(S * 1024).fill(NULL);
+  /** Per slot: level, chunk index. */
+  private ints: Int32Array = new Int32Array(2 * 1024);
+  /** Per slot: created_at, updated_at. */
+  private times: Float64Array = new Float64Array(2 * 1024);
+  private readonly texts = new TextColumns();
+  private readonly scratch: MutableFields = {
+    account_id: '',
+    uri: '',
+    scope: '',
+    owner_user_id: null,
+    owner_agent_id: null,
+    context_type: '',
+    level: 0,
+    chunk_index: 0,
+    created_at: 0,
+    updated_at: 0,
+  };
 
   /** @param shared where values rows share are kept (the tree's keys and roots are kept there too) */
   constructor(private readonly shared: SharedStrings) {}
 
-  /** Bytes held by the rows kept (objects and their own strings; the shared values are the store's). */
+  /** Bytes of the columns and the text chunks (the shared values are counted by their store). */
   get bytes(): number {
-    return this.count * ROW_OBJECT_BYTES + this.stringsBytes;
+    return this.refs.byteLength + this.ints.byteLength + this.times.byteLength + this.texts.bytes;
   }
 
-  /**
-   * The row as the index keeps it (shared values the known copies; its own strings copied).
-   * `batch` holds the copies made for rows prepared together (a file's chunks share a URI).
-   */
-  copy(row: MemoryRow, batch: Map<string, string>): MemoryRow {
-    const known = (s: string): string => {
-      let value = this.shared.find(s) ?? batch.get(s);
-      if (value === undefined) batch.set(s, (value = ownCopy(s)));
-      return value;
-    };
-    const knownOrNull = (s: string | null): string | null => (s === null ? null : known(s));
-    return {
-      id: ownCopy(row.id),
-      account_id: known(row.account_id),
-      uri: known(row.uri),
-      scope: known(row.scope),
-      owner_user_id: knownOrNull(row.owner_user_id),
-      owner_agent_id: knownOrNull(row.owner_agent_id),
-      context_type: known(row.context_type),
-      level: row.level,
-      chunk_index: row.chunk_index,
-      abstract: ownCopy(row.abstract),
-      session_id: knownOrNull(row.session_id),
-      message_id: ownCopy(row.message_id),
-      role: knownOrNull(row.role),
-      role_id: knownOrNull(row.role_id),
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-    };
-  }
-
-  /** Bytes a copied row adds, at most (a shared value not kept yet counted as new for each row). */
+  /** Bytes storing a row adds, at most (its columns twice: they grow by doubling). */
   cost(row: MemoryRow): number {
-    let bytes = ROW_OBJECT_BYTES + ownBytes(row.id) + ownBytes(row.abstract) + ownBytes(row.message_id);
+    let bytes = 2 * SLOT_BYTES + TextColumns.cost([row.id, row.abstract, row.message_id]);
     for (const field of SHARED) {
       const value = row[field];
       if (value !== null) bytes += this.shared.cost(value);
@@ -81,23 +81,117 @@ export class RowStore {
     return bytes;
   }
 
-  /** Counts a copied row in (when it becomes visible), keeping its shared values. */
-  hold(row: MemoryRow): void {
-    this.count += 1;
-    this.stringsBytes += ownBytes(row.id) + ownBytes(row.abstract) + ownBytes(row.message_id);
-    for (const field of SHARED) {
-      const value = row[field];
-      if (value !== null) this.shared.hold(value);
+  /** Stores `row` in `slot` (which holds none), taking references to its shared values. */
+  put(slot: number, row: MemoryRow): void {
+    if ((slot + 1) * S > this.refs.length) this.widen(slot + 1);
+    const base = slot * S;
+    for (let f = 0; f < S; f++) {
+      const value = row[SHARED[f] as (typeof SHARED)[number]];
+      this.refs[base + f] = value === null ? NULL : this.shared.hold(value);
     }
+    this.ints[2 * slot] = row.level;
+    this.ints[2 * slot + 1] = row.chunk_index;
+    this.times[2 * slot] = row.created_at;
+    this.times[2 * slot + 1] = row.updated_at;
+    this.texts.set(slot, [row.id, row.abstract, row.message_id]);
   }
 
-  /** Counts a row out (when it is removed), forgetting shared values no other row uses. */
-  release(row: MemoryRow): void {
-    this.count -= 1;
-    this.stringsBytes -= ownBytes(row.id) + ownBytes(row.abstract) + ownBytes(row.message_id);
-    for (const field of SHARED) {
-      const value = row[field];
-      if (value !== null) this.shared.release(value);
+  /** Empties `slot`, giving back its references and its text's space. */
+  clear(slot: number): void {
+    const base = slot * S;
+    for (let f = 0; f < S; f++) {
+      const id = this.refs[base + f] as number;
+      if (id !== NULL) this.shared.releaseId(id);
+      this.refs[base + f] = NULL;
     }
+    this.texts.clear(slot);
+  }
+
+  /** The row in `slot`, made an object (a hit's). */
+  row(slot: number): MemoryRow {
+    const ints = 2 * slot;
+    return {
+      id: this.texts.get(slot, 0),
+      account_id: this.value(slot, ACCOUNT),
+      uri: this.value(slot, URI),
+      scope: this.value(slot, SCOPE),
+      owner_user_id: this.valueOrNull(slot, OWNER_USER),
+      owner_agent_id: this.valueOrNull(slot, OWNER_AGENT),
+      context_type: this.value(slot, CONTEXT_TYPE),
+      level: this.ints[ints] as number,
+      chunk_index: this.ints[ints + 1] as number,
+      abstract: this.texts.get(slot, 1),
+      session_id: this.valueOrNull(slot, SESSION),
+      message_id: this.texts.get(slot, 2),
+      role: this.valueOrNull(slot, ROLE),
+      role_id: this.valueOrNull(slot, ROLE_ID),
+      created_at: this.times[ints] as number,
+      updated_at: this.times[ints + 1] as number,
+    };
+  }
+
+  /**
+   * The filter fields of the row in `slot`, in one object rewritten by the next call: for
+   * evaluating a filter on it, not for keeping.
+   */
+  fields(slot: number): GroupedFields {
+    const f = this.scratch;
+    const ints = 2 * slot;
+    f.account_id = this.value(slot, ACCOUNT);
+    f.uri = this.value(slot, URI);
+    f.scope = this.value(slot, SCOPE);
+    f.owner_user_id = this.valueOrNull(slot, OWNER_USER);
+    f.owner_agent_id = this.valueOrNull(slot, OWNER_AGENT);
+    f.context_type = this.value(slot, CONTEXT_TYPE);
+    f.level = this.ints[ints] as number;
+    f.chunk_index = this.ints[ints + 1] as number;
+    f.created_at = this.times[ints] as number;
+    f.updated_at = this.times[ints + 1] as number;
+    return f;
+  }
+
+  id(slot: number): string {
+    return this.texts.get(slot, 0);
+  }
+
+  /** Whether the id of `slot` is `id`. */
+  idIs(slot: number, id: string): boolean {
+    return this.texts.idIs(slot, id);
+  }
+
+  /** The ids of two slots compared as JS compares strings. */
+  compareIds(a: number, b: number): number {
+    return this.texts.compareIds(a, b);
+  }
+
+  /** The account of `slot` (the kept copy). */
+  account(slot: number): string {
+    return this.value(slot, ACCOUNT);
+  }
+
+  /** The URI of `slot` (the kept copy). */
+  uri(slot: number): string {
+    return this.value(slot, URI);
+  }
+
+  private value(slot: number, field: number): string {
+    return this.shared.value(this.refs[slot * S + field] as number);
+  }
+
+  private valueOrNull(slot: number, field: number): string | null {
+    const id = this.refs[slot * S + field] as number;
+    return id === NULL ? null : this.shared.value(id);
+  }
+
+  /** Grows the columns to hold at least `slots` slots. */
+  private widen(slots: number): void {
+    const size = Math.max(slots, (2 * this.refs.length) / S);
+    const old = this.refs.length;
+    this.refs = grow(this.refs, size * S);
+    this.refs.fill(NULL, old);
+    this.ints = grow(this.ints, size * 2);
+    const times = new Float64Array(size * 2);
+    times.set(this.times);
+    this.times = times;
   }
 }
