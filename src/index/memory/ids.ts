@@ -39,7 +39,7 @@ export class IdTable {
   /** The slot of `id`, if any. */
   get(id: string): number | undefined {
     const at = this.find(id, idHash(id));
-    return at < 0 ? undefined : (this.table[at]);
+    return at < 0 ? undefined : this.table[at];
   }
 
   /** Makes `id` name `slot` (replacing the slot it named, if any). */

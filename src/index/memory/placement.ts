@@ -175,6 +175,13 @@ export class Placement {
       this.partBytes += slotsBytes(part.slots);
     }
     if (slot >= this.posOf.length) this.posOf = grow(this.posOf, Math.max(slot + 1, this.posOf.length * 2));
+    // Appended up to the slot, never written past their end: the arena's slots come in blocks, and a
+    // JS array written far past its end turns into a dictionary (~40 bytes an element, not 8–12).
+    while (this.partOf.length <= slot) {
+      this.partOf.push(undefined);
+      this.bucketOf.push(undefined);
+      this.groupOf.push(undefined);
+    }
     part.slots[part.count] = slot;
     this.posOf[slot] = part.count;
     part.count += 1;

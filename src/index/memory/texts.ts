@@ -3,7 +3,7 @@
  * in a few large buffers instead of three JS strings a row: a million rows are a few hundred
  * buffers for the garbage collector, not three million strings, and a row never keeps alive the
  * larger text its abstract was sliced from. A row's strings are one region of a chunk, headed by its
- * slot and size; a chunk left less than half used is emptied by moving its live regions to the
+ * row and size; a chunk left less than half used is emptied by moving its live regions to the
  * current one (walking its headers), so freed space is reused whichever rows are freed.
  *
  * Strings that are not well-formed UTF-16 (a lone surrogate: an abstract cut inside an astral
@@ -13,17 +13,17 @@ import { Buffer } from 'node:buffer';
 import { grow } from './pool.js';
 import { MAP_ENTRY_BYTES, ownBytes, ownCopy } from './shared.js';
 
-/** Per slot: chunk, offset of the region, then each field's byte length (-1: null). */
+/** Per row (rows.ts numbers them densely): chunk, offset of the region, each field's byte length (-1: null). */
 const FIELDS = 3;
 const STRIDE = 2 + FIELDS;
-/** A region's header: its slot and its size after the header. */
+/** A region's header: its row and its size after the header. */
 const HEADER = 8;
 /** Chunks start small (an index of a few rows holds little) and grow with the pool up to 1 MiB. */
 const MIN_CHUNK = 1 << 16;
 const MAX_CHUNK = 1 << 20;
 /** Heap bytes of a Buffer object and its backing-store record, plus its entries in the chunk arrays. */
 const CHUNK_OVERHEAD = 160;
-/** The chunk of a slot that holds nothing. */
+/** The chunk of a row that holds no strings (or only odd ones). */
 const NONE = -1;
 
 export type OwnStrings = readonly [string, string, string | null];
@@ -47,7 +47,7 @@ export class TextColumns {
   private readonly odd = new Map<number, OwnStrings>();
   private oddBytes = 0;
 
-  /** Bytes of the chunks, the per-slot array and the odd rows. */
+  /** Bytes of the chunks, the per-row array and the odd rows. */
   get bytes(): number {
     return this.at.byteLength + this.chunkBytes + this.chunks.length * CHUNK_OVERHEAD + this.oddBytes;
   }
@@ -59,17 +59,17 @@ export class TextColumns {
     return bytes;
   }
 
-  /** Stores the strings of `slot` (which holds none). */
-  set(slot: number, values: OwnStrings): void {
-    const base = slot * STRIDE;
+  /** Stores the strings of `row` (which holds none). */
+  set(row: number, values: OwnStrings): void {
+    const base = row * STRIDE;
     if (base >= this.at.length) {
       const old = this.at.length;
-      this.at = grow(this.at, Math.max(base + STRIDE, old * 2));
+      this.at = grow(this.at, Math.max(base + STRIDE, Math.ceil(old / STRIDE / 2) * 3 * STRIDE));
       this.at.fill(NONE, old);
     }
     if (!values.every((v) => v === null || isWellFormed(v))) {
       const kept = [ownCopy(values[0]), ownCopy(values[1]), ownCopy(values[2])] as const;
-      this.odd.set(slot, kept);
+      this.odd.set(row, kept);
       this.oddBytes += MAP_ENTRY_BYTES + 40 + kept.reduce((n, v) => n + ownBytes(v), 0);
       return;
     }
@@ -83,7 +83,7 @@ export class TextColumns {
     const offset = this.reserve(HEADER + size);
     const chunk = this.current;
     const buffer = this.chunks[chunk] as Buffer;
-    buffer.writeInt32LE(slot, offset);
+    buffer.writeInt32LE(row, offset);
     buffer.writeInt32LE(size, offset + 4);
     let at = offset + HEADER;
     for (const value of values) if (value !== null) at += buffer.write(value, at, 'utf8');
@@ -93,15 +93,15 @@ export class TextColumns {
     this.liveBytes += HEADER + size;
   }
 
-  /** String `field` (0 id, 1 abstract, 2 message id) of `slot`. */
-  get(slot: number, field: 0 | 1): string;
-  get(slot: number, field: 2): string | null;
-  get(slot: number, field: number): string | null {
-    const base = slot * STRIDE;
+  /** String `field` (0 id, 1 abstract, 2 message id) of `row`. */
+  get(row: number, field: 0 | 1): string;
+  get(row: number, field: 2): string | null;
+  get(row: number, field: number): string | null {
+    const base = row * STRIDE;
     const chunk = this.at[base] ?? NONE;
     if (chunk === NONE) {
-      const odd = this.odd.get(slot);
-      if (odd === undefined) throw new Error(`slot ${slot} holds no row`);
+      const odd = this.odd.get(row);
+      if (odd === undefined) throw new Error(`row ${row} holds no strings`);
       return odd[field] ?? null;
     }
     const length = this.at[base + 2 + field] as number;
@@ -112,7 +112,7 @@ export class TextColumns {
   }
 
   /**
-   * Order of the ids of two slots as JS compares strings (UTF-16 code units), from their bytes:
+   * Order of the ids of two rows as JS compares strings (UTF-16 code units), from their bytes:
    * UTF-8 orders by code point, which differs only where an astral character meets U+E000–U+FFFF.
    */
   compareIds(a: number, b: number): number {
@@ -143,31 +143,31 @@ export class TextColumns {
     return xn - yn;
   }
 
-  /** Whether the id of `slot` is `id` (without making a string of it when the id is ASCII). */
-  idIs(slot: number, id: string): boolean {
-    const base = slot * STRIDE;
+  /** Whether the id of `row` is `id` (without making a string of it when the id is ASCII). */
+  idIs(row: number, id: string): boolean {
+    const base = row * STRIDE;
     const chunk = this.at[base] ?? NONE;
     const length = this.at[base + 2] as number;
-    if (chunk === NONE || length !== id.length) return this.get(slot, 0) === id;
+    if (chunk === NONE || length !== id.length) return this.get(row, 0) === id;
     const buffer = this.chunks[chunk] as Buffer;
     const start = (this.at[base + 1] as number) + HEADER;
     for (let i = 0; i < length; i++) {
       const c = id.charCodeAt(i);
       // A non-ASCII character among as many bytes as characters: the lengths agree by accident.
-      if (c >= 0x80) return this.get(slot, 0) === id;
+      if (c >= 0x80) return this.get(row, 0) === id;
       if (buffer[start + i] !== c) return false;
     }
     return true;
   }
 
-  /** Forgets the strings of `slot`, its region counted free (and its chunk emptied if mostly free). */
-  clear(slot: number): void {
-    const base = slot * STRIDE;
+  /** Forgets the strings of `row`, its region counted free (and its chunk emptied if mostly free). */
+  clear(row: number): void {
+    const base = row * STRIDE;
     const chunk = this.at[base] ?? NONE;
     if (chunk === NONE) {
-      const odd = this.odd.get(slot);
+      const odd = this.odd.get(row);
       if (odd === undefined) return;
-      this.odd.delete(slot);
+      this.odd.delete(row);
       this.oddBytes -= MAP_ENTRY_BYTES + 40 + odd.reduce((n, v) => n + ownBytes(v), 0);
       return;
     }
@@ -190,9 +190,9 @@ export class TextColumns {
     // Not a chunk to move into while it is being emptied.
     this.live[chunk] = 0;
     for (let offset = 0; offset < top;) {
-      const slot = buffer.readInt32LE(offset);
+      const row = buffer.readInt32LE(offset);
       const region = HEADER + buffer.readInt32LE(offset + 4);
-      const base = slot * STRIDE;
+      const base = row * STRIDE;
       if (this.at[base] === chunk && this.at[base + 1] === offset) {
         const to = this.reserve(region);
         buffer.copy(this.chunks[this.current] as Buffer, to, offset, offset + region);
