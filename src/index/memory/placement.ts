@@ -128,9 +128,13 @@ export class Placement {
     return id === undefined ? ownCopy(s) : this.shared.value(id);
   }
 
-  /** Bytes storing a row will take (its columns and text, its id entry and per-slot entries). */
+  /**
+   * Bytes storing a row will take: its columns and text; its id's entries (table at most half full,
+   * hash), its slot's (tree pointers, position, URI links) and a URI entry if its URI is new.
+   */
   cost(row: MemoryRow): number {
-    return this.kept.cost(row) + 4 * 4 + 3 * GROWN_ARRAY_BYTES;
+    const uri = this.shared.idOf(row.uri) === undefined ? MAP_ENTRY_BYTES : 0;
+    return this.kept.cost(row) + 16 + 4 + 4 + 8 + 3 * GROWN_ARRAY_BYTES + uri;
   }
 
   /** Stores a row in `slot`, not linked yet: no lookup or filter sees it before {@link link}. */

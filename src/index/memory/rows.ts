@@ -136,6 +136,18 @@ export class RowStore {
     this.texts.clear(r);
     if (this.freeCount === this.freeRows.length) this.freeRows = grow(this.freeRows, 2 * this.freeCount);
     this.freeRows[this.freeCount++] = r;
+    if (this.freeCount === this.rows && this.ints.length > 2 * FIRST_ROWS) this.empty();
+  }
+
+  /** Gives the columns of a store left empty back (a store that held many rows holds none now). */
+  private empty(): void {
+    this.rows = 0;
+    this.freeCount = 0;
+    this.freeRows = new Int32Array(64);
+    this.refs = new Int32Array(S * FIRST_ROWS);
+    this.ints = new Int32Array(2 * FIRST_ROWS);
+    this.times = new Float64Array(2 * FIRST_ROWS);
+    this.texts.empty();
   }
 
   /** The row in `slot`, made an object (a hit's). */

@@ -93,6 +93,19 @@ export class TextColumns {
     this.liveBytes += HEADER + size;
   }
 
+  /** Gives everything back, once every row's strings are cleared: the chunks, the per-row array. */
+  empty(): void {
+    if (this.liveBytes !== 0 || this.odd.size !== 0) throw new Error('rows still hold strings');
+    this.at = new Int32Array(STRIDE * 1024).fill(NONE);
+    this.chunks = [];
+    this.tops = [];
+    this.live = [];
+    this.unused.length = 0;
+    this.current = NONE;
+    this.spare = NONE;
+    this.chunkBytes = 0;
+  }
+
   /** String `field` (0 id, 1 abstract, 2 message id) of `row`. */
   get(row: number, field: 0 | 1): string;
   get(row: number, field: 2): string | null;
@@ -177,10 +190,16 @@ export class TextColumns {
     const live = (this.live[chunk] as number) - region;
     this.live[chunk] = live;
     this.liveBytes -= region;
+    const top = this.tops[chunk] as number;
     if (chunk === this.current) {
       if (live === 0) this.tops[chunk] = 0;
+      else if (live * 2 < top && top * 2 >= buffer.length) {
+        // The current chunk mostly freed behind its top: moved out like any other.
+        this.current = NONE;
+        this.evacuate(chunk);
+      }
     } else if (live === 0) this.drop(chunk);
-    else if (live * 2 < (this.tops[chunk] as number)) this.evacuate(chunk);
+    else if (live * 2 < top) this.evacuate(chunk);
   }
 
   /** Moves the live regions of `chunk` to the current chunk, then gives `chunk` up. */
@@ -205,11 +224,12 @@ export class TextColumns {
     this.drop(chunk);
   }
 
-  /** An emptied chunk: kept as the spare if none is, else given back. */
+  /** An emptied chunk: kept as the spare if none is and it is small beside what is live, else given back. */
   private drop(chunk: number): void {
     this.tops[chunk] = 0;
     this.live[chunk] = 0;
-    if (this.spare === NONE) {
+    const length = (this.chunks[chunk] as Buffer).length;
+    if (this.spare === NONE && length <= Math.max(MIN_CHUNK, this.liveBytes / 4)) {
       this.spare = chunk;
       return;
     }
