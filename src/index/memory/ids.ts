@@ -42,16 +42,17 @@ export class IdTable {
     return at < 0 ? undefined : this.table[at];
   }
 
-  /** Makes `id` name `slot` (replacing the slot it named, if any). */
-  set(id: string, slot: number): void {
+  /** Makes `id` name `slot`; returns the slot it named before, if any. */
+  set(id: string, slot: number): number | undefined {
     const hash = idHash(id);
     if (slot >= this.hashes.length)
       this.hashes = grow(this.hashes, Math.max(slot + 1, 2 * this.hashes.length));
     this.hashes[slot] = hash;
     const at = this.find(id, hash);
     if (at >= 0) {
+      const old = this.table[at];
       this.table[at] = slot;
-      return;
+      return old;
     }
     if (2 * (this.count + 1) > this.table.length) this.resize(2 * this.table.length);
     const mask = this.table.length - 1;
@@ -59,6 +60,7 @@ export class IdTable {
     while (this.table[i] !== EMPTY) i = (i + 1) & mask;
     this.table[i] = slot;
     this.count += 1;
+    return undefined;
   }
 
   /** Forgets `id`; returns the slot it named. */

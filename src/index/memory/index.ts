@@ -163,8 +163,7 @@ export class MemoryIndex {
       for (let i = 0; i < ids.length; i++) {
         const id = itemAt(ids, i);
         const slot = slots[i] as number;
-        const old = this.placement.slotOf(id);
-        this.placement.link(slot, id, itemAt(places, i));
+        const old = this.placement.link(slot, id, itemAt(places, i));
         // Added before the old text goes, so words both share are never forgotten in between.
         this.text.add(slot, text, i);
         if (old !== undefined) this.unlink(old);

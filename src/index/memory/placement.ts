@@ -98,10 +98,6 @@ export class Placement {
     return this.byId.get(id) !== undefined;
   }
 
-  slotOf(id: string): number | undefined {
-    return this.byId.get(id);
-  }
-
   /** The row in `slot` (which must hold one), made an object: a hit's. */
   row(slot: number): MemoryRow {
     return this.kept.row(slot);
@@ -149,9 +145,10 @@ export class Placement {
 
   /**
    * Puts a slot holding a stored row ({@link put}) and its vector into its part, group and lookups:
-   * `id` (the row's) names it from now on.
+   * `id` (the row's) names it from now on. Returns the slot `id` named before, if any (still
+   * placed: the caller unlinks it).
    */
-  link(slot: number, id: string, place: Place): void {
+  link(slot: number, id: string, place: Place): number | undefined {
     this.changes += 1;
     const account = this.kept.account(slot);
     const buckets = this.accounts.get(account) ?? [];
@@ -194,8 +191,8 @@ export class Placement {
     this.partOf[slot] = part;
     this.bucketOf[slot] = bucket;
     this.groupOf[slot] = group;
-    this.byId.set(id, slot);
     this.byUri.add(this.kept.uri(slot), slot);
+    return this.byId.set(id, slot);
   }
 
   /** Forgets a record's id; its slot, returned, stays placed until {@link unlink}. */
