@@ -13,7 +13,7 @@ import { Buffer } from 'node:buffer';
 import { grow } from './pool.js';
 import { MAP_ENTRY_BYTES, ownBytes, ownCopy } from './shared.js';
 
-/** Per row (rows.ts numbers them densely): chunk, offset of the region, each field's byte length (-1: null). */
+/** Per row (rows.ts numbers them densely): chunk, region offset, each field's byte length (-1: null). */
 const FIELDS = 3;
 const STRIDE = 2 + FIELDS;
 /** A region's header: its row and its size after the header. */
