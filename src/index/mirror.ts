@@ -9,7 +9,7 @@
  */
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from '../log.js';
-import { HIT_COLUMNS, type HitRow } from '../policy/index.js';
+import { HIT_COLUMNS } from '../policy/index.js';
 import { ArenaFullError } from './memory/arena.js';
 import { MemoryIndex, type MemoryRow, type Prepared } from './memory/index.js';
 import { readColumn, readVectors, type ArrowBatch } from './arrow-read.js';
@@ -30,31 +30,6 @@ export interface Staged {
  * disabled or given up.
  */
 export type MirrorState = 'ready' | 'loading' | 'deferred' | 'off';
-
-/**
- * The mirror row of a record: its hit fields alone (the index keeps shared values once, counted by
- * the rows using them, and copies the rest, so this interns nothing that would outlive the rows).
- */
-function mirrorRow(r: HitRow): MemoryRow {
-  return {
-    id: r.id,
-    account_id: r.account_id,
-    uri: r.uri,
-    scope: r.scope,
-    owner_user_id: r.owner_user_id,
-    owner_agent_id: r.owner_agent_id,
-    context_type: r.context_type,
-    level: r.level,
-    chunk_index: r.chunk_index,
-    abstract: r.abstract,
-    session_id: r.session_id,
-    message_id: r.message_id,
-    role: r.role,
-    role_id: r.role_id,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
-}
 
 export interface MirrorOptions {
   readonly dimension: number;
@@ -294,15 +269,16 @@ function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number): voi
   for (let i = 0; i < batch.numRows; i++) {
     const row: Record<string, unknown> = {};
     HIT_COLUMNS.forEach((name, c) => (row[name] = columns[c]?.[i]));
-    rows.push(mirrorRow(row as unknown as MemoryRow));
+    rows.push(row as unknown as MemoryRow);
   }
   const text = texts.map((t) => (typeof t === 'string' ? t : ''));
   index.commit(index.prepare(rows, vectors, text));
 }
 
 function prepareRecords(index: MemoryIndex, records: readonly IndexRecord[]): Prepared {
+  // The index reads a record's hit fields into its columns and keeps nothing of the object.
   return index.prepare(
-    records.map((r) => mirrorRow(r)),
+    records,
     records.map((r) => r.vector),
     records.map((r) => r.text),
   );

@@ -16,6 +16,9 @@ function used(): number {
   return m.heapUsed + m.arrayBuffers;
 }
 
+/** JS heap bytes alone (objects the collector traces), after {@link used}'s collection. */
+const heapUsed = (): number => process.memoryUsage().heapUsed;
+
 function row(account: string, uri: string, abstract: string): MemoryRow {
   // The draft's one-word text rides along; the index keeps only the hit fields.
   const draft = fileRecords(account, uri, 'x', P, { created_at: 1, updated_at: 2 })[0] as MemoryRow;
@@ -66,12 +69,17 @@ test('the bytes the index counts cover what its rows, strings and arrays really 
   await warmUp();
   const index = await MemoryIndex.create(8, 512 * 2 ** 20);
   const before = used();
+  const heapBefore = heapUsed();
   fill(index, 20, 300);
   const held = used() - before;
+  const heapHeld = heapUsed() - heapBefore;
   const counted = index.bytes - index.linearBytes;
   expect(counted).toBeGreaterThanOrEqual(held);
   // Honest, not padded: within 2× of what is held.
   expect(counted).toBeLessThan(2 * held);
+  // Rows are columns and text chunks (array buffers), not objects and strings the collector traces:
+  // ~340 heap bytes a record (unique URIs, the tree's per-slot arrays, words); 963 as row objects.
+  expect(heapHeld / 20_000).toBeLessThan(500);
   await index.close();
 });
 

@@ -35,7 +35,8 @@ export interface MemorySearchResult {
 
 /** Records made ready by {@link MemoryIndex.prepare}, not yet visible. */
 export interface Prepared {
-  readonly rows: readonly MemoryRow[];
+  /** The records' ids (their rows are stored in `slots` already, not linked). */
+  readonly ids: readonly string[];
   readonly slots: Int32Array;
   readonly places: readonly Place[];
   readonly text: Analyzed;
@@ -120,17 +121,16 @@ export class MemoryIndex {
   }
 
   /**
-   * The work of inserting records, done before they become visible: their vectors stored in fresh
-   * slots (normalised, int8 copies), their texts cut into terms, their places in the grouping found.
+   * The work of inserting records, done before they become visible: their rows and vectors stored in
+   * fresh slots (normalised, int8 copies), their texts cut into terms, their places in the grouping
+   * found.
    * Nothing a search reads changes until {@link commit}; {@link discard} undoes it. Throws
    * ArenaFullError past the budget (nothing then stays reserved).
    */
   prepare(rows: readonly MemoryRow[], vectors: readonly Float32Array[], texts: readonly string[]): Prepared {
-    const batch = new Map<string, string>();
-    const copies = rows.map((row) => this.placement.copy(row, batch));
     const text = this.text.analyze(texts);
     let cost = (text.terms.length / 2) * POSTING_BYTES;
-    for (const row of copies) cost += this.placement.cost(row);
+    for (const row of rows) cost += this.placement.cost(row);
     if (this.bytes + cost > this.budgetBytes) {
       this.forget(text);
       throw new ArenaFullError(this.budgetBytes);
@@ -139,18 +139,20 @@ export class MemoryIndex {
     let done = 0;
     try {
       for (; done < rows.length; done++) {
-        const slot = this.arena.alloc(itemAt(copies, done).account_id);
+        const row = itemAt(rows, done);
+        const slot = this.arena.alloc(this.placement.known(row.account_id));
         slots[done] = slot;
         this.arena.set(slot, vectors[done] as Float32Array);
+        this.placement.put(slot, row);
       }
       this.arena.flush();
     } catch (error) {
-      for (let i = 0; i < done; i++) this.arena.free(slots[i] as number);
+      for (let i = 0; i < done; i++) this.release(slots[i] as number);
       this.forget(text);
       throw error;
     }
     const places = new PlaceCache();
-    return { rows: copies, slots, places: copies.map((row) => places.of(row)), text };
+    return { ids: rows.map((row) => row.id), slots, places: rows.map((row) => places.of(row)), text };
   }
 
   /** Forgets the new terms of an analysis that will not be added. */
@@ -165,12 +167,11 @@ export class MemoryIndex {
    * another, so words are forgotten only after all of them.
    */
   commit(...batches: readonly Prepared[]): void {
-    for (const { rows, slots, places, text } of batches) {
-      for (let i = 0; i < rows.length; i++) {
-        const row = itemAt(rows, i);
+    for (const { ids, slots, places, text } of batches) {
+      for (let i = 0; i < ids.length; i++) {
+        const id = itemAt(ids, i);
         const slot = slots[i] as number;
-        const old = this.placement.slotOf(row.id);
-        this.placement.link(slot, row, itemAt(places, i));
+        const old = this.placement.link(slot, id, itemAt(places, i));
         // Added before the old text goes, so words both share are never forgotten in between.
         this.text.add(slot, text, i);
         if (old !== undefined) this.unlink(old);
@@ -182,7 +183,7 @@ export class MemoryIndex {
   /** Gives back what {@link prepare} reserved, for records that will not be committed. */
   discard(...batches: readonly Prepared[]): void {
     for (const { slots, text } of batches) {
-      for (const slot of slots) this.arena.free(slot);
+      for (const slot of slots) this.release(slot);
       this.text.discard(text);
     }
     this.text.settle();
@@ -194,6 +195,12 @@ export class MemoryIndex {
     if (slot === undefined) return;
     this.unlink(slot);
     this.text.settle();
+  }
+
+  /** Frees a slot {@link prepare} filled and no commit linked. */
+  private release(slot: number): void {
+    this.placement.clear(slot);
+    this.arena.free(slot);
   }
 
   /** Takes a slot out of its place and the full-text index, and frees it. */
@@ -208,7 +215,7 @@ export class MemoryIndex {
     const n = this.matcher.collect(filter);
     const slots = this.matcher.slots;
     const ids: string[] = [];
-    for (let i = 0; i < n; i++) ids.push(this.placement.row(slots[i] as number).id);
+    for (let i = 0; i < n; i++) ids.push(this.placement.id(slots[i] as number));
     return ids;
   }
 
@@ -245,8 +252,7 @@ export class MemoryIndex {
    */
   fullText(query: string, filter: Expr, k: number): Array<{ row: MemoryRow; score: number }> {
     const n = this.matcher.collect(filter);
-    const id = (slot: number): string => this.placement.row(slot).id;
-    const tie = (a: number, b: number): number => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
+    const tie = (a: number, b: number): number => this.placement.compareIds(a, b);
     return this.text
       .search(query, k, this.matcher.slots, n, 'auto', tie)
       .map(({ slot, score }) => ({ row: this.placement.row(slot), score }));

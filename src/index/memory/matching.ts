@@ -60,7 +60,7 @@ export class SlotMatcher {
       const placement = this.placement;
       for (const uri of new Set(uris))
         placement.byUri.forEach(uri, (slot) => {
-          if (evaluate(filter, placement.row(slot))) this.add(slot);
+          if (evaluate(filter, placement.fields(slot))) this.add(slot);
         });
     } else {
       for (const [account_id, buckets] of this.placement.accounts)
@@ -87,7 +87,7 @@ export class SlotMatcher {
         }
         for (let i = 0; i < part.count; i++) {
           const slot = itemAt(part.slots, i);
-          if (evaluate(filter, this.placement.row(slot))) this.add(slot);
+          if (evaluate(filter, this.placement.fields(slot))) this.add(slot);
         }
       }
     }

@@ -2,7 +2,7 @@
  * Where each record of the in-memory index sits: its slot in a part of a group of a bucket of its
  * account (see groups.ts), and the lookups by id and by URI. The index's vectors and texts live
  * elsewhere (the arena, the full-text index) under the same slot numbers; this file owns only the
- * tree, the rows and their bookkeeping, and counts the heap bytes they take.
+ * tree, the rows (columns by slot: rows.ts) and their bookkeeping, and counts the heap bytes they take.
  */
 import { itemAt } from '../../errors.js';
 import {
@@ -14,10 +14,20 @@ import {
   type Children,
   type Keyed,
 } from './children.js';
-import { newBucket, newGroup, newPart, type Bucket, type Group, type Part, type Place } from './groups.js';
+import {
+  newBucket,
+  newGroup,
+  newPart,
+  type Bucket,
+  type Group,
+  type GroupedFields,
+  type Part,
+  type Place,
+} from './groups.js';
+import { IdTable } from './ids.js';
 import { grow } from './pool.js';
 import { RowStore, type MemoryRow } from './rows.js';
-import { GROWN_ARRAY_BYTES, MAP_ENTRY_BYTES, SharedStrings } from './shared.js';
+import { GROWN_ARRAY_BYTES, MAP_ENTRY_BYTES, ownCopy, SharedStrings } from './shared.js';
 import { UriLists } from './uris.js';
 
 /** What a JS array holds per element (a pointer). */
@@ -45,8 +55,6 @@ export class Placement {
   readonly accounts = new Map<string, Children<Bucket>>();
   /** The slots of each URI (chunks, levels), O(1) to change whatever a file holds. */
   readonly byUri = new UriLists();
-  private readonly byId = new Map<string, number>();
-  private rows: Array<MemoryRow | undefined> = [];
   private partOf: Array<Part | undefined> = [];
   private bucketOf: Array<Bucket | undefined> = [];
   private groupOf: Array<Group | undefined> = [];
@@ -54,6 +62,7 @@ export class Placement {
   /** Values rows share, and the tree's keys and roots. */
   private readonly shared = new SharedStrings();
   private readonly kept = new RowStore(this.shared);
+  private readonly byId = new IdTable((slot, id) => this.kept.idIs(slot, id));
   /** Buckets, groups and parts in existence, the bytes of their children and of the parts' slot lists. */
   private nodes = 0;
   private childBytes = 0;
@@ -74,9 +83,9 @@ export class Placement {
     return (
       this.posOf.byteLength +
       this.byUri.bytes +
-      (this.rows.length + this.partOf.length + this.bucketOf.length + this.groupOf.length) *
-        GROWN_ARRAY_BYTES +
-      (this.byId.size + this.accounts.size) * MAP_ENTRY_BYTES +
+      (this.partOf.length + this.bucketOf.length + this.groupOf.length) * GROWN_ARRAY_BYTES +
+      this.byId.bytes +
+      this.accounts.size * MAP_ENTRY_BYTES +
       this.kept.bytes +
       this.shared.bytes +
       this.nodes * NODE_BYTES +
@@ -86,48 +95,79 @@ export class Placement {
   }
 
   has(id: string): boolean {
-    return this.byId.has(id);
+    return this.byId.get(id) !== undefined;
   }
 
-  slotOf(id: string): number | undefined {
-    return this.byId.get(id);
-  }
-
-  /** The row in `slot` (which must hold one). */
+  /** The row in `slot` (which must hold one), made an object: a hit's. */
   row(slot: number): MemoryRow {
-    return itemAt(this.rows, slot);
+    return this.kept.row(slot);
+  }
+
+  /** The filter fields of the row in `slot`, in an object the next call rewrites. */
+  fields(slot: number): GroupedFields {
+    return this.kept.fields(slot);
+  }
+
+  /** The id of the row in `slot`. */
+  id(slot: number): string {
+    return this.kept.id(slot);
+  }
+
+  /** The ids of the rows in two slots, compared as strings are. */
+  compareIds(a: number, b: number): number {
+    return this.kept.compareIds(a, b);
+  }
+
+  /** The kept copy of a shared value if kept, else a copy of its own (for a key that outlives `s`). */
+  known(s: string): string {
+    const id = this.shared.idOf(s);
+    return id === undefined ? ownCopy(s) : this.shared.value(id);
   }
 
   /**
-   * The row as the index keeps it (values shared with the rows already kept); see
-   * {@link RowStore.copy}.
+   * Bytes storing a row will take: its columns and text; its id's entries (table at most half full,
+   * hash), its slot's (tree pointers, position, URI links) and a URI entry if its URI is new.
    */
-  copy(row: MemoryRow, batch: Map<string, string>): MemoryRow {
-    return this.kept.copy(row, batch);
-  }
-
-  /** Bytes keeping a copied row will take (the row, its id entry and its per-slot entries). */
   cost(row: MemoryRow): number {
-    return this.kept.cost(row) + MAP_ENTRY_BYTES + 8 * GROWN_ARRAY_BYTES;
+    const uri = this.shared.idOf(row.uri) === undefined ? MAP_ENTRY_BYTES : 0;
+    return this.kept.cost(row) + 16 + 4 + 4 + 8 + 3 * GROWN_ARRAY_BYTES + uri;
   }
 
-  /** Puts a slot holding a record's vector into its part, group and lookups (its id now names it). */
-  link(slot: number, row: MemoryRow, place: Place): void {
+  /** Stores a row in `slot`, not linked yet: no lookup or filter sees it before {@link link}. */
+  put(slot: number, row: MemoryRow): void {
+    this.kept.put(slot, row);
+  }
+
+  /** Empties a slot {@link put} filled that will not be linked. */
+  clear(slot: number): void {
+    this.kept.clear(slot);
+  }
+
+  /**
+   * Puts a slot holding a stored row ({@link put}) and its vector into its part, group and lookups:
+   * `id` (the row's) names it from now on. Returns the slot `id` named before, if any (still
+   * placed: the caller unlinks it).
+   */
+  link(slot: number, id: string, place: Place): number | undefined {
     this.changes += 1;
-    const buckets = this.accounts.get(row.account_id) ?? [];
+    const account = this.kept.account(slot);
+    const buckets = this.accounts.get(account) ?? [];
     let bucket = childOf(buckets, place.bucketKey);
     if (bucket === undefined) {
-      bucket = newBucket(row, this.shared.keep(place.bucketKey), this.shared.keep(place.groupRoot));
-      this.accounts.set(row.account_id, this.added(buckets, bucket));
+      const fields = this.kept.fields(slot);
+      bucket = newBucket(fields, this.shared.keep(place.bucketKey), this.shared.keep(place.groupRoot));
+      this.accounts.set(account, this.added(buckets, bucket));
     }
     let group = childOf(bucket.groups, place.groupKey);
     if (group === undefined) {
-      group = newGroup(row, this.shared.keep(place.groupKey), this.shared.keep(place.groupRoot));
+      const fields = this.kept.fields(slot);
+      group = newGroup(fields, this.shared.keep(place.groupKey), this.shared.keep(place.groupRoot));
       bucket.groups = this.added(bucket.groups, group);
     }
     let part = childOf(group.parts, place.partKey);
     if (part === undefined) {
-      part = newPart(row, this.shared.keep(place.partKey), this.shared.keep(place.partRoot));
+      const fields = this.kept.fields(slot);
+      part = newPart(fields, this.shared.keep(place.partKey), this.shared.keep(place.partRoot));
       group.parts = this.added(group.parts, part);
     }
     if (part.count === part.slots.length) {
@@ -136,25 +176,28 @@ export class Placement {
       this.partBytes += slotsBytes(part.slots);
     }
     if (slot >= this.posOf.length) this.posOf = grow(this.posOf, Math.max(slot + 1, this.posOf.length * 2));
+    // Appended up to the slot, never written past their end: the arena's slots come in blocks, and a
+    // JS array written far past its end turns into a dictionary (~40 bytes an element, not 8–12).
+    while (this.partOf.length <= slot) {
+      this.partOf.push(undefined);
+      this.bucketOf.push(undefined);
+      this.groupOf.push(undefined);
+    }
     part.slots[part.count] = slot;
     this.posOf[slot] = part.count;
     part.count += 1;
     group.size += 1;
     bucket.size += 1;
-    this.rows[slot] = row;
     this.partOf[slot] = part;
     this.bucketOf[slot] = bucket;
     this.groupOf[slot] = group;
-    this.byId.set(row.id, slot);
-    this.byUri.add(row.uri, slot);
-    this.kept.hold(row);
+    this.byUri.add(this.kept.uri(slot), slot);
+    return this.byId.set(id, slot);
   }
 
   /** Forgets a record's id; its slot, returned, stays placed until {@link unlink}. */
   forget(id: string): number | undefined {
-    const slot = this.byId.get(id);
-    if (slot !== undefined) this.byId.delete(id);
-    return slot;
+    return this.byId.delete(id);
   }
 
   /** Takes a slot out of its part, group and URI lookup (the id lookup is left to the caller). */
@@ -163,7 +206,7 @@ export class Placement {
     const part = itemAt(this.partOf, slot);
     const group = itemAt(this.groupOf, slot);
     const bucket = itemAt(this.bucketOf, slot);
-    const row = itemAt(this.rows, slot);
+    const account = this.kept.account(slot);
     // Swap-remove: the part's last slot takes the removed one's position.
     const pos = this.posOf[slot] as number;
     const last = itemAt(part.slots, part.count - 1);
@@ -178,13 +221,12 @@ export class Placement {
     }
     if (group.size === 0) bucket.groups = this.removed(bucket.groups, group);
     if (bucket.size === 0) {
-      const buckets = this.removed(this.accounts.get(row.account_id) ?? [], bucket);
-      if (childCount(buckets) === 0) this.accounts.delete(row.account_id);
-      else this.accounts.set(row.account_id, buckets);
+      const buckets = this.removed(this.accounts.get(account) ?? [], bucket);
+      if (childCount(buckets) === 0) this.accounts.delete(account);
+      else this.accounts.set(account, buckets);
     }
-    this.byUri.remove(row.uri, slot);
-    this.kept.release(row);
-    this.rows[slot] = undefined;
+    this.byUri.remove(this.kept.uri(slot), slot);
+    this.kept.clear(slot);
     this.partOf[slot] = undefined;
     this.bucketOf[slot] = undefined;
     this.groupOf[slot] = undefined;

@@ -4,14 +4,13 @@
  * `viking://resources`), counted by their users and forgotten with the last, with the bytes they
  * take for the index's budget.
  */
+import { grow } from './pool.js';
 
 /**
  * Heap bytes of a Map entry: V8's hash table takes 28 bytes a slot and doubles when full, so an
  * entry costs 28–56 (46 measured at 20,000 entries).
  */
 export const MAP_ENTRY_BYTES = 48;
-/** A shared value's map entry and its { value, refs } record (40 bytes, measured). */
-const SHARED_ENTRY_BYTES = MAP_ENTRY_BYTES + 40;
 /** V8 makes no sliced string shorter than this: shorter ones are copies already. */
 const SLICE_MIN = 13;
 /**
@@ -48,50 +47,94 @@ export function ownCopy(s: string | null): string | null {
   return `${s} `.slice(0, -1);
 }
 
+/** What a free-list entry costs: a pointer in a JS array grown by appending. */
+const FREE_ENTRY_BYTES = GROWN_ARRAY_BYTES;
+
+/**
+ * The shared values, each under a small integer id (what the row columns hold): the id → string
+ * array, a reference count per id, and the string → id map. Ids freed with their last reference are
+ * reused first.
+ */
 export class SharedStrings {
-  private readonly kept = new Map<string, { readonly value: string; refs: number }>();
+  private readonly ids = new Map<string, number>();
+  private values: Array<string | null> = [];
+  private refs: Int32Array = new Int32Array(64);
+  private readonly free: number[] = [];
   private held = 0;
 
-  /** Bytes of the strings kept and their entries. */
+  /** Bytes of the strings kept, their map entries and the id-indexed arrays. */
   get bytes(): number {
-    return this.held;
+    return (
+      this.held +
+      this.ids.size * MAP_ENTRY_BYTES +
+      this.values.length * GROWN_ARRAY_BYTES +
+      this.refs.byteLength +
+      this.free.length * FREE_ENTRY_BYTES
+    );
   }
 
-  /** The kept copy of `s`, if kept (no reference taken). */
-  find(s: string): string | undefined {
-    return this.kept.get(s)?.value;
+  /** Values kept. */
+  get size(): number {
+    return this.ids.size;
   }
 
-  /** Bytes holding `s` would add (0 when kept already). */
+  /** The id of `s`, if kept (no reference taken). */
+  idOf(s: string): number | undefined {
+    return this.ids.get(s);
+  }
+
+  /** The value of a kept id. */
+  value(id: number): string {
+    const value = this.values[id];
+    if (value === null || value === undefined) throw new Error(`no shared value ${id}`);
+    return value;
+  }
+
+  /** Bytes holding `s` would add at most (0 when kept already). */
   cost(s: string): number {
-    return this.kept.has(s) ? 0 : ownBytes(s) + SHARED_ENTRY_BYTES;
+    return this.ids.has(s) ? 0 : ownBytes(s) + MAP_ENTRY_BYTES + GROWN_ARRAY_BYTES + 8;
   }
 
-  /**
-   * Takes a reference to `s`, kept from now on if new — as given, so pass a string with storage of
-   * its own ({@link ownCopy}) — and returns the kept copy.
-   */
-  hold(s: string): string {
-    const entry = this.kept.get(s);
-    if (entry !== undefined) {
-      entry.refs += 1;
-      return entry.value;
+  /** Takes a reference to `s` (kept from now on, as a copy of its own, if new); returns its id. */
+  hold(s: string): number {
+    let id = this.ids.get(s);
+    if (id !== undefined) {
+      this.refs[id] = (this.refs[id] as number) + 1;
+      return id;
     }
-    this.kept.set(s, { value: s, refs: 1 });
-    this.held += ownBytes(s) + SHARED_ENTRY_BYTES;
-    return s;
+    const value = ownCopy(s);
+    id = this.free.pop();
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      if (id >= this.refs.length) this.refs = grow(this.refs, this.refs.length * 2);
+    } else this.values[id] = value;
+    this.refs[id] = 1;
+    this.ids.set(value, id);
+    this.held += ownBytes(value);
+    return id;
   }
 
-  /** {@link hold} for a string that may be a slice or a concatenation: copied only when new. */
+  /** {@link hold}, returning the kept copy (the tree's keys and roots). */
   keep(s: string): string {
-    return this.hold(this.find(s) ?? ownCopy(s));
+    return this.value(this.hold(s));
   }
 
-  /** Gives a reference back, forgetting `s` with its last one. */
+  /** Gives a reference back, forgetting the value with its last one. */
   release(s: string): void {
-    const entry = this.kept.get(s);
-    if (entry === undefined || --entry.refs > 0) return;
-    this.kept.delete(s);
-    this.held -= ownBytes(s) + SHARED_ENTRY_BYTES;
+    const id = this.ids.get(s);
+    if (id !== undefined) this.releaseId(id);
+  }
+
+  /** {@link release} by id. */
+  releaseId(id: number): void {
+    const refs = (this.refs[id] as number) - 1;
+    this.refs[id] = refs;
+    if (refs > 0) return;
+    const value = this.value(id);
+    this.ids.delete(value);
+    this.values[id] = null;
+    this.free.push(id);
+    this.held -= ownBytes(value);
   }
 }

@@ -5,6 +5,7 @@
  * each URI's first slot; `prev` of the first slot is the last one, so appends keep insertion order.
  */
 import { grow } from './pool.js';
+import { MAP_ENTRY_BYTES } from './shared.js';
 
 const NONE = -1;
 
@@ -13,9 +14,9 @@ export class UriLists {
   private next: Int32Array = new Int32Array(1024);
   private prev: Int32Array = new Int32Array(1024);
 
-  /** Bytes of the per-slot arrays (the map's keys are the rows' own URI strings). */
+  /** Bytes of the per-slot arrays and the map's entries (its keys are the shared URI strings). */
   get bytes(): number {
-    return this.next.byteLength + this.prev.byteLength;
+    return this.next.byteLength + this.prev.byteLength + this.first.size * MAP_ENTRY_BYTES;
   }
 
   /** Appends `slot` to the slots of `uri`. */
