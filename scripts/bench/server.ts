@@ -38,6 +38,8 @@ export interface RunningServer {
   readonly listeningS: number;
   /** SIGTERM, then SIGKILL if it has not exited within the stop timeout; resolves to the exit code. */
   stop(): Promise<number | null>;
+  /** How it ended and the last of its output, once it has exited (null while it runs). */
+  ended(): string | null;
 }
 
 /**
@@ -69,8 +71,14 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
+  let ending: string | null = null;
   // 'close': after the exit and after its output has been read, so the tail is complete.
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code, signal) => {
+      ending = `code ${code}, signal ${signal}; its last output: ${tail}`;
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     const onLine = (line: string): void => {
       tail = `${tail}${line}\n`.slice(-TAIL_CHARS);
@@ -78,7 +86,8 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
       const base = /listening on (http:\/\/\S+)/.exec(line)?.[1];
       if (base !== undefined && child.pid !== undefined) {
         const listeningS = (performance.now() - spawnedAt) / 1000;
-        resolve({ pid: child.pid, base, spawnedAt, listeningS, stop: () => stop(child, exited) });
+        const ended = (): string | null => ending;
+        resolve({ pid: child.pid, base, spawnedAt, listeningS, stop: () => stop(child, exited), ended });
       }
     };
     for (const stream of [child.stdout, child.stderr]) {
@@ -138,7 +147,14 @@ export async function waitReady(
   timeoutMs: number,
 ): Promise<{ startupS: number; mirror: MirrorStatus }> {
   for (;;) {
-    const ready = await fetch(`${server.base}/ready`).then((r) => r.ok);
+    const ready = await fetch(`${server.base}/ready`).then(
+      (r) => r.ok,
+      (error: unknown) => {
+        // A server that died says how, rather than the bare "fetch failed" of the refused connection.
+        const ended = server.ended();
+        throw ended === null ? error : new Error(`the server exited while starting (${ended})`);
+      },
+    );
     const status = ready
       ? await getJson(`${server.base}/api/v1/system/status`, { 'x-api-key': rootKey })
       : null;

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../errors.js';
+import { DIR_MODE, FILE_MODE } from '../../storage/modes.js';
 
 /** A read or write of the vector file failed: the index holding it can no longer answer. */
 export class VectorFileError extends AppError {
@@ -86,9 +87,9 @@ export class VectorFile {
 
   /** A new, already unlinked vector file in `dir` (created if missing) for rows of `rowBytes`. */
   static open(dir: string, rowBytes: number): VectorFile {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
     const path = join(dir, `vectors-${process.pid}-${randomUUID()}.f32`);
-    const fd = openSync(path, 'wx+', 0o600);
+    const fd = openSync(path, 'wx+', FILE_MODE);
     try {
       unlinkSync(path);
     } catch (error) {
