@@ -13,6 +13,8 @@ import {
   type ResolvedUri,
   ROOT_URI,
 } from '../policy/index.js';
+import { itemAt } from '../errors.js';
+import { forEachInSlices, type SliceOptions } from '../time-slices.js';
 
 export type { IndexRecord, RecordDraft } from '../policy/index.js';
 
@@ -155,25 +157,22 @@ export function fileRecords(
   return passages.map(make);
 }
 
-/** Passages made into records between turns of the event loop (`pause`) in a large file. */
-const RECORDS_PER_TURN = 1000;
-
-/** {@link fileRecords}, awaiting `pause` every 1,000 records: a 10 MiB file is ~13k of them. */
-export async function fileRecordsInTurns(
+/**
+ * {@link fileRecords} in time slices ({@link forEachInSlices}): a 10 MiB file is ~13k records, each
+ * hashed for its id, which took one block of up to a second under load when made at once.
+ */
+export async function fileRecordsInSlices(
   account_id: string,
   uri: string,
   text: string,
   policy: NamespacePolicy,
   times: Times,
   chunking: ChunkOptions,
-  pause: () => Promise<unknown>,
+  slices: SliceOptions = {},
 ): Promise<RecordDraft[]> {
   const { passages, make } = fileRecordMaker(account_id, uri, text, policy, times, chunking);
   const drafts: RecordDraft[] = [];
-  for (const [chunk_index, passage] of passages.entries()) {
-    if (chunk_index > 0 && chunk_index % RECORDS_PER_TURN === 0) await pause();
-    drafts.push(make(passage, chunk_index));
-  }
+  await forEachInSlices(passages.length, (i) => drafts.push(make(itemAt(passages, i), i)), slices);
   return drafts;
 }
 

@@ -15,6 +15,7 @@ import { PlaceCache, type Place } from './groups.js';
 import { SlotMatcher } from './matching.js';
 import { Placement } from './placement.js';
 import type { MemoryRow } from './rows.js';
+import { forEachInSlices, type SliceOptions } from '../../time-slices.js';
 
 /** A stored record as the index keeps it: the fields of a hit (its text and vector are kept apart). */
 export type { MemoryRow } from './rows.js';
@@ -56,6 +57,11 @@ export class MemoryIndex {
   private readonly placement = new Placement();
   private readonly matcher = new SlotMatcher(this.placement);
   private readonly text = new FullTextIndex();
+  /**
+   * Ids a {@link commitInSlices} in progress is to show, each with its slot. A later change of the
+   * id (a commit, a removal, another commit in slices) takes it out: the later change wins.
+   */
+  private readonly pending = new Map<string, number>();
 
   private constructor(
     private readonly arena: VectorArena,
@@ -161,6 +167,7 @@ export class MemoryIndex {
       for (let i = 0; i < rows.length; i++) {
         const row = itemAt(rows, i);
         const slot = slots[i] as number;
+        if (this.pending.size > 0) this.pending.delete(row.id);
         const old = this.placement.slotOf(row.id);
         this.placement.link(slot, row, itemAt(places, i));
         // Added before the old text goes, so words both share are never forgotten in between.
@@ -168,6 +175,55 @@ export class MemoryIndex {
         if (old !== undefined) this.unlink(old);
       }
     }
+    this.text.settle();
+  }
+
+  /**
+   * {@link commit} without one long block of the event loop, and as atomic for searches: the records
+   * are placed and indexed hidden, in time slices; then one synchronous step (a map update per
+   * record) shows them and hides the records they replace, which are taken out in time slices after.
+   * A search between two slices sees all of the old records or all of the new. 12.5k chunks of one
+   * file took one block of 270–540 ms to commit at once (load ~10 on 2 cores).
+   */
+  async commitInSlices(batches: readonly Prepared[], slices: SliceOptions = {}): Promise<void> {
+    const rows: MemoryRow[] = [];
+    const slots: number[] = [];
+    const texts: Array<readonly [Analyzed, number]> = [];
+    const places: Place[] = [];
+    for (const batch of batches)
+      for (let i = 0; i < batch.rows.length; i++) {
+        const row = itemAt(batch.rows, i);
+        const slot = batch.slots[i] as number;
+        this.pending.set(row.id, slot);
+        rows.push(row);
+        slots.push(slot);
+        texts.push([batch.text, i]);
+        places.push(itemAt(batch.places, i));
+      }
+    await forEachInSlices(
+      rows.length,
+      (i) => {
+        const slot = itemAt(slots, i);
+        this.placement.link(slot, itemAt(rows, i), itemAt(places, i), true);
+        const [text, at] = itemAt(texts, i);
+        this.text.add(slot, text, at);
+      },
+      slices,
+    );
+    const retired: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const row = itemAt(rows, i);
+      const slot = itemAt(slots, i);
+      if (this.pending.get(row.id) !== slot) {
+        // Changed meanwhile by a later write: this record is never shown.
+        retired.push(slot);
+        continue;
+      }
+      this.pending.delete(row.id);
+      const old = this.placement.reveal(slot, row);
+      if (old !== undefined) retired.push(old);
+    }
+    await forEachInSlices(retired.length, (i) => this.unlink(itemAt(retired, i)), slices);
     this.text.settle();
   }
 
@@ -182,6 +238,7 @@ export class MemoryIndex {
 
   /** Removes a record by id (nothing if absent). */
   remove(id: string): void {
+    if (this.pending.size > 0) this.pending.delete(id);
     const slot = this.placement.forget(id);
     if (slot === undefined) return;
     this.unlink(slot);

@@ -51,6 +51,12 @@ export class Placement {
   private bucketOf: Array<Bucket | undefined> = [];
   private groupOf: Array<Group | undefined> = [];
   private posOf: Int32Array = new Int32Array(1024);
+  /**
+   * Per slot: 1 while it is placed but no filter may match it — a record of a commit in slices not
+   * shown yet, or one it replaced, not taken out yet (see {@link MemoryIndex.commitInSlices}).
+   */
+  private hidden = new Uint8Array(1024);
+  private hiddenCount = 0;
   /** Values rows share, and the tree's keys and roots. */
   private readonly shared = new SharedStrings();
   private readonly kept = new RowStore(this.shared);
@@ -73,6 +79,7 @@ export class Placement {
   get bytes(): number {
     return (
       this.posOf.byteLength +
+      this.hidden.byteLength +
       this.byUri.bytes +
       (this.rows.length + this.partOf.length + this.bucketOf.length + this.groupOf.length) *
         GROWN_ARRAY_BYTES +
@@ -93,6 +100,15 @@ export class Placement {
     return this.byId.get(id);
   }
 
+  /** Whether some placed slot is hidden (a filter must then skip those {@link isHidden} says). */
+  get hiding(): boolean {
+    return this.hiddenCount > 0;
+  }
+
+  isHidden(slot: number): boolean {
+    return this.hidden[slot] === 1;
+  }
+
   /** The row in `slot` (which must hold one). */
   row(slot: number): MemoryRow {
     return itemAt(this.rows, slot);
@@ -111,8 +127,12 @@ export class Placement {
     return this.kept.cost(row) + MAP_ENTRY_BYTES + 8 * GROWN_ARRAY_BYTES;
   }
 
-  /** Puts a slot holding a record's vector into its part, group and lookups (its id now names it). */
-  link(slot: number, row: MemoryRow, place: Place): void {
+  /**
+   * Puts a slot holding a record's vector into its part, group and lookups; its id now names it,
+   * unless `hidden`: then no filter matches it and its id keeps naming the slot it named (if any)
+   * until {@link reveal}.
+   */
+  link(slot: number, row: MemoryRow, place: Place, hidden = false): void {
     this.changes += 1;
     const buckets = this.accounts.get(row.account_id) ?? [];
     let bucket = childOf(buckets, place.bucketKey);
@@ -145,9 +165,31 @@ export class Placement {
     this.partOf[slot] = part;
     this.bucketOf[slot] = bucket;
     this.groupOf[slot] = group;
-    this.byId.set(row.id, slot);
+    if (slot >= this.hidden.length) {
+      const bigger = new Uint8Array(Math.max(slot + 1, this.hidden.length * 2));
+      bigger.set(this.hidden);
+      this.hidden = bigger;
+    }
+    if (hidden) {
+      this.hidden[slot] = 1;
+      this.hiddenCount += 1;
+    } else this.byId.set(row.id, slot);
     this.byUri.add(row.uri, slot);
     this.kept.hold(row);
+  }
+
+  /**
+   * Shows a slot {@link link}ed hidden: its id names it from now on. The slot the id named before
+   * (returned) is hidden in the same step, placed until {@link unlink}.
+   */
+  reveal(slot: number, row: MemoryRow): number | undefined {
+    this.changes += 1;
+    const old = this.byId.get(row.id);
+    this.byId.set(row.id, slot);
+    this.hidden[slot] = 0;
+    if (old === undefined) this.hiddenCount -= 1;
+    else this.hidden[old] = 1;
+    return old;
   }
 
   /** Forgets a record's id; its slot, returned, stays placed until {@link unlink}. */
@@ -183,6 +225,10 @@ export class Placement {
       else this.accounts.set(row.account_id, buckets);
     }
     this.byUri.remove(row.uri, slot);
+    if (this.hidden[slot] === 1) {
+      this.hidden[slot] = 0;
+      this.hiddenCount -= 1;
+    }
     this.kept.release(row);
     this.rows[slot] = undefined;
     this.partOf[slot] = undefined;
