@@ -1,4 +1,4 @@
-import { forEachInSlices } from './time-slices.js';
+import { eachInSlices, forEachInSlices } from './time-slices.js';
 
 test.each([
   // sliceMs 0: every step has used up its slice, so the loop yields between any two steps.
@@ -26,4 +26,19 @@ test('by default a slice yields a turn of the event loop: an immediate queued be
   setImmediate(() => log.push('other request'));
   await forEachInSlices(3, (i) => log.push(`step ${i}`), { sliceMs: 0 });
   expect(log).toEqual(['step 0', 'other request', 'step 1', 'step 2']);
+});
+
+test('items produced lazily are produced slice by slice, not all before the first step', async () => {
+  const log: string[] = [];
+  function* items(): Generator<number> {
+    for (let i = 0; i < 3; i++) {
+      log.push(`make ${i}`);
+      yield i;
+    }
+  }
+  await eachInSlices(items(), (item) => log.push(`step ${item}`), {
+    sliceMs: 0,
+    pause: () => Promise.resolve(log.push('pause')),
+  });
+  expect(log).toEqual(['make 0', 'step 0', 'make 1', 'pause', 'step 1', 'make 2', 'pause', 'step 2']);
 });

@@ -18,23 +18,39 @@ export interface SliceOptions {
 }
 
 /**
- * Runs `step(0)`, …, `step(count - 1)` in order, awaiting `pause` between two steps once the slice
- * has run `sliceMs`. Not after the last step: the caller's own continuation follows at once.
- * @example await forEachInSlices(drafts.length, (i) => out.push(make(drafts[i])))
+ * Runs `step` on each item of `items` in order, awaiting `pause` before the next item once the slice
+ * has run `sliceMs` — never after the last one: the caller's own continuation follows at once. The
+ * items may be produced lazily (a generator's work between two items counts in the slice).
+ * @example await eachInSlices(passages, (passage, i) => drafts.push(make(passage, i)))
  */
-export async function forEachInSlices(
-  count: number,
-  step: (i: number) => void,
+export async function eachInSlices<T>(
+  items: Iterable<T>,
+  step: (item: T, i: number) => void,
   options: SliceOptions = {},
 ): Promise<void> {
   const sliceMs = options.sliceMs ?? SLICE_MS;
   const pause = options.pause ?? nextTurn;
   let sliceStart = performance.now();
-  for (let i = 0; i < count; i++) {
-    step(i);
-    if (i + 1 < count && performance.now() - sliceStart >= sliceMs) {
+  let i = 0;
+  for (const item of items) {
+    if (i > 0 && performance.now() - sliceStart >= sliceMs) {
       await pause();
       sliceStart = performance.now();
     }
+    step(item, i);
+    i += 1;
   }
+}
+
+/** {@link eachInSlices} over the indexes `0 .. count - 1`. */
+export function forEachInSlices(
+  count: number,
+  step: (i: number) => void,
+  options: SliceOptions = {},
+): Promise<void> {
+  return eachInSlices(indexes(count), step, options);
+}
+
+function* indexes(count: number): Generator<number> {
+  for (let i = 0; i < count; i++) yield i;
 }
