@@ -32,3 +32,14 @@ test('a small body is parsed in place', async () => {
     limit: 3,
   });
 });
+
+test('a "__proto__" key of a large body stays an own key, as JSON.parse leaves it', async () => {
+  const raw = Buffer.from(
+    `{"__proto__": {"polluted": true}, "content": "${'x'.repeat(WORKER_PARSE_BYTES)}"}`,
+  );
+  const value = (await parseJsonBytes(raw)) as Record<string, unknown>;
+  // A plain object's prototype (of the main realm: jest runs this file in a VM context of its own).
+  expect(Object.getPrototypeOf(Object.getPrototypeOf(value))).toBeNull();
+  expect(Object.keys(value)).toEqual(['__proto__', 'content']);
+  expect((value as { polluted?: unknown }).polluted).toBeUndefined();
+});
