@@ -100,6 +100,28 @@ test.each([
   },
 );
 
+test('a word whose last record goes between a write being prepared and committed stays that word', async () => {
+  const index = await MemoryIndex.create(8, 64 * 2 ** 20);
+  const [held, other, fresh] = version(3, 'x').rows;
+  const vector = new Float32Array(8).fill(1);
+  index.put({ ...(held as MemoryRow), id: 'held' }, vector, 'alpha');
+  // Prepared while `held` still holds "alpha"; removed (and settled) before the commit, in slices.
+  const prepared = index.prepare([other as MemoryRow], [vector], ['alpha beta']);
+  let pauses = 0;
+  const committed = index.commitInSlices([prepared], {
+    sliceMs: 0,
+    pause: () => Promise.resolve((pauses += 1)),
+  });
+  index.remove('held');
+  // A new word now would take a forgotten word's id.
+  index.put({ ...(fresh as MemoryRow), id: 'fresh' }, vector, 'gamma');
+  await committed;
+  expect(index.fullText('alpha', FILTER, 10).map((h) => h.row.id)).toEqual(['chunk-1']);
+  expect(index.fullText('beta', FILTER, 10).map((h) => h.row.id)).toEqual(['chunk-1']);
+  expect(index.fullText('gamma', FILTER, 10).map((h) => h.row.id)).toEqual(['fresh']);
+  await index.close();
+});
+
 test('commits in slices called together run one after the other, the later winning', async () => {
   const index = await MemoryIndex.create(8, 64 * 2 ** 20);
   const first = version(40, 'old');
