@@ -2,7 +2,8 @@
  * Issue 23 item 5, the main-thread blocks of a 9.5 MiB file write measured in one process (no server,
  * no LanceDB), each against its baseline in the same run, alternated:
  *  - the in-memory index's commit of the rewrite (12.4k chunks, same ids): one synchronous block
- *    (`commit`, main before the change) against the longest slice of `commitInSlices`;
+ *    (`commit`, main before the change) against the longest slice of `commitInSlices`, and its
+ *    longest single step (a turn after every one: the switch is one of them);
  *  - the file's records: all at once (`fileRecords`) against the longest slice of
  *    `fileRecordsInSlices` (whose first slice also cuts the whole text into passages);
  *  - the JSON body: `toString` + `JSON.parse` on the event loop (what main does), the figure that
@@ -27,8 +28,11 @@ function bigText(seed: string): string {
 /** Times each step between two pauses; the longest is the longest block of the event loop. */
 class Slices {
   longest = 0;
+  /** Each step's (or slice's) time, in order. */
+  readonly steps: number[] = [];
   private at = performance.now();
   readonly pause = (): Promise<void> => {
+    this.steps.push(performance.now() - this.at);
     this.longest = Math.max(this.longest, performance.now() - this.at);
     return new Promise((resolve) =>
       setImmediate(() => {
@@ -59,15 +63,24 @@ function prepared(index: MemoryIndex, seed: string): Prepared[] {
   return out;
 }
 
-async function commitBlocks(sliced: boolean): Promise<number> {
+/**
+ * `sliceMs` 0: a turn after every step, so the longest is the longest single step; the switch runs
+ * in the step after the last record's placing (with it and the first removal), recorded as `switch`.
+ */
+async function commitBlocks(sliced: boolean, sliceMs?: number): Promise<number> {
   const index = await MemoryIndex.create(DIMENSION, 2048 * MIB);
   index.commit(...prepared(index, 'alpha'));
   const batches = prepared(index, 'bravo');
   let longest: number;
   if (sliced) {
     const slices = new Slices();
-    await index.commitInSlices(batches, { pause: slices.pause });
+    await index.commitInSlices(batches, {
+      pause: slices.pause,
+      ...(sliceMs === undefined ? {} : { sliceMs }),
+    });
     longest = slices.end();
+    const records = batches.reduce((n, b) => n + b.ids.length, 0);
+    if (sliceMs === 0) add("commit: the switch's step", slices.steps[records - 1] ?? NaN);
   } else {
     const t = performance.now();
     index.commit(...batches);
@@ -111,6 +124,7 @@ console.log(`load before: ${load()}`);
 for (let r = 0; r < rounds; r++) {
   add('commit: one block (main)', await commitBlocks(false));
   add('commit: longest slice', await commitBlocks(true));
+  add('commit: longest step (a turn after every step)', await commitBlocks(true, 0));
   add('records: all at once', await draftBlocks(false));
   add('records: longest slice', await draftBlocks(true));
   add('JSON body toString+parse on the event loop', jsonBlock());

@@ -96,6 +96,9 @@ export class Mirror {
   /**
    * Applies changes read from the store of record to the ready index at once (synchronous: no
    * search sees half of them): the ids `removed` and those of `upserted` go, `upserted` come in.
+   * PgCache's pages come here one at a time (its catch-up awaits each), and nothing else writes its
+   * index, so no commit in slices runs beside them; in local mode a patch during one wins over it
+   * ({@link MemoryIndex.commitInSlices}).
    */
   apply(upserted: readonly IndexRecord[], removed: readonly string[]): void {
     const index = this.ready;
