@@ -5,12 +5,13 @@
  * client can read the answer. The limit is MAX_BODY_BYTES for the routes that carry file or message
  * content ({@link CONTENT_ROUTES}) and {@link SMALL_BODY_BYTES} for every other. JSON bodies are
  * checked for their number of keys, values and nesting (src/http/json-bounds.ts), then parsed into
- * `req.body`; a request without a body gets `{}`. A `multipart/form-data` body is left unread for the
+ * `req.body` (a large one in a worker thread, src/http/json-parse.ts); a request without a body gets `{}`. A `multipart/form-data` body is left unread for the
  * route that accepts uploads, which applies its own limit (see {@link refuseDeclaredOver}).
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors.js';
 import { assertJsonBounds } from './json-bounds.js';
+import { parseJsonBytes } from './json-parse.js';
 
 /** How much of an oversized upload we are willing to read and discard to keep the connection usable. */
 const DRAIN_CAP_BYTES = 64 * 1024 * 1024;
@@ -110,14 +111,10 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
   });
 }
 
-function parseJson(raw: Buffer): unknown {
-  if (raw.length === 0) return {};
+function parseJson(raw: Buffer): Promise<unknown> {
+  if (raw.length === 0) return Promise.resolve({});
   assertJsonBounds(raw);
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new AppError('INVALID_ARGUMENT', 'malformed JSON body');
-  }
+  return parseJsonBytes(raw);
 }
 
 /** Throws 413 (draining or closing the upload) when the declared Content-Length exceeds `limit`. */
@@ -151,7 +148,7 @@ export function bodyReader(maxBodyBytes: number): RequestHandler {
     checkDeclared(req, res, limit);
     checkEncoding(req);
     const raw = await readBody(req, limit);
-    if (isJson(req)) req.body = parseJson(raw);
+    if (isJson(req)) req.body = await parseJson(raw);
     next();
   };
 }

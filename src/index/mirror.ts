@@ -7,16 +7,16 @@
  * budget. It assumes this process is the table's only writer (the DATA_DIR lock). In distributed
  * mode PgCache (pg-cache.ts) fills it from PostgreSQL instead ({@link loadRecords}, {@link apply}).
  */
-import { setImmediate } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { HIT_COLUMNS } from '../policy/index.js';
 import { ArenaFullError } from './memory/arena.js';
 import { MemoryIndex, type MemoryRow, type Prepared } from './memory/index.js';
 import { readColumn, readVectors, type ArrowBatch } from './arrow-read.js';
 import type { IndexRecord } from '../policy/index.js';
+import { forEachInSlices, type SliceOptions } from '../time-slices.js';
 
-/** Records the mirror prepares between two turns of the event loop. */
-const STAGE_CHUNK = 1000;
+/** Records the mirror prepares in one step of a time slice (a few hundred microseconds of work). */
+const PREPARE_STEP = 64;
 
 /** Upserted records prepared for the mirror, not yet visible in it. */
 export interface Staged {
@@ -40,6 +40,8 @@ export interface MirrorOptions {
   /** Where the index's vector file is created (and at once unlinked); default: the temporary directory. */
   readonly vectorDir?: string;
   readonly log: Logger;
+  /** How a write's preparing and committing yield the event loop (tests: every step, observed). */
+  readonly slices?: SliceOptions;
 }
 
 export class Mirror {
@@ -94,6 +96,9 @@ export class Mirror {
   /**
    * Applies changes read from the store of record to the ready index at once (synchronous: no
    * search sees half of them): the ids `removed` and those of `upserted` go, `upserted` come in.
+   * PgCache's pages come here one at a time (its catch-up awaits each), and nothing else writes its
+   * index, so no commit in slices runs beside them; in local mode a patch during one wins over it
+   * ({@link MemoryIndex.commitInSlices}).
    */
   apply(upserted: readonly IndexRecord[], removed: readonly string[]): void {
     const index = this.ready;
@@ -174,34 +179,42 @@ export class Mirror {
   }
 
   /**
-   * Does the mirror's work for upserted records while LanceDB writes them — in chunks, yielding to
-   * the event loop between them so the write (and searches) go on meanwhile — without making them
+   * Does the mirror's work for upserted records while LanceDB writes them — in time slices, yielding
+   * to the event loop between them so the write (and searches) go on meanwhile — without making them
    * visible: {@link commit} does that once LanceDB accepted them, {@link discard} if it did not.
    */
   async prepare(records: readonly IndexRecord[]): Promise<Staged | null> {
     const index = this.ready;
     if (index === null) return null;
     const chunks: Prepared[] = [];
+    let replaced = false;
     try {
-      for (let from = 0; from < records.length; from += STAGE_CHUNK) {
-        if (from > 0) await setImmediate();
-        if (this.ready !== index) return null;
-        const chunk = records.slice(from, from + STAGE_CHUNK);
-        chunks.push(prepareRecords(index, chunk));
-      }
+      await forEachInSlices(
+        Math.ceil(records.length / PREPARE_STEP),
+        (step) => {
+          replaced ||= this.ready !== index;
+          if (replaced) return;
+          const from = step * PREPARE_STEP;
+          chunks.push(prepareRecords(index, records.slice(from, from + PREPARE_STEP)));
+        },
+        this.options.slices,
+      );
     } catch (error) {
       index.discard(...chunks);
       this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'write failed', error);
       return null;
     }
-    return { index, chunks };
+    return replaced ? null : { index, chunks };
   }
 
-  /** Makes prepared records visible (after LanceDB accepted them). */
-  commit(staged: Staged | null): void {
+  /**
+   * Makes prepared records visible (after LanceDB accepted them): all at once for searches, but
+   * placed and unplaced in time slices ({@link MemoryIndex.commitInSlices}).
+   */
+  async commit(staged: Staged | null): Promise<void> {
     if (staged === null || this.ready !== staged.index) return;
     try {
-      staged.index.commit(...staged.chunks);
+      await staged.index.commitInSlices(staged.chunks, this.options.slices);
     } catch (error) {
       this.giveUp('write failed', error);
     }

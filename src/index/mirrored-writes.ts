@@ -40,7 +40,7 @@ export class MirroredWrites {
       await sync.repair(records.map((r) => r.id));
       throw error;
     }
-    mirror.commit(staged);
+    await mirror.commit(staged);
     await sync.caughtUp();
   }
 

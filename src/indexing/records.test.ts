@@ -1,4 +1,11 @@
-import { chunkText, decodeText, fileRecords, messageRecords, recordId } from './records.js';
+import {
+  chunkText,
+  decodeText,
+  fileRecords,
+  fileRecordsInSlices,
+  messageRecords,
+  recordId,
+} from './records.js';
 import type { NamespacePolicy } from '../policy/index.js';
 
 const policy = (u: boolean, a: boolean): NamespacePolicy => ({
@@ -131,5 +138,22 @@ describe('decodeText', () => {
     [Buffer.from(''), ''],
   ])('%j', (bytes, expected) => {
     expect(decodeText(bytes)).toBe(expected);
+  });
+});
+
+describe('fileRecordsInSlices', () => {
+  test('makes the records fileRecords makes, letting other work run between its slices', async () => {
+    const text = Array.from({ length: 40 }, (_, i) => `paragraph ${i} `.repeat(20)).join('\n');
+    const chunking = { size: 200, overlap: 20 };
+    const P = policy(false, false);
+    const whole = fileRecords('acme', 'viking://resources/a.md', text, P, times, chunking);
+    let turns = 0;
+    const drafts = await fileRecordsInSlices('acme', 'viking://resources/a.md', text, P, times, chunking, {
+      sliceMs: 0,
+      pause: () => Promise.resolve((turns += 1)),
+    });
+    expect(whole.length).toBeGreaterThan(10);
+    expect(drafts).toEqual(whole);
+    expect(turns).toBe(whole.length - 1);
   });
 });

@@ -23,7 +23,7 @@ import type { FileStorage } from '../fs/storage.js';
 import type { Job } from './queue.js';
 import {
   decodeText,
-  fileRecordsInTurns,
+  fileRecordsInSlices,
   folderMetaLevel,
   LEVEL_CHUNK,
   messageRecords,
@@ -228,15 +228,7 @@ export class IndexSync {
         return { drafts, stale: null };
       }
       const chunking = this.chunking();
-      const drafts = await fileRecordsInTurns(
-        unit.account,
-        unit.uri,
-        text,
-        policy,
-        file,
-        chunking,
-        setImmediate,
-      );
+      const drafts = await fileRecordsInSlices(unit.account, unit.uri, text, policy, file, chunking);
       return { drafts, stale: fileRegion(unit.account, unit.uri, drafts.length) };
     } catch (error) {
       // Not a canonical URI under the account's policy: it can never be read, so it is not indexed.

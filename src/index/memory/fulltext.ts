@@ -78,7 +78,10 @@ export class FullTextIndex {
     return this.postings.bytes + this.forward.data.byteLength + perSlot + scratch + this.counts.byteLength;
   }
 
-  /** Cuts texts into term ids (new terms get ids without postings; {@link discard} forgets them). */
+  /**
+   * Cuts texts into term ids (new terms get ids without postings). The analysis holds its terms (none
+   * is forgotten, its id handed to another word) until {@link add} adds its texts or {@link discard}.
+   */
   analyze(texts: readonly string[]): Analyzed {
     const offsets = new Int32Array(texts.length + 1);
     const lengths = new Int32Array(texts.length);
@@ -94,6 +97,7 @@ export class FullTextIndex {
           this.counts = grow(this.counts, Math.max(id + 1, this.counts.length * 2));
         if (this.counts[id] === 0) {
           if (2 * pairs + 2 > terms.length) terms = grow(terms, terms.length * 2 + 2);
+          this.postings.hold(id);
           terms[2 * pairs] = id;
           pairs += 1;
         }
@@ -109,14 +113,16 @@ export class FullTextIndex {
     return { terms, offsets, lengths };
   }
 
-  /** Indexes text `i` of an analysis in `slot` (which must be empty). */
+  /** Indexes text `i` of an analysis in `slot` (which must be empty); the analysis holds its terms no more. */
   add(slot: number, analyzed: Analyzed, i: number): void {
     this.ensure(slot);
     const from = analyzed.offsets[i] as number;
     const count = (analyzed.offsets[i + 1] as number) - from;
     const gen = this.gens[slot] as number;
     for (let p = from; p < from + count; p++) {
-      this.postings.append(analyzed.terms[2 * p] as number, slot, gen, analyzed.terms[2 * p + 1] as number);
+      const term = analyzed.terms[2 * p] as number;
+      this.postings.append(term, slot, gen, analyzed.terms[2 * p + 1] as number);
+      this.postings.unhold(term);
     }
     if (this.forward.wasteful) this.compactForward();
     const start = this.forward.reserve(2 * count);
@@ -148,14 +154,13 @@ export class FullTextIndex {
   }
 
   /**
-   * Forgets the new terms of an analysis whose records were never added (a failed write). Call
-   * {@link settle} after (once, after every analysis of the write is discarded).
+   * Lets go of the terms of an analysis whose records were never added (a failed write): those no
+   * record holds are forgotten at the next {@link settle} (call it once, after every analysis of
+   * the write is discarded).
    */
   discard(analyzed: Analyzed): void {
     const pairs = analyzed.offsets[analyzed.offsets.length - 1] as number;
-    const ids: number[] = [];
-    for (let p = 0; p < pairs; p++) ids.push(analyzed.terms[2 * p] as number);
-    this.postings.drop(ids);
+    for (let p = 0; p < pairs; p++) this.postings.unhold(analyzed.terms[2 * p] as number);
   }
 
   /**

@@ -2,8 +2,9 @@
  * Which slots of the in-memory index a filter matches. The tree is walked by partial evaluation
  * ({@link decide}): an account, bucket, group or part the filter decides as a whole is skipped or
  * taken at once, and only the rest is evaluated record by record; a filter that names its URIs is
- * answered from the URI lookup. The last answer is kept while nothing changed: both paths of a hybrid
- * search ask for the same (frozen) filter, the second one reuses it.
+ * answered from the URI lookup. Hidden slots (a commit in slices under way) are never matched. The
+ * last answer is kept while nothing changed: both paths of a hybrid search ask for the same (frozen)
+ * filter, the second one reuses it.
  */
 import { itemAt } from '../../errors.js';
 import { decide, evaluate, uriCandidates, type Expr } from '../../policy/index.js';
@@ -94,11 +95,16 @@ export class SlotMatcher {
   }
 
   private add(slot: number): void {
+    if (this.placement.hiding && this.placement.isHidden(slot)) return;
     if (this.found === this.collected.length) this.collected = grow(this.collected, this.found * 2);
     this.collected[this.found++] = slot;
   }
 
   private addPart(part: Part): void {
+    if (this.placement.hiding) {
+      for (let i = 0; i < part.count; i++) this.add(itemAt(part.slots, i));
+      return;
+    }
     const n = this.found;
     if (n + part.count > this.collected.length)
       this.collected = grow(this.collected, Math.max(n + part.count, this.collected.length * 2));

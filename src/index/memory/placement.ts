@@ -36,6 +36,11 @@ export const POINTER_BYTES = 8;
 const NODE_BYTES = 144;
 /** A part's slots are a plain array up to this many, then an Int32Array (~200 bytes of objects). */
 const ARRAY_SLOTS = 16;
+/** A slot's phase during a commit in slices (see {@link Placement.phase}). */
+const SHOWN = 0;
+const NEW = 1;
+const OLD = 2;
+const DEAD = 3;
 
 /** Heap bytes of a part's slot list. */
 function slotsBytes(slots: Part['slots']): number {
@@ -59,6 +64,18 @@ export class Placement {
   private bucketOf: Array<Bucket | undefined> = [];
   private groupOf: Array<Group | undefined> = [];
   private posOf: Int32Array = new Int32Array(1024);
+  /**
+   * Per slot, while a commit in slices is under way ({@link MemoryIndex.commitInSlices}): NEW, one of
+   * its records (matched from its switch on), OLD, one they replace (matched until then), DEAD, one
+   * of them a later change superseded (never matched again); SHOWN otherwise. The switch is one flag.
+   */
+  private phase = new Uint8Array(1024);
+  private committing = false;
+  private switched = false;
+  /** During a commit in slices: each of its slots that replaced one, with that slot. */
+  private readonly replaced = new Map<number, number>();
+  /** Its ids that named no slot before, not superseded (not counted in {@link size} before the switch). */
+  private unshown = 0;
   /** Values rows share, and the tree's keys and roots. */
   private readonly shared = new SharedStrings();
   private readonly kept = new RowStore(this.shared);
@@ -74,14 +91,17 @@ export class Placement {
     return this.changes;
   }
 
+  /** Records a filter can match (an id of a commit in slices counts from its switch). */
   get size(): number {
-    return this.byId.size;
+    return this.committing && !this.switched ? this.byId.size - this.unshown : this.byId.size;
   }
 
   /** Heap bytes of the tree, the rows and the lookups, counted from their lengths. */
   get bytes(): number {
     return (
       this.posOf.byteLength +
+      this.phase.byteLength +
+      this.replaced.size * MAP_ENTRY_BYTES +
       this.byUri.bytes +
       (this.partOf.length + this.bucketOf.length + this.groupOf.length) * GROWN_ARRAY_BYTES +
       this.byId.bytes +
@@ -96,6 +116,22 @@ export class Placement {
 
   has(id: string): boolean {
     return this.byId.get(id) !== undefined;
+  }
+
+  /** Whether a commit in slices is under way: a filter must then skip the slots {@link isHidden} names. */
+  get hiding(): boolean {
+    return this.committing;
+  }
+
+  /**
+   * Whether no filter may match `slot` now: a slot of the commit under way before its switch, one it
+   * replaces after, or one of it a later change superseded (see {@link MemoryIndex.commitInSlices}).
+   */
+  isHidden(slot: number): boolean {
+    const phase = this.phase[slot];
+    if (phase === NEW) return !this.switched;
+    if (phase === OLD) return this.switched;
+    return phase === DEAD;
   }
 
   /** The row in `slot` (which must hold one), made an object: a hit's. */
@@ -146,9 +182,82 @@ export class Placement {
   /**
    * Puts a slot holding a stored row ({@link put}) and its vector into its part, group and lookups:
    * `id` (the row's) names it from now on. Returns the slot `id` named before, if any (still
-   * placed: the caller unlinks it).
+   * placed: the caller unlinks it, unless {@link supersede} says a commit in slices will).
    */
   link(slot: number, id: string, place: Place): number | undefined {
+    this.place(slot, place);
+    this.phase[slot] = SHOWN;
+    return this.byId.set(id, slot);
+  }
+
+  /**
+   * Starts a commit in slices (one at a time): the slots {@link linkHidden} links from now on are
+   * hidden, those they replace shown, until {@link show}.
+   */
+  begin(): void {
+    this.committing = true;
+    this.switched = false;
+    this.unshown = 0;
+  }
+
+  /**
+   * {@link link} for a commit in slices: `id` names the slot at once (so a later change of the id
+   * finds it), but no filter matches it before {@link show}; the slot `id` named before stays
+   * matched until then, and is returned for the commit to unlink after.
+   */
+  linkHidden(slot: number, id: string, place: Place): number | undefined {
+    this.place(slot, place);
+    this.phase[slot] = NEW;
+    const old = this.byId.set(id, slot);
+    if (old === undefined) this.unshown += 1;
+    else {
+      this.phase[old] = OLD;
+      this.replaced.set(slot, old);
+    }
+    return old;
+  }
+
+  /** The switch of a commit in slices, one step: its slots are matched, those they replace not. */
+  show(): void {
+    this.changes += 1;
+    this.switched = true;
+  }
+
+  /**
+   * A slot a later change took its id from (a removal, or a write of the same id): if it is one of
+   * the commit in slices under way, it is hidden for good (and before the switch, so is the slot it
+   * replaced) and the commit unlinks it; returns whether so. Else the caller unlinks it.
+   */
+  supersede(slot: number): boolean {
+    if (!this.committing || this.phase[slot] !== NEW) return false;
+    this.changes += 1;
+    this.phase[slot] = DEAD;
+    const old = this.replaced.get(slot);
+    if (this.switched) return true;
+    if (old === undefined) this.unshown -= 1;
+    else this.phase[old] = DEAD;
+    return true;
+  }
+
+  /**
+   * After the switch: a slot of the commit becomes an ordinary one; false if a later change
+   * superseded it (the commit unlinks it).
+   */
+  settle(slot: number): boolean {
+    if (this.phase[slot] !== NEW) return false;
+    this.phase[slot] = SHOWN;
+    return true;
+  }
+
+  /** Ends a commit in slices (its slots settled or unlinked). */
+  end(): void {
+    this.committing = false;
+    this.switched = false;
+    this.replaced.clear();
+  }
+
+  /** Puts a slot into its part, group and URI lookup. */
+  private place(slot: number, place: Place): void {
     this.changes += 1;
     const account = this.kept.account(slot);
     const buckets = this.accounts.get(account) ?? [];
@@ -191,8 +300,12 @@ export class Placement {
     this.partOf[slot] = part;
     this.bucketOf[slot] = bucket;
     this.groupOf[slot] = group;
+    if (slot >= this.phase.length) {
+      const bigger = new Uint8Array(Math.max(slot + 1, this.phase.length * 2));
+      bigger.set(this.phase);
+      this.phase = bigger;
+    }
     this.byUri.add(this.kept.uri(slot), slot);
-    return this.byId.set(id, slot);
   }
 
   /** Forgets a record's id; its slot, returned, stays placed until {@link unlink}. */
@@ -226,6 +339,7 @@ export class Placement {
       else this.accounts.set(account, buckets);
     }
     this.byUri.remove(this.kept.uri(slot), slot);
+    this.phase[slot] = SHOWN;
     this.kept.clear(slot);
     this.partOf[slot] = undefined;
     this.bucketOf[slot] = undefined;

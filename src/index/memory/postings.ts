@@ -19,6 +19,12 @@ export class Postings {
   start: Int32Array = new Int32Array(1024);
   private cap: Int32Array = new Int32Array(1024);
   length: Int32Array = new Int32Array(1024);
+  /**
+   * Per term: texts analysed but not added yet that hold it ({@link hold}). A term is forgotten only
+   * when neither a live document nor such a text holds it: a write's analysis, made before its
+   * records become visible, may wait through other writes' removals and settles.
+   */
+  private held: Int32Array = new Int32Array(1024);
   pool = new IntPool();
   /** Entries held (live and dead), for the memory estimate. */
   entries = 0;
@@ -31,7 +37,7 @@ export class Postings {
   get bytes(): number {
     return (
       this.pool.data.byteLength +
-      4 * this.live.byteLength +
+      5 * this.live.byteLength +
       (this.termOf.length + this.freeIds.length + this.dead.length) * 8 +
       this.ids.size * MAP_ENTRY_BYTES +
       this.termBytes
@@ -54,6 +60,7 @@ export class Postings {
       this.start = grow(this.start, size);
       this.cap = grow(this.cap, size);
       this.length = grow(this.length, size);
+      this.held = grow(this.held, size);
     }
     this.ids.set(term, id);
     this.termOf[id] = term;
@@ -92,9 +99,16 @@ export class Postings {
     else if ((this.length[term] as number) - live > live) this.sweep(term, gens);
   }
 
-  /** Marks terms to forget at the next {@link settle} if no live document holds them then. */
-  drop(terms: Iterable<number>): void {
-    for (const term of terms) if (this.live[term] === 0) this.dead.push(term);
+  /** An analysed text holds the term until {@link unhold}: it is not forgotten meanwhile. */
+  hold(term: number): void {
+    this.held[term] = (this.held[term] as number) + 1;
+  }
+
+  /** The text holds the term no more: forgotten at the next {@link settle} if nothing else holds it. */
+  unhold(term: number): void {
+    const held = (this.held[term] as number) - 1;
+    this.held[term] = held;
+    if (held === 0 && this.live[term] === 0) this.dead.push(term);
   }
 
   /** Forgets the terms no live document holds any more (their ids may be handed out again). */
@@ -107,7 +121,7 @@ export class Postings {
 
   private forget(term: number): void {
     const name = this.termOf[term];
-    if (this.live[term] !== 0 || name === undefined) return;
+    if (this.live[term] !== 0 || this.held[term] !== 0 || name === undefined) return;
     this.entries -= this.length[term] as number;
     this.pool.release((this.cap[term] as number) * ENTRY);
     this.cap[term] = 0;
