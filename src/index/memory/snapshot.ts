@@ -99,7 +99,7 @@ export function writeSnapshot(index: MemoryIndex, dir: string, key: SnapshotKey)
   try {
     const { parts, arena, dimension } = index.snapshotParts();
     const fields = arena.snapshotFields();
-    const graph = packGraph({ parts, fields });
+    const graph = packGraph({ ...parts, ...fields });
     const memory = arena.snapshotMemory();
     writeFileSync(join(tmp, 'graph.bin'), graph.bytes);
     writeFileSync(join(tmp, 'memory.bin'), memory);
@@ -176,7 +176,7 @@ async function sampleClasses(
   const sample = await MemoryIndex.create(dimension, 64 * 2 ** 20, { ...options, threads: 0 });
   try {
     const { parts, arena } = sample.snapshotParts();
-    return classesOf({ parts, fields: arena.snapshotFields() });
+    return classesOf({ ...parts, ...arena.snapshotFields() });
   } finally {
     await sample.close();
   }
@@ -206,15 +206,16 @@ export async function restoreSnapshot(
     if (JSON.stringify(sortKeys(sample.shapes)) !== JSON.stringify(sortKeys(m.shapes))) {
       throw new SnapshotRefused('its classes differ from this code');
     }
-    const root = reviveGraph(graph, sample.protos) as { parts: IndexParts; fields: ArenaFields };
-    root.parts.placement.restored();
+    const revived = reviveGraph(graph, sample.protos);
+    const root = revived as unknown as IndexParts & ArenaFields;
+    root.placement.restored();
     const arena = await VectorArena.restore(dimension, budgetBytes, options, {
       memory,
-      fields: root.fields,
+      fields: root,
       vectorPath,
     });
-    checkShapes(root, sample.shapes);
-    const index = MemoryIndex.assemble(arena, budgetBytes, root.parts);
+    checkShapes(revived, sample.shapes);
+    const index = MemoryIndex.assemble(arena, budgetBytes, root);
     if (index.size !== m.records) {
       await index.close();
       throw new SnapshotRefused(`${index.size} records, not ${m.records}`);
