@@ -114,7 +114,12 @@ async function snapshotRound(mirror: Mirror, dir: string) {
     mirror.snapshot(dir, KEY);
     return Promise.resolve();
   });
-  for (const name of readdirSync(dir)) bytes += statSync(join(dir, name)).size;
+  const sizes: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const size = statSync(join(dir, name)).size;
+    bytes += size;
+    sizes.push(`${name} ${(size / 2 ** 20).toFixed(1)} MiB`);
+  }
   await mirror.close();
   const restored = newMirror();
   restored.starting();
@@ -125,7 +130,7 @@ async function snapshotRound(mirror: Mirror, dir: string) {
   });
   const records = ok ? Number(restored.describe()['records']) : 0;
   await restored.close();
-  return { write, restore, bytes, records };
+  return { write, restore, bytes, records, sizes: sizes.join(', ') };
 }
 
 const show = (t: Timing) => `${(t.ms / 1000).toFixed(1)} s (CPU ${t.cpuS.toFixed(1)} s)`;
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `round ${round}, ${fromTable.records} records (load average ${loadavg()[0]?.toFixed(1)}): ` +
           `mirror from the table ${show(fromTable)}; snapshot written ${show(snap.write)}, ` +
-          `${(snap.bytes / 2 ** 20).toFixed(0)} MiB; restored from it ${show(snap.restore)}, ` +
+          `${(snap.bytes / 2 ** 20).toFixed(0)} MiB (${snap.sizes}); restored from it ${show(snap.restore)}, ` +
           `${snap.records} records; table ÷ restore ${(fromTable.ms / snap.restore.ms).toFixed(1)}× wall, ` +
           `${(fromTable.cpuS / snap.restore.cpuS).toFixed(1)}× CPU\n`,
       );
