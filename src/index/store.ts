@@ -18,6 +18,7 @@ import { BulkLoad } from './bulk-load.js';
 import { Compactor } from './compaction.js';
 import type { EmbedderIdentity } from './identity.js';
 import { LanceTable, type RecordKey, type TableOptions } from './lance-table.js';
+import { removeTemporaries } from './memory/snapshot.js';
 import { Mirror } from './mirror.js';
 import { MirrorSync } from './mirror-sync.js';
 import { MirroredWrites } from './mirrored-writes.js';
@@ -110,8 +111,9 @@ export class IndexStore implements RecordIndex, LocalTable {
   /** Opens (or creates) the records table; refuses a table built with another embedder. */
   static async open(options: StoreOptions): Promise<IndexStore> {
     // A new table may come to the version the old one's snapshot reflects.
-    if (options.reset === true && options.snapshotDir !== undefined) {
-      rmSync(options.snapshotDir, { recursive: true, force: true });
+    if (options.snapshotDir !== undefined) {
+      removeTemporaries(options.snapshotDir);
+      if (options.reset === true) rmSync(options.snapshotDir, { recursive: true, force: true });
     }
     const table = await LanceTable.open(options);
     try {

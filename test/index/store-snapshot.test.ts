@@ -5,7 +5,7 @@
  * store loads the table as without one — the same answers either way.
  */
 import { jest } from '@jest/globals';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Mirror } from '../../src/index/mirror.js';
 import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
@@ -108,8 +108,13 @@ describe('the mirror snapshot', () => {
     await first.close();
     expect(existsSync(join(snapshotDir, 'manifest.json'))).toBe(true);
 
+    // What a write killed half-way left behind is removed at open.
+    const leftover = `${snapshotDir}.tmp-999999`;
+    mkdirSync(leftover);
+    writeFileSync(join(leftover, 'graph.bin'), 'partial');
     const load = jest.spyOn(Mirror.prototype, 'load');
     const second = await open();
+    expect(existsSync(leftover)).toBe(false);
     expect(load).not.toHaveBeenCalled();
     expect(second.memoryStatus()).toMatchObject({ state: 'ready', loaded_from: 'snapshot' });
     expect(existsSync(snapshotDir)).toBe(false);

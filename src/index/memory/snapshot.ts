@@ -21,7 +21,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { VectorArena, type ArenaFields, type ArenaOptions } from './arena.js';
@@ -89,12 +89,29 @@ function fileCrc(path: string): number {
 }
 
 /**
+ * Removes what writes of a snapshot to `dir` left behind when the process died half-way (a temporary
+ * directory as large as a snapshot). One process owns DATA_DIR (its lock), so none is in progress.
+ */
+export function removeTemporaries(dir: string): void {
+  const prefix = `${basename(dir)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(dir));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix)) rmSync(join(dirname(dir), name), { recursive: true, force: true });
+  }
+}
+
+/**
  * Writes a snapshot of `index` to `dir` (replacing one there), reflecting `key`. The index must not
  * change meanwhile (the caller holds the write lock). Returns the bytes written.
  */
 export function writeSnapshot(index: MemoryIndex, dir: string, key: SnapshotKey): number {
   const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
+  removeTemporaries(dir);
   mkdirSync(tmp, { recursive: true });
   try {
     const { parts, arena, dimension } = index.snapshotParts();
