@@ -112,14 +112,15 @@ export function removeTemporaries(dir: string): void {
 export function writeSnapshot(index: MemoryIndex, dir: string, key: SnapshotKey): number {
   const tmp = `${dir}.tmp-${process.pid}`;
   removeTemporaries(dir);
-  mkdirSync(tmp, { recursive: true });
+  // Tenants' ids, texts' words and vectors: readable by this user alone, as the vector file is.
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
   try {
     const { parts, arena, dimension } = index.snapshotParts();
     const fields = arena.snapshotFields();
     const graph = packGraph({ ...parts, ...fields });
     const memory = arena.snapshotMemory();
-    writeFileSync(join(tmp, 'graph.bin'), graph.bytes);
-    writeFileSync(join(tmp, 'memory.bin'), memory);
+    writeFileSync(join(tmp, 'graph.bin'), graph.bytes, { mode: 0o600 });
+    writeFileSync(join(tmp, 'memory.bin'), memory, { mode: 0o600 });
     arena.copyVectorFile(join(tmp, 'vectors.f32'));
     const sections = {
       'graph.bin': { bytes: graph.bytes.byteLength, crc: crc32(graph.bytes) },
@@ -138,7 +139,7 @@ export function writeSnapshot(index: MemoryIndex, dir: string, key: SnapshotKey)
       shapes: graph.shapes,
       sections,
     };
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest));
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest), { mode: 0o600 });
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     return Object.values(sections).reduce((sum, s) => sum + s.bytes, 0);
