@@ -144,3 +144,13 @@ test.each([
   expect(existsSync(snap)).toBe(false);
   await original.close();
 });
+
+test('a snapshot larger than the budget now is refused and deleted', async () => {
+  const original = await built(40);
+  const snap = join(dir, 'snap');
+  writeSnapshot(original, snap, KEY);
+  const restoring = restoreSnapshot(snap, KEY, DIM, 20_000, { vectorDir: dir });
+  await expect(restoring).rejects.toThrow(/budget/);
+  expect(existsSync(snap)).toBe(false);
+  await original.close();
+});

@@ -234,9 +234,13 @@ export async function restoreSnapshot(
     });
     checkShapes(revived, sample.shapes);
     const index = MemoryIndex.assemble(arena, budgetBytes, root);
-    if (index.size !== m.records) {
+    if (index.size !== m.records || index.bytes > budgetBytes) {
       await index.close();
-      throw new SnapshotRefused(`${index.size} records, not ${m.records}`);
+      throw new SnapshotRefused(
+        index.size !== m.records
+          ? `${index.size} records, not ${m.records}`
+          : `${index.bytes} bytes, over the budget of ${budgetBytes}`,
+      );
     }
     return index;
   } finally {
