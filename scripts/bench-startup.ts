@@ -8,11 +8,16 @@
  *   node --import ./test/helpers/ts-register.mjs scripts/bench-startup.ts [--records N] [--rounds R]
  *        [--table DIR]   (a LanceDB folder holding a `records` table, e.g. one bench-writes built)
  *
+ * Each round also writes a snapshot of the mirror it loaded from the table and restores a new
+ * mirror from that snapshot (what a restarted server does): the snapshot's write time, size and
+ * restore time against the load from the table in the same round (`--snapshot-only`: just that).
+ *
  * Without `--table` it bulk-loads the benchmark corpus to N records (default 200,000) in a
  * temporary folder first.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
@@ -80,14 +85,52 @@ async function timed(fn: () => Promise<unknown>): Promise<Timing> {
   return { ms: performance.now() - started, cpuS: (used.user + used.system) / 1e6 };
 }
 
-/** Fills a mirror from `batches` (closed afterwards): its time and record count. */
-async function load(batches: AsyncIterable<ArrowBatch>): Promise<Timing & { records: number }> {
-  const mirror = new Mirror({ dimension: DIM, budgetBytes: 2 ** 32, threads: 0, log });
+const newMirror = () =>
+  new Mirror({ dimension: DIM, budgetBytes: 2 ** 32, threads: 0, vectorDir: tmpdir(), log });
+
+/** Fills a mirror from `batches` (closed afterwards unless `keep`): its time and record count. */
+async function load(
+  batches: AsyncIterable<ArrowBatch>,
+  keep = false,
+): Promise<Timing & { records: number; mirror: Mirror }> {
+  const mirror = newMirror();
   mirror.starting();
   const timing = await timed(() => mirror.load(batches));
   const records = Number(mirror.describe()['records']);
+  if (keep) mirror.markReady();
+  else await mirror.close();
+  return { ...timing, records, mirror };
+}
+
+const KEY = { key: 'bench:startup', version: 1 };
+
+/**
+ * Writes a snapshot of a loaded mirror to `dir` (then closes it), and restores a new mirror from it
+ * (the start that finds one): both timed, the snapshot's bytes, the restored record count.
+ */
+async function snapshotRound(mirror: Mirror, dir: string) {
+  let bytes = 0;
+  const write = await timed(() => {
+    mirror.snapshot(dir, KEY);
+    return Promise.resolve();
+  });
+  const sizes: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const size = statSync(join(dir, name)).size;
+    bytes += size;
+    sizes.push(`${name} ${(size / 2 ** 20).toFixed(1)} MiB`);
+  }
   await mirror.close();
-  return { ...timing, records };
+  const restored = newMirror();
+  restored.starting();
+  let ok = false;
+  const restore = await timed(async () => {
+    ok = await restored.restore(dir, KEY);
+    restored.markReady();
+  });
+  const records = ok ? Number(restored.describe()['records']) : 0;
+  await restored.close();
+  return { write, restore, bytes, records, sizes: sizes.join(', ') };
 }
 
 const show = (t: Timing) => `${(t.ms / 1000).toFixed(1)} s (CPU ${t.cpuS.toFixed(1)} s)`;
@@ -102,8 +145,18 @@ async function main(): Promise<void> {
     const db = await lancedb.connect(uri);
     const table = await db.openTable(TABLE_NAME);
     const rows = () => table.query().select(MIRROR_COLUMNS) as AsyncIterable<ArrowBatch>;
+    const snapshotDir = join(dir ?? tmpdir(), `vs-startup-snapshot-${process.pid}`);
     for (let round = 1; round <= rounds; round++) {
-      const fromTable = await load(rows());
+      const fromTable = await load(rows(), true);
+      const snap = await snapshotRound(fromTable.mirror, snapshotDir);
+      process.stdout.write(
+        `round ${round}, ${fromTable.records} records (load average ${loadavg()[0]?.toFixed(1)}): ` +
+          `mirror from the table ${show(fromTable)}; snapshot written ${show(snap.write)}, ` +
+          `${(snap.bytes / 2 ** 20).toFixed(0)} MiB (${snap.sizes}); restored from it ${show(snap.restore)}, ` +
+          `${snap.records} records; table ÷ restore ${(fromTable.ms / snap.restore.ms).toFixed(1)}× wall, ` +
+          `${(fromTable.cpuS / snap.restore.cpuS).toFixed(1)}× CPU\n`,
+      );
+      if (process.argv.includes('--snapshot-only')) continue;
       const batches: ArrowBatch[] = [];
       const read = await timed(async () => {
         for await (const batch of rows()) batches.push(batch);

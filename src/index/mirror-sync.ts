@@ -5,6 +5,7 @@
  * ambiguous write it re-reads the affected ids from the table, and reloads the mirror if even that
  * fails. Methods marked "under the write lock" are called by the store holding it.
  */
+import { existsSync } from 'node:fs';
 import type * as lancedb from '@lancedb/lancedb';
 import type { Logger } from '../log.js';
 import type { Expr } from '../policy/index.js';
@@ -22,6 +23,8 @@ export interface MirrorSyncDeps {
   /** Runs `fn` under the store's write lock. */
   readonly locked: <T>(fn: () => Promise<T>) => Promise<T>;
   readonly log: Logger;
+  /** Where the mirror's snapshot is kept between runs, and what it must match besides the version. */
+  readonly snapshot?: { readonly dir: string; readonly key: string };
 }
 
 export class MirrorSync {
@@ -74,6 +77,10 @@ export class MirrorSync {
       this.missed = { ids: new Set(), deletes: [] };
       return this.deps.table().version();
     });
+    if (await this.restored(version)) {
+      await this.deps.locked(() => this.catchUp());
+      return;
+    }
     const pinned = await this.deps.pinned(version);
     try {
       await this.deps.mirror.load(pinned.query().select(MIRROR_COLUMNS));
@@ -81,6 +88,25 @@ export class MirrorSync {
       pinned.close();
     }
     await this.deps.locked(() => this.catchUp());
+  }
+
+  /** Restores the mirror from its snapshot if there is one of exactly `version` (true when it did). */
+  private async restored(version: number): Promise<boolean> {
+    const snapshot = this.deps.snapshot;
+    if (snapshot === undefined || !existsSync(snapshot.dir)) return false;
+    return this.deps.mirror.restore(snapshot.dir, { key: snapshot.key, version });
+  }
+
+  /**
+   * Under the write lock (at graceful shutdown): writes the mirror's snapshot when it is ready and
+   * reflects the table's current version; a later start restores it instead of loading the table.
+   */
+  async saveSnapshot(): Promise<void> {
+    const snapshot = this.deps.snapshot;
+    const reflects = this.reflects;
+    if (snapshot === undefined || reflects === null) return;
+    if (reflects !== (await this.deps.table().version())) return;
+    this.deps.mirror.snapshot(snapshot.dir, { key: snapshot.key, version: reflects });
   }
 
   /** Under the write lock: re-reads from the table every record written since the load's version. */

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { HIT_COLUMNS } from '../policy/index.js';
 import { ArenaFullError } from './memory/arena.js';
 import { MemoryIndex, type MemoryRow, type Prepared } from './memory/index.js';
+import { restoreSnapshot, writeSnapshot, type SnapshotKey } from './memory/snapshot.js';
 import { readColumn, readVectors, type ArrowBatch } from './arrow-read.js';
 import type { IndexRecord } from '../policy/index.js';
 import { forEachInSlices, type SliceOptions } from '../time-slices.js';
@@ -53,6 +54,9 @@ export class Mirror {
   private loadStarted = 0;
   /** Set by {@link close}: no load starts afterwards. */
   private closed = false;
+  /** Where the index came from, and the milliseconds until it answered (for status). */
+  private origin: { from: 'snapshot' | 'table'; ms: number } | null = null;
+  private source: 'snapshot' | 'table' = 'table';
 
   constructor(private readonly options: MirrorOptions) {}
 
@@ -77,6 +81,7 @@ export class Mirror {
       // The float32 vectors: a file (unlinked) in the page cache, not counted in memory_mb.
       vector_file_mb: Math.round((index?.fileBytes ?? 0) / 2 ** 20),
       scan_threads: this.options.threads,
+      ...(this.origin === null ? {} : { loaded_from: this.origin.from, load_ms: this.origin.ms }),
     };
   }
 
@@ -86,6 +91,62 @@ export class Mirror {
    */
   load(batches: AsyncIterable<ArrowBatch>): Promise<void> {
     return this.fill(batches, (index, batch) => addBatch(index, batch, this.options.dimension));
+  }
+
+  /**
+   * Restores the index from the snapshot in `dir` if it reflects exactly `key` (else logs why not);
+   * true when it did. Like {@link load}, it does not answer searches until caught up and marked
+   * ready. The snapshot is gone afterwards either way (a snapshot is used at most once).
+   */
+  async restore(dir: string, key: SnapshotKey): Promise<boolean> {
+    if (this.options.budgetBytes <= 0 || this.closed) return false;
+    this.current = 'loading';
+    this.filled = null;
+    this.loadStarted = Date.now();
+    const { dimension, budgetBytes, threads, vectorDir, log } = this.options;
+    const options = { threads, log, ...(vectorDir === undefined ? {} : { vectorDir }) };
+    let index: MemoryIndex;
+    try {
+      index = await restoreSnapshot(dir, key, dimension, budgetBytes, options);
+    } catch (error) {
+      log.warn(
+        { err: error, reason: (error as Error).message },
+        'mirror snapshot refused and deleted; loading from the table',
+      );
+      return false;
+    }
+    if (this.closed) {
+      await index.close();
+      return false;
+    }
+    await this.replace(index);
+    this.filled = index;
+    this.source = 'snapshot';
+    return true;
+  }
+
+  /**
+   * Writes the ready index to a snapshot in `dir`, reflecting `key` (the caller holds the write lock
+   * and has checked the index reflects the table's current version). Logs what it wrote or why not.
+   */
+  snapshot(dir: string, key: SnapshotKey): void {
+    const index = this.ready;
+    if (index === null) return;
+    const started = Date.now();
+    try {
+      const bytes = writeSnapshot(index, dir, key);
+      this.options.log.info(
+        {
+          records: index.size,
+          mb: Math.round(bytes / 2 ** 20),
+          ms: Date.now() - started,
+          version: key.version,
+        },
+        'mirror snapshot written',
+      );
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'mirror snapshot not written');
+    }
   }
 
   /** {@link load} from pages of records (distributed mode's cache reads PostgreSQL's rows). */
@@ -121,6 +182,7 @@ export class Mirror {
       const options = { threads, log, ...(vectorDir === undefined ? {} : { vectorDir }) };
       const index = await MemoryIndex.create(dimension, budgetBytes, options);
       await this.replace(index);
+      this.source = 'table';
       for await (const item of source) {
         // Closed (or replaced) meanwhile: the rest of the table is not read.
         if (this.index !== index) return;
@@ -153,13 +215,13 @@ export class Mirror {
     if (index === null) return;
     this.current = 'ready';
     this.filled = null;
+    const ms = Date.now() - this.loadStarted;
+    this.origin = { from: this.source, ms };
     this.options.log.info(
-      {
-        records: index.size,
-        memory_mb: Math.round(index.bytes / 2 ** 20),
-        ms: Date.now() - this.loadStarted,
-      },
-      'in-memory search index loaded',
+      { records: index.size, memory_mb: Math.round(index.bytes / 2 ** 20), ms },
+      this.source === 'snapshot'
+        ? 'in-memory search index restored from snapshot'
+        : 'in-memory search index loaded',
     );
   }
 

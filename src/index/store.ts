@@ -9,6 +9,7 @@
  * an exact prefiltered LanceDB query — the same filter expression and the same top k either way. The
  * mirror never decides what the table holds: it loads from a pinned table version (mirror-sync.ts).
  */
+import { rmSync } from 'node:fs';
 import type * as lancedb from '@lancedb/lancedb';
 import { logger, type Logger } from '../log.js';
 import { eq, type Expr, type IndexRecord, type RecordDraft, type ScoredRow } from '../policy/index.js';
@@ -17,6 +18,7 @@ import { BulkLoad } from './bulk-load.js';
 import { Compactor } from './compaction.js';
 import type { EmbedderIdentity } from './identity.js';
 import { LanceTable, type RecordKey, type TableOptions } from './lance-table.js';
+import { removeTemporaries } from './memory/snapshot.js';
 import { Mirror } from './mirror.js';
 import { MirrorSync } from './mirror-sync.js';
 import { MirroredWrites } from './mirrored-writes.js';
@@ -42,6 +44,11 @@ export interface StoreOptions extends TableOptions {
   readonly vectorDir?: string;
   /** Where the mirror reports loading and giving up, and compaction failures (default: the app logger). */
   readonly log?: Logger;
+  /**
+   * Where the mirror's snapshot is written at close and restored from at the next open (default:
+   * none). Deleted when the table is reset.
+   */
+  readonly snapshotDir?: string;
 }
 
 export class IndexStore implements RecordIndex, LocalTable {
@@ -76,6 +83,9 @@ export class IndexStore implements RecordIndex, LocalTable {
       pinned: (version) => lance.pinned(version),
       locked,
       log,
+      ...(options.snapshotDir === undefined
+        ? {}
+        : { snapshot: { dir: options.snapshotDir, key: `${lance.embedder.id}/${dimension}` } }),
     });
     this.bulk = new BulkLoad({ mirror: this.mirror, sync: this.sync, table: () => this.table, locked });
     this.writes = new MirroredWrites({
@@ -100,6 +110,11 @@ export class IndexStore implements RecordIndex, LocalTable {
 
   /** Opens (or creates) the records table; refuses a table built with another embedder. */
   static async open(options: StoreOptions): Promise<IndexStore> {
+    // A new table may come to the version the old one's snapshot reflects.
+    if (options.snapshotDir !== undefined) {
+      removeTemporaries(options.snapshotDir);
+      if (options.reset === true) rmSync(options.snapshotDir, { recursive: true, force: true });
+    }
     const table = await LanceTable.open(options);
     try {
       const store = new IndexStore(table, options);
@@ -283,9 +298,16 @@ export class IndexStore implements RecordIndex, LocalTable {
     return this.lance.fragmentCount();
   }
 
-  /** Stops the mirror (a load in progress ends at its next batch), waits for compaction, closes the table. */
+  /**
+   * Writes the mirror's snapshot (when it is ready and reflects the table's version: the next open
+   * restores it), stops the mirror (a load in progress ends at its next batch), waits for compaction,
+   * closes the table.
+   */
   async close(): Promise<void> {
-    await this.mirror.close();
+    await this.writeLock.run('write', async () => {
+      await this.sync.saveSnapshot();
+      await this.mirror.close();
+    });
     await this.sync.whenLoaded();
     await this.settled();
     this.lance.close();

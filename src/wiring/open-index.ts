@@ -65,6 +65,7 @@ export async function openIndex(
     memoryBudgetBytes: config.searchMemoryBytes,
     searchThreads: config.searchThreads,
     vectorDir: vectorDir(config),
+    snapshotDir: join(vectorDir(config), 'mirror-snapshot'),
     cacheBytes: { index: config.lancedbIndexCacheBytes, metadata: config.lancedbMetadataCacheBytes },
     log,
   });

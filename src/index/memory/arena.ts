@@ -34,6 +34,19 @@ export interface ArenaOptions {
   readonly log?: Logger;
   /** Where the vector file is created (and at once unlinked); default: the system's temporary directory. */
   readonly vectorDir?: string;
+  /** A vector file to use instead of a new one (a restored snapshot's). */
+  readonly vectorFile?: VectorFile;
+}
+
+/** The arena's state outside its linear memory and vector file, for a snapshot. */
+export interface ArenaFields {
+  readonly brk: number;
+  readonly scales: Float32Array<ArrayBuffer>;
+  readonly residuals: Float32Array<ArrayBuffer>;
+  readonly scratch: { query: number; query16: number; addrs: number; out: number; capacity: number };
+  readonly rows: number;
+  readonly rowsCapacity: number;
+  readonly blocks: SlotBlocks;
 }
 
 /** One scored slot: its position in the slot list and its cosine similarity. */
@@ -113,7 +126,8 @@ export class VectorArena {
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const dots = kernelOf(instance, 'dots');
     const dots8 = kernelOf(instance, 'dots8');
-    const file = VectorFile.open(options.vectorDir ?? tmpdir(), Math.ceil(dimension / 8) * 8 * 4);
+    const file =
+      options.vectorFile ?? VectorFile.open(options.vectorDir ?? tmpdir(), Math.ceil(dimension / 8) * 8 * 4);
     const threads = new ScanThreads(module, memory, {
       count: options.threads ?? 0,
       ...(options.log ? { log: options.log } : {}),
@@ -130,6 +144,55 @@ export class VectorArena {
   /** Scan threads currently sharing large scans. */
   get activeThreads(): number {
     return this.threads.active;
+  }
+
+  /**
+   * An arena restored from a snapshot (snapshot.ts): `memory` the first {@link bytes} of its linear
+   * memory, `fields` what {@link snapshotFields} gave, its float32 rows the file at `vectorPath`
+   * (opened, then unlinked: it becomes this arena's vector file).
+   */
+  static async restore(
+    dimension: number,
+    budget: number,
+    options: ArenaOptions,
+    snapshot: { memory: Uint8Array; fields: ArenaFields; vectorPath: string },
+  ): Promise<VectorArena> {
+    const arena = await VectorArena.create(dimension, budget, {
+      ...options,
+      vectorFile: VectorFile.adopt(snapshot.vectorPath, Math.ceil(dimension / 8) * 8 * 4),
+    });
+    const { fields, memory } = snapshot;
+    if (fields.brk !== memory.byteLength) throw new Error('the linear memory snapshot is truncated');
+    arena.brk = 0;
+    arena.reserve(memory.byteLength);
+    arena.u8.set(memory);
+    arena.scales = fields.scales;
+    arena.residuals = fields.residuals;
+    arena.scratch = fields.scratch;
+    arena.rows = fields.rows;
+    arena.rowsCapacity = fields.rowsCapacity;
+    const blocks = fields.blocks as unknown as { reserve: (size: number) => number };
+    blocks.reserve = (size) => arena.reserve(size);
+    (arena as unknown as { blocks: SlotBlocks }).blocks = fields.blocks;
+    return arena;
+  }
+
+  /** What a snapshot keeps of the arena besides its linear memory ({@link snapshotMemory}) and vector file. */
+  snapshotFields(): ArenaFields {
+    this.flush();
+    const { brk, scales, residuals, scratch, rows, rowsCapacity, blocks } = this;
+    return { brk, scales, residuals, scratch, rows, rowsCapacity, blocks };
+  }
+
+  /** The bytes of linear memory handed out (a view: copy or write it before the arena changes). */
+  snapshotMemory(): Uint8Array {
+    return this.u8.subarray(0, this.brk);
+  }
+
+  /** Copies the vector file (all rows flushed) to `path`. */
+  copyVectorFile(path: string): void {
+    this.flush();
+    this.file.copyTo(path);
   }
 
   /** Stops the scan threads and closes the vector file (the arena answers no more queries). */

@@ -26,7 +26,12 @@ export class IdTable {
   private count = 0;
 
   /** @param idIs whether the row in a slot has the given id */
-  constructor(private readonly idIs: (slot: number, id: string) => boolean) {}
+  constructor(private idIs: (slot: number, id: string) => boolean) {}
+
+  /** Puts back the check a snapshot does not keep (a function: snapshot-graph.ts). */
+  rebind(idIs: (slot: number, id: string) => boolean): void {
+    this.idIs = idIs;
+  }
 
   get size(): number {
     return this.count;

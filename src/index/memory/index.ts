@@ -53,18 +53,40 @@ const SORT_FROM = 2048;
  */
 const POSTING_BYTES = 60;
 
+/** The JS structures of an index (a snapshot writes them: snapshot.ts). */
+export interface IndexParts {
+  readonly placement: Placement;
+  readonly matcher: SlotMatcher;
+  readonly text: FullTextIndex;
+}
+
 export class MemoryIndex {
-  private readonly placement = new Placement();
-  private readonly matcher = new SlotMatcher(this.placement);
-  private readonly text = new FullTextIndex();
+  private readonly placement: Placement;
+  private readonly matcher: SlotMatcher;
+  private readonly text: FullTextIndex;
   /** The commits in slices, one after another (see {@link commitInSlices}). */
   private commits: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly arena: VectorArena,
     private readonly budgetBytes: number,
+    parts?: IndexParts,
   ) {
+    this.placement = parts?.placement ?? new Placement();
+    this.matcher = parts?.matcher ?? new SlotMatcher(this.placement);
+    this.text = parts?.text ?? new FullTextIndex();
     arena.outside = () => this.outsideBytes;
+  }
+
+  /** An index made of restored parts (snapshot.ts); `arena` is its restored arena. */
+  static assemble(arena: VectorArena, budgetBytes: number, parts: IndexParts): MemoryIndex {
+    return new MemoryIndex(arena, budgetBytes, parts);
+  }
+
+  /** What a snapshot writes: the JS structures, the arena (state, linear memory, vector file) and the budget. */
+  snapshotParts(): { parts: IndexParts; arena: VectorArena; dimension: number } {
+    const { placement, matcher, text, arena } = this;
+    return { parts: { placement, matcher, text }, arena, dimension: arena.dimension };
   }
 
   /**

@@ -86,6 +86,11 @@ export class Placement {
   private partBytes = 0;
   private changes = 0;
 
+  /** Puts back what a snapshot does not keep (the id table's check: a function). */
+  restored(): void {
+    this.byId.rebind((slot, id) => this.kept.idIs(slot, id));
+  }
+
   /** Bumped by every change of what a filter can match. */
   get version(): number {
     return this.changes;

@@ -10,7 +10,16 @@
  * from wrong bytes. Rows are staged ({@link StagedRows}) and written a run of slots at a time.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../errors.js';
 import { DIR_MODE, FILE_MODE } from '../../storage/modes.js';
@@ -97,6 +106,24 @@ export class VectorFile {
       throw error;
     }
     return new VectorFile(fd, rowBytes);
+  }
+
+  /** The file at `path` (a snapshot's copy), opened then unlinked: it becomes an index's vector file. */
+  static adopt(path: string, rowBytes: number): VectorFile {
+    const fd = openSync(path, 'r+');
+    try {
+      unlinkSync(path);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    return new VectorFile(fd, rowBytes);
+  }
+
+  /** Copies the (unlinked) file to `path`, through its descriptor's name in /proc (Linux). */
+  copyTo(path: string): void {
+    if (this.closed) throw new VectorFileError('read', new Error('closed'));
+    copyFileSync(`/proc/self/fd/${this.fd}`, path);
   }
 
   /** Bytes the file takes (its length: the highest slot written, plus one, times a row). */

@@ -1,0 +1,181 @@
+/**
+ * Turns the in-memory index's JS structures (columns, pools, dictionary, tree) into bytes and back,
+ * for a snapshot (snapshot.ts). V8's serializer writes typed arrays as raw bytes and keeps shared and
+ * cyclic references; what it cannot keep — the class of an object, a function — is recorded here.
+ * The index's class instances are a few owners (placement, row store, postings, …) that refer to
+ * each other only through their fields; everything below them is plain data (typed arrays, arrays,
+ * maps, object literals). So each instance is written as its class name, its data fields and the
+ * indexes of the instances its other fields hold — all in one serialization, so data shared between
+ * owners stays shared — and a restore rebuilds the instances without walking the data. A class
+ * instance found inside the data refuses the snapshot at write time. Classes are found again, at
+ * restore, among the objects of a freshly built sample index (so a class the running code lacks, or
+ * whose fields differ from the snapshot's, refuses the snapshot instead of restoring it wrongly).
+ * Function fields are left out; their owner puts them back.
+ */
+import { types } from 'node:util';
+import { deserialize, serialize } from 'node:v8';
+
+interface PackedInstance {
+  readonly c: string;
+  readonly data: Record<string, unknown>;
+  readonly refs: Record<string, number>;
+}
+
+/** Why a graph cannot be packed or revived (the snapshot is refused). */
+export class SnapshotGraphError extends Error {}
+
+/** An object literal (its prototype Object.prototype, of whichever realm deserialized it). */
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+function isLeaf(value: object): boolean {
+  return ArrayBuffer.isView(value) || types.isAnyArrayBuffer(value);
+}
+
+/** A class instance (not plain data: object literal, array, map, set, typed array). */
+function isInstance(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !isLeaf(value) &&
+    !Array.isArray(value) &&
+    !types.isMap(value) &&
+    !types.isSet(value) &&
+    !isPlain(value)
+  );
+}
+
+/** Every own field name of the class instances in a graph, by class name (a shape to compare). */
+export type Shapes = Record<string, string>;
+
+function shapeOf(value: object): string {
+  return Object.keys(value).sort().join(',');
+}
+
+const nameOf = (value: object): string => (value.constructor as { name: string }).name;
+
+/** Throws if plain data holds a class instance or a function (it would not be restored as such). */
+function checkData(value: unknown, seen: Set<object>): void {
+  if (typeof value === 'function') throw new SnapshotGraphError('a function inside data');
+  if (value === null || typeof value !== 'object' || isLeaf(value) || seen.has(value)) return;
+  if (isInstance(value)) throw new SnapshotGraphError(`an instance of ${nameOf(value)} inside data`);
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (item !== null && typeof item === 'object') checkData(item, seen);
+      else if (typeof item === 'function') checkData(item, seen);
+    }
+  } else if (types.isMap(value)) {
+    for (const [k, v] of value) {
+      checkData(k, seen);
+      checkData(v, seen);
+    }
+  } else if (types.isSet(value)) {
+    for (const v of value) checkData(v, seen);
+  } else {
+    for (const v of Object.values(value)) checkData(v, seen);
+  }
+}
+
+/**
+ * Serializes a plain object `root` whose fields (and those of the class instances they reach through
+ * fields) are instances or data; function fields are skipped. `shapes` receives each class's fields.
+ */
+export function packGraph(root: Record<string, unknown>): { bytes: Buffer; shapes: Shapes } {
+  const shapes: Shapes = {};
+  const index = new Map<object, number>();
+  const packed: PackedInstance[] = [];
+  const seen = new Set<object>();
+  const split = (fields: object): { data: Record<string, unknown>; refs: Record<string, number> } => {
+    const data: Record<string, unknown> = {};
+    const refs: Record<string, number> = {};
+    for (const [k, v] of Object.entries(fields)) {
+      if (typeof v === 'function') continue;
+      if (isInstance(v)) refs[k] = add(v as object);
+      else {
+        checkData(v, seen);
+        data[k] = v;
+      }
+    }
+    return { data, refs };
+  };
+  const add = (instance: object): number => {
+    const known = index.get(instance);
+    if (known !== undefined) return known;
+    const at = packed.length;
+    index.set(instance, at);
+    const name = nameOf(instance);
+    const shape = shapeOf(instance);
+    if (shapes[name] !== undefined && shapes[name] !== shape) {
+      throw new SnapshotGraphError(`instances of ${name} differ in their fields`);
+    }
+    shapes[name] = shape;
+    const entry = { c: name, data: {}, refs: {} };
+    packed.push(entry);
+    Object.assign(entry, split(instance));
+    return at;
+  };
+  const top = split(root);
+  return { bytes: serialize({ root: top, instances: packed }), shapes };
+}
+
+/** Class prototypes by name, and their shapes, from the class instances a graph reaches through fields. */
+export function classesOf(root: Record<string, unknown>): { protos: Map<string, object>; shapes: Shapes } {
+  const protos = new Map<string, object>();
+  const shapes: Shapes = {};
+  const seen = new Set<object>();
+  const walk = (fields: object): void => {
+    for (const v of Object.values(fields)) {
+      if (!isInstance(v) || seen.has(v as object)) continue;
+      const instance = v as object;
+      seen.add(instance);
+      const name = nameOf(instance);
+      protos.set(name, Object.getPrototypeOf(instance) as object);
+      shapes[name] = shapeOf(instance);
+      walk(instance);
+    }
+  };
+  walk(root);
+  return { protos, shapes };
+}
+
+/**
+ * Deserializes what {@link packGraph} wrote, giving instances their classes back from `protos`
+ * (their function fields are still missing). Throws SnapshotGraphError for a class not in `protos`
+ * (check the fields with {@link checkShapes} once the functions are back).
+ */
+export function reviveGraph(bytes: Uint8Array, protos: Map<string, object>): Record<string, unknown> {
+  const raw = deserialize(bytes) as {
+    root: Omit<PackedInstance, 'c'>;
+    instances: PackedInstance[];
+  };
+  const made = raw.instances.map(({ c }) => {
+    const proto = protos.get(c);
+    if (proto === undefined) throw new SnapshotGraphError(`class ${c} is unknown`);
+    return Object.create(proto) as Record<string, unknown>;
+  });
+  const fill = (target: Record<string, unknown>, { data, refs }: Omit<PackedInstance, 'c'>): void => {
+    Object.assign(target, data);
+    for (const [k, at] of Object.entries(refs)) {
+      const instance = made[at];
+      if (instance === undefined) throw new SnapshotGraphError(`no instance ${at}`);
+      target[k] = instance;
+    }
+  };
+  raw.instances.forEach((entry, i) => fill(made[i] as Record<string, unknown>, entry));
+  const root: Record<string, unknown> = {};
+  fill(root, raw.root);
+  return root;
+}
+
+/** Throws unless each class in the graph (functions put back) has the fields `expected` names. */
+export function checkShapes(root: Record<string, unknown>, expected: Shapes): void {
+  const { shapes } = classesOf(root);
+  for (const [name, shape] of Object.entries(shapes)) {
+    if (expected[name] !== shape) {
+      throw new SnapshotGraphError(`class ${name} has other fields than the snapshot's`);
+    }
+  }
+}

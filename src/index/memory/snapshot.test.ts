@@ -1,0 +1,156 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq, subtree, TRUE, type Expr, type NamespacePolicy } from '../../policy/index.js';
+import { fileRecords } from '../../indexing/records.js';
+import { MemoryIndex } from './index.js';
+import { restoreSnapshot, SnapshotRefused, writeSnapshot } from './snapshot.js';
+
+const P: NamespacePolicy = { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false };
+const DIM = 12;
+const BUDGET = 128 * 2 ** 20;
+const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'kappa', 'omega', 'sigma', 'tau', 'rho', 'zeta'];
+const KEY = { key: 'test-embedder/12', version: 7 };
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'snapshot-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A deterministic pseudo-random source (the corpus is the same on every run). */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+}
+
+/** Writes one file (its chunks) to the index; returns its records' ids. */
+function writeFile(index: MemoryIndex, rnd: () => number, account: string, uri: string): string[] {
+  const text = Array.from(
+    { length: 5 + Math.floor(rnd() * 60) },
+    () => WORDS[Math.floor(rnd() * WORDS.length)],
+  ).join(' ');
+  const records = fileRecords(account, uri, text, P, { created_at: 1, updated_at: 2 });
+  const rows = records.map(({ text: _text, ...row }) => row);
+  const vectors = records.map(() => Float32Array.from({ length: DIM }, () => rnd() * 2 - 1));
+  index.commit(
+    index.prepare(
+      rows,
+      vectors,
+      records.map((r) => r.text),
+    ),
+  );
+  return rows.map((r) => r.id);
+}
+
+/** A multi-tenant corpus with rewrites and deletes; the same calls on two indexes give the same state. */
+function churn(index: MemoryIndex, seed: number, files: number): void {
+  const rnd = random(seed);
+  const ids: string[] = [];
+  for (let i = 0; i < files; i++) {
+    const account = `acct${Math.floor(rnd() * 4)}`;
+    const uri = `viking://resources/d${Math.floor(rnd() * 6)}/f${Math.floor(rnd() * files * 0.7)}.md`;
+    ids.push(...writeFile(index, rnd, account, uri));
+    if (rnd() < 0.2 && ids.length > 0)
+      index.remove(ids.splice(Math.floor(rnd() * ids.length), 1)[0] as string);
+  }
+}
+
+const FILTERS: Expr[] = [
+  TRUE,
+  eq('account_id', 'acct1'),
+  and(eq('account_id', 'acct2'), subtree('viking://resources/d3')),
+  subtree('viking://resources/d0'),
+];
+
+/** What the index answers: vector searches, counts and full-text scores under every filter. */
+function answers(index: MemoryIndex): unknown {
+  const rnd = random(99);
+  return FILTERS.map((filter) => ({
+    count: index.count(filter),
+    ids: index.matchIds(filter).sort(),
+    near: [0, 1, 2].map(() =>
+      index
+        .search(
+          Float32Array.from({ length: DIM }, () => rnd() * 2 - 1),
+          filter,
+          10,
+        )
+        .hits.map((h) => [h.row.id, h.row.uri, h.distance]),
+    ),
+    text: ['alpha gamma', 'omega', 'zeta tau rho'].map((q) =>
+      index.fullText(q, filter, 10).map((h) => [h.row.id, h.score]),
+    ),
+  }));
+}
+
+async function built(files = 300): Promise<MemoryIndex> {
+  const index = await MemoryIndex.create(DIM, BUDGET, { vectorDir: dir });
+  churn(index, 1, files);
+  return index;
+}
+
+test('a restored index answers as the index it was taken of, before and after more writes', async () => {
+  const original = await built();
+  const snap = join(dir, 'snap');
+  expect(writeSnapshot(original, snap, KEY)).toBeGreaterThan(0);
+  const restored = await restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
+  expect(existsSync(snap)).toBe(false);
+  expect(restored.size).toBe(original.size);
+  expect(restored.size).toBeGreaterThan(150);
+  const before = answers(original);
+  expect(JSON.stringify(before)).toContain('viking://resources/');
+  expect(answers(restored)).toEqual(before);
+  // The restored structures go on working: the same writes on both give the same answers.
+  churn(original, 2, 150);
+  churn(restored, 2, 150);
+  expect(answers(restored)).toEqual(answers(original));
+  await Promise.all([original.close(), restored.close()]);
+});
+
+test.each([
+  ['another table version', (_snap: string) => undefined, { ...KEY, version: 8 }, /version 7, not 8/],
+  ['another embedder', (_snap: string) => undefined, { ...KEY, key: 'other/12' }, /embedder/],
+  [
+    'a corrupted byte',
+    (snap: string) => {
+      const path = join(snap, 'graph.bin');
+      const bytes = readFileSync(path);
+      const at = bytes.length >> 1;
+      bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+      writeFileSync(path, bytes);
+    },
+    KEY,
+    /graph.bin: checksum differs/,
+  ],
+  [
+    'a truncated vector file',
+    (snap: string) => truncateSync(join(snap, 'vectors.f32'), 100),
+    KEY,
+    /vectors.f32: 100 bytes/,
+  ],
+  ['no manifest', (snap: string) => rmSync(join(snap, 'manifest.json')), KEY, /no manifest/],
+])('a snapshot with %s is refused and deleted', async (_what, spoil, key, reason) => {
+  const original = await built(40);
+  const snap = join(dir, 'snap');
+  writeSnapshot(original, snap, KEY);
+  spoil(snap);
+  const restoring = restoreSnapshot(snap, key, DIM, BUDGET, { vectorDir: dir });
+  await expect(restoring).rejects.toThrow(SnapshotRefused);
+  await expect(restoring).rejects.toThrow(reason);
+  expect(existsSync(snap)).toBe(false);
+  await original.close();
+});
+
+test('a snapshot larger than the budget now is refused and deleted', async () => {
+  const original = await built(40);
+  const snap = join(dir, 'snap');
+  writeSnapshot(original, snap, KEY);
+  const restoring = restoreSnapshot(snap, KEY, DIM, 20_000, { vectorDir: dir });
+  await expect(restoring).rejects.toThrow(/budget/);
+  expect(existsSync(snap)).toBe(false);
+  await original.close();
+});
