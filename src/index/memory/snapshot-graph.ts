@@ -13,7 +13,7 @@
  * Function fields are left out; their owner puts them back.
  */
 import { types } from 'node:util';
-import { deserialize, serialize } from 'node:v8';
+import { DefaultDeserializer, serialize } from 'node:v8';
 
 interface PackedInstance {
   readonly c: string;
@@ -139,6 +139,30 @@ export function classesOf(root: Record<string, unknown>): { protos: Map<string, 
   };
   walk(root);
   return { protos, shapes };
+}
+
+/**
+ * V8's deserializer as Node sets it up, except that every typed array gets a buffer of its own: Node
+ * makes an aligned typed array a view into the bytes being read, so a few live arrays would keep the
+ * whole section alive (at a million records ~1 GB held beside the structures, RSS 2.6 GB instead of
+ * 1.35 GB after a restore).
+ */
+class CopyingDeserializer extends DefaultDeserializer {
+  _readHostObject(): ArrayBufferView {
+    // Node's hook for host objects, which @types/node does not declare.
+    const base = DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView };
+    const view = base._readHostObject.call(this);
+    if (view instanceof DataView) {
+      return new DataView(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+    }
+    return Uint8Array.prototype.slice.call(view);
+  }
+}
+
+function deserialize(bytes: Uint8Array): unknown {
+  const reader = new CopyingDeserializer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  reader.readHeader();
+  return reader.readValue();
 }
 
 /**
