@@ -21,7 +21,9 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { VectorArena, type ArenaFields, type ArenaOptions } from './arena.js';
@@ -172,18 +174,44 @@ function check(m: Manifest, key: SnapshotKey, dimension: number): void {
   if (m.version !== key.version) throw new SnapshotRefused(`version ${m.version}, not ${key.version}`);
 }
 
-/** Reads a section, checking its length and checksum. */
-function section(dir: string, m: Manifest, name: Section): Buffer {
-  const bytes = readFileSync(join(dir, name));
-  verify(m, name, bytes.byteLength, () => crc32(bytes));
+/**
+ * Reads a section, checking its length and checksum. The read runs off the event loop and the
+ * checksum a chunk per turn, so a restore of a large index leaves requests answered meanwhile.
+ */
+async function section(dir: string, m: Manifest, name: Section): Promise<Buffer> {
+  const bytes = await readFile(join(dir, name));
+  await verify(m, name, bytes.byteLength, async () => {
+    let crc = 0;
+    for (let at = 0; at < bytes.byteLength; at += READ_CHUNK) {
+      crc = crc32(bytes.subarray(at, at + READ_CHUNK), crc);
+      await setImmediate();
+    }
+    return crc;
+  });
   return bytes;
 }
 
-function verify(m: Manifest, name: Section, length: number, crc: () => number): void {
+/** CRC-32 of a file read a chunk at a time, asynchronously (the vector file is not read into memory). */
+async function fileCrcInTurns(path: string): Promise<number> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK);
+    let crc = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, READ_CHUNK, null);
+      if (bytesRead === 0) return crc;
+      crc = crc32(buffer.subarray(0, bytesRead), crc);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+async function verify(m: Manifest, name: Section, length: number, crc: () => Promise<number>): Promise<void> {
   const want = m.sections[name];
   if (want === undefined) throw new SnapshotRefused(`no section ${name}`);
   if (length !== want.bytes) throw new SnapshotRefused(`${name}: ${length} bytes, not ${want.bytes}`);
-  if (crc() !== want.crc) throw new SnapshotRefused(`${name}: checksum differs`);
+  if ((await crc()) !== want.crc) throw new SnapshotRefused(`${name}: checksum differs`);
 }
 
 /** The prototypes and field names of the index's classes in this code, from a fresh empty index. */
@@ -216,10 +244,10 @@ export async function restoreSnapshot(
     if (!existsSync(join(dir, 'manifest.json'))) throw new SnapshotRefused('no manifest');
     const m = readManifest(dir);
     check(m, key, dimension);
-    const graph = section(dir, m, 'graph.bin');
-    const memory = section(dir, m, 'memory.bin');
+    const graph = await section(dir, m, 'graph.bin');
+    const memory = await section(dir, m, 'memory.bin');
     const vectorPath = join(dir, 'vectors.f32');
-    verify(m, 'vectors.f32', statSync(vectorPath).size, () => fileCrc(vectorPath));
+    await verify(m, 'vectors.f32', statSync(vectorPath).size, () => fileCrcInTurns(vectorPath));
     const sample = await sampleClasses(dimension, options);
     if (JSON.stringify(sortKeys(sample.shapes)) !== JSON.stringify(sortKeys(m.shapes))) {
       throw new SnapshotRefused('its classes differ from this code');
