@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq, subtree, TRUE, type Expr, type NamespacePolicy } from '../../policy/index.js';
@@ -153,4 +161,19 @@ test('a snapshot larger than the budget now is refused and deleted', async () =>
   await expect(restoring).rejects.toThrow(/budget/);
   expect(existsSync(snap)).toBe(false);
   await original.close();
+});
+
+test('a snapshot is taken before it is read: a start killed while restoring leaves no snapshot to retry', async () => {
+  const original = await built(40);
+  const snap = join(dir, 'snap');
+  writeSnapshot(original, snap, KEY);
+  const restoring = restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
+  // Killed here, the next start finds no snapshot, only a temporary that opening the store removes.
+  expect(existsSync(snap)).toBe(false);
+  const temporaries = readdirSync(dir).filter((name) => name.startsWith('snap.tmp-'));
+  expect(temporaries).toHaveLength(1);
+  const restored = await restoring;
+  expect(restored.size).toBe(original.size);
+  expect(readdirSync(dir).filter((name) => name.startsWith('snap'))).toEqual([]);
+  await Promise.all([original.close(), restored.close()]);
 });

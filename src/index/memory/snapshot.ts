@@ -240,8 +240,25 @@ export async function restoreSnapshot(
   budgetBytes: number,
   options: ArenaOptions,
 ): Promise<MemoryIndex> {
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new SnapshotRefused('no manifest');
+  }
+  // Taken before it is read: a process killed while restoring (out of memory, say) leaves a
+  // temporary directory the next open removes, not a snapshot every later start would try again.
+  const taken = `${dir}.tmp-restoring-${process.pid}`;
+  renameSync(dir, taken);
+  return restoreTaken(taken, key, dimension, budgetBytes, options);
+}
+
+async function restoreTaken(
+  dir: string,
+  key: SnapshotKey,
+  dimension: number,
+  budgetBytes: number,
+  options: ArenaOptions,
+): Promise<MemoryIndex> {
   try {
-    if (!existsSync(join(dir, 'manifest.json'))) throw new SnapshotRefused('no manifest');
     const m = readManifest(dir);
     check(m, key, dimension);
     const graph = await section(dir, m, 'graph.bin');
