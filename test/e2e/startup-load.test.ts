@@ -3,6 +3,8 @@
  * longer holds the write lock, a `wait` write is searchable at once (LanceDB's exact path answers until
  * the mirror has caught up), and the loaded mirror holds what was written meanwhile.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { Mirror } from '../../src/index/mirror.js';
@@ -26,6 +28,8 @@ test('writes during a paused mirror load are accepted, found with wait, and held
     .send({ uri: 'viking://resources/old.md', content: 'quokkaword before restart', wait: true })
     .expect(200);
   await first.close({ keepData: true });
+  // As after a crash: no snapshot of the mirror (a graceful close writes one), so it loads the table.
+  rmSync(join(first.dataDir, 'cache', 'mirror-snapshot'), { recursive: true, force: true });
 
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
