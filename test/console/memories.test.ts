@@ -78,6 +78,9 @@ async function sessionPage(user: string): Promise<Page> {
   const before = (await page.locator('#view').getAttribute('data-rendered')) ?? '';
   await page.goto(`${server.url}/console/#/session?id=s1`);
   await page.locator(`#view[data-rendered]:not([data-rendered=${JSON.stringify(before)}])`).waitFor();
+  // The sign-in's own render (the default route) may complete after `before` was read and satisfy
+  // the wait above: wait for the session view itself (its memories section is part of its render).
+  await page.getByRole('heading', { name: 'Memories from this session' }).waitFor();
   return page;
 }
 
