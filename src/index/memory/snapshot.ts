@@ -248,16 +248,7 @@ export async function restoreSnapshot(
   // temporary directory the next open removes, not a snapshot every later start would try again.
   const taken = `${dir}.tmp-restoring-${process.pid}`;
   renameSync(dir, taken);
-  return restoreTaken(taken, key, dimension, budgetBytes, options);
-}
-
-async function restoreTaken(
-  dir: string,
-  key: SnapshotKey,
-  dimension: number,
-  budgetBytes: number,
-  options: ArenaOptions,
-): Promise<MemoryIndex> {
+  dir = taken;
   try {
     const m = readManifest(dir);
     check(m, key, dimension);

@@ -32,6 +32,18 @@ export class VectorFileError extends AppError {
   }
 }
 
+/** Opens `path` and unlinks it at once (closing it again if the unlink fails): the descriptor alone names it. */
+function openUnlinked(path: string, flags: string, mode?: number): number {
+  const fd = openSync(path, flags, mode);
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
+}
+
 /** Rows staged before they are written to the file together. */
 const STAGE_ROWS = 1024;
 
@@ -98,26 +110,12 @@ export class VectorFile {
   static open(dir: string, rowBytes: number): VectorFile {
     mkdirSync(dir, { recursive: true, mode: DIR_MODE });
     const path = join(dir, `vectors-${process.pid}-${randomUUID()}.f32`);
-    const fd = openSync(path, 'wx+', FILE_MODE);
-    try {
-      unlinkSync(path);
-    } catch (error) {
-      closeSync(fd);
-      throw error;
-    }
-    return new VectorFile(fd, rowBytes);
+    return new VectorFile(openUnlinked(path, 'wx+', FILE_MODE), rowBytes);
   }
 
   /** The file at `path` (a snapshot's copy), opened then unlinked: it becomes an index's vector file. */
   static adopt(path: string, rowBytes: number): VectorFile {
-    const fd = openSync(path, 'r+');
-    try {
-      unlinkSync(path);
-    } catch (error) {
-      closeSync(fd);
-      throw error;
-    }
-    return new VectorFile(fd, rowBytes);
+    return new VectorFile(openUnlinked(path, 'r+'), rowBytes);
   }
 
   /** Copies the (unlinked) file to `path`, through its descriptor's name in /proc (Linux). */
