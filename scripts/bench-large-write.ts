@@ -7,12 +7,23 @@
  *  - the file's records: all at once (`fileRecords`) against the longest slice of
  *    `fileRecordsInSlices` (whose first slice also cuts the whole text into passages);
  *  - the JSON body: `toString` + `JSON.parse` on the event loop (what main does), the figure that
- *    decided to parse bodies from 1 MiB in a worker (src/http/json-parse.ts).
+ *    decided to parse bodies from 1 MiB in a worker (src/http/json-parse.ts);
+ *  - the LanceDB write of the file's records (a real table in a temporary folder; append, then the
+ *    rewrite's merge by id): LanceDB's public `add` / `mergeInsert` of the Arrow table (main: one
+ *    synchronous serialisation) against `recordSink` (lance-ipc.ts: the IPC file built in slices),
+ *    as the longest gap between two turns of the event loop while the write runs, and the RSS
+ *    growth at its peak (sampled at every turn).
  *
- *   tsc -p scripts/tsconfig.build.json && node dist/scripts/bench-large-write.js [rounds]
+ *   tsc -p scripts/tsconfig.build.json && node dist/scripts/bench-large-write.js [rounds] [--lance-only]
  */
 import { performance } from 'node:perf_hooks';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import { Table as ArrowTable } from 'apache-arrow';
+import { recordBatches, recordSchema } from '../src/index/arrow.js';
+import { recordSink } from '../src/index/table-write.js';
 import { DEFAULT_POLICY } from '../src/policy/index.js';
 import { MemoryIndex, type MemoryRow, type Prepared } from '../src/index/memory/index.js';
 import { fileRecords, fileRecordsInSlices, DEFAULT_CHUNKING } from '../src/indexing/records.js';
@@ -111,6 +122,62 @@ function jsonBlock(): number {
   return performance.now() - t;
 }
 
+/** The longest gap between two turns of the event loop, and the RSS peak over `rss0`, while `run` runs. */
+async function turnGaps(run: () => Promise<unknown>): Promise<{ gap: number; rss: number }> {
+  const rss0 = process.memoryUsage().rss;
+  let gap = 0;
+  let peak = rss0;
+  let at = performance.now();
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    gap = Math.max(gap, now - at);
+    at = now;
+    peak = Math.max(peak, process.memoryUsage().rss);
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  await run().finally(() => (running = false));
+  gap = Math.max(gap, performance.now() - at);
+  return { gap, rss: (peak - rss0) / MIB };
+}
+
+/** The file's records (vectors included) written then rewritten to a fresh LanceDB table. */
+async function lanceWrites(ours: boolean): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vs-bench-write-'));
+  const db = await lancedb.connect(dir);
+  const schema = recordSchema('bench', DIMENSION);
+  const table = await db.createEmptyTable('records', schema);
+  await table.createIndex('id', { config: lancedb.Index.btree() });
+  const label = ours ? 'sliced IPC (lance-ipc.ts)' : "LanceDB's add/merge (main)";
+  try {
+    for (const seed of ['alpha', 'bravo']) {
+      const drafts = fileRecords('acme', URI, bigText(seed), DEFAULT_POLICY, times);
+      const records = drafts.map((d, i) => ({ ...d, vector: vector(i) }));
+      const sink = recordSink(table, schema, DIMENSION);
+      // main built its Arrow table in turns before the write: built here outside the measured write.
+      const built = ours ? null : new ArrowTable([...recordBatches(schema, records, DIMENSION)]);
+      const arrow = () => built as ArrowTable;
+      const write =
+        seed === 'alpha'
+          ? ours
+            ? () => sink.append(records)
+            : () => table.add(arrow())
+          : ours
+            ? () => sink.mergeById(records)
+            : () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(arrow());
+      const { gap, rss } = await turnGaps(write);
+      const what = seed === 'alpha' ? 'append' : 'merge (rewrite)';
+      add(`lance ${what}, ${label}: longest turn`, gap);
+      add(`lance ${what}, ${label}: RSS peak growth MB`, rss);
+    }
+  } finally {
+    table.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -121,7 +188,11 @@ const load = (): string =>
     .map((l) => l.toFixed(2))
     .join(' ');
 console.log(`load before: ${load()}`);
+const lanceOnly = process.argv.includes('--lance-only');
 for (let r = 0; r < rounds; r++) {
+  await lanceWrites(false);
+  await lanceWrites(true);
+  if (lanceOnly) continue;
   add('commit: one block (main)', await commitBlocks(false));
   add('commit: longest slice', await commitBlocks(true));
   add('commit: longest step (a turn after every step)', await commitBlocks(true, 0));
@@ -130,5 +201,5 @@ for (let r = 0; r < rounds; r++) {
   add('JSON body toString+parse on the event loop', jsonBlock());
 }
 for (const [name, ms] of Object.entries(figures))
-  console.log(`${name}: median ${median(ms).toFixed(1)} ms (${ms.map((m) => m.toFixed(0)).join(', ')})`);
+  console.log(`${name}: median ${median(ms).toFixed(1)} (${ms.map((m) => m.toFixed(0)).join(', ')})`);
 console.log(`load after: ${load()}`);

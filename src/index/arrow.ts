@@ -133,7 +133,7 @@ export function toArrowTable(schema: Schema, records: readonly IndexRecord[], di
 }
 
 /** Records per record batch of {@link recordBatches} (one batch took ~8 ms to build at rest). */
-export const ARROW_BATCH_ROWS = 512;
+export const ARROW_BATCH_ROWS = 256;
 
 /**
  * {@link toArrowTable}'s record batches one at a time, each of {@link ARROW_BATCH_ROWS} records

@@ -227,6 +227,11 @@ export class MemoryIndex {
     const replaced: number[] = [];
     this.placement.begin();
     try {
+      // Room made first, in slices: no placing step relocates many words' postings at once.
+      await this.text.reserveFor(
+        batches.map((b) => b.text),
+        slices,
+      );
       await forEachInSlices(
         records.length,
         (r) => {
