@@ -122,21 +122,22 @@ export class FullTextIndex {
     const extra = new Int32Array(this.postings.idLimit);
     const terms: number[] = [];
     let forward = 0;
-    await eachInSlices(
-      analyses,
-      ({ terms: pairs, offsets }) => {
-        const n = offsets[offsets.length - 1] as number;
-        forward += 2 * n;
-        for (let p = 0; p < n; p++) {
-          const term = pairs[2 * p] as number;
-          if (extra[term] === 0) terms.push(term);
-          extra[term] = (extra[term] as number) + 1;
-        }
-      },
-      slices,
+    const count = ({ terms: pairs, offsets }: Analyzed): void => {
+      const n = offsets[offsets.length - 1] as number;
+      forward += 2 * n;
+      for (let p = 0; p < n; p++) {
+        const term = pairs[2 * p] as number;
+        if (extra[term] === 0) terms.push(term);
+        extra[term] = (extra[term] as number) + 1;
+      }
+    };
+    // One step per analysis, then the term lists' compaction and growth, each a step of its own.
+    const steps: Array<() => void> = analyses.map((analyzed) => () => count(analyzed));
+    steps.push(
+      () => this.forward.wasteful && this.compactForward(),
+      () => this.forward.ensure(forward),
     );
-    if (this.forward.wasteful) this.compactForward();
-    this.forward.ensure(forward);
+    await eachInSlices(steps, (step) => step(), slices);
     await this.postings.reserveAll(terms, extra, slices);
   }
 

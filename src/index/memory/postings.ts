@@ -140,10 +140,15 @@ export class Postings {
     const top = pool.top;
     if (top + ints <= old.length) return;
     const changes = this.changes;
-    const bigger = new Int32Array(Math.max(top + ints, old.length * 2));
+    let bigger = old;
+    // The allocation is a step of its own (it may set off a garbage collection), then one per chunk.
     await forEachInSlices(
-      Math.ceil(top / COPY_INTS),
-      (i) => bigger.set(old.subarray(i * COPY_INTS, Math.min(top, (i + 1) * COPY_INTS)), i * COPY_INTS),
+      1 + Math.ceil(top / COPY_INTS),
+      (step) => {
+        if (step === 0) bigger = new Int32Array(Math.max(top + ints, old.length * 2));
+        const from = (step - 1) * COPY_INTS;
+        if (step > 0) bigger.set(old.subarray(from, Math.min(top, from + COPY_INTS)), from);
+      },
       slices,
     );
     if (this.pool === pool && pool.data === old && pool.top === top && this.changes === changes)
