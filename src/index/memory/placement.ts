@@ -100,9 +100,7 @@ export class Placement {
 
   /** Records a filter can match (an id of a commit in slices counts from its switch). */
   get size(): number {
-    return this.committing && !this.switched
-      ? this.byId.size - this.unshown + this.retired
-      : this.byId.size;
+    return this.committing && !this.switched ? this.byId.size - this.unshown + this.retired : this.byId.size;
   }
 
   /** Heap bytes of the tree, the rows and the lookups, counted from their lengths. */
