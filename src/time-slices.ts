@@ -42,6 +42,17 @@ export async function eachInSlices<T>(
   }
 }
 
+/** `items` mapped by `fn`, in time slices ({@link eachInSlices}). */
+export async function mapInSlices<T, U>(
+  items: readonly T[],
+  fn: (item: T) => U,
+  options: SliceOptions = {},
+): Promise<U[]> {
+  const out: U[] = [];
+  await eachInSlices(items, (item) => out.push(fn(item)), options);
+  return out;
+}
+
 /** {@link eachInSlices} over the indexes `0 .. count - 1`. */
 export function forEachInSlices(
   count: number,

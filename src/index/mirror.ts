@@ -5,7 +5,8 @@
  * searches, updated by every write of this process after LanceDB accepted it, patched from the table
  * after a failed write, and given up (searches fall back to LanceDB) when it would pass its memory
  * budget. It assumes this process is the table's only writer (the DATA_DIR lock). In distributed
- * mode PgCache (pg-cache.ts) fills it from PostgreSQL instead ({@link loadRecords}, {@link apply}).
+ * mode PgCache (pg-cache.ts) fills it from PostgreSQL instead ({@link loadRecords}, {@link apply}),
+ * in time slices as well.
  */
 import type { Logger } from '../log.js';
 import { HIT_COLUMNS } from '../policy/index.js';
@@ -149,30 +150,36 @@ export class Mirror {
     }
   }
 
-  /** {@link load} from pages of records (distributed mode's cache reads PostgreSQL's rows). */
+  /**
+   * {@link load} from pages of records (distributed mode's cache reads PostgreSQL's rows), each page
+   * prepared and committed in time slices: no search reads the index before {@link markReady}.
+   */
   loadRecords(pages: AsyncIterable<readonly IndexRecord[]>): Promise<void> {
-    return this.fill(pages, (index, records) => index.commit(prepareRecords(index, records)));
+    return this.fill(pages, (index, records) =>
+      inSteps(records.length, this.options.slices, (from, to) => {
+        // Closed or replaced meanwhile: the rest is not added (a closed index refuses it).
+        if (this.index === index) index.commit(prepareRecords(index, records.slice(from, to)));
+      }),
+    );
   }
 
   /**
-   * Applies changes read from the store of record to the ready index at once (synchronous: no
-   * search sees half of them): the ids `removed` and those of `upserted` go, `upserted` come in.
-   * PgCache's pages come here one at a time (its catch-up awaits each), and nothing else writes its
-   * index, so no commit in slices runs beside them; in local mode a patch during one wins over it
-   * ({@link MemoryIndex.commitInSlices}).
+   * Applies a page of changes read from the store of record to the ready index (distributed mode's
+   * cache): the ids `removed` and those of `upserted` go, `upserted` come in — prepared, then
+   * committed with the removals in one switch, both in time slices ({@link prepare},
+   * {@link MemoryIndex.commitInSlices}), so a search sees all of the page or none of it. Resolves
+   * once the page is visible. The cache awaits each page before the next, and nothing else writes
+   * its index. Over budget (or failing) it gives the mirror up.
    */
-  apply(upserted: readonly IndexRecord[], removed: readonly string[]): void {
-    const index = this.ready;
-    if (index === null) return;
-    try {
-      for (const id of removed) index.remove(id);
-      index.commit(prepareRecords(index, upserted));
-    } catch (error) {
-      this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'patch failed', error);
-    }
+  async apply(upserted: readonly IndexRecord[], removed: readonly string[]): Promise<void> {
+    const staged = await this.prepare(upserted);
+    await this.commit(staged, removed);
   }
 
-  private async fill<T>(source: AsyncIterable<T>, add: (index: MemoryIndex, item: T) => void): Promise<void> {
+  private async fill<T>(
+    source: AsyncIterable<T>,
+    add: (index: MemoryIndex, item: T) => void | Promise<void>,
+  ): Promise<void> {
     if (this.options.budgetBytes <= 0 || this.closed) return;
     this.current = 'loading';
     this.filled = null;
@@ -186,7 +193,7 @@ export class Mirror {
       for await (const item of source) {
         // Closed (or replaced) meanwhile: the rest of the table is not read.
         if (this.index !== index) return;
-        add(index, item);
+        await add(index, item);
       }
       if (this.index === index && this.current === 'loading') this.filled = index;
     } catch (error) {
@@ -251,16 +258,10 @@ export class Mirror {
     const chunks: Prepared[] = [];
     let replaced = false;
     try {
-      await forEachInSlices(
-        Math.ceil(records.length / PREPARE_STEP),
-        (step) => {
-          replaced ||= this.ready !== index;
-          if (replaced) return;
-          const from = step * PREPARE_STEP;
-          chunks.push(prepareRecords(index, records.slice(from, from + PREPARE_STEP)));
-        },
-        this.options.slices,
-      );
+      await inSteps(records.length, this.options.slices, (from, to) => {
+        replaced ||= this.ready !== index;
+        if (!replaced) chunks.push(prepareRecords(index, records.slice(from, to)));
+      });
     } catch (error) {
       index.discard(...chunks);
       this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'write failed', error);
@@ -270,13 +271,14 @@ export class Mirror {
   }
 
   /**
-   * Makes prepared records visible (after LanceDB accepted them): all at once for searches, but
-   * placed and unplaced in time slices ({@link MemoryIndex.commitInSlices}).
+   * Makes prepared records visible (after LanceDB accepted them), and takes the ids `removed` out in
+   * the same switch: all at once for searches, but placed and unplaced in time slices
+   * ({@link MemoryIndex.commitInSlices}).
    */
-  async commit(staged: Staged | null): Promise<void> {
+  async commit(staged: Staged | null, removed: readonly string[] = []): Promise<void> {
     if (staged === null || this.ready !== staged.index) return;
     try {
-      await staged.index.commitInSlices(staged.chunks, this.options.slices);
+      await staged.index.commitInSlices(staged.chunks, this.options.slices, removed);
     } catch (error) {
       this.giveUp('write failed', error);
     }
@@ -348,6 +350,19 @@ function addBatch(index: MemoryIndex, batch: ArrowBatch, dimension: number): voi
   }
   const text = texts.map((t) => (typeof t === 'string' ? t : ''));
   index.commit(index.prepare(rows, vectors, text));
+}
+
+/** Runs `step` on `[from, to)` ranges of `count` items, {@link PREPARE_STEP} at a time, in time slices. */
+function inSteps(
+  count: number,
+  slices: SliceOptions | undefined,
+  step: (from: number, to: number) => void,
+): Promise<void> {
+  return forEachInSlices(
+    Math.ceil(count / PREPARE_STEP),
+    (i) => step(i * PREPARE_STEP, Math.min(count, (i + 1) * PREPARE_STEP)),
+    slices,
+  );
 }
 
 function prepareRecords(index: MemoryIndex, records: readonly IndexRecord[]): Prepared {

@@ -6,6 +6,9 @@
  * Writes of this process reach it the same way, from the table: a failed or partial write changes
  * nothing here, since only committed changes are ever read.
  *
+ * Loading and each page of changes run in time slices (a 9.5 MiB file's 12.4k records do not hold
+ * the event loop); a page is visible to searches all at once, and the seq advances only once it is.
+ *
  * It answers a search only when it is ready and reflects at least {@link needed}: the last seq this
  * process wrote, or the head a {@link PgCache.caughtUp} call saw. Otherwise the search goes to
  * PostgreSQL (src/storage/pg/search.ts), so a write acknowledged here is never missing from a search
@@ -18,6 +21,7 @@ import { CatchUp, type Subscribe } from '../storage/pg/catch-up.js';
 import { inSnapshot, liveRecords, snapshotSeq } from '../storage/pg/record-reads.js';
 import type { PgRecords, RecordChange } from '../storage/pg/records.js';
 import type { SqlDatabase } from '../storage/pg/sql.js';
+import type { SliceOptions } from '../time-slices.js';
 import type { MemoryIndex } from './memory/index.js';
 import { Mirror } from './mirror.js';
 
@@ -48,6 +52,8 @@ export interface PgCacheOptions {
   /** How long after a failed load it is tried again, ms (default 5000). */
   readonly retryMs?: number;
   readonly log: Logger;
+  /** How loading and applying changes yield the event loop (tests: every step, observed). */
+  readonly slices?: SliceOptions;
 }
 
 export class PgCache {
@@ -62,13 +68,14 @@ export class PgCache {
   private closed = false;
 
   constructor(private readonly options: PgCacheOptions) {
-    const { dimension, budgetBytes, threads, vectorDir, log } = options;
+    const { dimension, budgetBytes, threads, vectorDir, log, slices } = options;
     this.mirror = new Mirror({
       dimension,
       budgetBytes,
       threads,
       ...(vectorDir === undefined ? {} : { vectorDir }),
       log,
+      ...(slices === undefined ? {} : { slices }),
     });
     this.loaded = this.loading = this.begin();
   }
@@ -180,16 +187,26 @@ export class PgCache {
     return seq;
   }
 
-  /** Applies a page of changes (in seq order; one id at most once per page) in one step. */
-  private apply(changes: readonly RecordChange[]): void {
+  /**
+   * Applies a page of changes (in seq order) in time slices, all of it visible to searches at once
+   * ({@link Mirror.apply}); the catch-up advances the seq once it resolves. The last change of an id
+   * wins (PostgreSQL keeps one row per id, so a page holds an id once anyway).
+   */
+  private async apply(changes: readonly RecordChange[]): Promise<void> {
     if (this.mirror.state === 'off') return this.gaveUp();
+    const last = new Map<string, RecordChange>();
+    for (const change of changes) {
+      const id = change.kind === 'upsert' ? change.record.id : change.id;
+      last.delete(id);
+      last.set(id, change);
+    }
     const upserted: IndexRecord[] = [];
     const removed: string[] = [];
-    for (const change of changes) {
+    for (const change of last.values()) {
       if (change.kind === 'upsert') upserted.push(change.record);
       else removed.push(change.id);
     }
-    this.mirror.apply(upserted, removed);
+    await this.mirror.apply(upserted, removed);
   }
 
   /**

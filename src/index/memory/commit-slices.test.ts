@@ -66,6 +66,25 @@ test('a rewrite committed in slices shows all of the old file or all of the new 
   await index.close();
 });
 
+test('ids removed with a commit in slices go at its switch, with the records it replaces', async () => {
+  const index = await MemoryIndex.create(8, 64 * 2 ** 20);
+  const old = version(200, 'old');
+  index.commit(index.prepare(old.rows, old.vectors, old.texts));
+  const rewrite = version(100, 'new'); // chunks 0–99 replaced, 100–199 removed
+  const prepared = index.prepare(rewrite.rows, rewrite.vectors, rewrite.texts);
+  const removed = Array.from({ length: 100 }, (_, i) => `chunk-${100 + i}`);
+  const observed = new Set<string>();
+  await index.commitInSlices(
+    [prepared],
+    { sliceMs: 0, pause: () => Promise.resolve(observed.add(seen(index))) },
+    [...removed, 'absent'],
+  );
+  expect(observed).toEqual(new Set(['200 records, 200 old, 0 new', '100 records, 0 old, 100 new']));
+  expect(seen(index)).toBe('100 records, 0 old, 100 new');
+  expect(removed.some((id) => index.has(id))).toBe(false);
+  await index.close();
+});
+
 // The commit pauses a few times while it makes room in the full-text index (fewer than 10 here),
 // 49 times while it places the 50 records hidden, then while it takes out the old.
 test.each([

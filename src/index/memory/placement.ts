@@ -76,6 +76,8 @@ export class Placement {
   private readonly replaced = new Map<number, number>();
   /** Its ids that named no slot before, not superseded (not counted in {@link size} before the switch). */
   private unshown = 0;
+  /** The ids it removes ({@link retire}: still counted in {@link size} before the switch). */
+  private retired = 0;
   /** Values rows share, and the tree's keys and roots. */
   private readonly shared = new SharedStrings();
   private readonly kept = new RowStore(this.shared);
@@ -98,7 +100,7 @@ export class Placement {
 
   /** Records a filter can match (an id of a commit in slices counts from its switch). */
   get size(): number {
-    return this.committing && !this.switched ? this.byId.size - this.unshown : this.byId.size;
+    return this.committing && !this.switched ? this.byId.size - this.unshown + this.retired : this.byId.size;
   }
 
   /** Heap bytes of the tree, the rows and the lookups, counted from their lengths. */
@@ -203,6 +205,7 @@ export class Placement {
     this.committing = true;
     this.switched = false;
     this.unshown = 0;
+    this.retired = 0;
   }
 
   /**
@@ -220,6 +223,18 @@ export class Placement {
       this.replaced.set(slot, old);
     }
     return old;
+  }
+
+  /**
+   * A removal that is part of a commit in slices: `id` names no slot from now on, but the slot it
+   * named stays matched until {@link show}, and is returned for the commit to unlink after.
+   */
+  retire(id: string): number | undefined {
+    const slot = this.byId.delete(id);
+    if (slot === undefined) return undefined;
+    this.phase[slot] = OLD;
+    this.retired += 1;
+    return slot;
   }
 
   /** The switch of a commit in slices, one step: its slots are matched, those they replace not. */

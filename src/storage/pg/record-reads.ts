@@ -14,6 +14,7 @@ import {
   type RecordDraft,
   type SqlParam,
 } from '../../policy/index.js';
+import { mapInSlices } from '../../time-slices.js';
 import { hitOfRow, READ_COLUMNS, recordOfRow } from './records.js';
 import { int, type SqlClient, type SqlDatabase } from './sql.js';
 
@@ -50,7 +51,8 @@ export async function* liveRecords(tx: SqlClient, batch: number): AsyncGenerator
     SELECT ${READ_COLUMNS} FROM index_records WHERE NOT deleted`);
   for (;;) {
     const { rows } = await tx.query<Record<string, unknown>>(`FETCH ${batch} FROM records_load`);
-    if (rows.length > 0) yield rows.map(recordOfRow);
+    // Decoded in time slices (a page of a large file's records is ~7 MB).
+    if (rows.length > 0) yield await mapInSlices(rows, recordOfRow);
     if (rows.length < batch) break;
   }
   await tx.query('CLOSE records_load');

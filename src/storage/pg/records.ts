@@ -21,6 +21,7 @@ import {
 } from '../../policy/index.js';
 import type { AccountEpochs } from '../../index/record-index.js';
 import { searchableText } from '../../index/terms.js';
+import { mapInSlices } from '../../time-slices.js';
 import { liveEpochs } from './epochs.js';
 import { int, realArrayLiteral, realArrayOf, type SqlClient, type SqlDatabase } from './sql.js';
 
@@ -191,13 +192,14 @@ export class PgRecords {
     );
     const horizon = int(rows[0]?.horizon ?? 0);
     if (since < horizon) return { kind: 'reset', horizon };
-    const changes: RecordChange[] = rows
-      .filter((row) => row.seq !== null)
-      .map((row) =>
+    // A page of a large file is ~7 MB of rows: decoded in time slices.
+    const changes = await mapInSlices(
+      rows.filter((row) => row.seq !== null),
+      (row): RecordChange =>
         row.deleted
           ? { seq: int(row.seq), kind: 'delete', id: row.id }
           : { seq: int(row.seq), kind: 'upsert', record: recordOfRow(row) },
-      );
+    );
     return { kind: 'changes', changes, last: changes.at(-1)?.seq ?? since };
   }
 
