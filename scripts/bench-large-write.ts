@@ -7,12 +7,23 @@
  *  - the file's records: all at once (`fileRecords`) against the longest slice of
  *    `fileRecordsInSlices` (whose first slice also cuts the whole text into passages);
  *  - the JSON body: `toString` + `JSON.parse` on the event loop (what main does), the figure that
- *    decided to parse bodies from 1 MiB in a worker (src/http/json-parse.ts).
+ *    decided to parse bodies from 1 MiB in a worker (src/http/json-parse.ts);
+ *  - the LanceDB write of the file's records (a real table in a temporary folder; append, then the
+ *    rewrite's merge by id): LanceDB's public `add` / `mergeInsert` of the Arrow table (main: one
+ *    synchronous serialisation) against `recordSink` (lance-ipc.ts: the IPC file built in slices),
+ *    as the longest gap between two turns of the event loop while the write runs, and the RSS
+ *    growth at its peak (sampled at every turn).
  *
- *   tsc -p scripts/tsconfig.build.json && node dist/scripts/bench-large-write.js [rounds]
+ *   tsc -p scripts/tsconfig.build.json && node dist/scripts/bench-large-write.js [rounds] [--lance-only]
  */
 import { performance } from 'node:perf_hooks';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import { Table as ArrowTable } from 'apache-arrow';
+import { recordBatches, recordSchema } from '../src/index/arrow.js';
+import { recordSink } from '../src/index/table-write.js';
 import { DEFAULT_POLICY } from '../src/policy/index.js';
 import { MemoryIndex, type MemoryRow, type Prepared } from '../src/index/memory/index.js';
 import { fileRecords, fileRecordsInSlices, DEFAULT_CHUNKING } from '../src/indexing/records.js';
@@ -25,18 +36,27 @@ function bigText(seed: string): string {
   return line.repeat(Math.floor((9.5 * MIB) / Buffer.byteLength(line)));
 }
 
-/** Times each step between two pauses; the longest is the longest block of the event loop. */
+/**
+ * Times each step between two pauses; the longest is the longest block of the event loop. Also the
+ * process's CPU time per step: on a shared machine a step's wall time includes the time the OS gave
+ * other processes, its CPU time does not (GC helper threads are counted in it).
+ */
 class Slices {
   longest = 0;
+  longestCpu = 0;
   /** Each step's (or slice's) time, in order. */
   readonly steps: number[] = [];
   private at = performance.now();
+  private cpuAt = process.cpuUsage();
   readonly pause = (): Promise<void> => {
     this.steps.push(performance.now() - this.at);
     this.longest = Math.max(this.longest, performance.now() - this.at);
+    const cpu = process.cpuUsage(this.cpuAt);
+    this.longestCpu = Math.max(this.longestCpu, (cpu.user + cpu.system) / 1000);
     return new Promise((resolve) =>
       setImmediate(() => {
         this.at = performance.now();
+        this.cpuAt = process.cpuUsage();
         resolve();
       }),
     );
@@ -80,7 +100,11 @@ async function commitBlocks(sliced: boolean, sliceMs?: number): Promise<number> 
     });
     longest = slices.end();
     const records = batches.reduce((n, b) => n + b.ids.length, 0);
-    if (sliceMs === 0) add("commit: the switch's step", slices.steps[records - 1] ?? NaN);
+    if (sliceMs === 0) {
+      // The switch runs in the step the removals' first pause ends (every record replaced one).
+      add("commit: the switch's step", slices.steps[slices.steps.length - (2 * records - 1)] ?? NaN);
+      add('commit: longest step, CPU ms (a turn after every step)', slices.longestCpu);
+    }
   } else {
     const t = performance.now();
     index.commit(...batches);
@@ -111,6 +135,62 @@ function jsonBlock(): number {
   return performance.now() - t;
 }
 
+/** The longest gap between two turns of the event loop, and the RSS peak over `rss0`, while `run` runs. */
+async function turnGaps(run: () => Promise<unknown>): Promise<{ gap: number; rss: number }> {
+  const rss0 = process.memoryUsage().rss;
+  let gap = 0;
+  let peak = rss0;
+  let at = performance.now();
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    gap = Math.max(gap, now - at);
+    at = now;
+    peak = Math.max(peak, process.memoryUsage().rss);
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  await run().finally(() => (running = false));
+  gap = Math.max(gap, performance.now() - at);
+  return { gap, rss: (peak - rss0) / MIB };
+}
+
+/** The file's records (vectors included) written then rewritten to a fresh LanceDB table. */
+async function lanceWrites(ours: boolean): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vs-bench-write-'));
+  const db = await lancedb.connect(dir);
+  const schema = recordSchema('bench', DIMENSION);
+  const table = await db.createEmptyTable('records', schema);
+  await table.createIndex('id', { config: lancedb.Index.btree() });
+  const label = ours ? 'sliced IPC (lance-ipc.ts)' : "LanceDB's add/merge (main)";
+  try {
+    for (const seed of ['alpha', 'bravo']) {
+      const drafts = fileRecords('acme', URI, bigText(seed), DEFAULT_POLICY, times);
+      const records = drafts.map((d, i) => ({ ...d, vector: vector(i) }));
+      const sink = recordSink(table, schema, DIMENSION);
+      // main built its Arrow table in turns before the write: built here outside the measured write.
+      const built = ours ? null : new ArrowTable([...recordBatches(schema, records, DIMENSION)]);
+      const arrow = () => built as ArrowTable;
+      const write =
+        seed === 'alpha'
+          ? ours
+            ? () => sink.append(records)
+            : () => table.add(arrow())
+          : ours
+            ? () => sink.mergeById(records)
+            : () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(arrow());
+      const { gap, rss } = await turnGaps(write);
+      const what = seed === 'alpha' ? 'append' : 'merge (rewrite)';
+      add(`lance ${what}, ${label}: longest turn`, gap);
+      add(`lance ${what}, ${label}: RSS peak growth MB`, rss);
+    }
+  } finally {
+    table.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -121,7 +201,11 @@ const load = (): string =>
     .map((l) => l.toFixed(2))
     .join(' ');
 console.log(`load before: ${load()}`);
+const lanceOnly = process.argv.includes('--lance-only');
 for (let r = 0; r < rounds; r++) {
+  await lanceWrites(false);
+  await lanceWrites(true);
+  if (lanceOnly) continue;
   add('commit: one block (main)', await commitBlocks(false));
   add('commit: longest slice', await commitBlocks(true));
   add('commit: longest step (a turn after every step)', await commitBlocks(true, 0));
@@ -130,5 +214,5 @@ for (let r = 0; r < rounds; r++) {
   add('JSON body toString+parse on the event loop', jsonBlock());
 }
 for (const [name, ms] of Object.entries(figures))
-  console.log(`${name}: median ${median(ms).toFixed(1)} ms (${ms.map((m) => m.toFixed(0)).join(', ')})`);
+  console.log(`${name}: median ${median(ms).toFixed(1)} (${ms.map((m) => m.toFixed(0)).join(', ')})`);
 console.log(`load after: ${load()}`);

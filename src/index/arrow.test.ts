@@ -1,5 +1,5 @@
 import { COLUMN_NAMES, type IndexRecord } from '../policy/index.js';
-import { ARROW_BATCH_ROWS, recordSchema, toArrowTable, toArrowTableInTurns } from './arrow.js';
+import { ARROW_BATCH_ROWS, recordBatches, recordSchema, toArrowTable } from './arrow.js';
 
 test('the records schema derived from the column table is the one existing tables were created with', () => {
   // Written out on purpose: a data dir created before the column table must open without a reindex.
@@ -61,31 +61,24 @@ test('a record batch holds every column of every record, nulls included', () => 
   expect(table.get(1)?.toJSON()['level']).toBe(1);
 });
 
-test('many records become one table of several record batches, built across turns of the event loop', async () => {
+test('many records become record batches of ARROW_BATCH_ROWS, each built only when asked for', () => {
   // Issue 23 item 5: a 9.5 MiB file's ~12.5k records were converted in one block of the event loop.
   const n = 2 * ARROW_BATCH_ROWS + 5;
   const records = Array.from({ length: n }, (_, i) => ({ ...record, id: `r${i}`, chunk_index: i }));
-  let ticks = 0;
-  let ticking = true;
-  const tick = () => {
-    ticks += 1;
-    if (ticking) setImmediate(tick);
-  };
-  const seen: number[] = [];
+  let mapped = 0;
   const each = (r: IndexRecord): IndexRecord => {
-    seen.push(ticks);
+    mapped += 1;
     return { ...r, text: r.text.toUpperCase() };
   };
-  setImmediate(tick);
-  const schema = recordSchema('hash-384', 4);
-  const table = await toArrowTableInTurns(schema, records, 4, () => new Promise(setImmediate), each).finally(
-    () => (ticking = false),
-  );
-  expect(table.batches.map((b) => b.numRows)).toEqual([ARROW_BATCH_ROWS, ARROW_BATCH_ROWS, 5]);
-  expect(table.numRows).toBe(n);
-  expect(table.get(n - 1)?.toJSON()).toMatchObject({ id: `r${n - 1}`, chunk_index: n - 1, text: 'HÉLLO' });
-  // The event loop turned between the batches: the first and last records were mapped on different turns.
-  const batchTicks = [0, ARROW_BATCH_ROWS, 2 * ARROW_BATCH_ROWS].map((i) => seen[i] ?? -1);
-  expect(batchTicks[1]).toBeGreaterThan(batchTicks[0] ?? 0);
-  expect(batchTicks[2]).toBeGreaterThan(batchTicks[1] ?? 0);
+  const batches = recordBatches(recordSchema('hash-384', 4), records, 4, each);
+  expect(mapped).toBe(0);
+  const first = batches.next();
+  expect(mapped).toBe(ARROW_BATCH_ROWS);
+  const rest = [...batches];
+  expect([first.value, ...rest].map((b: { numRows: number }) => b.numRows)).toEqual([
+    ARROW_BATCH_ROWS,
+    ARROW_BATCH_ROWS,
+    5,
+  ]);
+  expect(rest[1]?.get(4)?.toJSON()).toMatchObject({ id: `r${n - 1}`, chunk_index: n - 1, text: 'HÉLLO' });
 });

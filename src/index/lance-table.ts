@@ -6,7 +6,6 @@
  * a write then reports it lost instead of re-creating it half empty. Filters arrive as policy
  * expressions and are compiled here, by the one compiler.
  */
-import { setImmediate } from 'node:timers/promises';
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import { z } from 'zod';
@@ -23,11 +22,17 @@ import {
   type RecordDraft,
   type ScoredRow,
 } from '../policy/index.js';
-import { recordSchema, toArrowTableInTurns } from './arrow.js';
+import { recordSchema } from './arrow.js';
 import { ensureFullTextIndex, ftsIndexOptions, lanceFullText } from './fulltext-lance.js';
 import { identityOf, mismatch, type EmbedderIdentity } from './identity.js';
 import { DRAFT_COLUMNS, parseDraft, parseHit } from './rows.js';
-import { writeRecords, type WriteCounts, type WriteOptions } from './table-write.js';
+import {
+  recordSink,
+  writeRecords,
+  type RecordSink,
+  type WriteCounts,
+  type WriteOptions,
+} from './table-write.js';
 import { searchableText } from './terms.js';
 
 export const TABLE_NAME = 'records';
@@ -87,6 +92,8 @@ export class LanceTable {
   private lostListener: (() => void) | null = null;
   /** Set once a write found the table gone; cleared by {@link recreate}. */
   private isLost = false;
+  /** Where writes reach {@link table} (lance-ipc.ts; made, and LanceDB's private shape checked, per handle). */
+  private sink: RecordSink;
 
   private constructor(
     private readonly session: lancedb.Session,
@@ -98,7 +105,9 @@ export class LanceTable {
     private readonly options: TableOptions,
     /** Whether open() (or {@link recreate}) created the table (there was none). */
     public created: boolean,
-  ) {}
+  ) {
+    this.sink = this.sinkOf(table);
+  }
 
   /** Opens (or creates) the records table; refuses a table built with another embedder. */
   static async open(options: TableOptions): Promise<LanceTable> {
@@ -191,6 +200,7 @@ export class LanceTable {
     if (await this.listed()) await this.db.dropTable(TABLE_NAME);
     this.table.close();
     this.table = await createTable(this.db, this.embedder);
+    this.sink = this.sinkOf(this.table);
     this.isLost = false;
     this.created = true;
   }
@@ -205,7 +215,7 @@ export class LanceTable {
    * appended, the rest merged by id (table-write.ts).
    */
   write(records: readonly IndexRecord[], options: WriteOptions): Promise<WriteCounts> {
-    return writeRecords(this.table, records, (r) => this.arrow(r), options);
+    return writeRecords(this.table, records, this.sink, options);
   }
 
   /** Deletes the rows matching an expression. */
@@ -280,15 +290,12 @@ export class LanceTable {
     this.db.close();
   }
 
-  /**
-   * Records as an Arrow table, built in turns of the event loop (a large file's records are
-   * thousands); the `text` column holds the searchable form its FTS index needs.
-   */
-  private arrow(records: readonly IndexRecord[]) {
+  /** The sink of a handle: records become one IPC file, the `text` column the searchable form its FTS index needs. */
+  private sinkOf(table: lancedb.Table): RecordSink {
     const searchable = (r: IndexRecord): IndexRecord => {
       const text = searchableText(r.text);
       return text === r.text ? r : { ...r, text };
     };
-    return toArrowTableInTurns(this.schema, records, this.embedder.dimension, setImmediate, searchable);
+    return recordSink(table, this.schema, this.embedder.dimension, searchable);
   }
 }

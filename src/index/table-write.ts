@@ -22,10 +22,17 @@
  * commit, the batch is written again from the index journal; the ids appended the first time are then
  * held, so they are merged, not appended twice. A failed commit leaves the same state, and the store
  * re-reads every id of the batch into the mirror from the table.
+ *
+ * Each commit gets its records as one Arrow IPC file built in turns of the event loop
+ * ({@link recordSink}, lance-ipc.ts): never split into several commits.
  */
 import type * as lancedb from '@lancedb/lancedb';
+import type { Schema } from 'apache-arrow';
 import type { IndexRecord } from '../policy/index.js';
+import type { SliceOptions } from '../time-slices.js';
+import { recordBatches } from './arrow.js';
 import type { BulkIds } from './bulk-ids.js';
+import { ipcFile, NativeWrites } from './lance-ipc.js';
 import { heldIds } from './table-reads.js';
 
 /**
@@ -34,9 +41,32 @@ import { heldIds } from './table-reads.js';
  */
 export type WritePath = 'split' | 'merge';
 
-type ArrowData = Parameters<lancedb.Table['add']>[0];
-/** Arrow data for records (the store builds it with its schema, in turns of the event loop). */
-export type ToArrow = (records: readonly IndexRecord[]) => ArrowData | Promise<ArrowData>;
+/** Where records reach the table: each call is one LanceDB commit. */
+export interface RecordSink {
+  append(records: readonly IndexRecord[]): Promise<void>;
+  mergeById(records: readonly IndexRecord[]): Promise<void>;
+}
+
+/**
+ * The sink of `table` (records of `schema`, each mapped by `each` first): the records as one IPC
+ * file built in time slices, handed to LanceDB's native append or merge (lance-ipc.ts, which throws
+ * here when LanceDB's private shape is missing).
+ */
+export function recordSink(
+  table: lancedb.Table,
+  schema: Schema,
+  dimension: number,
+  each?: (record: IndexRecord) => IndexRecord,
+  slices: SliceOptions = {},
+): RecordSink {
+  const native = NativeWrites.of(table);
+  const file = (records: readonly IndexRecord[]) =>
+    ipcFile(schema, recordBatches(schema, records, dimension, each), slices);
+  return {
+    append: async (records) => native.append(await file(records)),
+    mergeById: async (records) => native.mergeById(await file(records)),
+  };
+}
 
 /** What {@link writeRecords} did: the records appended and those merged by id. */
 export interface WriteCounts {
@@ -57,15 +87,12 @@ export interface WriteOptions {
 export async function writeRecords(
   table: lancedb.Table,
   records: readonly IndexRecord[],
-  toArrow: ToArrow,
+  sink: RecordSink,
   options: WriteOptions,
 ): Promise<WriteCounts> {
   const { fresh, known } = await partition(table, records, options);
-  if (fresh.length > 0) await table.add(await toArrow(fresh));
-  if (known.length > 0) {
-    const data = await toArrow(known);
-    await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
-  }
+  if (fresh.length > 0) await sink.append(fresh);
+  if (known.length > 0) await sink.mergeById(known);
   return { appended: fresh.length, merged: known.length };
 }
 

@@ -4,7 +4,8 @@
  * on a retry, deletes always reach it), and the mirror loads while writes go on, then catches up.
  */
 import { jest } from '@jest/globals';
-import { MergeInsertBuilder, type Table } from '@lancedb/lancedb';
+import type { Table } from '@lancedb/lancedb';
+import { NativeWrites } from '../../src/index/lance-ipc.js';
 import { Mirror } from '../../src/index/mirror.js';
 import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
@@ -34,22 +35,23 @@ function enospc(): Error {
   return Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
 }
 
-type Execute = MergeInsertBuilder['execute'];
-// eslint-disable-next-line @typescript-eslint/unbound-method -- called below with a builder as `this`
-const realExecute: Execute = MergeInsertBuilder.prototype.execute;
+// The store's merges reach LanceDB's native merge through lance-ipc.ts: failures are injected there.
+type MergeById = NativeWrites['mergeById'];
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the writes as `this`
+const realMerge: MergeById = NativeWrites.prototype.mergeById;
 
 /** The next merge fails before it commits. */
 function failNextMerge(): void {
-  jest.spyOn(MergeInsertBuilder.prototype, 'execute').mockImplementationOnce(() => Promise.reject(enospc()));
+  jest.spyOn(NativeWrites.prototype, 'mergeById').mockImplementationOnce(() => Promise.reject(enospc()));
 }
 
 /** The next merge commits, then reports a failure (an ambiguous error). */
 function failAfterNextMerge(): void {
-  jest.spyOn(MergeInsertBuilder.prototype, 'execute').mockImplementationOnce(async function (
-    this: MergeInsertBuilder,
-    ...args: Parameters<Execute>
+  jest.spyOn(NativeWrites.prototype, 'mergeById').mockImplementationOnce(async function (
+    this: NativeWrites,
+    ...args: Parameters<MergeById>
   ) {
-    await realExecute.apply(this, args);
+    await realMerge.apply(this, args);
     throw enospc();
   });
 }

@@ -6,10 +6,10 @@
  */
 import { jest } from '@jest/globals';
 import * as lancedb from '@lancedb/lancedb';
-import { recordSchema, toArrowTable } from '../../src/index/arrow.js';
+import { recordSchema } from '../../src/index/arrow.js';
 import { BulkIds } from '../../src/index/bulk-ids.js';
 import { IndexStore, TABLE_NAME } from '../../src/index/store.js';
-import { writeRecords, type WriteOptions } from '../../src/index/table-write.js';
+import { recordSink, writeRecords, type WriteOptions } from '../../src/index/table-write.js';
 import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { eq, type NamespacePolicy } from '../../src/policy/index.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';
@@ -33,9 +33,12 @@ describe('writeRecords', () => {
   let dir: ReturnType<typeof tempDir>;
   let db: lancedb.Connection;
   let table: lancedb.Table;
-  const toArrow = (records: readonly IndexRecord[]) => toArrowTable(schema, records, embedder.dimension);
   const write = (records: IndexRecord[], options: Partial<WriteOptions> = {}) =>
-    writeRecords(table, records, toArrow, { bulk: null, path: 'split', ...options });
+    writeRecords(table, records, recordSink(table, schema, embedder.dimension), {
+      bulk: null,
+      path: 'split',
+      ...options,
+    });
   /** `id → abstract` of every row, and the number of rows (one per id when they agree). */
   const rows = async () => {
     const all = (await table.query().select(['id', 'abstract']).toArray()) as Array<{
@@ -127,7 +130,8 @@ describe('IndexStore single writes', () => {
       const store = await IndexStore.open({ uri: dir.path, embedder, memoryBudgetBytes });
       try {
         await store.whenLoaded();
-        const table = (store as unknown as { table: lancedb.Table }).table;
+        // The native table's merge: the store's writes reach it past LanceDB's public API (lance-ipc.ts).
+        const table = (store as unknown as { table: { inner: lancedb.Table } }).table.inner;
         const merges = jest.spyOn(table, 'mergeInsert');
         const a = record('viking://resources/a.md', 'alpha one');
         await store.upsert([a]);

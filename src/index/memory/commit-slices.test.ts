@@ -85,9 +85,10 @@ test('ids removed with a commit in slices go at its switch, with the records it 
   await index.close();
 });
 
-// The commit pauses 49 times while it places the 50 records hidden, then while it takes out the old.
+// The commit pauses a few times while it makes room in the full-text index (fewer than 10 here),
+// 49 times while it places the 50 records hidden, then while it takes out the old.
 test.each([
-  ['before', 10],
+  ['before', 20],
   ['after', 70],
 ])(
   'a record removed or written again while a commit in slices runs (%s its switch) keeps the later change',
@@ -156,4 +157,38 @@ test('commits in slices called together run one after the other, the later winni
   expect(seen(index)).toBe('40 records, 0 old, 40 new');
   expect(index.size).toBe(40);
   await index.close();
+});
+
+test('a rewrite committed in slices never grows a postings region or the pool while it places its records', async () => {
+  // Issue 23 item 5: a word shared by thousands of the new records doubled (with every such word,
+  // and the pool) in one placing step. The room is now made before, one relocation a step.
+  const index = await MemoryIndex.create(8, 64 * 2 ** 20);
+  const old = version(3000, 'shared');
+  index.commit(index.prepare(old.rows, old.vectors, old.texts));
+  const rewrite = version(3000, 'shared');
+  const prepared = [0, 1000, 2000].map((from) =>
+    index.prepare(
+      rewrite.rows.slice(from, from + 1000),
+      rewrite.vectors.slice(from, from + 1000),
+      rewrite.texts.slice(from, from + 1000),
+    ),
+  );
+  const postings = (
+    index as unknown as { text: { postings: { pool: { data: Int32Array }; start: Int32Array } } }
+  ).text.postings;
+  const placed = () => index.matchIds(FILTER).length; // the old file stays visible until the switch
+  const layouts: Array<readonly [Int32Array, string]> = [];
+  await index.commitInSlices(prepared, {
+    sliceMs: 0,
+    pause: () => Promise.resolve(layouts.push([postings.pool.data, postings.start.join()])),
+  });
+  expect(placed()).toBe(3000);
+  // A pause before every step but the first of each loop: the room's steps, then 2,999 after a
+  // placing, then 5,999 in the removals (3,000 new records settled, 3,000 replaced taken out).
+  const removals = 2 * 3000 - 1;
+  const placing = layouts.slice(-(removals + 2999), -removals);
+  expect(placing).toHaveLength(2999);
+  const [pool, starts] = placing[0] as readonly [Int32Array, string];
+  expect(placing.every(([p, s]) => p === pool && s === starts)).toBe(true);
+  expect(index.fullText('shared', FILTER, 5000)).toHaveLength(3000);
 });

@@ -11,6 +11,7 @@
  * its records become visible. Removed records leave tombstones in the postings, swept when a term
  * holds more dead than live entries.
  */
+import { eachInSlices, type SliceOptions } from '../../time-slices.js';
 import { grow, IntPool } from './pool.js';
 import { ENTRY, Postings } from './postings.js';
 import { TextMatches } from './text-matches.js';
@@ -111,6 +112,33 @@ export class FullTextIndex {
       offsets[i + 1] = pairs;
     });
     return { terms, offsets, lengths };
+  }
+
+  /**
+   * Room for adding every text of `analyses`, made in time slices before a commit places them
+   * (see {@link Postings.reserveAll}), and in the term lists, grown at most once now.
+   */
+  async reserveFor(analyses: readonly Analyzed[], slices: SliceOptions): Promise<void> {
+    const extra = new Int32Array(this.postings.idLimit);
+    const terms: number[] = [];
+    let forward = 0;
+    const count = ({ terms: pairs, offsets }: Analyzed): void => {
+      const n = offsets[offsets.length - 1] as number;
+      forward += 2 * n;
+      for (let p = 0; p < n; p++) {
+        const term = pairs[2 * p] as number;
+        if (extra[term] === 0) terms.push(term);
+        extra[term] = (extra[term] as number) + 1;
+      }
+    };
+    // One step per analysis, then the term lists' compaction and growth, each a step of its own.
+    const steps: Array<() => void> = analyses.map((analyzed) => () => count(analyzed));
+    steps.push(
+      () => this.forward.wasteful && this.compactForward(),
+      () => this.forward.ensure(forward),
+    );
+    await eachInSlices(steps, (step) => step(), slices);
+    await this.postings.reserveAll(terms, extra, slices);
   }
 
   /** Indexes text `i` of an analysis in `slot` (which must be empty); the analysis holds its terms no more. */

@@ -241,6 +241,11 @@ export class MemoryIndex {
     const gone = removed.length;
     this.placement.begin();
     try {
+      // Room made first, in slices: no placing step relocates many words' postings at once.
+      await this.text.reserveFor(
+        batches.map((b) => b.text),
+        slices,
+      );
       await forEachInSlices(
         gone + records.length,
         (r) => {

@@ -33,12 +33,17 @@ export class IntPool {
 
   /** The start of a new region of `n` ints (the data array may be replaced: read it afresh). */
   reserve(n: number): number {
-    if (this.top + n > this.data.length) {
-      this.data = grow(this.data.subarray(0, this.top), Math.max(this.top + n, this.data.length * 2));
-    }
+    this.ensure(n);
     const start = this.top;
     this.top += n;
     return start;
+  }
+
+  /** Grows the data array (at most once) so that regions of `n` more ints fit without another growth. */
+  ensure(n: number): void {
+    if (this.top + n > this.data.length) {
+      this.data = grow(this.data.subarray(0, this.top), Math.max(this.top + n, this.data.length * 2));
+    }
   }
 
   /** Gives up a region of `n` ints. */
