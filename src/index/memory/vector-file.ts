@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   closeSync,
-  copyFileSync,
   fstatSync,
   mkdirSync,
   openSync,
@@ -118,10 +117,15 @@ export class VectorFile {
     return new VectorFile(openUnlinked(path, 'r+'), rowBytes);
   }
 
-  /** Copies the (unlinked) file to `path`, through its descriptor's name in /proc (Linux). */
-  copyTo(path: string): void {
-    if (this.closed) throw new VectorFileError('read', new Error('closed'));
-    copyFileSync(`/proc/self/fd/${this.fd}`, path);
+  /** Hands the whole file to `sink` in order, `chunkBytes` at a time (each chunk reused for the next). */
+  readAll(chunkBytes: number, sink: (chunk: Uint8Array) => void): void {
+    const chunk = new Uint8Array(chunkBytes);
+    const length = this.bytes;
+    for (let at = 0; at < length; at += chunkBytes) {
+      const n = Math.min(chunkBytes, length - at);
+      this.transfer('read', chunk, 0, n, at);
+      sink(chunk.subarray(0, n));
+    }
   }
 
   /** Bytes the file takes (its length: the highest slot written, plus one, times a row). */

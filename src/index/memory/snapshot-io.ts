@@ -1,0 +1,162 @@
+/**
+ * The bytes of a snapshot's sections (snapshot.ts), a chunk at a time with their CRC-32 taken on the
+ * way: written synchronously straight from the memory that holds them (typed arrays, the arena's
+ * linear memory, the vector file's rows) under a deadline, and read back asynchronously straight into
+ * their destinations (fresh typed arrays, the arena's memory) — no section is ever held whole in a
+ * buffer, and each chunk read is a turn of the event loop (the read itself runs off it; the checksum
+ * of a chunk takes a few milliseconds).
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import { ARRAY_TYPES, type ArrayType, type TypedArray } from './snapshot-graph.js';
+
+/** Bytes written or read (and checksummed) at a time. */
+export const CHUNK = 8 * 2 ** 20;
+/** Each array written apart starts at a multiple of this many bytes of its section. */
+const ALIGN = 64;
+
+/** A write of a snapshot passed its deadline (what was written is removed). */
+export class SnapshotDeadline extends Error {}
+
+/** A typed array written apart: its class and its bytes (where it starts follows from the ones before). */
+export interface ArraySpec {
+  readonly type: ArrayType;
+  readonly bytes: number;
+}
+
+/** What a section holds: its length and CRC-32. */
+export interface SectionSum {
+  readonly bytes: number;
+  readonly crc: number;
+}
+
+const bytesOf = (view: ArrayBufferView): Uint8Array =>
+  new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+
+/** Writes a section file synchronously, a chunk at a time, checking the deadline before each. */
+export class SectionWriter {
+  private readonly fd: number;
+  private open = true;
+  private length = 0;
+  private crc = 0;
+  private readonly zeros = new Uint8Array(ALIGN);
+
+  constructor(
+    path: string,
+    private readonly deadline: number,
+  ) {
+    this.fd = openSync(path, 'wx', 0o600);
+  }
+
+  /** Appends `view`'s bytes (read from its own memory, not copied). */
+  write(view: ArrayBufferView): void {
+    const bytes = bytesOf(view);
+    for (let at = 0; at < bytes.byteLength; at += CHUNK) {
+      if (Date.now() > this.deadline) throw new SnapshotDeadline('the snapshot passed its deadline');
+      const chunk = bytes.subarray(at, at + CHUNK);
+      for (let done = 0; done < chunk.byteLength; ) done += writeSync(this.fd, chunk, done);
+      this.crc = crc32(chunk, this.crc);
+      this.length += chunk.byteLength;
+    }
+  }
+
+  /** Appends zeros up to the next multiple of {@link ALIGN}. */
+  align(): void {
+    const pad = (ALIGN - (this.length % ALIGN)) % ALIGN;
+    if (pad > 0) this.write(this.zeros.subarray(0, pad));
+  }
+
+  /** Closes the file; its length and checksum. */
+  close(): SectionSum {
+    this.open = false;
+    closeSync(this.fd);
+    return { bytes: this.length, crc: this.crc };
+  }
+
+  /** Closes the file after a failure, unless closed already (it goes with the temporary directory). */
+  abandon(): void {
+    if (!this.open) return;
+    this.open = false;
+    closeSync(this.fd);
+  }
+}
+
+/** Writes the typed arrays `arrays` one after another, each aligned; what a reader needs to read them. */
+export function writeArrays(writer: SectionWriter, arrays: readonly TypedArray[]): ArraySpec[] {
+  return arrays.map((array) => {
+    writer.align();
+    writer.write(array);
+    return { type: (array.constructor as { name: ArrayType }).name, bytes: array.byteLength };
+  });
+}
+
+/** Reads a section file front to back, a chunk per call of the event loop, into given destinations. */
+export class SectionReader {
+  private position = 0;
+  private crc = 0;
+  private scratch: Uint8Array | null = null;
+
+  private constructor(private readonly file: FileHandle) {}
+
+  static async open(path: string): Promise<SectionReader> {
+    return new SectionReader(await open(path, 'r'));
+  }
+
+  /** Fills `view` with the next bytes of the file (throws if the file ends first). */
+  async readInto(view: ArrayBufferView): Promise<void> {
+    const bytes = bytesOf(view);
+    for (let at = 0; at < bytes.byteLength; ) {
+      const chunk = bytes.subarray(at, at + CHUNK);
+      const { bytesRead } = await this.file.read(chunk, 0, chunk.byteLength, this.position);
+      if (bytesRead === 0) throw new Error(`the file ends at byte ${this.position}`);
+      this.crc = crc32(chunk.subarray(0, bytesRead), this.crc);
+      this.position += bytesRead;
+      at += bytesRead;
+    }
+  }
+
+  /** Reads (and checksums) `length` bytes no one keeps: padding, or a file only checked. */
+  async skip(length: number): Promise<void> {
+    while (length > 0) {
+      this.scratch ??= new Uint8Array(Math.min(CHUNK, Math.max(length, ALIGN)));
+      const chunk = this.scratch.subarray(0, Math.min(length, this.scratch.byteLength));
+      await this.readInto(chunk);
+      length -= chunk.byteLength;
+    }
+  }
+
+  /** Moves to the next multiple of {@link ALIGN} (reading the padding). */
+  async align(): Promise<void> {
+    await this.skip((ALIGN - (this.position % ALIGN)) % ALIGN);
+  }
+
+  /** The bytes read so far and their checksum. */
+  get sum(): SectionSum {
+    return { bytes: this.position, crc: this.crc };
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}
+
+/** A typed array of `spec`'s class and length, with a buffer of exactly its own bytes. */
+function allocate(spec: ArraySpec): TypedArray {
+  if (!Object.hasOwn(ARRAY_TYPES, spec.type)) throw new Error(`no typed array class ${spec.type}`);
+  const Type = ARRAY_TYPES[spec.type];
+  if (spec.bytes % Type.BYTES_PER_ELEMENT !== 0) throw new Error(`${spec.bytes} bytes of ${spec.type}`);
+  return new Type(spec.bytes / Type.BYTES_PER_ELEMENT);
+}
+
+/** Reads what {@link writeArrays} wrote into freshly allocated arrays (no intermediate buffer). */
+export async function readArrays(reader: SectionReader, specs: readonly ArraySpec[]): Promise<TypedArray[]> {
+  const arrays: TypedArray[] = [];
+  for (const spec of specs) {
+    await reader.align();
+    const array = allocate(spec);
+    await reader.readInto(array);
+    arrays.push(array);
+  }
+  return arrays;
+}
