@@ -55,7 +55,7 @@ export class SectionWriter {
     for (let at = 0; at < bytes.byteLength; at += CHUNK) {
       if (Date.now() > this.deadline) throw new SnapshotDeadline('the snapshot passed its deadline');
       const chunk = bytes.subarray(at, at + CHUNK);
-      for (let done = 0; done < chunk.byteLength; ) done += writeSync(this.fd, chunk, done);
+      for (let done = 0; done < chunk.byteLength;) done += writeSync(this.fd, chunk, done);
       this.crc = crc32(chunk, this.crc);
       this.length += chunk.byteLength;
     }
@@ -106,7 +106,7 @@ export class SectionReader {
   /** Fills `view` with the next bytes of the file (throws if the file ends first). */
   async readInto(view: ArrayBufferView): Promise<void> {
     const bytes = bytesOf(view);
-    for (let at = 0; at < bytes.byteLength; ) {
+    for (let at = 0; at < bytes.byteLength;) {
       const chunk = bytes.subarray(at, at + CHUNK);
       const { bytesRead } = await this.file.read(chunk, 0, chunk.byteLength, this.position);
       if (bytesRead === 0) throw new Error(`the file ends at byte ${this.position}`);
