@@ -95,7 +95,8 @@ export type TypedArray =
   | Float32Array<ArrayBuffer>
   | Float64Array<ArrayBuffer>
   | BigInt64Array<ArrayBuffer>
-  | BigUint64Array<ArrayBuffer>;
+  | BigUint64Array<ArrayBuffer>
+  | Buffer<ArrayBuffer>;
 
 /** The typed array classes an array written apart may have, by name. */
 export const ARRAY_TYPES = {
@@ -111,7 +112,21 @@ export const ARRAY_TYPES = {
   BigInt64Array,
   BigUint64Array,
 } as const;
-export type ArrayType = keyof typeof ARRAY_TYPES;
+/** The class names of the arrays that may be written apart (Node's Buffer is a Uint8Array). */
+export type ArrayType = keyof typeof ARRAY_TYPES | 'Buffer';
+
+const isArrayType = (name: string): name is ArrayType =>
+  name === 'Buffer' || Object.hasOwn(ARRAY_TYPES, name);
+
+/** A zeroed array of class `type` of `bytes` bytes, with a buffer of exactly its own bytes. */
+export function allocateArray(type: string, bytes: number): TypedArray {
+  if (!isArrayType(type)) throw new SnapshotGraphError(`no typed array class ${type}`);
+  // Buffer.alloc never hands out a slice of Node's shared pool.
+  if (type === 'Buffer') return Buffer.alloc(bytes);
+  const Type = ARRAY_TYPES[type];
+  if (bytes % Type.BYTES_PER_ELEMENT !== 0) throw new SnapshotGraphError(`${bytes} bytes of ${type}`);
+  return new Type(bytes / Type.BYTES_PER_ELEMENT);
+}
 
 /** Typed arrays of at least this many bytes are written apart from the serialization. */
 export const APART_BYTES = 64 * 1024;
@@ -130,7 +145,7 @@ class SplittingSerializer extends DefaultSerializer {
 
   _writeHostObject(view: ArrayBufferView): void {
     const type = (view.constructor as { name: string }).name;
-    if (view.byteLength >= this.minBytes && Object.hasOwn(ARRAY_TYPES, type)) {
+    if (view.byteLength >= this.minBytes && isArrayType(type)) {
       this.writeUint32(APART);
       this.writeUint32(this.apart.length);
       this.apart.push(view as TypedArray);

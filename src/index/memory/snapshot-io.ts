@@ -9,7 +9,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { ARRAY_TYPES, type ArrayType, type TypedArray } from './snapshot-graph.js';
+import { allocateArray, type ArrayType, type TypedArray } from './snapshot-graph.js';
 
 /** Bytes written or read (and checksummed) at a time. */
 export const CHUNK = 8 * 2 ** 20;
@@ -141,20 +141,12 @@ export class SectionReader {
   }
 }
 
-/** A typed array of `spec`'s class and length, with a buffer of exactly its own bytes. */
-function allocate(spec: ArraySpec): TypedArray {
-  if (!Object.hasOwn(ARRAY_TYPES, spec.type)) throw new Error(`no typed array class ${spec.type}`);
-  const Type = ARRAY_TYPES[spec.type];
-  if (spec.bytes % Type.BYTES_PER_ELEMENT !== 0) throw new Error(`${spec.bytes} bytes of ${spec.type}`);
-  return new Type(spec.bytes / Type.BYTES_PER_ELEMENT);
-}
-
 /** Reads what {@link writeArrays} wrote into freshly allocated arrays (no intermediate buffer). */
 export async function readArrays(reader: SectionReader, specs: readonly ArraySpec[]): Promise<TypedArray[]> {
   const arrays: TypedArray[] = [];
   for (const spec of specs) {
     await reader.align();
-    const array = allocate(spec);
+    const array = allocateArray(spec.type, spec.bytes);
     await reader.readInto(array);
     arrays.push(array);
   }
