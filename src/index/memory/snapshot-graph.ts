@@ -18,11 +18,14 @@
  */
 import { types } from 'node:util';
 import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
+import { isLargeList, type List } from './snapshot-lists.js';
 
 interface PackedInstance {
   readonly c: string;
   readonly data: Record<string, unknown>;
   readonly refs: Record<string, number>;
+  /** Fields holding a large list of primitives, written apart (snapshot-lists.ts): its position. */
+  readonly lists: Record<string, number>;
 }
 
 /** Why a graph cannot be packed or revived (the snapshot is refused). */
@@ -161,28 +164,39 @@ class SplittingSerializer extends DefaultSerializer {
 /**
  * Serializes a plain object `root` whose fields (and those of the class instances they reach through
  * fields) are instances or data; function fields are skipped. `shapes` receives each class's fields;
- * `arrays` the typed arrays of `minBytes` or more, in the order the serialization refers to them.
+ * `arrays` the typed arrays of `minBytes` or more, in the order the serialization refers to them;
+ * `lists` the large lists of primitives held by the instances' fields (snapshot-lists.ts).
  */
 export function packGraph(
   root: Record<string, unknown>,
   minBytes = APART_BYTES,
-): { bytes: Buffer; shapes: Shapes; arrays: TypedArray[] } {
+): { bytes: Buffer; shapes: Shapes; arrays: TypedArray[]; lists: List[] } {
   const shapes: Shapes = {};
   const index = new Map<object, number>();
   const packed: PackedInstance[] = [];
   const seen = new Set<object>();
-  const split = (fields: object): { data: Record<string, unknown>; refs: Record<string, number> } => {
+  const lists: List[] = [];
+  const listAt = new Map<List, number>();
+  const apart = (list: List): number => {
+    const known = listAt.get(list);
+    if (known !== undefined) return known;
+    listAt.set(list, lists.length);
+    return lists.push(list) - 1;
+  };
+  const split = (fields: object): Omit<PackedInstance, 'c'> => {
     const data: Record<string, unknown> = {};
     const refs: Record<string, number> = {};
+    const listed: Record<string, number> = {};
     for (const [k, v] of Object.entries(fields)) {
       if (typeof v === 'function') continue;
       if (isInstance(v)) refs[k] = add(v as object);
+      else if (isLargeList(v)) listed[k] = apart(v);
       else {
         checkData(v, seen);
         data[k] = v;
       }
     }
-    return { data, refs };
+    return { data, refs, lists: listed };
   };
   const add = (instance: object): number => {
     const known = index.get(instance);
@@ -195,7 +209,7 @@ export function packGraph(
       throw new SnapshotGraphError(`instances of ${name} differ in their fields`);
     }
     shapes[name] = shape;
-    const entry = { c: name, data: {}, refs: {} };
+    const entry = { c: name, data: {}, refs: {}, lists: {} };
     packed.push(entry);
     Object.assign(entry, split(instance));
     return at;
@@ -204,7 +218,7 @@ export function packGraph(
   const serializer = new SplittingSerializer(minBytes);
   serializer.writeHeader();
   serializer.writeValue({ root: top, instances: packed });
-  return { bytes: serializer.releaseBuffer(), shapes, arrays: serializer.apart };
+  return { bytes: serializer.releaseBuffer(), shapes, arrays: serializer.apart, lists };
 }
 
 /** Class prototypes by name, and their shapes, from the class instances a graph reaches through fields. */
@@ -268,7 +282,8 @@ function deserialize(bytes: Uint8Array, apart: readonly TypedArray[]): unknown {
 
 /**
  * Deserializes what {@link packGraph} wrote, giving instances their classes back from `protos`
- * (their function fields are still missing) and its large typed arrays from `arrays` (what it gave,
+ * (their function fields are still missing), its large typed arrays from `arrays` and its lists from
+ * `lists` (what it gave,
  * in its order). Throws SnapshotGraphError for a class not in `protos` (check the fields with
  * {@link checkShapes} once the functions are back).
  */
@@ -276,6 +291,7 @@ export function reviveGraph(
   bytes: Uint8Array,
   protos: Map<string, object>,
   arrays: readonly TypedArray[] = [],
+  lists: readonly List[] = [],
 ): Record<string, unknown> {
   const raw = deserialize(bytes, arrays) as {
     root: Omit<PackedInstance, 'c'>;
@@ -286,8 +302,16 @@ export function reviveGraph(
     if (proto === undefined) throw new SnapshotGraphError(`class ${c} is unknown`);
     return Object.create(proto) as Record<string, unknown>;
   });
-  const fill = (target: Record<string, unknown>, { data, refs }: Omit<PackedInstance, 'c'>): void => {
+  const fill = (
+    target: Record<string, unknown>,
+    { data, refs, lists: listed }: Omit<PackedInstance, 'c'>,
+  ): void => {
     Object.assign(target, data);
+    for (const [k, at] of Object.entries(listed)) {
+      const list = lists[at];
+      if (list === undefined) throw new SnapshotGraphError(`no list ${at} apart`);
+      target[k] = list;
+    }
     for (const [k, at] of Object.entries(refs)) {
       const instance = made[at];
       if (instance === undefined) throw new SnapshotGraphError(`no instance ${at}`);

@@ -1,7 +1,7 @@
 /**
  * A snapshot of an in-memory index on disk, so that a restarted server answers from memory without
  * rebuilding it: a directory holding the JS structures (snapshot-graph.ts: a small serialized rest,
- * and its large typed arrays apart, raw), the arena's linear memory (int8 copies) and a copy of its
+ * its large typed arrays apart, raw, and its large lists of strings and numbers apart, in pieces), the arena's linear memory (int8 copies) and a copy of its
  * vector file (float32 rows), with a manifest naming what it reflects (`key`: embedder and dimension;
  * `version`: the table version or PostgreSQL seq), the code that wrote it, and each section's length
  * and CRC-32. It is written to a temporary directory and renamed, so a snapshot directory is whole
@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { VectorArena, type ArenaFields, type ArenaOptions } from './arena.js';
 import { MemoryIndex, type IndexParts } from './index.js';
 import { classesOf, checkShapes, packGraph, reviveGraph, type Shapes } from './snapshot-graph.js';
+import { readList, writeList, type List, type ListSpec } from './snapshot-lists.js';
 import {
   CHUNK,
   readArrays,
@@ -38,7 +39,7 @@ import {
 
 /** Bumped when what a snapshot holds changes in a way the code hash would not show. */
 const FORMAT = 2;
-const SECTIONS = ['graph.bin', 'arrays.bin', 'memory.bin', 'vectors.f32'] as const;
+const SECTIONS = ['graph.bin', 'arrays.bin', 'lists.bin', 'memory.bin', 'vectors.f32'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** What a snapshot must reflect to be restored. */
@@ -57,6 +58,8 @@ interface Manifest extends SnapshotKey {
   readonly shapes: Shapes;
   /** The typed arrays written apart (arrays.bin), in the order the serialized rest refers to them. */
   readonly arrays: readonly ArraySpec[];
+  /** The lists of primitives written apart (lists.bin), in the order the serialized rest refers to them. */
+  readonly lists: readonly ListSpec[];
   readonly sections: Record<Section, SectionSum>;
 }
 
@@ -124,9 +127,11 @@ export function writeSnapshot(
     const { parts, arena, dimension } = index.snapshotParts();
     const graph = packGraph({ ...parts, ...arena.snapshotFields() });
     let arrays: ArraySpec[] = [];
+    let lists: ListSpec[] = [];
     const sections: Record<Section, SectionSum> = {
       'graph.bin': write('graph.bin', (w) => w.write(graph.bytes)),
       'arrays.bin': write('arrays.bin', (w) => (arrays = writeArrays(w, graph.arrays))),
+      'lists.bin': write('lists.bin', (w) => (lists = graph.lists.map((list) => writeList(w, list)))),
       'memory.bin': write('memory.bin', (w) => w.write(arena.snapshotMemory())),
       'vectors.f32': write('vectors.f32', (w) => arena.readVectorFile(CHUNK, (chunk) => w.write(chunk))),
     };
@@ -138,6 +143,7 @@ export function writeSnapshot(
       dimension,
       shapes: graph.shapes,
       arrays,
+      lists,
       sections,
     };
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest), { mode: 0o600 });
@@ -163,7 +169,8 @@ function readManifest(dir: string): Manifest {
     typeof m !== 'object' ||
     typeof m.sections !== 'object' ||
     typeof m.shapes !== 'object' ||
-    !Array.isArray(m.arrays)
+    !Array.isArray(m.arrays) ||
+    !Array.isArray(m.lists)
   ) {
     throw new SnapshotRefused('malformed manifest');
   }
@@ -280,13 +287,18 @@ export async function restoreSnapshot(
       const arrays = await readSection(await opened(dir, 'arrays.bin'), m, 'arrays.bin', (r) =>
         readArrays(r, m.arrays),
       );
+      const lists = await readSection(await opened(dir, 'lists.bin'), m, 'lists.bin', async (r) => {
+        const read: List[] = [];
+        for (const spec of m.lists) read.push(await readList(r, spec));
+        return read;
+      });
       const arena = await VectorArena.restore(dimension, budgetBytes, options, {
         bytes: m.sections['memory.bin'].bytes,
         fill: async (into) =>
           readSection(await opened(dir, 'memory.bin'), m, 'memory.bin', (r) => r.readInto(into)),
         vectorPath: join(dir, 'vectors.f32'),
       });
-      return await assembled(arena, m, budgetBytes, sample, graph, arrays, checking);
+      return await assembled(arena, m, budgetBytes, sample, { graph, arrays, lists }, checking);
     } finally {
       await checking.catch(() => undefined);
     }
@@ -304,13 +316,12 @@ async function assembled(
   m: Manifest,
   budgetBytes: number,
   sample: Awaited<ReturnType<typeof sampleClasses>>,
-  graph: Uint8Array,
-  arrays: Awaited<ReturnType<typeof readArrays>>,
+  read: { graph: Uint8Array; arrays: Awaited<ReturnType<typeof readArrays>>; lists: List[] },
   checking: Promise<void>,
 ): Promise<MemoryIndex> {
   try {
     await checking;
-    const revived = reviveGraph(graph, sample.protos, arrays);
+    const revived = reviveGraph(read.graph, sample.protos, read.arrays, read.lists);
     const root = revived as unknown as IndexParts & ArenaFields;
     root.placement.restored();
     arena.restoreFields(root);
