@@ -1,10 +1,10 @@
 /**
- * The bytes of a snapshot's sections (snapshot.ts), a chunk at a time with their CRC-32 taken on the
- * way: written synchronously straight from the memory that holds them (typed arrays, the arena's
+ * The bytes of a snapshot's sections (snapshot.ts), a chunk at a time: written (their CRC-32 taken
+ * on the way) synchronously straight from the memory that holds them (typed arrays, the arena's
  * linear memory, the vector file's rows) under a deadline, and read back asynchronously straight into
  * their destinations (fresh typed arrays, the arena's memory) — no section is ever held whole in a
- * buffer, and each chunk read is a turn of the event loop (the read itself runs off it; the checksum
- * of a chunk takes a few milliseconds).
+ * buffer, and each chunk read is a turn of the event loop (the read itself runs off it, and a worker
+ * thread checks the files' checksums meanwhile: snapshot-crc.ts).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -91,11 +91,12 @@ export function writeArrays(writer: SectionWriter, arrays: readonly TypedArray[]
   });
 }
 
-/** Reads a section file front to back, a chunk per call of the event loop, into given destinations. */
+/**
+ * Reads a section file front to back, a chunk per turn of the event loop, into given destinations
+ * (its checksum is taken apart: snapshot-crc.ts).
+ */
 export class SectionReader {
   private position = 0;
-  private crc = 0;
-  private scratch: Uint8Array | null = null;
 
   private constructor(private readonly file: FileHandle) {}
 
@@ -110,30 +111,19 @@ export class SectionReader {
       const chunk = bytes.subarray(at, at + CHUNK);
       const { bytesRead } = await this.file.read(chunk, 0, chunk.byteLength, this.position);
       if (bytesRead === 0) throw new Error(`the file ends at byte ${this.position}`);
-      this.crc = crc32(chunk.subarray(0, bytesRead), this.crc);
       this.position += bytesRead;
       at += bytesRead;
     }
   }
 
-  /** Reads (and checksums) `length` bytes no one keeps: padding, or a file only checked. */
-  async skip(length: number): Promise<void> {
-    while (length > 0) {
-      this.scratch ??= new Uint8Array(Math.min(CHUNK, Math.max(length, ALIGN)));
-      const chunk = this.scratch.subarray(0, Math.min(length, this.scratch.byteLength));
-      await this.readInto(chunk);
-      length -= chunk.byteLength;
-    }
+  /** Moves to the next multiple of {@link ALIGN} (padding is not read). */
+  align(): void {
+    this.position = Math.ceil(this.position / ALIGN) * ALIGN;
   }
 
-  /** Moves to the next multiple of {@link ALIGN} (reading the padding). */
-  async align(): Promise<void> {
-    await this.skip((ALIGN - (this.position % ALIGN)) % ALIGN);
-  }
-
-  /** The bytes read so far and their checksum. */
-  get sum(): SectionSum {
-    return { bytes: this.position, crc: this.crc };
+  /** Bytes read (or passed over) so far. */
+  get read(): number {
+    return this.position;
   }
 
   close(): Promise<void> {
@@ -145,7 +135,7 @@ export class SectionReader {
 export async function readArrays(reader: SectionReader, specs: readonly ArraySpec[]): Promise<TypedArray[]> {
   const arrays: TypedArray[] = [];
   for (const spec of specs) {
-    await reader.align();
+    reader.align();
     const array = allocateArray(spec.type, spec.bytes);
     await reader.readInto(array);
     arrays.push(array);

@@ -41,12 +41,20 @@ export function isLargeList(value: unknown): value is List {
   return false;
 }
 
-/** Writes `list` in pieces; what {@link readList} needs to read it back. */
+/**
+ * Writes `list` in pieces (a map's as keys and values in turn: a pair array per entry would be a
+ * million more objects to deserialize and collect); what {@link readList} needs to read it back.
+ */
 export function writeList(writer: SectionWriter, list: List): ListSpec {
-  const items = list instanceof Map ? [...list] : list;
+  let items = list as unknown[];
+  if (list instanceof Map) {
+    items = [];
+    for (const [k, v] of list) items.push(k, v);
+  }
   const pieces: number[] = [];
-  for (let at = 0; at < items.length; at += PIECE) {
-    const bytes = serialize(items.slice(at, at + PIECE));
+  const step = list instanceof Map ? 2 * PIECE : PIECE;
+  for (let at = 0; at < items.length; at += step) {
+    const bytes = serialize(items.slice(at, at + step));
     writer.write(bytes);
     pieces.push(bytes.byteLength);
   }
@@ -65,7 +73,7 @@ export async function readList(reader: SectionReader, spec: ListSpec): Promise<L
     if (spec.kind === 'array') {
       for (const item of items) array.push(item);
     } else {
-      for (const entry of items as Array<[unknown, unknown]>) map.set(entry[0], entry[1]);
+      for (let i = 0; i + 1 < items.length; i += 2) map.set(items[i], items[i + 1]);
     }
   }
   return spec.kind === 'map' ? map : array;

@@ -27,6 +27,7 @@ import { VectorArena, type ArenaFields, type ArenaOptions } from './arena.js';
 import { MemoryIndex, type IndexParts } from './index.js';
 import { classesOf, checkShapes, packGraph, reviveGraph, type Shapes } from './snapshot-graph.js';
 import { readList, writeList, type List, type ListSpec } from './snapshot-lists.js';
+import { checksums } from './snapshot-crc.js';
 import {
   CHUNK,
   readArrays,
@@ -208,7 +209,7 @@ function checkSizes(dir: string, m: Manifest, budgetBytes: number): void {
   }
 }
 
-/** Runs `read` over a section's reader (closed afterwards); throws SnapshotRefused unless it read all of it intact. */
+/** Runs `read` over a section's reader (closed afterwards); throws SnapshotRefused unless it read all of it. */
 async function readSection<T>(
   reader: SectionReader,
   m: Manifest,
@@ -217,14 +218,25 @@ async function readSection<T>(
 ): Promise<T> {
   try {
     const value = await read(reader);
-    const { bytes, crc } = reader.sum;
     const want = m.sections[name];
-    if (bytes !== want.bytes) throw new SnapshotRefused(`${name}: ${bytes} bytes read, not ${want.bytes}`);
-    if (crc !== want.crc) throw new SnapshotRefused(`${name}: checksum differs`);
+    if (reader.read !== want.bytes) {
+      throw new SnapshotRefused(`${name}: ${reader.read} bytes read, not ${want.bytes}`);
+    }
     return value;
   } finally {
     await reader.close();
   }
+}
+
+/** Throws SnapshotRefused unless every section's length and CRC-32 (`sums`, in order) are the manifest's. */
+function verify(m: Manifest, sums: readonly SectionSum[]): void {
+  SECTIONS.forEach((name, i) => {
+    const sum = sums[i];
+    const want = m.sections[name];
+    if (sum?.bytes !== want.bytes)
+      throw new SnapshotRefused(`${name}: ${sum?.bytes} bytes, not ${want.bytes}`);
+    if (sum.crc !== want.crc) throw new SnapshotRefused(`${name}: checksum differs`);
+  });
 }
 
 const opened = (dir: string, name: Section) => SectionReader.open(join(dir, name));
@@ -272,10 +284,9 @@ export async function restoreSnapshot(
     if (JSON.stringify(sortKeys(sample.shapes)) !== JSON.stringify(sortKeys(m.shapes))) {
       throw new SnapshotRefused('its classes differ from this code');
     }
-    // The vector file is only checked (it becomes the index's own file): opened before the arena
-    // adopts (unlinks) it and read beside the other sections.
-    const vectors = m.sections['vectors.f32'].bytes;
-    const checking = readSection(await opened(dir, 'vectors.f32'), m, 'vectors.f32', (r) => r.skip(vectors));
+    // Every section is checked by a worker thread while this one reads them into place (the vector
+    // file, which becomes the index's own, only checked: opened before the arena adopts it).
+    const checking = checksums(SECTIONS.map((name) => join(dir, name))).then((sums) => verify(m, sums));
     // Awaited below; until then a refusal must not be an unhandled rejection.
     checking.catch(() => undefined);
     try {
@@ -299,8 +310,10 @@ export async function restoreSnapshot(
         vectorPath: join(dir, 'vectors.f32'),
       });
       return await assembled(arena, m, budgetBytes, sample, { graph, arrays, lists }, checking);
-    } finally {
-      await checking.catch(() => undefined);
+    } catch (error) {
+      // A section that fails its check is the reason given (a corrupt piece may fail to read first).
+      await checking;
+      throw error;
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
