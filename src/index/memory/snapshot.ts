@@ -21,6 +21,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VectorArena, type ArenaFields, type ArenaOptions } from './arena.js';
@@ -316,7 +317,8 @@ export async function restoreSnapshot(
       throw error;
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // Off the event loop: unlinking ~1 GB of sections took ~0.2–0.9 s at 1M.
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
