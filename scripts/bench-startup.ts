@@ -12,6 +12,9 @@
  * mirror from that snapshot (what a restarted server does): the snapshot's write time, size and
  * restore time against the load from the table in the same round (`--snapshot-only`: just that).
  *
+ * The restore's report adds the longest the event loop waited meanwhile and the RSS after it (run
+ * node with --expose-gc to add the RSS after a full collection).
+ *
  * Without `--table` it bulk-loads the benchmark corpus to N records (default 200,000) in a
  * temporary folder first.
  */
@@ -19,7 +22,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
 import { pino } from 'pino';
 import type { ArrowBatch } from '../src/index/arrow-read.js';
@@ -92,14 +95,15 @@ const newMirror = () =>
 async function load(
   batches: AsyncIterable<ArrowBatch>,
   keep = false,
-): Promise<Timing & { records: number; mirror: Mirror }> {
+): Promise<Timing & { records: number; mirror: Mirror; rss: number }> {
   const mirror = newMirror();
   mirror.starting();
   const timing = await timed(() => mirror.load(batches));
   const records = Number(mirror.describe()['records']);
+  const rss = process.memoryUsage().rss;
   if (keep) mirror.markReady();
   else await mirror.close();
-  return { ...timing, records, mirror };
+  return { ...timing, records, mirror, rss };
 }
 
 const KEY = { key: 'bench:startup', version: 1 };
@@ -121,18 +125,58 @@ async function snapshotRound(mirror: Mirror, dir: string) {
     sizes.push(`${name} ${(size / 2 ** 20).toFixed(1)} MiB`);
   }
   await mirror.close();
+  collect();
   const restored = newMirror();
   restored.starting();
   let ok = false;
+  const loop = watchLoop();
   const restore = await timed(async () => {
     ok = await restored.restore(dir, KEY);
     restored.markReady();
   });
+  const blocked = await loop.stop();
   const records = ok ? Number(restored.describe()['records']) : 0;
+  const rss = process.memoryUsage().rss;
+  collect();
+  const rssAfterGc = process.memoryUsage().rss;
   await restored.close();
-  return { write, restore, bytes, records, sizes: sizes.join(', ') };
+  return { write, restore, bytes, records, sizes: sizes.join(', '), blocked, rss, rssAfterGc };
 }
 
+/** A full collection when the process runs with --expose-gc (else nothing). */
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
+ * Watches the event loop while a restore runs: the longest gap between turns of a 10 ms timer (the
+ * longest time a request would have waited) and perf_hooks' histogram of the loop's delay.
+ */
+function watchLoop(): { stop: () => Promise<{ longestMs: number; maxDelayMs: number; ticks: number }> } {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  let last = performance.now();
+  let longest = 0;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    ticks++;
+  }, 10);
+  return {
+    stop: async () => {
+      // One more turn of the histogram's timer, so that it records a block that ended the restore.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      clearInterval(timer);
+      histogram.disable();
+      return { longestMs: longest, maxDelayMs: histogram.max / 1e6, ticks };
+    },
+  };
+}
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const hasGc = typeof (globalThis as { gc?: unknown }).gc === 'function';
 const show = (t: Timing) => `${(t.ms / 1000).toFixed(1)} s (CPU ${t.cpuS.toFixed(1)} s)`;
 
 async function main(): Promise<void> {
@@ -154,7 +198,11 @@ async function main(): Promise<void> {
           `mirror from the table ${show(fromTable)}; snapshot written ${show(snap.write)}, ` +
           `${(snap.bytes / 2 ** 20).toFixed(0)} MiB (${snap.sizes}); restored from it ${show(snap.restore)}, ` +
           `${snap.records} records; table ÷ restore ${(fromTable.ms / snap.restore.ms).toFixed(1)}× wall, ` +
-          `${(fromTable.cpuS / snap.restore.cpuS).toFixed(1)}× CPU\n`,
+          `${(fromTable.cpuS / snap.restore.cpuS).toFixed(1)}× CPU; during the restore the longest gap ` +
+          `between 10 ms timer turns ${snap.blocked.longestMs.toFixed(0)} ms (${snap.blocked.ticks} turns, ` +
+          `loop delay max ${snap.blocked.maxDelayMs.toFixed(0)} ms); RSS after the restore ${mib(snap.rss)} MiB, ` +
+          `${mib(snap.rssAfterGc)} MiB after a full GC${hasGc ? '' : ' (not exposed: run with --expose-gc)'}; ` +
+          `RSS after the load from the table ${mib(fromTable.rss)} MiB\n`,
       );
       if (process.argv.includes('--snapshot-only')) continue;
       const batches: ArrowBatch[] = [];

@@ -98,10 +98,11 @@ export async function buildServices(
  */
 function closer(core: Core, unlock: () => Promise<void>, log: Logger): Services['close'] {
   return async (deadlineMs) => {
+    const deadline = deadlineMs === undefined ? undefined : Date.now() + deadlineMs;
     core.uploads.stop();
     if (await core.pipeline.stop(deadlineMs)) {
       await core.guard.close();
-      await core.store.close();
+      await core.store.close(deadline);
     }
     await core.accounts.close();
     await core.storages.close();

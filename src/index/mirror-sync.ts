@@ -100,13 +100,14 @@ export class MirrorSync {
   /**
    * Under the write lock (at graceful shutdown): writes the mirror's snapshot when it is ready and
    * reflects the table's current version; a later start restores it instead of loading the table.
+   * Abandoned when it is not written by `deadline` (epoch milliseconds).
    */
-  async saveSnapshot(): Promise<void> {
+  async saveSnapshot(deadline: number): Promise<void> {
     const snapshot = this.deps.snapshot;
     const reflects = this.reflects;
     if (snapshot === undefined || reflects === null) return;
     if (reflects !== (await this.deps.table().version())) return;
-    this.deps.mirror.snapshot(snapshot.dir, { key: snapshot.key, version: reflects });
+    this.deps.mirror.snapshot(snapshot.dir, { key: snapshot.key, version: reflects }, deadline);
   }
 
   /** Under the write lock: re-reads from the table every record written since the load's version. */

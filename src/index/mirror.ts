@@ -128,14 +128,15 @@ export class Mirror {
 
   /**
    * Writes the ready index to a snapshot in `dir`, reflecting `key` (the caller holds the write lock
-   * and has checked the index reflects the table's current version). Logs what it wrote or why not.
+   * and has checked the index reflects the table's current version), abandoned if it is not done by
+   * `deadline` (epoch milliseconds). Logs what it wrote or why not.
    */
-  snapshot(dir: string, key: SnapshotKey): void {
+  snapshot(dir: string, key: SnapshotKey, deadline = Number.POSITIVE_INFINITY): void {
     const index = this.ready;
     if (index === null) return;
     const started = Date.now();
     try {
-      const bytes = writeSnapshot(index, dir, key);
+      const bytes = writeSnapshot(index, dir, key, deadline);
       this.options.log.info(
         {
           records: index.size,

@@ -84,5 +84,9 @@ export interface RecordIndex {
   settled(): Promise<void>;
   /** What status shows about the in-memory index. */
   memoryStatus(): Record<string, unknown>;
-  close(): Promise<void>;
+  /**
+   * Closes the index; `deadline` (epoch milliseconds, default none) bounds what a graceful close
+   * may add to a shutdown (the in-memory index's snapshot is abandoned rather than pass it).
+   */
+  close(deadline?: number): Promise<void>;
 }

@@ -300,12 +300,12 @@ export class IndexStore implements RecordIndex, LocalTable {
 
   /**
    * Writes the mirror's snapshot (when it is ready and reflects the table's version: the next open
-   * restores it), stops the mirror (a load in progress ends at its next batch), waits for compaction,
+   * restores it; abandoned if not done by `deadline`), stops the mirror (a load in progress ends at its next batch), waits for compaction,
    * closes the table.
    */
-  async close(): Promise<void> {
+  async close(deadline = Number.POSITIVE_INFINITY): Promise<void> {
     await this.writeLock.run('write', async () => {
-      await this.sync.saveSnapshot();
+      await this.sync.saveSnapshot(deadline);
       await this.mirror.close();
     });
     await this.sync.whenLoaded();

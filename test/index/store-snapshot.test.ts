@@ -5,7 +5,7 @@
  * store loads the table as without one — the same answers either way.
  */
 import { jest } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Mirror } from '../../src/index/mirror.js';
 import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
@@ -167,6 +167,21 @@ describe('the mirror snapshot', () => {
     expect(second.memoryStatus()).toMatchObject({ state: 'ready', loaded_from: 'table' });
     expect(existsSync(snapshotDir)).toBe(false);
     expect(await answers(second)).toEqual(await answers(second, 'baseline'));
+    await second.close();
+  });
+
+  test('a close whose deadline has passed writes no snapshot (nor a partial one); the next open loads the table', async () => {
+    const first = await open();
+    await populate(first);
+    const before = await answers(first);
+    await first.close(Date.now() - 1);
+    expect(existsSync(snapshotDir)).toBe(false);
+    expect(readdirSync(join(dir.path, 'cache')).filter((name) => name.startsWith('mirror-snapshot'))).toEqual(
+      [],
+    );
+    const second = await open();
+    expect(second.memoryStatus()).toMatchObject({ state: 'ready', loaded_from: 'table' });
+    expect(await answers(second)).toEqual(before);
     await second.close();
   });
 });

@@ -147,34 +147,43 @@ export class VectorArena {
   }
 
   /**
-   * An arena restored from a snapshot (snapshot.ts): `memory` the first {@link bytes} of its linear
-   * memory, `fields` what {@link snapshotFields} gave, its float32 rows the file at `vectorPath`
-   * (opened, then unlinked: it becomes this arena's vector file).
+   * An arena being restored from a snapshot (snapshot.ts): its linear memory grown to `bytes` and
+   * filled by `fill` (straight into it: a view of those bytes), its float32 rows the file at
+   * `vectorPath` (opened, then unlinked: it becomes this arena's vector file). It is not usable
+   * until {@link restoreFields} gave it the rest of its state.
    */
   static async restore(
     dimension: number,
     budget: number,
     options: ArenaOptions,
-    snapshot: { memory: Uint8Array; fields: ArenaFields; vectorPath: string },
+    snapshot: { bytes: number; fill: (memory: Uint8Array) => Promise<void>; vectorPath: string },
   ): Promise<VectorArena> {
     const arena = await VectorArena.create(dimension, budget, {
       ...options,
       vectorFile: VectorFile.adopt(snapshot.vectorPath, Math.ceil(dimension / 8) * 8 * 4),
     });
-    const { fields, memory } = snapshot;
-    if (fields.brk !== memory.byteLength) throw new Error('the linear memory snapshot is truncated');
-    arena.brk = 0;
-    arena.reserve(memory.byteLength);
-    arena.u8.set(memory);
-    arena.scales = fields.scales;
-    arena.residuals = fields.residuals;
-    arena.scratch = fields.scratch;
-    arena.rows = fields.rows;
-    arena.rowsCapacity = fields.rowsCapacity;
-    const blocks = fields.blocks as unknown as { reserve: (size: number) => number };
-    blocks.reserve = (size) => arena.reserve(size);
-    (arena as unknown as { blocks: SlotBlocks }).blocks = fields.blocks;
+    try {
+      arena.brk = 0;
+      arena.reserve(snapshot.bytes);
+      await snapshot.fill(arena.u8.subarray(0, snapshot.bytes));
+    } catch (error) {
+      await arena.close();
+      throw error;
+    }
     return arena;
+  }
+
+  /** Gives an arena {@link restore} made the state {@link snapshotFields} gave. */
+  restoreFields(fields: ArenaFields): void {
+    if (fields.brk !== this.brk) throw new Error('the linear memory snapshot is truncated');
+    this.scales = fields.scales;
+    this.residuals = fields.residuals;
+    this.scratch = fields.scratch;
+    this.rows = fields.rows;
+    this.rowsCapacity = fields.rowsCapacity;
+    const blocks = fields.blocks as unknown as { reserve: (size: number) => number };
+    blocks.reserve = (size) => this.reserve(size);
+    (this as unknown as { blocks: SlotBlocks }).blocks = fields.blocks;
   }
 
   /** What a snapshot keeps of the arena besides its linear memory ({@link snapshotMemory}) and vector file. */
@@ -189,10 +198,10 @@ export class VectorArena {
     return this.u8.subarray(0, this.brk);
   }
 
-  /** Copies the vector file (all rows flushed) to `path`. */
-  copyVectorFile(path: string): void {
+  /** Hands the vector file (all rows flushed) to `sink`, `chunkBytes` at a time. */
+  readVectorFile(chunkBytes: number, sink: (chunk: Uint8Array) => void): void {
     this.flush();
-    this.file.copyTo(path);
+    this.file.readAll(chunkBytes, sink);
   }
 
   /** Stops the scan threads and closes the vector file (the arena answers no more queries). */

@@ -2,11 +2,11 @@ import { packGraph, reviveGraph } from './snapshot-graph.js';
 
 test('restored typed arrays own their bytes: none keeps the whole section alive', () => {
   const arrays = Array.from({ length: 8 }, (_, i) => new Int32Array(50_000).fill(i));
-  const { bytes } = packGraph({
-    arrays,
-    times: new Float64Array([1.5, 2.5]),
-    text: new Uint8Array([104, 105]),
-  });
+  const { bytes, arrays: apart } = packGraph(
+    { arrays, times: new Float64Array([1.5, 2.5]), text: new Uint8Array([104, 105]) },
+    Number.POSITIVE_INFINITY,
+  );
+  expect(apart).toEqual([]);
   const root = reviveGraph(bytes, new Map());
   const data = root as { arrays: Int32Array[]; times: Float64Array; text: Uint8Array };
   expect(data.arrays.map((a) => a[49_999])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -17,4 +17,27 @@ test('restored typed arrays own their bytes: none keeps the whole section alive'
     expect(view.buffer).not.toBe(bytes.buffer);
     expect(view.buffer.byteLength).toBe(view.byteLength);
   }
+});
+
+test('large typed arrays are left out of the serialization and handed back in at revival', () => {
+  const big = new Float32Array(40_000).fill(0.5);
+  const shared = new Uint32Array(20_000).fill(7);
+  const small = new Int16Array([1, 2, 3]);
+  const { bytes, arrays } = packGraph({ big, pair: [shared, shared], small }, 64 * 1024);
+  // The same array twice is written once; small ones stay in the serialization.
+  expect(arrays).toEqual([big, shared]);
+  expect(arrays[0]).toBe(big);
+  expect(bytes.byteLength).toBeLessThan(1024);
+  const copies = arrays.map((a) => a.slice());
+  const root = reviveGraph(bytes, new Map(), copies) as {
+    big: Float32Array;
+    pair: Uint32Array[];
+    small: Int16Array;
+  };
+  expect(root.big).toBe(copies[0]);
+  expect(root.pair[0]).toBe(copies[1]);
+  expect(root.pair[1]).toBe(copies[1]);
+  expect([...root.small]).toEqual([1, 2, 3]);
+  // Revived without the arrays it refers to: refused, not filled with anything else.
+  expect(() => reviveGraph(bytes, new Map(), copies.slice(0, 1))).toThrow(/no array 1 apart/);
 });

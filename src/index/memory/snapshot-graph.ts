@@ -11,14 +11,21 @@
  * restore, among the objects of a freshly built sample index (so a class the running code lacks, or
  * whose fields differ from the snapshot's, refuses the snapshot instead of restoring it wrongly).
  * Function fields are left out; their owner puts them back.
+ * Large typed arrays (the columns, postings pools and per-slot arrays: most of the bytes) are not
+ * serialized: the serialization holds a placeholder, and the arrays themselves are handed to the
+ * caller, which writes them raw from their own memory and reads them back straight into arrays of
+ * their own (snapshot-arrays.ts) — so the serialized rest stays small and is deserialized quickly.
  */
 import { types } from 'node:util';
-import { DefaultDeserializer, serialize } from 'node:v8';
+import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
+import { isLargeList, type List } from './snapshot-lists.js';
 
 interface PackedInstance {
   readonly c: string;
   readonly data: Record<string, unknown>;
   readonly refs: Record<string, number>;
+  /** Fields holding a large list of primitives, written apart (snapshot-lists.ts): its position. */
+  readonly lists: Record<string, number>;
 }
 
 /** Why a graph cannot be packed or revived (the snapshot is refused). */
@@ -79,27 +86,117 @@ function checkData(value: unknown, seen: Set<object>): void {
   }
 }
 
+/** The typed arrays a graph's serialization refers to by their position (written apart from it). */
+export type TypedArray =
+  | Int8Array<ArrayBuffer>
+  | Uint8Array<ArrayBuffer>
+  | Uint8ClampedArray<ArrayBuffer>
+  | Int16Array<ArrayBuffer>
+  | Uint16Array<ArrayBuffer>
+  | Int32Array<ArrayBuffer>
+  | Uint32Array<ArrayBuffer>
+  | Float32Array<ArrayBuffer>
+  | Float64Array<ArrayBuffer>
+  | BigInt64Array<ArrayBuffer>
+  | BigUint64Array<ArrayBuffer>
+  | Buffer<ArrayBuffer>;
+
+/** The typed array classes an array written apart may have, by name. */
+export const ARRAY_TYPES = {
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+} as const;
+/** The class names of the arrays that may be written apart (Node's Buffer is a Uint8Array). */
+export type ArrayType = keyof typeof ARRAY_TYPES | 'Buffer';
+
+const isArrayType = (name: string): name is ArrayType =>
+  name === 'Buffer' || Object.hasOwn(ARRAY_TYPES, name);
+
+/** A zeroed array of class `type` of `bytes` bytes, with a buffer of exactly its own bytes. */
+export function allocateArray(type: string, bytes: number): TypedArray {
+  if (!isArrayType(type)) throw new SnapshotGraphError(`no typed array class ${type}`);
+  // Buffer.alloc never hands out a slice of Node's shared pool.
+  if (type === 'Buffer') return Buffer.alloc(bytes);
+  const Type = ARRAY_TYPES[type];
+  if (bytes % Type.BYTES_PER_ELEMENT !== 0) throw new SnapshotGraphError(`${bytes} bytes of ${type}`);
+  return new Type(bytes / Type.BYTES_PER_ELEMENT);
+}
+
+/** Typed arrays of at least this many bytes are written apart from the serialization. */
+export const APART_BYTES = 64 * 1024;
+
+/** Tags before each typed array in the serialization: its bytes follow, or its position among those apart. */
+const IN_BAND = 0;
+const APART = 1;
+
+/** Node's serializer, except that large typed arrays are left out (a placeholder: their position). */
+class SplittingSerializer extends DefaultSerializer {
+  readonly apart: TypedArray[] = [];
+
+  constructor(private readonly minBytes: number) {
+    super();
+  }
+
+  _writeHostObject(view: ArrayBufferView): void {
+    const type = (view.constructor as { name: string }).name;
+    if (view.byteLength >= this.minBytes && isArrayType(type)) {
+      this.writeUint32(APART);
+      this.writeUint32(this.apart.length);
+      this.apart.push(view as TypedArray);
+      return;
+    }
+    this.writeUint32(IN_BAND);
+    // Node's hook for host objects, which @types/node does not declare.
+    const base = DefaultSerializer.prototype as unknown as { _writeHostObject(view: ArrayBufferView): void };
+    base._writeHostObject.call(this, view);
+  }
+}
+
 /**
  * Serializes a plain object `root` whose fields (and those of the class instances they reach through
- * fields) are instances or data; function fields are skipped. `shapes` receives each class's fields.
+ * fields) are instances or data; function fields are skipped. `shapes` receives each class's fields;
+ * `arrays` the typed arrays of `minBytes` or more, in the order the serialization refers to them;
+ * `lists` the large lists of primitives held by the instances' fields (snapshot-lists.ts).
  */
-export function packGraph(root: Record<string, unknown>): { bytes: Buffer; shapes: Shapes } {
+export function packGraph(
+  root: Record<string, unknown>,
+  minBytes = APART_BYTES,
+): { bytes: Buffer; shapes: Shapes; arrays: TypedArray[]; lists: List[] } {
   const shapes: Shapes = {};
   const index = new Map<object, number>();
   const packed: PackedInstance[] = [];
   const seen = new Set<object>();
-  const split = (fields: object): { data: Record<string, unknown>; refs: Record<string, number> } => {
+  const lists: List[] = [];
+  const listAt = new Map<List, number>();
+  const apart = (list: List): number => {
+    const known = listAt.get(list);
+    if (known !== undefined) return known;
+    listAt.set(list, lists.length);
+    return lists.push(list) - 1;
+  };
+  const split = (fields: object): Omit<PackedInstance, 'c'> => {
     const data: Record<string, unknown> = {};
     const refs: Record<string, number> = {};
+    const listed: Record<string, number> = {};
     for (const [k, v] of Object.entries(fields)) {
       if (typeof v === 'function') continue;
       if (isInstance(v)) refs[k] = add(v as object);
+      else if (isLargeList(v)) listed[k] = apart(v);
       else {
         checkData(v, seen);
         data[k] = v;
       }
     }
-    return { data, refs };
+    return { data, refs, lists: listed };
   };
   const add = (instance: object): number => {
     const known = index.get(instance);
@@ -112,13 +209,16 @@ export function packGraph(root: Record<string, unknown>): { bytes: Buffer; shape
       throw new SnapshotGraphError(`instances of ${name} differ in their fields`);
     }
     shapes[name] = shape;
-    const entry = { c: name, data: {}, refs: {} };
+    const entry = { c: name, data: {}, refs: {}, lists: {} };
     packed.push(entry);
     Object.assign(entry, split(instance));
     return at;
   };
   const top = split(root);
-  return { bytes: serialize({ root: top, instances: packed }), shapes };
+  const serializer = new SplittingSerializer(minBytes);
+  serializer.writeHeader();
+  serializer.writeValue({ root: top, instances: packed });
+  return { bytes: serializer.releaseBuffer(), shapes, arrays: serializer.apart, lists };
 }
 
 /** Class prototypes by name, and their shapes, from the class instances a graph reaches through fields. */
@@ -142,13 +242,25 @@ export function classesOf(root: Record<string, unknown>): { protos: Map<string, 
 }
 
 /**
- * V8's deserializer as Node sets it up, except that every typed array gets a buffer of its own: Node
- * makes an aligned typed array a view into the bytes being read, so a few live arrays would keep the
- * whole section alive (at a million records ~1 GB held beside the structures, RSS 2.6 GB instead of
- * 1.35 GB after a restore).
+ * V8's deserializer as Node sets it up, except that the typed arrays written apart are taken from
+ * `apart` and every other typed array gets a buffer of its own: Node makes an aligned typed array a
+ * view into the bytes being read, so a few live arrays would keep the whole section alive.
  */
 class CopyingDeserializer extends DefaultDeserializer {
+  constructor(
+    bytes: Buffer,
+    private readonly apart: readonly TypedArray[],
+  ) {
+    super(bytes);
+  }
+
   _readHostObject(): ArrayBufferView {
+    if (this.readUint32() === APART) {
+      const at = this.readUint32();
+      const array = this.apart[at];
+      if (array === undefined) throw new SnapshotGraphError(`no array ${at} apart`);
+      return array;
+    }
     // Node's hook for host objects, which @types/node does not declare.
     const base = DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView };
     const view = base._readHostObject.call(this);
@@ -159,19 +271,29 @@ class CopyingDeserializer extends DefaultDeserializer {
   }
 }
 
-function deserialize(bytes: Uint8Array): unknown {
-  const reader = new CopyingDeserializer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+function deserialize(bytes: Uint8Array, apart: readonly TypedArray[]): unknown {
+  const reader = new CopyingDeserializer(
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    apart,
+  );
   reader.readHeader();
   return reader.readValue();
 }
 
 /**
  * Deserializes what {@link packGraph} wrote, giving instances their classes back from `protos`
- * (their function fields are still missing). Throws SnapshotGraphError for a class not in `protos`
- * (check the fields with {@link checkShapes} once the functions are back).
+ * (their function fields are still missing), its large typed arrays from `arrays` and its lists from
+ * `lists` (what it gave,
+ * in its order). Throws SnapshotGraphError for a class not in `protos` (check the fields with
+ * {@link checkShapes} once the functions are back).
  */
-export function reviveGraph(bytes: Uint8Array, protos: Map<string, object>): Record<string, unknown> {
-  const raw = deserialize(bytes) as {
+export function reviveGraph(
+  bytes: Uint8Array,
+  protos: Map<string, object>,
+  arrays: readonly TypedArray[] = [],
+  lists: readonly List[] = [],
+): Record<string, unknown> {
+  const raw = deserialize(bytes, arrays) as {
     root: Omit<PackedInstance, 'c'>;
     instances: PackedInstance[];
   };
@@ -180,8 +302,16 @@ export function reviveGraph(bytes: Uint8Array, protos: Map<string, object>): Rec
     if (proto === undefined) throw new SnapshotGraphError(`class ${c} is unknown`);
     return Object.create(proto) as Record<string, unknown>;
   });
-  const fill = (target: Record<string, unknown>, { data, refs }: Omit<PackedInstance, 'c'>): void => {
+  const fill = (
+    target: Record<string, unknown>,
+    { data, refs, lists: listed }: Omit<PackedInstance, 'c'>,
+  ): void => {
     Object.assign(target, data);
+    for (const [k, at] of Object.entries(listed)) {
+      const list = lists[at];
+      if (list === undefined) throw new SnapshotGraphError(`no list ${at} apart`);
+      target[k] = list;
+    }
     for (const [k, at] of Object.entries(refs)) {
       const instance = made[at];
       if (instance === undefined) throw new SnapshotGraphError(`no instance ${at}`);

@@ -11,8 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq, subtree, TRUE, type Expr, type NamespacePolicy } from '../../policy/index.js';
 import { fileRecords } from '../../indexing/records.js';
+import { VectorArena } from './arena.js';
 import { MemoryIndex } from './index.js';
 import { restoreSnapshot, SnapshotRefused, writeSnapshot } from './snapshot.js';
+import { SnapshotDeadline } from './snapshot-io.js';
 
 const P: NamespacePolicy = { isolate_user_scope_by_agent: false, isolate_agent_scope_by_user: false };
 const DIM = 12;
@@ -135,6 +137,24 @@ test.each([
     /graph.bin: checksum differs/,
   ],
   [
+    'a corrupted byte in an array written apart',
+    (snap: string) => {
+      const path = join(snap, 'arrays.bin');
+      const bytes = readFileSync(path);
+      const at = bytes.length - 3;
+      bytes[at] = (bytes[at] ?? 0) ^ 0x01;
+      writeFileSync(path, bytes);
+    },
+    KEY,
+    /arrays.bin: checksum differs/,
+  ],
+  [
+    'a truncated array section',
+    (snap: string) => truncateSync(join(snap, 'arrays.bin'), 1000),
+    KEY,
+    /arrays.bin: 1000 bytes/,
+  ],
+  [
     'a truncated vector file',
     (snap: string) => truncateSync(join(snap, 'vectors.f32'), 100),
     KEY,
@@ -175,5 +195,112 @@ test('a snapshot is taken before it is read: a start killed while restoring leav
   const restored = await restoring;
   expect(restored.size).toBe(original.size);
   expect(readdirSync(dir).filter((name) => name.startsWith('snap'))).toEqual([]);
+  await Promise.all([original.close(), restored.close()]);
+});
+
+/** Every typed array reachable from `root` through fields, arrays, maps and sets. */
+function typedArrays(root: unknown): ArrayBufferView[] {
+  const found: ArrayBufferView[] = [];
+  const seen = new Set<unknown>();
+  const walk = (value: unknown): void => {
+    if (value === null || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    if (ArrayBuffer.isView(value)) found.push(value);
+    else if (value instanceof Map) {
+      for (const [k, v] of value) {
+        walk(k);
+        walk(v);
+      }
+    } else if (value instanceof Set || Array.isArray(value)) for (const v of value) walk(v);
+    else for (const v of Object.values(value)) walk(v);
+  };
+  walk(root);
+  return found;
+}
+
+test('a restore reads the linear memory straight into the arena and every array into one of its own', async () => {
+  const original = await built(2000);
+  const snap = join(dir, 'snap');
+  writeSnapshot(original, snap, KEY);
+  const manifest = JSON.parse(readFileSync(join(snap, 'manifest.json'), 'utf8')) as {
+    arrays: unknown[];
+    sections: Record<string, { bytes: number }>;
+  };
+  // The large arrays are apart, raw, and the large lists of strings in pieces; the serialized rest
+  // is what is left.
+  expect(manifest.arrays.length).toBeGreaterThanOrEqual(2);
+  const sections = manifest.sections;
+  const restore = VectorArena.restore.bind(VectorArena);
+  const filled: Uint8Array[] = [];
+  const spied = VectorArena as unknown as { restore: typeof VectorArena.restore };
+  spied.restore = (dimension, budget, options, snapshot) =>
+    restore(dimension, budget, options, {
+      ...snapshot,
+      fill: (into) => (filled.push(into), snapshot.fill(into)),
+    });
+  let restored: MemoryIndex;
+  try {
+    restored = await restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
+  } finally {
+    spied.restore = restore;
+  }
+  // The bytes of memory.bin went into the arena's (shared) WebAssembly memory, not a buffer first.
+  expect(filled).toHaveLength(1);
+  expect(filled[0]!.buffer).toBeInstanceOf(SharedArrayBuffer);
+  expect(filled[0]!.byteLength).toBe(sections['memory.bin']!.bytes);
+  const { parts, arena } = restored.snapshotParts();
+  const arrays = typedArrays({ ...parts, ...arena.snapshotFields() });
+  const large = arrays.filter((a) => a.byteLength >= 64 * 1024);
+  expect(large.length).toBe(manifest.arrays.length);
+  // No array is a view into a larger buffer (a section read whole would be one).
+  for (const array of arrays) expect(array.buffer.byteLength).toBe(array.byteLength);
+  expect(answers(restored)).toEqual(answers(original));
+  await Promise.all([original.close(), restored.close()]);
+});
+
+test('the event loop turns while a snapshot is restored', async () => {
+  const original = await built(2000);
+  const snap = join(dir, 'snap');
+  writeSnapshot(original, snap, KEY);
+  let ticks = 0;
+  let restoring = true;
+  const turn = (): void => {
+    ticks++;
+    if (restoring) setImmediate(turn);
+  };
+  setImmediate(turn);
+  const restored = await restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
+  restoring = false;
+  // Every section is read asynchronously: at least a turn per section.
+  expect(ticks).toBeGreaterThanOrEqual(4);
+  await Promise.all([original.close(), restored.close()]);
+});
+
+test('a snapshot not written by its deadline is abandoned: nothing is left behind', async () => {
+  const original = await built(40);
+  const snap = join(dir, 'snap');
+  writeSnapshot(original, snap, KEY);
+  expect(() => writeSnapshot(original, snap, KEY, Date.now() - 1)).toThrow(SnapshotDeadline);
+  // The half-written one is gone, and the one it was to replace is still whole.
+  expect(readdirSync(dir).filter((name) => name.startsWith('snap'))).toEqual(['snap']);
+  const restored = await restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
+  expect(restored.size).toBe(original.size);
+  await Promise.all([original.close(), restored.close()]);
+});
+
+test('an index whose string tables are written apart in pieces restores to the same answers', async () => {
+  const original = await built(300);
+  // Over 4,096 URIs: their heads' map is written apart.
+  const rnd = random(5);
+  for (let i = 0; i < 5000; i++) writeFile(original, rnd, `acct${i % 3}`, `viking://resources/many/f${i}.md`);
+  const snap = join(dir, 'snap');
+  writeSnapshot(original, snap, KEY);
+  const manifest = JSON.parse(readFileSync(join(snap, 'manifest.json'), 'utf8')) as { lists: unknown[] };
+  expect(manifest.lists.length).toBeGreaterThan(0);
+  const restored = await restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
+  expect(answers(restored)).toEqual(answers(original));
+  churn(original, 3, 200);
+  churn(restored, 3, 200);
+  expect(answers(restored)).toEqual(answers(original));
   await Promise.all([original.close(), restored.close()]);
 });

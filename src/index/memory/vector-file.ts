@@ -10,16 +10,7 @@
  * from wrong bytes. Rows are staged ({@link StagedRows}) and written a run of slots at a time.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  copyFileSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../errors.js';
 import { DIR_MODE, FILE_MODE } from '../../storage/modes.js';
@@ -118,10 +109,15 @@ export class VectorFile {
     return new VectorFile(openUnlinked(path, 'r+'), rowBytes);
   }
 
-  /** Copies the (unlinked) file to `path`, through its descriptor's name in /proc (Linux). */
-  copyTo(path: string): void {
-    if (this.closed) throw new VectorFileError('read', new Error('closed'));
-    copyFileSync(`/proc/self/fd/${this.fd}`, path);
+  /** Hands the whole file to `sink` in order, `chunkBytes` at a time (each chunk reused for the next). */
+  readAll(chunkBytes: number, sink: (chunk: Uint8Array) => void): void {
+    const chunk = new Uint8Array(chunkBytes);
+    const length = this.bytes;
+    for (let at = 0; at < length; at += chunkBytes) {
+      const n = Math.min(chunkBytes, length - at);
+      this.transfer('read', chunk, 0, n, at);
+      sink(chunk.subarray(0, n));
+    }
   }
 
   /** Bytes the file takes (its length: the highest slot written, plus one, times a row). */

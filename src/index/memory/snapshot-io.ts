@@ -1,0 +1,144 @@
+/**
+ * The bytes of a snapshot's sections (snapshot.ts), a chunk at a time: written (their CRC-32 taken
+ * on the way) synchronously straight from the memory that holds them (typed arrays, the arena's
+ * linear memory, the vector file's rows) under a deadline, and read back asynchronously straight into
+ * their destinations (fresh typed arrays, the arena's memory) — no section is ever held whole in a
+ * buffer, and each chunk read is a turn of the event loop (the read itself runs off it, and a worker
+ * thread checks the files' checksums meanwhile: snapshot-crc.ts).
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import { allocateArray, type ArrayType, type TypedArray } from './snapshot-graph.js';
+
+/** Bytes written or read (and checksummed) at a time. */
+export const CHUNK = 8 * 2 ** 20;
+/** Each array written apart starts at a multiple of this many bytes of its section. */
+const ALIGN = 64;
+
+/** A write of a snapshot passed its deadline (what was written is removed). */
+export class SnapshotDeadline extends Error {}
+
+/** A typed array written apart: its class and its bytes (where it starts follows from the ones before). */
+export interface ArraySpec {
+  readonly type: ArrayType;
+  readonly bytes: number;
+}
+
+/** What a section holds: its length and CRC-32. */
+export interface SectionSum {
+  readonly bytes: number;
+  readonly crc: number;
+}
+
+const bytesOf = (view: ArrayBufferView): Uint8Array =>
+  new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+
+/** Writes a section file synchronously, a chunk at a time, checking the deadline before each. */
+export class SectionWriter {
+  private readonly fd: number;
+  private open = true;
+  private length = 0;
+  private crc = 0;
+  private readonly zeros = new Uint8Array(ALIGN);
+
+  constructor(
+    path: string,
+    private readonly deadline: number,
+  ) {
+    this.fd = openSync(path, 'wx', 0o600);
+  }
+
+  /** Appends `view`'s bytes (read from its own memory, not copied). */
+  write(view: ArrayBufferView): void {
+    const bytes = bytesOf(view);
+    for (let at = 0; at < bytes.byteLength; at += CHUNK) {
+      if (Date.now() > this.deadline) throw new SnapshotDeadline('the snapshot passed its deadline');
+      const chunk = bytes.subarray(at, at + CHUNK);
+      for (let done = 0; done < chunk.byteLength;) done += writeSync(this.fd, chunk, done);
+      this.crc = crc32(chunk, this.crc);
+      this.length += chunk.byteLength;
+    }
+  }
+
+  /** Appends zeros up to the next multiple of {@link ALIGN}. */
+  align(): void {
+    const pad = (ALIGN - (this.length % ALIGN)) % ALIGN;
+    if (pad > 0) this.write(this.zeros.subarray(0, pad));
+  }
+
+  /** Closes the file; its length and checksum. */
+  close(): SectionSum {
+    this.open = false;
+    closeSync(this.fd);
+    return { bytes: this.length, crc: this.crc };
+  }
+
+  /** Closes the file after a failure, unless closed already (it goes with the temporary directory). */
+  abandon(): void {
+    if (!this.open) return;
+    this.open = false;
+    closeSync(this.fd);
+  }
+}
+
+/** Writes the typed arrays `arrays` one after another, each aligned; what a reader needs to read them. */
+export function writeArrays(writer: SectionWriter, arrays: readonly TypedArray[]): ArraySpec[] {
+  return arrays.map((array) => {
+    writer.align();
+    writer.write(array);
+    return { type: (array.constructor as { name: ArrayType }).name, bytes: array.byteLength };
+  });
+}
+
+/**
+ * Reads a section file front to back, a chunk per turn of the event loop, into given destinations
+ * (its checksum is taken apart: snapshot-crc.ts).
+ */
+export class SectionReader {
+  private position = 0;
+
+  private constructor(private readonly file: FileHandle) {}
+
+  static async open(path: string): Promise<SectionReader> {
+    return new SectionReader(await open(path, 'r'));
+  }
+
+  /** Fills `view` with the next bytes of the file (throws if the file ends first). */
+  async readInto(view: ArrayBufferView): Promise<void> {
+    const bytes = bytesOf(view);
+    for (let at = 0; at < bytes.byteLength;) {
+      const chunk = bytes.subarray(at, at + CHUNK);
+      const { bytesRead } = await this.file.read(chunk, 0, chunk.byteLength, this.position);
+      if (bytesRead === 0) throw new Error(`the file ends at byte ${this.position}`);
+      this.position += bytesRead;
+      at += bytesRead;
+    }
+  }
+
+  /** Moves to the next multiple of {@link ALIGN} (padding is not read). */
+  align(): void {
+    this.position = Math.ceil(this.position / ALIGN) * ALIGN;
+  }
+
+  /** Bytes read (or passed over) so far. */
+  get read(): number {
+    return this.position;
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}
+
+/** Reads what {@link writeArrays} wrote into freshly allocated arrays (no intermediate buffer). */
+export async function readArrays(reader: SectionReader, specs: readonly ArraySpec[]): Promise<TypedArray[]> {
+  const arrays: TypedArray[] = [];
+  for (const spec of specs) {
+    reader.align();
+    const array = allocateArray(spec.type, spec.bytes);
+    await reader.readInto(array);
+    arrays.push(array);
+  }
+  return arrays;
+}
