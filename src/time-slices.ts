@@ -7,8 +7,16 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-/** How long a slice runs before the event loop gets a turn. */
-export const SLICE_MS = 10;
+/**
+ * How long a slice runs before the event loop gets a turn. Short, because the server accepts **one
+ * new connection per turn**: libuv (1.46, Node 20) takes a single connection from the listen queue
+ * each time the loop polls, so while slices keep the loop busy, fresh connections are accepted at
+ * the rate of turns. With 10 ms slices a turn took 15–40 ms and another tenant's probes, one every
+ * 15 ms on fresh connections, queued in the kernel for 250–350 ms although no turn was longer than
+ * ~110 ms (the 9.5 MiB write of issue 23 item 5); with 3 ms slices their p99 was 66–88 ms and the
+ * write took as long (docs/BENCHMARKS.md, "one connection per turn").
+ */
+export const SLICE_MS = 3;
 
 export interface SliceOptions {
   /** Milliseconds a slice may run (default {@link SLICE_MS}; 0 yields after every step). */

@@ -12,6 +12,7 @@ import { requireStat, treeOf, type FsCore } from './core.js';
 import { isIndexableText } from './text.js';
 import { walk } from './walk.js';
 import { ROOT_URI } from '../policy/index.js';
+import { SLICE_MS } from '../time-slices.js';
 
 export const DEFAULT_SEARCH_LIMIT = 256;
 
@@ -34,7 +35,7 @@ export const GREP_LIMITS: GrepLimits = {
   bytes: 256 * 1024 * 1024,
   matchMs: 10_000,
   matches: 10_000,
-  sliceMs: 10,
+  sliceMs: SLICE_MS,
 };
 /** Longest line prefix a regex is run on (bounds the work per line). */
 export const MAX_LINE_CHARS = 8192;
