@@ -33,6 +33,7 @@ import type { SliceOptions } from '../time-slices.js';
 import { recordBatches } from './arrow.js';
 import type { BulkIds } from './bulk-ids.js';
 import { ipcFile, NativeWrites } from './lance-ipc.js';
+import { releaseBuffer } from '../release-buffer.js';
 import { heldIds } from './table-reads.js';
 
 /**
@@ -62,9 +63,18 @@ export function recordSink(
   const native = NativeWrites.of(table);
   const file = (records: readonly IndexRecord[]) =>
     ipcFile(schema, recordBatches(schema, records, dimension, each), slices);
+  // Once LanceDB has the rows, the file's memory is freed at once (release-buffer.ts).
+  const written = async (records: readonly IndexRecord[], write: (file: Buffer) => Promise<void>) => {
+    const bytes = await file(records);
+    try {
+      await write(bytes);
+    } finally {
+      releaseBuffer(bytes);
+    }
+  };
   return {
-    append: async (records) => native.append(await file(records)),
-    mergeById: async (records) => native.mergeById(await file(records)),
+    append: (records) => written(records, (bytes) => native.append(bytes)),
+    mergeById: (records) => written(records, (bytes) => native.mergeById(bytes)),
   };
 }
 
