@@ -24,3 +24,9 @@ test.each([
   expect(releaseBuffer(bytes)).toBe(false);
   expect(bytes.length).toBe(length);
 });
+
+test('shared memory is left alone', () => {
+  const shared = new Uint8Array(new SharedArrayBuffer(4096));
+  expect(releaseBuffer(shared)).toBe(false);
+  expect(shared.length).toBe(4096);
+});

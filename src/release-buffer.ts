@@ -6,6 +6,7 @@
  * 9.5 MiB file). Node 20 has no `ArrayBuffer.prototype.transfer`; moving the memory into a message
  * that is never delivered detaches it here and frees it when the channel closes.
  */
+import { types } from 'node:util';
 import { MessageChannel } from 'node:worker_threads';
 
 /**
@@ -16,8 +17,10 @@ import { MessageChannel } from 'node:worker_threads';
  */
 export function releaseBuffer(bytes: Uint8Array): boolean {
   const memory = bytes.buffer;
-  if (!(memory instanceof ArrayBuffer)) return false;
-  if (bytes.byteOffset !== 0 || bytes.byteLength !== memory.byteLength || memory.byteLength === 0) return false;
+  // Not `instanceof`: a buffer from another realm (Node's own, a vm context) is an ArrayBuffer too.
+  if (!types.isArrayBuffer(memory)) return false;
+  if (bytes.byteOffset !== 0 || bytes.byteLength !== memory.byteLength || memory.byteLength === 0)
+    return false;
   const { port1, port2 } = new MessageChannel();
   port1.postMessage(null, [memory]);
   port1.close();
