@@ -5,6 +5,7 @@
  * before anything is written; with `wait: true` it returns once its own jobs are applied.
  */
 import { AppError } from '../errors.js';
+import { releaseBuffer } from '../release-buffer.js';
 import { DEFAULT_WAIT_TIMEOUT_S, type IndexTickets } from '../hooks.js';
 import { childUri, resolveUri, type RequestContext, type ResolvedUri } from '../policy/index.js';
 import { resolveRemovable, resolveWritable, resolveWriteShape, sameOwner } from './access.js';
@@ -52,7 +53,8 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   if (data.length > core.maxFileBytes) throw tooLarge(resolved.uri, core.maxFileBytes);
   await requireNoLink(core, ctx, resolved);
   admit(core, ctx);
-  const size = await writeBytes(core, ctx, resolved, data, mode);
+  // Stored: its memory (the file's size) is freed now, not at a full collection (release-buffer.ts).
+  const size = await writeBytes(core, ctx, resolved, data, mode).finally(() => releaseBuffer(data));
   const tickets = await core.hooks.fileWritten(ctx.effective.account_id, resolved.uri);
   await refreshAbove(core, ctx, resolved);
   await waitIndexed(core, tickets, request);

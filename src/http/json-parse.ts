@@ -14,6 +14,9 @@ export const WORKER_PARSE_BYTES = 1024 * 1024;
 /** A 10 MiB body parses in well under a second; past this the worker is stopped. */
 const PARSE_TIMEOUT_MS = 30_000;
 
+/** A worker idle this long is ended; starting one takes ~30 ms, against a parse of ~100 ms. */
+const PARSE_IDLE_MS = 1_000;
+
 const SOURCE = String.raw`
 'use strict';
 const { parentPort } = require('node:worker_threads');
@@ -32,8 +35,16 @@ parentPort.on('message', ({ id, task }) => {
 let pool: WorkerPool | undefined;
 
 function parsePool(): WorkerPool {
-  // One worker: large bodies are rare, and the other core belongs to the event loop.
-  pool ??= new WorkerPool({ source: SOURCE, size: 1, maxQueue: 16, maxWaitMs: 10_000, memoryMb: 256 });
+  // One worker: large bodies are rare, and the other core belongs to the event loop. It ends when
+  // idle: its heap kept the last body's bytes and strings (~3 × its size) until its next parse.
+  pool ??= new WorkerPool({
+    source: SOURCE,
+    size: 1,
+    maxQueue: 16,
+    maxWaitMs: 10_000,
+    memoryMb: 256,
+    idleMs: PARSE_IDLE_MS,
+  });
   return pool;
 }
 

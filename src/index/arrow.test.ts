@@ -1,5 +1,5 @@
 import { COLUMN_NAMES, type IndexRecord } from '../policy/index.js';
-import { ARROW_BATCH_ROWS, recordBatches, recordSchema, toArrowTable } from './arrow.js';
+import { ARROW_BATCH_ROWS, recordBatches, recordSchema, releaseBatch, toArrowTable } from './arrow.js';
 
 test('the records schema derived from the column table is the one existing tables were created with', () => {
   // Written out on purpose: a data dir created before the column table must open without a reindex.
@@ -81,4 +81,26 @@ test('many records become record batches of ARROW_BATCH_ROWS, each built only wh
     5,
   ]);
   expect(rest[1]?.get(4)?.toJSON()).toMatchObject({ id: `r${n - 1}`, chunk_index: n - 1, text: 'HÉLLO' });
+});
+
+test("a written batch's memory is freed at once; the records it came from are untouched", async () => {
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+  // Large texts and vectors, so that the columns own their buffers (small ones share Node's pool).
+  const dimension = 1024;
+  const records = Array.from({ length: ARROW_BATCH_ROWS }, (_, i) => ({
+    ...record,
+    id: `r${i}`,
+    text: 'x'.repeat(2048),
+    vector: new Float32Array(dimension).fill(i),
+  }));
+  const [batch] = [...recordBatches(recordSchema('hash-384', dimension), records, dimension)];
+  if (batch === undefined) throw new Error('no batch');
+  await settle();
+  const before = process.memoryUsage().arrayBuffers;
+  releaseBatch(batch);
+  await settle();
+  // The vectors' column alone is 1 MiB; the texts' half a MiB.
+  expect(before - process.memoryUsage().arrayBuffers).toBeGreaterThan(1.5 * 2 ** 20);
+  expect(records[7]?.vector[3]).toBe(7);
+  expect(records[7]?.text).toHaveLength(2048);
 });

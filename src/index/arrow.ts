@@ -20,6 +20,7 @@ import {
   type DataType,
 } from 'apache-arrow';
 import { assertNever } from '../errors.js';
+import { releaseBuffer } from '../release-buffer.js';
 import { COLUMN_NAMES, COLUMNS, hasKind, type ColumnKind, type IndexRecord } from '../policy/index.js';
 
 /** Schema metadata keys holding the embedder identity. */
@@ -151,3 +152,22 @@ export function* recordBatches(
     yield recordBatch(schema, records.slice(from, from + ARROW_BATCH_ROWS).map(each), dimension);
   }
 }
+
+/**
+ * Frees the memory of a batch of {@link recordBatches} once it is written (lance-ipc.ts copies it
+ * into the IPC file): its columns' buffers (~3 KB a record, a 9.5 MiB file's 36 MB) otherwise stayed
+ * allocated until a full garbage collection, which an idle server does not run. The batch must not be
+ * used afterwards. The records it was built from are untouched (their values were copied).
+ */
+export function releaseBatch(batch: RecordBatch): void {
+  const pending: Data[] = [batch.data];
+  for (let data = pending.pop(); data !== undefined; data = pending.pop()) {
+    for (const buffer of [data.values, data.valueOffsets, data.nullBitmap, data.typeIds] as unknown[]) {
+      if (ArrayBuffer.isView(buffer) && !(buffer instanceof DataView)) releaseBuffer(asBytes(buffer));
+    }
+    pending.push(...data.children);
+  }
+}
+
+const asBytes = (view: ArrayBufferView): Uint8Array =>
+  new Uint8Array(view.buffer, view.byteOffset, view.byteLength);

@@ -27,10 +27,11 @@
  * ({@link recordSink}, lance-ipc.ts): never split into several commits.
  */
 import type * as lancedb from '@lancedb/lancedb';
-import type { Schema } from 'apache-arrow';
+import type { RecordBatch, Schema } from 'apache-arrow';
 import type { IndexRecord } from '../policy/index.js';
+import { releaseBuffer } from '../release-buffer.js';
 import type { SliceOptions } from '../time-slices.js';
-import { recordBatches } from './arrow.js';
+import { recordBatches, releaseBatch } from './arrow.js';
 import type { BulkIds } from './bulk-ids.js';
 import { ipcFile, NativeWrites } from './lance-ipc.js';
 import { heldIds } from './table-reads.js';
@@ -60,11 +61,31 @@ export function recordSink(
   slices: SliceOptions = {},
 ): RecordSink {
   const native = NativeWrites.of(table);
-  const file = (records: readonly IndexRecord[]) =>
-    ipcFile(schema, recordBatches(schema, records, dimension, each), slices);
+  const file = async (records: readonly IndexRecord[]) => {
+    const built: RecordBatch[] = [];
+    function* batches(): Generator<RecordBatch> {
+      for (const batch of recordBatches(schema, records, dimension, each))
+        yield built[built.push(batch) - 1] as RecordBatch;
+    }
+    try {
+      return await ipcFile(schema, batches(), slices);
+    } finally {
+      // Copied into the file: their memory is freed now, not at a full collection.
+      built.forEach(releaseBatch);
+    }
+  };
+  // Once LanceDB has the rows, the file's memory is freed at once (release-buffer.ts).
+  const written = async (records: readonly IndexRecord[], write: (file: Buffer) => Promise<void>) => {
+    const bytes = await file(records);
+    try {
+      await write(bytes);
+    } finally {
+      releaseBuffer(bytes);
+    }
+  };
   return {
-    append: async (records) => native.append(await file(records)),
-    mergeById: async (records) => native.mergeById(await file(records)),
+    append: (records) => written(records, (bytes) => native.append(bytes)),
+    mergeById: (records) => written(records, (bytes) => native.mergeById(bytes)),
   };
 }
 

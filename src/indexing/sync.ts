@@ -7,6 +7,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { assertNever } from '../errors.js';
 import type { Logger } from '../log.js';
+import { releaseBuffer } from '../release-buffer.js';
 import {
   and,
   cmp,
@@ -217,6 +218,8 @@ export class IndexSync {
     if (unit.kind === 'message') return this.messageDrafts(unit);
     const file = await readFileAt(this.deps.files, unit.account, unit.uri);
     const text = file === null ? null : decodeText(file.bytes);
+    // Decoded: the bytes (the file's size) are freed now, not at a full collection.
+    if (file !== null) releaseBuffer(file.bytes);
     if (file === null || text === null) return { drafts: [], stale: fileRegion(unit.account, unit.uri) };
     const session_id = sessionOfMessagesFile(unit.uri);
     const policy = await this.policy(unit.account);

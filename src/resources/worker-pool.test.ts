@@ -61,7 +61,7 @@ test('concurrency is bounded by the size; past the queue a task is refused as `b
   const p = pool({ size: 2, maxQueue: 1 });
   const running = [p.run({ spin: 300 }, { timeoutMs: 5000 }), p.run({ spin: 300 }, { timeoutMs: 5000 })];
   const waiting = p.run({ echo: 'queued' }, { timeoutMs: 5000 });
-  expect(p.load).toEqual({ running: 2, queued: 1 });
+  expect(p.load).toMatchObject({ running: 2, queued: 1 });
   await expect(p.run({}, { timeoutMs: 5000 })).rejects.toMatchObject({ kind: 'busy' });
   const threads = new Set((await Promise.all(running)).map(threadOf));
   expect(threads.size).toBe(2);
@@ -81,7 +81,7 @@ test('a task that waits for a worker longer than maxWaitMs is refused as `busy`'
   const p = pool({ size: 1, maxQueue: 4, maxWaitMs: 100 });
   const running = p.run({ spin: 600 }, { timeoutMs: 5000 });
   await expect(p.run({ echo: 'late' }, { timeoutMs: 5000 })).rejects.toMatchObject({ kind: 'busy' });
-  expect(p.load).toEqual({ running: 1, queued: 0 });
+  expect(p.load).toMatchObject({ running: 1, queued: 0 });
   await expect(running).resolves.toMatchObject({ ok: true });
 });
 
@@ -102,7 +102,27 @@ test('past maxQueuePerKey a key is refused as `key_busy` while other keys still 
   const waiting = [1, 2].map(() => p.run({}, { timeoutMs: 5000, key: 'acme' }));
   await expect(p.run({}, { timeoutMs: 5000, key: 'acme' })).rejects.toMatchObject({ kind: 'key_busy' });
   const other = p.run({ echo: 'other' }, { timeoutMs: 5000, key: 'other' });
-  expect(p.load).toEqual({ running: 1, queued: 3 });
+  expect(p.load).toMatchObject({ running: 1, queued: 3 });
   await expect(other).resolves.toMatchObject({ value: { echo: 'other' } });
   await Promise.all([running, ...waiting]);
+});
+
+test('a worker idle for idleMs is ended (its heap with it) and the next task starts a fresh one', async () => {
+  const p = pool({ idleMs: 50 });
+  const first = threadOf(await p.run({ echo: 1 }, { timeoutMs: 5000 }));
+  // A task arriving within idleMs keeps the worker.
+  expect(threadOf(await p.run({ echo: 2 }, { timeoutMs: 5000 }))).toBe(first);
+  expect(p.load.workers).toBe(1);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(p.load).toEqual({ running: 0, queued: 0, workers: 0 });
+  expect(p.restarts).toBe(0);
+  expect(threadOf(await p.run({ echo: 3 }, { timeoutMs: 5000 }))).not.toBe(first);
+});
+
+test('without idleMs an idle worker is kept', async () => {
+  const p = pool();
+  const first = threadOf(await p.run({ echo: 1 }, { timeoutMs: 5000 }));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(p.load.workers).toBe(1);
+  expect(threadOf(await p.run({ echo: 2 }, { timeoutMs: 5000 }))).toBe(first);
 });
