@@ -82,11 +82,11 @@ export class Checksummer {
   }
 
   private fail(error: Error): void {
-    this.failed ??= error;
+    const failed = (this.failed ??= error);
     for (const [id, waiting] of this.pending) {
       this.pending.delete(id);
       closeSync(waiting.fd);
-      waiting.reject(error);
+      waiting.reject(failed);
     }
   }
 }

@@ -10,7 +10,16 @@
  * from wrong bytes. Rows are staged ({@link StagedRows}) and written a run of slots at a time.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../errors.js';
 import { DIR_MODE, FILE_MODE } from '../../storage/modes.js';
