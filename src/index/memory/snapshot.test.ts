@@ -260,19 +260,29 @@ test('a restore reads the linear memory straight into the arena and every array 
   await Promise.all([original.close(), restored.close()]);
 });
 
+/** `run`'s result, and how many times the event loop turned until it was done. */
+async function turnsDuring<T>(run: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let running = true;
+  const turn = (): void => {
+    turns++;
+    if (running) setImmediate(turn);
+  };
+  setImmediate(turn);
+  try {
+    return { result: await run(), turns };
+  } finally {
+    running = false;
+  }
+}
+
 test('the event loop turns while a snapshot is restored', async () => {
   const original = await built(2000);
   const snap = join(dir, 'snap');
   await writeSnapshot(original, snap, KEY);
-  let ticks = 0;
-  let restoring = true;
-  const turn = (): void => {
-    ticks++;
-    if (restoring) setImmediate(turn);
-  };
-  setImmediate(turn);
-  const restored = await restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
-  restoring = false;
+  const { result: restored, turns: ticks } = await turnsDuring(() =>
+    restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir }),
+  );
   // Every section is read asynchronously: at least a turn per section.
   expect(ticks).toBeGreaterThanOrEqual(4);
   await Promise.all([original.close(), restored.close()]);
@@ -286,15 +296,7 @@ test('a write copies the live vector file exactly and checksums every section of
   const live: Uint8Array[] = [];
   arena.readVectorFile(4096, (chunk) => live.push(Uint8Array.from(chunk)));
   const snap = join(dir, 'snap');
-  let turns = 0;
-  let writing = true;
-  const turn = (): void => {
-    turns++;
-    if (writing) setImmediate(turn);
-  };
-  setImmediate(turn);
-  await writeSnapshot(original, snap, KEY);
-  writing = false;
+  const { turns } = await turnsDuring(() => writeSnapshot(original, snap, KEY));
   // The copy and the checksums are awaited, not run on this thread: the event loop turned meanwhile.
   expect(turns).toBeGreaterThan(0);
   expect(readFileSync(join(snap, 'vectors.f32'))).toEqual(Buffer.concat(live));
