@@ -114,10 +114,7 @@ const KEY = { key: 'bench:startup', version: 1 };
  */
 async function snapshotRound(mirror: Mirror, dir: string) {
   let bytes = 0;
-  const write = await timed(() => {
-    mirror.snapshot(dir, KEY);
-    return Promise.resolve();
-  });
+  const write = await timed(() => mirror.snapshot(dir, KEY));
   const sizes: string[] = [];
   for (const name of readdirSync(dir)) {
     const size = statSync(join(dir, name)).size;

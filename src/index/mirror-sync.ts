@@ -107,7 +107,7 @@ export class MirrorSync {
     const reflects = this.reflects;
     if (snapshot === undefined || reflects === null) return;
     if (reflects !== (await this.deps.table().version())) return;
-    this.deps.mirror.snapshot(snapshot.dir, { key: snapshot.key, version: reflects }, deadline);
+    await this.deps.mirror.snapshot(snapshot.dir, { key: snapshot.key, version: reflects }, deadline);
   }
 
   /** Under the write lock: re-reads from the table every record written since the load's version. */

@@ -131,12 +131,12 @@ export class Mirror {
    * and has checked the index reflects the table's current version), abandoned if it is not done by
    * `deadline` (epoch milliseconds). Logs what it wrote or why not.
    */
-  snapshot(dir: string, key: SnapshotKey, deadline = Number.POSITIVE_INFINITY): void {
+  async snapshot(dir: string, key: SnapshotKey, deadline = Number.POSITIVE_INFINITY): Promise<void> {
     const index = this.ready;
     if (index === null) return;
     const started = Date.now();
     try {
-      const bytes = writeSnapshot(index, dir, key, deadline);
+      const bytes = await writeSnapshot(index, dir, key, deadline);
       this.options.log.info(
         {
           records: index.size,

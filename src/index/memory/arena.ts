@@ -198,6 +198,15 @@ export class VectorArena {
     return this.u8.subarray(0, this.brk);
   }
 
+  /**
+   * A path opening the vector file (all rows flushed), to copy it in the kernel; null where the
+   * system has none ({@link readVectorFile} then).
+   */
+  vectorFilePath(): string | null {
+    this.flush();
+    return this.file.openablePath;
+  }
+
   /** Hands the vector file (all rows flushed) to `sink`, `chunkBytes` at a time. */
   readVectorFile(chunkBytes: number, sink: (chunk: Uint8Array) => void): void {
     this.flush();

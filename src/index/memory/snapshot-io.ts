@@ -1,23 +1,38 @@
 /**
- * The bytes of a snapshot's sections (snapshot.ts), a chunk at a time: written (their CRC-32 taken
- * on the way) synchronously straight from the memory that holds them (typed arrays, the arena's
- * linear memory, the vector file's rows) under a deadline, and read back asynchronously straight into
- * their destinations (fresh typed arrays, the arena's memory) — no section is ever held whole in a
- * buffer, and each chunk read is a turn of the event loop (the read itself runs off it, and a worker
- * thread checks the files' checksums meanwhile: snapshot-crc.ts).
+ * The bytes of a snapshot's sections (snapshot.ts), a chunk at a time: written synchronously straight
+ * from the memory that holds them (typed arrays, the arena's linear memory) under a deadline, and read
+ * back asynchronously straight into their destinations (fresh typed arrays, the arena's memory) — no
+ * section is ever held whole in a buffer, and each chunk read is a turn of the event loop (the read
+ * itself runs off it). Their CRC-32s are taken by a worker thread from the files (snapshot-crc.ts).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { crc32 } from 'node:zlib';
 import { allocateArray, type ArrayType, type TypedArray } from './snapshot-graph.js';
 
-/** Bytes written or read (and checksummed) at a time. */
+/** Bytes written or read (or checksummed) at a time. */
 export const CHUNK = 8 * 2 ** 20;
 /** Each array written apart starts at a multiple of this many bytes of its section. */
 const ALIGN = 64;
 
 /** A write of a snapshot passed its deadline (what was written is removed). */
 export class SnapshotDeadline extends Error {}
+
+/** `promise`'s outcome, or a {@link SnapshotDeadline} once `deadline` (epoch milliseconds) passes first. */
+export async function byDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  if (!Number.isFinite(deadline)) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new SnapshotDeadline('the snapshot passed its deadline')),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** A typed array written apart: its class and its bytes (where it starts follows from the ones before). */
 export interface ArraySpec {
@@ -39,7 +54,6 @@ export class SectionWriter {
   private readonly fd: number;
   private open = true;
   private length = 0;
-  private crc = 0;
   private readonly zeros = new Uint8Array(ALIGN);
 
   constructor(
@@ -56,7 +70,6 @@ export class SectionWriter {
       if (Date.now() > this.deadline) throw new SnapshotDeadline('the snapshot passed its deadline');
       const chunk = bytes.subarray(at, at + CHUNK);
       for (let done = 0; done < chunk.byteLength;) done += writeSync(this.fd, chunk, done);
-      this.crc = crc32(chunk, this.crc);
       this.length += chunk.byteLength;
     }
   }
@@ -67,11 +80,11 @@ export class SectionWriter {
     if (pad > 0) this.write(this.zeros.subarray(0, pad));
   }
 
-  /** Closes the file; its length and checksum. */
-  close(): SectionSum {
+  /** Closes the file; its length. */
+  close(): number {
     this.open = false;
     closeSync(this.fd);
-    return { bytes: this.length, crc: this.crc };
+    return this.length;
   }
 
   /** Closes the file after a failure, unless closed already (it goes with the temporary directory). */

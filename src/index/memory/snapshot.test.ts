@@ -4,10 +4,12 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { and, eq, subtree, TRUE, type Expr, type NamespacePolicy } from '../../policy/index.js';
 import { fileRecords } from '../../indexing/records.js';
@@ -106,7 +108,7 @@ async function built(files = 300): Promise<MemoryIndex> {
 test('a restored index answers as the index it was taken of, before and after more writes', async () => {
   const original = await built();
   const snap = join(dir, 'snap');
-  expect(writeSnapshot(original, snap, KEY)).toBeGreaterThan(0);
+  expect(await writeSnapshot(original, snap, KEY)).toBeGreaterThan(0);
   const restored = await restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
   expect(existsSync(snap)).toBe(false);
   expect(restored.size).toBe(original.size);
@@ -164,7 +166,7 @@ test.each([
 ])('a snapshot with %s is refused and deleted', async (_what, spoil, key, reason) => {
   const original = await built(40);
   const snap = join(dir, 'snap');
-  writeSnapshot(original, snap, KEY);
+  await writeSnapshot(original, snap, KEY);
   spoil(snap);
   const restoring = restoreSnapshot(snap, key, DIM, BUDGET, { vectorDir: dir });
   await expect(restoring).rejects.toThrow(SnapshotRefused);
@@ -176,7 +178,7 @@ test.each([
 test('a snapshot larger than the budget now is refused and deleted', async () => {
   const original = await built(40);
   const snap = join(dir, 'snap');
-  writeSnapshot(original, snap, KEY);
+  await writeSnapshot(original, snap, KEY);
   const restoring = restoreSnapshot(snap, KEY, DIM, 20_000, { vectorDir: dir });
   await expect(restoring).rejects.toThrow(/budget/);
   expect(existsSync(snap)).toBe(false);
@@ -186,7 +188,7 @@ test('a snapshot larger than the budget now is refused and deleted', async () =>
 test('a snapshot is taken before it is read: a start killed while restoring leaves no snapshot to retry', async () => {
   const original = await built(40);
   const snap = join(dir, 'snap');
-  writeSnapshot(original, snap, KEY);
+  await writeSnapshot(original, snap, KEY);
   const restoring = restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
   // Killed here, the next start finds no snapshot, only a temporary that opening the store removes.
   expect(existsSync(snap)).toBe(false);
@@ -221,7 +223,7 @@ function typedArrays(root: unknown): ArrayBufferView[] {
 test('a restore reads the linear memory straight into the arena and every array into one of its own', async () => {
   const original = await built(2000);
   const snap = join(dir, 'snap');
-  writeSnapshot(original, snap, KEY);
+  await writeSnapshot(original, snap, KEY);
   const manifest = JSON.parse(readFileSync(join(snap, 'manifest.json'), 'utf8')) as {
     arrays: unknown[];
     sections: Record<string, { bytes: number }>;
@@ -258,29 +260,65 @@ test('a restore reads the linear memory straight into the arena and every array 
   await Promise.all([original.close(), restored.close()]);
 });
 
+/** `run`'s result, and how many times the event loop turned until it was done. */
+async function turnsDuring<T>(run: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let running = true;
+  const turn = (): void => {
+    turns++;
+    if (running) setImmediate(turn);
+  };
+  setImmediate(turn);
+  try {
+    return { result: await run(), turns };
+  } finally {
+    running = false;
+  }
+}
+
 test('the event loop turns while a snapshot is restored', async () => {
   const original = await built(2000);
   const snap = join(dir, 'snap');
-  writeSnapshot(original, snap, KEY);
-  let ticks = 0;
-  let restoring = true;
-  const turn = (): void => {
-    ticks++;
-    if (restoring) setImmediate(turn);
-  };
-  setImmediate(turn);
-  const restored = await restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
-  restoring = false;
+  await writeSnapshot(original, snap, KEY);
+  const { result: restored, turns: ticks } = await turnsDuring(() =>
+    restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir }),
+  );
   // Every section is read asynchronously: at least a turn per section.
   expect(ticks).toBeGreaterThanOrEqual(4);
   await Promise.all([original.close(), restored.close()]);
 });
 
+test('a write copies the live vector file exactly and checksums every section off the main thread', async () => {
+  const original = await built(200);
+  const { arena } = original.snapshotParts();
+  // Linux: the copy is made in the kernel from the unlinked file's /proc path.
+  expect(arena.vectorFilePath()).toMatch(/^\/proc\/self\/fd\/\d+$/);
+  const live: Uint8Array[] = [];
+  arena.readVectorFile(4096, (chunk) => live.push(Uint8Array.from(chunk)));
+  const snap = join(dir, 'snap');
+  const { turns } = await turnsDuring(() => writeSnapshot(original, snap, KEY));
+  // The copy and the checksums are awaited, not run on this thread: the event loop turned meanwhile.
+  expect(turns).toBeGreaterThan(0);
+  expect(readFileSync(join(snap, 'vectors.f32'))).toEqual(Buffer.concat(live));
+  const manifest = JSON.parse(readFileSync(join(snap, 'manifest.json'), 'utf8')) as {
+    sections: Record<string, { bytes: number; crc: number }>;
+  };
+  expect(Object.keys(manifest.sections).sort()).toEqual(
+    ['arrays.bin', 'graph.bin', 'lists.bin', 'memory.bin', 'vectors.f32'].sort(),
+  );
+  for (const [name, sum] of Object.entries(manifest.sections)) {
+    const bytes = readFileSync(join(snap, name));
+    expect({ name, bytes: bytes.byteLength, crc: crc32(bytes) }).toEqual({ name, ...sum });
+  }
+  expect(statSync(join(snap, 'vectors.f32')).mode & 0o777).toBe(0o600);
+  await original.close();
+});
+
 test('a snapshot not written by its deadline is abandoned: nothing is left behind', async () => {
   const original = await built(40);
   const snap = join(dir, 'snap');
-  writeSnapshot(original, snap, KEY);
-  expect(() => writeSnapshot(original, snap, KEY, Date.now() - 1)).toThrow(SnapshotDeadline);
+  await writeSnapshot(original, snap, KEY);
+  await expect(writeSnapshot(original, snap, KEY, Date.now() - 1)).rejects.toThrow(SnapshotDeadline);
   // The half-written one is gone, and the one it was to replace is still whole.
   expect(readdirSync(dir).filter((name) => name.startsWith('snap'))).toEqual(['snap']);
   const restored = await restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });
@@ -294,7 +332,7 @@ test('an index whose string tables are written apart in pieces restores to the s
   const rnd = random(5);
   for (let i = 0; i < 5000; i++) writeFile(original, rnd, `acct${i % 3}`, `viking://resources/many/f${i}.md`);
   const snap = join(dir, 'snap');
-  writeSnapshot(original, snap, KEY);
+  await writeSnapshot(original, snap, KEY);
   const manifest = JSON.parse(readFileSync(join(snap, 'manifest.json'), 'utf8')) as { lists: unknown[] };
   expect(manifest.lists.length).toBeGreaterThan(0);
   const restored = await restoreSnapshot(snap, KEY, DIM, BUDGET, { vectorDir: dir });

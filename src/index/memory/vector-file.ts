@@ -10,7 +10,16 @@
  * from wrong bytes. Rows are staged ({@link StagedRows}) and written a run of slots at a time.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../errors.js';
 import { DIR_MODE, FILE_MODE } from '../../storage/modes.js';
@@ -118,6 +127,15 @@ export class VectorFile {
       this.transfer('read', chunk, 0, n, at);
       sink(chunk.subarray(0, n));
     }
+  }
+
+  /**
+   * A path that opens this very file although no directory names it (Linux: /proc/self/fd/N), so a
+   * snapshot can copy it in the kernel; null where the system has none, or once it is closed.
+   */
+  get openablePath(): string | null {
+    const path = `/proc/self/fd/${this.fd}`;
+    return !this.closed && existsSync(path) ? path : null;
   }
 
   /** Bytes the file takes (its length: the highest slot written, plus one, times a row). */
