@@ -10,17 +10,16 @@ import { types } from 'node:util';
 import { MessageChannel } from 'node:worker_threads';
 
 /**
- * Frees the memory of `bytes` (which must not be used afterwards: it reads as empty) when `bytes` is
+ * Frees the memory of `view` (which must not be used afterwards: it reads as empty) when `view` is
  * the only view of it; a view into shared memory (a pooled small Buffer, a slice) is left alone.
  * Returns whether the memory was released.
  * @example const file = Buffer.alloc(2 ** 20); releaseBuffer(file); // true; file.length === 0
  */
-export function releaseBuffer(bytes: Uint8Array): boolean {
-  const memory = bytes.buffer;
+export function releaseBuffer(view: ArrayBufferView): boolean {
+  const memory = view.buffer;
   // Not `instanceof`: a buffer from another realm (Node's own, a vm context) is an ArrayBuffer too.
   if (!types.isArrayBuffer(memory)) return false;
-  if (bytes.byteOffset !== 0 || bytes.byteLength !== memory.byteLength || memory.byteLength === 0)
-    return false;
+  if (view.byteOffset !== 0 || view.byteLength !== memory.byteLength || memory.byteLength === 0) return false;
   const { port1, port2 } = new MessageChannel();
   port1.postMessage(null, [memory]);
   port1.close();

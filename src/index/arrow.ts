@@ -163,11 +163,8 @@ export function releaseBatch(batch: RecordBatch): void {
   const pending: Data[] = [batch.data];
   for (let data = pending.pop(); data !== undefined; data = pending.pop()) {
     for (const buffer of [data.values, data.valueOffsets, data.nullBitmap, data.typeIds] as unknown[]) {
-      if (ArrayBuffer.isView(buffer) && !(buffer instanceof DataView)) releaseBuffer(asBytes(buffer));
+      if (ArrayBuffer.isView(buffer) && !(buffer instanceof DataView)) releaseBuffer(buffer);
     }
     pending.push(...data.children);
   }
 }
-
-const asBytes = (view: ArrayBufferView): Uint8Array =>
-  new Uint8Array(view.buffer, view.byteOffset, view.byteLength);

@@ -64,8 +64,10 @@ export function recordSink(
   const file = async (records: readonly IndexRecord[]) => {
     const built: RecordBatch[] = [];
     function* batches(): Generator<RecordBatch> {
-      for (const batch of recordBatches(schema, records, dimension, each))
-        yield built[built.push(batch) - 1] as RecordBatch;
+      for (const batch of recordBatches(schema, records, dimension, each)) {
+        built.push(batch);
+        yield batch;
+      }
     }
     try {
       return await ipcFile(schema, batches(), slices);
