@@ -105,7 +105,7 @@ test('a folder and a JSONL file are imported, readable through the filesystem an
   expect(summaryOf(again)).toMatchObject({ written: 1, already_done: 29, skipped: 2 });
   const restarted = await runBulk(dataDir, [...folderArgs, '--restart'], small);
   expect(summaryOf(restarted)).toMatchObject({ written: 30, already_done: 0 });
-}, 30_000);
+}, 90_000);
 
 test('an interrupted import (SIGINT, then SIGKILL) resumes without re-writing finished documents', async () => {
   const dataDir = join(work.path, 'resume');
@@ -159,7 +159,7 @@ test('an interrupted import (SIGINT, then SIGKILL) resumes without re-writing fi
     expect(await urisUnder(services, 'viking://resources/many')).toEqual(expected);
     expect(await services.vfs.read(ctx, 'viking://resources/many/d599.md')).toBe('doc 599');
   });
-}, 30_000);
+}, 90_000);
 
 test("a user cannot bulk-write into another user's scope: every document is a 403 failure", async () => {
   const dataDir = join(work.path, 'denied');
@@ -176,7 +176,7 @@ test("a user cannot bulk-write into another user's scope: every document is a 40
     'PERMISSION_DENIED',
   ]);
   expect(existsSync(join(dataDir, 'fs/default/user/bob/notes'))).toBe(false);
-}, 30_000);
+}, 90_000);
 
 test('bad arguments, unknown accounts and users, and a locked DATA_DIR end with clear messages', async () => {
   const dataDir = join(work.path, 'errors');
@@ -208,7 +208,7 @@ test('bad arguments, unknown accounts and users, and a locked DATA_DIR end with 
   } finally {
     await release();
   }
-}, 30_000);
+}, 90_000);
 
 test('reindex rebuilds from the filesystem, from scratch when the embedder changed', async () => {
   const dataDir = join(work.path, 'reindex');
@@ -236,4 +236,4 @@ test('reindex rebuilds from the filesystem, from scratch when the embedder chang
   } finally {
     await release();
   }
-}, 30_000);
+}, 90_000);
