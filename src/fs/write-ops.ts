@@ -25,6 +25,10 @@ export interface WaitOptions {
 
 export interface WriteRequest extends WaitOptions {
   uri: string;
+  /**
+   * Taken by the write: emptied once encoded, so a large body (up to MAX_FILE_BYTES) is not held
+   * while a `wait` write waits for the indexer, which reads the file back (issue 23 item 5).
+   */
   content: string;
   mode?: WriteMode;
 }
@@ -50,6 +54,7 @@ export async function write(core: FsCore, ctx: RequestContext, request: WriteReq
   const resolved = resolveWritable(ctx, request.uri);
   const mode = request.mode ?? 'replace';
   const data = Buffer.from(request.content, 'utf8');
+  request.content = '';
   if (data.length > core.maxFileBytes) throw tooLarge(resolved.uri, core.maxFileBytes);
   await requireNoLink(core, ctx, resolved);
   admit(core, ctx);

@@ -6,7 +6,7 @@ import {
   messageRecords,
   recordId,
 } from './records.js';
-import type { NamespacePolicy } from '../policy/index.js';
+import { COLUMN_NAMES, type NamespacePolicy } from '../policy/index.js';
 
 const policy = (u: boolean, a: boolean): NamespacePolicy => ({
   isolate_user_scope_by_agent: u,
@@ -89,6 +89,44 @@ describe('owner fields come from the canonical URI and the policy', () => {
       role_id: 'alice',
       created_at: Date.parse('2026-01-01T00:00:00Z'),
     });
+  });
+});
+
+describe('every draft has the columns, in one order, and nothing else', () => {
+  const DRAFT_COLUMNS = COLUMN_NAMES.filter((name) => name !== 'vector');
+
+  test('a file read from storage gives its times, not the rest of what the read returned', async () => {
+    // What IndexSync passes as the times: the read file itself, bytes included.
+    const file = { bytes: Buffer.from('alpha beta '.repeat(300)), created_at: 5, updated_at: 6 };
+    const text = file.bytes.toString('utf8');
+    const drafts = await fileRecordsInSlices(
+      'acme',
+      'viking://resources/a.md',
+      text,
+      policy(false, false),
+      file,
+      {
+        size: 200,
+        overlap: 20,
+      },
+    );
+    expect(drafts.length).toBeGreaterThan(5);
+    for (const d of drafts) {
+      expect(Object.keys(d).sort()).toEqual([...DRAFT_COLUMNS].sort());
+      expect(d).toMatchObject({ created_at: 5, updated_at: 6 });
+    }
+    // One order of keys for every draft (one shape: objects built alike).
+    expect(new Set(drafts.map((d) => Object.keys(d).join()))).toEqual(
+      new Set([Object.keys(drafts[0]!).join()]),
+    );
+  });
+
+  test('a message draft has the same keys in the same order as a file draft', () => {
+    const msg = { role: 'user', role_id: 'alice', text: 'hi there', created_at: 7 };
+    const [m] = messageRecords('acme', 's1', 'msg_1', msg, policy(true, true));
+    const [f] = fileRecords('acme', 'viking://resources/a.md', 'hello', policy(true, true), times);
+    expect(Object.keys(m!)).toEqual(Object.keys(f!));
+    expect(Object.keys(m!).sort()).toEqual([...DRAFT_COLUMNS].sort());
   });
 });
 

@@ -96,7 +96,28 @@ interface Times {
   readonly updated_at: number;
 }
 
-function baseRecord(account_id: string, resolved: ResolvedUri, level: number, chunk_index: number) {
+interface Message {
+  readonly session_id: string;
+  readonly message_id: string;
+  readonly role: string | null;
+  readonly role_id: string | null;
+}
+
+/**
+ * A record draft, every column named once in one object literal: all drafts share one shape (a
+ * hidden class of V8's). Built with spreads (of the base, of the message columns, of the times —
+ * which carried the file's `bytes` into every record), a large file's 12k drafts each had a
+ * dictionary of its own: ~10 MB more heap for the 9.5 MiB file (issue 23 item 5).
+ */
+function draft(
+  account_id: string,
+  resolved: ResolvedUri,
+  level: number,
+  chunk_index: number,
+  text: string,
+  message: Message | null,
+  times: Times,
+): RecordDraft {
   return {
     id: recordId(account_id, resolved.uri, level, chunk_index),
     account_id,
@@ -107,10 +128,16 @@ function baseRecord(account_id: string, resolved: ResolvedUri, level: number, ch
     context_type: contextTypeOf(resolved),
     level,
     chunk_index,
+    text,
+    abstract: text.trim().slice(0, ABSTRACT_CHARS),
+    session_id: message?.session_id ?? null,
+    message_id: message?.message_id ?? null,
+    role: message?.role ?? null,
+    role_id: message?.role_id ?? null,
+    created_at: times.created_at,
+    updated_at: times.updated_at,
   };
 }
-
-const NO_MESSAGE = { session_id: null, message_id: null, role: null, role_id: null } as const;
 
 /** Level of the folder record a file name produces (0/1), or null for an ordinary file. */
 export function folderMetaLevel(uri: string): number | null {
@@ -137,13 +164,8 @@ function fileRecordMaker(
   const level = folderMetaLevel(uri);
   const resolved = resolveUri(recordUriOfFile(uri), null, policy);
   const passages = level === null ? passagesOf(text, chunking) : text.trim() ? [text] : [];
-  const make = (passage: string, chunk_index: number): RecordDraft => ({
-    ...baseRecord(account_id, resolved, level ?? LEVEL_CHUNK, chunk_index),
-    text: passage,
-    abstract: passage.trim().slice(0, ABSTRACT_CHARS),
-    ...NO_MESSAGE,
-    ...times,
-  });
+  const make = (passage: string, chunk_index: number): RecordDraft =>
+    draft(account_id, resolved, level ?? LEVEL_CHUNK, chunk_index, passage, null, times);
   return { passages, make };
 }
 
@@ -213,17 +235,7 @@ export function messageRecords(
   if (message.text.trim().length === 0) return [];
   const resolved = resolveUri(messageUri(session_id, message_id), null, policy);
   const created_at = toEpochMs(message.created_at, Date.now());
-  return [
-    {
-      ...baseRecord(account_id, resolved, LEVEL_CHUNK, 0),
-      text: message.text,
-      abstract: message.text.trim().slice(0, ABSTRACT_CHARS),
-      session_id,
-      message_id,
-      role: message.role,
-      role_id: message.role_id,
-      created_at,
-      updated_at: created_at,
-    },
-  ];
+  const times = { created_at, updated_at: created_at };
+  const columns = { session_id, message_id, role: message.role, role_id: message.role_id };
+  return [draft(account_id, resolved, LEVEL_CHUNK, 0, message.text, columns, times)];
 }

@@ -191,6 +191,21 @@ test('write with wait awaits the indexer', async () => {
   expect(waited).toBe(1);
 });
 
+test('a write does not hold its content while it waits for the indexer', async () => {
+  const request = { uri: 'viking://resources/held.md', content: 'the body of a large write', wait: true };
+  let seen: string | undefined;
+  const withWait = new Vfs({
+    dataDir: fs.dataDir,
+    hooks: fs.hooks,
+    maxFileBytes: 1024,
+    waitIndexed: () => Promise.resolve(void (seen = request.content)),
+  });
+  await withWait.write(alice, request);
+  // Taken once encoded (WriteRequest.content): the indexer reads the file back, not this string.
+  expect(seen).toBe('');
+  expect(await withWait.read(alice, 'viking://resources/held.md')).toBe('the body of a large write');
+});
+
 describe('writeMany (add_resource, pack import)', () => {
   test('writes every file and reports canonical URIs; hooks run per file', async () => {
     const result = await fs.vfs.writeMany(alice, [

@@ -6,7 +6,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Vfs } from '../../fs/index.js';
-import type { WaitOptions } from '../../fs/write-ops.js';
+import type { WaitOptions, WriteRequest } from '../../fs/write-ops.js';
 import { defined } from '../../validate.js';
 import { route } from '../openapi/route.js';
 import * as results from '../openapi/results.js';
@@ -51,6 +51,11 @@ const writeBody = z.object({
   mode: z.enum(['replace', 'append', 'create']).default('replace'),
   ...waitFields,
 });
+
+/** The write of a parsed body (a function: the handler keeps no reference to the body). */
+function writeRequestOf(body: z.output<typeof writeBody>): WriteRequest {
+  return { uri: body.uri, content: body.content, mode: body.mode, ...waitOf(body) };
+}
 
 /** The wait options of a parsed body or query (null and absent mean "no wait", "default timeout"). */
 function waitOf(input: { wait?: boolean | null | undefined; timeout?: number | null | undefined }) {
@@ -208,8 +213,10 @@ function contentRoutes(router: Router, vfs: Vfs): void {
       },
     },
     async (req, res, input) => {
-      const body = input.body();
-      const request = { uri: body.uri, content: body.content, mode: body.mode, ...waitOf(body) };
+      // The write takes the content (WriteRequest): neither the request nor this handler keeps the
+      // body, which may be 10 MB, while a `wait` write waits for the indexer.
+      const request = writeRequestOf(input.body());
+      req.body = undefined;
       sendOk(res, await vfs.write(contextOf(req), request));
     },
   );
