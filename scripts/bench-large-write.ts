@@ -174,10 +174,10 @@ async function lanceWrites(ours: boolean): Promise<void> {
       const write =
         seed === 'alpha'
           ? ours
-            ? () => sink.append(records)
+            ? async () => sink.append(await sink.file(records))
             : () => table.add(arrow())
           : ours
-            ? () => sink.mergeById(records)
+            ? async () => sink.mergeById(await sink.file(records))
             : () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(arrow());
       const { gap, rss } = await turnGaps(write);
       const what = seed === 'alpha' ? 'append' : 'merge (rewrite)';

@@ -117,10 +117,10 @@ describe('lance-ipc', () => {
     const sink = recordSink(table, schema, DIM);
     const first = records(ARROW_BATCH_ROWS + 3);
     const before = await table.version();
-    await sink.append(first);
+    await sink.append(await sink.file(first));
     expect(await table.version()).toBe(before + 1);
     const second = records(ARROW_BATCH_ROWS + 3, 'bravo');
-    await sink.mergeById(second);
+    await sink.mergeById(await sink.file(second));
     expect(await table.version()).toBe(before + 2);
     const read = (await table.query().limit(10_000).toArray()) as Array<Record<string, unknown>>;
     expect(read).toHaveLength(second.length);

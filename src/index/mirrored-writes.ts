@@ -10,6 +10,7 @@ import type { BulkLoad } from './bulk-load.js';
 import type { LanceTable } from './lance-table.js';
 import type { Mirror } from './mirror.js';
 import type { MirrorSync } from './mirror-sync.js';
+import type { UpsertHooks } from './record-index.js';
 import type { WritePath } from './table-write.js';
 
 export interface MirroredWritesDeps {
@@ -24,15 +25,23 @@ export interface MirroredWritesDeps {
 export class MirroredWrites {
   constructor(private readonly deps: MirroredWritesDeps) {}
 
-  /** Under the write lock: inserts or replaces records (one per id) by id, in the table then the mirror. */
-  async upsert(records: readonly IndexRecord[]): Promise<void> {
+  /**
+   * Under the write lock: inserts or replaces records (one per id) by id, in the table then the
+   * mirror. `hooks.copied` runs once the table's files are built and the mirror has prepared (or
+   * failed to): nothing reads the records' vectors after it.
+   */
+  async upsert(records: readonly IndexRecord[], hooks: UpsertHooks = {}): Promise<void> {
     const { table, mirror, sync } = this.deps;
     await table.assertPresent();
     sync.writing(records.map((r) => r.id));
-    const written = this.write(records);
+    let settled = (): void => undefined;
+    const prepared = new Promise<void>((resolve) => (settled = resolve));
+    const { copied } = hooks;
+    const built = copied === undefined ? undefined : () => prepared.then(copied);
+    const written = this.write(records, built);
     // Handled here so a failure while the mirror prepares is not reported as unhandled.
     void written.catch(() => undefined);
-    const staged = await mirror.prepare(records);
+    const staged = await mirror.prepare(records).finally(settled);
     try {
       await written;
     } catch (error) {
@@ -73,12 +82,13 @@ export class MirroredWrites {
    * Writes records to the table (table-write.ts: append the ids it says it lacks, merge the rest).
    * The mirror only hints which ids to merge without asking: a merge is right either way.
    */
-  private async write(records: readonly IndexRecord[]): Promise<void> {
+  private async write(records: readonly IndexRecord[], built?: () => Promise<void>): Promise<void> {
     const memory = this.deps.mirror.ready;
     await this.deps.table.write(records, {
       bulk: this.deps.bulk.current,
       path: this.deps.path(),
       likelyHeld: (id) => memory?.has(id) === true,
+      ...(built === undefined ? {} : { built }),
     });
   }
 }

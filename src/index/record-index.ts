@@ -35,6 +35,16 @@ export interface LocalTable {
  */
 export type AccountEpochs = ReadonlyMap<string, number>;
 
+/** What the caller of {@link RecordIndex.upsert} may learn while it runs. */
+export interface UpsertHooks {
+  /**
+   * Called at most once, when the store holds its own copy of the records' vectors (before its
+   * commit, the write's largest moment): the caller may free the vectors' memory then. A store that
+   * cannot tell does not call it (the memory is collected when the records are).
+   */
+  readonly copied?: () => void;
+}
+
 export interface RecordIndex {
   readonly embedder: EmbedderIdentity;
   /** The local LanceDB table, or null when PostgreSQL holds the records (nothing to guard). */
@@ -47,7 +57,12 @@ export interface RecordIndex {
    * accounts purged since by this process; `epochs` drops those of accounts deleted (or deleted and
    * created again) since their jobs were journaled, by any process.
    */
-  upsert(batch: readonly IndexRecord[], readSince?: number, epochs?: AccountEpochs): Promise<void>;
+  upsert(
+    batch: readonly IndexRecord[],
+    readSince?: number,
+    epochs?: AccountEpochs,
+    hooks?: UpsertHooks,
+  ): Promise<void>;
   /** Deletes every record matching a policy-core expression. */
   deleteWhere(expr: Expr): Promise<void>;
   /** The purge count now: an indexing batch takes it before reading its sources (see {@link upsert}). */

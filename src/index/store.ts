@@ -25,7 +25,7 @@ import { MirroredWrites } from './mirrored-writes.js';
 import { PlannedReads, type VectorResult } from './planned-reads.js';
 import type { RequestedPlan } from './planner.js';
 import { PurgeFence } from './purge-fence.js';
-import type { LocalTable, RecordIndex } from './record-index.js';
+import type { AccountEpochs, LocalTable, RecordIndex, UpsertHooks } from './record-index.js';
 import type { WritePath } from './table-write.js';
 
 export type { EmbedderIdentity } from './identity.js';
@@ -207,14 +207,21 @@ export class IndexStore implements RecordIndex, LocalTable {
    * (LanceDB would insert both). The mirror prepares the records while LanceDB writes them and shows
    * them once LanceDB accepted them: a search never finds a record the table does not hold. After a
    * failed write the mirror re-reads those ids from the table. `readSince` ({@link purgeMark} taken
-   * before the records' sources were read) drops records of accounts purged since.
+   * before the records' sources were read) drops records of accounts purged since. `hooks.copied`
+   * runs once the table's files are built and the mirror has prepared its copy, before the commit.
+   * (`epochs` is PostgreSQL's: one process writes a local table, and `readSince` fences it.)
    */
-  async upsert(batch: readonly IndexRecord[], readSince?: number): Promise<void> {
+  async upsert(
+    batch: readonly IndexRecord[],
+    readSince?: number,
+    _epochs?: AccountEpochs,
+    hooks: UpsertHooks = {},
+  ): Promise<void> {
     if (batch.length === 0) return;
     await this.writeLock.run('write', async () => {
       const records = this.fence.admit(lastPerId(batch), readSince);
       if (records.length === 0) return;
-      await this.writes.upsert(records);
+      await this.writes.upsert(records, hooks);
     });
     this.compactor.wrote();
   }

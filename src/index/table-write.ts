@@ -24,7 +24,9 @@
  * re-reads every id of the batch into the mirror from the table.
  *
  * Each commit gets its records as one Arrow IPC file built in turns of the event loop
- * ({@link recordSink}, lance-ipc.ts): never split into several commits.
+ * ({@link recordSink}, lance-ipc.ts): never split into several commits. Both files of a write are
+ * built before its first commit: what LanceDB's commits hold at their peak (a copy of the file, the
+ * merge's join) then need not coexist with the records' vectors (issue 23 item 5).
  */
 import type * as lancedb from '@lancedb/lancedb';
 import type { RecordBatch, Schema } from 'apache-arrow';
@@ -42,10 +44,14 @@ import { heldIds } from './table-reads.js';
  */
 export type WritePath = 'split' | 'merge';
 
-/** Where records reach the table: each call is one LanceDB commit. */
+/**
+ * Where records reach the table: {@link file} turns records into the bytes of one commit, {@link
+ * append} and {@link mergeById} commit such bytes (one LanceDB commit each) and free them after.
+ */
 export interface RecordSink {
-  append(records: readonly IndexRecord[]): Promise<void>;
-  mergeById(records: readonly IndexRecord[]): Promise<void>;
+  file(records: readonly IndexRecord[]): Promise<Buffer>;
+  append(file: Buffer): Promise<void>;
+  mergeById(file: Buffer): Promise<void>;
 }
 
 /**
@@ -61,33 +67,32 @@ export function recordSink(
   slices: SliceOptions = {},
 ): RecordSink {
   const native = NativeWrites.of(table);
-  const file = async (records: readonly IndexRecord[]) => {
-    const built: RecordBatch[] = [];
-    function* batches(): Generator<RecordBatch> {
-      for (const batch of recordBatches(schema, records, dimension, each)) {
-        built.push(batch);
-        yield batch;
-      }
-    }
-    try {
-      return await ipcFile(schema, batches(), slices);
-    } finally {
-      // Copied into the file: their memory is freed now, not at a full collection.
-      built.forEach(releaseBatch);
-    }
-  };
   // Once LanceDB has the rows, the file's memory is freed at once (release-buffer.ts).
-  const written = async (records: readonly IndexRecord[], write: (file: Buffer) => Promise<void>) => {
-    const bytes = await file(records);
+  const committed = async (file: Buffer, write: (file: Buffer) => Promise<void>) => {
     try {
-      await write(bytes);
+      await write(file);
     } finally {
-      releaseBuffer(bytes);
+      releaseBuffer(file);
     }
   };
   return {
-    append: (records) => written(records, (bytes) => native.append(bytes)),
-    mergeById: (records) => written(records, (bytes) => native.mergeById(bytes)),
+    async file(records) {
+      const built: RecordBatch[] = [];
+      function* batches(): Generator<RecordBatch> {
+        for (const batch of recordBatches(schema, records, dimension, each)) {
+          built.push(batch);
+          yield batch;
+        }
+      }
+      try {
+        return await ipcFile(schema, batches(), slices);
+      } finally {
+        // Copied into the file: their memory is freed now, not at a full collection.
+        built.forEach(releaseBatch);
+      }
+    },
+    append: (file) => committed(file, (bytes) => native.append(bytes)),
+    mergeById: (file) => committed(file, (bytes) => native.mergeById(bytes)),
   };
 }
 
@@ -104,6 +109,11 @@ export interface WriteOptions {
   readonly path: WritePath;
   /** Ids the table probably holds (the mirror): merged without a query. */
   readonly likelyHeld?: (id: string) => boolean;
+  /**
+   * Awaited once every file of the write is built, before its first commit: from then on the write
+   * reads nothing of the records (their vectors may be freed).
+   */
+  readonly built?: () => Promise<void>;
 }
 
 /** Writes `records` (one per id) to `table`; see the module header. */
@@ -114,8 +124,23 @@ export async function writeRecords(
   options: WriteOptions,
 ): Promise<WriteCounts> {
   const { fresh, known } = await partition(table, records, options);
-  if (fresh.length > 0) await sink.append(fresh);
-  if (known.length > 0) await sink.mergeById(known);
+  // Both files before either commit, so that the records are done with before LanceDB's work starts.
+  const appended = fresh.length > 0 ? await sink.file(fresh) : null;
+  let merged: Buffer | null = null;
+  try {
+    if (known.length > 0) merged = await sink.file(known);
+    await options.built?.();
+  } catch (error) {
+    for (const file of [appended, merged]) if (file !== null) releaseBuffer(file);
+    throw error;
+  }
+  try {
+    if (appended !== null) await sink.append(appended);
+  } catch (error) {
+    if (merged !== null) releaseBuffer(merged);
+    throw error;
+  }
+  if (merged !== null) await sink.mergeById(merged);
   return { appended: fresh.length, merged: known.length };
 }
 

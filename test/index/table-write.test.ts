@@ -12,6 +12,7 @@ import { IndexStore, TABLE_NAME } from '../../src/index/store.js';
 import { recordSink, writeRecords, type WriteOptions } from '../../src/index/table-write.js';
 import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { eq, type NamespacePolicy } from '../../src/policy/index.js';
+import { releaseBuffer } from '../../src/release-buffer.js';
 import { HashEmbedder } from '../helpers/test-embedder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -148,6 +149,77 @@ describe('IndexStore single writes', () => {
         );
       } finally {
         jest.restoreAllMocks();
+        await store.close();
+        dir.remove();
+      }
+    },
+  );
+});
+
+describe('a write is done with its records before its first commit (issue 23 item 5)', () => {
+  test('both files are built, then `built` runs, then the append and the merge commit', async () => {
+    const dir = tempDir('vs-table-write-order-');
+    const db = await lancedb.connect(dir.path);
+    const table = await db.createEmptyTable(TABLE_NAME, schema);
+    try {
+      const sink = recordSink(table, schema, embedder.dimension);
+      await writeRecords(table, [withId('a', 'alpha one')], sink, { bulk: null, path: 'split' });
+      const steps: string[] = [];
+      const logged: typeof sink = {
+        file: (records) => (steps.push(`file ${records.map((r) => r.id).join()}`), sink.file(records)),
+        append: (file) => (steps.push('append'), sink.append(file)),
+        mergeById: (file) => (steps.push('merge'), sink.mergeById(file)),
+      };
+      const built = () => Promise.resolve(void steps.push('built'));
+      const batch = [withId('a', 'alpha two'), withId('b', 'bravo')];
+      expect(await writeRecords(table, batch, logged, { bulk: null, path: 'split', built })).toEqual({
+        appended: 1,
+        merged: 1,
+      });
+      expect(steps).toEqual(['file b', 'file a', 'built', 'append', 'merge']);
+    } finally {
+      table.close();
+      db.close();
+      dir.remove();
+    }
+  });
+
+  test.each([0, 64 * 2 ** 20])(
+    'mirror budget %d: vectors freed when `copied` runs are stored whole, in the table and the mirror',
+    async (memoryBudgetBytes) => {
+      const dir = tempDir('vs-store-copied-');
+      const store = await IndexStore.open({ uri: dir.path, embedder, memoryBudgetBytes });
+      try {
+        await store.whenLoaded();
+        await store.upsert([record('viking://resources/a.md', 'alpha one')]);
+        // A rewrite of a (merged) and a new b (appended), their vectors in one block as IndexSync has them.
+        const fresh = [
+          record('viking://resources/a.md', 'alpha two'),
+          record('viking://resources/b.md', 'bravo'),
+        ];
+        const block = new Float32Array(fresh.length * embedder.dimension);
+        const batch = fresh.map((r, i) => {
+          const vector = block.subarray(i * embedder.dimension, (i + 1) * embedder.dimension);
+          vector.set(r.vector);
+          return { ...r, vector };
+        });
+        let copied = 0;
+        await store.upsert(batch, undefined, undefined, {
+          copied: () => {
+            copied++;
+            expect(releaseBuffer(block)).toBe(true);
+          },
+        });
+        expect(copied).toBe(1);
+        expect(batch[0]!.vector.length).toBe(0);
+        for (const r of fresh) {
+          for (const requested of ['auto', 'baseline'] as const) {
+            const { rows } = await store.vectorSearch(r.vector, eq('account_id', 'acme'), 1, requested);
+            expect([rows[0]?.id, rows[0]?._distance ?? 1]).toEqual([r.id, expect.closeTo(0, 5)]);
+          }
+        }
+        expect(await store.countRows()).toBe(2);
+      } finally {
         await store.close();
         dir.remove();
       }
