@@ -4,12 +4,15 @@
  * LanceDB's Rust threads allocate and free large Arrow buffers; with glibc's defaults each thread
  * gets its own arena (up to 8 per core) and the mmap threshold rises to the largest freed buffer, so
  * freed memory stays resident in the arenas — RSS grew about 50 MiB a minute under writes and
- * compactions (`npm run load`). Two arenas, buffers from 1 MiB up mapped and unmapped on their own,
- * and arenas trimmed past 2 MiB free keep it near the working set. A value the operator set wins.
+ * compactions (`npm run load`). Two arenas, buffers from 128 KiB up mapped and unmapped on their
+ * own, and arenas trimmed past 2 MiB free keep it near the working set. The threshold was 1 MiB
+ * until a 9.5 MiB file's write (issue 23 item 5) showed the Arrow batches' columns (100–400 KB each)
+ * and LanceDB's buffers of that size staying in the heaps after the write: the next write's peak
+ * stood ~40 MB higher (docs/BENCHMARKS.md). A value the operator set wins.
  */
 export const ALLOCATOR_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
-  MALLOC_MMAP_THRESHOLD_: String(2 ** 20),
+  MALLOC_MMAP_THRESHOLD_: String(128 * 2 ** 10),
   MALLOC_TRIM_THRESHOLD_: String(2 * 2 ** 20),
 };
 

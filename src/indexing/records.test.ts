@@ -5,6 +5,7 @@ import {
   fileRecordsInSlices,
   messageRecords,
   recordId,
+  recordOf,
 } from './records.js';
 import { COLUMN_NAMES, type NamespacePolicy } from '../policy/index.js';
 
@@ -119,6 +120,15 @@ describe('every draft has the columns, in one order, and nothing else', () => {
     expect(new Set(drafts.map((d) => Object.keys(d).join()))).toEqual(
       new Set([Object.keys(drafts[0]!).join()]),
     );
+  });
+
+  test('a record is its draft and its vector, in one order of keys', () => {
+    const [d] = fileRecords('acme', 'viking://resources/a.md', 'hello', policy(true, true), times);
+    const vector = new Float32Array([0.6, 0.8]);
+    const r = recordOf(d!, vector);
+    expect(r).toEqual({ ...d!, vector });
+    expect(Object.keys(r)).toEqual([...Object.keys(d!), 'vector']);
+    expect(Object.keys(r).sort()).toEqual([...COLUMN_NAMES].sort());
   });
 
   test('a message draft has the same keys in the same order as a file draft', () => {

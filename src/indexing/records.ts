@@ -8,6 +8,7 @@ import {
   ABSTRACT_CHARS,
   contextTypeOf,
   resolveUri,
+  type IndexRecord,
   type NamespacePolicy,
   type RecordDraft,
   type ResolvedUri,
@@ -136,6 +137,34 @@ function draft(
     role_id: message?.role_id ?? null,
     created_at: times.created_at,
     updated_at: times.updated_at,
+  };
+}
+
+/**
+ * The record of a draft and its vector, every column named once (as in {@link draft}): built with a
+ * spread at a site that meets drafts of several shapes, V8 gave each of a large file's 12.4k records
+ * a hidden class and descriptor array of its own (~9 MB; issue 23 item 5).
+ */
+export function recordOf(d: RecordDraft, vector: Float32Array): IndexRecord {
+  return {
+    id: d.id,
+    account_id: d.account_id,
+    uri: d.uri,
+    scope: d.scope,
+    owner_user_id: d.owner_user_id,
+    owner_agent_id: d.owner_agent_id,
+    context_type: d.context_type,
+    level: d.level,
+    chunk_index: d.chunk_index,
+    text: d.text,
+    abstract: d.abstract,
+    session_id: d.session_id,
+    message_id: d.message_id,
+    role: d.role,
+    role_id: d.role_id,
+    created_at: d.created_at,
+    updated_at: d.updated_at,
+    vector,
   };
 }
 

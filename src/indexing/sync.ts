@@ -25,6 +25,7 @@ import type { Job } from './queue.js';
 import {
   decodeText,
   fileRecordsInSlices,
+  recordOf,
   folderMetaLevel,
   LEVEL_CHUNK,
   messageRecords,
@@ -205,7 +206,7 @@ export class IndexSync {
       if (i > 0) await setImmediate();
       const slice = drafts.slice(i, i + size);
       const vectors = await this.deps.embedder.embed(slice.map((d) => d.text));
-      slice.forEach((d, j) => records.push({ ...d, vector: inBlock(block, dimension, i + j, vectors[j]) }));
+      slice.forEach((d, j) => records.push(recordOf(d, inBlock(block, dimension, i + j, vectors[j]))));
     }
     await this.deps.store.upsert(records, this.readSince, this.epochs, {
       copied: () => releaseBuffer(block),
