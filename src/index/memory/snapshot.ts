@@ -27,7 +27,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VectorArena, type ArenaFields, type ArenaOptions } from './arena.js';
 import { MemoryIndex, type IndexParts } from './index.js';
-import { classesOf, checkShapes, packGraph, reviveGraph, type Shapes } from './snapshot-graph.js';
+import { classesOf, checkShapes, packGraph, reviveGraphInTurns, type Shapes } from './snapshot-graph.js';
 import { readList, writeList, type List, type ListSpec } from './snapshot-lists.js';
 import { Checksummer, checksums } from './snapshot-crc.js';
 import {
@@ -384,7 +384,7 @@ async function assembled(
 ): Promise<MemoryIndex> {
   try {
     await checking;
-    const revived = reviveGraph(read.graph, sample.protos, read.arrays, read.lists);
+    const revived = await reviveGraphInTurns(read.graph, sample.protos, read.arrays, read.lists, nextTurn);
     const root = revived as unknown as IndexParts & ArenaFields;
     // The placement tree, a few thousand nodes per turn (placement-tree.ts).
     await root.placement.restored(nextTurn).catch((error: unknown) => {
