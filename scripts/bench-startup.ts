@@ -7,6 +7,7 @@
  *
  *   node --import ./test/helpers/ts-register.mjs scripts/bench-startup.ts [--records N] [--rounds R]
  *        [--table DIR]   (a LanceDB folder holding a `records` table, e.g. one bench-writes built)
+ *        [--keep DIR]    (bulk-load the corpus into DIR, which is kept, e.g. for later `--table DIR` runs)
  *
  * Each round also writes a snapshot of the mirror it loaded from the table and restores a new
  * mirror from that snapshot (what a restarted server does): the snapshot's write time, size and
@@ -179,10 +180,11 @@ const show = (t: Timing) => `${(t.ms / 1000).toFixed(1)} s (CPU ${t.cpuS.toFixed
 async function main(): Promise<void> {
   const rounds = Number(option('--rounds', '2'));
   const given = option('--table', '');
-  const dir = given === '' ? await mkdtemp(join(tmpdir(), 'vs-startup-')) : null;
-  const uri = given === '' ? join(dir!, 'store') : given;
+  const keep = option('--keep', '');
+  const dir = given === '' && keep === '' ? await mkdtemp(join(tmpdir(), 'vs-startup-')) : null;
+  const uri = given !== '' ? given : keep !== '' ? keep : join(dir!, 'store');
   try {
-    if (dir !== null) await build(uri, Number(option('--records', '200000')));
+    if (given === '') await build(uri, Number(option('--records', '200000')));
     const db = await lancedb.connect(uri);
     const table = await db.openTable(TABLE_NAME);
     const rows = () => table.query().select(MIRROR_COLUMNS) as AsyncIterable<ArrowBatch>;

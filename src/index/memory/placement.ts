@@ -4,10 +4,12 @@
  * elsewhere (the arena, the full-text index) under the same slot numbers; this file owns only the
  * tree, the rows (columns by slot: rows.ts) and their bookkeeping, and counts the heap bytes they take.
  */
+import { types } from 'node:util';
 import { itemAt } from '../../errors.js';
 import {
   childCount,
   childOf,
+  eachChild,
   childrenBytes,
   withChild,
   withoutChild,
@@ -25,6 +27,7 @@ import {
   type Place,
 } from './groups.js';
 import { IdTable } from './ids.js';
+import { unpackTree } from './placement-tree.js';
 import { grow } from './pool.js';
 import { RowStore, type MemoryRow } from './rows.js';
 import { GROWN_ARRAY_BYTES, MAP_ENTRY_BYTES, ownCopy, SharedStrings } from './shared.js';
@@ -36,6 +39,10 @@ export const POINTER_BYTES = 8;
 const NODE_BYTES = 144;
 /** A part's slots are a plain array up to this many, then an Int32Array (~200 bytes of objects). */
 const ARRAY_SLOTS = 16;
+/** Entries of a packed tree read per turn of the event loop when a snapshot is restored (~1–2 ms). */
+const TURN_ENTRIES = 32_768;
+/** Entries of a per-slot lookup made per turn when a snapshot is restored (a few milliseconds). */
+const FILL_PER_TURN = 131_072;
 /** A slot's phase during a commit in slices (see {@link Placement.phase}). */
 const SHOWN = 0;
 const NEW = 1;
@@ -88,9 +95,98 @@ export class Placement {
   private partBytes = 0;
   private changes = 0;
 
-  /** Puts back what a snapshot does not keep (the id table's check: a function). */
-  restored(): void {
+  /**
+   * Its fields as a snapshot writes them (snapshot-graph.ts): the tree as one Int32Array of shared
+   * string ids and counts ({@link packTree}: written apart, raw, where its ~100k objects took most of
+   * `graph.bin` at 1M and one synchronous step to revive), and each per-slot node lookup as nothing
+   * but its length (rebuilt from the tree by {@link restored}).
+   */
+  snapshotFields(): Record<string, unknown> {
+    return { ...this, accounts: this.packTree(), partOf: this.partOf.length, bucketOf: null, groupOf: null };
+  }
+
+  /**
+   * Puts back what a snapshot does not keep as such: the id table's check (a function), the tree and
+   * the per-slot node lookups, a few thousand nodes per turn (`turn` resolves on the next turn of the
+   * event loop; `perTurn` entries of the packed tree at most between two). Throws if the packed tree
+   * is malformed.
+   */
+  async restored(turn: () => Promise<void>, perTurn = TURN_ENTRIES): Promise<void> {
     this.byId.rebind((slot, id) => this.kept.idIs(slot, id));
+    const packed = this.accounts as unknown;
+    const slots = this.partOf as unknown;
+    if (!types.isInt32Array(packed) || typeof slots !== 'number' || !Number.isSafeInteger(slots)) {
+      throw new Error('the placement tree is not packed');
+    }
+    const self = this as unknown as {
+      accounts: Map<string, Children<Bucket>>;
+      partOf: Array<Part | undefined>;
+      bucketOf: Array<Bucket | undefined>;
+      groupOf: Array<Group | undefined>;
+    };
+    if (slots < 0 || slots > 2 ** 30) throw new Error(`the placement tree has ${slots} slots`);
+    self.accounts = new Map();
+    // Made at their length and filled a slice per turn: appending a million entries each took
+    // ~0.15 s at 1M (V8 keeps an array this made in fast elements, not a dictionary).
+    // Each made at its length (fast elements) on a turn of its own and filled a slice per turn:
+    // appending a million entries each took ~0.15 s at 1M, making one ~20 ms.
+    self.partOf = new Array<Part | undefined>(slots);
+    await turn();
+    self.bucketOf = new Array<Bucket | undefined>(slots);
+    await turn();
+    self.groupOf = new Array<Group | undefined>(slots);
+    for (let from = 0; from < slots; from += FILL_PER_TURN) {
+      await turn();
+      const to = Math.min(slots, from + FILL_PER_TURN);
+      for (const lookup of [this.partOf, this.bucketOf, this.groupOf]) lookup.fill(undefined, from, to);
+    }
+    await unpackTree(packed, perTurn, turn, {
+      string: (id) => this.shared.value(id),
+      fields: (slot) => this.kept.fields(slot),
+      place: (slot, part, group, bucket) => {
+        if (slot < 0 || slot >= slots || this.partOf[slot] !== undefined) {
+          throw new Error(`the placement tree places slot ${slot} wrongly`);
+        }
+        this.partOf[slot] = part;
+        this.groupOf[slot] = group;
+        this.bucketOf[slot] = bucket;
+      },
+      account: (name, buckets) => {
+        if (this.accounts.has(name)) throw new Error(`the placement tree has account ${name} twice`);
+        this.accounts.set(name, buckets);
+      },
+    });
+  }
+
+  /** The tree as {@link unpackTree} reads it; strings as their ids in {@link shared} (all are kept there). */
+  private packTree(): Int32Array {
+    const out: number[] = [];
+    const id = (s: string): number => {
+      const at = this.shared.idOf(s);
+      if (at === undefined) throw new Error(`the placement tree holds a string not kept (${s})`);
+      return at;
+    };
+    const children = <T extends Keyed>(holder: Children<T>, each: (child: T) => void): void => {
+      out.push(holder instanceof Map ? 1 : 0, childCount(holder));
+      for (const child of eachChild(holder)) each(child);
+    };
+    out.push(this.accounts.size);
+    for (const [account, buckets] of this.accounts) {
+      out.push(id(account));
+      children(buckets, (bucket) => {
+        out.push(id(bucket.key), id(bucket.root), bucket.size);
+        children(bucket.groups, (group) => {
+          out.push(id(group.key), id(group.root), group.size);
+          children(group.parts, (part) => {
+            if (part.count === 0) throw new Error('the placement tree holds an empty part');
+            out.push(id(part.key), id(part.root), part.count, types.isInt32Array(part.slots) ? 1 : 0);
+            out.push(part.slots.length);
+            for (let i = 0; i < part.slots.length; i++) out.push(itemAt(part.slots, i));
+          });
+        });
+      });
+    }
+    return Int32Array.from(out);
   }
 
   /** Bumped by every change of what a filter can match. */

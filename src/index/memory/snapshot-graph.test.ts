@@ -1,4 +1,5 @@
-import { packGraph, reviveGraph } from './snapshot-graph.js';
+import { types } from 'node:util';
+import { packGraph, reviveGraph, reviveGraphInTurns } from './snapshot-graph.js';
 
 test('restored typed arrays own their bytes: none keeps the whole section alive', () => {
   const arrays = Array.from({ length: 8 }, (_, i) => new Int32Array(50_000).fill(i));
@@ -40,4 +41,31 @@ test('large typed arrays are left out of the serialization and handed back in at
   expect([...root.small]).toEqual([1, 2, 3]);
   // Revived without the arrays it refers to: refused, not filled with anything else.
   expect(() => reviveGraph(bytes, new Map(), copies.slice(0, 1))).toThrow(/no array 1 apart/);
+});
+
+test('a large array of object references is written as the objects once and their positions, put back a slice per turn', async () => {
+  const nodes = Array.from({ length: 50 }, (_, i) => ({ i, tags: [i] }));
+  const bySlot = Array.from({ length: 300_000 }, (_, i) => (i % 7 === 0 ? undefined : nodes[i % 50]));
+  const { bytes, arrays } = packGraph({ bySlot, nodes });
+  // Not 300,000 references in the serialization: an Int32Array of positions, written apart.
+  expect(bytes.byteLength).toBeLessThan(4096);
+  const positions = arrays.findIndex((a) => types.isInt32Array(a) && a.length === 300_000);
+  expect(positions).toBeGreaterThanOrEqual(0);
+  let turns = 0;
+  const turn = () => {
+    turns++;
+    return Promise.resolve();
+  };
+  type Root = { bySlot: Array<{ i: number } | undefined>; nodes: Array<{ i: number }> };
+  const root = (await reviveGraphInTurns(bytes, new Map(), arrays, [], turn)) as Root;
+  expect(turns).toBeGreaterThanOrEqual(2);
+  expect(root.bySlot.map((node) => node?.i)).toEqual(bySlot.map((node) => node?.i));
+  // The same objects as the rest of the graph holds, not copies.
+  expect(root.bySlot[1]).toBe(root.nodes[1]);
+  expect(root.bySlot[51]).toBe(root.nodes[1]);
+  expect(root.bySlot[7]).toBeUndefined();
+  // A position naming no object refuses the graph.
+  const spoiled = arrays.map((a) => a.slice());
+  (spoiled[positions] as Int32Array)[3] = 99;
+  expect(() => reviveGraph(bytes, new Map(), spoiled)).toThrow(/no object 99 in a column/);
 });

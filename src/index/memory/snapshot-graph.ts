@@ -26,6 +26,79 @@ interface PackedInstance {
   readonly refs: Record<string, number>;
   /** Fields holding a large list of primitives, written apart (snapshot-lists.ts): its position. */
   readonly lists: Record<string, number>;
+  /** Fields holding a large array of objects (per-slot lookups), written as a column: see {@link RefColumn}. */
+  readonly columns: Record<string, RefColumn>;
+}
+
+/**
+ * A large array of references to plain objects (a per-slot lookup such as a slot's part or pool: a
+ * million entries naming a few thousand objects) written as the distinct objects once and, per
+ * entry, its object's position among them (-1: undefined). The positions are a typed array, written
+ * apart raw; as references in the serialization they took ~4.5 bytes an entry to write and one
+ * lookup each to read (5 such arrays were over half of `graph.bin` at 1M).
+ */
+interface RefColumn {
+  readonly table: object[];
+  readonly at: Int32Array;
+}
+
+/** Entries of a {@link RefColumn} put back per turn by {@link reviveGraphInTurns} (a few milliseconds). */
+const COLUMN_PER_TURN = 131_072;
+
+/** Arrays of objects with fewer entries stay in the serialization. */
+const MIN_COLUMN = 4096;
+
+/** Whether `value` is an array to write as a {@link RefColumn}: large, of plain objects or undefined. */
+function isRefColumn(value: unknown): value is Array<object | undefined> {
+  if (!Array.isArray(value) || value.constructor.name !== 'Array' || value.length < MIN_COLUMN) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (item === undefined) continue;
+    if (item === null || typeof item !== 'object' || isLeaf(item) || isInstance(item)) return false;
+  }
+  return true;
+}
+
+function toColumn(items: ReadonlyArray<object | undefined>): RefColumn {
+  const table: object[] = [];
+  const known = new Map<object, number>();
+  const at = new Int32Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item === undefined) {
+      at[i] = -1;
+      continue;
+    }
+    let position = known.get(item);
+    if (position === undefined) {
+      position = table.push(item) - 1;
+      known.set(item, position);
+    }
+    at[i] = position;
+  }
+  return { table, at };
+}
+
+/** The array a {@link RefColumn} was made of, at its length (fast elements), entries not filled yet. */
+function columnArray({ table, at }: RefColumn): Array<object | undefined> {
+  if (!Array.isArray(table) || !types.isInt32Array(at)) throw new SnapshotGraphError('a malformed column');
+  return new Array<object | undefined>(at.length);
+}
+
+/** Fills entries `from` .. `to` - 1 of {@link columnArray}'s array. */
+function fillColumn(
+  { table, at }: RefColumn,
+  items: Array<object | undefined>,
+  from: number,
+  to: number,
+): void {
+  for (let i = from; i < to; i++) {
+    const position = at[i] as number;
+    const item = position === -1 ? undefined : table[position];
+    if (item === undefined && position !== -1)
+      throw new SnapshotGraphError(`no object ${position} in a column`);
+    items[i] = item;
+  }
 }
 
 /** Why a graph cannot be packed or revived (the snapshot is refused). */
@@ -187,16 +260,21 @@ export function packGraph(
     const data: Record<string, unknown> = {};
     const refs: Record<string, number> = {};
     const listed: Record<string, number> = {};
+    const columns: Record<string, RefColumn> = {};
     for (const [k, v] of Object.entries(fields)) {
       if (typeof v === 'function') continue;
       if (isInstance(v)) refs[k] = add(v as object);
       else if (isLargeList(v)) listed[k] = apart(v);
-      else {
+      else if (isRefColumn(v)) {
+        const column = toColumn(v);
+        checkData(column.table, seen);
+        columns[k] = column;
+      } else {
         checkData(v, seen);
         data[k] = v;
       }
     }
-    return { data, refs, lists: listed };
+    return { data, refs, lists: listed, columns };
   };
   const add = (instance: object): number => {
     const known = index.get(instance);
@@ -209,9 +287,9 @@ export function packGraph(
       throw new SnapshotGraphError(`instances of ${name} differ in their fields`);
     }
     shapes[name] = shape;
-    const entry = { c: name, data: {}, refs: {}, lists: {} };
+    const entry = { c: name, data: {}, refs: {}, lists: {}, columns: {} };
     packed.push(entry);
-    Object.assign(entry, split(instance));
+    Object.assign(entry, split(fieldsOf(instance)));
     return at;
   };
   const top = split(root);
@@ -219,6 +297,15 @@ export function packGraph(
   serializer.writeHeader();
   serializer.writeValue({ root: top, instances: packed });
   return { bytes: serializer.releaseBuffer(), shapes, arrays: serializer.apart, lists };
+}
+
+/**
+ * The fields a class instance is written with: those its `snapshotFields()` gives if it has that
+ * method (the same names, some in another form, which the owner puts back after a restore), else its own.
+ */
+function fieldsOf(instance: object): object {
+  const custom = (instance as { snapshotFields?: unknown }).snapshotFields;
+  return typeof custom === 'function' ? (custom.call(instance) as object) : instance;
 }
 
 /** Class prototypes by name, and their shapes, from the class instances a graph reaches through fields. */
@@ -283,9 +370,9 @@ function deserialize(bytes: Uint8Array, apart: readonly TypedArray[]): unknown {
 /**
  * Deserializes what {@link packGraph} wrote, giving instances their classes back from `protos`
  * (their function fields are still missing), its large typed arrays from `arrays` and its lists from
- * `lists` (what it gave,
- * in its order). Throws SnapshotGraphError for a class not in `protos` (check the fields with
- * {@link checkShapes} once the functions are back).
+ * `lists` (what it gave, in its order). Throws SnapshotGraphError for a class not in `protos` (check
+ * the fields with {@link checkShapes} once the functions are back). Its columns ({@link RefColumn})
+ * are put back at once; {@link reviveGraphInTurns} puts them back a slice per turn.
  */
 export function reviveGraph(
   bytes: Uint8Array,
@@ -293,6 +380,45 @@ export function reviveGraph(
   arrays: readonly TypedArray[] = [],
   lists: readonly List[] = [],
 ): Record<string, unknown> {
+  const { root, columns } = revive(bytes, protos, arrays, lists);
+  for (const column of columns) fillColumn(column.column, column.made(), 0, column.column.at.length);
+  return root;
+}
+
+/**
+ * {@link reviveGraph}, the columns put back {@link COLUMN_PER_TURN} entries at a time, awaiting
+ * `turn` between two (a million entries took ~50 ms, appending them ~0.15 s).
+ */
+export async function reviveGraphInTurns(
+  bytes: Uint8Array,
+  protos: Map<string, object>,
+  arrays: readonly TypedArray[],
+  lists: readonly List[],
+  turn: () => Promise<void>,
+): Promise<Record<string, unknown>> {
+  const { root, columns } = revive(bytes, protos, arrays, lists);
+  for (const { column, made } of columns) {
+    // Made on a turn of its own (a million entries: ~20 ms), then filled a slice per turn.
+    await turn();
+    const items = made();
+    for (let from = 0; from < items.length; from += COLUMN_PER_TURN) {
+      await turn();
+      fillColumn(column, items, from, Math.min(items.length, from + COLUMN_PER_TURN));
+    }
+  }
+  return root;
+}
+
+function revive(
+  bytes: Uint8Array,
+  protos: Map<string, object>,
+  arrays: readonly TypedArray[],
+  lists: readonly List[],
+): {
+  root: Record<string, unknown>;
+  /** Each column, and what makes its array (its field holds null until then). */
+  columns: Array<{ column: RefColumn; made: () => Array<object | undefined> }>;
+} {
   const raw = deserialize(bytes, arrays) as {
     root: Omit<PackedInstance, 'c'>;
     instances: PackedInstance[];
@@ -302,11 +428,23 @@ export function reviveGraph(
     if (proto === undefined) throw new SnapshotGraphError(`class ${c} is unknown`);
     return Object.create(proto) as Record<string, unknown>;
   });
+  const columned: Array<{ column: RefColumn; made: () => Array<object | undefined> }> = [];
   const fill = (
     target: Record<string, unknown>,
-    { data, refs, lists: listed }: Omit<PackedInstance, 'c'>,
+    { data, refs, lists: listed, columns }: Omit<PackedInstance, 'c'>,
   ): void => {
     Object.assign(target, data);
+    for (const [k, column] of Object.entries(columns ?? {})) {
+      target[k] = null;
+      columned.push({
+        column,
+        made: () => {
+          const items = columnArray(column);
+          target[k] = items;
+          return items;
+        },
+      });
+    }
     for (const [k, at] of Object.entries(listed)) {
       const list = lists[at];
       if (list === undefined) throw new SnapshotGraphError(`no list ${at} apart`);
@@ -321,7 +459,7 @@ export function reviveGraph(
   raw.instances.forEach((entry, i) => fill(made[i] as Record<string, unknown>, entry));
   const root: Record<string, unknown> = {};
   fill(root, raw.root);
-  return root;
+  return { root, columns: columned };
 }
 
 /** Throws unless each class in the graph (functions put back) has the fields `expected` names. */

@@ -27,7 +27,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VectorArena, type ArenaFields, type ArenaOptions } from './arena.js';
 import { MemoryIndex, type IndexParts } from './index.js';
-import { classesOf, checkShapes, packGraph, reviveGraph, type Shapes } from './snapshot-graph.js';
+import { classesOf, checkShapes, packGraph, reviveGraphInTurns, type Shapes } from './snapshot-graph.js';
 import { readList, writeList, type List, type ListSpec } from './snapshot-lists.js';
 import { Checksummer, checksums } from './snapshot-crc.js';
 import {
@@ -42,7 +42,7 @@ import {
 } from './snapshot-io.js';
 
 /** Bumped when what a snapshot holds changes in a way the code hash would not show. */
-const FORMAT = 2;
+const FORMAT = 3;
 const SECTIONS = ['graph.bin', 'arrays.bin', 'lists.bin', 'memory.bin', 'vectors.f32'] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -384,9 +384,12 @@ async function assembled(
 ): Promise<MemoryIndex> {
   try {
     await checking;
-    const revived = reviveGraph(read.graph, sample.protos, read.arrays, read.lists);
+    const revived = await reviveGraphInTurns(read.graph, sample.protos, read.arrays, read.lists, nextTurn);
     const root = revived as unknown as IndexParts & ArenaFields;
-    root.placement.restored();
+    // The placement tree, a few thousand nodes per turn (placement-tree.ts).
+    await root.placement.restored(nextTurn).catch((error: unknown) => {
+      throw new SnapshotRefused(`the placement tree: ${(error as Error).message}`);
+    });
     arena.restoreFields(root);
     checkShapes(revived, sample.shapes);
     const index = MemoryIndex.assemble(arena, budgetBytes, root);
@@ -403,6 +406,9 @@ async function assembled(
     throw error;
   }
 }
+
+/** Resolves on a later turn of the event loop (a timer due meanwhile runs first). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function sortKeys(shapes: Shapes): Array<[string, string]> {
   return Object.entries(shapes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
