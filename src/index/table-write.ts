@@ -124,23 +124,19 @@ export async function writeRecords(
   options: WriteOptions,
 ): Promise<WriteCounts> {
   const { fresh, known } = await partition(table, records, options);
-  // Both files before either commit, so that the records are done with before LanceDB's work starts.
-  const appended = fresh.length > 0 ? await sink.file(fresh) : null;
+  let appended: Buffer | null = null;
   let merged: Buffer | null = null;
   try {
+    // Both files before either commit, so that the records are done with before LanceDB's work starts.
+    if (fresh.length > 0) appended = await sink.file(fresh);
     if (known.length > 0) merged = await sink.file(known);
     await options.built?.();
-  } catch (error) {
-    for (const file of [appended, merged]) if (file !== null) releaseBuffer(file);
-    throw error;
-  }
-  try {
     if (appended !== null) await sink.append(appended);
-  } catch (error) {
-    if (merged !== null) releaseBuffer(merged);
-    throw error;
+    if (merged !== null) await sink.mergeById(merged);
+  } finally {
+    // A file no commit took (a failure came first) is freed here; one a commit took is already.
+    for (const file of [appended, merged]) if (file !== null) releaseBuffer(file);
   }
-  if (merged !== null) await sink.mergeById(merged);
   return { appended: fresh.length, merged: known.length };
 }
 

@@ -25,11 +25,11 @@ import type { Job } from './queue.js';
 import {
   decodeText,
   fileRecordsInSlices,
-  recordOf,
   folderMetaLevel,
   LEVEL_CHUNK,
   messageRecords,
   messageUri,
+  recordOf,
   recordUriOfFile,
   DEFAULT_CHUNKING,
   type ChunkOptions,

@@ -126,8 +126,6 @@ export class Placement {
     };
     if (slots < 0 || slots > 2 ** 30) throw new Error(`the placement tree has ${slots} slots`);
     self.accounts = new Map();
-    // Made at their length and filled a slice per turn: appending a million entries each took
-    // ~0.15 s at 1M (V8 keeps an array this made in fast elements, not a dictionary).
     // Each made at its length (fast elements) on a turn of its own and filled a slice per turn:
     // appending a million entries each took ~0.15 s at 1M, making one ~20 ms.
     self.partOf = new Array<Part | undefined>(slots);
