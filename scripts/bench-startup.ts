@@ -8,6 +8,8 @@
  *   node --import ./test/helpers/ts-register.mjs scripts/bench-startup.ts [--records N] [--rounds R]
  *        [--table DIR]   (a LanceDB folder holding a `records` table, e.g. one bench-writes built)
  *        [--keep DIR]    (bulk-load the corpus into DIR, which is kept, e.g. for later `--table DIR` runs)
+ *        [--write-snapshot DIR]  (only load a mirror from the table and write its snapshot to DIR)
+ *        [--restore-from DIR]    (only restore a copy of the snapshot in DIR, in this fresh process)
  *
  * Each round also writes a snapshot of the mirror it loaded from the table and restores a new
  * mirror from that snapshot (what a restarted server does): the snapshot's write time, size and
@@ -18,8 +20,12 @@
  *
  * Without `--table` it bulk-loads the benchmark corpus to N records (default 200,000) in a
  * temporary folder first.
+ *
+ * A restore measured after a load in the same process inherits that load's heap; `--write-snapshot`
+ * then `--restore-from` (as often as wanted: a restore consumes its copy, not DIR) measure it as a
+ * restarted server meets it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,7 +183,39 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const hasGc = typeof (globalThis as { gc?: unknown }).gc === 'function';
 const show = (t: Timing) => `${(t.ms / 1000).toFixed(1)} s (CPU ${t.cpuS.toFixed(1)} s)`;
 
+/** `--restore-from`: restores a copy of the snapshot in `from`, in this process alone. */
+async function restoreAlone(from: string): Promise<void> {
+  const copy = join(tmpdir(), `vs-startup-restore-${process.pid}`);
+  await cp(from, copy, { recursive: true });
+  collect();
+  const rssBefore = process.memoryUsage().rss;
+  const restored = newMirror();
+  restored.starting();
+  let ok = false;
+  const loop = watchLoop();
+  const restore = await timed(async () => {
+    ok = await restored.restore(copy, KEY);
+    restored.markReady();
+  });
+  const blocked = await loop.stop();
+  const rss = process.memoryUsage().rss;
+  collect();
+  const after = process.memoryUsage();
+  process.stdout.write(
+    `restore alone (load average ${loadavg()[0]?.toFixed(1)}): ${ok ? restored.describe()['records'] : 'refused, 0'} ` +
+      `records in ${show(restore)}; longest gap between 10 ms timer turns ${blocked.longestMs.toFixed(0)} ms ` +
+      `(${blocked.ticks} turns, loop delay max ${blocked.maxDelayMs.toFixed(0)} ms); RSS ${mib(rssBefore)} MiB before, ` +
+      `${mib(rss)} MiB after, ${mib(after.rss)} MiB after a full GC${hasGc ? '' : ' (not exposed: run with --expose-gc)'} ` +
+      `(V8 heap used ${mib(after.heapUsed)} MiB)\n`,
+  );
+  await restored.close();
+  await rm(copy, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
+  const restoreFrom = option('--restore-from', '');
+  if (restoreFrom !== '') return restoreAlone(restoreFrom);
+  const writeTo = option('--write-snapshot', '');
   const rounds = Number(option('--rounds', '2'));
   const given = option('--table', '');
   const keep = option('--keep', '');
@@ -188,8 +226,15 @@ async function main(): Promise<void> {
     const db = await lancedb.connect(uri);
     const table = await db.openTable(TABLE_NAME);
     const rows = () => table.query().select(MIRROR_COLUMNS) as AsyncIterable<ArrowBatch>;
+    if (writeTo !== '') {
+      const { mirror } = await load(rows(), true);
+      await rm(writeTo, { recursive: true, force: true });
+      const write = await timed(() => mirror.snapshot(writeTo, KEY));
+      process.stdout.write(`snapshot of ${mirror.describe()['records']} records written to ${writeTo} in ${show(write)}\n`);
+      await mirror.close();
+    }
     const snapshotDir = join(dir ?? tmpdir(), `vs-startup-snapshot-${process.pid}`);
-    for (let round = 1; round <= rounds; round++) {
+    for (let round = 1; round <= (writeTo === '' ? rounds : 0); round++) {
       const fromTable = await load(rows(), true);
       const snap = await snapshotRound(fromTable.mirror, snapshotDir);
       process.stdout.write(

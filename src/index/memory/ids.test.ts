@@ -4,7 +4,7 @@ import { IdTable } from './ids.js';
 /** An id table over ids kept in an array by slot, checked against a Map. */
 function tables(): { table: IdTable; byId: Map<string, number>; idOf: string[] } {
   const idOf: string[] = [];
-  return { table: new IdTable((slot, id) => idOf[slot] === id), byId: new Map(), idOf };
+  return { table: new IdTable({ keyIs: (slot, id) => idOf[slot] === id }), byId: new Map(), idOf };
 }
 
 describe('IdTable', () => {

@@ -1,9 +1,13 @@
 /**
- * The in-memory index's lookup from record id to slot: an open-addressing hash table of slots in
- * one Int32Array (linear probing, deletion by shifting back), with each slot's hash kept beside it.
- * The ids themselves are the row store's (texts.ts): a candidate is checked against the stored id,
- * so the table holds no strings. A Map<string, number> took ~50 bytes an entry plus a string per
- * key; this takes 8–16 bytes an id and 4 a slot.
+ * A lookup from a string to the small integer naming it, where the owner keeps the strings by
+ * integer: record ids → slots (the row store's ids, texts.ts), shared values → their ids
+ * (shared.ts), terms → term ids (postings.ts). An open-addressing hash table of the integers in one
+ * Int32Array (linear probing, deletion by shifting back), with each integer's hash kept beside it;
+ * a candidate is checked against the owner's string, so the table holds no strings.
+ *
+ * A Map<string, number> took ~50 bytes an entry; this takes 8–16 bytes a key and 4 an integer. And
+ * it is typed arrays only: a snapshot writes and restores them raw, where a restored Map of a million
+ * entries was rebuilt entry by entry, with steps of 0.1–0.35 s each time V8 doubled its table.
  */
 import { grow } from './pool.js';
 
@@ -19,19 +23,28 @@ export function idHash(id: string): number {
   return h ^ (h >>> 13);
 }
 
+/**
+ * Heap bytes an entry takes at most: 4–16 in the table (between a quarter and half full) and 4–8 in
+ * the hashes (grown by doubling).
+ */
+export const ID_ENTRY_BYTES = 24;
+
+/**
+ * Who keeps a table's strings. An object, not a function: a snapshot keeps references between the
+ * index's class instances (snapshot-graph.ts), not functions.
+ */
+export interface KeyOwner {
+  /** Whether the string `n` names is `key`. */
+  keyIs(n: number, key: string): boolean;
+}
+
 export class IdTable {
   private table: Int32Array = new Int32Array(MIN_SIZE).fill(EMPTY);
-  /** Per slot: the hash of its id. */
+  /** Per integer: the hash of its string. */
   private hashes: Int32Array = new Int32Array(MIN_SIZE);
   private count = 0;
 
-  /** @param idIs whether the row in a slot has the given id */
-  constructor(private idIs: (slot: number, id: string) => boolean) {}
-
-  /** Puts back the check a snapshot does not keep (a function: snapshot-graph.ts). */
-  rebind(idIs: (slot: number, id: string) => boolean): void {
-    this.idIs = idIs;
-  }
+  constructor(private readonly owner: KeyOwner) {}
 
   get size(): number {
     return this.count;
@@ -98,7 +111,7 @@ export class IdTable {
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const slot = table[i] as number;
       if (slot === EMPTY) return -1;
-      if (this.hashes[slot] === hash && this.idIs(slot, id)) return i;
+      if (this.hashes[slot] === hash && this.owner.keyIs(slot, id)) return i;
     }
   }
 

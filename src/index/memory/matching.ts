@@ -60,7 +60,7 @@ export class SlotMatcher {
       // Only records with these URIs can match: look them up instead of visiting groups.
       const placement = this.placement;
       for (const uri of new Set(uris))
-        placement.byUri.forEach(uri, (slot) => {
+        placement.forEachOfUri(uri, (slot) => {
           if (evaluate(filter, placement.fields(slot))) this.add(slot);
         });
     } else {

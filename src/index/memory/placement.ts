@@ -66,7 +66,7 @@ export class Placement {
   /** Each account's buckets: the tree a filter is decided on. */
   readonly accounts = new Map<string, Children<Bucket>>();
   /** The slots of each URI (chunks, levels), O(1) to change whatever a file holds. */
-  readonly byUri = new UriLists();
+  private readonly byUri = new UriLists();
   private partOf: Array<Part | undefined> = [];
   private bucketOf: Array<Bucket | undefined> = [];
   private groupOf: Array<Group | undefined> = [];
@@ -88,7 +88,7 @@ export class Placement {
   /** Values rows share, and the tree's keys and roots. */
   private readonly shared = new SharedStrings();
   private readonly kept = new RowStore(this.shared);
-  private readonly byId = new IdTable((slot, id) => this.kept.idIs(slot, id));
+  private readonly byId = new IdTable(this.kept);
   /** Buckets, groups and parts in existence, the bytes of their children and of the parts' slot lists. */
   private nodes = 0;
   private childBytes = 0;
@@ -106,13 +106,11 @@ export class Placement {
   }
 
   /**
-   * Puts back what a snapshot does not keep as such: the id table's check (a function), the tree and
-   * the per-slot node lookups, a few thousand nodes per turn (`turn` resolves on the next turn of the
-   * event loop; `perTurn` entries of the packed tree at most between two). Throws if the packed tree
-   * is malformed.
+   * Puts back what a snapshot does not keep as such: the tree and the per-slot node lookups, a few
+   * thousand nodes per turn (`turn` resolves on the next turn of the event loop; `perTurn` entries
+   * of the packed tree at most between two). Throws if the packed tree is malformed.
    */
   async restored(turn: () => Promise<void>, perTurn = TURN_ENTRIES): Promise<void> {
-    this.byId.rebind((slot, id) => this.kept.idIs(slot, id));
     const packed = this.accounts as unknown;
     const slots = this.partOf as unknown;
     if (!types.isInt32Array(packed) || typeof slots !== 'number' || !Number.isSafeInteger(slots)) {
@@ -419,7 +417,13 @@ export class Placement {
       bigger.set(this.phase);
       this.phase = bigger;
     }
-    this.byUri.add(this.kept.uri(slot), slot);
+    this.byUri.add(this.kept.uriId(slot), slot);
+  }
+
+  /** Calls `visit` with each slot of `uri`, in the order they were placed. */
+  forEachOfUri(uri: string, visit: (slot: number) => void): void {
+    const id = this.shared.idOf(uri);
+    if (id !== undefined) this.byUri.forEach(id, visit);
   }
 
   /** Forgets a record's id; its slot, returned, stays placed until {@link unlink}. */
@@ -452,7 +456,7 @@ export class Placement {
       if (childCount(buckets) === 0) this.accounts.delete(account);
       else this.accounts.set(account, buckets);
     }
-    this.byUri.remove(this.kept.uri(slot), slot);
+    this.byUri.remove(this.kept.uriId(slot), slot);
     this.phase[slot] = SHOWN;
     this.kept.clear(slot);
     this.partOf[slot] = undefined;

@@ -5,8 +5,9 @@
  * that doubles in place of a copy when full. Per-term counts live in typed arrays.
  */
 import { eachInSlices, forEachInSlices, type SliceOptions } from '../../time-slices.js';
+import { IdTable, type KeyOwner } from './ids.js';
 import { grow, IntPool } from './pool.js';
-import { MAP_ENTRY_BYTES, stringBytes } from './shared.js';
+import { stringBytes } from './shared.js';
 
 /** Ints a step of {@link Postings.reserveAll}'s pool growth copies (4 MiB). */
 const COPY_INTS = 1 << 20;
@@ -14,8 +15,8 @@ const COPY_INTS = 1 << 20;
 /** Ints per postings entry: slot, generation, term frequency. */
 export const ENTRY = 3;
 
-export class Postings {
-  private readonly ids = new Map<string, number>();
+export class Postings implements KeyOwner {
+  private readonly ids = new IdTable(this);
   private readonly termOf: Array<string | undefined> = [];
   private readonly freeIds: number[] = [];
   /** Per term: live documents holding it, its region's start, capacity and entries (live and dead). */
@@ -45,9 +46,13 @@ export class Postings {
       this.pool.data.byteLength +
       5 * this.live.byteLength +
       (this.termOf.length + this.freeIds.length + this.dead.length) * 8 +
-      this.ids.size * MAP_ENTRY_BYTES +
+      this.ids.bytes +
       this.termBytes
     );
+  }
+
+  keyIs(id: number, term: string): boolean {
+    return this.termOf[id] === term;
   }
 
   /** A term's id, or -1 if no document holds it (nor is about to). */
@@ -68,8 +73,8 @@ export class Postings {
       this.length = grow(this.length, size);
       this.held = grow(this.held, size);
     }
-    this.ids.set(term, id);
     this.termOf[id] = term;
+    this.ids.set(term, id);
     this.termBytes += stringBytes(term);
     return id;
   }

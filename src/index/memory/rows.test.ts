@@ -54,8 +54,8 @@ describe('RowStore', () => {
     store.put(5, row);
     expect(store.row(5)).toStrictEqual(row);
     expect(store.id(5)).toBe(row.id);
-    expect(store.idIs(5, row.id)).toBe(true);
-    expect(store.idIs(5, `${row.id}x`)).toBe(false);
+    expect(store.keyIs(5, row.id)).toBe(true);
+    expect(store.keyIs(5, `${row.id}x`)).toBe(false);
     expect(store.fields(5)).toEqual({
       account_id: row.account_id,
       uri: row.uri,

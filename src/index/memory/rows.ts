@@ -10,6 +10,7 @@
  */
 import type { HitRow } from '../../policy/index.js';
 import type { GroupedFields } from './groups.js';
+import type { KeyOwner } from './ids.js';
 import { grow } from './pool.js';
 import type { SharedStrings } from './shared.js';
 import { TextColumns } from './texts.js';
@@ -49,7 +50,7 @@ type MutableFields = { -readonly [K in keyof GroupedFields]: GroupedFields[K] };
  * so its slot numbers run ahead of the records: 20,000 records of 300 accounts took 33,000): a slot
  * costs 4 bytes (its row number), a row ~100.
  */
-export class RowStore {
+export class RowStore implements KeyOwner {
   /** Per slot: its row number (NULL: none). */
   private rowOf: Int32Array = new Int32Array(FIRST_ROWS).fill(NULL);
   /** Row numbers given back, to be taken first (a stack in the first `freeCount` entries). */
@@ -199,8 +200,8 @@ export class RowStore {
     return this.texts.get(this.at(slot), 0);
   }
 
-  /** Whether the id of `slot` is `id`. */
-  idIs(slot: number, id: string): boolean {
+  /** Whether the id of `slot` is `id` (the check of the id table, ids.ts). */
+  keyIs(slot: number, id: string): boolean {
     return this.texts.idIs(this.at(slot), id);
   }
 
@@ -217,6 +218,11 @@ export class RowStore {
   /** The URI of `slot` (the kept copy). */
   uri(slot: number): string {
     return this.value(this.at(slot), URI);
+  }
+
+  /** The shared-value id of the URI of `slot`. */
+  uriId(slot: number): number {
+    return this.refs[this.at(slot) * S + URI] as number;
   }
 
   /** The row number of `slot` (which must hold a row). */

@@ -4,6 +4,7 @@
  * `viking://resources`), counted by their users and forgotten with the last, with the bytes they
  * take for the index's budget.
  */
+import { ID_ENTRY_BYTES, IdTable, type KeyOwner } from './ids.js';
 import { grow } from './pool.js';
 
 /**
@@ -52,11 +53,11 @@ const FREE_ENTRY_BYTES = GROWN_ARRAY_BYTES;
 
 /**
  * The shared values, each under a small integer id (what the row columns hold): the id → string
- * array, a reference count per id, and the string → id map. Ids freed with their last reference are
- * reused first.
+ * array, a reference count per id, and the string → id table. Ids freed with their last reference
+ * are reused first.
  */
-export class SharedStrings {
-  private readonly ids = new Map<string, number>();
+export class SharedStrings implements KeyOwner {
+  private readonly ids = new IdTable(this);
   private values: Array<string | null> = [];
   private refs: Int32Array = new Int32Array(64);
   private readonly free: number[] = [];
@@ -66,7 +67,7 @@ export class SharedStrings {
   get bytes(): number {
     return (
       this.held +
-      this.ids.size * MAP_ENTRY_BYTES +
+      this.ids.bytes +
       this.values.length * GROWN_ARRAY_BYTES +
       this.refs.byteLength +
       this.free.length * FREE_ENTRY_BYTES
@@ -76,6 +77,10 @@ export class SharedStrings {
   /** Values kept. */
   get size(): number {
     return this.ids.size;
+  }
+
+  keyIs(id: number, s: string): boolean {
+    return this.values[id] === s;
   }
 
   /** The id of `s`, if kept (no reference taken). */
@@ -92,7 +97,7 @@ export class SharedStrings {
 
   /** Bytes holding `s` would add at most (0 when kept already). */
   cost(s: string): number {
-    return this.ids.has(s) ? 0 : ownBytes(s) + MAP_ENTRY_BYTES + GROWN_ARRAY_BYTES + 8;
+    return this.ids.get(s) !== undefined ? 0 : ownBytes(s) + ID_ENTRY_BYTES + GROWN_ARRAY_BYTES + 8;
   }
 
   /** Takes a reference to `s` (kept from now on, as a copy of its own, if new); returns its id. */

@@ -39,3 +39,22 @@ test('lists holding objects, or small ones, stay in the serialization', () => {
   expect(isLargeList(Array.from({ length: 100 }, (_, i) => i))).toBe(false);
   expect(isLargeList(Array.from({ length: 5000 }, (_, i) => i))).toBe(true);
 });
+
+test('a list whose pieces hold other than its length is refused', async () => {
+  const array = Array.from({ length: 5000 }, (_, i) => `s${i}`);
+  const path = join(dir, 'lists.bin');
+  const writer = new SectionWriter(path, Number.POSITIVE_INFINITY);
+  const spec = writeList(writer, array);
+  writer.close();
+  expect(spec).toMatchObject({ kind: 'array', length: 5000 });
+  for (const [length, message] of [
+    [4999, /past its length/],
+    [5001, /5000 entries, not 5001/],
+    [-1, /a list of -1 entries/],
+    [2 ** 40, /a list of/],
+  ] as const) {
+    const reader = await SectionReader.open(path);
+    await expect(readList(reader, { ...spec, length })).rejects.toThrow(message);
+    await reader.close();
+  }
+});

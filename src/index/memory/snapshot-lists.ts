@@ -13,9 +13,10 @@ import type { SectionReader, SectionWriter } from './snapshot-io.js';
 /** A map or array of primitives. */
 export type List = Map<unknown, unknown> | unknown[];
 
-/** How a list was written: a map or an array, and each piece's bytes. */
+/** How a list was written: a map or an array, its entries and each piece's bytes. */
 export interface ListSpec {
   readonly kind: 'map' | 'array';
+  readonly length: number;
   readonly pieces: readonly number[];
 }
 
@@ -23,6 +24,8 @@ export interface ListSpec {
 const MIN_ENTRIES = 4096;
 /** Entries per piece (a piece takes a few milliseconds to deserialize). */
 const PIECE = 32_768;
+/** The most entries a list read back may say it has (V8 keeps no larger array in fast elements). */
+const MAX_LENGTH = 2 ** 26;
 
 const primitive = (value: unknown): boolean =>
   value === null || (typeof value !== 'object' && typeof value !== 'function');
@@ -61,21 +64,36 @@ export function writeList(writer: SectionWriter, list: List): ListSpec {
     writer.write(bytes);
     pieces.push(bytes.byteLength);
   }
-  return { kind: types.isMap(list) ? 'map' : 'array', pieces };
+  return types.isMap(list)
+    ? { kind: 'map', length: list.size, pieces }
+    : { kind: 'array', length: list.length, pieces };
 }
 
-/** Reads a list {@link writeList} wrote, a piece per turn. */
+/**
+ * Reads a list {@link writeList} wrote, a piece per turn. An array is made at its length first
+ * (fast elements) and filled a piece at a time: joining the pieces at the end, one step, took
+ * 0.4–0.5 s for a million strings in a restoring server (32 ms in a bare process), and appending
+ * them an item at a time would grow it by copies.
+ */
 export async function readList(reader: SectionReader, spec: ListSpec): Promise<List> {
-  const map = new Map<unknown, unknown>();
-  const parts: unknown[][] = [];
+  const { length } = spec;
+  if (!Number.isSafeInteger(length) || length < 0 || length > MAX_LENGTH) {
+    throw new Error(`a list of ${length} entries`);
+  }
+  const map = spec.kind === 'map' ? new Map<unknown, unknown>() : null;
+  const array = map === null ? new Array<unknown>(length) : null;
+  let read = 0;
   for (const bytes of spec.pieces) {
     const piece = new Uint8Array(bytes);
     await reader.readInto(piece);
     const items = deserialize(piece) as unknown[];
     if (!Array.isArray(items)) throw new Error('a list piece is not an array');
-    if (spec.kind === 'array') parts.push(items);
-    else for (let i = 0; i + 1 < items.length; i += 2) map.set(items[i], items[i + 1]);
+    const entries = map === null ? items.length : items.length / 2;
+    if (!Number.isInteger(entries) || read + entries > length) throw new Error('a list piece past its length');
+    if (array !== null) for (let i = 0; i < items.length; i++) array[read + i] = items[i];
+    else for (let i = 0; i + 1 < items.length; i += 2) map?.set(items[i], items[i + 1]);
+    read += entries;
   }
-  // Joined once (a copy of pointers: milliseconds), not pushed an item at a time.
-  return spec.kind === 'map' ? map : ([] as unknown[]).concat(...parts);
+  if (read !== length) throw new Error(`a list of ${read} entries, not ${length}`);
+  return map ?? (array as unknown[]);
 }
