@@ -202,7 +202,7 @@ async function restoreAlone(from: string): Promise<void> {
   collect();
   const after = process.memoryUsage();
   process.stdout.write(
-    `restore alone (load average ${loadavg()[0]?.toFixed(1)}): ${ok ? restored.describe()['records'] : 'refused, 0'} ` +
+    `restore alone (load average ${loadavg()[0]?.toFixed(1)}): ${ok ? Number(restored.describe()['records']) : 'refused, 0'} ` +
       `records in ${show(restore)}; longest gap between 10 ms timer turns ${blocked.longestMs.toFixed(0)} ms ` +
       `(${blocked.ticks} turns, loop delay max ${blocked.maxDelayMs.toFixed(0)} ms); RSS ${mib(rssBefore)} MiB before, ` +
       `${mib(rss)} MiB after, ${mib(after.rss)} MiB after a full GC${hasGc ? '' : ' (not exposed: run with --expose-gc)'} ` +
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
       const { mirror } = await load(rows(), true);
       await rm(writeTo, { recursive: true, force: true });
       const write = await timed(() => mirror.snapshot(writeTo, KEY));
-      process.stdout.write(`snapshot of ${mirror.describe()['records']} records written to ${writeTo} in ${show(write)}\n`);
+      process.stdout.write(`snapshot of ${Number(mirror.describe()['records'])} records written to ${writeTo} in ${show(write)}\n`);
       await mirror.close();
     }
     const snapshotDir = join(dir ?? tmpdir(), `vs-startup-snapshot-${process.pid}`);
