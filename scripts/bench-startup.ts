@@ -230,7 +230,9 @@ async function main(): Promise<void> {
       const { mirror } = await load(rows(), true);
       await rm(writeTo, { recursive: true, force: true });
       const write = await timed(() => mirror.snapshot(writeTo, KEY));
-      process.stdout.write(`snapshot of ${Number(mirror.describe()['records'])} records written to ${writeTo} in ${show(write)}\n`);
+      process.stdout.write(
+        `snapshot of ${Number(mirror.describe()['records'])} records written to ${writeTo} in ${show(write)}\n`,
+      );
       await mirror.close();
     }
     const snapshotDir = join(dir ?? tmpdir(), `vs-startup-snapshot-${process.pid}`);

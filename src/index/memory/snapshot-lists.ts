@@ -89,7 +89,8 @@ export async function readList(reader: SectionReader, spec: ListSpec): Promise<L
     const items = deserialize(piece) as unknown[];
     if (!Array.isArray(items)) throw new Error('a list piece is not an array');
     const entries = map === null ? items.length : items.length / 2;
-    if (!Number.isInteger(entries) || read + entries > length) throw new Error('a list piece past its length');
+    if (!Number.isInteger(entries) || read + entries > length)
+      throw new Error('a list piece past its length');
     if (array !== null) for (let i = 0; i < items.length; i++) array[read + i] = items[i];
     else for (let i = 0; i + 1 < items.length; i += 2) map?.set(items[i], items[i + 1]);
     read += entries;
