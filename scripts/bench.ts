@@ -206,6 +206,28 @@ async function inProcess(args: BenchArgs, config: Config, root: string, corpus: 
   }
 }
 
+/**
+ * A small write, sent as root in the account of `q` (the first user query) the moment the server
+ * listens: a restarted server must accept writes while its mirror restores or loads.
+ */
+async function probeWrite(base: string, rootKey: string, q: BenchQuery | undefined): Promise<number> {
+  if (q === undefined) throw new Error('no user query to take an account from');
+  const { effective } = q.ctx;
+  const response = await fetch(`${base}/api/v1/content/write`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': rootKey,
+      'x-openviking-account': effective.account_id,
+      'x-openviking-user': effective.user_id,
+      'x-openviking-agent': effective.agent_id,
+    },
+    body: JSON.stringify({ uri: 'viking://resources/bench-first-write.md', content: 'written at start-up' }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
 /** The real server alone on the benchmark's data: startup, RSS, the user class over HTTP. */
 async function serverAlone(dir: string, keys: Keys, corpus: Corpus): Promise<ServerStats> {
   note('starting the server alone (npm start) on the benchmark data');
@@ -223,6 +245,7 @@ async function serverAlone(dir: string, keys: Keys, corpus: Corpus): Promise<Ser
     SERVER_READY_TIMEOUT_MS,
     (base) => httpLatency(base, keys, user, 'vector'),
     note,
+    (base) => probeWrite(base, keys.root, user[0]),
   );
   note(`server: RSS ${stats.rss_after_queries_mb} MB after the queries, peak ${stats.peak_rss_mb} MB`);
   return stats;

@@ -154,6 +154,10 @@ export function laterPhases(records: number, writes: WriteStats | null, server: 
     lines.push(
       `server alone (own process, ${records + (writes?.records ?? 0)} records, mirror ${server.mirror} with ` +
         `${server.records} records, ${server.mirror_mb} MB): listening ${fmt(server.listening_s, 2)} s, ` +
+        (server.first_write_s === null
+          ? ''
+          : `a write sent then accepted ${fmt(server.first_write_s, 2)} s later ` +
+            `(${server.first_write_refusals} refused first, mirror ${server.first_write_mirror}), `) +
         `ready ${fmt(server.startup_s, 2)} s after spawn; RSS ${server.rss_mb} MB when ready, ` +
         `${server.rss_after_queries_mb} MB after ${server.http.queries} user HTTP queries ` +
         `(p50 ${fmt(server.http.p50_ms, 2)} ms, p99 ${fmt(server.http.p99_ms, 2)} ms), peak ${server.peak_rss_mb} MB`,

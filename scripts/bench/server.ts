@@ -195,6 +195,14 @@ export interface ServerStats {
   /** Records the server's mirror holds once ready (0 when the mirror is off). */
   readonly records: number;
   readonly listening_s: number;
+  /**
+   * Seconds from the listening banner until a write sent then was accepted (2xx), resending every
+   * {@link POLL_MS} while refused (429, 503): null when not measured. `first_write_refusals` counts
+   * the refusals; `first_write_mirror` is the mirror's state once it was accepted.
+   */
+  readonly first_write_s: number | null;
+  readonly first_write_refusals: number;
+  readonly first_write_mirror: string | null;
   /** Seconds from spawn until `/ready` answers 200 and the mirror has finished loading. */
   readonly startup_s: number;
   /** The mirror's state once loaded (`ready`, or `off` with its reason) and its own memory. */
@@ -208,19 +216,63 @@ export interface ServerStats {
   readonly http: { readonly p50_ms: number; readonly p99_ms: number; readonly queries: number };
 }
 
+/** A write sent to a server that has just started listening: its HTTP status. */
+export type WriteProbe = (base: string) => Promise<number>;
+
 /**
- * Starts the server, waits until it is ready, reads its memory, runs `queries` against it (given the
- * base URL), reads its memory again and stops it; a stop other than exit code 0 is reported.
+ * Sends `write` until it is accepted (2xx) or `timeoutMs` passes: seconds since the first send, the
+ * refusals (429, 503) before it, the mirror's state then. Another status fails the benchmark.
+ */
+async function firstWrite(
+  server: RunningServer,
+  rootKey: string,
+  write: WriteProbe,
+  timeoutMs: number,
+): Promise<Pick<ServerStats, 'first_write_s' | 'first_write_refusals' | 'first_write_mirror'>> {
+  const started = performance.now();
+  for (let refusals = 0; ; refusals++) {
+    const status = await write(server.base);
+    const elapsed = performance.now() - started;
+    if (status >= 200 && status < 300) {
+      const mirror = mirrorOf(await getJson(`${server.base}/api/v1/system/status`, { 'x-api-key': rootKey }));
+      return {
+        first_write_s: round(elapsed / 1000),
+        first_write_refusals: refusals,
+        first_write_mirror: mirror?.state ?? null,
+      };
+    }
+    if ((status !== 429 && status !== 503) || elapsed > timeoutMs) {
+      throw new Error(`the first write got HTTP ${status} after ${(elapsed / 1000).toFixed(1)} s`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Starts the server, sends `write` (if given) as soon as it listens until it is accepted, waits until
+ * it is ready, reads its memory, runs `queries` against it (given the base URL), reads its memory
+ * again and stops it; a stop other than exit code 0 is reported.
  */
 export async function measureServer(
   options: ServerOptions,
   readyTimeoutMs: number,
   queries: (base: string) => Promise<ServerStats['http']>,
   note: (message: string) => void,
+  write?: WriteProbe,
 ): Promise<ServerStats> {
   const server = await startServer(options);
   try {
-    note(`server pid ${server.pid} listening after ${server.listeningS.toFixed(1)} s; waiting until ready`);
+    note(`server pid ${server.pid} listening after ${server.listeningS.toFixed(1)} s`);
+    const written =
+      write === undefined
+        ? { first_write_s: null, first_write_refusals: 0, first_write_mirror: null }
+        : await firstWrite(server, options.rootKey, write, readyTimeoutMs);
+    if (write !== undefined) {
+      note(
+        `first write accepted ${written.first_write_s} s after listening (${written.first_write_refusals} ` +
+          `refused first; mirror ${written.first_write_mirror}); waiting until ready`,
+      );
+    }
     const { startupS, mirror } = await waitReady(server, options.rootKey, readyTimeoutMs);
     const ready = await procMemory(server.pid);
     note(`server ready after ${startupS.toFixed(1)} s, mirror ${mirror.state}, RSS ${ready.rss_mb} MB`);
@@ -229,6 +281,7 @@ export async function measureServer(
     return {
       records: mirror.records,
       listening_s: round(server.listeningS),
+      ...written,
       startup_s: round(startupS),
       mirror: mirror.reason === undefined ? mirror.state : `${mirror.state} (${mirror.reason})`,
       mirror_mb: mirror.memory_mb,

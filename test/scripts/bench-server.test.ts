@@ -78,6 +78,22 @@ async function findAsRoot(base: string): Promise<ServerStats['http']> {
   return { p50_ms: 1, p99_ms: 1, queries: body.result.resources.length };
 }
 
+/** A small write as ROOT of acme: its HTTP status. */
+async function writeAsRoot(base: string): Promise<number> {
+  const response = await fetch(`${base}/api/v1/content/write`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': ROOT_KEY,
+      'x-openviking-account': 'acme',
+      'x-openviking-user': 'admin',
+    },
+    body: JSON.stringify({ uri: 'viking://resources/first.md', content: 'written at start-up' }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
 test('the server alone: ready with its mirror loaded, memory from /proc, queried, stopped cleanly', async () => {
   const dir = await dataDir('served');
   const notes: string[] = [];
@@ -88,9 +104,23 @@ test('the server alone: ready with its mirror loaded, memory from /proc, queried
     rootKey: ROOT_KEY,
     onLine: (line: string) => lines.push(line),
   };
-  const stats = await measureServer(options, 60_000, findAsRoot, (n) => notes.push(n));
+  // The first write is sent as soon as the server listens; two refusals stand in for a busy start.
+  let sent = 0;
+  const written: number[] = [];
+  const probe = async (base: string): Promise<number> => {
+    sent += 1;
+    const status = sent <= 2 ? 429 : await writeAsRoot(base);
+    written.push(status);
+    return status;
+  };
+  const stats = await measureServer(options, 60_000, findAsRoot, (n) => notes.push(n), probe);
 
-  expect(stats).toMatchObject({ records: RECORDS, mirror: 'ready', http: { queries: 10 } });
+  expect(written).toEqual([429, 429, 200]);
+  expect(stats).toMatchObject({ first_write_refusals: 2, first_write_mirror: expect.any(String) });
+  expect(stats.first_write_s).toBeGreaterThan(0);
+  // The write's records may or may not be indexed yet when the mirror is ready.
+  expect(stats).toMatchObject({ mirror: 'ready', http: { queries: 10 } });
+  expect(stats.records).toBeGreaterThanOrEqual(RECORDS);
   expect(stats.listening_s).toBeGreaterThan(0);
   expect(stats.startup_s).toBeGreaterThanOrEqual(stats.listening_s);
   expect(stats.rss_mb).toBeGreaterThan(20);
@@ -113,6 +143,15 @@ test('with the mirror disabled, ready means /ready answers and the mirror is rep
   };
   const stats = await measureServer(options, 60_000, findAsRoot, () => undefined);
   expect(stats).toMatchObject({ records: 0, mirror: 'off (disabled)', mirror_mb: 0, http: { queries: 10 } });
+  expect(stats).toMatchObject({ first_write_s: null, first_write_refusals: 0, first_write_mirror: null });
+}, 90_000);
+
+test('a first write refused otherwise than by a busy server fails the measurement', async () => {
+  const dir = await dataDir('bad-write');
+  const options = { entry: join(build.path, 'src', 'main.js'), dataDir: dir, rootKey: ROOT_KEY };
+  await expect(
+    measureServer(options, 60_000, findAsRoot, () => undefined, () => Promise.resolve(400)),
+  ).rejects.toThrow(/the first write got HTTP 400/);
 }, 90_000);
 
 test('a server that exits before listening is reported with its output', async () => {
