@@ -108,7 +108,9 @@ describe('stdout', () => {
     expect(text).toMatch(/single writes: 10000 records, one store\.upsert each: 40\.5 records\/s/);
     expect(text).toMatch(/server alone \(own process, 1010000 records, mirror ready with 1010000 records/);
     expect(text).toMatch(/ready 61\.20 s after spawn; RSS 3000 MB when ready, 3050 MB after 200 user/);
-    expect(text).toMatch(/listening 3\.10 s, a write sent then accepted 0\.04 s later \(1 refused first, mirror loading\)/);
+    expect(text).toMatch(
+      /listening 3\.10 s, a write sent then accepted 0\.04 s later \(1 refused first, mirror loading\)/,
+    );
     expect(text).toMatch(/peak 3300 MB/);
     expect(laterPhases(1_000, null, null)).not.toMatch(/single writes|server alone/);
   });

@@ -150,7 +150,13 @@ test('a first write refused otherwise than by a busy server fails the measuremen
   const dir = await dataDir('bad-write');
   const options = { entry: join(build.path, 'src', 'main.js'), dataDir: dir, rootKey: ROOT_KEY };
   await expect(
-    measureServer(options, 60_000, findAsRoot, () => undefined, () => Promise.resolve(400)),
+    measureServer(
+      options,
+      60_000,
+      findAsRoot,
+      () => undefined,
+      () => Promise.resolve(400),
+    ),
   ).rejects.toThrow(/the first write got HTTP 400/);
 }, 90_000);
 
