@@ -177,6 +177,33 @@ test("space freed by one account is reused by another; a large account's rows li
   expect(own).toEqual(own.map((_, i) => (own[0] as number) + i));
 });
 
+test("a large group's rows lie together though its account's other groups write between them", async () => {
+  const arena = await VectorArena.create(4, 2 ** 20);
+  // Written interleaved, as an account's users write: alice's group, bob's, then small ones.
+  const alice: number[] = [];
+  const bob: number[] = [];
+  const small: number[] = [];
+  for (let i = 0; i < 80; i++) {
+    alice.push(arena.alloc('acme', 'acme/alice'));
+    bob.push(arena.alloc('acme', 'acme/bob'));
+    small.push(arena.alloc('acme', `acme/guest${i}`));
+  }
+  // Past the account's first SHARED_UNTIL rows and the group's own first ones (in the account's
+  // blocks), a group's slots run in sequence within each of its blocks (16, 32, … slots).
+  const runs = (slots: number[]) =>
+    slots.filter((s, i) => i > 0 && s !== (slots[i - 1] as number) + 1).length;
+  expect(runs(alice.slice(2 * SHARED_UNTIL))).toBeLessThanOrEqual(3);
+  expect(runs(bob.slice(2 * SHARED_UNTIL))).toBeLessThanOrEqual(3);
+  // One-row groups share the account's blocks: their slots run in sequence too, not one block each.
+  expect(runs(small.slice(SHARED_UNTIL))).toBeLessThanOrEqual(6);
+  // Freeing a group's rows gives its blocks back to any account, once all of its pool is free.
+  const before = arena.bytes;
+  for (const slot of alice) arena.free(slot);
+  for (let i = 0; i < 80; i++) arena.alloc('globex', 'globex/carol');
+  expect(arena.bytes).toBe(before);
+  await arena.close();
+});
+
 test('deleting every record of N accounts gives their space back: N more accounts do not grow the arena', async () => {
   const dimension = 384;
   const arena = await VectorArena.create(dimension, 512 * 2 ** 20);

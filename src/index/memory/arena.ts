@@ -232,9 +232,12 @@ export class VectorArena {
     return this.file.bytes;
   }
 
-  /** A slot for one more vector of account `pool` (space freed by any account is reused). */
-  alloc(pool: string): number {
-    const slot = this.blocks.alloc(pool);
+  /**
+   * A slot for one more vector of `group` of `account` (blocks.ts: rows of a group are kept side by
+   * side; space freed by any account is reused).
+   */
+  alloc(account: string, group = account): number {
+    const slot = this.blocks.alloc(account, group);
     if (slot >= this.scales.length) {
       const length = Math.max(slot + 1, this.scales.length * 2);
       this.scales = grown(this.scales, length);

@@ -1,14 +1,18 @@
 /**
  * Where the vector arena's rows live: slots handed out from blocks of linear memory, each block a
- * fixed range of slot ids with fixed addresses. An account's first {@link SHARED_UNTIL} records take
- * slots of blocks shared by every account (thousands of one-record tenants would otherwise hold a
- * block each); past that, its own blocks (doubling, up to {@link MAX_BLOCK_SLOTS}) keep its vectors
- * together so its scans read streams. A freed slot returns to its pool; a pool left empty gives its
- * blocks back, to be taken by any account — memory freed by one tenant is reused by the next.
+ * fixed range of slot ids with fixed addresses, in pools that keep rows scanned together side by
+ * side. A row belongs to a group of an account (the index's groups: one owner's space). An account's
+ * first {@link SHARED_UNTIL} records take slots of blocks shared by every account (thousands of
+ * one-record tenants would otherwise hold a block each); past that, a group's first ones take the
+ * account's own blocks, and past {@link SHARED_UNTIL} of its own a group has blocks of its own
+ * (doubling, up to {@link MAX_BLOCK_SLOTS}): a scan of one user's groups reads streams, not rows
+ * scattered among every other user's of the account. A freed slot returns to its pool; a pool left
+ * empty gives its blocks back, to be taken by any account — memory freed by one tenant is reused
+ * by the next.
  */
 
 import { grow } from './pool.js';
-import { GROWN_ARRAY_BYTES } from './shared.js';
+import { GROWN_ARRAY_BYTES, stringBytes } from './shared.js';
 
 /** Live records an account keeps in the shared blocks before it gets blocks of its own. */
 export const SHARED_UNTIL = 16;
@@ -33,13 +37,21 @@ interface Pool {
   live: number;
 }
 
+/** An account, or a group of one (its `account`): its live rows and its pool once it has one. */
 interface Owner {
   readonly name: string;
+  readonly account: Owner | null;
   live: number;
   pool: Pool | null;
 }
 
 const newPool = (): Pool => ({ free: [], blocks: [], used: 0, live: 0 });
+
+/**
+ * Heap bytes of an owner: its object and map entry, and a group's name (an account's is the index's
+ * kept copy, counted there).
+ */
+const ownerBytes = (owner: Owner): number => 96 + (owner.account === null ? 0 : stringBytes(owner.name));
 
 export class SlotBlocks {
   /** Per slot: the byte address of its row. */
@@ -53,6 +65,8 @@ export class SlotBlocks {
   private slots = 0;
   /** Entries of the pools' free lists (kept, so {@link bytes} is O(1) with thousands of pools). */
   private freeEntries = 0;
+  /** Heap bytes of the owners and their map entries. */
+  private ownerBytes = 0;
 
   /**
    * @param reserve bump-allocates bytes of linear memory (throws past the budget)
@@ -74,21 +88,37 @@ export class SlotBlocks {
       this.addr.byteLength +
       (this.poolOf.length + this.ownerOf.length) * GROWN_ARRAY_BYTES +
       this.freeEntries * POINTER_BYTES +
-      this.owners.size * 96
+      this.ownerBytes
     );
   }
 
-  /** A slot for one more row of account `name`. Throws (the reserve's error) past the budget. */
-  alloc(name: string): number {
-    const owner = this.owners.get(name) ?? { name, live: 0, pool: null };
-    const pool = owner.live < SHARED_UNTIL ? this.shared : (owner.pool ?? newPool());
-    const slot = this.take(pool, pool === this.shared);
-    if (pool !== this.shared) owner.pool = pool;
-    this.owners.set(name, owner);
-    owner.live += 1;
+  /**
+   * A slot for one more row of `group` (a name of its own) of account `account` (the account's
+   * own pool when `group` is the account). Throws (the reserve's error) past the budget.
+   */
+  alloc(account: string, group = account): number {
+    const outer = this.owner(account, null);
+    const inner = group === account ? outer : this.owner(group, outer);
+    let pool: Pool;
+    if (outer.live < SHARED_UNTIL) pool = this.shared;
+    else if (inner.live < SHARED_UNTIL) pool = outer.pool ?? newPool();
+    else pool = inner.pool ?? newPool();
+    let slot: number;
+    try {
+      slot = this.take(pool, pool === this.shared);
+    } catch (error) {
+      for (const o of [inner, outer]) if (o.live === 0) this.forget(o);
+      throw error;
+    }
+    if (pool !== this.shared) {
+      if (inner.live < SHARED_UNTIL) outer.pool = pool;
+      else inner.pool = pool;
+    }
+    outer.live += 1;
+    if (inner !== outer) inner.live += 1;
     pool.live += 1;
     this.poolOf[slot] = pool;
-    this.ownerOf[slot] = owner;
+    this.ownerOf[slot] = inner;
     return slot;
   }
 
@@ -99,16 +129,34 @@ export class SlotBlocks {
     if (pool === undefined || owner === undefined) return;
     this.poolOf[slot] = undefined;
     this.ownerOf[slot] = undefined;
-    owner.live -= 1;
     pool.live -= 1;
     pool.free.push(slot);
     this.freeEntries += 1;
     if (pool.live === 0 && pool !== this.shared) {
       this.freeEntries -= pool.free.length;
       for (const block of pool.blocks) this.spareOf(block.size).push(block);
-      owner.pool = null;
+      if (owner.pool === pool) owner.pool = null;
+      else if (owner.account?.pool === pool) owner.account.pool = null;
     }
-    if (owner.live === 0) this.owners.delete(owner.name);
+    for (let o: Owner | null = owner; o !== null; o = o.account) {
+      o.live -= 1;
+      if (o.live === 0) this.forget(o);
+    }
+  }
+
+  private forget(owner: Owner): void {
+    if (this.owners.delete(owner.name)) this.ownerBytes -= ownerBytes(owner);
+  }
+
+  /** The owner named `name` (an account when `account` is null), made when it has no live row. */
+  private owner(name: string, account: Owner | null): Owner {
+    let owner = this.owners.get(name);
+    if (owner === undefined) {
+      owner = { name, account, live: 0, pool: null };
+      this.owners.set(name, owner);
+      this.ownerBytes += ownerBytes(owner);
+    }
+    return owner;
   }
 
   private take(pool: Pool, shared: boolean): number {

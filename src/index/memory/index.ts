@@ -161,11 +161,28 @@ export class MemoryIndex {
       throw new ArenaFullError(this.budgetBytes);
     }
     const slots = new Int32Array(rows.length);
+    const placeCache = new PlaceCache();
+    const places: Place[] = [];
     let done = 0;
     try {
+      let account = '';
+      let group = '';
       for (; done < rows.length; done++) {
         const row = itemAt(rows, done);
-        const slot = this.arena.alloc(this.placement.known(row.account_id));
+        const place = placeCache.of(row);
+        // Vectors are pooled by group (account, scope, owners, root) within their account
+        // (blocks.ts): a USER's scan reads its groups' rows as streams, where pooled by account
+        // they were scattered among every other user's (32% of them adjacent at 1M).
+        if (
+          done === 0 ||
+          place !== places[done - 1] ||
+          row.account_id !== itemAt(rows, done - 1).account_id
+        ) {
+          account = this.placement.known(row.account_id);
+          group = `${account}\u0000${place.groupKey}`;
+        }
+        places.push(place);
+        const slot = this.arena.alloc(account, group);
         slots[done] = slot;
         this.arena.set(slot, vectors[done] as Float32Array);
         this.placement.put(slot, row);
@@ -176,8 +193,7 @@ export class MemoryIndex {
       this.forget(text);
       throw error;
     }
-    const places = new PlaceCache();
-    return { ids: rows.map((row) => row.id), slots, places: rows.map((row) => places.of(row)), text };
+    return { ids: rows.map((row) => row.id), slots, places, text };
   }
 
   /** Forgets the new terms of an analysis that will not be added. */
