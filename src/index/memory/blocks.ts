@@ -4,9 +4,9 @@
  * side. A row belongs to a group of an account (the index's groups: one owner's space). An account's
  * first {@link SHARED_UNTIL} records take slots of blocks shared by every account (thousands of
  * one-record tenants would otherwise hold a block each); past that, a group's first ones take the
- * account's own blocks, and past {@link SHARED_UNTIL} of its own a group has blocks of its own
- * (doubling, up to {@link MAX_BLOCK_SLOTS}): a scan of one user's groups reads streams, not rows
- * scattered among every other user's of the account. A freed slot returns to its pool; a pool left
+ * account's own blocks (doubling, up to {@link MAX_BLOCK_SLOTS}), and past {@link SHARED_UNTIL} of
+ * its own a group has blocks of its own (doubling, up to {@link GROUP_MAX_BLOCK_SLOTS}): a scan of one user's
+ * groups reads streams, not rows scattered among every other user's of the account. A freed slot returns to its pool; a pool left
  * empty gives its blocks back, to be taken by any account — memory freed by one tenant is reused
  * by the next.
  */
@@ -18,6 +18,12 @@ import { GROWN_ARRAY_BYTES, stringBytes } from './shared.js';
 export const SHARED_UNTIL = 16;
 const FIRST_BLOCK_SLOTS = 16;
 const MAX_BLOCK_SLOTS = 1024;
+/**
+ * The largest block of a group's own: a group's last block is part empty (there were 5,300 such
+ * groups at 1M: blocks doubling up to {@link MAX_BLOCK_SLOTS} left 23% of the slots unused, ~120 MB),
+ * and blocks of 16 (a jump between blocks every 16 rows) made the scans of every class slower.
+ */
+const GROUP_MAX_BLOCK_SLOTS = 256;
 /** What a JS array holds per element (a pointer); one grown by appending has up to half as many spare. */
 const POINTER_BYTES = 8;
 
@@ -30,6 +36,8 @@ interface Block {
 }
 
 interface Pool {
+  /** The largest of its blocks (they double from {@link FIRST_BLOCK_SLOTS}: the shared pool's do not). */
+  readonly maxBlockSlots: number;
   readonly free: number[];
   readonly blocks: Block[];
   /** Slots handed out of the last block. */
@@ -45,7 +53,7 @@ interface Owner {
   pool: Pool | null;
 }
 
-const newPool = (): Pool => ({ free: [], blocks: [], used: 0, live: 0 });
+const newPool = (maxBlockSlots: number): Pool => ({ maxBlockSlots, free: [], blocks: [], used: 0, live: 0 });
 
 /**
  * Heap bytes of an owner: its object and map entry, and a group's name (an account's is the index's
@@ -59,7 +67,7 @@ export class SlotBlocks {
   private poolOf: Array<Pool | undefined> = [];
   private ownerOf: Array<Owner | undefined> = [];
   private readonly owners = new Map<string, Owner>();
-  private readonly shared = newPool();
+  private readonly shared = newPool(MAX_BLOCK_SLOTS);
   /** Blocks given back, by size. */
   private readonly spare = new Map<number, Block[]>();
   private slots = 0;
@@ -101,11 +109,11 @@ export class SlotBlocks {
     const inner = group === account ? outer : this.owner(group, outer);
     let pool: Pool;
     if (outer.live < SHARED_UNTIL) pool = this.shared;
-    else if (inner.live < SHARED_UNTIL) pool = outer.pool ?? newPool();
-    else pool = inner.pool ?? newPool();
+    else if (inner.live < SHARED_UNTIL) pool = outer.pool ?? newPool(MAX_BLOCK_SLOTS);
+    else pool = inner.pool ?? newPool(inner === outer ? MAX_BLOCK_SLOTS : GROUP_MAX_BLOCK_SLOTS);
     let slot: number;
     try {
-      slot = this.take(pool, pool === this.shared);
+      slot = this.take(pool);
     } catch (error) {
       for (const o of [inner, outer]) if (o.live === 0) this.forget(o);
       throw error;
@@ -159,7 +167,7 @@ export class SlotBlocks {
     return owner;
   }
 
-  private take(pool: Pool, shared: boolean): number {
+  private take(pool: Pool): number {
     const reused = pool.free.pop();
     if (reused !== undefined) {
       this.freeEntries -= 1;
@@ -167,9 +175,10 @@ export class SlotBlocks {
     }
     let block = pool.blocks.at(-1);
     if (block === undefined || pool.used === block.size) {
-      const size = shared
-        ? MAX_BLOCK_SLOTS
-        : Math.min(Math.max((block?.size ?? 0) * 2, FIRST_BLOCK_SLOTS), MAX_BLOCK_SLOTS);
+      const size =
+        pool === this.shared
+          ? MAX_BLOCK_SLOTS
+          : Math.min(Math.max((block?.size ?? 0) * 2, FIRST_BLOCK_SLOTS), pool.maxBlockSlots);
       block = this.spareOf(size).pop() ?? this.newBlock(size);
       pool.blocks.push(block);
       pool.used = 0;

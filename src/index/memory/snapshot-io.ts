@@ -104,12 +104,22 @@ export function writeArrays(writer: SectionWriter, arrays: readonly TypedArray[]
   });
 }
 
+/** The memory page a sparse read leaves untouched when it is all zeros. */
+const PAGE = 4096;
+const ZEROS = Buffer.alloc(PAGE);
+
+function isZero(part: Uint8Array): boolean {
+  return Buffer.compare(part, part.byteLength === PAGE ? ZEROS : ZEROS.subarray(0, part.byteLength)) === 0;
+}
+
 /**
  * Reads a section file front to back, a chunk per turn of the event loop, into given destinations
  * (its checksum is taken apart: snapshot-crc.ts).
  */
 export class SectionReader {
   private position = 0;
+  /** What {@link readSparseInto} reads into first (made on its first call). */
+  private scratch: Uint8Array | null = null;
 
   private constructor(private readonly file: FileHandle) {}
 
@@ -129,6 +139,25 @@ export class SectionReader {
     }
   }
 
+  /**
+   * {@link readInto} for a destination that holds zeros (fresh WebAssembly memory): the file is read
+   * a chunk at a time into a buffer of its own, and only the pages that are not all zeros are copied,
+   * so a page of empty rows (the unused end of a block) is never touched and never resident.
+   */
+  async readSparseInto(view: ArrayBufferView): Promise<void> {
+    const bytes = bytesOf(view);
+    const buffer = (this.scratch ??= new Uint8Array(CHUNK));
+    for (let at = 0; at < bytes.byteLength;) {
+      const chunk = buffer.subarray(0, Math.min(CHUNK, bytes.byteLength - at));
+      await this.readInto(chunk);
+      for (let page = 0; page < chunk.byteLength; page += PAGE) {
+        const part = chunk.subarray(page, page + PAGE);
+        if (!isZero(part)) bytes.set(part, at + page);
+      }
+      at += chunk.byteLength;
+    }
+  }
+
   /** Moves to the next multiple of {@link ALIGN} (padding is not read). */
   align(): void {
     this.position = Math.ceil(this.position / ALIGN) * ALIGN;
@@ -144,13 +173,16 @@ export class SectionReader {
   }
 }
 
-/** Reads what {@link writeArrays} wrote into freshly allocated arrays (no intermediate buffer). */
+/**
+ * Reads what {@link writeArrays} wrote into freshly allocated arrays, sparsely: their pages of zeros
+ * (a per-slot array's room to grow, often half of it) stay untouched, as they were before the write.
+ */
 export async function readArrays(reader: SectionReader, specs: readonly ArraySpec[]): Promise<TypedArray[]> {
   const arrays: TypedArray[] = [];
   for (const spec of specs) {
     reader.align();
     const array = allocateArray(spec.type, spec.bytes);
-    await reader.readInto(array);
+    await reader.readSparseInto(array);
     arrays.push(array);
   }
   return arrays;

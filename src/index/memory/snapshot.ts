@@ -355,7 +355,7 @@ export async function restoreSnapshot(
       const arena = await VectorArena.restore(dimension, budgetBytes, options, {
         bytes: m.sections['memory.bin'].bytes,
         fill: async (into) =>
-          readSection(await opened(dir, 'memory.bin'), m, 'memory.bin', (r) => r.readInto(into)),
+          readSection(await opened(dir, 'memory.bin'), m, 'memory.bin', (r) => r.readSparseInto(into)),
         vectorPath: join(dir, 'vectors.f32'),
       });
       return await assembled(arena, m, budgetBytes, sample, { graph, arrays, lists }, checking);
