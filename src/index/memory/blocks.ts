@@ -106,7 +106,8 @@ export class SlotBlocks {
    */
   alloc(account: string, group = account): number {
     const outer = this.owner(account, null);
-    const inner = group === account ? outer : this.owner(group, outer);
+    // A row in the shared blocks is the account's alone: no group owner for a one-record tenant.
+    const inner = group === account || outer.live < SHARED_UNTIL ? outer : this.owner(group, outer);
     let pool: Pool;
     if (outer.live < SHARED_UNTIL) pool = this.shared;
     else if (inner.live < SHARED_UNTIL) pool = outer.pool ?? newPool(MAX_BLOCK_SLOTS);
