@@ -130,6 +130,17 @@ async function snapshotRound(mirror: Mirror, dir: string) {
   }
   await mirror.close();
   collect();
+  const { restored, ok, restore, blocked } = await watchedRestore(dir);
+  const records = ok ? Number(restored.describe()['records']) : 0;
+  const rss = process.memoryUsage().rss;
+  collect();
+  const rssAfterGc = process.memoryUsage().rss;
+  await restored.close();
+  return { write, restore, bytes, records, sizes: sizes.join(', '), blocked, rss, rssAfterGc };
+}
+
+/** Restores a new mirror from the snapshot in `dir` (consumed), timed, the event loop watched. */
+async function watchedRestore(dir: string) {
   const restored = newMirror();
   restored.starting();
   let ok = false;
@@ -138,13 +149,7 @@ async function snapshotRound(mirror: Mirror, dir: string) {
     ok = await restored.restore(dir, KEY);
     restored.markReady();
   });
-  const blocked = await loop.stop();
-  const records = ok ? Number(restored.describe()['records']) : 0;
-  const rss = process.memoryUsage().rss;
-  collect();
-  const rssAfterGc = process.memoryUsage().rss;
-  await restored.close();
-  return { write, restore, bytes, records, sizes: sizes.join(', '), blocked, rss, rssAfterGc };
+  return { restored, ok, restore, blocked: await loop.stop() };
 }
 
 /** A full collection when the process runs with --expose-gc (else nothing). */
@@ -189,15 +194,7 @@ async function restoreAlone(from: string): Promise<void> {
   await cp(from, copy, { recursive: true });
   collect();
   const rssBefore = process.memoryUsage().rss;
-  const restored = newMirror();
-  restored.starting();
-  let ok = false;
-  const loop = watchLoop();
-  const restore = await timed(async () => {
-    ok = await restored.restore(copy, KEY);
-    restored.markReady();
-  });
-  const blocked = await loop.stop();
+  const { restored, ok, restore, blocked } = await watchedRestore(copy);
   const rss = process.memoryUsage().rss;
   collect();
   const after = process.memoryUsage();

@@ -62,9 +62,9 @@ async function dataDir(name: string): Promise<string> {
   return dir;
 }
 
-/** One vector search as ROOT of acme; its hit count stands in for the benchmark's query phase. */
-async function findAsRoot(base: string): Promise<ServerStats['http']> {
-  const response = await fetch(`${base}/api/v1/search/find`, {
+/** A POST of `body` to `path` as ROOT of acme. */
+function postAsRoot(base: string, path: string, body: unknown): Promise<Response> {
+  return fetch(`${base}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -72,7 +72,16 @@ async function findAsRoot(base: string): Promise<ServerStats['http']> {
       'x-openviking-account': 'acme',
       'x-openviking-user': 'admin',
     },
-    body: JSON.stringify({ query: 'quokka', limit: 10, mode: 'vector' }),
+    body: JSON.stringify(body),
+  });
+}
+
+/** One vector search as ROOT of acme; its hit count stands in for the benchmark's query phase. */
+async function findAsRoot(base: string): Promise<ServerStats['http']> {
+  const response = await postAsRoot(base, '/api/v1/search/find', {
+    query: 'quokka',
+    limit: 10,
+    mode: 'vector',
   });
   const body = (await response.json()) as { result: { resources: unknown[] } };
   return { p50_ms: 1, p99_ms: 1, queries: body.result.resources.length };
@@ -80,15 +89,9 @@ async function findAsRoot(base: string): Promise<ServerStats['http']> {
 
 /** A small write as ROOT of acme: its HTTP status. */
 async function writeAsRoot(base: string): Promise<number> {
-  const response = await fetch(`${base}/api/v1/content/write`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-api-key': ROOT_KEY,
-      'x-openviking-account': 'acme',
-      'x-openviking-user': 'admin',
-    },
-    body: JSON.stringify({ uri: 'viking://resources/first.md', content: 'written at start-up' }),
+  const response = await postAsRoot(base, '/api/v1/content/write', {
+    uri: 'viking://resources/first.md',
+    content: 'written at start-up',
   });
   await response.arrayBuffer();
   return response.status;
