@@ -5,10 +5,10 @@
  * first {@link SHARED_UNTIL} records take slots of blocks shared by every account (thousands of
  * one-record tenants would otherwise hold a block each); past that, a group's first ones take the
  * account's own blocks (doubling, up to {@link MAX_BLOCK_SLOTS}), and past {@link SHARED_UNTIL} of
- * its own a group has blocks of its own (doubling, up to {@link GROUP_MAX_BLOCK_SLOTS}): a scan of one user's
- * groups reads streams, not rows scattered among every other user's of the account. A freed slot returns to its pool; a pool left
- * empty gives its blocks back, to be taken by any account — memory freed by one tenant is reused
- * by the next.
+ * its own a group has blocks of its own (doubling, up to {@link GROUP_MAX_BLOCK_SLOTS}): a scan of
+ * one user's groups reads streams, not rows scattered among every other user's of the account. A
+ * freed slot returns to its pool; a pool left empty gives its blocks back, to be taken by any
+ * account — memory freed by one tenant is reused by the next.
  */
 
 import { grow } from './pool.js';
@@ -108,10 +108,12 @@ export class SlotBlocks {
     const outer = this.owner(account, null);
     // A row in the shared blocks is the account's alone: no group owner for a one-record tenant.
     const inner = group === account || outer.live < SHARED_UNTIL ? outer : this.owner(group, outer);
-    let pool: Pool;
-    if (outer.live < SHARED_UNTIL) pool = this.shared;
-    else if (inner.live < SHARED_UNTIL) pool = outer.pool ?? newPool(MAX_BLOCK_SLOTS);
-    else pool = inner.pool ?? newPool(inner === outer ? MAX_BLOCK_SLOTS : GROUP_MAX_BLOCK_SLOTS);
+    // Whose pool the row goes to: none (the shared one), the account's or the group's.
+    const holder = outer.live < SHARED_UNTIL ? null : inner.live < SHARED_UNTIL ? outer : inner;
+    const pool =
+      holder === null
+        ? this.shared
+        : (holder.pool ?? newPool(holder.account === null ? MAX_BLOCK_SLOTS : GROUP_MAX_BLOCK_SLOTS));
     let slot: number;
     try {
       slot = this.take(pool);
@@ -119,10 +121,7 @@ export class SlotBlocks {
       for (const o of [inner, outer]) if (o.live === 0) this.forget(o);
       throw error;
     }
-    if (pool !== this.shared) {
-      if (inner.live < SHARED_UNTIL) outer.pool = pool;
-      else inner.pool = pool;
-    }
+    if (holder !== null) holder.pool = pool;
     outer.live += 1;
     if (inner !== outer) inner.live += 1;
     pool.live += 1;
