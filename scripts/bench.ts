@@ -25,7 +25,7 @@ import { IndexStore } from '../src/index/store.js';
 import { buildServices, type Services } from '../src/services.js';
 import { parseArgs, USAGE, type BenchArgs } from './bench/args.js';
 import { makeLayout, planCorpus } from './bench/corpus.js';
-import { httpRunner, registerTenants, serve } from './bench/http.js';
+import { httpRunner, postAs, registerTenants, serve } from './bench/http.js';
 import { loadCorpus, readyAfterLoad } from './bench/load.js';
 import {
   measureVariant,
@@ -212,17 +212,9 @@ async function inProcess(args: BenchArgs, config: Config, root: string, corpus: 
  */
 async function probeWrite(base: string, rootKey: string, q: BenchQuery | undefined): Promise<number> {
   if (q === undefined) throw new Error('no user query to take an account from');
-  const { effective } = q.ctx;
-  const response = await fetch(`${base}/api/v1/content/write`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-api-key': rootKey,
-      'x-openviking-account': effective.account_id,
-      'x-openviking-user': effective.user_id,
-      'x-openviking-agent': effective.agent_id,
-    },
-    body: JSON.stringify({ uri: 'viking://resources/bench-first-write.md', content: 'written at start-up' }),
+  const response = await postAs(base, '/api/v1/content/write', rootKey, q, {
+    uri: 'viking://resources/bench-first-write.md',
+    content: 'written at start-up',
   });
   await response.arrayBuffer();
   return response.status;

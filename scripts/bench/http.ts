@@ -48,6 +48,28 @@ interface FindResponse {
   result?: Partial<Record<(typeof GROUPS)[number], Array<{ uri: string }>>>;
 }
 
+/** A JSON POST of `body` to `path` with `key`, as the identity of query `q`. */
+export function postAs(
+  base: string,
+  path: string,
+  key: string,
+  q: BenchQuery,
+  body: unknown,
+): Promise<Response> {
+  const { effective } = q.ctx;
+  return fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': key,
+      'x-openviking-account': effective.account_id,
+      'x-openviking-user': effective.user_id,
+      'x-openviking-agent': effective.agent_id,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
 /** Sends a query as its identity: USER classes with the user's key, ROOT classes with the root key. */
 export function httpRunner(
   base: string,
@@ -60,17 +82,7 @@ export function httpRunner(
     const key = role === 'root' ? rootKey : userKeys.get(q.user);
     if (key === undefined) throw new Error(`no key for ${effective.user_id}`);
     const body = { query: clusterText(q.centroid), limit: 10, mode, target_uri: q.target };
-    const response = await fetch(`${base}/api/v1/search/find`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': key,
-        'x-openviking-account': effective.account_id,
-        'x-openviking-user': effective.user_id,
-        'x-openviking-agent': effective.agent_id,
-      },
-      body: JSON.stringify(body),
-    });
+    const response = await postAs(base, '/api/v1/search/find', key, q, body);
     const text = await response.text();
     if (!response.ok) throw new Error(`HTTP ${response.status} for a ${q.cls} query: ${text.slice(0, 300)}`);
     const { result } = JSON.parse(text) as FindResponse;
