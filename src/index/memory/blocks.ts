@@ -12,7 +12,7 @@
  */
 
 import { grow } from './pool.js';
-import { GROWN_ARRAY_BYTES, stringBytes } from './shared.js';
+import { GROWN_ARRAY_BYTES, MAP_ENTRY_BYTES, stringBytes } from './shared.js';
 
 /** Live records an account keeps in the shared blocks before it gets blocks of its own. */
 export const SHARED_UNTIL = 16;
@@ -55,11 +55,15 @@ interface Owner {
 
 const newPool = (maxBlockSlots: number): Pool => ({ maxBlockSlots, free: [], blocks: [], used: 0, live: 0 });
 
+/** Heap bytes of an owner's object: a header of three pointers and its four fields. */
+const OWNER_OBJECT_BYTES = 56;
+
 /**
  * Heap bytes of an owner: its object and map entry, and a group's name (an account's is the index's
  * kept copy, counted there).
  */
-const ownerBytes = (owner: Owner): number => 96 + (owner.account === null ? 0 : stringBytes(owner.name));
+const ownerBytes = (owner: Owner): number =>
+  OWNER_OBJECT_BYTES + MAP_ENTRY_BYTES + (owner.account === null ? 0 : stringBytes(owner.name));
 
 export class SlotBlocks {
   /** Per slot: the byte address of its row. */

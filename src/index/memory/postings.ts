@@ -7,7 +7,7 @@
 import { eachInSlices, forEachInSlices, type SliceOptions } from '../../time-slices.js';
 import { IdTable, type KeyOwner } from './ids.js';
 import { grow, IntPool } from './pool.js';
-import { stringBytes } from './shared.js';
+import { GROWN_ARRAY_BYTES, ownBytes, ownCopy } from './shared.js';
 
 /** Ints a step of {@link Postings.reserveAll}'s pool growth copies (4 MiB). */
 const COPY_INTS = 1 << 20;
@@ -45,7 +45,7 @@ export class Postings implements KeyOwner {
     return (
       this.pool.data.byteLength +
       5 * this.live.byteLength +
-      (this.termOf.length + this.freeIds.length + this.dead.length) * 8 +
+      (this.termOf.length + this.freeIds.length + this.dead.length) * GROWN_ARRAY_BYTES +
       this.ids.bytes +
       this.termBytes
     );
@@ -73,9 +73,12 @@ export class Postings implements KeyOwner {
       this.length = grow(this.length, size);
       this.held = grow(this.held, size);
     }
-    this.termOf[id] = term;
-    this.ids.set(term, id);
-    this.termBytes += stringBytes(term);
+    // Its own copy: a word of 13 or more characters is a slice of the whole lower-cased text it was
+    // cut from (tokens.ts), which it would keep alive (11 KB a record for a 10 KB text).
+    const kept = ownCopy(term);
+    this.termOf[id] = kept;
+    this.ids.set(kept, id);
+    this.termBytes += ownBytes(kept);
     return id;
   }
 
@@ -201,7 +204,7 @@ export class Postings implements KeyOwner {
     this.length[term] = 0;
     this.ids.delete(name);
     this.termOf[term] = undefined;
-    this.termBytes -= stringBytes(name);
+    this.termBytes -= ownBytes(name);
     this.freeIds.push(term);
   }
 
