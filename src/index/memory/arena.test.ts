@@ -41,15 +41,20 @@ function unitRows(vectors: readonly Float32Array[], query: Float32Array): Float3
 }
 
 /**
- * Brute force: every vector scored in float32 against the query (the kernel's arithmetic, to the
- * bit: kernel.test.ts), the higher score first, then the earlier position.
+ * Brute force: every vector (stored at `slots[i]`) scored in float32 against the query (the
+ * kernel's arithmetic, to the bit: kernel.test.ts), the higher score first, then the lower slot.
  */
-function bruteForce(vectors: readonly Float32Array[], query: Float32Array, k: number): Scored[] {
+function bruteForce(
+  vectors: readonly Float32Array[],
+  query: Float32Array,
+  k: number,
+  slots: ArrayLike<number>,
+): Scored[] {
   const rows = unitRows(vectors, query);
   const bytes = Math.ceil(query.length / 8) * 8 * 4;
   return vectors
     .map((_, index) => ({ index, score: referenceDots(rows.buffer, (index + 1) * bytes, 0, bytes) }))
-    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .sort((a, b) => b.score - a.score || (slots[a.index] as number) - (slots[b.index] as number))
     .slice(0, k);
 }
 
@@ -77,7 +82,7 @@ test('the int8 scan with refinement from the vector file returns exactly the flo
           arena.set(slot, v);
           return slot;
         });
-        expect(arena.nearest(slots, w.count, query, w.k)).toEqual(bruteForce(vectors, query, w.k));
+        expect(arena.nearest(slots, w.count, query, w.k)).toEqual(bruteForce(vectors, query, w.k, slots));
       } finally {
         await arena.close();
       }
@@ -116,11 +121,13 @@ test.each([
       return slot;
     });
     expect(slots.some((slot) => old.includes(slot))).toBe(true);
-    expect(arena.nearest(slots, count, query, k)).toEqual(bruteForce(vectors, query, k));
+    expect(arena.nearest(slots, count, query, k)).toEqual(bruteForce(vectors, query, k, slots));
     // The vectors still stored beside them are untouched by the reuse.
     const survivors = kept.map((slot) => old.indexOf(slot));
     const others = world(dimension, count, 2, 1, 99).vectors.filter((_, i) => survivors.includes(i));
-    expect(arena.nearest(Int32Array.from(kept), kept.length, query, k)).toEqual(bruteForce(others, query, k));
+    expect(arena.nearest(Int32Array.from(kept), kept.length, query, k)).toEqual(
+      bruteForce(others, query, k, kept),
+    );
   } finally {
     await arena.close();
   }
@@ -137,7 +144,7 @@ test('the float32 vectors are in an unlinked file, not in memory; a failed read 
       arena.set(slot, v);
       return slot;
     });
-    expect(arena.nearest(slots, 2000, query, 10)).toEqual(bruteForce(vectors, query, 10));
+    expect(arena.nearest(slots, 2000, query, 10)).toEqual(bruteForce(vectors, query, 10, slots));
     expect(readdirSync(dir.path)).toEqual([]);
     // The int8 copies (384 bytes) and scratch are resident; the float32 rows (1,536 bytes) are not.
     expect(arena.bytes).toBeLessThan(2000 * 1536);

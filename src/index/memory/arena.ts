@@ -293,7 +293,7 @@ export class VectorArena {
 
   /**
    * The k slots of `slots[0..n)` most similar (cosine) to `query`, best first, exactly as scoring
-   * every one in float32 would rank them (the higher score first, then the earlier position). Every
+   * every one in float32 would rank them (the higher score first, then the lower slot). Every
    * slot is first scored on its int8 copy with a bound on the error of its score; only the slots
    * whose upper bound reaches the k-th best lower bound can be in the top k, and only those are read
    * from the vector file and scored exactly. Throws VectorFileError when the file fails.
@@ -309,8 +309,11 @@ export class VectorArena {
       if (this.lows.length < n) this.lows = new Float32Array(Math.max(n, this.lows.length * 2));
       kept = candidates(bounds, n, k, this.lows);
     }
-    const scores = this.exact(Int32Array.from(kept, (i) => slots[i] as number));
-    return topK(scores, scores.length, k).map((c) => ({
+    const picked = Int32Array.from(kept, (i) => slots[i] as number);
+    const scores = this.exact(picked);
+    // Equal scores: the lower slot first, whatever order the slots came in.
+    const bySlot = (a: number, b: number): number => (picked[a] as number) - (picked[b] as number);
+    return topK(scores, scores.length, k, bySlot).map((c) => ({
       index: itemAt(kept, c),
       score: scores[c] as number,
     }));

@@ -43,9 +43,6 @@ export interface Prepared {
   readonly text: Analyzed;
 }
 
-/** Scans of at least this many records sort their slots first (cheaper than the scattered reads). */
-const SORT_FROM = 2048;
-
 /**
  * What a new full-text entry may add, for the budget check before a write: 3 ints in the postings
  * and 2 in the record's term list, in pools that grow by doubling, plus a share of a new word. What
@@ -353,9 +350,9 @@ export class MemoryIndex {
     const started = performance.now();
     const n = this.matcher.collect(filter);
     const filtered = performance.now();
-    // Slots in allocation order are in address order within each account's pool: sorted, a large
-    // scan streams through memory instead of hopping between the parts of a group (3× slower at 1M).
-    if (n >= SORT_FROM) this.matcher.sort(n);
+    // Not sorted into address order: the matcher gathers group by group, and each group's rows lie
+    // together in its own blocks (blocks.ts), so the scan streams anyway. Sorting 222k slots took
+    // 2–3 ms of a 15 ms ROOT scan at 1M (BENCHMARKS, stop 38).
     const slots = this.matcher.slots;
     const best = n > 0 && k > 0 ? this.arena.nearest(slots, n, vector, k) : [];
     const hits = best.map(({ index, score }) => ({

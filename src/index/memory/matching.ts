@@ -12,7 +12,6 @@ import { childCount, eachChild } from './children.js';
 import type { Bucket, Part } from './groups.js';
 import type { Placement } from './placement.js';
 import { grow } from './pool.js';
-import { SlotSorter } from './sort.js';
 
 export class SlotMatcher {
   /** The filter whose matching slots {@link slots} holds, while the placement's version is the same. */
@@ -20,26 +19,20 @@ export class SlotMatcher {
   private collected: Int32Array = new Int32Array(1024);
   /** Slots gathered so far by the {@link gather} in progress. */
   private found = 0;
-  private readonly sorter = new SlotSorter();
 
   constructor(private readonly placement: Placement) {}
 
   /**
-   * The slots the last {@link collect} found, in its first `n` entries. Only {@link gather} writes
-   * them; {@link sort} reorders them in place, which keeps the same slots.
+   * The slots the last {@link collect} found, in its first `n` entries, in the order the walk met
+   * them (group by group). Only {@link gather} writes them.
    */
   get slots(): Int32Array {
     return this.collected;
   }
 
-  /** Bytes of the slot buffer and the sorter's scratch. */
+  /** Bytes of the slot buffer. */
   get bytes(): number {
-    return this.collected.byteLength + this.sorter.bytes;
-  }
-
-  /** Sorts the first `n` collected slots (address order: a large scan streams through memory). */
-  sort(n: number): void {
-    this.sorter.sort(this.collected, n);
+    return this.collected.byteLength;
   }
 
   /** Collects the slots matching `filter` into {@link slots}; returns how many. */

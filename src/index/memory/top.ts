@@ -94,10 +94,18 @@ export class TopHits {
   }
 }
 
-/** Indexes of the k highest of `scores[0..n)`, best first (equal scores: the lower index first; NaN never). */
-export function topK(scores: Float32Array, n: number, k: number): number[] {
+/**
+ * Indexes of the k highest of `scores[0..n)`, best first (NaN never). Equal scores: the lower index
+ * first, or as `tie` orders the indexes (negative: the first one ranks higher).
+ */
+export function topK(
+  scores: Float32Array,
+  n: number,
+  k: number,
+  tie?: (a: number, b: number) => number,
+): number[] {
   if (k <= 0) return [];
-  const top = new TopHits(k);
+  const top = new TopHits(k, tie);
   for (let i = 0; i < n; i++) {
     const score = scores[i] as number;
     if (!Number.isNaN(score)) top.offer(i, score);
