@@ -15,7 +15,7 @@ import { SlotBlocks } from './blocks.js';
 import { compileKernel, kernelOf, type Kernel } from './kernel.js';
 import { candidates, errorBound, packInt8, queryLimit, quantizeQuery } from './quantize.js';
 import { ScanThreads } from './threads.js';
-import { topK } from './top.js';
+import { KthLargest, topK } from './top.js';
 import { StagedRows, VectorFile } from './vector-file.js';
 
 const PAGE = 65536;
@@ -88,8 +88,10 @@ export class VectorArena {
   private rowsCapacity = 0;
   private readonly maxRows: number;
   // Reused per query: allocating them anew made the garbage collector run during queries.
-  private bounds = new Float64Array(0);
-  private lows = new Float32Array(0);
+  /** Per position of the scan under way: the upper bound of its score. */
+  private highs = new Float64Array(0);
+  /** The k-th largest lower bound of the scan under way. */
+  private readonly floor = new KthLargest();
   /** Unit vectors stored since the last write to the file. */
   private readonly staged: StagedRows;
 
@@ -258,8 +260,8 @@ export class VectorArena {
       this.blocks.bytes +
       this.scales.byteLength +
       this.residuals.byteLength +
-      this.bounds.byteLength +
-      this.lows.byteLength +
+      this.highs.byteLength +
+      this.floor.bytes +
       this.staged.bytes
     );
   }
@@ -305,9 +307,8 @@ export class VectorArena {
     let kept: number[];
     if (n <= k) kept = Array.from({ length: n }, (_, i) => i);
     else {
-      const bounds = this.approximate(slots, n);
-      if (this.lows.length < n) this.lows = new Float32Array(Math.max(n, this.lows.length * 2));
-      kept = candidates(bounds, n, k, this.lows);
+      const floor = this.approximate(slots, n, k);
+      kept = candidates(this.highs, n, floor);
     }
     const picked = Int32Array.from(kept, (i) => slots[i] as number);
     const scores = this.exact(picked);
@@ -379,23 +380,29 @@ export class VectorArena {
   }
 
   /**
-   * For each slot, the int8 estimate of its cosine with the query and a bound on its error, as pairs
-   * (estimate, bound) (quantize.ts says why the bound holds).
+   * Scores each slot on its int8 copy with a bound on the error (quantize.ts says why it holds):
+   * writes each one's upper bound to {@link highs} and returns the k-th largest lower bound, in one
+   * pass (the candidates are the positions whose upper bound reaches it).
    */
-  private approximate(slots: Int32Array, n: number): Float64Array {
+  private approximate(slots: Int32Array, n: number, k: number): number {
     const { addrs, out, query, query16 } = this.scratch;
     const { dimension, stride8 } = this;
     const bound = quantizeQuery(this.f32, query / 4, dimension, this.i16, query16 / 2, stride8, this.q16);
     for (let i = 0; i < n; i++) this.i32[addrs / 4 + i] = this.address(slots[i] as number);
     this.scan('dots8', addrs, n, query16, stride8, out);
-    if (this.bounds.length < 2 * n) this.bounds = new Float64Array(2 * Math.max(n, this.bounds.length));
+    if (this.highs.length < n) this.highs = new Float64Array(Math.max(n, 2 * this.highs.length));
+    const highs = this.highs;
+    const lows = this.floor.reset(k);
+    const sums = out / 4;
     for (let i = 0; i < n; i++) {
       const slot = slots[i] as number;
       const scale = this.scales[slot] as number;
-      this.bounds[2 * i] = bound.scale * scale * (this.i32[out / 4 + i] as number);
-      this.bounds[2 * i + 1] = errorBound(bound, scale, this.residuals[slot] as number);
+      const estimate = bound.scale * scale * (this.i32[sums + i] as number);
+      const error = errorBound(bound, scale, this.residuals[slot] as number);
+      highs[i] = estimate + error;
+      lows.offer(estimate - error);
     }
-    return this.bounds;
+    return lows.value;
   }
 
   /** Runs a kernel over `n` rows, shared with the scan threads when it is large. */

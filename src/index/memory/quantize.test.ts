@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { candidates, errorBound, packInt8, queryLimit, quantizeQuery } from './quantize.js';
+import { KthLargest } from './top.js';
 
 /** A unit vector of `dimension` floats from arbitrary components (zero stays zero). */
 function unit(components: readonly number[]): Float32Array {
@@ -45,8 +46,37 @@ test('the int8 × int16 estimate of a cosine is within the bound of the exact on
 });
 
 test('candidates: every position whose upper bound reaches the k-th best lower bound', () => {
-  // (estimate, bound): lower bounds 0.8, 0.4, 0.1, 0.55; the 2nd best lower bound is 0.55.
-  const bounds = Float64Array.from([0.9, 0.1, 0.5, 0.1, 0.2, 0.1, 0.6, 0.05]);
-  expect(candidates(bounds, 4, 2, new Float32Array(4))).toEqual([0, 1, 3]);
-  expect(candidates(bounds, 4, 1, new Float32Array(4))).toEqual([0]);
+  // (estimate, bound): lower bounds 0.8, 0.4, 0.1, 0.55, upper bounds 1.0, 0.6, 0.3, 0.65.
+  const pairs = [
+    [0.9, 0.1],
+    [0.5, 0.1],
+    [0.2, 0.1],
+    [0.6, 0.05],
+  ] as const;
+  const highs = Float64Array.from(pairs, ([e, b]) => e + b);
+  const floor = (k: number): number => {
+    const lows = new KthLargest().reset(k);
+    for (const [e, b] of pairs) lows.offer(e - b);
+    return lows.value;
+  };
+  expect(floor(2)).toBeCloseTo(0.55);
+  expect(candidates(highs, 4, floor(2))).toEqual([0, 1, 3]);
+  expect(candidates(highs, 4, floor(1))).toEqual([0]);
+});
+
+test('KthLargest: the k-th largest of what was offered since the last reset', () => {
+  const kth = new KthLargest();
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), { maxLength: 200 }),
+      fc.integer({ min: 1, max: 40 }),
+      (values, k) => {
+        kth.reset(k);
+        values.forEach((v) => kth.offer(v));
+        const sorted = [...values].sort((a, b) => b - a);
+        expect(kth.value).toBe(sorted.length < k ? -Infinity : sorted[k - 1]);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -4,8 +4,6 @@
  * two — so a scan of the copies, a quarter of the memory traffic, keeps every slot that exact float32
  * scoring could put in the top k. Pure functions over the arena's memory views.
  */
-import { itemAt } from '../../errors.js';
-import { topK } from './top.js';
 
 /** Largest int8 component (symmetric quantisation). */
 const Q8 = 127;
@@ -122,18 +120,13 @@ export function quantizeQuery(
 }
 
 /**
- * The positions i < n that can be in the top k, given (estimate, bound) pairs in `bounds`: those
- * whose upper bound reaches the k-th largest lower bound (at least k slots score at least that much).
- * `lows` is scratch of at least n floats.
+ * The positions i < n that can be in the top k, given each one's upper bound in `highs` and `floor`,
+ * the k-th largest lower bound (at least k slots score at least that much): those whose upper bound
+ * reaches it.
  */
-export function candidates(bounds: Float64Array, n: number, k: number, lows: Float32Array): number[] {
-  for (let i = 0; i < n; i++) lows[i] = (bounds[2 * i] as number) - (bounds[2 * i + 1] as number);
-  const best = topK(lows, n, k);
-  const kth = itemAt(best, best.length - 1);
-  const floor = lows[kth] as number;
+export function candidates(highs: Float64Array, n: number, floor: number): number[] {
   const found: number[] = [];
-  for (let i = 0; i < n; i++)
-    if ((bounds[2 * i] as number) + (bounds[2 * i + 1] as number) >= floor) found.push(i);
+  for (let i = 0; i < n; i++) if ((highs[i] as number) >= floor) found.push(i);
   return found;
 }
 

@@ -112,3 +112,59 @@ export function topK(
   }
   return top.sorted().map((hit) => hit.slot);
 }
+
+/**
+ * The k-th largest of a stream of numbers, in a min-heap of the k largest so far (one comparison for
+ * most values once it is full): -Infinity while fewer than k were offered. Reused: {@link reset}.
+ */
+export class KthLargest {
+  private heap = new Float64Array(16);
+  private size = 0;
+  private k = 1;
+
+  /** Forgets what was offered; from now on keeps the `k` largest (k ≥ 1). */
+  reset(k: number): this {
+    if (k > this.heap.length) this.heap = new Float64Array(Math.max(k, 2 * this.heap.length));
+    this.k = k;
+    this.size = 0;
+    return this;
+  }
+
+  offer(value: number): void {
+    const heap = this.heap;
+    if (this.size < this.k) {
+      let c = this.size++;
+      while (c > 0) {
+        const parent = (c - 1) >> 1;
+        if ((heap[parent] as number) <= value) break;
+        heap[c] = heap[parent] as number;
+        c = parent;
+      }
+      heap[c] = value;
+      return;
+    }
+    if (value <= (heap[0] as number)) return;
+    const size = this.size;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) break;
+      const r = l + 1;
+      const m = r < size && (heap[r] as number) < (heap[l] as number) ? r : l;
+      if ((heap[m] as number) >= value) break;
+      heap[i] = heap[m] as number;
+      i = m;
+    }
+    heap[i] = value;
+  }
+
+  /** The k-th largest value offered since the last {@link reset}. */
+  get value(): number {
+    return this.size < this.k ? -Infinity : (this.heap[0] as number);
+  }
+
+  /** Bytes of the heap. */
+  get bytes(): number {
+    return this.heap.byteLength;
+  }
+}
