@@ -8,7 +8,7 @@
  * same data (startup time, RSS).
  *
  *   npm run bench -- [--records N] [--queries Q] [--json FILE] [--no-http] [--seed S]
- *                    [--writes W] [--no-server]
+ *                    [--writes W] [--no-server] [--restarts R]
  *
  * stdout: the table per class, the later phases, then the one-line summary (last line).
  * stderr: phases and progress.
@@ -47,7 +47,7 @@ import {
   type Ingest,
 } from './bench/report.js';
 import { variants } from './bench/runners.js';
-import { measureServer, type ServerStats } from './bench/server.js';
+import { measureRestart, measureServer, type Restart, type ServerStats } from './bench/server.js';
 import { GroundTruth } from './bench/truth.js';
 import { measureAfterWrites, type WritesCorpus, type WriteStats } from './bench/writes.js';
 import { EXIT, runScript, scriptLogger } from './lib/cli.js';
@@ -220,8 +220,17 @@ async function probeWrite(base: string, rootKey: string, q: BenchQuery | undefin
   return response.status;
 }
 
-/** The real server alone on the benchmark's data: startup, RSS, the user class over HTTP. */
-async function serverAlone(dir: string, keys: Keys, corpus: Corpus): Promise<ServerStats> {
+/**
+ * The real server alone on the benchmark's data: startup, RSS, the user class over HTTP; then
+ * `restarts` more starts on the same data, each restoring the snapshot the last stop wrote and sent
+ * a write the moment it listens (one start is one sample of how soon writes are accepted).
+ */
+async function serverAlone(
+  dir: string,
+  keys: Keys,
+  corpus: Corpus,
+  restarts: number,
+): Promise<{ server: ServerStats; restarts: Restart[] }> {
   note('starting the server alone (npm start) on the benchmark data');
   const user = corpus.byClass.get('user') ?? [];
   const options = {
@@ -232,15 +241,21 @@ async function serverAlone(dir: string, keys: Keys, corpus: Corpus): Promise<Ser
     searchThreads: process.env['SEARCH_THREADS'],
     onLine: (line: string) => process.stderr.write(`  server: ${line}\n`),
   };
+  const write = (base: string) => probeWrite(base, keys.root, user[0]);
   const stats = await measureServer(
     options,
     SERVER_READY_TIMEOUT_MS,
     (base) => httpLatency(base, keys, user, 'vector'),
     note,
-    (base) => probeWrite(base, keys.root, user[0]),
+    write,
   );
   note(`server: RSS ${stats.rss_after_queries_mb} MB after the queries, peak ${stats.peak_rss_mb} MB`);
-  return stats;
+  const again: Restart[] = [];
+  for (let i = 1; i <= restarts; i++) {
+    note(`restart ${i} of ${restarts}`);
+    again.push(await measureRestart(options, SERVER_READY_TIMEOUT_MS, note, write));
+  }
+  return { server: stats, restarts: again };
 }
 
 async function run(args: BenchArgs): Promise<number> {
@@ -264,14 +279,16 @@ async function run(args: BenchArgs): Promise<number> {
   });
   const corpus = { layout, plan, queries, truth, byClass };
   let measured: InProcess;
-  let server: ServerStats | null;
+  let alone: { server: ServerStats; restarts: Restart[] } | null;
   try {
     measured = await inProcess(args, config, rootKey, corpus);
     const keys = { root: rootKey, users: measured.users };
-    server = args.server ? await serverAlone(dir, keys, corpus) : null;
+    alone = args.server ? await serverAlone(dir, keys, corpus, args.restarts) : null;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  const server = alone?.server ?? null;
+  const restarts = alone?.restarts ?? [];
   const { results, ingest, writes } = measured;
   const report = reportJson({
     records: args.records,
@@ -280,13 +297,14 @@ async function run(args: BenchArgs): Promise<number> {
     classes: results,
     writes,
     server,
+    restarts,
   });
   if (args.json !== undefined) {
     await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);
     note(`report written to ${args.json}`);
   }
   process.stdout.write(`${humanTable(results)}\n\n`);
-  process.stdout.write(`${laterPhases(args.records, writes, server)}\n`);
+  process.stdout.write(`${laterPhases(args.records, writes, server, restarts)}\n`);
   process.stdout.write(`${summaryLine(args.records, results)}\n`);
   return EXIT.ok;
 }

@@ -11,12 +11,14 @@ export interface BenchArgs {
   readonly writes: number;
   /** Measure the server alone in its own process at the end. */
   readonly server: boolean;
+  /** Start the server alone this many more times after it, each sent a write the moment it listens. */
+  readonly restarts: number;
 }
 
 export const USAGE =
   'usage: npm run bench -- [--records N] [--queries Q] [--json FILE] [--no-http] [--seed S]\n' +
-  '                        [--writes W] [--no-server]\n' +
-  '  defaults: --records 1000000 --queries 200 --seed 42 --writes 10000';
+  '                        [--writes W] [--no-server] [--restarts R]\n' +
+  '  defaults: --records 1000000 --queries 200 --seed 42 --writes 10000 --restarts 0';
 
 function count(name: string, value: string | undefined, min: number): number {
   const n = Number(value?.replaceAll('_', ''));
@@ -32,6 +34,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
   let seed = 42;
   let writes = 10_000;
   let server = true;
+  let restarts = 0;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] ?? '').split(/=(.*)/s, 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i];
@@ -58,6 +61,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
       case '--no-server':
         server = false;
         break;
+      case '--restarts':
+        restarts = count(flag, value(), 0);
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -65,5 +71,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
         throw new UsageError(`unknown argument ${flag}\n${USAGE}`);
     }
   }
-  return { records, queries, json, http, seed, writes, server };
+  if (restarts > 0 && !server)
+    throw new UsageError(`--restarts needs the server alone (not --no-server)\n${USAGE}`);
+  return { records, queries, json, http, seed, writes, server, restarts };
 }

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { K, type LatencyStats, type VariantStats } from './measure.js';
 import type { ClassName } from './queries.js';
-import type { ServerStats } from './server.js';
+import type { Restart, ServerStats } from './server.js';
 import type { WriteStats } from './writes.js';
 
 export interface ClassResult {
@@ -37,9 +37,11 @@ export interface Report {
   readonly writes: WriteStats | null;
   /** The server alone, in its own process (null with `--no-server`). */
   readonly server: ServerStats | null;
+  /** The server alone started again on the same data (`--restarts`), in order. */
+  readonly restarts: readonly Restart[];
 }
 
-export function reportJson({ records, queries, ingest, classes, writes, server }: Report) {
+export function reportJson({ records, queries, ingest, classes, writes, server, restarts }: Report) {
   return {
     records,
     queries,
@@ -56,6 +58,7 @@ export function reportJson({ records, queries, ingest, classes, writes, server }
             http: { p50_ms: server.http.p50_ms, p99_ms: server.http.p99_ms },
             http_queries: server.http.queries,
           },
+    server_restarts: restarts,
     classes: classes.map((c) => ({
       name: c.name,
       matching_median: c.matching_median,
@@ -139,7 +142,12 @@ export function humanTable(classes: readonly ClassResult[]): string {
 }
 
 /** The results of the phases after the class table: the single writes and the server alone. */
-export function laterPhases(records: number, writes: WriteStats | null, server: ServerStats | null): string {
+export function laterPhases(
+  records: number,
+  writes: WriteStats | null,
+  server: ServerStats | null,
+  restarts: readonly Restart[] = [],
+): string {
   const lines = [
     `records/s excludes embedding and corpus generation; peak RSS is the benchmark's whole process, ` +
       `which also holds the corpus plan and ground truth`,
@@ -161,6 +169,17 @@ export function laterPhases(records: number, writes: WriteStats | null, server: 
         `ready ${fmt(server.startup_s, 2)} s after spawn; RSS ${server.rss_mb} MB when ready, ` +
         `${server.rss_after_queries_mb} MB after ${server.http.queries} user HTTP queries ` +
         `(p50 ${fmt(server.http.p50_ms, 2)} ms, p99 ${fmt(server.http.p99_ms, 2)} ms), peak ${server.peak_rss_mb} MB`,
+    );
+  }
+  if (restarts.length > 0) {
+    const each = (pick: (r: Restart) => string) => restarts.map(pick).join(', ');
+    const worst = Math.max(...restarts.map((r) => r.first_write_s ?? Infinity));
+    lines.push(
+      `server restarted ${restarts.length} times on the same data: a write sent at listening accepted after ` +
+        `${each((r) => `${fmt(r.first_write_s ?? NaN, 2)} s`)} (worst ${fmt(worst, 2)} s; ` +
+        `${restarts.reduce((n, r) => n + r.first_write_refusals, 0)} refused); ` +
+        `listening after ${each((r) => `${fmt(r.listening_s, 2)} s`)}; ` +
+        `ready after ${each((r) => `${fmt(r.startup_s, 2)} s`)}; RSS when ready ${each((r) => `${r.rss_mb} MB`)}`,
     );
   }
   return lines.join('\n');

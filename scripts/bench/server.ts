@@ -216,6 +216,12 @@ export interface ServerStats {
   readonly http: { readonly p50_ms: number; readonly p99_ms: number; readonly queries: number };
 }
 
+/** A start of the server alone again on the same data: its first write, readiness and memory. */
+export type Restart = Pick<
+  ServerStats,
+  'listening_s' | 'first_write_s' | 'first_write_refusals' | 'first_write_mirror' | 'startup_s' | 'rss_mb'
+>;
+
 /** A write sent to a server that has just started listening: its HTTP status. */
 export type WriteProbe = (base: string) => Promise<number>;
 
@@ -294,4 +300,20 @@ export async function measureServer(
     const code = await server.stop();
     if (code !== 0) note(`WARNING: the server exited with code ${code} on SIGTERM`);
   }
+}
+
+/**
+ * Starts the server again on the same data (it restores the snapshot its last stop wrote), sends
+ * `write` the moment it listens, waits until it is ready and stops it: what a restart looks like.
+ */
+export async function measureRestart(
+  options: ServerOptions,
+  readyTimeoutMs: number,
+  note: (message: string) => void,
+  write: WriteProbe,
+): Promise<Restart> {
+  const none = () => Promise.resolve({ p50_ms: 0, p99_ms: 0, queries: 0 });
+  const { listening_s, first_write_s, first_write_refusals, first_write_mirror, startup_s, rss_mb } =
+    await measureServer(options, readyTimeoutMs, none, note, write);
+  return { listening_s, first_write_s, first_write_refusals, first_write_mirror, startup_s, rss_mb };
 }

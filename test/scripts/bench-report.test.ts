@@ -6,7 +6,7 @@
 import { parseArgs } from '../../scripts/bench/args.js';
 import type { VariantStats } from '../../scripts/bench/measure.js';
 import { humanTable, laterPhases, reportJson, type ClassResult } from '../../scripts/bench/report.js';
-import type { ServerStats } from '../../scripts/bench/server.js';
+import type { Restart, ServerStats } from '../../scripts/bench/server.js';
 import type { WriteStats } from '../../scripts/bench/writes.js';
 
 const stats = (p50_ms: number): VariantStats => ({
@@ -47,6 +47,15 @@ const server: ServerStats = {
   http: { p50_ms: 11, p99_ms: 25, queries: 200 },
 };
 const ingest = { records_per_s: 10_000, ready_after_load_s: 20, peak_rss_mb: 4000 };
+const restart = (first: number, refusals: number, ready: number, rss: number): Restart => ({
+  listening_s: 1.1,
+  first_write_s: first,
+  first_write_refusals: refusals,
+  first_write_mirror: 'loading',
+  startup_s: ready,
+  rss_mb: rss,
+});
+const restarts = [restart(0.18, 0, 3.4, 1250), restart(1.25, 2, 9.8, 1262)];
 
 describe('reportJson', () => {
   test('carries the single writes, the classes after them and the server alone', () => {
@@ -57,7 +66,9 @@ describe('reportJson', () => {
       classes: [user(stats(11))],
       writes,
       server,
+      restarts,
     });
+    expect(report.server_restarts).toEqual(restarts);
     expect(report.writes).toEqual({ records: 10_000, records_per_s: 40.5, p50_ms: 18, p99_ms: 140 });
     // The server's http latency is flattened like the classes': its query count beside it.
     const { http, ...figures } = server;
@@ -89,7 +100,9 @@ describe('reportJson', () => {
       classes: [user(null)],
       writes: null,
       server: null,
+      restarts: [],
     });
+    expect(report.server_restarts).toEqual([]);
     expect(report.writes).toBeNull();
     expect(report.server).toBeNull();
     expect(report.classes[0]?.after_writes).toBeNull();
@@ -112,7 +125,16 @@ describe('stdout', () => {
       /listening 3\.10 s, a write sent then accepted 0\.04 s later \(1 refused first, mirror loading\)/,
     );
     expect(text).toMatch(/peak 3300 MB/);
-    expect(laterPhases(1_000, null, null)).not.toMatch(/single writes|server alone/);
+    expect(laterPhases(1_000, null, null)).not.toMatch(/single writes|server alone|restarted/);
+    expect(text).not.toMatch(/restarted/);
+  });
+
+  test('the restarts give each start and the worst first write', () => {
+    expect(laterPhases(1_000_000, null, server, restarts)).toMatch(
+      'server restarted 2 times on the same data: a write sent at listening accepted after 0.18 s, ' +
+        '1.25 s (worst 1.25 s; 2 refused); listening after 1.10 s, 1.10 s; ready after 3.40 s, 9.80 s; ' +
+        'RSS when ready 1250 MB, 1262 MB',
+    );
   });
 });
 
@@ -121,11 +143,17 @@ describe('parseArgs', () => {
     [[], { writes: 10_000, server: true }],
     [['--writes', '0', '--no-server'], { writes: 0, server: false }],
     [['--writes=2_000'], { writes: 2_000, server: true }],
+    [['--restarts', '3'], { restarts: 3, server: true }],
+    [[], { restarts: 0 }],
   ])('%j', (argv, expected) => {
     expect(parseArgs(argv)).toMatchObject(expected);
   });
 
   test.each([['--writes', '-1'], ['--writes', 'x'], ['--writes']])('rejects %j', (...argv) => {
     expect(() => parseArgs(argv)).toThrow(/--writes needs an integer ≥ 0/);
+  });
+
+  test('rejects --restarts without the server alone', () => {
+    expect(() => parseArgs(['--restarts', '2', '--no-server'])).toThrow(/--restarts needs the server alone/);
   });
 });

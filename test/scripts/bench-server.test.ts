@@ -13,6 +13,7 @@ import { logger } from '../../src/log.js';
 import { buildServices } from '../../src/services.js';
 import { lockDataDir } from '../../src/storage/lock.js';
 import {
+  measureRestart,
   measureServer,
   parseProcStatus,
   serverEnv,
@@ -130,6 +131,13 @@ test('the server alone: ready with its mirror loaded, memory from /proc, queried
   expect(stats.peak_rss_mb).toBeGreaterThanOrEqual(stats.rss_after_queries_mb);
   expect(stats.mirror_mb).toBeGreaterThanOrEqual(0);
   expect(lines.some((l) => /auth mode: api_key/.test(l))).toBe(true);
+  expect(notes.filter((n) => /WARNING/.test(n))).toEqual([]);
+  // A restart on the same data: its own first write, readiness and memory.
+  const restarted = await measureRestart(options, 60_000, (n) => notes.push(n), writeAsRoot);
+  expect(restarted).toMatchObject({ first_write_refusals: 0, first_write_mirror: expect.any(String) });
+  expect(restarted.first_write_s).toBeGreaterThan(0);
+  expect(restarted.startup_s).toBeGreaterThanOrEqual(restarted.listening_s);
+  expect(restarted.rss_mb).toBeGreaterThan(20);
   expect(notes.filter((n) => /WARNING/.test(n))).toEqual([]);
   // It stopped and released the DATA_DIR: the lock can be taken again.
   const unlock = await lockDataDir(dir);
