@@ -196,6 +196,10 @@ export class Mirror {
         if (this.index !== index) return;
         await add(index, item);
       }
+      if (this.index !== index || this.current !== 'loading') return;
+      // Built record by record, the tree's nodes lie scattered in the heap; rebuilt in the order a
+      // filter walks them, a ROOT filter over 222k records took 0.5 ms instead of 1.6 (stop 38).
+      await index.compactTree();
       if (this.index === index && this.current === 'loading') this.filled = index;
     } catch (error) {
       this.giveUp(error instanceof ArenaFullError ? 'over budget' : 'load failed', error);

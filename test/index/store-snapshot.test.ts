@@ -5,8 +5,9 @@
  * store loads the table as without one — the same answers either way.
  */
 import { jest } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MemoryIndex } from '../../src/index/memory/index.js';
 import { Mirror } from '../../src/index/mirror.js';
 import { fileRecords, type IndexRecord } from '../../src/indexing/records.js';
 import { IndexStore } from '../../src/index/store.js';
@@ -99,6 +100,28 @@ describe('the mirror snapshot', () => {
   afterEach(() => {
     jest.restoreAllMocks();
     dir.remove();
+  });
+
+  test('a mirror loaded from the table has its tree rebuilt in walk order before it answers', async () => {
+    const first = await open();
+    await populate(first);
+    const before = await answers(first);
+    await first.close();
+    rmSync(snapshotDir, { recursive: true, force: true });
+    const compact = jest.spyOn(MemoryIndex.prototype, 'compactTree');
+    const ready = jest.spyOn(Mirror.prototype, 'markReady');
+    const second = await open();
+    expect(second.memoryStatus()).toMatchObject({ state: 'ready', loaded_from: 'table' });
+    expect(compact).toHaveBeenCalledTimes(1);
+    expect(compact.mock.invocationCallOrder[0]).toBeLessThan(ready.mock.invocationCallOrder[0] as number);
+    expect(await answers(second)).toEqual(before);
+    await second.close();
+    // A restored mirror's tree is built in walk order already.
+    compact.mockClear();
+    const third = await open();
+    expect(third.memoryStatus()).toMatchObject({ state: 'ready', loaded_from: 'snapshot' });
+    expect(compact).not.toHaveBeenCalled();
+    await third.close();
   });
 
   test('is written at close and restored at open, without reading the table, then consumed', async () => {

@@ -8,6 +8,7 @@
  * the store keeps this copy in step with every write. Where records sit is `placement.ts`, which
  * slots a filter matches `matching.ts`; this file keeps vectors, texts and placement in step.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { itemAt } from '../../errors.js';
 import type { Expr } from '../../policy/index.js';
 import { ArenaFullError, VectorArena, type ArenaOptions } from './arena.js';
@@ -191,6 +192,17 @@ export class MemoryIndex {
       throw error;
     }
     return { ids: rows.map((row) => row.id), slots, places, text };
+  }
+
+  /**
+   * Rebuilds the placement tree's nodes in the order a filter walks them ({@link Placement.compact}),
+   * a few thousand per turn: for an index just filled record by record, before it answers. Runs in
+   * order with {@link commitInSlices}.
+   */
+  compactTree(): Promise<void> {
+    const run = this.commits.then(() => this.placement.compact(() => nextTurn()));
+    this.commits = run.catch(() => undefined);
+    return run;
   }
 
   /** Forgets the new terms of an analysis that will not be added. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { fileRecords } from '../../indexing/records.js';
-import { TRUE, type NamespacePolicy } from '../../policy/index.js';
+import { eq, TRUE, type NamespacePolicy } from '../../policy/index.js';
 import { MemoryIndex } from './index.js';
 import { Placement } from './placement.js';
 import { PackedTreeError, unpackTree, type TreeSink } from './placement-tree.js';
@@ -105,6 +105,44 @@ test('a restored index with many parts answers as the original and counts the sa
   expect(restored.matchIds(TRUE).sort()).toEqual(original.matchIds(TRUE).sort());
   expect(restored.bytes).toBe(original.bytes);
   await Promise.all([original.close(), restored.close()]);
+});
+
+test('compacting the tree rebuilds its nodes in pieces: the same answers, bytes and snapshot', async () => {
+  const index = await built(1200);
+  const placement = placementOf(index);
+  // Matched first: the matcher's buffer grows to its size, and is counted.
+  const ids = index.matchIds(TRUE).sort();
+  const some = index.matchIds(eq('account_id', 'acct1')).sort();
+  const before = { fields: placement.snapshotFields(), bytes: index.bytes, ids, some };
+  const oldBucket = (placement.accounts.get('acct1') as readonly unknown[])[0];
+  let turns = 0;
+  await placement.compact(() => {
+    turns++;
+    return new Promise((resolve) => setImmediate(resolve));
+  }, 64);
+  expect(turns).toBeGreaterThan(10);
+  // New node objects, the same tree: what a snapshot writes, what filters match, what is counted.
+  const newBucket = (placement.accounts.get('acct1') as readonly unknown[])[0];
+  expect(newBucket).not.toBe(oldBucket);
+  expect(newBucket).toEqual(oldBucket);
+  expect(placement.snapshotFields()).toEqual(before.fields);
+  expect(index.bytes).toBe(before.bytes);
+  expect(index.matchIds(TRUE).sort()).toEqual(before.ids);
+  expect(index.matchIds(eq('account_id', 'acct1')).sort()).toEqual(before.some);
+  // A slot's nodes are the new tree's: a removal after the compaction leaves no stale node behind.
+  const [gone] = before.some;
+  index.remove(gone as string);
+  expect(index.matchIds(TRUE)).not.toContain(gone);
+  expect(index.size).toBe(before.ids.length - 1);
+  await index.close();
+});
+
+test('the tree is not compacted while a commit in slices runs', async () => {
+  const index = await built(40);
+  const placement = placementOf(index);
+  placement.begin();
+  await expect(placement.compact(() => Promise.resolve())).rejects.toThrow(/during a commit/);
+  await index.close();
 });
 
 /** A sink over a real placement's strings and rows, recording where slots went. */
