@@ -200,7 +200,7 @@ export class MemoryIndex {
    * order with {@link commitInSlices}.
    */
   compactTree(): Promise<void> {
-    const run = this.commits.then(() => this.placement.compact(() => nextTurn()));
+    const run = this.commits.then(() => this.placement.compact(nextTurn));
     this.commits = run.catch(() => undefined);
     return run;
   }

@@ -24,6 +24,7 @@ import {
 } from 'node:fs';
 import { copyFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { VectorArena, type ArenaFields, type ArenaOptions } from './arena.js';
 import { MemoryIndex, type IndexParts } from './index.js';
@@ -406,9 +407,6 @@ async function assembled(
     throw error;
   }
 }
-
-/** Resolves on a later turn of the event loop (a timer due meanwhile runs first). */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function sortKeys(shapes: Shapes): Array<[string, string]> {
   return Object.entries(shapes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
